@@ -1,0 +1,32 @@
+# gateway-medic. `make test` is the test command; it installs the C libraries it needs first.
+SWIFT ?= swift
+SYSTEM_PACKAGES := libcurl4-openssl-dev libyaml-dev
+RELEASE_FLAGS := -c release --static-swift-stdlib
+
+.PHONY: all build release test deps bench demo clean
+
+all: build
+
+# Makes sure the system libraries the build links are present (CI starts from a clean machine).
+deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "gateway-medic needs these system packages:$$missing"; echo "install them (e.g. sudo apt-get install$$missing) and run make again"; exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product gateway-medic
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build

@@ -1,0 +1,108 @@
+// swift-tools-version:6.1
+// gateway-medic: one target per concept. Data flows
+//   KubeClient (watch) → OperatorRuntime (cache, queue) → HealthModel (evaluate)
+//   → Remediation (plan) → OperatorRuntime (write status, Events, actions) → KubeClient.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "gateway-medic",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gateway-medic", targets: ["GatewayMedicCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+    ],
+    targets: [
+        // C libraries, through the system's -dev packages.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+
+        // YAML text → the JSON value the API speaks.
+        .target(name: "YAML", dependencies: ["CYAML", "KubeAPI"], swiftSettings: strict),
+        // The generic API machinery: JSON values, ObjectMeta, lists, Status, watch events, Events, Leases.
+        .target(name: "KubeAPI", swiftSettings: strict),
+        // The client: kubeconfig, credentials, the libcurl transport, requests and watches.
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                "CCurl", "YAML", "KubeAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // An in-process Kubernetes API server for tests, the demo and the benchmark.
+        .target(
+            name: "KubeEmulator",
+            dependencies: [
+                "KubeAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Pure: Hedgehog objects + history + policy + now → a gateway's assessment.
+        .target(name: "HealthModel", dependencies: ["KubeAPI"], swiftSettings: strict),
+        // Pure planning of restarts and tickets, plus their executors at the edge.
+        .target(name: "Remediation", dependencies: ["HealthModel", "KubeAPI"], swiftSettings: strict),
+        // Informers, cache, work queue, reconciler actor, status/Event writers, leader election, metrics.
+        .target(
+            name: "OperatorRuntime",
+            dependencies: [
+                "KubeClient", "KubeAPI", "HealthModel", "Remediation", "YAML",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        // A simulated Hedgehog fabric living on the emulator (tests, demo, benchmark).
+        .target(
+            name: "FabricSimulator",
+            dependencies: ["KubeEmulator", "KubeAPI", "HealthModel"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "GatewayMedicCLI",
+            dependencies: [
+                "OperatorRuntime", "KubeClient", "HealthModel", "Remediation", "FabricSimulator", "KubeEmulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "YAML"], swiftSettings: strict),
+        .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "KubeClient"], swiftSettings: strict),
+        .testTarget(name: "HealthModelTests", dependencies: ["HealthModel"], swiftSettings: strict),
+        .testTarget(
+            name: "OperatorTests",
+            dependencies: ["OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+// Placeholder: FabricSimulator is built in its own issue.

@@ -1,0 +1,1 @@
+print("gateway-medic: not built yet")

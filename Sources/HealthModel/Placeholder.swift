@@ -1,0 +1,1 @@
+// Placeholder: HealthModel is built in its own issue.

@@ -1,0 +1,1 @@
+// Placeholder: KubeEmulator is built in its own issue.

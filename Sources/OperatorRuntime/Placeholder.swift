@@ -1,0 +1,1 @@
+// Placeholder: OperatorRuntime is built in its own issue.

@@ -1,0 +1,1 @@
+// Placeholder: Remediation is built in its own issue.

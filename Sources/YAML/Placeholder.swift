@@ -1,0 +1,1 @@
+// Placeholder: YAML is built in its own issue.
