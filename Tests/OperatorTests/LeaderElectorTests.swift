@@ -42,7 +42,7 @@ func advance(_ clock: ManualClock, sleepers: Int, step: TimeInterval, limit: Tim
         let store = InMemoryLeaseStore()
         let clock = ManualClock()
         let a = try elector("a", store: store, clock: clock, releaseOnCancel: false)
-        let b = try elector("b", store: store, clock: clock)
+        let b = try elector("b", store: store, clock: clock, releaseOnCancel: false)
         let runA = Task { await a.run() }
         let runB = Task { await b.run() }
         await clock.waitForSleepers(2)
@@ -58,7 +58,8 @@ func advance(_ clock: ManualClock, sleepers: Int, step: TimeInterval, limit: Tim
         // The leader stops renewing without releasing (a crash).
         leaderRun.cancel()
         await leaderRun.value
-        let lastRenew = try #require(KubeTime.parse(try #require(await store.lease()?.spec?.renewTime)))
+        let renewText = try #require(await store.lease()?.spec?.renewTime)
+        let lastRenew = try #require(KubeTime.parse(renewText))
         #expect(await advance(clock, sleepers: 1, step: 1, limit: 30) { standby.isLeader })
         let takeover = clock.now().timeIntervalSince(lastRenew)
         #expect(takeover >= 15 && takeover <= 15 + 2 + 2, "took over \(takeover) s after the last renewal")

@@ -108,7 +108,7 @@ public actor Informer<Value: Sendable> {
             for change in changes { await onChange(change) }
             markSynced()
             return version
-        } catch is CancellationError {
+        } catch where Task.isCancelled {
             return nil
         } catch let error where optionalResource && source.isNotFound(error) {
             if !isAbsent {

@@ -90,7 +90,7 @@ public actor LeaderElector {
             if config.releaseOnCancel {
                 // A fresh task: the release must not inherit this task's cancellation, which
                 // a client may honour by aborting the request.
-                await Task { await self.release() }.value
+                _ = await Task { await self.release() }.value
             } else {
                 setLeader(false)
             }
