@@ -1,0 +1,137 @@
+import KubeAPI
+
+/// The reflector's cache: the latest projected value of every object of one kind, fed by watch
+/// events. A relist (after 410 Gone or a reconnect) is buffered and swapped in at once, and the
+/// swap reports exactly which keys were added, changed or deleted, so a controller enqueues
+/// those and nothing else (kube-rs's reflector protocol: Init → InitApply… → InitDone).
+///
+/// The projection runs on the way in so the cache holds only the fields the operator reads
+/// (no managedFields, no unrelated spec). A projection that returns nil filters the object out;
+/// if it was cached before, that counts as a deletion.
+public actor Store<Value: Sendable> {
+    struct Entry {
+        var value: Value
+        var resourceVersion: String?
+    }
+
+    private let projection: @Sendable (JSONValue) -> Value?
+    private let isUnchanged: (@Sendable (Value, Value) -> Bool)?
+    private var entries: [ObjectKey: Entry] = [:]
+    private var relistBuffer: [ObjectKey: Entry]?
+
+    /// The resourceVersion of the last list, event or bookmark applied: where a watch resumes.
+    public private(set) var lastResourceVersion: String?
+    /// Objects skipped because they had no name (bad input, counted rather than crashed on).
+    public private(set) var skippedObjects = 0
+
+    /// - Parameter isUnchanged: when given and it says two projections are equal, a MODIFIED
+    ///   event or relist entry updates the cache silently (no change reported), so changes to
+    ///   fields outside the projection cause no work.
+    public init(projection: @escaping @Sendable (JSONValue) -> Value?,
+                isUnchanged: (@Sendable (Value, Value) -> Bool)? = nil) {
+        self.projection = projection
+        self.isUnchanged = isUnchanged
+    }
+
+    // MARK: Reads
+
+    public func get(_ key: ObjectKey) -> Value? { entries[key]?.value }
+    public var count: Int { entries.count }
+    public var keys: [ObjectKey] { entries.keys.sorted() }
+    public func snapshot() -> [ObjectKey: Value] { entries.mapValues(\.value) }
+    public func values(where predicate: (ObjectKey, Value) -> Bool = { _, _ in true }) -> [Value] {
+        entries.filter { predicate($0.key, $0.value.value) }.sorted { $0.key < $1.key }.map(\.value.value)
+    }
+    public var isRelisting: Bool { relistBuffer != nil }
+
+    // MARK: Watch events
+
+    /// Applies one watch event; returns the change it made (nil when it made none).
+    /// ERROR events are not the cache's business: the informer handles them before this.
+    @discardableResult
+    public func apply(_ event: WatchEvent) -> ObjectChange<Value>? {
+        let version = event.object[path: "metadata", "resourceVersion"]?.stringValue
+        if let version { lastResourceVersion = version }
+        switch event.type {
+        case .bookmark, .error:
+            return nil
+        case .added, .modified:
+            guard let key = ObjectKey(object: event.object) else { skippedObjects += 1; return nil }
+            guard let value = projection(event.object) else { return remove(key) }
+            return upsert(key, Entry(value: value, resourceVersion: version))
+        case .deleted:
+            guard let key = ObjectKey(object: event.object) else { skippedObjects += 1; return nil }
+            return remove(key)
+        }
+    }
+
+    // MARK: Relist
+
+    /// Starts buffering a full list; the cache keeps serving the old set until `finishRelist`.
+    public func beginRelist() { relistBuffer = [:] }
+
+    /// Adds one listed object to the buffer (starts a relist if none was begun).
+    public func relistApply(_ object: JSONValue) {
+        guard let key = ObjectKey(object: object) else { skippedObjects += 1; return }
+        if relistBuffer == nil { relistBuffer = [:] }
+        guard let value = projection(object) else { return }
+        let version = object[path: "metadata", "resourceVersion"]?.stringValue
+        relistBuffer?[key] = Entry(value: value, resourceVersion: version)
+    }
+
+    /// Swaps the buffered list in and reports the differences from the previous set, sorted by key.
+    @discardableResult
+    public func finishRelist(resourceVersion: String?) -> [ObjectChange<Value>] {
+        let fresh = relistBuffer ?? [:]
+        relistBuffer = nil
+        if let resourceVersion { lastResourceVersion = resourceVersion }
+        var changes: [ObjectChange<Value>] = []
+        for (key, old) in entries where fresh[key] == nil {
+            changes.append(.deleted(key, old.value))
+        }
+        for (key, new) in fresh {
+            if let old = entries[key] {
+                if !isSame(old, new) { changes.append(.updated(key, old: old.value, new: new.value)) }
+            } else {
+                changes.append(.added(key, new.value))
+            }
+        }
+        entries = fresh
+        return changes.sorted { $0.key < $1.key }
+    }
+
+    /// A whole list at once: `beginRelist` + `relistApply` each + `finishRelist`.
+    @discardableResult
+    public func replace(with items: [JSONValue], resourceVersion: String?) -> [ObjectChange<Value>] {
+        beginRelist()
+        for item in items { relistApply(item) }
+        return finishRelist(resourceVersion: resourceVersion)
+    }
+
+    /// Empties the cache (an optional resource went away); reports every key as deleted.
+    @discardableResult
+    public func removeAll() -> [ObjectChange<Value>] {
+        let changes = entries.map { ObjectChange<Value>.deleted($0.key, $0.value.value) }.sorted { $0.key < $1.key }
+        entries.removeAll()
+        relistBuffer = nil
+        return changes
+    }
+
+    // MARK: Internals
+
+    private func upsert(_ key: ObjectKey, _ entry: Entry) -> ObjectChange<Value>? {
+        let old = entries.updateValue(entry, forKey: key)
+        guard let old else { return .added(key, entry.value) }
+        return isSame(old, entry) ? nil : .updated(key, old: old.value, new: entry.value)
+    }
+
+    private func remove(_ key: ObjectKey) -> ObjectChange<Value>? {
+        entries.removeValue(forKey: key).map { .deleted(key, $0.value) }
+    }
+
+    /// Same resourceVersion means the same object; otherwise ask `isUnchanged` if given.
+    private func isSame(_ old: Entry, _ new: Entry) -> Bool {
+        if let a = old.resourceVersion, let b = new.resourceVersion, a == b { return true }
+        return isUnchanged?(old.value, new.value) ?? false
+    }
+}

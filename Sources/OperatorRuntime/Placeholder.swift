@@ -1,1 +1,0 @@
-// Placeholder: OperatorRuntime is built in its own issue.

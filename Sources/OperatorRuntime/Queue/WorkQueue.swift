@@ -1,0 +1,223 @@
+import Foundation
+import Metrics
+
+/// A rate-limited delaying work queue (client-go's workqueue with kube-rs's scheduler rule):
+///
+/// - a key is queued at most once ("dirty" set) and never handed out twice at the same time
+///   ("processing" set); a key added while it is processed is handed out again after `done`;
+/// - `addAfter` keeps one pending entry per key and the EARLIEST deadline wins; an immediate `add`
+///   supersedes a pending delayed entry (the reconcile it triggers decides the next requeue);
+/// - `addRateLimited` backs a key off exponentially until `forget` resets it.
+///
+/// Delays are driven by the injected clock: one timer task sleeps until the earliest deadline
+/// and is replaced when an earlier deadline arrives. There is no polling loop.
+public actor WorkQueue<Key: Hashable & Sendable> {
+    private let clock: any RuntimeClock
+    private let metrics: WorkQueueMetrics
+    private var limiter: ExponentialRateLimiter<Key>
+
+    private var ready = FIFO<Key>()
+    private var dirty: Set<Key> = []
+    private var processing: Set<Key> = []
+    private var readySince: [Key: Date] = [:]
+    private var startedAt: [Key: Date] = [:]
+
+    /// The authoritative pending deadline per key; the heap may hold stale entries.
+    private var waiting: [Key: Date] = [:]
+    private var heap = DeadlineHeap<Key>()
+    private var timer: Task<Void, Never>?
+    private var timerDeadline: Date?
+    private var timerGeneration: UInt64 = 0
+
+    private var getters: [(id: UInt64, continuation: CheckedContinuation<Key?, Never>)] = []
+    private var nextGetterID: UInt64 = 0
+    private var isShutDown = false
+
+    public let name: String
+
+    /// - Parameters:
+    ///   - baseDelay, maxDelay: the per-key backoff of `addRateLimited` (5 ms · 2^n, capped).
+    ///   - metricsFactory: where the `workqueue_*` metrics go (the bootstrapped system by default).
+    public init(name: String, clock: any RuntimeClock = SystemClock(),
+                baseDelay: Duration = .milliseconds(5), maxDelay: Duration = .seconds(300),
+                metricsFactory: (any MetricsFactory)? = nil) {
+        self.name = name
+        self.clock = clock
+        self.limiter = ExponentialRateLimiter(base: baseDelay, max: maxDelay)
+        self.metrics = WorkQueueMetrics(name: name, factory: metricsFactory ?? MetricsSystem.factory)
+    }
+
+    // MARK: Adding
+
+    /// Queues `key` now (no-op when already queued or after shutdown).
+    public func add(_ key: Key) {
+        guard !isShutDown else { return }
+        waiting.removeValue(forKey: key)
+        guard dirty.insert(key).inserted else { return }
+        metrics.adds.increment()
+        guard !processing.contains(key) else { return }
+        ready.append(key)
+        readySince[key] = clock.now()
+        metrics.depth.record(ready.count)
+        dispatch()
+    }
+
+    /// Queues `key` at `deadline`; an earlier pending deadline for the same key wins.
+    public func addAfter(_ key: Key, deadline: Date) {
+        guard !isShutDown else { return }
+        if deadline <= clock.now() { return add(key) }
+        // Already queued to run immediately (or right after its current run): nothing to delay.
+        if dirty.contains(key) { return }
+        if let existing = waiting[key], existing <= deadline { return }
+        waiting[key] = deadline
+        heap.push(deadline, key)
+        rescheduleTimer()
+    }
+
+    public func addAfter(_ key: Key, delay: Duration) {
+        addAfter(key, deadline: clock.now().addingTimeInterval(delay.timeInterval))
+    }
+
+    /// Queues `key` after its next backoff delay and counts a retry.
+    public func addRateLimited(_ key: Key) {
+        guard !isShutDown else { return }
+        metrics.retries.increment()
+        addAfter(key, delay: limiter.when(key))
+    }
+
+    /// Resets `key`'s backoff (after a success or a terminal error).
+    public func forget(_ key: Key) { limiter.forget(key) }
+
+    /// Failures of `key` since it last succeeded.
+    public func numRequeues(_ key: Key) -> Int { limiter.numRequeues(key) }
+
+    // MARK: Taking
+
+    /// The next key to work on; waits while the queue is empty. Nil once the queue is shut down
+    /// (or the calling task is cancelled). Call `done` when the work ends.
+    public func next() async -> Key? {
+        if isShutDown { return nil }
+        if let key = takeReady() { return key }
+        let id = nextGetterID
+        nextGetterID += 1
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Key?, Never>) in
+                if isShutDown || Task.isCancelled {
+                    continuation.resume(returning: nil)
+                } else {
+                    getters.append((id, continuation))
+                }
+            }
+        } onCancel: {
+            Task { await self.cancelGetter(id) }
+        }
+    }
+
+    /// Ends the work on `key`; if it was added meanwhile it is queued again.
+    public func done(_ key: Key) {
+        guard processing.remove(key) != nil else { return }
+        if let start = startedAt.removeValue(forKey: key) {
+            metrics.workDuration.recordSeconds(max(0, clock.now().timeIntervalSince(start)))
+        }
+        guard !isShutDown, dirty.contains(key) else { return }
+        ready.append(key)
+        readySince[key] = clock.now()
+        metrics.depth.record(ready.count)
+        dispatch()
+    }
+
+    /// Stops handing out keys: waiting and future `next()` calls return nil; adds are ignored.
+    public func shutDown() {
+        guard !isShutDown else { return }
+        isShutDown = true
+        timer?.cancel()
+        timer = nil
+        let waitingGetters = getters
+        getters.removeAll()
+        ready.removeAll()
+        dirty.removeAll()
+        waiting.removeAll()
+        heap.removeAll()
+        metrics.depth.record(0)
+        for getter in waitingGetters { getter.continuation.resume(returning: nil) }
+    }
+
+    // MARK: Introspection
+
+    /// Keys ready to be handed out now.
+    public var depth: Int { ready.count }
+    /// Keys waiting for a deadline.
+    public var delayedCount: Int { waiting.count }
+    /// Keys being worked on.
+    public var processingCount: Int { processing.count }
+    public var isShuttingDown: Bool { isShutDown }
+    /// Callers parked in `next()`.
+    public var waitingWorkers: Int { getters.count }
+    /// The pending deadline of `key`, if it waits for one.
+    public func deadline(of key: Key) -> Date? { waiting[key] }
+
+    // MARK: Internals
+
+    private func takeReady() -> Key? {
+        guard let key = ready.popFirst() else { return nil }
+        dirty.remove(key)
+        processing.insert(key)
+        let now = clock.now()
+        startedAt[key] = now
+        if let since = readySince.removeValue(forKey: key) {
+            metrics.queueDuration.recordSeconds(max(0, now.timeIntervalSince(since)))
+        }
+        metrics.depth.record(ready.count)
+        return key
+    }
+
+    private func dispatch() {
+        while !getters.isEmpty, let key = takeReady() {
+            getters.removeFirst().continuation.resume(returning: key)
+        }
+    }
+
+    private func cancelGetter(_ id: UInt64) {
+        guard let index = getters.firstIndex(where: { $0.id == id }) else { return }
+        getters.remove(at: index).continuation.resume(returning: nil)
+    }
+
+    /// Drops heap entries whose key no longer waits for that deadline; returns the earliest live one.
+    private func earliestLiveDeadline() -> Date? {
+        while let top = heap.top {
+            if waiting[top.key] == top.deadline { return top.deadline }
+            heap.pop()
+        }
+        return nil
+    }
+
+    private func rescheduleTimer() {
+        guard let earliest = earliestLiveDeadline() else {
+            timer?.cancel()
+            timer = nil
+            timerDeadline = nil
+            return
+        }
+        if timer != nil, let current = timerDeadline, current <= earliest { return }
+        timer?.cancel()
+        timerGeneration &+= 1
+        let generation = timerGeneration
+        timerDeadline = earliest
+        timer = Task { [clock, weak self] in
+            do { try await clock.sleep(until: earliest) } catch { return }
+            await self?.timerFired(generation)
+        }
+    }
+
+    private func timerFired(_ generation: UInt64) {
+        guard generation == timerGeneration, !isShutDown else { return }
+        timer = nil
+        timerDeadline = nil
+        let now = clock.now()
+        while let deadline = earliestLiveDeadline(), deadline <= now, let (_, key) = heap.pop() {
+            waiting.removeValue(forKey: key)
+            add(key)
+        }
+        rescheduleTimer()
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import KubeAPI
+import Testing
+@testable import OperatorRuntime
+
+let gatewayAgent = ObjectReference(apiVersion: "gwint.githedgehog.com/v1alpha1", kind: "GatewayAgent",
+                                   name: "gw-1", namespace: "fab", uid: "u-1")
+
+func recorder(_ sink: MemoryEventSink, clock: ManualClock, options: EventRecorderOptions = EventRecorderOptions(retryInterval: .zero)) -> EventRecorder {
+    EventRecorder(sink: sink, component: "gateway-medic", host: "pod-1", clock: clock, options: options)
+}
+
+@Suite struct EventRecorderTests {
+    @Test func theSameEventRaised100TimesIsOneObjectWithCount100() async throws {
+        let sink = MemoryEventSink()
+        let clock = ManualClock()
+        let events = recorder(sink, clock: clock)
+        let start = clock.now()
+        for i in 0..<100 {
+            clock.set(start.addingTimeInterval(Double(i)))
+            await events.record(involved: gatewayAgent, type: .warning, reason: "KeepaliveFail", message: "BGP keepalive missed")
+        }
+        #expect(await sink.creates == 1)
+        #expect(await sink.patches == 99)
+        let stored = try #require(await sink.events.values.first)
+        #expect(await sink.events.count == 1)
+        #expect(stored.count == 100)
+        #expect(stored.firstTimestamp == KubeTime.format(start))
+        #expect(stored.lastTimestamp == KubeTime.format(start.addingTimeInterval(99)))
+        #expect(stored.type == "Warning")
+        #expect(stored.source?.component == "gateway-medic")
+        #expect(stored.involvedObject == gatewayAgent)
+        #expect(await events.droppedCount == 0)
+    }
+
+    @Test func spamFilterLimitsNewObjectsPerInvolvedObject() async {
+        let sink = MemoryEventSink()
+        let clock = ManualClock()
+        let events = recorder(sink, clock: clock)
+        var outcomes: [EventRecordOutcome] = []
+        for i in 0..<30 {
+            outcomes.append(await events.record(involved: gatewayAgent, type: .normal, reason: "Changed", message: "state \(i)"))
+        }
+        #expect(outcomes.filter { $0 == .dropped }.count == 5)
+        #expect(await sink.creates == 25)
+        #expect(await events.droppedCount == 5)
+        // Another object has its own bucket.
+        var other = gatewayAgent
+        other.name = "gw-2"
+        #expect(await events.record(involved: other, type: .normal, reason: "Changed", message: "x") != .dropped)
+        // Repeats of a remembered Event still count while the bucket is empty.
+        let repeated = await events.record(involved: gatewayAgent, type: .normal, reason: "Changed", message: "state 0")
+        guard case .aggregated(_, _, let count) = repeated else { Issue.record("expected aggregation, got \(repeated)"); return }
+        #expect(count == 2)
+        // One token comes back every 300 s.
+        clock.advance(by: 300)
+        #expect(await events.record(involved: gatewayAgent, type: .normal, reason: "Changed", message: "new 1") != .dropped)
+        #expect(await events.record(involved: gatewayAgent, type: .normal, reason: "Changed", message: "new 2") == .dropped)
+    }
+
+    @Test func evictedEventsAreCreatedAgain() async {
+        let sink = MemoryEventSink()
+        let events = recorder(sink, clock: ManualClock(), options: EventRecorderOptions(cacheSize: 2, retryInterval: .zero))
+        for message in ["a", "b", "c", "a"] {
+            await events.record(involved: gatewayAgent, type: .normal, reason: "R", message: message)
+        }
+        #expect(await sink.creates == 4)
+        #expect(await sink.patches == 0)
+    }
+
+    @Test func anExpiredEventIsRecreatedWithItsCount() async throws {
+        let sink = MemoryEventSink()
+        let events = recorder(sink, clock: ManualClock())
+        let first = await events.record(involved: gatewayAgent, type: .normal, reason: "R", message: "m")
+        guard case .created(let namespace, let name) = first else { Issue.record("not created: \(first)"); return }
+        #expect(namespace == "fab")
+        await sink.delete(namespace: namespace, name: name)
+        let second = await events.record(involved: gatewayAgent, type: .normal, reason: "R", message: "m")
+        guard case .created(_, let newName) = second else { Issue.record("not recreated: \(second)"); return }
+        #expect(newName != name)
+        #expect(await sink.events["fab/\(newName)"]?.count == 2)
+    }
+
+    @Test func transientFailuresAreRetriedABoundedNumberOfTimes() async {
+        let sink = MemoryEventSink()
+        let events = recorder(sink, clock: ManualClock())
+        await sink.inject([Status(code: 503), Status(code: 500)])
+        let retried = await events.record(involved: gatewayAgent, type: .normal, reason: "R", message: "m")
+        guard case .created = retried else { Issue.record("expected success after retries, got \(retried)"); return }
+        await sink.inject([Status(code: 503), Status(code: 503), Status(code: 503)])
+        let exhausted = await events.record(involved: gatewayAgent, type: .normal, reason: "R", message: "other")
+        guard case .failed = exhausted else { Issue.record("expected failure, got \(exhausted)"); return }
+        await sink.inject([Status(message: "bad", code: 422)])
+        let rejected = await events.record(involved: gatewayAgent, type: .normal, reason: "R", message: "third")
+        guard case .failed = rejected else { Issue.record("422 must not be retried, got \(rejected)"); return }
+        #expect(await sink.creates == 1)
+        #expect(await events.failedCount == 2)
+    }
+
+    @Test func concurrentRepeatsNeverCreateTwoObjects() async {
+        let sink = MemoryEventSink()
+        let events = recorder(sink, clock: ManualClock())
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<10 {
+                group.addTask { await events.record(involved: gatewayAgent, type: .normal, reason: "R", message: "m") }
+            }
+        }
+        #expect(await sink.creates == 1)
+        #expect(await sink.events.values.first?.count == 10)
+    }
+
+    @Test func eventNamesAreTheObjectNameAndAHexSuffix() {
+        let name = EventRecorder.eventName(for: "gw-1")
+        let parts = name.split(separator: ".")
+        #expect(parts.count == 2 && parts[0] == "gw-1")
+        #expect(parts[1].count == 16 && parts[1].allSatisfy(\.isHexDigit))
+        #expect(EventRecorder.eventName(for: String(repeating: "x", count: 400)).count <= 253)
+        #expect(EventRecorder.eventName(for: nil).hasPrefix("event."))
+    }
+
+    @Test func dryRunSinkPrintsWhatItWouldWrite() async throws {
+        let lines = LockedValue<[String]>([])
+        let events = EventRecorder(sink: DryRunEventSink(write: { line in lines.withLock { $0.append(line) } }),
+                                   component: "gateway-medic", clock: ManualClock())
+        await events.record(involved: gatewayAgent, type: .warning, reason: "Down", message: "dataplane pod not ready")
+        await events.record(involved: gatewayAgent, type: .warning, reason: "Down", message: "dataplane pod not ready")
+        #expect(lines.current.count == 2)
+        #expect(lines.current[0].contains("Warning Down on GatewayAgent/fab/gw-1"))
+        #expect(lines.current[1].contains("count=2"))
+    }
+
+    @Test func tokenBucketRefills() {
+        let start = Date(timeIntervalSince1970: 0)
+        var bucket = TokenBucket(burst: 2, refillInterval: 300, now: start)
+        let taken = [0, 0, 299, 300, 300].map { bucket.take(now: start.addingTimeInterval(Double($0))) }
+        #expect(taken == [true, true, false, true, false])
+    }
+
+    @Test func lruEvictsTheLeastRecentlyUsed() {
+        var cache = LRUCache<String, Int>(capacity: 2)
+        cache.set("a", 1)
+        cache.set("b", 2)
+        _ = cache.get("a")
+        cache.set("c", 3)
+        #expect(cache.peek("b") == nil)
+        #expect(cache.peek("a") == 1 && cache.peek("c") == 3)
+        #expect(cache.count == 2)
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import KubeAPI
+@testable import OperatorRuntime
+
+/// Polls `condition` (yielding, then 1 ms pauses) for up to `seconds`; for waiting on effects
+/// of background tasks that have no event to await.
+func eventually(_ seconds: Double = 5, _ condition: @Sendable () async -> Bool) async -> Bool {
+    let limit = Date().addingTimeInterval(seconds)
+    while Date() < limit {
+        if await condition() { return true }
+        await Task.yield()
+        try? await Task.sleep(for: .milliseconds(1))
+    }
+    return await condition()
+}
+
+/// A raw API object with the given name, namespace, resourceVersion and spec.
+func object(_ name: String, namespace: String? = "fab", rv: String, spec: JSONValue = [:]) -> JSONValue {
+    var metadata: [String: JSONValue] = ["name": .string(name), "resourceVersion": .string(rv)]
+    if let namespace { metadata["namespace"] = .string(namespace) }
+    return .object(["metadata": .object(metadata), "spec": spec])
+}
+
+/// An in-memory Lease store honouring the resourceVersion precondition.
+actor InMemoryLeaseStore: LeaseStore {
+    private var leases: [String: Lease] = [:]
+    private var version = 0
+    private(set) var failing = false
+
+    func setFailing(_ value: Bool) { failing = value }
+
+    func lease(namespace: String = "ns", name: String = "lock") -> Lease? { leases["\(namespace)/\(name)"] }
+
+    func get(namespace: String, name: String) async throws -> Lease? {
+        if failing { throw Status(message: "injected outage", code: 503) }
+        return leases["\(namespace)/\(name)"]
+    }
+
+    func create(_ lease: Lease) async throws -> Lease {
+        if failing { throw Status(message: "injected outage", code: 503) }
+        let key = "\(lease.metadata.namespace ?? "")/\(lease.metadata.name ?? "")"
+        if leases[key] != nil {
+            throw LeaseStoreError.conflict(namespace: lease.metadata.namespace ?? "", name: lease.metadata.name ?? "")
+        }
+        var stored = lease
+        version += 1
+        stored.metadata.resourceVersion = String(version)
+        leases[key] = stored
+        return stored
+    }
+
+    func update(_ lease: Lease) async throws -> Lease {
+        if failing { throw Status(message: "injected outage", code: 503) }
+        let key = "\(lease.metadata.namespace ?? "")/\(lease.metadata.name ?? "")"
+        guard let existing = leases[key] else { throw Status(message: "not found", code: 404) }
+        guard existing.metadata.resourceVersion == lease.metadata.resourceVersion else {
+            throw LeaseStoreError.conflict(namespace: lease.metadata.namespace ?? "", name: lease.metadata.name ?? "")
+        }
+        var stored = lease
+        version += 1
+        stored.metadata.resourceVersion = String(version)
+        leases[key] = stored
+        return stored
+    }
+}
+
+/// An Event sink that keeps Events in memory and can fail on demand.
+actor MemoryEventSink: EventSink {
+    private(set) var events: [String: Event] = [:]
+    private(set) var creates = 0
+    private(set) var patches = 0
+    /// Errors thrown by the next calls, first first.
+    private var injected: [any Error] = []
+
+    func inject(_ errors: [any Error]) { injected = errors }
+    func delete(namespace: String, name: String) { events.removeValue(forKey: "\(namespace)/\(name)") }
+
+    func create(_ event: Event) async throws -> Event {
+        if !injected.isEmpty { throw injected.removeFirst() }
+        creates += 1
+        events["\(event.metadata.namespace ?? "")/\(event.metadata.name ?? "")"] = event
+        return event
+    }
+
+    func patchCount(namespace: String, name: String, count: Int, lastTimestamp: String) async throws {
+        if !injected.isEmpty { throw injected.removeFirst() }
+        guard var event = events["\(namespace)/\(name)"] else { throw Status(message: "not found", code: 404) }
+        patches += 1
+        event.count = count
+        event.lastTimestamp = lastTimestamp
+        events["\(namespace)/\(name)"] = event
+    }
+}
+
+/// A list/watch source driven by the test: lists answer from a script; each watch hands its
+/// continuation to the test through `openedWatches`.
+final class ScriptedSource: ListWatchSource, @unchecked Sendable {
+    struct OpenedWatch: Sendable {
+        var resourceVersion: String
+        var continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
+    }
+
+    private let lists = LockedValue<[Result<([JSONValue], String), Status>]>([])
+    private let listCalls = LockedValue(0)
+    let openedWatches: AsyncStream<OpenedWatch>
+    private let openedContinuation: AsyncStream<OpenedWatch>.Continuation
+
+    init() {
+        (openedWatches, openedContinuation) = AsyncStream.makeStream(of: OpenedWatch.self)
+    }
+
+    func enqueueList(_ items: [JSONValue], rv: String) { lists.withLock { $0.append(.success((items, rv))) } }
+    func enqueueListError(_ status: Status) { lists.withLock { $0.append(.failure(status)) } }
+    var listCallCount: Int { listCalls.current }
+
+    func list() async throws -> (items: [JSONValue], resourceVersion: String) {
+        listCalls.withLock { $0 += 1 }
+        let next = lists.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+        guard let next else { throw Status(message: "no scripted list left", code: 500) }
+        let (items, rv) = try next.get()
+        return (items, rv)
+    }
+
+    func watch(from resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: WatchEvent.self)
+        openedContinuation.yield(OpenedWatch(resourceVersion: resourceVersion, continuation: continuation))
+        return stream
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+@testable import OperatorRuntime
+
+@Suite struct WorkQueueTests {
+    @Test func dedupesAndNeverHandsOutAKeyTwiceAtOnce() async {
+        let queue = WorkQueue<String>(name: "t", clock: ManualClock())
+        await queue.add("a")
+        await queue.add("a")
+        await queue.add("b")
+        #expect(await queue.depth == 2)
+        #expect(await queue.next() == "a")
+        await queue.add("a")  // while processing: must wait for done
+        #expect(await queue.depth == 1)
+        #expect(await queue.next() == "b")
+        #expect(await queue.depth == 0)
+        await queue.done("b")
+        #expect(await queue.depth == 0)
+        await queue.done("a")  // re-queued now
+        #expect(await queue.depth == 1)
+        #expect(await queue.next() == "a")
+        await queue.done("a")
+        #expect(await queue.depth == 0)
+        #expect(await queue.processingCount == 0)
+    }
+
+    @Test func waitingGetterReceivesANewKey() async {
+        let queue = WorkQueue<Int>(name: "t", clock: ManualClock())
+        let getter = Task { await queue.next() }
+        #expect(await eventually { await queue.waitingWorkers == 1 })
+        await queue.add(7)
+        #expect(await getter.value == 7)
+    }
+
+    @Test func earliestDeadlineWins() async {
+        let clock = ManualClock()
+        let queue = WorkQueue<String>(name: "t", clock: clock)
+        let now = clock.now()
+        await queue.addAfter("a", deadline: now.addingTimeInterval(10))
+        await queue.addAfter("a", deadline: now.addingTimeInterval(5))
+        await queue.addAfter("a", deadline: now.addingTimeInterval(20))
+        #expect(await queue.deadline(of: "a") == now.addingTimeInterval(5))
+        #expect(await queue.delayedCount == 1)
+        await clock.waitForSleepers(1)
+        #expect(clock.nextDeadline == now.addingTimeInterval(5))
+        clock.advance(by: 4)
+        #expect(await queue.depth == 0)
+        clock.advance(by: 1)
+        #expect(await queue.next() == "a")
+        #expect(await queue.delayedCount == 0)
+    }
+
+    @Test func anEarlierDeadlineWakesTheTimerEarly() async {
+        let clock = ManualClock()
+        let queue = WorkQueue<String>(name: "t", clock: clock)
+        let now = clock.now()
+        await queue.addAfter("late", deadline: now.addingTimeInterval(100))
+        await clock.waitForSleepers(1)
+        await queue.addAfter("soon", deadline: now.addingTimeInterval(10))
+        await clock.waitForSleepers(1)
+        #expect(clock.nextDeadline == now.addingTimeInterval(10))
+        clock.advance(by: 10)
+        #expect(await queue.next() == "soon")
+        await queue.done("soon")
+        await clock.waitForSleepers(1)
+        #expect(clock.nextDeadline == now.addingTimeInterval(100))
+        clock.advance(by: 90)
+        #expect(await queue.next() == "late")
+    }
+
+    @Test func immediateAddSupersedesADelayedEntry() async {
+        let clock = ManualClock()
+        let queue = WorkQueue<String>(name: "t", clock: clock)
+        await queue.addAfter("a", delay: .seconds(30))
+        await queue.add("a")
+        #expect(await queue.deadline(of: "a") == nil)
+        #expect(await queue.next() == "a")
+        // A delay requested while the key is already queued is dropped: it runs sooner anyway.
+        await queue.add("b")
+        await queue.addAfter("b", delay: .seconds(30))
+        #expect(await queue.deadline(of: "b") == nil)
+    }
+
+    @Test func rateLimitedBackoffGrowsAndForgetResets() async {
+        let clock = ManualClock()
+        let queue = WorkQueue<String>(name: "t", clock: clock, baseDelay: .milliseconds(5), maxDelay: .seconds(1))
+        let now = clock.now()
+        await queue.addRateLimited("a")
+        #expect(await queue.deadline(of: "a") == now.addingTimeInterval(0.005))
+        #expect(await queue.numRequeues("a") == 1)
+        await clock.waitForSleepers(1)
+        clock.advance(by: .milliseconds(5))
+        #expect(await queue.next() == "a")
+        await queue.addRateLimited("a")  // second failure: 10 ms
+        await queue.done("a")
+        #expect(await queue.deadline(of: "a") == clock.now().addingTimeInterval(0.010))
+        await queue.forget("a")
+        #expect(await queue.numRequeues("a") == 0)
+    }
+
+    @Test func limiterDoublesUpToTheCap() {
+        var limiter = ExponentialRateLimiter<String>(base: .milliseconds(5), max: .seconds(300))
+        let delays = (0..<20).map { _ in limiter.when("k").timeInterval }
+        #expect(abs(delays[0] - 0.005) < 1e-9)
+        #expect(abs(delays[1] - 0.010) < 1e-9)
+        #expect(abs(delays[10] - 5.12) < 1e-9)
+        #expect(delays[19] == 300)
+        #expect(limiter.numRequeues("k") == 20)
+        limiter.forget("k")
+        #expect(abs(limiter.when("k").timeInterval - 0.005) < 1e-9)
+        var huge = ExponentialRateLimiter<Int>()
+        for _ in 0..<5000 { _ = huge.when(1) }
+        #expect(huge.when(1) == .seconds(300))
+    }
+
+    @Test func shutDownReleasesWaitersAndIgnoresAdds() async {
+        let queue = WorkQueue<String>(name: "t", clock: ManualClock())
+        let getter = Task { await queue.next() }
+        #expect(await eventually { await queue.waitingWorkers == 1 })
+        await queue.shutDown()
+        #expect(await getter.value == nil)
+        await queue.add("a")
+        #expect(await queue.depth == 0)
+        #expect(await queue.next() == nil)
+        #expect(await queue.isShuttingDown)
+    }
+
+    @Test func cancelledGetterReturnsNil() async {
+        let queue = WorkQueue<String>(name: "t", clock: ManualClock())
+        let getter = Task { await queue.next() }
+        #expect(await eventually { await queue.waitingWorkers == 1 })
+        getter.cancel()
+        #expect(await getter.value == nil)
+        await queue.add("a")  // not lost to the cancelled getter
+        #expect(await queue.next() == "a")
+    }
+}
