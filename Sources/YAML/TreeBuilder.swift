@@ -45,8 +45,9 @@ struct TreeBuilder {
             case .scalar(let text, let anchor, let tag, let plain):
                 let value: JSONValue
                 do { value = try ScalarResolver.resolve(text, tag: tag, plain: plain) } catch {
-                    guard case .tagMismatch(let message) = error else { throw fail(.tagMismatch, line, column, "bad tag") }
-                    throw fail(.tagMismatch, line, column, message)
+                    switch error {
+                    case .tagMismatch(let message): throw fail(.tagMismatch, line, column, message)
+                    }
                 }
                 // Kept apart from `value` so a merge key can be told from a quoted "<<".
                 let isMerge = (tag == nil && plain && text == "<<") || tag == ScalarResolver.mergeTag

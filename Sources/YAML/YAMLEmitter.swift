@@ -26,7 +26,8 @@ enum YAMLEmitter {
             } else {
                 out += string(key) + ":"
             }
-            afterIndicator(value, indent: indent + 2, into: &out)
+            // Lists under a key sit at the key's own indentation, as kubectl writes them.
+            afterIndicator(value, indent: indent + 2, sequenceIndent: indent, into: &out)
         }
     }
 
@@ -42,20 +43,20 @@ enum YAMLEmitter {
                 out += " "
                 sequence(inner, indent: indent + 2, inline: true, into: &out)
             default:
-                afterIndicator(item, indent: indent + 2, into: &out)
+                afterIndicator(item, indent: indent + 2, sequenceIndent: indent + 2, into: &out)
             }
         }
     }
 
     /// The value after `key:` or `-`: nested collections on the next lines at `indent`.
-    private static func afterIndicator(_ value: JSONValue, indent: Int, into out: inout String) {
+    private static func afterIndicator(_ value: JSONValue, indent: Int, sequenceIndent: Int, into out: inout String) {
         switch value {
         case .object(let o) where !o.isEmpty:
             out += "\n"
             mapping(o, indent: indent, inline: false, into: &out)
         case .array(let a) where !a.isEmpty:
             out += "\n"
-            sequence(a, indent: indent, inline: false, into: &out)
+            sequence(a, indent: sequenceIndent, inline: false, into: &out)
         case .string(let s) where literalLines(s) != nil:
             out += " "
             literal(s, indent: indent, into: &out)

@@ -8,12 +8,15 @@ private func token(_ config: ClusterConfig, refresh: Bool = false) async throws 
 }
 
 /// Runs `body`, which must throw a KubeConfigError, and returns it.
-private func kubeConfigError(_ body: () throws(KubeConfigError) -> Void) -> KubeConfigError? {
+private func kubeConfigError(_ body: () throws -> Void) -> KubeConfigError? {
     do {
         try body()
         return nil
-    } catch {
+    } catch let error as KubeConfigError {
         return error
+    } catch {
+        Issue.record("unexpected error type: \(error)")
+        return nil
     }
 }
 

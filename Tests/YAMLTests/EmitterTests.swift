@@ -32,12 +32,13 @@ func stringsRoundTrip(text: String) throws {
 }
 
 @Test func outputIsDeterministicBlockStyleWithSortedKeys() {
-    let value: JSONValue = ["b": 1, "a": ["z": "yes", "y": [1, 2]], "c": "multi\nline"]
+    let value: JSONValue = ["b": 1, "a": ["z": "yes", "p": [1, 2], "y": "single-letter bool word"], "c": "multi\nline"]
     let expected = """
     a:
-      y:
+      p:
       - 1
       - 2
+      "y": single-letter bool word
       z: "yes"
     b: 1
     c: |-

@@ -62,7 +62,7 @@ func plainFalse(text: String) throws {
     #expect(try scalar("0x") == .string("0x"))
     #expect(try scalar("12abc") == .string("12abc"))
     #expect(try scalar("_1") == .string("_1"))
-    #expect(try scalar("-") == .string("-"))
+    #expect(try scalar("-x") == .string("-x"))
     #expect(try scalar("e3") == .string("e3"))
     #expect(try scalar("2026-04-17T16:29:04Z") == .string("2026-04-17T16:29:04Z"))
     #expect(try scalar("hello world") == .string("hello world"))

@@ -22,7 +22,7 @@ public actor TokenFileCredentials: CredentialProvider {
         self.field = field
         self.maxAge = maxAge
         self.now = now
-        token = try Self.readToken(path: path, origin: origin ?? path, field: field)
+        token = try TokenFileCredentials.readToken(path: path, origin: origin ?? path, field: field)
         readAt = now()
     }
 
