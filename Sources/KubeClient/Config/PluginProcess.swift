@@ -100,8 +100,10 @@ private final class RunState: @unchecked Sendable {
                 timedOut = true
                 _ = kill(pid, SIGKILL)
             }
-            // After the kill, allow a few seconds for the exit notice; then give up.
-            let waitMs = timedOut ? 5000 : Int32(min(max(remaining * 1000, 1), 60_000))
+            // After the kill, wait only briefly for the exit notice: Foundation reports the exit
+            // only once every descendant holding its monitoring descriptor is gone (a `sleep`
+            // left behind by a killed shell script), and a timed-out run is a failure anyway.
+            let waitMs = timedOut ? 200 : Int32(min(max(remaining * 1000, 1), 60_000))
             for i in fds.indices { fds[i].revents = 0 }
             let ready = poll(&fds, nfds_t(fds.count), waitMs)
             if ready < 0 && errno == EINTR { continue }
