@@ -122,6 +122,26 @@ import Testing
         #expect(runs == 2)
     }
 
+    @Test func provideClusterInfoPassesTheClusterToThePlugin() async throws {
+        try plugin(body: #"{"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential", "status": {"token": "t"}}"#)
+        let path = try folder.write("config", """
+        current-context: x
+        clusters: [{name: c, cluster: {server: https://c.example, tls-server-name: api.c, certificate-authority-data: \(configBase64("CA"))}}]
+        users:
+        - name: u
+          user:
+            exec: {apiVersion: client.authentication.k8s.io/v1, command: ./plugin.sh, provideClusterInfo: true}
+        contexts: [{name: x, context: {cluster: c, user: u}}]
+        """)
+        let config = try KubeConfigLoader.load(explicitPath: path, environment: ["PATH": "/usr/bin:/bin"])
+        #expect(try await config.credentials.credentials(refresh: false).bearerToken?.value == "t")
+        let line = try #require(folder.read("env.txt").split(separator: "\n").first { $0.hasPrefix("KUBERNETES_EXEC_INFO=") })
+        let info = try JSONValue.parse(String(line.dropFirst("KUBERNETES_EXEC_INFO=".count)))
+        #expect(info[path: "spec", "cluster", "server"] == "https://c.example")
+        #expect(info[path: "spec", "cluster", "tls-server-name"] == "api.c")
+        #expect(info[path: "spec", "cluster", "certificate-authority-data"] == .string(configBase64("CA")))
+    }
+
     @Test func v1beta1PluginWithClientCertificate() async throws {
         try plugin(body: #"{"apiVersion": "client.authentication.k8s.io/v1beta1", "kind": "ExecCredential", "status": {"clientCertificateData": "CERT-COUNT", "clientKeyData": "KEY-COUNT"}}"#)
         let path = try kubeconfig(apiVersion: "client.authentication.k8s.io/v1beta1", command: folder.file("plugin.sh"))

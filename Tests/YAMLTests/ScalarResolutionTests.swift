@@ -40,7 +40,7 @@ func plainFalse(text: String) throws {
     #expect(try scalar("0") == .int(0))
     #expect(try scalar("9223372036854775807") == .int(Int64.max))
     #expect(try scalar("-9223372036854775808") == .int(Int64.min))
-    #expect(try scalar("18446744073709551615") == .double(18446744073709551615))
+    #expect(try scalar("18446744073709551615") == .double(0x1p64))
 }
 
 @Test func floats() throws {
