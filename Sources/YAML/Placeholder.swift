@@ -1,1 +1,0 @@
-// Placeholder: YAML is built in its own issue.
