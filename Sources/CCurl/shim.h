@@ -22,4 +22,13 @@ static inline CURLcode gm_easy_getinfo_long(CURL *h, CURLINFO i, long *v) { retu
 static inline CURLcode gm_easy_getinfo_pointer(CURL *h, CURLINFO i, void **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLMcode gm_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
 
+// Macros that are expressions (not plain literals) do not reach Swift: expose them as functions.
+static inline CURLcode gm_global_init(void) { return curl_global_init(CURL_GLOBAL_DEFAULT); }
+static inline size_t gm_writefunc_pause(void) { return CURL_WRITEFUNC_PAUSE; }
+static inline CURLcode gm_easy_unpause(CURL *h) { return curl_easy_pause(h, CURLPAUSE_CONT); }
+static inline long gm_error_size(void) { return CURL_ERROR_SIZE; }
+/// The result code of a finished transfer (CURLMsg.data is a union).
+static inline CURLcode gm_msg_result(CURLMsg *m) { return m->data.result; }
+static inline int gm_msg_is_done(CURLMsg *m) { return m->msg == CURLMSG_DONE; }
+
 #endif

@@ -1,0 +1,198 @@
+import Foundation
+import KubeAPI
+import Logging
+
+/// The events of one watch: ADDED, MODIFIED, DELETED and BOOKMARK, in order.
+///
+/// With `resume` the stream outlives its HTTP requests: when the server ends a request (its
+/// timeout) the watch re-opens at once from the last resourceVersion; when a request fails
+/// (connection cut, 5xx, dead link noticed by the idle deadline) it re-opens after the client's
+/// `watchBackoff`, which never runs out and resets after a quiet period. The stream throws
+/// `.gone` on 410 (HTTP or an ERROR event): the caller must relist. Other ERROR events, 4xx
+/// answers and malformed lines throw their typed error. Cancelling the consuming task, or
+/// dropping the iterator, aborts the transfer.
+public struct WatchStream: AsyncSequence, Sendable {
+    public typealias Element = WatchEvent
+    public typealias Failure = KubeError
+
+    let client: KubeClient
+    let resource: ResourceType
+    let namespace: String?
+    let options: WatchOptions
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(client: client, resource: resource, namespace: namespace, options: options)
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        public typealias Element = WatchEvent
+        public typealias Failure = KubeError
+
+        private let connector: WatchConnector
+        private let resume: Bool
+        private var decoder: WatchEventDecoder
+        private var splitter = LineSplitter()
+        private var lines: [ArraySlice<UInt8>] = []
+        private var lineIndex = 0
+        private var stream: ResponseStream?
+        private var backoff: Backoff
+        private var pendingDelay: Duration?
+        private var openedAt = ContinuousClock.now
+        private var eventsOnConnection = 0
+        private var finished = false
+
+        init(client: KubeClient, resource: ResourceType, namespace: String?, options: WatchOptions) {
+            connector = WatchConnector(client: client, resource: resource, namespace: namespace, options: options)
+            resume = options.resume
+            decoder = WatchEventDecoder(path: connector.path, resourceVersion: options.resourceVersion)
+            backoff = Backoff(policy: client.options.watchBackoff)
+        }
+
+        /// The last resourceVersion seen (from objects and bookmarks).
+        public var resourceVersion: String? { decoder.lastResourceVersion }
+
+        public mutating func next() async throws(KubeError) -> WatchEvent? {
+            try await next(isolation: nil)
+        }
+
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws(KubeError) -> WatchEvent? {
+            do {
+                return try await produce(isolation: actor)
+            } catch {
+                end()
+                throw error
+            }
+        }
+
+        private mutating func produce(isolation actor: isolated (any Actor)?) async throws(KubeError) -> WatchEvent? {
+            while !finished {
+                if lineIndex < lines.count {
+                    let line = lines[lineIndex]
+                    lineIndex += 1
+                    let event = try decoder.decode(line)
+                    eventsOnConnection += 1
+                    return event
+                }
+                guard let stream else {
+                    try await connect(isolation: actor)
+                    continue
+                }
+                switch await stream.next() {
+                case .success(let chunk?):
+                    do {
+                        lines = try splitter.append(chunk)
+                        lineIndex = 0
+                    } catch {
+                        throw .decoding(path: connector.path, message: "a watch event line exceeds \(error.limit) bytes")
+                    }
+                case .success(nil):
+                    self.stream = nil
+                    guard resume else { end(); return nil }
+                    // A server-side timeout after a healthy stream reconnects at once; a stream
+                    // that ends at once with nothing in it is treated as a failure, so a
+                    // misbehaving server cannot make us spin.
+                    if eventsOnConnection == 0 && ContinuousClock.now - openedAt < .seconds(1) {
+                        scheduleRetry(after: .transport(url: connector.path, message: "watch ended immediately"))
+                    }
+                case .failure(let error):
+                    self.stream = nil
+                    guard resume, error.isTransient else { throw error }
+                    scheduleRetry(after: error)
+                }
+            }
+            return nil
+        }
+
+        private mutating func connect(isolation actor: isolated (any Actor)?) async throws(KubeError) {
+            if let delay = pendingDelay {
+                pendingDelay = nil
+                try await KubeClient.sleep(delay)
+            }
+            splitter.reset()
+            lines = []
+            lineIndex = 0
+            switch await connector.open(resourceVersion: decoder.lastResourceVersion) {
+            case .success(let opened):
+                stream = opened
+                openedAt = .now
+                eventsOnConnection = 0
+            case .failure(let error):
+                guard resume, error.isTransient else { throw error }
+                scheduleRetry(after: error)
+            }
+        }
+
+        private mutating func scheduleRetry(after error: KubeError) {
+            let delay = backoff.nextDelay(now: .now, random: Double.random(in: 0...1))
+            pendingDelay = delay
+            connector.client.logger.debug(
+                "watch interrupted, re-opening",
+                metadata: ["path": "\(connector.path)", "error": "\(error)", "delay": "\(delay)"])
+        }
+
+        private mutating func end() {
+            finished = true
+            stream?.cancel()
+            stream = nil
+            lines = []
+        }
+    }
+}
+
+/// Opens the HTTP requests of one watch: query, credentials, a 401 refresh, error answers.
+struct WatchConnector: Sendable {
+    let client: KubeClient
+    let resource: ResourceType
+    let options: WatchOptions
+    let path: String
+
+    init(client: KubeClient, resource: ResourceType, namespace: String?, options: WatchOptions) {
+        self.client = client
+        self.resource = resource
+        self.options = options
+        self.path = resource.collectionPath(namespace: namespace.map(URLEncoding.component))
+    }
+
+    /// Bytes waiting unread before the transfer is paused (backpressure).
+    static let bufferCapacity = 2 << 20
+
+    func open(resourceVersion: String?) async -> Result<ResponseStream, KubeError> {
+        let timeout = options.timeoutSeconds ?? Int.random(in: 300...600)
+        let spec = RequestSpec(
+            verb: "watch", resource: resource.plural, method: "GET", path: path,
+            query: options.queryItems(resourceVersion: resourceVersion, timeoutSeconds: timeout))
+        var refresh = false
+        while true {
+            let request: HTTPRequest
+            do {
+                request = try await client.buildRequest(spec, refresh: refresh, timeout: nil)
+            } catch {
+                return .failure(error)
+            }
+            var streamed = request
+            // The server ends the request after `timeout`; silence well beyond it is a dead link.
+            streamed.idleTimeoutSeconds = timeout + 30
+            let opened = await client.transport.openStream(streamed, bufferCapacity: Self.bufferCapacity)
+            guard case .success(let stream) = opened else {
+                if case .failure(let error) = opened, !error.isCancelled { client.report(spec, 0) }
+                return opened
+            }
+            let status = stream.head.status
+            client.report(spec, status)
+            if (200..<300).contains(status) { return .success(stream) }
+            if status == 401 && !refresh {
+                stream.cancel()
+                refresh = true
+                continue
+            }
+            switch await stream.collect(limit: 64 << 10) {
+            case .success(let body):
+                let error = KubeError.fromResponse(status: status, body: body, verb: "watch", path: path)
+                if case .gone = error { return .failure(.gone(resourceVersion: resourceVersion)) }
+                return .failure(error)
+            case .failure(let error):
+                return .failure(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+
+/// The bounded buffer between the curl driver thread (producer) and one consumer task.
+///
+/// The producer offers each chunk libcurl hands it; when `capacity` bytes are already waiting the
+/// offer is refused, the write callback returns `CURL_WRITEFUNC_PAUSE`, and libcurl keeps the
+/// data. When the consumer has drained below half the capacity, `take` reports that the transfer
+/// must be unpaused (which only the driver thread may do).
+final class StreamBuffer: @unchecked Sendable {
+    enum Item: Sendable {
+        case chunk([UInt8])
+        case end
+        case failure(KubeError)
+    }
+
+    private struct State {
+        var head: ResponseHead?
+        var chunks: [[UInt8]] = []
+        var readIndex = 0
+        var buffered = 0
+        var paused = false
+        var end: KubeError?? = nil  // .some(nil): clean end; .some(error): failed
+        var waiter: CheckedContinuation<Void, Never>?
+
+        mutating func takeWaiter() -> CheckedContinuation<Void, Never>? {
+            defer { waiter = nil }
+            return waiter
+        }
+    }
+
+    let capacity: Int
+    private let state = Locked(State())
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    // MARK: producer (driver thread)
+
+    func publishHead(_ head: ResponseHead) {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if s.head == nil { s.head = head }
+            return s.takeWaiter()
+        }
+        waiter?.resume()
+    }
+
+    /// Returns false when the buffer is full: the caller must pause the transfer.
+    func offer(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let (accepted, waiter) = state.withLock { s -> (Bool, CheckedContinuation<Void, Never>?) in
+            if s.buffered >= capacity {
+                s.paused = true
+                return (false, nil)
+            }
+            s.chunks.append(Array(bytes))
+            s.buffered += bytes.count
+            return (true, s.takeWaiter())
+        }
+        waiter?.resume()
+        return accepted
+    }
+
+    func finish(_ error: KubeError?) {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if s.end == nil { s.end = .some(error) }
+            return s.takeWaiter()
+        }
+        waiter?.resume()
+    }
+
+    // MARK: consumer
+
+    /// The response head, or the failure that ended the transfer before any head arrived.
+    func head() async -> Result<ResponseHead, KubeError> {
+        while true {
+            let ready = state.withLock { s -> Result<ResponseHead, KubeError>? in
+                if let head = s.head { return .success(head) }
+                if case .some(let end) = s.end { return .failure(end ?? .transport(url: "", message: "stream ended without a response")) }
+                return nil
+            }
+            if let ready { return ready }
+            await waitForChange(forHead: true)
+        }
+    }
+
+    /// The next chunk, `.end` at a clean end. `needsUnpause` is true when the caller must ask the
+    /// driver to resume a paused transfer.
+    func take() async -> (item: Item, needsUnpause: Bool) {
+        while true {
+            let ready = state.withLock { s -> (Item, Bool)? in
+                if s.readIndex < s.chunks.count {
+                    let chunk = s.chunks[s.readIndex]
+                    s.readIndex += 1
+                    s.buffered -= chunk.count
+                    if s.readIndex == s.chunks.count {
+                        s.chunks.removeAll(keepingCapacity: true)
+                        s.readIndex = 0
+                    }
+                    var unpause = false
+                    if s.paused && s.buffered <= capacity / 2 {
+                        s.paused = false
+                        unpause = true
+                    }
+                    return (.chunk(chunk), unpause)
+                }
+                if case .some(let end) = s.end { return (end.map(Item.failure) ?? .end, false) }
+                return nil
+            }
+            if let ready { return ready }
+            await waitForChange(forHead: false)
+        }
+    }
+
+    /// Suspends until the producer publishes something. Registration and the emptiness check
+    /// happen under one lock, so a wake-up cannot be lost.
+    private func waitForChange(forHead: Bool) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { s -> Bool in
+                if s.readIndex < s.chunks.count || s.end != nil || (forHead && s.head != nil) {
+                    return true
+                }
+                s.waiter = c
+                return false
+            }
+            if resumeNow { c.resume() }
+        }
+    }
+}
+

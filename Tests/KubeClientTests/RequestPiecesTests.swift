@@ -1,0 +1,98 @@
+import KubeAPI
+import Testing
+@testable import KubeClient
+
+@Suite struct RequestPiecesTests {
+    @Test func queryEncoding() {
+        let list = ListOptions(labelSelector: "app=gw,tier notin (a b)", fieldSelector: "metadata.name=x", limit: 500,
+                               continueToken: "abc/+=", resourceVersion: "42")
+        #expect(URLEncoding.query(list.queryItems) ==
+            "labelSelector=app%3Dgw%2Ctier%20notin%20%28a%20b%29&fieldSelector=metadata.name%3Dx&limit=500&continue=abc%2F%2B%3D&resourceVersion=42")
+        #expect(URLEncoding.query(ListOptions().queryItems) == "")
+        let watch = WatchOptions(resourceVersion: "7", labelSelector: "a!=b", allowBookmarks: false)
+        #expect(URLEncoding.query(watch.queryItems(resourceVersion: "9", timeoutSeconds: 300)) ==
+            "watch=1&labelSelector=a%21%3Db&resourceVersion=9&timeoutSeconds=300")
+        #expect(URLEncoding.component("ünï-._~") == "%C3%BCn%C3%AF-._~")
+    }
+
+    @Test func patchContentTypes() {
+        #expect(Patch.merge([:]).contentType == "application/merge-patch+json")
+        #expect(Patch.json([]).contentType == "application/json-patch+json")
+        #expect(Patch.strategicMerge([:]).contentType == "application/strategic-merge-patch+json")
+    }
+
+    @Test func endpointWithServerNameConnectsToTheRealHost() throws {
+        let plain = try Endpoint(server: "https://10.0.0.1:6443/", serverName: nil)
+        #expect(plain.requestBase == "https://10.0.0.1:6443")
+        #expect(plain.connectTo == nil)
+        let named = try Endpoint(server: "https://10.0.0.1:6443/prefix", serverName: "kube.example")
+        #expect(named.requestBase == "https://kube.example:6443/prefix")
+        #expect(named.connectTo == "kube.example:6443:10.0.0.1:6443")
+        #expect(named.displayBase == "https://10.0.0.1:6443/prefix")
+        let v6 = try Endpoint(server: "https://[fd00::1]", serverName: "api")
+        #expect(v6.connectTo == "api:443:[fd00::1]:443")
+    }
+
+    @Test(arguments: ["10.0.0.1:6443", "ftp://host", "https://", "https://h/?q=1", "https://user:pw@h"])
+    func badServersAreConfigurationErrors(server: String) {
+        #expect {
+            _ = try Endpoint(server: server, serverName: nil)
+        } throws: { error in
+            if case .configuration(let message) = error as? KubeError { return !message.contains("pw") || server.contains("pw") }
+            return false
+        }
+    }
+
+    @Test func errorsFromResponses() {
+        let status = KubeError.fromResponse(
+            status: 409, body: Array(#"{"kind":"Status","code":409,"reason":"AlreadyExists","message":"exists"}"#.utf8), verb: "create", path: "/p")
+        #expect(status.isAlreadyExists && !status.isConflict)
+        #expect(status.description == "create /p failed with HTTP 409 AlreadyExists: exists")
+        let html = KubeError.fromResponse(status: 503, body: Array("<html>down</html>".utf8), verb: "get", path: "/p")
+        #expect(html.statusCode == 503 && html.isTransient)
+        #expect(html.description.contains("<html>down</html>"))
+        let empty = KubeError.fromResponse(status: 404, body: [], verb: "get", path: "/p")
+        #expect(empty.isNotFound && empty.reason == "NotFound")
+        #expect(KubeError.fromResponse(status: 410, body: [], verb: "list", path: "/p").isGone)
+        #expect(!KubeError.configuration("x").isTransient)
+        #expect(KubeError.transport(url: "u", message: "m").isTransient)
+    }
+
+    @Test func clientRefusesContradictoryTLS() {
+        let both = TLSSettings(certificateAuthorityPEM: SecretBytes("ca"), insecureSkipTLSVerify: true)
+        #expect(throws: KubeError.self) { _ = try KubeClient(config: ClusterConfig(server: "https://h", tls: both)) }
+        let certOnly = TLSSettings(clientCertificatePEM: SecretBytes("c"))
+        #expect(throws: KubeError.self) { _ = try KubeClient(config: ClusterConfig(server: "https://h", tls: certOnly)) }
+    }
+}
+
+@Suite struct StreamBufferTests {
+    @Test func refusesWhenFullAndAsksForUnpauseAfterDraining() async {
+        let buffer = StreamBuffer(capacity: 10)
+        buffer.publishHead(ResponseHead(status: 200, headers: [:]))
+        let six = [UInt8](repeating: 1, count: 6)
+        #expect(six.withUnsafeBytes { buffer.offer($0) })
+        #expect(six.withUnsafeBytes { buffer.offer($0) })  // 12 bytes: at capacity now
+        #expect(!six.withUnsafeBytes { buffer.offer($0) })  // refused: the transfer pauses
+        let first = await buffer.take()
+        #expect(!first.needsUnpause)  // 6 bytes still waiting: above half
+        let second = await buffer.take()
+        #expect(second.needsUnpause)
+        buffer.finish(nil)
+        guard case .end = await buffer.take().item else { Issue.record("expected the end"); return }
+    }
+
+    @Test func consumerWaitsForTheProducer() async {
+        let buffer = StreamBuffer(capacity: 100)
+        // One consumer at a time: it waits for the head, then for a chunk.
+        let consumer = Task { (await buffer.head(), await buffer.take().item) }
+        buffer.publishHead(ResponseHead(status: 201, headers: ["x": "y"]))
+        _ = [UInt8]([1, 2, 3]).withUnsafeBytes { buffer.offer($0) }
+        let (head, item) = await consumer.value
+        #expect((try? head.get())?.status == 201)
+        guard case .chunk(let bytes) = item else { Issue.record("expected a chunk"); return }
+        #expect(bytes == [1, 2, 3])
+        buffer.finish(.cancelled)
+        guard case .failure(.cancelled) = await buffer.take().item else { Issue.record("expected .cancelled"); return }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import KubeAPI
+import Testing
+@testable import KubeClient
+
+func event(_ type: String, rv: Int) -> String {
+    #"{"type":"\#(type)","object":{"kind":"Pod","metadata":{"name":"w","resourceVersion":"\#(rv)"}}}"# + "\n"
+}
+
+/// Three events and a bookmark after the requested resourceVersion, cut into 7-byte chunks.
+func splitStream(after rv: Int) -> [ScriptedHTTPServer.Step] {
+    let text = event("ADDED", rv: rv + 1) + event("MODIFIED", rv: rv + 2) + event("DELETED", rv: rv + 3) + event("BOOKMARK", rv: rv + 10)
+    let bytes = Array(text.utf8)
+    let chunks = stride(from: 0, to: bytes.count, by: 7).map { String(decoding: bytes[$0..<min($0 + 7, bytes.count)], as: UTF8.self) }
+    return [.chunkedHead] + chunks.map { .chunk($0) }
+}
+
+func requestedVersion(_ target: String) -> Int {
+    URLComponents(string: target)?.queryItems?.first { $0.name == "resourceVersion" }?.value.flatMap(Int.init) ?? 0
+}
+
+@Suite(.timeLimit(.minutes(1))) struct WatchStreamTests {
+    @Test func decodesSplitLinesAndResumesFromTheLastVersion() async throws {
+        let server = try ScriptedHTTPServer { request, index in
+            // The first request ends cleanly (a server timeout); the second is cut mid-stream.
+            index == 0 ? splitStream(after: requestedVersion(request.target)) + [.lastChunk]
+                : splitStream(after: requestedVersion(request.target)) + [.chunk("{\"type\":\"ADD")]
+        }
+        defer { server.stop() }
+        let client = try fastClient(server)
+        defer { client.shutdown() }
+        var seen: [String] = []
+        for try await e in client.watch(.pods, namespace: "default", options: WatchOptions(resourceVersion: "100", timeoutSeconds: 30)) {
+            seen.append("\(e.type.rawValue) \(e.object[path: "metadata", "resourceVersion"]?.stringValue ?? "-")")
+            if seen.count == 12 { break }
+        }
+        #expect(seen == [
+            "ADDED 101", "MODIFIED 102", "DELETED 103", "BOOKMARK 110",
+            "ADDED 111", "MODIFIED 112", "DELETED 113", "BOOKMARK 120",
+            "ADDED 121", "MODIFIED 122", "DELETED 123", "BOOKMARK 130",
+        ])
+        let targets = server.requests.withLock { $0.map(\.target) }
+        #expect(targets.count == 3)
+        #expect(targets.first == "/api/v1/namespaces/default/pods?watch=1&allowWatchBookmarks=true&resourceVersion=100&timeoutSeconds=30")
+        #expect(targets.dropFirst().map(requestedVersion) == [110, 120])
+    }
+
+    @Test func errorEventWith410EndsTheStreamWithGone() async throws {
+        let gone = #"{"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version"}}"# + "\n"
+        let server = try ScriptedHTTPServer { request, _ in splitStream(after: 5) + [.chunk(gone), .lastChunk] }
+        defer { server.stop() }
+        let client = try fastClient(server)
+        defer { client.shutdown() }
+        var count = 0
+        let error = await #expect(throws: KubeError.self) {
+            for try await _ in client.watch(.pods, namespace: nil, options: WatchOptions(resourceVersion: "5")) { count += 1 }
+        }
+        #expect(count == 4)
+        guard case .gone(let rv)? = error else { Issue.record("expected .gone, got \(String(describing: error))"); return }
+        #expect(rv == "15")
+    }
+
+    @Test func http410AndForbiddenAreTypedErrors() async throws {
+        let server = try ScriptedHTTPServer { request, _ in
+            request.target.contains("resourceVersion=1&")
+                ? [.json(410, #"{"kind":"Status","code":410,"reason":"Expired"}"#)]
+                : [.json(403, #"{"kind":"Status","code":403,"reason":"Forbidden","message":"cannot watch pods"}"#)]
+        }
+        defer { server.stop() }
+        let client = try fastClient(server)
+        defer { client.shutdown() }
+        let gone = await #expect(throws: KubeError.self) {
+            for try await _ in client.watch(.pods, namespace: nil, options: WatchOptions(resourceVersion: "1")) {}
+        }
+        #expect(gone?.isGone == true)
+        let forbidden = await #expect(throws: KubeError.self) {
+            for try await _ in client.watch(.pods, namespace: nil, options: WatchOptions(resourceVersion: "2")) {}
+        }
+        #expect(forbidden?.isForbidden == true)
+        #expect(forbidden?.description.contains("cannot watch pods") == true)
+        #expect(server.requests.withLock { $0.count } == 2)
+    }
+
+    @Test func withoutResumeTheStreamEndsWithTheRequest() async throws {
+        let server = try ScriptedHTTPServer { _, _ in splitStream(after: 0) + [.lastChunk] }
+        defer { server.stop() }
+        let client = try fastClient(server)
+        defer { client.shutdown() }
+        var count = 0
+        for try await _ in client.watch(.pods, namespace: nil, options: WatchOptions(resume: false)) { count += 1 }
+        #expect(count == 4)
+        #expect(server.requests.withLock { $0.count } == 1)
+    }
+
+    @Test func malformedLineIsADecodingError() async throws {
+        let server = try ScriptedHTTPServer { _, _ in [.chunkedHead, .chunk("{oops}\n"), .lastChunk] }
+        defer { server.stop() }
+        let client = try fastClient(server)
+        defer { client.shutdown() }
+        let error = await #expect(throws: KubeError.self) {
+            for try await _ in client.watch(.pods, namespace: nil, options: WatchOptions()) {}
+        }
+        guard case .decoding? = error else { Issue.record("expected .decoding"); return }
+    }
+
+    @Test func leavingTheLoopAbortsTheTransfer() async throws {
+        let server = try ScriptedHTTPServer { _, _ in splitStream(after: 0) + [.hang] }
+        defer { server.stop() }
+        let client = try fastClient(server)
+        defer { client.shutdown() }
+        for try await _ in client.watch(.pods, namespace: nil, options: WatchOptions()) { break }
+        // The cancel command is asynchronous: wait for the driver to process it.
+        while client.activeTransfers != 0 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(client.activeTransfers == 0)
+    }
+}
