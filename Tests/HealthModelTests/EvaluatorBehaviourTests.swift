@@ -23,7 +23,7 @@ struct EvaluatorBehaviourTests {
     }
 
     @Test func lastTransitionTimeMovesOnlyWhenStatusChanges() throws {
-        let first = evaluate(Snapshot(), -100, nil)
+        let first = evaluate(Snapshot(agent: Fx.agent(heartbeat: -105)), -100, nil)
         let second = evaluate(Snapshot(agent: Fx.agent(heartbeat: -40)), -20, first)
         let hb1 = try #require(first.condition("Heartbeat"))
         let hb2 = try #require(second.condition("Heartbeat"))
@@ -35,8 +35,9 @@ struct EvaluatorBehaviourTests {
     }
 
     @Test func sinceIsKeptWhileTheStateHolds() {
-        let a = evaluate(Snapshot(), -100, nil)
-        let b = evaluate(Snapshot(), -50, a)
+        let a = evaluate(Snapshot(agent: Fx.agent(heartbeat: -105)), -100, nil)
+        let b = evaluate(Snapshot(agent: Fx.agent(heartbeat: -55)), -50, a)
+        #expect(a.state == .up && b.state == .up)
         #expect(b.since == Fx.at(-100))
         let c = evaluate(Snapshot(pods: [Fx.pod("frr")]), 0, b)
         #expect(c.state == .down && c.since == Fx.t0)
@@ -49,8 +50,11 @@ struct EvaluatorBehaviourTests {
         // Nothing changes, the clock reaches nextCheck: the verdict does change there.
         let before = evaluate(Snapshot(agent: Fx.agent(heartbeat: -10)), 35, a)
         #expect(before.condition("Heartbeat")?.status == "True")
-        let at = evaluate(Snapshot(agent: Fx.agent(heartbeat: -10)), 36, a)
+        // (The leaf's own heartbeat must still be fresh at +36 s for it to count as evidence.)
+        let at = evaluate(Snapshot(agent: Fx.agent(heartbeat: -10), leaves: [Fx.leaf(heartbeat: 30)]), 36, a)
         #expect(at.state == .keepaliveFail)
+        let leafStaleToo = evaluate(Snapshot(agent: Fx.agent(heartbeat: -10)), 36, a)
+        #expect(leafStaleToo.state == .down && leafStaleToo.reason == "HeartbeatLost")
     }
 
     @Test func wholeSecondsMakeSubSecondClocksHarmless() {
@@ -75,7 +79,7 @@ struct EvaluatorBehaviourTests {
         var pod = Fx.pod("dataplane", containers: [.init(name: "dataplane", ready: false, waiting: "ContainerCreating")])
         pod = pod.setting(["status", "conditions"], nil)
         let snapshot = Snapshot(pods: [pod, Fx.pod("frr")])
-        let a = evaluate(snapshot, -61, nil)
+        let a = evaluate(Snapshot(agent: Fx.agent(heartbeat: -63), pods: snapshot.pods), -61, nil)
         #expect(a.state == .up && a.memory.podIssueSince["dataplane"] == Fx.at(-61))
         let b = evaluate(snapshot, 0, Assessment(status: a.statusJSON()))
         #expect(b.state == .down && b.reason == "ContainerNotReady")

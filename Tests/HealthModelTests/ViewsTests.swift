@@ -60,7 +60,8 @@ struct ViewsTests {
     }
 
     @Test func policyDecodesWithDefaults() throws {
-        let policy = try JSONValue(["podGrace": 90, "missedKeepalives": 5]).decode(HealthPolicy.self)
+        let config: JSONValue = ["podGrace": 90, "missedKeepalives": 5]
+        let policy = try config.decode(HealthPolicy.self)
         #expect(policy.podGrace == 90 && policy.missedKeepalives == 5 && policy.startupGrace == 300)
         #expect(policy.heartbeatStaleAfter == 75)
         #expect(HealthPolicy.default.heartbeatStaleAfter == 45)
