@@ -20,7 +20,7 @@ struct ViewsTests {
         let pod = PodView(json: Fx.pod("frr", containers: [.init(name: "frr", ready: false, waiting: "CrashLoopBackOff", restarts: 3), .init(name: "frr-exporter")], deleting: true))
         #expect(pod.name == "gw--gw-1--frr-x7v9s" && pod.namespace == "fab" && pod.resourceVersion == "300")
         #expect(pod.ownerDaemonSet == "gw--gw-1--frr" && pod.gatewayName == "gw-1" && pod.role == .frr)
-        #expect(pod.isBeingDeleted && pod.phase == .value("Running"))
+        #expect(pod.isBeingDeleted && pod.deletionTime == Fx.at(25) && pod.phase == .value("Running"))
         #expect(pod.containers.value?.first?.waitingReason == "CrashLoopBackOff")
         #expect(pod.containers.value?.first?.restartCount == 3)
         #expect(pod.containers.value?.last?.startedAt == Fx.at(-43_200))

@@ -56,6 +56,8 @@ public struct PodView: Sendable, Equatable {
     public var startTime: Date?
     /// Whether `metadata.deletionTimestamp` is set.
     public var isBeingDeleted: Bool
+    /// `metadata.deletionTimestamp` (when the deletion will be forced); nil when unset or unparseable.
+    public var deletionTime: Date?
     public var conditions: [PodConditionView]
     public var containers: Reading<[ContainerStatusView]>
     public var problems: [FieldProblem]
@@ -75,6 +77,7 @@ public struct PodView: Sendable, Equatable {
         creationTime = meta.creationTime
         startTime = reader.time(json, ["status", "startTime"]).value
         isBeingDeleted = meta.deletionRequested
+        deletionTime = meta.deletionTime
         conditions = []
         if let items = reader.array(json, ["status", "conditions"]).value {
             for (index, item) in items.enumerated() {
