@@ -1,0 +1,46 @@
+import Foundation
+
+/// Everything the evaluator looks at for one gateway.
+public struct GatewayInputs: Sendable {
+    public var gateway: GatewayView?
+    public var agent: GatewayAgentView?
+    /// The gateway's dataplane and frr pods (pods of other gateways are ignored).
+    public var pods: [PodView]
+    /// Switch Agents (leaves and spines) whose BGP sessions may show the gateway alive.
+    public var switchAgents: [SwitchAgentView]
+    /// False when the Agent CRD is absent or unreadable: the model then falls back to weaker evidence.
+    public var switchAgentsVisible: Bool
+
+    public init(gateway: GatewayView?, agent: GatewayAgentView?, pods: [PodView] = [],
+                switchAgents: [SwitchAgentView] = [], switchAgentsVisible: Bool = true) {
+        self.gateway = gateway
+        self.agent = agent
+        self.pods = pods
+        self.switchAgents = switchAgents
+        self.switchAgentsVisible = switchAgentsVisible
+    }
+
+    /// The gateway's name: the Gateway's, else its GatewayAgent's (they share it).
+    public var gatewayName: String { gateway?.name ?? agent?.name ?? "" }
+
+    /// The protocol IP (the gateway's BGP router ID), from the Gateway or else its GatewayAgent.
+    public var protocolIP: String? { gateway?.protocolIP ?? agent?.protocolIP }
+}
+
+/// The five states, in the order the rules try them (docs §2).
+public enum GatewayState: String, Codable, Sendable, CaseIterable {
+    case waiting = "WAITING", up = "UP", down = "DOWN", keepaliveFail = "KEEPALIVE_FAIL", configFail = "CONFIG_FAIL"
+}
+
+/// The condition types an assessment carries, all of positive polarity (docs §3).
+public enum ConditionType {
+    public static let ready = "Ready"
+    public static let heartbeat = "Heartbeat"
+    public static let configApplied = "ConfigApplied"
+    public static let routingApplied = "RoutingApplied"
+    public static let podsReady = "PodsReady"
+    public static let bgpEstablished = "BGPEstablished"
+    public static let bgpStable = "BGPStable"
+    public static let trafficHealthy = "TrafficHealthy"
+    public static let all = [ready, heartbeat, configApplied, routingApplied, podsReady, bgpEstablished, bgpStable, trafficHealthy]
+}

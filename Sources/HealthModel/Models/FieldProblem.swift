@@ -1,0 +1,63 @@
+import Foundation
+import KubeAPI
+
+/// One malformed value found while reading an object: where it is and what is wrong with it.
+/// Views collect these instead of throwing, so one bad field never hides the rest of an object.
+public struct FieldProblem: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// A dotted path into the object; keys that contain dots are bracketed,
+    /// e.g. `status.state.bgp.vrfs.default.neighbors[172.30.128.12].sessionState`.
+    public var path: String
+    /// What is wrong, e.g. `expected an integer, found string`.
+    public var issue: String
+
+    public init(path: String, issue: String) {
+        self.path = path
+        self.issue = issue
+    }
+
+    public var description: String { "\(path): \(issue)" }
+}
+
+/// A field as read from an object: missing, present but unusable, or a usable value.
+/// Rules treat `.invalid` as "cannot tell" (a condition with status Unknown), never as a value.
+public enum Reading<Value: Sendable & Equatable>: Sendable, Equatable {
+    case absent
+    case invalid
+    case value(Value)
+
+    public var value: Value? {
+        if case .value(let v) = self { return v }
+        return nil
+    }
+
+    public var isInvalid: Bool {
+        if case .invalid = self { return true }
+        return false
+    }
+
+    public var isAbsent: Bool {
+        if case .absent = self { return true }
+        return false
+    }
+
+    func map<T: Sendable & Equatable>(_ transform: (Value) -> T) -> Reading<T> {
+        switch self {
+        case .absent: .absent
+        case .invalid: .invalid
+        case .value(let v): .value(transform(v))
+        }
+    }
+}
+
+extension Date {
+    /// The model reasons in whole seconds, so that a timestamp persisted as RFC 3339 and read back
+    /// gives the same verdict as the original.
+    var wholeSeconds: Date { Date(timeIntervalSince1970: timeIntervalSince1970.rounded(.down)) }
+}
+
+/// A `/32` (or any prefix) stripped from an address: `172.30.8.0/32` → `172.30.8.0`.
+func bareAddress(_ text: String) -> String {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    if let slash = trimmed.firstIndex(of: "/") { return String(trimmed[..<slash]) }
+    return trimmed
+}

@@ -1,0 +1,134 @@
+import Foundation
+import KubeAPI
+
+/// The fields of a `gwint.githedgehog.com/v1alpha1` GatewayAgent that the health model reads.
+/// `status` is written only by the gateway's dataplane (every 15 s and after each apply).
+public struct GatewayAgentView: Sendable, Equatable {
+    public var name: String
+    public var namespace: String
+    public var resourceVersion: String?
+    /// `metadata.generation`: the configuration generation the fabric controller wants applied.
+    public var generation: Reading<Int64>
+    public var creationTime: Date?
+    /// Time of the last spec change, from managedFields (see hedgehog-facts); nil when unknown.
+    public var specChangeTime: Date?
+    /// `spec.gateway.protocolIP` without its prefix length.
+    public var protocolIP: String?
+    /// `spec.gateway.neighbors[]`, used when the Gateway object itself is not available.
+    public var expectedNeighbors: [ExpectedNeighbor]
+
+    /// Whether `status` is present at all.
+    public var hasStatus: Bool
+    public var lastHeartbeat: Reading<Date>
+    /// The raw `lastHeartbeat` text when it does not parse (to notice whether it still changes).
+    public var lastHeartbeatText: String?
+    public var lastAppliedGen: Reading<Int64>
+    public var lastAppliedTime: Reading<Date>
+    public var agentVersion: String?
+    /// `status.state.lastCollectedTime`, raw: identifies one collection of counters.
+    public var lastCollectedTime: String?
+    /// Whether `status.state` is present (the init status written after a restart has none).
+    public var hasState: Bool
+    /// `status.state.frr.lastAppliedGen`.
+    public var frrAppliedGen: Reading<Int64>
+    /// Every neighbour of every VRF; `.absent` when `status.state.bgp` is not reported.
+    public var bgpNeighbors: Reading<[BGPNeighborView]>
+    /// `status.state.vpcs` then `status.state.peerings`, sorted by name.
+    public var counters: [TrafficCounterView]
+    public var problems: [FieldProblem]
+
+    public init(json: JSONValue) {
+        var reader = FieldReader()
+        let meta = MetadataFields(json, &reader)
+        name = meta.name
+        namespace = meta.namespace
+        resourceVersion = meta.resourceVersion
+        generation = meta.generation
+        creationTime = meta.creationTime
+        specChangeTime = meta.specChangeTime
+        protocolIP = reader.string(json, ["spec", "gateway", "protocolIP"]).value.map(bareAddress)
+        expectedNeighbors = readExpectedNeighbors(json, ["spec", "gateway", "neighbors"], &reader)
+
+        hasStatus = reader.object(json, ["status"]).value != nil
+        lastHeartbeat = reader.time(json, ["status", "lastHeartbeat"])
+        lastHeartbeatText = lastHeartbeat.isInvalid ? json[path: "status", "lastHeartbeat"].map { String($0.stringValue?.prefix(64) ?? Substring($0.typeName)) } : nil
+        lastAppliedGen = reader.int(json, ["status", "lastAppliedGen"], nonNegative: true)
+        lastAppliedTime = reader.time(json, ["status", "lastAppliedTime"])
+        agentVersion = reader.string(json, ["status", "agentVersion"]).value
+        lastCollectedTime = reader.string(json, ["status", "state", "lastCollectedTime"]).value
+        hasState = reader.object(json, ["status", "state"]).value != nil
+        frrAppliedGen = reader.int(json, ["status", "state", "frr", "lastAppliedGen"], nonNegative: true)
+        bgpNeighbors = Self.readNeighbors(json, &reader)
+        counters = Self.readCounters(json, .vpc, "vpcs", &reader) + Self.readCounters(json, .peering, "peerings", &reader)
+        problems = reader.problems
+    }
+
+    /// The init status the dataplane writes when it (re)starts: `lastAppliedGen` 0 (Go omits a
+    /// zero, so a status without it counts too), `lastAppliedTime` 1970-01-01T00:00:00Z.
+    public var isInitStatus: Bool {
+        guard hasStatus, !lastHeartbeat.isAbsent else { return false }
+        switch lastAppliedGen {
+        case .value(let gen): return gen == 0
+        case .absent: return true
+        case .invalid: return false
+        }
+    }
+
+    private static func readNeighbors(_ json: JSONValue, _ reader: inout FieldReader) -> Reading<[BGPNeighborView]> {
+        let base = ["status", "state", "bgp"]
+        switch reader.object(json, base) {
+        case .absent: return .absent
+        case .invalid: return .invalid
+        case .value: break
+        }
+        guard let vrfs = reader.object(json, base + ["vrfs"]).value else { return .value([]) }
+        var out: [BGPNeighborView] = []
+        for vrf in vrfs.keys.sorted() {
+            let vrfPath = base + ["vrfs", vrf]
+            guard let neighbors = reader.object(json, vrfPath + ["neighbors"]).value else { continue }
+            for address in neighbors.keys.sorted() {
+                let path = vrfPath + ["neighbors", address]
+                guard let entry = neighbors[address], entry.objectValue != nil else {
+                    reader.note(path, "expected an object")
+                    continue
+                }
+                let state: Reading<BGPSessionState>
+                switch reader.string(entry, ["sessionState"]) {
+                case .absent: state = .absent
+                case .invalid: state = .invalid
+                case .value(let text):
+                    if let known = BGPSessionState(rawValue: text) {
+                        state = .value(known)
+                    } else {
+                        reader.note(path + ["sessionState"], "session state \"\(text.prefix(32))\" is not one of unset|idle|connect|active|open|established")
+                        state = .invalid
+                    }
+                }
+                var sub = FieldReader()
+                let neighbor = BGPNeighborView(
+                    vrf: vrf, address: address,
+                    enabled: sub.bool(entry, ["enabled"]).value,
+                    sessionState: state,
+                    remoteRouterID: sub.string(entry, ["remoteRouterID"]).value,
+                    peerAS: sub.int(entry, ["peerAS"]).value,
+                    establishedTransitions: sub.int(entry, ["establishedTransitions"], nonNegative: true),
+                    connectionsDropped: sub.int(entry, ["connectionsDropped"], nonNegative: true))
+                reader.absorb(sub, under: path)
+                out.append(neighbor)
+            }
+        }
+        return .value(out)
+    }
+
+    private static func readCounters(_ json: JSONValue, _ kind: TrafficCounterView.Kind, _ key: String,
+                                     _ reader: inout FieldReader) -> [TrafficCounterView] {
+        let base = ["status", "state", key]
+        guard let map = reader.object(json, base).value else { return [] }
+        return map.keys.sorted().map { name in
+            let path = base + [name]
+            return TrafficCounterView(kind: kind, name: name,
+                                      packets: reader.int(json, path + ["p"], nonNegative: true),
+                                      drops: reader.int(json, path + ["d"], nonNegative: true))
+        }
+    }
+}

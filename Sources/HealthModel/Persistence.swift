@@ -1,0 +1,115 @@
+import Foundation
+import KubeAPI
+
+/// The persisted form: an assessment is the `.status` of its GatewayHealth object, and is read back
+/// from it as the next evaluation's `previous`. Every time is written as RFC 3339 in whole seconds,
+/// and the evaluator reasons in whole seconds, so the round trip never changes the next verdict.
+extension Assessment {
+    /// The GatewayHealth `.status` object. Besides the assessment it carries flat fields for the
+    /// printer columns: `heartbeat`, `appliedGeneration`, `currentGeneration`, `bgp` ("x/y").
+    public func statusJSON() -> JSONValue {
+        var status: [String: JSONValue] = [
+            "state": .string(state.rawValue),
+            "since": .string(KubeTime.format(since)),
+            "reason": .string(reason),
+            "message": .string(message),
+            "conditions": .array(conditions.map(Self.conditionJSON)),
+            "evidence": (try? JSONValue(encoding: evidence)) ?? .object([:]),
+            "memory": memory.json(),
+            "bgp": .string(evidence.bgpSummary),
+        ]
+        status["nextCheck"] = nextCheck.map { .string(KubeTime.format($0)) }
+        status["observedGeneration"] = observedGeneration.map { .int($0) }
+        status["heartbeat"] = evidence.heartbeat.map { .string($0) }
+        status["appliedGeneration"] = evidence.appliedGeneration.map { .int($0) }
+        status["currentGeneration"] = evidence.currentGeneration.map { .int($0) }
+        return .object(status)
+    }
+
+    /// Reads a persisted status back. Nil only when the verdict itself (state, since) is unusable;
+    /// a broken part of the memory is dropped field by field, which re-seeds just those timers.
+    public init?(status: JSONValue) {
+        guard let stateText = status["state"]?.stringValue, let state = GatewayState(rawValue: stateText),
+              let sinceText = status["since"]?.stringValue, let since = KubeTime.parse(sinceText)
+        else { return nil }
+        let conditions = (status["conditions"]?.arrayValue ?? []).compactMap(Self.condition)
+        let evidence = status["evidence"].flatMap { try? $0.decode(Evidence.self) } ?? Evidence()
+        self.init(state: state, since: since.wholeSeconds,
+                  reason: status["reason"]?.stringValue ?? "",
+                  message: status["message"]?.stringValue ?? "",
+                  conditions: conditions, evidence: evidence,
+                  memory: status["memory"].map(HealthMemory.init(json:)) ?? HealthMemory(),
+                  nextCheck: status["nextCheck"]?.stringValue.flatMap(KubeTime.parse)?.wholeSeconds,
+                  observedGeneration: status["observedGeneration"]?.intValue)
+    }
+
+    private static func conditionJSON(_ c: Condition) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "type": .string(c.type), "status": .string(c.status), "reason": .string(c.reason),
+            "message": .string(c.message), "lastTransitionTime": .string(c.lastTransitionTime),
+        ]
+        object["observedGeneration"] = c.observedGeneration.map { .int($0) }
+        return .object(object)
+    }
+
+    private static func condition(_ json: JSONValue) -> Condition? {
+        guard let type = json["type"]?.stringValue, let status = json["status"]?.stringValue,
+              let time = json["lastTransitionTime"]?.stringValue, KubeTime.parse(time) != nil
+        else { return nil }
+        return Condition(type: type, status: status, reason: json["reason"]?.stringValue ?? "",
+                         message: json["message"]?.stringValue ?? "", lastTransitionTime: time,
+                         observedGeneration: json["observedGeneration"]?.intValue)
+    }
+}
+
+extension HealthMemory {
+    func json() -> JSONValue {
+        func time(_ d: Date?) -> JSONValue? { d.map { .string(KubeTime.format($0)) } }
+        var o: [String: JSONValue] = [:]
+        o["evaluatedAt"] = time(evaluatedAt)
+        o["firstSeen"] = time(firstSeen)
+        o["heartbeatKey"] = heartbeatKey.map { .string($0) }
+        o["heartbeatSeenAt"] = time(heartbeatSeenAt)
+        o["configLagSince"] = time(configLagSince)
+        o["routingLagSince"] = time(routingLagSince)
+        o["podIssueSince"] = .object(podIssueSince.mapValues { .string(KubeTime.format($0)) })
+        o["bgpCounters"] = .object(bgpCounters.mapValues { s in
+            var c: [String: JSONValue] = [:]
+            c["transitions"] = s.transitions.map { .int($0) }
+            c["dropped"] = s.dropped.map { .int($0) }
+            return .object(c)
+        })
+        o["flaps"] = .array(flaps.map { f in
+            ["neighbor": .string(f.neighbor), "at": .string(KubeTime.format(f.at)),
+             "transitions": .int(f.transitions), "dropped": .int(f.dropped)]
+        })
+        o["trafficStamp"] = trafficStamp.map { .string($0) }
+        o["traffic"] = .object(traffic.mapValues { ["p": .int($0.packets), "d": .int($0.drops)] })
+        return .object(o)
+    }
+
+    /// Tolerant: each field that is missing or malformed is simply not remembered.
+    init(json: JSONValue) {
+        func time(_ key: String) -> Date? { json[key]?.stringValue.flatMap(KubeTime.parse)?.wholeSeconds }
+        self.init(evaluatedAt: time("evaluatedAt"), firstSeen: time("firstSeen"),
+                  heartbeatKey: json["heartbeatKey"]?.stringValue, heartbeatSeenAt: time("heartbeatSeenAt"),
+                  configLagSince: time("configLagSince"), routingLagSince: time("routingLagSince"))
+        if heartbeatKey == nil || heartbeatSeenAt == nil { heartbeatKey = nil; heartbeatSeenAt = nil }
+        for (role, value) in json["podIssueSince"]?.objectValue ?? [:] {
+            if let date = value.stringValue.flatMap(KubeTime.parse) { podIssueSince[role] = date.wholeSeconds }
+        }
+        for (key, value) in json["bgpCounters"]?.objectValue ?? [:] where value.objectValue != nil {
+            bgpCounters[key] = BGPCounterSample(transitions: value["transitions"]?.intValue, dropped: value["dropped"]?.intValue)
+        }
+        for item in json["flaps"]?.arrayValue ?? [] {
+            guard let neighbor = item["neighbor"]?.stringValue, let at = item["at"]?.stringValue.flatMap(KubeTime.parse),
+                  let t = item["transitions"]?.intValue, let d = item["dropped"]?.intValue else { continue }
+            flaps.append(FlapRecord(neighbor: neighbor, at: at.wholeSeconds, transitions: t, dropped: d))
+        }
+        trafficStamp = json["trafficStamp"]?.stringValue
+        for (key, value) in json["traffic"]?.objectValue ?? [:] {
+            guard let p = value["p"]?.intValue, let d = value["d"]?.intValue, p >= 0, d >= 0 else { continue }
+            traffic[key] = TrafficSample(packets: p, drops: d)
+        }
+    }
+}

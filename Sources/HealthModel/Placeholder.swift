@@ -1,1 +1,0 @@
-// Placeholder: HealthModel is built in its own issue.

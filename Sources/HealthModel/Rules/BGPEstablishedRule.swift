@@ -1,0 +1,62 @@
+import Foundation
+
+/// BGPEstablished: every enabled neighbour, and every neighbour in the Gateway's spec.neighbors,
+/// is established (docs §3.6).
+struct BGPEstablishedFinding {
+    var draft: ConditionDraft
+    var neighbors: [NeighborEvidence]
+    var established: Int
+    var total: Int
+}
+
+enum BGPEstablishedRule {
+    static func evaluate(_ agent: GatewayAgentView?, expected: [ExpectedNeighbor]) -> BGPEstablishedFinding {
+        let type = ConditionType.bgpEstablished
+        let expectedIPs = Set(expected.map(\.ip))
+        let expectedText = expected.isEmpty ? "" : " (expected: \(expected.map(\.ip).sorted().joined(separator: ", ")))"
+        let reported: [BGPNeighborView]
+        switch agent?.bgpNeighbors ?? .absent {
+        case .absent:
+            return BGPEstablishedFinding(draft: .unknown(type, "BGPStateMissing", "the GatewayAgent reports no status.state.bgp\(expectedText)"),
+                                         neighbors: [], established: 0, total: expected.count)
+        case .invalid:
+            return BGPEstablishedFinding(draft: .unknown(type, "BGPStateInvalid", "status.state.bgp is malformed\(expectedText)"),
+                                         neighbors: [], established: 0, total: expected.count)
+        case .value(let list): reported = list
+        }
+        var table: [NeighborEvidence] = []
+        for n in reported where n.enabled != false || expectedIPs.contains(n.address) {
+            let state: String
+            switch n.sessionState {
+            case .value(let s): state = n.enabled == false ? "\(s.rawValue), disabled" : s.rawValue
+            case .invalid: state = "invalid"
+            case .absent: state = "unreported"
+            }
+            table.append(NeighborEvidence(vrf: n.vrf, address: n.address, state: state, expected: expectedIPs.contains(n.address),
+                                          enabled: n.enabled, established: n.sessionState.value == .established && n.enabled != false))
+        }
+        let reportedIPs = Set(reported.map(\.address))
+        for ip in expected.map(\.ip).sorted() where !reportedIPs.contains(ip) {
+            table.append(NeighborEvidence(vrf: nil, address: ip, state: "absent", expected: true, enabled: nil, established: false))
+        }
+        let established = table.filter(\.established).count
+        let total = table.count
+        let others = table.filter { !$0.established }
+        let othersText = others.map { "\($0.address) (\($0.state == "absent" ? "absent: in spec.neighbors, not in status" : $0.state))" }
+            .joined(separator: ", ")
+        let finding = { (draft: ConditionDraft) in
+            BGPEstablishedFinding(draft: draft, neighbors: table, established: established, total: total)
+        }
+        if total == 0 {
+            return finding(.unknown(type, "NoNeighbors", "no BGP neighbours are expected or reported"))
+        }
+        let definite = others.filter { $0.state != "invalid" && $0.state != "unreported" }
+        if !definite.isEmpty {
+            return finding(.isFalse(type, "NeighborsNotEstablished", "\(established)/\(total) established; not established: \(othersText)"))
+        }
+        if !others.isEmpty {
+            return finding(.unknown(type, "SessionStateInvalid", "\(established)/\(total) established; state not readable: \(othersText)"))
+        }
+        return finding(.isTrue(type, "AllEstablished", "\(established)/\(total) established: \(table.map(\.address).joined(separator: ", "))"))
+    }
+}

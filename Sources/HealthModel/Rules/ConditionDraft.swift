@@ -1,0 +1,39 @@
+import Foundation
+import KubeAPI
+
+/// A condition before its lastTransitionTime is decided (that needs the previous assessment).
+struct ConditionDraft: Equatable {
+    var type: String
+    var status: String
+    var reason: String
+    var message: String
+
+    static func isTrue(_ type: String, _ reason: String, _ message: String) -> ConditionDraft {
+        ConditionDraft(type: type, status: "True", reason: reason, message: message)
+    }
+    static func isFalse(_ type: String, _ reason: String, _ message: String) -> ConditionDraft {
+        ConditionDraft(type: type, status: "False", reason: reason, message: message)
+    }
+    static func unknown(_ type: String, _ reason: String, _ message: String) -> ConditionDraft {
+        ConditionDraft(type: type, status: "Unknown", reason: reason, message: message)
+    }
+
+    /// metav1.Condition semantics: lastTransitionTime moves only when the status changes.
+    func finalize(previous: [Condition]?, now: Date, observedGeneration: Int64?) -> Condition {
+        let old = previous?.first { $0.type == type }
+        let transition = (old?.status == status ? old?.lastTransitionTime : nil) ?? KubeTime.format(now)
+        return Condition(type: type, status: status, reason: reason, message: String(message.prefix(32768)),
+                         lastTransitionTime: transition, observedGeneration: observedGeneration)
+    }
+}
+
+/// Seconds as a whole number for messages and evidence.
+func seconds(_ interval: TimeInterval) -> Int { Int(interval.rounded(.down)) }
+
+/// `45s`, `2m0s`, `1h3m` — short durations for messages.
+func describe(_ interval: TimeInterval) -> String {
+    let total = max(0, seconds(interval))
+    if total < 60 { return "\(total)s" }
+    if total < 3600 { return "\(total / 60)m\(total % 60)s" }
+    return "\(total / 3600)h\(total % 3600 / 60)m"
+}

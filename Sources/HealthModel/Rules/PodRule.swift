@@ -1,0 +1,161 @@
+import Foundation
+import KubeAPI
+
+/// What the gateway's dataplane and frr pods say (docs §2.2, §3.5).
+struct PodFinding {
+    /// A problem that makes the gateway DOWN now.
+    var down: (reason: String, message: String)?
+    /// Both pods exist, are Running, not being deleted, and every container is ready.
+    var allRunningReady: Bool
+    var draft: ConditionDraft
+    var nextCheck: [Date] = []
+    var issueSince: [String: Date] = [:]
+    var evidence: [PodEvidence] = []
+    var summary: String
+    /// When the dataplane container (else the dataplane pod) started.
+    var dataplaneStartedAt: Date?
+}
+
+enum PodRule {
+    private enum Verdict {
+        case ok
+        case downNow(String, String)
+        case notReady(since: Date, message: String)
+        case unknown(String)
+    }
+
+    static func evaluate(_ pods: [PodView], gateway: String, memory: HealthMemory, policy: HealthPolicy, now: Date) -> PodFinding {
+        let mine = pods.filter { $0.gatewayName == nil || $0.gatewayName == gateway || gateway.isEmpty }
+        var finding = PodFinding(allRunningReady: true, draft: .isTrue(ConditionType.podsReady, "PodsReady", ""), summary: "")
+        var downs: [(String, String)] = []
+        var waits: [String] = []
+        var unknowns: [String] = []
+        var okLines: [String] = []
+        for role in PodRole.allCases {
+            let candidates = mine.filter { $0.role == role }
+            finding.evidence += candidates.map(evidence)
+            guard let pod = best(candidates) else {
+                downs.append(("PodMissing", "no \(role.rawValue) pod (DaemonSet gw--\(gateway)--\(role.rawValue)) exists"))
+                finding.allRunningReady = false
+                continue
+            }
+            if role == .dataplane {
+                let main = containerList(pod).first { $0.name == "dataplane" } ?? containerList(pod).first
+                finding.dataplaneStartedAt = main?.startedAt ?? pod.startTime
+            }
+            switch judge(pod, role: role, memory: memory, policy: policy, now: now) {
+            case .ok:
+                okLines.append("\(pod.name) Running \(readyText(pod)) ready")
+            case .downNow(let reason, let message):
+                downs.append((reason, message))
+                finding.allRunningReady = false
+            case .notReady(let since, let message):
+                finding.allRunningReady = false
+                finding.issueSince[role.rawValue] = since
+                let elapsed = now.timeIntervalSince(since)
+                let text = "\(message) for \(describe(elapsed)) (DOWN after \(describe(policy.podGrace)))"
+                if elapsed > policy.podGrace {
+                    downs.append(("ContainerNotReady", text))
+                } else {
+                    waits.append(text)
+                    finding.nextCheck.append(since.addingTimeInterval(policy.podGrace + 1))
+                }
+            case .unknown(let message):
+                finding.allRunningReady = false
+                unknowns.append(message)
+            }
+        }
+        let all = downs.map(\.1) + waits + unknowns + okLines
+        finding.summary = all.joined(separator: "; ")
+        let type = ConditionType.podsReady
+        if let first = downs.first {
+            finding.down = (first.0, downs.map(\.1).joined(separator: "; "))
+            finding.draft = .isFalse(type, first.0, finding.summary)
+        } else if !waits.isEmpty {
+            finding.draft = .isFalse(type, "ContainerNotReady", finding.summary)
+        } else if !unknowns.isEmpty {
+            finding.draft = .unknown(type, "PodStatusInvalid", finding.summary)
+        } else {
+            finding.draft = .isTrue(type, "PodsRunningReady", finding.summary)
+        }
+        return finding
+    }
+
+    /// Prefers a pod not being deleted, then Running, then the one with more ready containers,
+    /// then the newest: during a DaemonSet roll-out the replacement is what matters.
+    private static func best(_ pods: [PodView]) -> PodView? {
+        pods.max { a, b in
+            func rank(_ p: PodView) -> (Int, Int, Int, Double) {
+                (p.isBeingDeleted ? 0 : 1, p.phase.value == "Running" ? 1 : 0,
+                 containerList(p).filter(\.ready).count, p.creationTime?.timeIntervalSince1970 ?? 0)
+            }
+            return rank(a) < rank(b)
+        }
+    }
+
+    private static func judge(_ pod: PodView, role: PodRole, memory: HealthMemory, policy: HealthPolicy, now: Date) -> Verdict {
+        if pod.isBeingDeleted { return .downNow("PodTerminating", "\(pod.name) is being deleted") }
+        switch pod.phase {
+        case .absent: return .unknown("\(pod.name) reports no status.phase")
+        case .invalid: return .unknown("\(pod.name) has a malformed status.phase")
+        case .value(let phase) where phase != "Running":
+            return .downNow("PodNotRunning", "\(pod.name) is \(phase), not Running")
+        case .value: break
+        }
+        let containers: [ContainerStatusView]
+        switch pod.containers {
+        case .invalid: return .unknown("\(pod.name) has malformed status.containerStatuses")
+        case .absent: containers = []
+        case .value(let list): containers = list
+        }
+        for c in containers {
+            if let waiting = c.waitingReason, policy.immediateFailureReasons.contains(waiting) {
+                let reason = isCamelCase(waiting) ? waiting : "ContainerFailing"
+                return .downNow(reason, "\(pod.name) container \(c.name) is in \(waiting) (restarts \(c.restartCount))")
+            }
+        }
+        let notReady = containers.filter { !$0.ready }
+        guard !notReady.isEmpty || containers.isEmpty else { return .ok }
+        let names = containers.isEmpty ? "no container statuses" : notReady.map { describeContainer($0) }.joined(separator: ", ")
+        return .notReady(since: notReadySince(pod, notReady, role: role, memory: memory, now: now),
+                         message: "\(pod.name) not ready (\(names))")
+    }
+
+    /// When the pod became not ready: the Ready condition's transition time is the best record;
+    /// then the operator's memory of first seeing it; then a running container's start; else now.
+    private static func notReadySince(_ pod: PodView, _ notReady: [ContainerStatusView], role: PodRole,
+                                      memory: HealthMemory, now: Date) -> Date {
+        let fromPod = [pod.condition("Ready"), pod.condition("ContainersReady")]
+            .compactMap { $0 }.first { $0.status != "True" && $0.lastTransitionTime != nil }?.lastTransitionTime
+        let since = fromPod ?? memory.podIssueSince[role.rawValue] ?? notReady.compactMap(\.startedAt).max() ?? now
+        return min(since, now)
+    }
+
+    private static func describeContainer(_ c: ContainerStatusView) -> String {
+        var text = "\(c.name) \(c.state.rawValue)"
+        if let reason = c.waitingReason ?? c.terminatedReason { text += " \(reason)" }
+        if c.restartCount > 0 { text += ", \(c.restartCount) restarts" }
+        return text
+    }
+
+    private static func containerList(_ pod: PodView) -> [ContainerStatusView] { pod.containers.value ?? [] }
+
+    private static func readyText(_ pod: PodView) -> String {
+        let list = containerList(pod)
+        return "\(list.filter(\.ready).count)/\(list.count)"
+    }
+
+    private static func evidence(_ pod: PodView) -> PodEvidence {
+        let list = containerList(pod)
+        let detail = list.compactMap { c in (c.waitingReason ?? c.terminatedReason).map { "\(c.name): \($0)" } }.joined(separator: ", ")
+        return PodEvidence(name: pod.name, role: pod.role?.rawValue ?? "unknown", phase: pod.phase.value ?? "unknown",
+                           ready: readyText(pod), restarts: list.map(\.restartCount).reduce(0, +),
+                           terminating: pod.isBeingDeleted, detail: detail.isEmpty ? nil : detail)
+    }
+}
+
+/// Whether a reason fits metav1.Condition's reason pattern.
+func isCamelCase(_ text: String) -> Bool {
+    guard let first = text.unicodeScalars.first, CharacterSet.letters.contains(first) else { return false }
+    return text.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_") }
+}

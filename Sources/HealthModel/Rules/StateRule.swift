@@ -1,0 +1,66 @@
+import Foundation
+import KubeAPI
+
+/// The five states, first match wins (docs §2).
+struct Verdict {
+    var state: GatewayState
+    var reason: String
+    var message: String
+    var nextCheck: [Date] = []
+}
+
+enum StateRule {
+    struct Facts {
+        var name: String
+        var createdAt: Date
+        var heartbeat: HeartbeatFinding
+        var initStatus: Bool
+        var dataplaneStartedAt: Date?
+        var pods: PodFinding
+        var liveness: LivenessFinding
+        var config: LagFinding
+        var routing: LagFinding
+    }
+
+    static func decide(_ f: Facts, policy: HealthPolicy, now: Date) -> Verdict {
+        let grace = policy.startupGrace
+        // §2.1 WAITING
+        let age = now.timeIntervalSince(f.createdAt)
+        if f.heartbeat.status == .neverReported, age < grace {
+            return Verdict(state: .waiting, reason: "AwaitingFirstHeartbeat",
+                           message: "\(f.name) has not reported yet; created \(describe(age)) ago (startup grace \(describe(grace)))",
+                           nextCheck: [f.createdAt.addingTimeInterval(grace)])
+        }
+        if f.initStatus, let started = f.dataplaneStartedAt, now.timeIntervalSince(started) < grace {
+            let up = now.timeIntervalSince(started)
+            return Verdict(state: .waiting, reason: "DataplaneInitializing",
+                           message: "the dataplane reports its init status (lastAppliedGen 0); its container started \(describe(up)) ago (startup grace \(describe(grace)))",
+                           nextCheck: [started.addingTimeInterval(grace)])
+        }
+        // §2.2 DOWN
+        if let down = f.pods.down {
+            return Verdict(state: .down, reason: down.reason, message: "a critical service is down: \(down.message)")
+        }
+        if f.heartbeat.status == .stale, !f.liveness.alive {
+            return Verdict(state: .down, reason: "HeartbeatLost", message: "\(f.heartbeat.draft.message); \(f.liveness.detail)")
+        }
+        if f.heartbeat.status == .neverReported {
+            return Verdict(state: .down, reason: "NeverReported",
+                           message: "\(f.heartbeat.draft.message); created \(describe(age)) ago, longer than the startup grace \(describe(grace))")
+        }
+        // §2.3 KEEPALIVE_FAIL
+        if f.heartbeat.status == .stale {
+            return Verdict(state: .keepaliveFail, reason: "KeepaliveMissed",
+                           message: "\(f.heartbeat.draft.message), but the data plane is alive: \(f.liveness.detail)")
+        }
+        // §2.4 CONFIG_FAIL (the heartbeat is fresh here)
+        if f.config.timedOut {
+            return Verdict(state: .configFail, reason: "ApplyTimedOut", message: f.config.draft.message)
+        }
+        if f.routing.timedOut {
+            return Verdict(state: .configFail, reason: "RoutingApplyTimedOut", message: f.routing.draft.message)
+        }
+        // §2.5 UP
+        return Verdict(state: .up, reason: "Healthy", message: "heartbeat fresh, configuration applied, pods running")
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import KubeAPI
+
+/// TrafficHealthy: every VPC's and peering's drop counter rose by less than the threshold fraction
+/// of its packet counter since the last observation (docs §3.8). A counter that went down (a
+/// dataplane restart) resets its baseline instead of giving a negative rate.
+struct TrafficFinding {
+    var draft: ConditionDraft
+    var stamp: String?
+    var samples: [String: TrafficSample]
+    var evidence: [CounterEvidence]
+}
+
+enum TrafficRule {
+    static func evaluate(_ agent: GatewayAgentView?, memory: HealthMemory, previous: [Condition]?, policy: HealthPolicy) -> TrafficFinding {
+        let type = ConditionType.trafficHealthy
+        guard let agent, agent.hasState else {
+            return TrafficFinding(draft: .unknown(type, "CountersMissing", "the GatewayAgent reports no status.state counters"),
+                                  stamp: memory.trafficStamp, samples: memory.traffic, evidence: [])
+        }
+        let stamp = agent.lastCollectedTime ?? agent.lastHeartbeat.value.map(KubeTime.format) ?? agent.lastHeartbeatText
+        // The same collection seen again (another object changed): nothing new to compare, so the
+        // previous verdict stands rather than turning into "no new traffic".
+        if let stamp, stamp == memory.trafficStamp, let old = previous?.first(where: { $0.type == type }) {
+            let evidence = agent.counters.map { c in
+                CounterEvidence(key: c.key, packets: c.packets.value, drops: c.drops.value, deltaPackets: nil, deltaDrops: nil, note: "unchanged")
+            }
+            return TrafficFinding(draft: ConditionDraft(type: type, status: old.status, reason: old.reason, message: old.message),
+                                  stamp: stamp, samples: memory.traffic, evidence: evidence)
+        }
+        var samples: [String: TrafficSample] = [:]
+        var evidence: [CounterEvidence] = []
+        var bad: [String] = []
+        var invalid: [String] = []
+        var compared = 0
+        for c in agent.counters {
+            guard let p = c.packets.value, let d = c.drops.value else {
+                if c.packets.isInvalid || c.drops.isInvalid { invalid.append(c.key) }
+                evidence.append(CounterEvidence(key: c.key, packets: c.packets.value, drops: c.drops.value, note: "invalid"))
+                continue
+            }
+            samples[c.key] = TrafficSample(packets: p, drops: d)
+            guard let base = memory.traffic[c.key] else {
+                evidence.append(CounterEvidence(key: c.key, packets: p, drops: d, note: "new"))
+                continue
+            }
+            if p < base.packets || d < base.drops {
+                evidence.append(CounterEvidence(key: c.key, packets: p, drops: d, note: "reset"))
+                continue
+            }
+            compared += 1
+            let dp = p - base.packets
+            let dd = d - base.drops
+            evidence.append(CounterEvidence(key: c.key, packets: p, drops: d, deltaPackets: dp, deltaDrops: dd, note: "compared"))
+            if dd > 0 && (dp == 0 || Double(dd) / Double(dp) >= policy.dropRatioThreshold) {
+                let ratio = dp == 0 ? "no packets" : String(format: "%.2f%%", Double(dd) / Double(dp) * 100)
+                bad.append("\(c.key) +\(dd) drops / +\(dp) packets (\(ratio))")
+            }
+        }
+        let limit = String(format: "%g%%", policy.dropRatioThreshold * 100)
+        let draft: ConditionDraft
+        if !bad.isEmpty {
+            draft = .isFalse(type, "DropsAboveThreshold", "drops rose by \(limit) of packets or more since the last observation: \(bad.joined(separator: ", "))")
+        } else if !invalid.isEmpty {
+            draft = .unknown(type, "CounterInvalid", "traffic counters malformed for \(invalid.joined(separator: ", "))")
+        } else if agent.counters.isEmpty {
+            draft = .isTrue(type, "NoTrafficCounters", "no VPC or peering counters are reported")
+        } else if compared == 0 {
+            let resets = evidence.filter { $0.note == "reset" }.map(\.key)
+            let why = resets.isEmpty ? "first observation of these counters" : "counters went down (dataplane restart?): \(resets.joined(separator: ", "))"
+            draft = .unknown(type, "BaselineRecorded", "\(why); drop rate judged from the next observation")
+        } else {
+            draft = .isTrue(type, "DropsBelowThreshold", "drops rose by less than \(limit) of packets on all \(compared) compared counters")
+        }
+        return TrafficFinding(draft: draft, stamp: stamp, samples: samples, evidence: evidence)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import KubeAPI
+import Testing
+@testable import HealthModel
+
+/// §1 of docs/health-model.md: what is read from each object.
+@Suite("Views §1")
+struct ViewsTests {
+    func parsed(_ r: (gateway: String, role: PodRole)?) -> String? { r.map { "\($0.gateway)/\($0.role.rawValue)" } }
+
+    @Test func daemonSetNames() {
+        #expect(parsed(PodView.parseDaemonSetName("gw--gateway-1--dataplane")) == "gateway-1/dataplane")
+        #expect(parsed(PodView.parseDaemonSetName("gw--edge--gw--frr")) == "edge--gw/frr")
+        #expect(parsed(PodView.parseDaemonSetName("gw----frr")) == nil)
+        #expect(parsed(PodView.parseDaemonSetName("fabric-proxy")) == nil)
+        #expect(parsed(PodView.parsePodName("gw--gateway-1--frr-c9kwc")) == "gateway-1/frr")
+    }
+
+    @Test func podView() {
+        let pod = PodView(json: Fx.pod("frr", containers: [.init(name: "frr", ready: false, waiting: "CrashLoopBackOff", restarts: 3), .init(name: "frr-exporter")], deleting: true))
+        #expect(pod.name == "gw--gw-1--frr-x7v9s" && pod.namespace == "fab" && pod.resourceVersion == "300")
+        #expect(pod.ownerDaemonSet == "gw--gw-1--frr" && pod.gatewayName == "gw-1" && pod.role == .frr)
+        #expect(pod.isBeingDeleted && pod.deletionTime == Fx.at(25) && pod.phase == .value("Running"))
+        #expect(pod.containers.value?.first?.waitingReason == "CrashLoopBackOff")
+        #expect(pod.containers.value?.first?.restartCount == 3)
+        #expect(pod.containers.value?.last?.startedAt == Fx.at(-43_200))
+        #expect(pod.condition("Ready")?.status == "False")
+        #expect(pod.problems.isEmpty)
+    }
+
+    @Test func gatewayAgentView() {
+        let agent = GatewayAgentView(json: Fx.agent(specChanged: -77))
+        #expect(agent.generation == .value(10) && agent.lastAppliedGen == .value(10) && agent.frrAppliedGen == .value(10))
+        #expect(agent.lastHeartbeat == .value(Fx.at(-5)) && agent.specChangeTime == Fx.at(-77))
+        #expect(agent.protocolIP == "172.30.8.0")
+        #expect(agent.bgpNeighbors.value?.map(\.address) == ["172.30.128.12", "172.30.128.26"])
+        #expect(agent.counters.map(\.key) == ["vpc:vpc-01", "peering:vpc-01->vpc-02", "peering:vpc-02->vpc-01"])
+        #expect(!agent.isInitStatus && agent.problems.isEmpty)
+        #expect(GatewayAgentView(json: Fx.initAgent()).isInitStatus)
+    }
+
+    @Test func gatewayAndSwitchViews() {
+        let gw = GatewayView(json: Fx.gateway(groups: [("default", 0), ("edge", 10)]))
+        #expect(gw.protocolIP == "172.30.8.0" && gw.vtepIP == "172.30.12.0" && gw.asn == 65534)
+        #expect(gw.neighbors.map(\.ip) == ["172.30.128.12", "172.30.128.26"] && gw.groups.count == 2)
+        let leaf = SwitchAgentView(json: Fx.leaf())
+        #expect(leaf.sessions.first?.isEstablished == true && leaf.sessions.first?.remoteRouterID == "172.30.8.0")
+        #expect(leaf.generation == 7 && leaf.lastHeartbeat == .value(Fx.at(-10)))
+    }
+
+    @Test func malformedFieldsBecomeProblems() {
+        let broken = Fx.leaf().setting(["status", "lastHeartbeat"], 12)
+            .setting(["status", "state", "bgpNeighbors", "default", "172.30.128.13", "state"], "dancing")
+        let leaf = SwitchAgentView(json: broken)
+        #expect(leaf.lastHeartbeat == .invalid)
+        #expect(leaf.sessions.first?.state == .invalid)
+        #expect(leaf.problems.map(\.path).sorted() == ["status.lastHeartbeat", "status.state.bgpNeighbors.default[172.30.128.13].state"])
+        let gw = GatewayView(json: ["metadata": 5, "spec": ["neighbors": "all of them"]])
+        #expect(gw.name == "" && !gw.problems.isEmpty)
+    }
+
+    @Test func policyDecodesWithDefaults() throws {
+        let config: JSONValue = ["podGrace": 90, "missedKeepalives": 5]
+        let policy = try config.decode(HealthPolicy.self)
+        #expect(policy.podGrace == 90 && policy.missedKeepalives == 5 && policy.startupGrace == 300)
+        #expect(policy.heartbeatStaleAfter == 75)
+        #expect(HealthPolicy.default.heartbeatStaleAfter == 45)
+        let again = try JSONValue(encoding: HealthPolicy.default).decode(HealthPolicy.self)
+        #expect(again == .default)
+    }
+}
