@@ -70,6 +70,13 @@ extension FabricSimulator {
         }
     }
 
+    /// Tells the dataplane that its GatewayAgent now has `generation` (someone else changed the
+    /// spec), as its watch would; without this it learns it at its next status write.
+    public func generationChanged(gateway: String, generation: Int64, now: Date? = nil) throws {
+        let g = try gatewayIndex(gateway)
+        learnGeneration(g, ["metadata": ["generation": .int(generation)]], at: instant(now))
+    }
+
     /// FRR stops picking up new generations: state.frr.lastAppliedGen stays behind.
     public func stickFRR(gateway: String, now: Date? = nil) throws {
         let g = try gatewayIndex(gateway)

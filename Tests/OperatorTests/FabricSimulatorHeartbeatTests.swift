@@ -152,3 +152,22 @@ final class ManualClock: @unchecked Sendable {
     var now: Date { lock.withLock { value } }
     func set(_ t: Date) { lock.withLock { value = t } }
 }
+
+@Suite("FabricSimulator external spec changes")
+struct FabricSimulatorExternalChangeTests {
+    @Test func specChangedByAnotherWriterIsAppliedAfterTheNextWriteOrAHint() async throws {
+        let f = try await SimulatedFabric.make()
+        try await f.step(to: 10)
+        for name in ["gateway-1", "gateway-2"] {
+            var agent = try #require(try await f.agent(name))
+            agent["spec"]?["vpcs"] = [:]
+            _ = try await f.store.update(.gatewayAgents, agent)
+        }
+        try await f.simulator.generationChanged(gateway: "gateway-2", generation: 2, now: f.at(10))
+        try await f.step(to: 11)
+        #expect(try await f.agentStatus("gateway-2")?["lastAppliedGen"] == 2)  // hinted: applied at once
+        #expect(try await f.agentStatus("gateway-1")?["lastAppliedGen"] == 1)
+        try await f.step(to: 17)  // learns generation 2 from its heartbeat at 16, applies at 17
+        #expect(try await f.agentStatus("gateway-1")?["lastAppliedGen"] == 2)
+    }
+}
