@@ -1,0 +1,222 @@
+import Foundation
+import KubeAPI
+
+/// Scripted faults and changes. Each takes effect at `now` (default: the simulation's current
+/// time) and is reversible where that makes sense. Unknown gateways are a typed error.
+extension FabricSimulator {
+    private func instant(_ now: Date?) -> Date {
+        let t = now ?? currentTime
+        currentTime = max(currentTime, t)
+        return t
+    }
+
+    /// The dataplane keeps forwarding and BGP stays up, but its status writes stop
+    /// (expected: KEEPALIVE_FAIL).
+    public func stopHeartbeats(gateway: String, now: Date? = nil) throws {
+        let g = try gatewayIndex(gateway)
+        _ = instant(now)
+        gateways[g].heartbeatsStopped = true
+    }
+
+    /// Status writes resume on the dataplane's next heartbeat tick.
+    public func resumeHeartbeats(gateway: String, now: Date? = nil) throws {
+        let g = try gatewayIndex(gateway)
+        _ = instant(now)
+        gateways[g].heartbeatsStopped = false
+    }
+
+    /// The dataplane refuses new generations: lastAppliedGen stays behind metadata.generation
+    /// (expected: CONFIG_FAIL once the generation moves on).
+    public func rejectConfig(gateway: String, now: Date? = nil) throws {
+        let g = try gatewayIndex(gateway)
+        _ = instant(now)
+        gateways[g].rejectsConfig = true
+    }
+
+    /// The dataplane applies the pending generation after `applyDelay`.
+    public func acceptConfig(gateway: String, now: Date? = nil) throws {
+        let g = try gatewayIndex(gateway)
+        let t = instant(now)
+        gateways[g].rejectsConfig = false
+        scheduleReconcile(g, at: t.addingTimeInterval(spec.timing.applyDelay))
+    }
+
+    /// The fabric controller changes the GatewayAgent spec (toggles `spec.config.fabricBFD`), so
+    /// the server bumps metadata.generation. Returns the new generation.
+    @discardableResult
+    public func bumpGeneration(gateway: String, now: Date? = nil) async throws -> Int64 {
+        let g = try gatewayIndex(gateway)
+        let t = instant(now)
+        var attempt = 0
+        while true {
+            attempt += 1
+            guard var agent = try await store.get(.gatewayAgents, namespace: spec.fabricNamespace, name: gateway) else {
+                throw FabricStoreError.notFound(resource: ResourceType.gatewayAgents.plural, namespace: spec.fabricNamespace, name: gateway)
+            }
+            guard var agentSpec = agent["spec"], agentSpec.objectValue != nil else {
+                throw FabricSimulatorError.unexpectedObject(resource: "gatewayagents", name: gateway, reason: "spec is not an object")
+            }
+            var config = agentSpec["config"]?.objectValue ?? [:]
+            config["fabricBFD"] = .bool(!(config["fabricBFD"]?.boolValue ?? false))
+            agentSpec["config"] = .object(config)
+            agent["spec"] = agentSpec
+            do {
+                let stored = try await store.update(.gatewayAgents, agent)
+                learnGeneration(g, stored, at: t)
+                return stored[path: "metadata", "generation"]?.intValue ?? gateways[g].knownGeneration
+            } catch let error as FabricStoreError {
+                guard case .conflict = error, attempt < 5 else { throw error }
+            }
+        }
+    }
+
+    /// Tells the dataplane that its GatewayAgent now has `generation` (someone else changed the
+    /// spec), as its watch would; without this it learns it at its next status write.
+    public func generationChanged(gateway: String, generation: Int64, now: Date? = nil) throws {
+        let g = try gatewayIndex(gateway)
+        learnGeneration(g, ["metadata": ["generation": .int(generation)]], at: instant(now))
+    }
+
+    /// FRR stops picking up new generations: state.frr.lastAppliedGen stays behind.
+    public func stickFRR(gateway: String, now: Date? = nil) throws {
+        let g = try gatewayIndex(gateway)
+        _ = instant(now)
+        gateways[g].frrStuck = true
+    }
+
+    /// FRR catches up with the dataplane after `applyDelay`.
+    public func unstickFRR(gateway: String, now: Date? = nil) throws {
+        let g = try gatewayIndex(gateway)
+        let t = instant(now)
+        gateways[g].frrStuck = false
+        scheduleReconcile(g, at: t.addingTimeInterval(spec.timing.applyDelay))
+    }
+
+    /// A container crash-loops: not ready, waiting in CrashLoopBackOff, restartCount growing with
+    /// the kubelet's doubling back-off. A crashing dataplane stops heartbeats and BGP; a crashing
+    /// FRR takes BGP down (and its state out of the status).
+    public func crashLoop(gateway: String, container: GatewayContainer, now: Date? = nil) async throws {
+        let g = try gatewayIndex(gateway)
+        let t = instant(now)
+        guard !gateways[g].crashing.contains(container) else { return }
+        gateways[g].crashing.insert(container)
+        gateways[g].crashEpochs[container, default: 0] += 1
+        gateways[g].crashBackoff[container] = spec.timing.crashLoopBackoff
+        let role: PodRole = container == .dataplane ? .dataplane : .frr
+        bumpRestart(g, role: role, container: container.rawValue, at: t, failed: true)
+        if container == .dataplane {
+            stopDataplane(g, at: t)
+        } else {
+            gateways[g].frrAppliedGeneration = nil
+            refreshBGP(g, at: t)
+        }
+        queue.push(
+            .crashLoopTick(gateway: g, container: container, epoch: gateways[g].crashEpochs[container, default: 0]),
+            at: t.addingTimeInterval(spec.timing.crashLoopBackoff))
+        try await writePodStatus(g, role: role, at: t)
+    }
+
+    func crashLoopTick(_ g: Int, container: GatewayContainer, epoch: Int, at t: Date) async throws {
+        guard gateways[g].crashEpochs[container, default: 0] == epoch, gateways[g].crashing.contains(container) else { return }
+        let role: PodRole = container == .dataplane ? .dataplane : .frr
+        let backoff = min(2 * (gateways[g].crashBackoff[container] ?? spec.timing.crashLoopBackoff), spec.timing.maximumCrashLoopBackoff)
+        gateways[g].crashBackoff[container] = backoff
+        queue.push(.crashLoopTick(gateway: g, container: container, epoch: epoch), at: t.addingTimeInterval(backoff))
+        guard gateways[g].pod(role) != nil, !gateways[g].nodeGone else { return }
+        bumpRestart(g, role: role, container: container.rawValue, at: t, failed: true)
+        try await writePodStatus(g, role: role, at: t)
+    }
+
+    /// Ends every crash loop on the gateway: the containers start for good (one more restart),
+    /// a healed dataplane starts over with its init status, a healed FRR gets its config again.
+    public func heal(gateway: String, now: Date? = nil) async throws {
+        let g = try gatewayIndex(gateway)
+        let t = instant(now)
+        let healed = gateways[g].crashing
+        guard !healed.isEmpty else { return }
+        gateways[g].crashing = []
+        for container in healed { gateways[g].crashEpochs[container, default: 0] += 1 }
+        gateways[g].crashBackoff = [:]
+        for container in healed {
+            let role: PodRole = container == .dataplane ? .dataplane : .frr
+            bumpRestart(g, role: role, container: container.rawValue, at: t, failed: false)
+            try await writePodStatus(g, role: role, at: t)
+        }
+        if healed.contains(.frr), gateways[g].frrRunning {
+            scheduleReconcile(g, at: t.addingTimeInterval(spec.timing.applyDelay))
+        }
+        if healed.contains(.dataplane), gateways[g].dataplaneCanRun, !gateways[g].dataplaneUp {
+            try await startDataplane(g, at: t)
+        }
+    }
+
+    /// The gateway's node stops responding: pods go Unknown (NodeLost, not ready), the dataplane
+    /// stops writing, BGP drops on the leaves.
+    public func nodeGone(gateway: String, now: Date? = nil) async throws {
+        let g = try gatewayIndex(gateway)
+        let t = instant(now)
+        guard !gateways[g].nodeGone else { return }
+        gateways[g].nodeGone = true
+        stopDataplane(g, at: t)
+        for role in PodRole.allCases { try await writePodStatus(g, role: role, at: t) }
+    }
+
+    /// The node returns (as after a reboot): every container restarts, FRR and the dataplane
+    /// start over; pods recreated meanwhile finally start.
+    public func nodeBack(gateway: String, now: Date? = nil) async throws {
+        let g = try gatewayIndex(gateway)
+        let t = instant(now)
+        guard gateways[g].nodeGone else { return }
+        gateways[g].nodeGone = false
+        gateways[g].frrAppliedGeneration = nil
+        for role in PodRole.allCases {
+            guard var pod = gateways[g].pod(role) else { continue }
+            if pod.pending {
+                pod.pending = false
+                for i in pod.containers.indices { pod.containers[i].startedAt = t }
+            } else {
+                for i in pod.containers.indices {
+                    pod.containers[i].restartCount += 1
+                    pod.containers[i].startedAt = t
+                }
+            }
+            gateways[g].pods[role] = pod
+            try await writePodStatus(g, role: role, at: t)
+        }
+        if gateways[g].dataplaneCanRun, !gateways[g].dataplaneUp {
+            try await startDataplane(g, at: t)
+        }
+    }
+
+    /// All the gateway's BGP sessions leave established, on the gateway and on the leaves.
+    public func bgpDown(gateway: String, now: Date? = nil) throws {
+        let g = try gatewayIndex(gateway)
+        let t = instant(now)
+        gateways[g].bgpForcedDown = true
+        refreshBGP(g, at: t)
+    }
+
+    public func bgpUp(gateway: String, now: Date? = nil) throws {
+        let g = try gatewayIndex(gateway)
+        let t = instant(now)
+        gateways[g].bgpForcedDown = false
+        refreshBGP(g, at: t)
+    }
+
+    /// A share of the traffic the gateway carries is dropped (drop counters grow); 0 stops it.
+    public func dropPackets(gateway: String, ratio: Double, now: Date? = nil) throws {
+        let g = try gatewayIndex(gateway)
+        guard ratio >= 0, ratio <= 1 else {
+            throw FabricSimulatorError.invalidArgument("drop ratio must be between 0 and 1, got \(ratio)")
+        }
+        settleTraffic(g, at: instant(now))
+        gateways[g].dropRatio = ratio
+    }
+
+    private func bumpRestart(_ g: Int, role: PodRole, container: String, at t: Date, failed: Bool) {
+        guard var pod = gateways[g].pod(role), let i = pod.containers.firstIndex(where: { $0.name == container }) else { return }
+        pod.containers[i].restartCount += 1
+        if failed { pod.containers[i].lastFailureAt = t } else { pod.containers[i].startedAt = t }
+        gateways[g].pods[role] = pod
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+
+/// The containers a simulated fault can crash.
+public enum GatewayContainer: String, Sendable, Hashable, CaseIterable {
+    case dataplane
+    case frr
+}
+
+/// The two DaemonSet pods every gateway runs.
+enum PodRole: String, Sendable, Hashable, CaseIterable {
+    case dataplane
+    case frr
+
+    var containers: [String] { self == .dataplane ? ["dataplane"] : ["frr", "frr-exporter"] }
+}
+
+struct SimContainer: Sendable {
+    var name: String
+    var restartCount: Int = 0
+    var startedAt: Date
+    var lastFailureAt: Date?
+}
+
+/// A pod as the kubelet knows it; `exists` turns false when someone deletes it.
+struct SimPod: Sendable {
+    var role: PodRole
+    var name: String
+    var createdAt: Date
+    var containers: [SimContainer]
+    var exists = true
+    /// Recreated while the node was gone: scheduled but never started.
+    var pending = false
+    /// Counts pod creations, so a sweep ignores pods created while it was listing.
+    var incarnation: Int
+    /// Readiness as last written, and when it last flipped (the Ready condition's transition time).
+    var ready = true
+    var readyChangedAt: Date
+
+    init(role: PodRole, name: String, at t: Date, incarnation: Int) {
+        self.role = role
+        self.name = name
+        self.createdAt = t
+        self.incarnation = incarnation
+        readyChangedAt = t
+        containers = role.containers.map { SimContainer(name: $0, startedAt: t) }
+    }
+}
+
+/// BGP as both ends of the gateway's sessions see it (all its sessions share one fate).
+struct BGPRuntime: Sendable {
+    var up = false
+    var upSince: Date?
+    var lastEstablished: Date?
+    var establishedTransitions: Int64 = 0
+    var connectionsDropped: Int64 = 0
+    var keepalivesBefore: Int64 = 0  // keepalives of earlier sessions
+    var lastResetReason: String?
+
+    func keepalives(at t: Date, interval: TimeInterval) -> Int64 {
+        guard up, let since = upSince else { return keepalivesBefore }
+        return keepalivesBefore + Int64(max(0, t.timeIntervalSince(since)) / interval)
+    }
+}
+
+/// Traffic counters of one peering direction on one gateway.
+struct DirectionCounters: Sendable {
+    var packets = 0.0
+    var bytes = 0.0
+    var drops = 0.0
+}
+
+/// Everything that changes about one gateway while the simulation runs.
+struct GatewayRuntime: Sendable {
+    // Scripted faults.
+    var heartbeatsStopped = false
+    var rejectsConfig = false
+    var frrStuck = false
+    var nodeGone = false
+    var bgpForcedDown = false
+    var dropRatio = 0.0
+    var crashing: Set<GatewayContainer> = []
+    var crashEpochs: [GatewayContainer: Int] = [:]
+    var crashBackoff: [GatewayContainer: TimeInterval] = [:]
+
+    // Pods.
+    var pods: [PodRole: SimPod] = [:]
+
+    // The dataplane process. `epoch` changes on every start and stop, so events scheduled for
+    // an earlier incarnation are recognised and dropped when they come due.
+    var epoch = 0
+    var dataplaneUp = false
+    var heartbeatOrigin = Date(timeIntervalSince1970: 0)
+    var reconcilePending = false
+    var knownGeneration: Int64 = 1
+    var appliedGeneration: Int64 = 0
+    var appliedTime: Date?
+    var frrAppliedGeneration: Int64?
+
+    var bgp = BGPRuntime()
+
+    // Traffic: one entry per direction of each peering the gateway's group carries.
+    var carrying = false
+    var counters: [DirectionCounters] = []
+    var countersSettledAt = Date(timeIntervalSince1970: 0)
+
+    func pod(_ role: PodRole) -> SimPod? { pods[role].flatMap { $0.exists ? $0 : nil } }
+
+    var frrRunning: Bool { pod(.frr).map { !$0.pending } == true && !nodeGone && !crashing.contains(.frr) }
+
+    var dataplaneCanRun: Bool {
+        pod(.dataplane).map { !$0.pending } == true && !nodeGone && !crashing.contains(.dataplane)
+    }
+
+    /// Sessions run over the dataplane's interfaces, which exist once it has applied a
+    /// configuration, and need an FRR that has been handed one.
+    var bgpShouldBeUp: Bool {
+        dataplaneUp && appliedGeneration > 0 && frrRunning && !bgpForcedDown && frrAppliedGeneration != nil
+    }
+}

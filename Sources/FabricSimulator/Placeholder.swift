@@ -1,1 +1,0 @@
-// Placeholder: FabricSimulator is built in its own issue.

@@ -1,0 +1,65 @@
+@testable import FabricSimulator
+import Foundation
+import KubeAPI
+import Testing
+
+@Suite("FabricSimulator store and schedule")
+struct FabricSimulatorStoreTests {
+    let agent: JSONValue = [
+        "metadata": ["name": "gateway-1", "namespace": "default"],
+        "spec": ["config": ["fabricBFD": false]],
+    ]
+
+    @Test func createSetsServerFieldsAndRefusesDuplicates() async throws {
+        let store = InMemoryFabricStore()
+        let stored = try await store.create(.gatewayAgents, agent)
+        #expect(stored[path: "metadata", "generation"] == 1)
+        #expect(stored[path: "metadata", "uid"]?.stringValue?.isEmpty == false)
+        #expect(stored[path: "metadata", "resourceVersion"]?.stringValue != nil)
+        #expect(stored["kind"] == "GatewayAgent")
+        await #expect(throws: FabricStoreError.alreadyExists(resource: "gatewayagents", namespace: "default", name: "gateway-1")) {
+            _ = try await store.create(.gatewayAgents, agent)
+        }
+        await #expect(throws: FabricStoreError.self) {
+            _ = try await store.create(.gatewayAgents, ["metadata": ["name": "x"]])  // no namespace
+        }
+    }
+
+    @Test func generationMovesOnlyWithSpecAndStatusOnlyThroughItsOwnCall() async throws {
+        let store = InMemoryFabricStore()
+        var object = try await store.create(.gatewayAgents, agent)
+        object = try await store.updateStatus(.gatewayAgents, namespace: "default", name: "gateway-1", status: ["lastAppliedGen": 1])
+        #expect(object[path: "metadata", "generation"] == 1)
+        object["metadata"]?["labels"] = ["a": "b"]
+        object["status"] = ["lastAppliedGen": 99]
+        object = try await store.update(.gatewayAgents, object)
+        #expect(object[path: "metadata", "generation"] == 1)
+        #expect(object[path: "status", "lastAppliedGen"] == 1)
+        object["spec"] = ["config": ["fabricBFD": true]]
+        let stale = object
+        object = try await store.update(.gatewayAgents, object)
+        #expect(object[path: "metadata", "generation"] == 2)
+        await #expect(throws: FabricStoreError.self) { _ = try await store.update(.gatewayAgents, stale) }
+        try await store.delete(.gatewayAgents, namespace: "default", name: "gateway-1")
+        #expect(try await store.get(.gatewayAgents, namespace: "default", name: "gateway-1") == nil)
+        #expect(await store.writes().map(\.verb) == [.create, .updateStatus, .update, .update, .delete])
+    }
+
+    @Test func eventQueuePopsInTimeThenInsertionOrder() {
+        var queue = EventQueue<Int>()
+        var random = SeededGenerator(seed: 3)
+        let base = Date(timeIntervalSince1970: 0)
+        var expected: [(Date, Int)] = []
+        for i in 0..<500 {
+            let due = base.addingTimeInterval(Double(random.next() % 50))
+            queue.push(i, at: due)
+            expected.append((due, i))
+        }
+        expected.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        #expect(queue.popDue(notAfter: base.addingTimeInterval(-1)) == nil)
+        var popped: [Int] = []
+        while let entry = queue.popDue(notAfter: base.addingTimeInterval(100)) { popped.append(entry.payload) }
+        #expect(popped == expected.map(\.1))
+        #expect(queue.nextDue == nil)
+    }
+}
