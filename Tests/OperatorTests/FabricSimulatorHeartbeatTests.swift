@@ -128,7 +128,7 @@ struct FabricSimulatorHeartbeatTests {
 
     @Test func runDrivesTheSimulationWithAnInjectedClock() async throws {
         let f = try await SimulatedFabric.make(gateways: 2)
-        let clock = ManualClock(f.t0)
+        let clock = SimulatedTestClock(f.t0)
         try await f.simulator.run(until: f.at(40), sleep: { clock.set($0) }, now: { clock.now })
         #expect(await f.simulator.currentTime == f.at(40))
         #expect(await f.statusWrites(.gatewayAgents, name: "gateway-1").count == 4)  // init, apply, 16, 31
@@ -145,7 +145,7 @@ struct FabricSimulatorHeartbeatTests {
 }
 
 /// A clock the test moves by hand; `sleep` jumps it forward.
-final class ManualClock: @unchecked Sendable {
+final class SimulatedTestClock: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Date
     init(_ start: Date) { value = start }

@@ -1,0 +1,133 @@
+import HealthModel
+
+/// What the health model needs to know about the whole fleet, indexed so that one gateway's
+/// inputs are gathered without scanning every pod or switch Agent. Both the controller (kept up
+/// to date from the informers) and the one-shot `check` (filled from lists) read it.
+///
+/// A gateway is keyed by its GatewayAgent's namespace and name (the Gateway shares both). Pods live
+/// in the gateway namespace and are tied to their gateway by the owning DaemonSet's name.
+public struct FleetIndex: Sendable {
+    public private(set) var gateways: [ObjectKey: GatewayView] = [:]
+    public private(set) var agents: [ObjectKey: GatewayAgentView] = [:]
+    public private(set) var switchAgents: [ObjectKey: SwitchAgentView] = [:]
+    /// gateway name → pod key → pod.
+    private var podsByGateway: [String: [ObjectKey: PodView]] = [:]
+    /// gateway name → keys, and router ID → keys: a pod or a leaf finds its gateways without a scan.
+    private var keysByName: [String: Set<ObjectKey>] = [:]
+    private var keysByRouterID: [String: Set<ObjectKey>] = [:]
+    /// False while the switch Agent resource is absent (no CRD) or unreadable.
+    public var switchAgentsVisible = true
+
+    public init() {}
+
+    /// Every gateway known by its Gateway or its GatewayAgent.
+    public var gatewayKeys: Set<ObjectKey> { Set(gateways.keys).union(agents.keys) }
+
+    public func inputs(for key: ObjectKey) -> GatewayInputs {
+        let pods = podsByGateway[key.name].map { Array($0.values) } ?? []
+        return GatewayInputs(
+            gateway: gateways[key], agent: agents[key], pods: pods.sorted { $0.name < $1.name },
+            switchAgents: Array(switchAgents.values), switchAgentsVisible: switchAgentsVisible)
+    }
+
+    // MARK: updates; each returns the gateways whose inputs changed.
+
+    @discardableResult
+    public mutating func upsert(gateway: GatewayView) -> [ObjectKey] {
+        let key = ObjectKey(namespace: gateway.namespace, name: gateway.name)
+        let oldIP = routerID(of: key)
+        gateways[key] = gateway
+        reindex(key, oldRouterID: oldIP)
+        return [key]
+    }
+
+    @discardableResult
+    public mutating func removeGateway(_ key: ObjectKey) -> [ObjectKey] {
+        let oldIP = routerID(of: key)
+        gateways[key] = nil
+        reindex(key, oldRouterID: oldIP)
+        return [key]
+    }
+
+    @discardableResult
+    public mutating func upsert(agent: GatewayAgentView) -> [ObjectKey] {
+        let key = ObjectKey(namespace: agent.namespace, name: agent.name)
+        let oldIP = routerID(of: key)
+        agents[key] = agent
+        reindex(key, oldRouterID: oldIP)
+        return [key]
+    }
+
+    @discardableResult
+    public mutating func removeAgent(_ key: ObjectKey) -> [ObjectKey] {
+        let oldIP = routerID(of: key)
+        agents[key] = nil
+        reindex(key, oldRouterID: oldIP)
+        return [key]
+    }
+
+    @discardableResult
+    public mutating func upsert(pod: PodView) -> [ObjectKey] {
+        let podKey = ObjectKey(namespace: pod.namespace, name: pod.name)
+        guard let gateway = pod.gatewayName else { return [] }
+        podsByGateway[gateway, default: [:]][podKey] = pod
+        return keys(forGatewayNamed: gateway)
+    }
+
+    @discardableResult
+    public mutating func remove(pod: PodView) -> [ObjectKey] {
+        guard let gateway = pod.gatewayName else { return [] }
+        podsByGateway[gateway]?[ObjectKey(namespace: pod.namespace, name: pod.name)] = nil
+        if podsByGateway[gateway]?.isEmpty == true { podsByGateway[gateway] = nil }
+        return keys(forGatewayNamed: gateway)
+    }
+
+    /// A switch Agent changes the evidence only of the gateways it reports sessions with, by
+    /// router ID; both its old and new sessions count (a session that vanished matters too).
+    @discardableResult
+    public mutating func upsert(switchAgent: SwitchAgentView) -> [ObjectKey] {
+        let key = ObjectKey(namespace: switchAgent.namespace, name: switchAgent.name)
+        let old = switchAgents[key]
+        switchAgents[key] = switchAgent
+        return gatewaysReported(by: [old, switchAgent])
+    }
+
+    @discardableResult
+    public mutating func removeSwitchAgent(_ key: ObjectKey) -> [ObjectKey] {
+        let old = switchAgents.removeValue(forKey: key)
+        return gatewaysReported(by: [old])
+    }
+
+    /// Replaces the switch Agents wholesale (a one-shot list, or the resource turned out absent).
+    public mutating func setSwitchAgents(_ all: [SwitchAgentView], visible: Bool) {
+        switchAgents = Dictionary(all.map { (ObjectKey(namespace: $0.namespace, name: $0.name), $0) }, uniquingKeysWith: { _, b in b })
+        switchAgentsVisible = visible
+    }
+
+    private func routerID(of key: ObjectKey) -> String? { gateways[key]?.protocolIP ?? agents[key]?.protocolIP }
+
+    private mutating func reindex(_ key: ObjectKey, oldRouterID: String?) {
+        let known = gateways[key] != nil || agents[key] != nil
+        if known { keysByName[key.name, default: []].insert(key) } else { keysByName[key.name]?.remove(key) }
+        if keysByName[key.name]?.isEmpty == true { keysByName[key.name] = nil }
+        if let oldRouterID {
+            keysByRouterID[oldRouterID]?.remove(key)
+            if keysByRouterID[oldRouterID]?.isEmpty == true { keysByRouterID[oldRouterID] = nil }
+        }
+        if let id = routerID(of: key) { keysByRouterID[id, default: []].insert(key) }
+    }
+
+    private func keys(forGatewayNamed name: String) -> [ObjectKey] {
+        keysByName[name].map { Array($0) } ?? []
+    }
+
+    private func gatewaysReported(by agents: [SwitchAgentView?]) -> [ObjectKey] {
+        var keys = Set<ObjectKey>()
+        for agent in agents.compactMap({ $0 }) {
+            for session in agent.sessions {
+                if let id = session.remoteRouterID, let found = keysByRouterID[id] { keys.formUnion(found) }
+            }
+        }
+        return Array(keys)
+    }
+}
