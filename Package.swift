@@ -65,7 +65,14 @@ let package = Package(
         // Pure: Hedgehog objects + history + policy + now → a gateway's assessment.
         .target(name: "HealthModel", dependencies: ["KubeAPI"], swiftSettings: strict),
         // Pure planning of restarts and tickets, plus their executors at the edge.
-        .target(name: "Remediation", dependencies: ["HealthModel", "KubeAPI"], swiftSettings: strict),
+        .target(
+            name: "Remediation",
+            dependencies: [
+                "HealthModel", "KubeAPI", "KubeClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Informers, cache, work queue, reconciler actor, status/Event writers, leader election, metrics.
         .target(
             name: "OperatorRuntime",
@@ -99,6 +106,7 @@ let package = Package(
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "YAML"], swiftSettings: strict),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "KubeClient"], swiftSettings: strict),
         .testTarget(name: "HealthModelTests", dependencies: ["HealthModel"], swiftSettings: strict),
+        .testTarget(name: "RemediationTests", dependencies: ["Remediation", "HealthModel", "KubeClient", "KubeEmulator"], swiftSettings: strict),
         .testTarget(
             name: "OperatorTests",
             dependencies: [
