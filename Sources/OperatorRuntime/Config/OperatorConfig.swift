@@ -1,0 +1,132 @@
+import HealthModel
+import KubeAPI
+
+/// Every setting of gateway-medic, with its default: the one source of truth. A YAML config file
+/// sets any subset (missing keys keep their defaults) and command-line flags override the file.
+/// docs/configuration.md lists each key with its flag and default.
+public struct OperatorConfig: Sendable, Codable, Equatable {
+    /// Where Hedgehog keeps GatewayAgents, Gateways and switch Agents. [default]
+    public var fabricNamespace: String
+    /// Where the gateways' dataplane and frr pods run. [fab]
+    public var gatewayNamespace: String
+    /// The operator's own namespace (Lease, ticket ConfigMaps); nil = the service account's or the
+    /// kubeconfig context's namespace.
+    public var operatorNamespace: String?
+    /// Read and evaluate, write nothing; print what would have been written. [false]
+    public var dryRun: Bool
+    public var health: HealthPolicy
+    public var leaderElection: LeaderElectionSettings
+    public var queue: QueueSettings
+    public var events: EventSettings
+    public var server: ServerSettings
+
+    public init(fabricNamespace: String = "default", gatewayNamespace: String = "fab", operatorNamespace: String? = nil,
+                dryRun: Bool = false, health: HealthPolicy = .default, leaderElection: LeaderElectionSettings = .init(),
+                queue: QueueSettings = .init(), events: EventSettings = .init(), server: ServerSettings = .init()) {
+        self.fabricNamespace = fabricNamespace
+        self.gatewayNamespace = gatewayNamespace
+        self.operatorNamespace = operatorNamespace
+        self.dryRun = dryRun
+        self.health = health
+        self.leaderElection = leaderElection
+        self.queue = queue
+        self.events = events
+        self.server = server
+    }
+
+    public static let `default` = OperatorConfig()
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = OperatorConfig.default
+        fabricNamespace = try c.decodeIfPresent(String.self, forKey: .fabricNamespace) ?? d.fabricNamespace
+        gatewayNamespace = try c.decodeIfPresent(String.self, forKey: .gatewayNamespace) ?? d.gatewayNamespace
+        operatorNamespace = try c.decodeIfPresent(String.self, forKey: .operatorNamespace) ?? d.operatorNamespace
+        dryRun = try c.decodeIfPresent(Bool.self, forKey: .dryRun) ?? d.dryRun
+        health = try c.decodeIfPresent(HealthPolicy.self, forKey: .health) ?? d.health
+        leaderElection = try c.decodeIfPresent(LeaderElectionSettings.self, forKey: .leaderElection) ?? d.leaderElection
+        queue = try c.decodeIfPresent(QueueSettings.self, forKey: .queue) ?? d.queue
+        events = try c.decodeIfPresent(EventSettings.self, forKey: .events) ?? d.events
+        server = try c.decodeIfPresent(ServerSettings.self, forKey: .server) ?? d.server
+    }
+}
+
+/// Leader election on a coordination.k8s.io Lease (client-go's defaults).
+public struct LeaderElectionSettings: Sendable, Codable, Equatable {
+    /// Off only for a single replica or a test. [true]
+    public var enabled: Bool = true
+    /// The Lease's name, in the operator namespace. [gateway-medic]
+    public var leaseName: String = "gateway-medic"
+    /// Seconds a lease is valid without renewal. [15]
+    public var leaseDuration: Double = 15
+    /// Seconds a leader keeps trying to renew before it steps down. [10]
+    public var renewDeadline: Double = 10
+    /// Seconds between attempts to acquire or renew. [2]
+    public var retryPeriod: Double = 2
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = LeaderElectionSettings()
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
+        leaseName = try c.decodeIfPresent(String.self, forKey: .leaseName) ?? d.leaseName
+        leaseDuration = try c.decodeIfPresent(Double.self, forKey: .leaseDuration) ?? d.leaseDuration
+        renewDeadline = try c.decodeIfPresent(Double.self, forKey: .renewDeadline) ?? d.renewDeadline
+        retryPeriod = try c.decodeIfPresent(Double.self, forKey: .retryPeriod) ?? d.retryPeriod
+    }
+}
+
+/// The reconcile work queue.
+public struct QueueSettings: Sendable, Codable, Equatable {
+    /// Concurrent reconciles (never two for one gateway). [4]
+    public var workers: Int = 4
+    /// First retry delay after a failed reconcile, seconds; doubles per failure. [0.005]
+    public var retryBaseDelay: Double = 0.005
+    /// Longest retry delay, seconds. [300]
+    public var retryMaxDelay: Double = 300
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = QueueSettings()
+        workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? d.workers
+        retryBaseDelay = try c.decodeIfPresent(Double.self, forKey: .retryBaseDelay) ?? d.retryBaseDelay
+        retryMaxDelay = try c.decodeIfPresent(Double.self, forKey: .retryMaxDelay) ?? d.retryMaxDelay
+    }
+}
+
+/// Kubernetes Events on the GatewayAgent.
+public struct EventSettings: Sendable, Codable, Equatable {
+    /// New Event objects one GatewayAgent may get in a burst; repeats are aggregated, not limited. [25]
+    public var burst: Int = 25
+    /// Seconds to earn back one new Event after the burst is spent. [300]
+    public var refillInterval: Double = 300
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = EventSettings()
+        burst = try c.decodeIfPresent(Int.self, forKey: .burst) ?? d.burst
+        refillInterval = try c.decodeIfPresent(Double.self, forKey: .refillInterval) ?? d.refillInterval
+    }
+}
+
+/// The HTTP endpoints: /metrics, /healthz, /readyz.
+public struct ServerSettings: Sendable, Codable, Equatable {
+    /// Address to listen on. [0.0.0.0]
+    public var host: String = "0.0.0.0"
+    /// Port; 0 turns the endpoints off. [8080]
+    public var port: Int = 8080
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ServerSettings()
+        host = try c.decodeIfPresent(String.self, forKey: .host) ?? d.host
+        port = try c.decodeIfPresent(Int.self, forKey: .port) ?? d.port
+    }
+}
