@@ -1,0 +1,42 @@
+import Hummingbird
+import KubeAPI
+import NIOCore
+
+/// An HTTP watch in flight, so `cutAllWatches()` can abort it.
+struct ActiveWatch: Sendable {
+    var connection: any Channel
+    var watch: StoreWatch
+}
+
+/// The server's mutable test controls: injected faults, delay, the request log, open watches
+/// and open connections.
+struct ControlState {
+    var faults: [FaultRule] = []
+    var delay: Duration = .zero
+    var log: [RequestRecord] = []
+    var watches: [Int: ActiveWatch] = [:]
+    var nextWatch = 0
+    var connections: [ObjectIdentifier: any Channel] = [:]
+    var port = 0
+
+    /// Consumes one injected failure matching the request, if any.
+    mutating func takeFault(_ info: RequestInfo) -> FaultRule? {
+        guard let i = faults.firstIndex(where: { $0.remaining > 0 && $0.matcher.matches(info) }) else { return nil }
+        faults[i].remaining -= 1
+        let rule = faults[i]
+        if faults[i].remaining == 0 { faults.remove(at: i) }
+        return rule
+    }
+}
+
+/// The request context: Hummingbird's, plus the channel (for the peer certificate and for
+/// closing a watch's connection).
+struct EmulatorRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
