@@ -15,7 +15,7 @@ struct APIResponder: HTTPResponder {
         let query = RequestInfo.parseQuery(request.uri.query)
         let info = RequestInfo(method: request.method.rawValue, path: request.uri.path, query: query,
                                userAgent: request.headers[.userAgent] ?? "")
-        trackConnection(context.channel.parent ?? context.channel)
+        trackConnection(Self.connection(of: context.channel))
         let response: Response
         if await !authenticated(request, context) {
             response = HTTPResponses.status(Status(message: "Unauthorized", reason: "Unauthorized", code: 401))
@@ -30,6 +30,13 @@ struct APIResponder: HTTPResponder {
         let record = RequestRecord(info: info, code: response.status.code)
         control.withLock { $0.log.append(record) }
         return response
+    }
+
+    /// The TCP connection a request came on. Under HTTP/2 the context's channel is a stream whose
+    /// parent is the connection; under HTTP/1 it is the connection, whose parent is the listener.
+    static func connection(of channel: any Channel) -> any Channel {
+        if let parent = channel.parent, parent.parent != nil { return parent }
+        return channel
     }
 
     private func trackConnection(_ channel: any Channel) {
@@ -55,7 +62,7 @@ struct APIResponder: HTTPResponder {
         }
         if wantsCertificate {
             // The TLS handler lives on the connection; under HTTP/2 the context's channel is a stream.
-            let connection = context.channel.parent ?? context.channel
+            let connection = Self.connection(of: context.channel)
             if (try? await connection.nioSSL_peerCertificate().get()) != nil { return true }
         }
         return false
@@ -200,6 +207,12 @@ struct APIResponder: HTTPResponder {
             }
         case "apis" where parts.count == 3:
             if let list = Discovery.resourceList(resources, group: parts[1], version: parts[2]) { return HTTPResponses.json(list) }
+        case "openapi" where parts.count == 2 && parts[1] == "v3":
+            return HTTPResponses.json(OpenAPIDocuments.root(resources))
+        case "openapi" where parts.count >= 4 && parts[1] == "v3":
+            let group = parts[2] == "apis" && parts.count == 5 ? parts[3] : ""
+            let version = parts[parts.count - 1]
+            if let doc = OpenAPIDocuments.groupVersion(resources, group: group, version: version) { return HTTPResponses.json(doc) }
         default: break
         }
         return HTTPResponses.status(Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404))

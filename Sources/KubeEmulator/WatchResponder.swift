@@ -26,7 +26,7 @@ struct WatchResponder {
             return HTTPResponses.status(error)
         }
         // Under HTTP/2 the context's channel is a stream; a cut closes the whole connection.
-        let connection = channel.parent ?? channel
+        let connection = APIResponder.connection(of: channel)
         let id = control.withLock { state -> Int in
             state.nextWatch += 1
             state.watches[state.nextWatch] = ActiveWatch(connection: connection, watch: watch)

@@ -15,6 +15,14 @@ enum ProcessRunner {
         return nil
     }
 
+    /// Reads a pipe to its end on a dedicated thread: blocking reads must never occupy the
+    /// few threads of Swift's cooperative pool (the emulator under test runs there).
+    private static func drain(_ pipe: Pipe) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
+        }
+    }
+
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                     stdin: String? = nil, timeout: Double = 15) async throws -> ProcessResult {
         let process = Process()
@@ -25,20 +33,28 @@ enum ProcessRunner {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = input
+        let exited = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { p in
+            exited.continuation.yield(p.terminationStatus)
+            exited.continuation.finish()
+        }
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try? input.fileHandleForWriting.close()
-        // Read both pipes on background threads so a chatty tool cannot block on a full pipe.
-        async let stdoutData = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        async let stderrData = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+        let stdinText = stdin ?? ""
+        Thread.detachNewThread {
+            input.fileHandleForWriting.write(Data(stdinText.utf8))
+            try? input.fileHandleForWriting.close()
+        }
+        async let stdoutData = drain(out)
+        async let stderrData = drain(err)
         let killer = Task.detached {
             try await Task.sleep(for: .seconds(timeout))
             if process.isRunning { process.terminate() }
         }
         let o = await stdoutData, e = await stderrData
-        process.waitUntilExit()
+        var iterator = exited.stream.makeAsyncIterator()
+        let status = await iterator.next() ?? -1
         killer.cancel()
-        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return ProcessResult(status: status, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 }
 
@@ -46,6 +62,7 @@ enum ProcessRunner {
 final class LineStream: @unchecked Sendable {
     let process = Process()
     let lines: AsyncStream<String>
+    private let exit = AsyncStream<Int32>.makeStream()
     private let continuation: AsyncStream<String>.Continuation
     private var iterator: AsyncStream<String>.AsyncIterator
 
@@ -57,6 +74,11 @@ final class LineStream: @unchecked Sendable {
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
+        let exit = self.exit
+        process.terminationHandler = { p in
+            exit.continuation.yield(p.terminationStatus)
+            exit.continuation.finish()
+        }
         try process.run()
         let continuation = self.continuation
         Thread.detachNewThread {
@@ -83,6 +105,12 @@ final class LineStream: @unchecked Sendable {
         }
         defer { deadline.cancel() }
         return await iterator.next()
+    }
+
+    /// Waits for curl to exit and returns its status (without blocking a pool thread).
+    func exitStatus() async -> Int32 {
+        var iterator = exit.stream.makeAsyncIterator()
+        return await iterator.next() ?? process.terminationStatus
     }
 
     func stop() {
