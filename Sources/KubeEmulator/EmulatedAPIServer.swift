@@ -90,9 +90,11 @@ public final class EmulatedAPIServer: Sendable {
         return try .tls(.http1(), tlsConfiguration: tlsConfiguration)
     }
 
+    /// Hummingbird reports a cancelled listener (every `stop()`) as an error: keep it quiet
+    /// unless the caller asked for debug logs.
     private func quietLogger() -> Logger {
         var logger = configuration.logger
-        if logger.logLevel < .warning { logger.logLevel = .warning }
+        if logger.logLevel > .debug { logger.logLevel = .critical }
         return logger
     }
 }

@@ -9,8 +9,10 @@ enum TableRendering {
     }
 
     static func table(for resource: RegisteredResource, items: [JSONValue], listMeta: ListMeta, includeObject: String?, now: Date) -> JSONValue {
+        // Like the real server, events hide their (generated) names unless `-o wide`.
+        let namePriority: Int64 = resource.type.group.isEmpty && resource.type.plural == "events" ? 1 : 0
         var columns: [JSONValue] = [[
-            "name": "Name", "type": "string", "format": "name", "priority": 0,
+            "name": "Name", "type": "string", "format": "name", "priority": .int(namePriority),
             "description": "Name must be unique within a namespace.",
         ]]
         for c in resource.printerColumns {

@@ -113,6 +113,17 @@ import Testing
         }
     }
 
+    @Test func delayedResponsesArriveLater() async throws {
+        try await withEmulator { server in
+            server.delayResponses(by: .milliseconds(400))
+            let started = Date()
+            let reply = try await Curl(server).get("/version")
+            #expect(reply.code == 200)
+            #expect(Date().timeIntervalSince(started) >= 0.4)
+            server.delayResponses(by: .zero)
+        }
+    }
+
     @Test func discoveryAndTables() async throws {
         try await withEmulator { server in
             let curl = Curl(server)
@@ -130,6 +141,10 @@ import Testing
             let columns = table.json?["columnDefinitions"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
             #expect(columns.first == "Name" && columns.contains("AppliedG") && columns.contains("CurrentG"))
             #expect(table.json?["rows"]?.arrayValue?.first?["cells"]?.arrayValue?.first == "gateway-1")
+            let openAPI = try await curl.get("/openapi/v3").json?["paths"]?["apis/gwint.githedgehog.com/v1alpha1"]?["serverRelativeURL"]?.stringValue
+            let document = try await curl.get(try #require(openAPI)).json
+            let patch = document?["paths"]?["/apis/gwint.githedgehog.com/v1alpha1/namespaces/{namespace}/gatewayagents/{name}"]?["patch"]
+            #expect(patch?["parameters"]?.arrayValue?.contains { $0["name"] == "fieldValidation" } == true)
         }
     }
 }
