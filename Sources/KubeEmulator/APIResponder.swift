@@ -91,6 +91,10 @@ struct APIResponder: HTTPResponder {
                 }
                 return HTTPResponses.json(object)
             case "list":
+                if query["resourceVersionMatch"] == "Exact", let rv = query["resourceVersion"].flatMap({ Int64($0) }),
+                   rv < store.compactedResourceVersion {
+                    throw StatusErrors.expired("too old resource version: \(rv) (\(store.compactedResourceVersion))")
+                }
                 let list = try store.list(type, namespace: info.namespace, labelSelector: query["labelSelector"], fieldSelector: query["fieldSelector"],
                                           limit: query["limit"].flatMap { Int($0) }, continueToken: query["continue"])
                 if TableRendering.wantsTable(accept: request.headers[.accept]) {

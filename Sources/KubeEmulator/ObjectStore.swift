@@ -14,6 +14,10 @@ public final class ObjectStore: Sendable {
         state.withLock { s in
             for r in RegisteredResource.builtIns { s.registry[r.key] = r }
         }
+        // Namespaces need not exist to be used, but these are there to be read, as on any cluster.
+        for name in ["default", "kube-system", "kube-public"] {
+            _ = try? create(.namespaces, ["metadata": .object(["name": .string(name)])], fieldManager: "emulator")
+        }
         if configuration.registerFabricResources { registerFabricResources() }
     }
 
@@ -43,6 +47,9 @@ public final class ObjectStore: Sendable {
 
     /// The newest resourceVersion handed out.
     public var resourceVersion: Int64 { state.withLock { $0.resourceVersion } }
+
+    /// Changes at or before this resourceVersion are forgotten: resuming from before it is a 410.
+    public var compactedResourceVersion: Int64 { state.withLock { $0.compactedThrough } }
 
     // MARK: Reads and writes
 

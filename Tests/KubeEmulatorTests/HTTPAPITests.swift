@@ -59,6 +59,16 @@ import Testing
         }
     }
 
+    @Test func deleteCollectionBySelector() async throws {
+        try await withEmulator { server in
+            for i in 0..<4 { try server.store.create(.gatewayAgents, agent("g\(i)", labels: ["drop": i < 3 ? "yes" : "no"])) }
+            let reply = try await Curl(server).delete("\(agents)?labelSelector=drop%3Dyes")
+            #expect(reply.code == 200 && reply.json?["items"]?.arrayValue?.count == 3)
+            #expect(try server.store.list(.gatewayAgents).items.count == 1)
+            #expect(server.requestLog.last?.verb == "deletecollection")
+        }
+    }
+
     @Test func badRequestsGetStatusObjects() async throws {
         var configuration = EmulatorConfiguration()
         configuration.maxRequestBodyBytes = 1024

@@ -55,6 +55,35 @@ import Testing
         }
     }
 
+    @Test func periodicBookmarks() async throws {
+        var configuration = EmulatorConfiguration()
+        configuration.bookmarkInterval = .milliseconds(200)
+        try await withEmulator(configuration) { server in
+            let stream = try Curl(server).watch("\(agents)?watch=1&allowWatchBookmarks=1&resourceVersion=\(server.store.resourceVersion)")
+            defer { stream.stop() }
+            let first = event(await stream.next(timeout: 5))
+            #expect(first?.type == "BOOKMARK")
+            #expect(event(await stream.next(timeout: 5))?.type == "BOOKMARK")
+        }
+    }
+
+    @Test func exactListAndContinueFromBeforeCompactionAreGone() async throws {
+        try await withEmulator { server in
+            for i in 0..<3 { try server.store.create(.gatewayAgents, agent("g\(i)")) }
+            let curl = Curl(server)
+            let page = try await curl.get("\(agents)?limit=1")
+            let token = try #require(page.json?[path: "metadata", "continue"]?.stringValue)
+            let old = server.store.resourceVersion
+            try server.store.create(.gatewayAgents, agent("later"))
+            server.compact()
+            let encoded = token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? token
+            #expect(try await curl.get("\(agents)?limit=1&continue=\(encoded)").code == 410)
+            let exact = try await curl.get("\(agents)?resourceVersion=\(old)&resourceVersionMatch=Exact")
+            #expect(exact.code == 410 && exact.json?["reason"] == "Expired")
+            #expect(try await curl.get("\(agents)?resourceVersion=\(old)").code == 200)
+        }
+    }
+
     @Test func timeoutSecondsEndsTheStreamCleanly() async throws {
         try await withEmulator { server in
             let started = Date()
