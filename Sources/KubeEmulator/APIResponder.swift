@@ -28,7 +28,7 @@ struct APIResponder: HTTPResponder {
             response = await handle(&request, info: info, query: query, context: context)
         }
         let record = RequestRecord(info: info, code: response.status.code)
-        control.withLock { $0.log.append(record) }
+        control.withLock { $0.append(record) }
         return response
     }
 

@@ -37,15 +37,19 @@ extension EmulatedAPIServer {
     /// How many HTTP watches are streaming now.
     public var openWatchCount: Int { control.withLock { $0.watches.count } }
 
-    /// Every HTTP request answered since the last reset, oldest first.
+    /// HTTP requests answered since the last reset, oldest first (the newest
+    /// `EmulatorConfiguration.requestLogLimit` of them).
     public var requestLog: [RequestRecord] { control.withLock { $0.log } }
 
     /// Client writes over HTTP (create/update/patch/delete/deletecollection, evictions included)
     /// that reached the API, whatever their outcome. Writes through `store` are not counted.
-    public var writeCount: Int { control.withLock { $0.log.filter(\.isWrite).count } }
+    public var writeCount: Int { control.withLock { $0.writes } }
 
     public func resetRequestLog() {
-        control.withLock { $0.log.removeAll() }
+        control.withLock { state in
+            state.log.removeAll()
+            state.writes = 0
+        }
     }
 
     /// Sends a BOOKMARK now on every watch that asked for bookmarks.

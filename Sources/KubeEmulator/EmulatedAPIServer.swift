@@ -24,6 +24,7 @@ public final class EmulatedAPIServer: Sendable {
     public init(configuration: EmulatorConfiguration = EmulatorConfiguration()) {
         self.configuration = configuration
         self.store = ObjectStore(configuration: configuration)
+        control.withLock { $0.logLimit = max(1, configuration.requestLogLimit) }
     }
 
     /// The bound port (0 before the first start).
@@ -36,6 +37,7 @@ public final class EmulatedAPIServer: Sendable {
     /// previous one after a `stop()`).
     @discardableResult
     public func start() async throws -> Int {
+        if running.withLock({ $0 != nil }) { return port }
         let previous = port
         let requested = previous != 0 ? previous : configuration.port
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()

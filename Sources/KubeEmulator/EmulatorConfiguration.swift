@@ -38,6 +38,8 @@ public struct EmulatorConfiguration: Sendable {
     public var historyLimit: Int = 100_000
     /// Events a watcher may have queued before it is considered stuck and its watch is closed.
     public var watchBufferLimit: Int = 20_000
+    /// How many requests `requestLog` keeps (the newest); `writeCount` counts them all.
+    public var requestLogLimit: Int = 100_000
     /// Larger request bodies get 413.
     public var maxRequestBodyBytes: Int = 64 << 20
     /// The clock for timestamps (creationTimestamp, managedFields times, table ages).

@@ -14,10 +14,19 @@ struct ControlState {
     var faults: [FaultRule] = []
     var delay: Duration = .zero
     var log: [RequestRecord] = []
+    var logLimit = 100_000
+    /// Counted apart from the log, which keeps only its newest `logLimit` entries.
+    var writes = 0
     var watches: [Int: ActiveWatch] = [:]
     var nextWatch = 0
     var connections: [ObjectIdentifier: any Channel] = [:]
     var port = 0
+
+    mutating func append(_ record: RequestRecord) {
+        if record.isWrite { writes += 1 }
+        log.append(record)
+        if log.count > logLimit + logLimit / 4 { log.removeFirst(log.count - logLimit) }
+    }
 
     /// Consumes one injected failure matching the request, if any.
     mutating func takeFault(_ info: RequestInfo) -> FaultRule? {

@@ -4,7 +4,7 @@ import KubeAPI
 /// Lists with pagination, and watch registration. Runs under the store's lock.
 extension StoreState {
     /// The opaque continue token: the list's resourceVersion and the last key returned.
-    struct ContinueToken: Codable {
+    struct ContinueToken {
         var rv: Int64
         var start: String
 
