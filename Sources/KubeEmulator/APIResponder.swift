@@ -147,10 +147,18 @@ struct APIResponder: HTTPResponder {
     private func write(info: RequestInfo, type: ResourceType, query: [String: String], body: [UInt8], contentType: String) throws(Status) -> Response {
         let manager = query["fieldManager"] ?? String(info.userAgent.split(separator: "/").first ?? "unknown")
         let name = info.name ?? ""
+        // Built-in kubectl commands send protobuf; the emulator speaks JSON only. A 415 tells
+        // the client so (client-go then reports the media type), instead of a confusing 400.
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        if ["create", "update"].contains(info.verb), info.subresource != "eviction", !body.isEmpty, !mediaType.isEmpty, mediaType != "application/json", !mediaType.hasSuffix("+json") {
+            throw Status(message: "the body of the request was in an unknown format (\(mediaType)) - accepted media types include: application/json",
+                         reason: "UnsupportedMediaType", code: 415)
+        }
         switch info.verb {
         case "create":
             if info.subresource == "eviction" {
-                let eviction = body.isEmpty ? JSONValue.object([:]) : try parse(body)
+                // The pod is named by the URL; a body kubectl sent as protobuf (drain) is not needed.
+                let eviction = (try? parse(body)) ?? JSONValue.object([:])
                 if let bodyName = eviction[path: "metadata", "name"]?.stringValue, !bodyName.isEmpty, bodyName != name {
                     throw StatusErrors.badRequest("name in URL does not match name in Eviction object")
                 }
