@@ -33,6 +33,18 @@ import Testing
         }
     }
 
+    @Test func clientCertificateRequiredWithoutToken() async throws {
+        guard let certs = try await TestCertificates.make() else { return }
+        defer { certs.remove() }
+        try await withEmulator(EmulatorConfiguration(tls: try certs.tls(clientCA: true, http2: false))) { server in
+            let without = try await Curl(server, extraArguments: ["--cacert", certs.caCertificate]).get("/version")
+            #expect(without.code == 0, "the TLS handshake fails without a client certificate")
+            let with = Curl(server, extraArguments: ["--cacert", certs.caCertificate, "--cert", certs.clientCertificate, "--key", certs.clientKey])
+            let reply = try await with.get("/api/v1/namespaces/default/configmaps")
+            #expect(reply.code == 200 && reply.json?["kind"] == "ConfigMapList")
+        }
+    }
+
     @Test func watchOverHTTP2IsCut() async throws {
         guard let certs = try await TestCertificates.make() else { return }
         defer { certs.remove() }
