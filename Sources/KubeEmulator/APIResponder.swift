@@ -104,7 +104,8 @@ struct APIResponder: HTTPResponder {
                 return HTTPResponses.json(listValue(list))
             case "watch":
                 return WatchResponder(store: store, control: control, configuration: configuration)
-                    .respond(type: type, info: info, query: query, channel: context.channel)
+                    .respond(type: type, info: info, query: query, channel: context.channel,
+                             table: TableRendering.wantsTable(accept: request.headers[.accept]) ? resource : nil)
             case "create", "update", "patch", "delete", "deletecollection":
                 let body = try await readBody(&request)
                 return try write(info: info, type: type, query: query, body: body, contentType: request.headers[.contentType] ?? "")

@@ -9,7 +9,9 @@ struct WatchResponder {
     let control: Locked<ControlState>
     let configuration: EmulatorConfiguration
 
-    func respond(type: ResourceType, info: RequestInfo, query: [String: String], channel: any Channel) -> Response {
+    /// `table` set: events carry one-row Tables (what `kubectl get -w` asks for).
+    func respond(type: ResourceType, info: RequestInfo, query: [String: String], channel: any Channel,
+                 table: RegisteredResource? = nil) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         let watch: StoreWatch
@@ -37,6 +39,14 @@ struct WatchResponder {
         let timeout = query["timeoutSeconds"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
         let bookmarkInterval = configuration.bookmarkInterval
         let control = self.control
+        let now = configuration.now
+        let includeObject = query["includeObject"]
+        @Sendable func shaped(_ event: WatchEvent) -> WatchEvent {
+            guard let table, [.added, .modified, .deleted].contains(event.type) else { return event }
+            let rv = event.object[path: "metadata", "resourceVersion"]?.stringValue
+            return WatchEvent(type: event.type, object: TableRendering.table(
+                for: table, items: [event.object], listMeta: ListMeta(resourceVersion: rv), includeObject: includeObject, now: now()))
+        }
         let body = ResponseBody { writer in
             let timer = timeout.map { seconds in
                 Task {
@@ -59,7 +69,7 @@ struct WatchResponder {
             // Initial events go out in large chunks: a full resync may be thousands of objects.
             var chunk: [UInt8] = []
             for event in watch.initialEvents {
-                HTTPResponses.watchLine(event, into: &chunk)
+                HTTPResponses.watchLine(shaped(event), into: &chunk)
                 if chunk.count > 256 * 1024 {
                     try await writer.write(ByteBuffer(bytes: chunk))
                     chunk.removeAll(keepingCapacity: true)
@@ -68,7 +78,7 @@ struct WatchResponder {
             if !chunk.isEmpty { try await writer.write(ByteBuffer(bytes: chunk)) }
             for await event in watch.events {
                 var line: [UInt8] = []
-                HTTPResponses.watchLine(event, into: &line)
+                HTTPResponses.watchLine(shaped(event), into: &line)
                 try await writer.write(ByteBuffer(bytes: line))
             }
             try await writer.finish(nil)

@@ -89,6 +89,21 @@ import Testing
         }
     }
 
+    @Test func getWatchPrintsTheSameColumns() async throws {
+        try await withKubectl { server, kubectl in
+            let created = try server.store.create(.gatewayAgents, agent("gateway-1"))
+            let watch = try LineStream("/usr/bin/env", ["KUBECONFIG=\(kubectl.kubeconfig)", "HOME=\(kubectl.home)", kubectl.binary,
+                                                        "get", "gwag", "-w", "--request-timeout=15s"])
+            defer { watch.stop() }
+            #expect(await watch.next()?.contains("APPLIEDG") == true)
+            #expect(await watch.next()?.hasPrefix("gateway-1") == true)
+            #expect(await eventually { server.openWatchCount == 1 })
+            _ = try server.store.updateStatus(.gatewayAgents, created.with(status: ["lastAppliedGen": 5, "agentVersion": "v9.9"]))
+            let row = await watch.next()
+            #expect(row?.contains("v9.9") == true, "a watch event prints in the table's columns: \(row ?? "nil")")
+        }
+    }
+
     @Test func applyCRDThenUseIt() async throws {
         try await withKubectl { server, kubectl in
             let crd = """
