@@ -1,0 +1,102 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdHTTP2
+import HummingbirdTLS
+import KubeAPI
+import Logging
+import NIOCore
+import NIOSSL
+
+/// Why the emulator could not start.
+public struct EmulatorStartError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// An in-process Kubernetes API server on loopback for tests, the demo and the benchmark.
+/// `store` is the same data the HTTP API serves; the fault-injection controls act on HTTP only.
+public final class EmulatedAPIServer: Sendable {
+    public let configuration: EmulatorConfiguration
+    public let store: ObjectStore
+    let control = Locked(ControlState())
+    private let running = Locked<Task<Void, any Error>?>(nil)
+
+    public init(configuration: EmulatorConfiguration = EmulatorConfiguration()) {
+        self.configuration = configuration
+        self.store = ObjectStore(configuration: configuration)
+        control.withLock { $0.logLimit = max(1, configuration.requestLogLimit) }
+    }
+
+    /// The bound port (0 before the first start).
+    public var port: Int { control.withLock { $0.port } }
+
+    /// `http://127.0.0.1:<port>` or `https://…`.
+    public var baseURL: String { "\(configuration.tls == nil ? "http" : "https")://\(configuration.host):\(port)" }
+
+    /// Starts listening; returns the port (the configured one, or a free one when it is 0, or the
+    /// previous one after a `stop()`).
+    @discardableResult
+    public func start() async throws -> Int {
+        if running.withLock({ $0 != nil }) { return port }
+        let previous = port
+        let requested = previous != 0 ? previous : configuration.port
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            responder: APIResponder(store: store, control: control, configuration: configuration),
+            server: try serverBuilder(),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: requested), reuseAddress: true),
+            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? requested) },
+            logger: quietLogger())
+        let task = Task {
+            defer { portContinuation.finish() }
+            try await app.run()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let bound = await iterator.next() else {
+            do { try await task.value } catch { throw EmulatorStartError(description: "emulator failed to listen on \(configuration.host):\(requested): \(error)") }
+            throw EmulatorStartError(description: "emulator stopped before listening on \(configuration.host):\(requested)")
+        }
+        control.withLock { $0.port = bound }
+        running.withLock { $0 = task }
+        return bound
+    }
+
+    /// Stops listening and closes every connection (watches end abruptly). The store is kept.
+    public func stop() async {
+        guard let task = running.withLock({ t -> Task<Void, any Error>? in defer { t = nil }; return t }) else { return }
+        cutAllWatches()
+        let connections = control.withLock { Array($0.connections.values) }
+        for c in connections { c.close(promise: nil) }
+        task.cancel()
+        _ = try? await task.value
+    }
+
+    /// Stops and starts again on the same port with the same store.
+    public func restart() async throws {
+        await stop()
+        try await start()
+    }
+
+    private func serverBuilder() throws -> HTTPServerBuilder {
+        guard let tls = configuration.tls else { return .http1() }
+        let chain = try NIOSSLCertificate.fromPEMBytes(Array(tls.certificateChainPEM.utf8)).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(bytes: Array(tls.privateKeyPEM.utf8), format: .pem)
+        var tlsConfiguration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        if let ca = tls.clientCAPEM {
+            tlsConfiguration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(ca.utf8)))
+            // With a token configured too, a client may present either; a certificate, when
+            // presented, must still verify against the CA.
+            tlsConfiguration.certificateVerification = configuration.bearerToken == nil ? .noHostnameVerification : .optionalVerification
+        }
+        if tls.http2 { return try .http2Upgrade(tlsConfiguration: tlsConfiguration) }
+        return try .tls(.http1(), tlsConfiguration: tlsConfiguration)
+    }
+
+    /// Hummingbird reports a cancelled listener (every `stop()`) as an error: keep it quiet
+    /// unless the caller asked for debug logs.
+    private func quietLogger() -> Logger {
+        var logger = configuration.logger
+        if logger.logLevel > .debug { logger.logLevel = .critical }
+        return logger
+    }
+}

@@ -1,1 +1,0 @@
-// Placeholder: KubeEmulator is built in its own issue.

@@ -1,0 +1,51 @@
+import Hummingbird
+import KubeAPI
+import NIOCore
+
+/// An HTTP watch in flight, so `cutAllWatches()` can abort it.
+struct ActiveWatch: Sendable {
+    var connection: any Channel
+    var watch: StoreWatch
+}
+
+/// The server's mutable test controls: injected faults, delay, the request log, open watches
+/// and open connections.
+struct ControlState {
+    var faults: [FaultRule] = []
+    var delay: Duration = .zero
+    var log: [RequestRecord] = []
+    var logLimit = 100_000
+    /// Counted apart from the log, which keeps only its newest `logLimit` entries.
+    var writes = 0
+    var watches: [Int: ActiveWatch] = [:]
+    var nextWatch = 0
+    var connections: [ObjectIdentifier: any Channel] = [:]
+    var port = 0
+
+    mutating func append(_ record: RequestRecord) {
+        if record.isWrite { writes += 1 }
+        log.append(record)
+        if log.count > logLimit + logLimit / 4 { log.removeFirst(log.count - logLimit) }
+    }
+
+    /// Consumes one injected failure matching the request, if any.
+    mutating func takeFault(_ info: RequestInfo) -> FaultRule? {
+        guard let i = faults.firstIndex(where: { $0.remaining > 0 && $0.matcher.matches(info) }) else { return nil }
+        faults[i].remaining -= 1
+        let rule = faults[i]
+        if faults[i].remaining == 0 { faults.remove(at: i) }
+        return rule
+    }
+}
+
+/// The request context: Hummingbird's, plus the channel (for the peer certificate and for
+/// closing a watch's connection).
+struct EmulatorRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}

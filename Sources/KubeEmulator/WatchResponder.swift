@@ -1,0 +1,96 @@
+import Hummingbird
+import KubeAPI
+import NIOCore
+
+/// A watch over HTTP: newline-delimited JSON events on a streaming response, each flushed as it
+/// is written. Ends cleanly on `timeoutSeconds`, abruptly (connection closed) on `cutAllWatches()`.
+struct WatchResponder {
+    let store: ObjectStore
+    let control: Locked<ControlState>
+    let configuration: EmulatorConfiguration
+
+    /// `table` set: events carry one-row Tables (what `kubectl get -w` asks for).
+    func respond(type: ResourceType, info: RequestInfo, query: [String: String], channel: any Channel,
+                 table: RegisteredResource? = nil) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        let watch: StoreWatch
+        do {
+            watch = try store.watch(type, namespace: info.namespace, labelSelector: query["labelSelector"], fieldSelector: fieldSelector(info, query),
+                                    resourceVersion: query["resourceVersion"],
+                                    allowBookmarks: ["1", "true"].contains(query["allowWatchBookmarks"]?.lowercased() ?? ""))
+        } catch where error.code == 410 {
+            // Like the real server: 200, then one ERROR event carrying the 410 Status.
+            var line: [UInt8] = []
+            HTTPResponses.watchLine(WatchEvent(type: .error, object: HTTPResponses.statusValue(error)), into: &line)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: line)))
+        } catch {
+            return HTTPResponses.status(error)
+        }
+        // Under HTTP/2 the context's channel is a stream; a cut closes the whole connection.
+        let connection = APIResponder.connection(of: channel)
+        let id = control.withLock { state -> Int in
+            state.nextWatch += 1
+            state.watches[state.nextWatch] = ActiveWatch(connection: connection, watch: watch)
+            return state.nextWatch
+        }
+        // A client that goes away must not leave a watcher registered.
+        channel.closeFuture.whenComplete { _ in watch.cancel() }
+        let timeout = query["timeoutSeconds"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        let bookmarkInterval = configuration.bookmarkInterval
+        let control = self.control
+        let now = configuration.now
+        let includeObject = query["includeObject"]
+        @Sendable func shaped(_ event: WatchEvent) -> WatchEvent {
+            guard let table, [.added, .modified, .deleted].contains(event.type) else { return event }
+            let rv = event.object[path: "metadata", "resourceVersion"]?.stringValue
+            return WatchEvent(type: event.type, object: TableRendering.table(
+                for: table, items: [event.object], listMeta: ListMeta(resourceVersion: rv), includeObject: includeObject, now: now()))
+        }
+        let body = ResponseBody { writer in
+            let timer = timeout.map { seconds in
+                Task {
+                    try await Task.sleep(for: .seconds(seconds))
+                    watch.cancel()
+                }
+            }
+            let bookmarks = Task {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: bookmarkInterval)
+                    watch.sendBookmark()
+                }
+            }
+            defer {
+                timer?.cancel()
+                bookmarks.cancel()
+                watch.cancel()
+                _ = control.withLock { $0.watches.removeValue(forKey: id) }
+            }
+            // Initial events go out in large chunks: a full resync may be thousands of objects.
+            var chunk: [UInt8] = []
+            for event in watch.initialEvents {
+                HTTPResponses.watchLine(shaped(event), into: &chunk)
+                if chunk.count > 256 * 1024 {
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                    chunk.removeAll(keepingCapacity: true)
+                }
+            }
+            if !chunk.isEmpty { try await writer.write(ByteBuffer(bytes: chunk)) }
+            for await event in watch.events {
+                var line: [UInt8] = []
+                HTTPResponses.watchLine(shaped(event), into: &line)
+                try await writer.write(ByteBuffer(bytes: line))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// `/namespaces/ns/things?watch=1&fieldSelector=metadata.name=x`, or the old `/watch/.../name` form, pin a name.
+    private func fieldSelector(_ info: RequestInfo, _ query: [String: String]) -> String? {
+        guard let name = info.name else { return query["fieldSelector"] }
+        let pinned = "metadata.name=\(name)"
+        if let given = query["fieldSelector"], !given.isEmpty { return "\(given),\(pinned)" }
+        return pinned
+    }
+}

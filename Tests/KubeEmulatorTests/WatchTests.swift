@@ -1,0 +1,124 @@
+import Foundation
+import KubeAPI
+import Testing
+@testable import KubeEmulator
+
+@Suite struct WatchTests {
+    let agents = "/apis/gwint.githedgehog.com/v1alpha1/namespaces/default/gatewayagents"
+
+    func event(_ line: String?) -> (type: String, name: String?, rv: String?)? {
+        guard let line, let v = try? JSONValue.parse(line) else { return nil }
+        return (v["type"]?.stringValue ?? "", v[path: "object", "metadata", "name"]?.stringValue, v[path: "object", "metadata", "resourceVersion"]?.stringValue)
+    }
+
+    @Test func watchStreamsStateThenChangesAndBookmarks() async throws {
+        try await withEmulator { server in
+            try server.store.create(.gatewayAgents, agent("a", labels: ["w": "1"]))
+            try server.store.create(.gatewayAgents, agent("skipped"))
+            let stream = try Curl(server).watch("\(agents)?watch=1&allowWatchBookmarks=true&labelSelector=w%3D1")
+            defer { stream.stop() }
+            let initial = event(await stream.next())
+            #expect(initial?.type == "ADDED" && initial?.name == "a")
+            #expect(await eventually { server.openWatchCount == 1 })
+            try server.store.create(.gatewayAgents, agent("b", labels: ["w": "1"]))
+            let added = event(await stream.next())
+            #expect(added?.type == "ADDED" && added?.name == "b")
+            _ = try server.store.patch(.gatewayAgents, name: "b", ["spec": ["x": 1]])
+            #expect(event(await stream.next())?.type == "MODIFIED")
+            server.sendBookmarks()
+            let bookmark = event(await stream.next())
+            #expect(bookmark?.type == "BOOKMARK")
+            #expect(bookmark?.rv == String(server.store.resourceVersion))
+            _ = try server.store.delete(.gatewayAgents, name: "b")
+            #expect(event(await stream.next())?.type == "DELETED")
+        }
+    }
+
+    @Test func watchResumesFromResourceVersionAndExpiresAfterCompaction() async throws {
+        try await withEmulator { server in
+            let first = try server.store.create(.gatewayAgents, agent("a"))
+            let rv = try #require(first[path: "metadata", "resourceVersion"]?.stringValue)
+            try server.store.create(.gatewayAgents, agent("b"))
+            let resumed = try Curl(server).watch("\(agents)?watch=true&resourceVersion=\(rv)")
+            let next = event(await resumed.next())
+            #expect(next?.type == "ADDED" && next?.name == "b", "only changes after the given version")
+            resumed.stop()
+
+            server.compact()
+            let expired = try Curl(server).watch("\(agents)?watch=1&resourceVersion=\(rv)")
+            let line = try #require(await expired.next())
+            let value = try JSONValue.parse(line)
+            #expect(value["type"] == "ERROR")
+            #expect(value[path: "object", "code"] == .int(410))
+            #expect(value[path: "object", "reason"] == "Expired")
+            #expect(await expired.next() == nil, "the stream ends after the error")
+        }
+    }
+
+    @Test func periodicBookmarks() async throws {
+        var configuration = EmulatorConfiguration()
+        configuration.bookmarkInterval = .milliseconds(200)
+        try await withEmulator(configuration) { server in
+            let stream = try Curl(server).watch("\(agents)?watch=1&allowWatchBookmarks=1&resourceVersion=\(server.store.resourceVersion)")
+            defer { stream.stop() }
+            let first = event(await stream.next(timeout: 5))
+            #expect(first?.type == "BOOKMARK")
+            #expect(event(await stream.next(timeout: 5))?.type == "BOOKMARK")
+        }
+    }
+
+    @Test func exactListAndContinueFromBeforeCompactionAreGone() async throws {
+        try await withEmulator { server in
+            for i in 0..<3 { try server.store.create(.gatewayAgents, agent("g\(i)")) }
+            let curl = Curl(server)
+            let page = try await curl.get("\(agents)?limit=1")
+            let token = try #require(page.json?[path: "metadata", "continue"]?.stringValue)
+            let old = server.store.resourceVersion
+            try server.store.create(.gatewayAgents, agent("later"))
+            server.compact()
+            let encoded = token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? token
+            #expect(try await curl.get("\(agents)?limit=1&continue=\(encoded)").code == 410)
+            let exact = try await curl.get("\(agents)?resourceVersion=\(old)&resourceVersionMatch=Exact")
+            #expect(exact.code == 410 && exact.json?["reason"] == "Expired")
+            #expect(try await curl.get("\(agents)?resourceVersion=\(old)").code == 200)
+        }
+    }
+
+    @Test func timeoutSecondsEndsTheStreamCleanly() async throws {
+        try await withEmulator { server in
+            let started = Date()
+            let stream = try Curl(server).watch("\(agents)?watch=1&timeoutSeconds=1")
+            #expect(await stream.next(timeout: 8) == nil)
+            #expect(await stream.exitStatus() == 0, "curl exits 0 when the chunked body ended properly")
+            #expect(Date().timeIntervalSince(started) < 8)
+            #expect(await eventually { server.store.watcherCount == 0 })
+        }
+    }
+
+    @Test func cutAllWatchesAbortsTheConnection() async throws {
+        try await withEmulator { server in
+            try server.store.create(.gatewayAgents, agent("a"))
+            let stream = try Curl(server).watch("\(agents)?watch=1")
+            #expect(event(await stream.next())?.name == "a")
+            #expect(await eventually { server.openWatchCount == 1 })
+            #expect(server.cutAllWatches() == 1)
+            #expect(await stream.next() == nil)
+            #expect(await stream.exitStatus() != 0, "curl reports a transfer cut short")
+            #expect(await eventually { server.store.watcherCount == 0 })
+        }
+    }
+
+    @Test func restartKeepsPortAndStore() async throws {
+        try await withEmulator { server in
+            try server.store.create(.gatewayAgents, agent("kept"))
+            let port = server.port
+            try await server.restart()
+            #expect(server.port == port)
+            #expect(try await Curl(server).get("\(agents)/kept").code == 200)
+            await server.stop()
+            #expect(try await Curl(server).get("\(agents)/kept").code == 0, "nothing listens while stopped")
+            try await server.start()
+            #expect(server.port == port)
+        }
+    }
+}
