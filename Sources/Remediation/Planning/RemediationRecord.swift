@@ -74,6 +74,17 @@ public struct RemediationRecord: Sendable, Codable, Equatable {
         self.lastSkip = lastSkip
     }
 
+    /// Every field is optional in the stored form (an empty object is an empty record).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        lastAction = try c.decodeIfPresent(LastAction.self, forKey: .lastAction)
+        restartTimes = try c.decodeIfPresent([Date].self, forKey: .restartTimes) ?? []
+        inFlight = try c.decodeIfPresent(InFlight.self, forKey: .inFlight)
+        exhaustedAt = try c.decodeIfPresent(Date.self, forKey: .exhaustedAt)
+        allBGPDownSince = try c.decodeIfPresent(Date.self, forKey: .allBGPDownSince)
+        lastSkip = try c.decodeIfPresent(SkipReason.self, forKey: .lastSkip)
+    }
+
     public var exhausted: Bool { exhaustedAt != nil }
 
     /// Restarts that count against the budget at `now`.
