@@ -137,3 +137,10 @@ func temporaryFolder() -> String {
         #expect(WebhookRetryPolicy().delay(afterAttempt: 10) == .seconds(60))
     }
 }
+
+@Suite struct DirectorySinkSafetyTests {
+    @Test func refusesIDsThatAreNotTicketIDs() async {
+        let sink = DirectoryTicketSink(path: temporaryFolder())
+        await #expect(throws: TicketSinkError.self) { try await sink.remove(id: "../etc/passwd") }
+    }
+}

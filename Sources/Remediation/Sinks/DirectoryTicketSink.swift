@@ -10,12 +10,14 @@ public struct DirectoryTicketSink: TicketSink {
     }
 
     public func write(_ draft: TicketDraft) async throws {
+        try checkID(draft.id)
         try ensureFolder()
         try store(TicketRenderer.json(draft), as: "\(draft.id).json")
         try store(TicketRenderer.markdown(draft), as: "\(draft.id).md")
     }
 
     public func remove(id: String) async throws {
+        try checkID(id)
         for name in ["\(id).md", "\(id).json"] {
             let file = url(name)
             guard FileManager.default.fileExists(atPath: file.path) else { continue }
@@ -39,6 +41,13 @@ public struct DirectoryTicketSink: TicketSink {
     }
 
     private func url(_ name: String) -> URL { URL(fileURLWithPath: path).appendingPathComponent(name) }
+
+    /// Ids come from `TicketDraft.makeID`; anything else could name a file outside the folder.
+    private func checkID(_ id: String) throws {
+        guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+            throw TicketSinkError.io(path: path, message: "\"\(id.prefix(80))\" is not a ticket id")
+        }
+    }
 
     private func ensureFolder() throws {
         do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
