@@ -1,1 +1,0 @@
-// Placeholder: Remediation is built in its own issue.

@@ -1,0 +1,91 @@
+import Foundation
+import HealthModel
+import KubeAPI
+
+/// A gateway: its GatewayAgent's namespace and name (the Gateway and GatewayHealth share both).
+public struct GatewayKey: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public var namespace: String
+    public var name: String
+
+    public init(namespace: String, name: String) {
+        self.namespace = namespace
+        self.name = name
+    }
+
+    public static func < (a: GatewayKey, b: GatewayKey) -> Bool { (a.namespace, a.name) < (b.namespace, b.name) }
+    public var description: String { "\(namespace)/\(name)" }
+}
+
+/// What the planner knows about one gateway.
+public struct GatewaySnapshot: Sendable {
+    public var key: GatewayKey
+    public var assessment: Assessment
+    /// The objects the assessment was made from (pods, Gateway groups).
+    public var inputs: GatewayInputs
+    public var record: RemediationRecord
+    /// `gatewaymedic.io/paused: "true"` on the Gateway or on its GatewayHealth.
+    public var paused: Bool
+
+    public init(key: GatewayKey, assessment: Assessment, inputs: GatewayInputs,
+                record: RemediationRecord = RemediationRecord(), paused: Bool = false) {
+        self.key = key
+        self.assessment = assessment
+        self.inputs = inputs
+        self.record = record
+        self.paused = paused
+    }
+
+    /// The groups the gateway belongs to: its `spec.groups` plus `default`, which holds every gateway.
+    public var groups: Set<String> {
+        Set((inputs.gateway?.groups ?? []).map(\.name)).union([GatewayGroups.defaultGroup])
+    }
+}
+
+/// Everything one planning pass looks at.
+public struct FleetView: Sendable {
+    public var gateways: [GatewayKey: GatewaySnapshot]
+    /// Groups named by a GatewayPeering's `spec.gatewayGroup` (see `GatewayGroups.carryingPeerings`).
+    public var groupsWithPeerings: Set<String>
+    /// Only the leader acts.
+    public var isLeader: Bool
+    /// Plan, print, do nothing.
+    public var dryRun: Bool
+
+    public init(gateways: [GatewayKey: GatewaySnapshot], groupsWithPeerings: Set<String>,
+                isLeader: Bool, dryRun: Bool = false) {
+        self.gateways = gateways
+        self.groupsWithPeerings = groupsWithPeerings
+        self.isLeader = isLeader
+        self.dryRun = dryRun
+    }
+
+    public init(snapshots: [GatewaySnapshot], groupsWithPeerings: Set<String>, isLeader: Bool, dryRun: Bool = false) {
+        self.init(gateways: Dictionary(snapshots.map { ($0.key, $0) }, uniquingKeysWith: { _, last in last }),
+                  groupsWithPeerings: groupsWithPeerings, isLeader: isLeader, dryRun: dryRun)
+    }
+}
+
+/// Gateway groups and the pause annotation, read from raw objects.
+public enum GatewayGroups {
+    public static let defaultGroup = "default"
+    public static let pauseAnnotation = "gatewaymedic.io/paused"
+
+    /// The groups that carry at least one peering: each GatewayPeering's `spec.gatewayGroup`,
+    /// `default` when it is unset or empty.
+    public static func carryingPeerings(_ peerings: [JSONValue]) -> Set<String> {
+        Set(peerings.map { peering in
+            let group = peering[path: "spec", "gatewayGroup"]?.stringValue ?? ""
+            return group.isEmpty ? defaultGroup : group
+        })
+    }
+
+    /// Whether an object's annotations pause remediation (`"true"`, any case).
+    public static func isPaused(annotations: [String: String]?) -> Bool {
+        annotations?[pauseAnnotation]?.lowercased() == "true"
+    }
+
+    /// The same, from a raw object.
+    public static func isPaused(object: JSONValue?) -> Bool {
+        object?[path: "metadata", "annotations", pauseAnnotation]?.stringValue?.lowercased() == "true"
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Every threshold of remediation (restarts and ticket drafts), durations in seconds. Documented,
+/// with the reason for each default, in docs/remediation.md §5.
+public struct RemediationPolicy: Sendable, Codable, Equatable {
+    /// Restarts happen only when true (`--remediate` or `remediation.enabled: true`). Ticket drafts
+    /// are written whatever this says.
+    public var enabled: Bool
+    /// A pod whose eviction was refused (a PodDisruptionBudget) may then be DELETEd.
+    public var allowDelete: Bool
+    /// Minimum time between two restart attempts on one gateway.
+    public var cooldown: Double
+    /// At most this many restarts per gateway within `window`; the next need exhausts remediation.
+    public var maxRestartsPerWindow: Int
+    public var window: Double
+    /// At most this many restarts in flight across the whole fleet.
+    public var maxInFlight: Int
+    /// A restart stays in flight until the replacement pod is Ready, or for this long at most.
+    public var inFlightTimeout: Double
+    /// The frr pod is restarted when every BGP session has been down this long with a fresh heartbeat.
+    public var bgpDownRestartAfter: Double
+    /// A KEEPALIVE_FAIL or CONFIG_FAIL episode must last this long before a ticket draft opens.
+    public var ticketAfter: Double
+    /// A state that returns within this long after its draft was resolved continues that draft.
+    public var ticketReopenWindow: Double
+    /// An open draft is rewritten at most this often unless something material changed.
+    public var ticketRefreshInterval: Double
+    /// Resolved drafts are removed this long after their resolution.
+    public var resolvedTicketTTL: Double
+
+    public init(enabled: Bool = false, allowDelete: Bool = false, cooldown: Double = 600,
+                maxRestartsPerWindow: Int = 3, window: Double = 3600, maxInFlight: Int = 1,
+                inFlightTimeout: Double = 300, bgpDownRestartAfter: Double = 120, ticketAfter: Double = 120,
+                ticketReopenWindow: Double = 600, ticketRefreshInterval: Double = 300,
+                resolvedTicketTTL: Double = 7 * 24 * 3600) {
+        self.enabled = enabled
+        self.allowDelete = allowDelete
+        self.cooldown = cooldown
+        self.maxRestartsPerWindow = maxRestartsPerWindow
+        self.window = window
+        self.maxInFlight = maxInFlight
+        self.inFlightTimeout = inFlightTimeout
+        self.bgpDownRestartAfter = bgpDownRestartAfter
+        self.ticketAfter = ticketAfter
+        self.ticketReopenWindow = ticketReopenWindow
+        self.ticketRefreshInterval = ticketRefreshInterval
+        self.resolvedTicketTTL = resolvedTicketTTL
+    }
+
+    public static let `default` = RemediationPolicy()
+
+    /// Missing keys take their defaults, so a config may set only what it changes.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = RemediationPolicy.default
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try c.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        enabled = try value(.enabled, d.enabled)
+        allowDelete = try value(.allowDelete, d.allowDelete)
+        cooldown = try value(.cooldown, d.cooldown)
+        maxRestartsPerWindow = try value(.maxRestartsPerWindow, d.maxRestartsPerWindow)
+        window = try value(.window, d.window)
+        maxInFlight = try value(.maxInFlight, d.maxInFlight)
+        inFlightTimeout = try value(.inFlightTimeout, d.inFlightTimeout)
+        bgpDownRestartAfter = try value(.bgpDownRestartAfter, d.bgpDownRestartAfter)
+        ticketAfter = try value(.ticketAfter, d.ticketAfter)
+        ticketReopenWindow = try value(.ticketReopenWindow, d.ticketReopenWindow)
+        ticketRefreshInterval = try value(.ticketRefreshInterval, d.ticketRefreshInterval)
+        resolvedTicketTTL = try value(.resolvedTicketTTL, d.resolvedTicketTTL)
+    }
+}

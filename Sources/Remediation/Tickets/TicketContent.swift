@@ -1,0 +1,97 @@
+import Foundation
+import HealthModel
+import KubeAPI
+
+/// The words of a ticket: title, summary, the troubleshooting checklist adapted to the fabric,
+/// and the kubectl commands that collect more (docs/remediation.md §4.3).
+enum TicketContent {
+    static let defaultPodNamespace = "fab"
+
+    static func title(_ incident: TicketIncident, gateway: String) -> String {
+        switch incident {
+        case .keepaliveFail: "Gateway \(gateway) is KEEPALIVE_FAIL: no heartbeat, data plane still forwarding"
+        case .configFail: "Gateway \(gateway) is CONFIG_FAIL: configuration not applied"
+        case .remediationExhausted: "Gateway \(gateway): automatic restarts exhausted"
+        }
+    }
+
+    static func summary(_ incident: TicketIncident, _ a: Assessment, gateway: String, since: Date,
+                        record: RemediationRecord) -> String {
+        let sinceText = KubeTimeText.format(since)
+        let e = a.evidence
+        let gens = "applied generation \(e.appliedGeneration.map(String.init) ?? "unknown"), current \(e.currentGeneration.map(String.init) ?? "unknown"), FRR \(e.frrAppliedGeneration.map(String.init) ?? "unknown")"
+        let heartbeat = e.heartbeatAgeSeconds.map { "the last heartbeat is \($0) s old" } ?? "no usable heartbeat"
+        let now = "It is now \(a.state.rawValue) (\(a.reason)): \(a.message)."
+        switch incident {
+        case .keepaliveFail:
+            return "Since \(sinceText) gateway-medic has not received the expected heartbeats from \(gateway) (\(heartbeat)), but \(e.livenessDetail), so traffic is still forwarded and no restart is attempted. Until the control path between the gateway and the API server is repaired, configuration changes cannot reach it. \(now)"
+        case .configFail:
+            return "Since \(sinceText) \(gateway) has not applied its configuration within the apply timeout (\(gens)). A restart does not fix a rejected configuration, so none is attempted; the dataplane and FRR logs say why the generation was not applied. \(now)"
+        case .remediationExhausted:
+            let last = record.lastAction.map { " The last action was a \($0.kind) of \($0.pod) at \(KubeTimeText.format($0.at)) (\($0.result.rawValue))." } ?? ""
+            return "gateway-medic restarted \(gateway)'s pods \(record.restartTimes.count) time(s) within its budget window and the gateway is still not healthy, so automatic remediation stopped at \(sinceText).\(last) \(now)"
+        }
+    }
+
+    static func checklist(_ incident: TicketIncident, gateway: String, podNamespace: String) -> [String] {
+        var items = [
+            "Reachability: from the gateway node \(gateway), check that the Kubernetes API server answers over HTTPS (e.g. `curl -sk https://<api-server>:6443/readyz` on the node); the dataplane reports its heartbeat through it. Check the node itself is Ready.",
+            "Security policy: check that the API server (and any load balancer in front of it) accepts connections from the gateway node's address, and that the gateway's service account may still update its GatewayAgent status (RBAC).",
+            "Security policy on the gateway: check NetworkPolicies in namespace \(podNamespace) and the node's host firewall still allow traffic to the API server (the dataplane uses host networking).",
+            "Firewall and ACLs: make sure no firewall rule or network ACL between the gateway node and the API server (TCP 6443/443) has been added or changed.",
+            "Critical services: check that both pods gw--\(gateway)--dataplane-* and gw--\(gateway)--frr-* are Running and Ready, their restart counts and last termination reasons.",
+            "Routing: check the BGP sessions on the leaves (`kubectl fabric inspect bgp`) and the gateway's neighbour table below; all expected neighbours should be established.",
+        ]
+        switch incident {
+        case .keepaliveFail:
+            items.append("Do not restart the gateway's pods while it forwards: restore the control path first; the state returns to UP with the next heartbeat.")
+        case .configFail:
+            items.append("Configuration: compare the applied, current and FRR generations below; read the dataplane and FRR logs for the rejected change; review recent changes to the Gateway, GatewayPeerings and VPCs.")
+        case .remediationExhausted:
+            items.append("Restarts did not help: look for the root cause in the pods' last termination reasons and previous logs before restarting anything by hand.")
+        }
+        items.append("Fail-over: check the other members of the gateway's groups are UP (`kubectl get gatewayhealths -A`) before any disruptive action.")
+        return items
+    }
+
+    static func kubectlCommands(gateway: String, namespace: String, podNamespace: String, pods: [String]) -> [String] {
+        var commands = [
+            "kubectl get gatewayagent \(gateway) -n \(namespace) -o yaml",
+            "kubectl get gateway \(gateway) -n \(namespace) -o yaml",
+            "kubectl get gatewayhealth \(gateway) -n \(namespace) -o yaml",
+            "kubectl get events -n \(namespace) --field-selector involvedObject.name=\(gateway) --sort-by=.lastTimestamp",
+            "kubectl get pods -n \(podNamespace) -o wide | grep gw--\(gateway)--",
+        ]
+        for pod in pods.sorted() {
+            commands.append("kubectl describe pod \(pod) -n \(podNamespace)")
+            let container = pod.contains("--frr-") ? "frr" : "dataplane"
+            commands.append("kubectl logs \(pod) -n \(podNamespace) -c \(container) --since=1h")
+            commands.append("kubectl logs \(pod) -n \(podNamespace) -c \(container) --previous")
+        }
+        commands += [
+            "kubectl get node \(gateway) -o wide",
+            "kubectl get agents -n \(namespace) -o yaml",
+            "kubectl fabric inspect bgp",
+            "kubectl get gatewaypeerings -A",
+        ]
+        return commands
+    }
+
+    /// The evidence with every free text scrubbed.
+    static func scrubbed(_ evidence: Evidence) -> Evidence {
+        var e = evidence
+        e.heartbeat = e.heartbeat.map(SecretScrubber.scrub)
+        e.livenessDetail = SecretScrubber.scrub(e.livenessDetail)
+        e.podsSummary = SecretScrubber.scrub(e.podsSummary)
+        e.pods = e.pods.map { p in var p = p; p.detail = p.detail.map(SecretScrubber.scrub); return p }
+        e.problems = e.problems.map { FieldProblem(path: SecretScrubber.scrub($0.path), issue: SecretScrubber.scrub($0.issue)) }
+        return e
+    }
+}
+
+/// RFC 3339 for texts (whole seconds).
+enum KubeTimeText {
+    static func format(_ date: Date) -> String {
+        KubeTime.format(date.wholeSeconds)
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import HealthModel
+import KubeAPI
+@testable import Remediation
+
+/// A fixed clock origin for every test (whole seconds).
+let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
+
+/// A gateway pod as the API would return it.
+func pod(_ gateway: String, _ role: PodRole, ready: Bool = true, uid: String = "uid-1", suffix: String = "aaaaa",
+         deleting: Bool = false, created: Date = at(-86400)) -> PodView {
+    var meta: [String: JSONValue] = [
+        "name": .string("gw--\(gateway)--\(role.rawValue)-\(suffix)"), "namespace": "fab", "uid": .string(uid),
+        "creationTimestamp": .string(KubeTime.format(created)),
+        "ownerReferences": [["apiVersion": "apps/v1", "kind": "DaemonSet", "name": .string("gw--\(gateway)--\(role.rawValue)"), "uid": "ds"]],
+    ]
+    if deleting { meta["deletionTimestamp"] = .string(KubeTime.format(t0)) }
+    let container: JSONValue = [
+        "name": .string(role == .frr ? "frr" : "dataplane"), "ready": .bool(ready), "restartCount": 4,
+        "state": ready ? ["running": ["startedAt": .string(KubeTime.format(created))]] : ["waiting": ["reason": "CrashLoopBackOff"]],
+        "lastState": ["terminated": ["reason": "OOMKilled"]],
+    ]
+    return PodView(json: ["metadata": .object(meta), "status": ["phase": "Running", "containerStatuses": [container]]])
+}
+
+func gatewayView(_ name: String, groups: [String]) -> GatewayView {
+    GatewayView(json: [
+        "metadata": ["name": .string(name), "namespace": "default"],
+        "spec": ["protocolIP": "172.30.8.1/32", "groups": .array(groups.map { ["name": .string($0), "priority": 10] })],
+    ])
+}
+
+func condition(_ type: String, _ status: String, _ reason: String = "R") -> Condition {
+    Condition(type: type, status: status, reason: reason, message: "", lastTransitionTime: KubeTime.format(t0), observedGeneration: 7)
+}
+
+/// An assessment with just what remediation reads.
+func assessment(_ state: GatewayState, reason: String = "Healthy", since: Date = at(-3600), heartbeatFresh: Bool = true,
+                bgp: (Int, Int) = (2, 2), liveness: LivenessEvidence = .notNeeded, configApplied: Bool = true,
+                routingApplied: Bool = true, message: String = "details") -> Assessment {
+    var e = Evidence()
+    e.heartbeat = KubeTime.format(at(-10))
+    e.heartbeatAgeSeconds = heartbeatFresh ? 10 : 300
+    e.appliedGeneration = 7
+    e.currentGeneration = configApplied ? 7 : 8
+    e.frrAppliedGeneration = routingApplied ? 7 : 6
+    e.bgpEstablished = bgp.0
+    e.bgpTotal = bgp.1
+    e.neighbors = (0..<bgp.1).compactMap { i in
+        decoded(["vrf": "default", "address": .string("172.30.128.\(i + 10)"), "state": i < bgp.0 ? "established" : "active",
+                 "expected": true, "enabled": true, "established": .bool(i < bgp.0)])
+    }
+    e.liveness = liveness
+    e.livenessDetail = liveness == .switchAgentBGP ? "BGP established reported by leaf-01" : "n/a"
+    e.pods = [decoded(["name": "gw--gw-1--dataplane-aaaaa", "role": "dataplane", "phase": "Running", "ready": "1/1",
+                       "restarts": 4, "terminating": false, "detail": "dataplane: OOMKilled"])].compactMap { $0 }
+    let conditions = [
+        condition(ConditionType.ready, state == .up ? "True" : "False", reason),
+        condition(ConditionType.heartbeat, heartbeatFresh ? "True" : "False"),
+        condition(ConditionType.configApplied, configApplied ? "True" : "False"),
+        condition(ConditionType.routingApplied, routingApplied ? "True" : "False", routingApplied ? "FRRGenerationApplied" : "FRRApplyTimedOut"),
+    ]
+    return Assessment(state: state, since: since, reason: reason, message: message, conditions: conditions,
+                      evidence: e, memory: HealthMemory(), nextCheck: nil, observedGeneration: 7)
+}
+
+func key(_ name: String) -> GatewayKey { GatewayKey(namespace: "default", name: name) }
+
+func snapshot(_ name: String, _ a: Assessment, pods: [PodView]? = nil, groups: [String] = [],
+              record: RemediationRecord = RemediationRecord(), paused: Bool = false) -> GatewaySnapshot {
+    let pods = pods ?? [pod(name, .dataplane), pod(name, .frr)]
+    return GatewaySnapshot(key: key(name), assessment: a,
+                           inputs: GatewayInputs(gateway: gatewayView(name, groups: groups), agent: nil, pods: pods),
+                           record: record, paused: paused)
+}
+
+/// A DOWN gateway whose dataplane container is not ready (CrashLoopBackOff).
+func crashingDataplane(_ name: String, groups: [String] = [], record: RemediationRecord = RemediationRecord(),
+                       bgp: (Int, Int) = (0, 2)) -> GatewaySnapshot {
+    snapshot(name, assessment(.down, reason: "CrashLoopBackOff", since: at(-600), bgp: bgp),
+             pods: [pod(name, .dataplane, ready: false), pod(name, .frr)], groups: groups, record: record)
+}
+
+let enabled = RemediationPolicy(enabled: true)
+
+func fleet(_ snapshots: [GatewaySnapshot], peerings: Set<String> = [], leader: Bool = true, dryRun: Bool = false) -> FleetView {
+    FleetView(snapshots: snapshots, groupsWithPeerings: peerings, isLeader: leader, dryRun: dryRun)
+}
+
+/// Evidence rows have no public memberwise initialiser: build them from their JSON form.
+func decoded<T: Decodable>(_ json: JSONValue) -> T? { try? json.decode(T.self) }
