@@ -20,7 +20,11 @@ struct APIResponder: HTTPResponder {
         if await !authenticated(request, context) {
             response = HTTPResponses.status(Status(message: "Unauthorized", reason: "Unauthorized", code: 401))
         } else if let fault = control.withLock({ $0.takeFault(info) }) {
-            response = HTTPResponses.status(fault.statusObject, retryAfter: fault.retryAfter)
+            if let raw = fault.rawBody {
+                response = HTTPResponses.raw(raw, code: fault.status)
+            } else {
+                response = HTTPResponses.status(fault.statusObject, retryAfter: fault.retryAfter)
+            }
         } else {
             let delay = control.withLock { $0.delay }
             if delay > .zero { try? await Task.sleep(for: delay) }

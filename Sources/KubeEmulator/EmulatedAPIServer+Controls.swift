@@ -9,6 +9,13 @@ extension EmulatedAPIServer {
         control.withLock { $0.faults.append(FaultRule(remaining: n, status: status, retryAfter: retryAfter, matcher: matching)) }
     }
 
+    /// The next `n` HTTP requests matching `matching` get `status` with `body` as the
+    /// (`application/json`-labelled) body, verbatim: a misbehaving server for client tests.
+    public func serveRawNext(_ n: Int, status: Int = 200, body: String, matching: RequestMatcher = .any) {
+        guard n > 0 else { return }
+        control.withLock { $0.faults.append(FaultRule(remaining: n, status: status, retryAfter: nil, matcher: matching, rawBody: body)) }
+    }
+
     /// Drops every pending injected failure.
     public func clearFaults() {
         control.withLock { $0.faults.removeAll() }

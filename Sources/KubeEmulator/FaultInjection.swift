@@ -41,6 +41,8 @@ struct FaultRule: Sendable {
     var status: Int
     var retryAfter: Int?
     var matcher: RequestMatcher
+    /// Served as is instead of a Status (a server answering garbage), when set.
+    var rawBody: String? = nil
 
     var statusObject: Status {
         let reason: String = switch status {

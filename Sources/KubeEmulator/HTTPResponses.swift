@@ -26,6 +26,13 @@ enum HTTPResponses {
         json(statusValue(Status(status: "Success", code: code, details: details)), code: code)
     }
 
+    /// `body` verbatim, labelled as JSON whatever it holds (injected malformed answers).
+    static func raw(_ body: String, code: Int) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .init(code: code), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
     static func text(_ text: String, code: Int = 200) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"

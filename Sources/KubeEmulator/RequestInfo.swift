@@ -15,11 +15,15 @@ public struct RequestInfo: Sendable, Hashable {
     public var namespace: String?
     public var name: String?
     public var userAgent: String
+    /// The decoded query parameters (`resourceVersion`, `limit`, `labelSelector`, ...), so a test
+    /// can check what a client asked for, e.g. where a re-opened watch resumes.
+    public var query: [String: String]
 
     /// Parses a request; `query` has already been split into parameters.
     init(method: String, path: String, query: [String: String], userAgent: String) {
         self.method = method
         self.path = path
+        self.query = query
         self.userAgent = userAgent
         verb = method.lowercased()
         isResourceRequest = false

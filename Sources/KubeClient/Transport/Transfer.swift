@@ -48,7 +48,13 @@ final class Transfer: @unchecked Sendable {
     // MARK: callbacks (driver thread, inside curl_multi_perform or curl_easy_pause)
 
     func receiveHeader(_ bytes: UnsafeRawBufferPointer) {
-        headers.consume(line: String(decoding: bytes, as: UTF8.self))
+        let line = String(decoding: bytes, as: UTF8.self)
+        headers.consume(line: line)
+        // The blank line ends a header block. A stream publishes the final (non-1xx) head now,
+        // not at its first body byte: a watch of a quiet collection may send no body for minutes.
+        if case .stream(let buffer) = sink, line == "\r\n" || line == "\n", responseCode() >= 200 {
+            publishHeadIfNeeded(buffer)
+        }
     }
 
     /// Returns the number of bytes taken, `CURL_WRITEFUNC_PAUSE`, or 0 to abort.

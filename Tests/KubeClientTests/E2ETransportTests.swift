@@ -1,0 +1,107 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import Testing
+@testable import KubeEmulator
+
+/// The transport as a whole: HTTP/2 multiplexing, cancellation reaching the server, and a server
+/// answering garbage.
+@Suite(.timeLimit(.minutes(1))) struct E2ETransportTests {
+    /// TCP connections the emulator holds open right now.
+    private func openConnections(_ server: EmulatedAPIServer) -> Int {
+        server.control.withLock { $0.connections.count }
+    }
+
+    @Test func manyConcurrentGetsAndAWatchShareOneHTTP2Connection() async throws {
+        try await withE2ECluster { cluster in
+            let client = try cluster.tokenClient()
+            for i in 0..<20 { try cluster.server.store.create(.configMaps, configMap("m\(i)", namespace: "h2")) }
+            // The first exchange settles the connection (and that it speaks h2) before the burst.
+            _ = try await client.list(.configMaps, namespace: "h2")
+            let stream = client.watch(.configMaps, namespace: "h2", options: WatchOptions(resourceVersion: String(cluster.server.store.resourceVersion)))
+            let watcher = Task { () -> String? in
+                for try await event in stream where event.type == .added { return event.object.name }
+                return nil
+            }
+            #expect(await e2eEventually { cluster.server.openWatchCount == 1 })
+            let names = try await withThrowingTaskGroup(of: String?.self) { group in
+                // Below the server's 100 concurrent streams, so one connection can carry them all.
+                for i in 0..<60 {
+                    group.addTask { try await client.get(.configMaps, namespace: "h2", name: "m\(i % 20)").name }
+                }
+                var names: [String] = []
+                for try await name in group { if let name { names.append(name) } }
+                return names
+            }
+            #expect(names.count == 60)
+            #expect(openConnections(cluster.server) == 1, "every request and the watch went over one connection")
+            try cluster.server.store.create(.configMaps, configMap("late", namespace: "h2"))
+            #expect(try await watcher.value == "late")
+            #expect(await e2eEventually { client.activeTransfers == 0 }, "the finished watch released its transfer")
+        }
+    }
+
+    @Test func http1ServerStillWorks() async throws {
+        try await withE2ECluster(http2: false) { cluster in
+            let client = try cluster.tokenClient()
+            let names = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<10 { group.addTask { try await client.get(.namespaces, namespace: nil, name: "default").name } }
+                var names: [String?] = []
+                for try await name in group { names.append(name) }
+                return names
+            }
+            #expect(names == Array(repeating: "default", count: 10))
+        }
+    }
+
+    @Test func cancellingTheTaskAbortsItsWatch() async throws {
+        try await withE2ECluster { cluster in
+            let client = try cluster.tokenClient()
+            let stream = client.watch(.configMaps, namespace: "cancel", options: WatchOptions())
+            let (started, sink) = AsyncStream<Void>.makeStream()
+            let consumer = Task {
+                sink.yield()
+                for try await _ in stream {}
+            }
+            var iterator = started.makeAsyncIterator()
+            await iterator.next()
+            #expect(await e2eEventually { cluster.server.openWatchCount == 1 })
+            consumer.cancel()
+            let result = await consumer.result
+            if case .failure(let error) = result { #expect((error as? KubeError)?.isCancelled == true, "\(error)") }
+            #expect(await e2eEventually { client.activeTransfers == 0 }, "the client aborted the transfer")
+            // libcurl sent RST_STREAM for the watch. The emulator (Hummingbird over NIO HTTP/2)
+            // reads that frame only when it next reads the connection, which a request on the
+            // shared connection makes it do; a real API server notices at once.
+            _ = try await client.get(.namespaces, namespace: nil, name: "default")
+            #expect(await e2eEventually { cluster.server.openWatchCount == 0 }, "the server saw the watch go away")
+            #expect(cluster.server.store.watcherCount == 0)
+        }
+    }
+
+    @Test func malformedJSONFromTheServerIsADecodingError() async throws {
+        try await withE2ECluster { cluster in
+            let client = try cluster.tokenClient()
+            cluster.server.serveRawNext(1, body: "{\"kind\": \"Namespace\", \"metadata\": {\"name\": ")
+            let error = await expectKubeError { _ = try await client.get(.namespaces, namespace: nil, name: "default") }
+            guard case .decoding(let path, _)? = error else {
+                Issue.record("expected a decoding error, got \(String(describing: error))")
+                return
+            }
+            #expect(path == "/api/v1/namespaces/default")
+
+            cluster.server.serveRawNext(1, body: "[1, 2, 3]")
+            let list = await expectKubeError { _ = try await client.list(.namespaces, namespace: nil) }
+            if case .decoding? = list {} else { Issue.record("expected a decoding error, got \(String(describing: list))") }
+
+            // A malformed watch line ends the watch with a decoding error too.
+            cluster.server.serveRawNext(1, body: "{\"type\":\"ADDED\",\"object\":{\n", matching: RequestMatcher(verb: "watch"))
+            let watchError = await expectKubeError {
+                for try await _ in client.watch(.namespaces, namespace: nil, options: WatchOptions(resume: false)) {}
+            }
+            if case .decoding? = watchError {} else { Issue.record("expected a decoding error, got \(String(describing: watchError))") }
+            // And the client still works afterwards.
+            #expect(try await client.get(.namespaces, namespace: nil, name: "default").name == "default")
+        }
+    }
+}
