@@ -3,7 +3,7 @@ SWIFT ?= swift
 SYSTEM_PACKAGES := libcurl4-openssl-dev libyaml-dev
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: all build release test deps bench demo clean
+.PHONY: all build release test deps bench demo clean validate-manifests release-check
 
 all: build
 
@@ -30,3 +30,13 @@ test: deps
 
 clean:
 	rm -rf .build
+
+# Offline validation of manifests/ (kustomize renders, Kubernetes schemas, the GatewayHealth CRD
+# schema and its samples, RBAC and pod policy). Creates .build-venv/ on first use.
+validate-manifests:
+	./scripts/validate-manifests.sh
+
+# Checks that the runtime image of the Dockerfile provides every shared library the release
+# binary needs. Builds the release binary first.
+release-check: release
+	./scripts/check-runtime-libs.sh
