@@ -27,6 +27,7 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	./scripts/validate-manifests.sh
 
 clean:
 	rm -rf .build

@@ -1,4 +1,5 @@
 import HealthModel
+import Remediation
 import KubeAPI
 
 /// Every setting of gateway-medic, with its default: the one source of truth. A YAML config file
@@ -15,19 +16,22 @@ public struct OperatorConfig: Sendable, Codable, Equatable {
     /// Read and evaluate, write nothing; print what would have been written. [false]
     public var dryRun: Bool
     public var health: HealthPolicy
+    /// Opt-in pod restarts and ticket drafts (docs/remediation.md). Off by default.
+    public var remediation: RemediationPolicy
     public var leaderElection: LeaderElectionSettings
     public var queue: QueueSettings
     public var events: EventSettings
     public var server: ServerSettings
 
     public init(fabricNamespace: String = "default", gatewayNamespace: String = "fab", operatorNamespace: String? = nil,
-                dryRun: Bool = false, health: HealthPolicy = .default, leaderElection: LeaderElectionSettings = .init(),
+                dryRun: Bool = false, health: HealthPolicy = .default, remediation: RemediationPolicy = .default, leaderElection: LeaderElectionSettings = .init(),
                 queue: QueueSettings = .init(), events: EventSettings = .init(), server: ServerSettings = .init()) {
         self.fabricNamespace = fabricNamespace
         self.gatewayNamespace = gatewayNamespace
         self.operatorNamespace = operatorNamespace
         self.dryRun = dryRun
         self.health = health
+        self.remediation = remediation
         self.leaderElection = leaderElection
         self.queue = queue
         self.events = events
@@ -44,6 +48,7 @@ public struct OperatorConfig: Sendable, Codable, Equatable {
         operatorNamespace = try c.decodeIfPresent(String.self, forKey: .operatorNamespace) ?? d.operatorNamespace
         dryRun = try c.decodeIfPresent(Bool.self, forKey: .dryRun) ?? d.dryRun
         health = try c.decodeIfPresent(HealthPolicy.self, forKey: .health) ?? d.health
+        remediation = try c.decodeIfPresent(RemediationPolicy.self, forKey: .remediation) ?? d.remediation
         leaderElection = try c.decodeIfPresent(LeaderElectionSettings.self, forKey: .leaderElection) ?? d.leaderElection
         queue = try c.decodeIfPresent(QueueSettings.self, forKey: .queue) ?? d.queue
         events = try c.decodeIfPresent(EventSettings.self, forKey: .events) ?? d.events
