@@ -46,8 +46,10 @@ import Testing
         let stale = HealthEvaluator.evaluate(RFx.inputs(beat: 30), previous: runs[2], policy: .default,
                                              now: RFx.t0.addingTimeInterval(200))
         let down = TransitionEvents.plan(persisted: GatewayHealthStatus.desired(runs[2]), assessment: stale, gateway: "gw-1")
-        #expect(down.first?.reason == "GatewayDown" && down.first?.type == .warning)
-        #expect(down.first?.message.contains("was UP") == true && down.first?.message.contains("HeartbeatLost") == true)
+        // No switch Agent exists, so Running pods show the data plane alive: KEEPALIVE_FAIL.
+        #expect(stale.state == .keepaliveFail)
+        #expect(down.first?.reason == "KeepaliveFail" && down.first?.type == .warning)
+        #expect(down.first?.message.contains("was UP") == true && down.first?.message.contains("KeepaliveMissed") == true)
     }
 
     @Test func bgpFindingRaisedWhenItTurnsFalseOnly() {
@@ -118,13 +120,13 @@ import Testing
         #expect(await rig.writer.patches.count == settled)
         #expect(await rig.sink.creates == 1, "one Event: the first verdict")
 
-        // The heartbeat goes stale: one write, one GatewayDown, not repeated on the next look.
+        // The heartbeat goes stale: one write, one KeepaliveFail, not repeated on the next look.
         rig.clock.set(RFx.t0.addingTimeInterval(400))
         _ = await rig.reconciler.reconcile(RFx.key)
         _ = await rig.reconciler.reconcile(RFx.key)
         #expect(await rig.writer.patches.count == settled + 1)
         let reasons = await rig.sink.events.values.map { $0.reason ?? "" }.sorted()
-        #expect(reasons == ["GatewayDown", "GatewayUp"])
+        #expect(reasons == ["GatewayUp", "KeepaliveFail"])
         let patch = await rig.writer.patches.last
         #expect(patch?[path: "metadata", "resourceVersion"] != nil, "status writes carry a resourceVersion precondition")
     }

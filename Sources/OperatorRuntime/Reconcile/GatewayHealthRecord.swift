@@ -20,7 +20,8 @@ public struct GatewayHealthRecord: Sendable, Equatable {
     /// The record of a raw GatewayHealth; nil without a name.
     public init?(json: JSONValue) {
         guard let name = json[path: "metadata", "name"]?.stringValue, !name.isEmpty else { return nil }
-        let status = json["status"].flatMap { $0.objectValue == nil ? nil : $0 }
+        var status: JSONValue?
+        if case .object? = json["status"] { status = json["status"] }
         self.init(name: name, namespace: json[path: "metadata", "namespace"]?.stringValue ?? "",
                   resourceVersion: json[path: "metadata", "resourceVersion"]?.stringValue,
                   uid: json[path: "metadata", "uid"]?.stringValue, status: status)

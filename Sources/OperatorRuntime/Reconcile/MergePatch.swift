@@ -7,7 +7,9 @@ public enum MergePatch {
     /// Nil when nothing differs.
     public static func diff(from old: JSONValue, to new: JSONValue) -> JSONValue? {
         guard case .object(let before) = old, case .object(let after) = new else {
-            return old == new ? nil : new
+            // (Spelled out: `old == new ? nil : new` would make nil a JSON null.)
+            if old == new { return nil }
+            return new
         }
         var patch: [String: JSONValue] = [:]
         for (key, value) in after {
@@ -19,7 +21,8 @@ public enum MergePatch {
         }
         // A merge patch cannot say "set to null": a null in the new document is a removal too.
         for key in before.keys where after[key] == nil { patch[key] = .null }
-        return patch.isEmpty ? nil : .object(patch)
+        if patch.isEmpty { return nil }
+        return .object(patch)
     }
 
     /// Applies a merge patch (RFC 7386), for tests and the dry-run view of a write.
