@@ -26,7 +26,9 @@ extension E2ETests {
         func renewedRecently() -> Bool {
             let lease = try? world.server.store.get(.leases, namespace: "default", name: "gateway-medic")
             guard let text = lease?[path: "spec", "renewTime"]?.stringValue, let renewed = KubeTime.parse(text) else { return false }
-            return world.clock.now().timeIntervalSince(renewed) <= 3
+            // A renewal is due every 2 s; one that finished while the test moved time sleeps 2 s from
+            // then, so up to ~6 s can pass between renewals. Far below the 15 s lease.
+            return world.clock.now().timeIntervalSince(renewed) <= 6
         }
         do {
             #expect(await waitUntil(10) { a.instance.isLeader != b.instance.isLeader })
@@ -35,12 +37,18 @@ extension E2ETests {
             // Each step waits for both to catch up and for the leader's renewal to land, so the
             // follower never sees a lease go stale merely because the test moved time quickly.
             let leaderAlive = LockedValue(true)
+            // Leader election runs on the shared ManualClock but its rounds are real HTTP calls:
+            // after each step wait until every task has parked on the clock again (per instance:
+            // five informer watchdogs, the elector, the queue's timer), so a renewal or a campaign
+            // round is never outrun by the test moving time.
             let settle: () async -> Void = {
-                _ = await waitUntil(5) {
+                let expected = leaderAlive.current ? 14 : 7
+                let ok = await waitUntil(5) {
                     let caughtUp = await leader.caughtUp(world, gateways: gateways) || !leaderAlive.current
                     let follows = await follower.caughtUp(world, gateways: gateways)
-                    return caughtUp && follows && (!leaderAlive.current || renewedRecently())
+                    return caughtUp && follows && world.clock.sleeperCount >= expected
                 }
+                if !ok { print("DEBUGSETTLE t=\(world.elapsed) sleepers=\(world.clock.sleeperCount) renewed=\(renewedRecently())") }
             }
             try await world.advance(to: 10, settle: settle)
             await Self.expectState(world, "gateway-1", .up)

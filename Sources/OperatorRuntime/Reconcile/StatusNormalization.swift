@@ -18,6 +18,8 @@ public enum GatewayHealthStatus {
     static let volatileTopLevel: Set<String> = ["message", "nextCheck", "heartbeat", "lastHeartbeat"]
     static let volatileEvidence: Set<String> = [
         "heartbeat", "heartbeatAgeSeconds", "configLagSeconds", "routingLagSeconds", "counters",
+        // Prose like the messages: which leaves vouch, and whose own heartbeat is stale right now.
+        "livenessDetail",
     ]
     static let volatileMemory: Set<String> = ["evaluatedAt", "trafficStamp", "traffic"]
 
