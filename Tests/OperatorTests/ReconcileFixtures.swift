@@ -1,6 +1,7 @@
 import Foundation
 import HealthModel
 import KubeAPI
+import KubeClient
 @testable import OperatorRuntime
 
 /// A healthy gateway `gw-1` as raw objects, around a fixed instant.
@@ -74,8 +75,11 @@ actor RecordingHealthWriter: GatewayHealthWriter {
     private(set) var patches: [JSONValue] = []
     private var version = 100
     var failNext = false
+    /// The next status write is applied, but its answer is lost (a cut connection).
+    var loseNextAnswer = false
 
     func setFailNext(_ value: Bool) { failNext = value }
+    func setLoseNextAnswer(_ value: Bool) { loseNextAnswer = value }
 
     func create(_ object: JSONValue, namespace: String) async throws -> JSONValue {
         version += 1
@@ -92,6 +96,10 @@ actor RecordingHealthWriter: GatewayHealthWriter {
         }
         version += 1
         patches.append(patch)
+        if loseNextAnswer {
+            loseNextAnswer = false
+            throw KubeError.transport(url: "https://emulator", message: "connection cut")
+        }
         return ["metadata": ["name": .string(name), "namespace": .string(namespace), "resourceVersion": .string(String(version))]]
     }
 }

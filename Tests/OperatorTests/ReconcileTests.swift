@@ -160,4 +160,24 @@ import Testing
         guard case .done = result else { Issue.record("expected done, got \(result)"); return }
         #expect(await rig.reconciler.assessments().isEmpty)
     }
+
+    @Test func eventsOfAWriteWhoseAnswerWasLostAreRaisedOnceItShowsUp() async throws {
+        let rig = Rig()
+        await rig.feed(beat: 0)
+        await rig.writer.setLoseNextAnswer(true)
+        let first = await rig.reconciler.reconcile(RFx.key)
+        guard case .retry = first else { Issue.record("expected retry, got \(first)"); return }
+        #expect(await rig.sink.creates == 0)
+        // The write had landed: the watch shows it.
+        let patch = try #require(await rig.writer.patches.last)
+        await rig.healths.apply(WatchEvent(type: .modified, object: [
+            "metadata": ["name": "gw-1", "namespace": "default", "resourceVersion": "999"], "status": patch["status"] ?? [:],
+        ]))
+        _ = await rig.reconciler.reconcile(RFx.key)
+        // A second look may refine a condition (BGPStable's baseline), never the landed verdict.
+        #expect(await rig.writer.patches.dropFirst().allSatisfy { $0[path: "status", "state"] == nil })
+        #expect(await rig.sink.creates == 1, "the first verdict's Event, exactly once")
+        _ = await rig.reconciler.reconcile(RFx.key)
+        #expect(await rig.sink.creates == 1)
+    }
 }

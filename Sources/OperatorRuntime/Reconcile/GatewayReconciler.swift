@@ -40,6 +40,10 @@ public actor GatewayReconciler {
     private let logger: Logger
     private var last: [ObjectKey: Assessment] = [:]
     private var written: [ObjectKey: Written] = [:]
+    /// Events of a status write that failed without an answer (a cut connection): the write may
+    /// still have landed. If the persisted status turns out to be the one we sent, they are
+    /// raised then; otherwise they are dropped and re-planned from what was persisted.
+    private var unconfirmed: [ObjectKey: (status: JSONValue, events: [PlannedEvent])] = [:]
 
     /// Writes made (for tests and logs).
     public private(set) var createCount = 0
@@ -101,6 +105,7 @@ public actor GatewayReconciler {
     public func forget(_ key: ObjectKey) {
         if last.removeValue(forKey: key) != nil { metrics.forget(key) }
         written.removeValue(forKey: key)
+        unconfirmed.removeValue(forKey: key)
     }
 
     // MARK: Internals
@@ -143,9 +148,16 @@ public actor GatewayReconciler {
             persisted = Persisted(exists: true, resourceVersion: version, status: nil)
             logger.info("GatewayHealth created", metadata: ["gateway": "\(key)"])
         }
+        let reference = ObjectReference(apiVersion: ResourceType.gatewayAgents.apiVersion, kind: "GatewayAgent",
+                                        name: agent.name, namespace: agent.namespace, uid: agent.uid)
+        if let pending = unconfirmed.removeValue(forKey: key), let status = persisted.status,
+           !GatewayHealthStatus.differs(pending.status, from: status) {
+            await record(pending.events, about: reference)
+        }
         let desired = GatewayHealthStatus.desired(assessment)
         guard GatewayHealthStatus.differs(desired, from: persisted.status) else { return }
         guard canWrite() else { return }  // leadership may have moved while we awaited
+        let events = TransitionEvents.plan(persisted: persisted.status, assessment: assessment, gateway: key.name)
 
         let statusPatch = persisted.status.flatMap { MergePatch.diff(from: $0, to: desired) } ?? desired
         var patch: JSONValue = ["status": statusPatch]
@@ -153,7 +165,13 @@ public actor GatewayReconciler {
             patch["metadata"] = ["resourceVersion": .string(version)]  // optimistic concurrency
         }
         let summary = Self.summary(old: persisted.status, new: desired, assessment: assessment)
-        let stored = try await writer.patchStatus(namespace: namespace, name: key.name, patch: patch, summary: summary)
+        let stored: JSONValue
+        do {
+            stored = try await writer.patchStatus(namespace: namespace, name: key.name, patch: patch, summary: summary)
+        } catch let error as KubeError where error.isTransport || error.isCancelled {
+            unconfirmed[key] = (desired, events)  // no answer: it may have been applied
+            throw error
+        }
         statusWriteCount += 1
         var stale = written[key]?.staleVersions ?? []
         stale.insert(cachedVersion)
@@ -164,9 +182,11 @@ public actor GatewayReconciler {
         written[key] = Written(staleVersions: stale, resourceVersion: version, status: desired)
         logger.info("GatewayHealth status written", metadata: ["gateway": "\(key)", "change": "\(summary)"])
 
-        let reference = ObjectReference(apiVersion: ResourceType.gatewayAgents.apiVersion, kind: "GatewayAgent",
-                                        name: agent.name, namespace: agent.namespace, uid: agent.uid)
-        for event in TransitionEvents.plan(persisted: persisted.status, assessment: assessment, gateway: key.name) {
+        await record(events, about: reference)
+    }
+
+    private func record(_ events: [PlannedEvent], about reference: ObjectReference) async {
+        for event in events {
             let outcome = await recorder.record(involved: reference, type: event.type, reason: event.reason, message: event.message)
             if case .failed = outcome { continue }
             eventCount += 1
