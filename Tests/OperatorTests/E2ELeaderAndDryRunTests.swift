@@ -48,7 +48,7 @@ extension E2ETests {
                     let follows = await follower.caughtUp(world, gateways: gateways)
                     return caughtUp && follows && world.clock.sleeperCount >= expected
                 }
-                if !ok { print("DEBUGSETTLE t=\(world.elapsed) sleepers=\(world.clock.sleeperCount) renewed=\(renewedRecently())") }
+                if !ok { print("leader test: settle timed out at t=\(world.elapsed) sleepers=\(world.clock.sleeperCount) renewed=\(renewedRecently())") }
             }
             try await world.advance(to: 10, settle: settle)
             await Self.expectState(world, "gateway-1", .up)
