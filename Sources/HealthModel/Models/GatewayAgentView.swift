@@ -7,6 +7,8 @@ public struct GatewayAgentView: Sendable, Equatable {
     public var name: String
     public var namespace: String
     public var resourceVersion: String?
+    /// `metadata.uid`: the operator needs it for owner references and Event subjects.
+    public var uid: String?
     /// `metadata.generation`: the configuration generation the fabric controller wants applied.
     public var generation: Reading<Int64>
     public var creationTime: Date?
@@ -43,6 +45,7 @@ public struct GatewayAgentView: Sendable, Equatable {
         name = meta.name
         namespace = meta.namespace
         resourceVersion = meta.resourceVersion
+        uid = meta.uid
         generation = meta.generation
         creationTime = meta.creationTime
         specChangeTime = meta.specChangeTime

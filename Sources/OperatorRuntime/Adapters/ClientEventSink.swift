@@ -1,0 +1,33 @@
+import KubeAPI
+import KubeClient
+
+/// `EventSink` over a `KubeClient`: creates core/v1 Events and merge-patches `count` and
+/// `lastTimestamp` of a repeated one.
+public struct ClientEventSink: EventSink {
+    public let client: KubeClient
+
+    public init(client: KubeClient) { self.client = client }
+
+    public func create(_ event: Event) async throws -> Event {
+        let body = try JSONValue(encoding: event)
+        let stored = try await client.create(.events, namespace: event.metadata.namespace, body: body)
+        return (try? stored.decode(Event.self)) ?? event
+    }
+
+    public func patchCount(namespace: String, name: String, count: Int, lastTimestamp: String) async throws {
+        let patch: JSONValue = ["count": .int(Int64(count)), "lastTimestamp": .string(lastTimestamp)]
+        _ = try await client.patch(.events, namespace: namespace, name: name, patch: .merge(patch))
+    }
+
+    public func isNotFound(_ error: any Error) -> Bool {
+        if let error = error as? KubeError { return error.isNotFound }
+        return (error as? Status).map { $0.code == 404 } ?? false
+    }
+
+    public func isRetryable(_ error: any Error) -> Bool {
+        if let error = error as? KubeError { return error.isTransient }
+        if error is CancellationError { return false }
+        guard let status = error as? Status else { return true }
+        return status.code.map { $0 == 429 || $0 >= 500 } ?? true
+    }
+}

@@ -1,0 +1,66 @@
+import KubeAPI
+import KubeClient
+
+/// `ListWatchSource` over a `KubeClient` for one resource type, namespace and selectors: the
+/// list pages through `listAll` (500 per page), the watch resumes from the list's
+/// resourceVersion and, inside the client, re-opens itself after a server timeout or a cut
+/// connection. Only a 410 Gone (relist) or a non-transient error reaches the informer.
+public struct ClientListWatch: ListWatchSource {
+    public let client: KubeClient
+    public let resource: ResourceType
+    /// nil lists and watches across all namespaces.
+    public let namespace: String?
+    public let labelSelector: String?
+    public let fieldSelector: String?
+    public let pageSize: Int
+    /// Server-side timeout of each watch request; nil lets the client pick 300–600 s.
+    public let watchTimeoutSeconds: Int?
+
+    public init(client: KubeClient, resource: ResourceType, namespace: String?, labelSelector: String? = nil,
+                fieldSelector: String? = nil, pageSize: Int = 500, watchTimeoutSeconds: Int? = nil) {
+        self.client = client
+        self.resource = resource
+        self.namespace = namespace
+        self.labelSelector = labelSelector
+        self.fieldSelector = fieldSelector
+        self.pageSize = max(1, pageSize)
+        self.watchTimeoutSeconds = watchTimeoutSeconds
+    }
+
+    public func list() async throws -> (items: [JSONValue], resourceVersion: String) {
+        let options = ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector, limit: pageSize)
+        let list = try await client.listAll(resource, namespace: namespace, options: options)
+        return (list.items, list.metadata.resourceVersion ?? "")
+    }
+
+    public func watch(from resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
+        let options = WatchOptions(resourceVersion: resourceVersion.isEmpty ? nil : resourceVersion,
+                                   labelSelector: labelSelector, fieldSelector: fieldSelector,
+                                   timeoutSeconds: watchTimeoutSeconds, allowBookmarks: true, resume: true)
+        let watch = client.watch(resource, namespace: namespace, options: options)
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: WatchEvent.self)
+        let pump = Task {
+            do {
+                for try await event in watch { continuation.yield(event) }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        // The informer stops iterating on an idle timeout or cancellation: abort the transfer.
+        continuation.onTermination = { _ in pump.cancel() }
+        return stream
+    }
+
+    public func isGone(_ error: any Error) -> Bool {
+        if let error = error as? KubeError { return error.isGone }
+        guard let status = error as? Status else { return false }
+        return status.code == 410 || status.reason == "Expired" || status.reason == "Gone"
+    }
+
+    public func isNotFound(_ error: any Error) -> Bool {
+        if let error = error as? KubeError { return error.isNotFound }
+        guard let status = error as? Status else { return false }
+        return status.code == 404 || status.reason == "NotFound"
+    }
+}

@@ -1,0 +1,54 @@
+import HealthModel
+
+/// The fleet index behind an actor, fed by the informers' changes. Each `apply` returns the
+/// gateway keys whose inputs changed: exactly the keys to enqueue.
+public actor FleetState {
+    private var index = FleetIndex()
+
+    public init() {}
+
+    public func inputs(for key: ObjectKey) -> GatewayInputs { index.inputs(for: key) }
+    public var gatewayKeys: Set<ObjectKey> { index.gatewayKeys }
+    public func agent(_ key: ObjectKey) -> GatewayAgentView? { index.agents[key] }
+    public var switchAgentsVisible: Bool { index.switchAgentsVisible }
+
+    public func apply(_ change: ObjectChange<GatewayView>) -> [ObjectKey] {
+        switch change {
+        case .added(_, let view), .updated(_, _, let view): index.upsert(gateway: view)
+        case .deleted(let key, _): index.removeGateway(key)
+        }
+    }
+
+    public func apply(_ change: ObjectChange<GatewayAgentView>) -> [ObjectKey] {
+        switch change {
+        case .added(_, let view), .updated(_, _, let view): index.upsert(agent: view)
+        case .deleted(let key, _): index.removeAgent(key)
+        }
+    }
+
+    public func apply(_ change: ObjectChange<PodView>) -> [ObjectKey] {
+        switch change {
+        case .added(_, let view): return index.upsert(pod: view)
+        case .updated(_, let old, let new):
+            // A pod whose owner changed (it should not) is moved, and both gateways re-judged.
+            let before = old.gatewayName == new.gatewayName ? [] : index.remove(pod: old)
+            return Array(Set(before + index.upsert(pod: new)))
+        case .deleted(_, let view): return index.remove(pod: view)
+        }
+    }
+
+    public func apply(_ change: ObjectChange<SwitchAgentView>) -> [ObjectKey] {
+        switch change {
+        case .added(_, let view), .updated(_, _, let view): index.upsert(switchAgent: view)
+        case .deleted(let key, _): index.removeSwitchAgent(key)
+        }
+    }
+
+    /// Whether switch Agents can be read at all; a change re-judges every gateway (the liveness
+    /// evidence available to all of them changed).
+    public func setSwitchAgentsVisible(_ visible: Bool) -> [ObjectKey] {
+        guard index.switchAgentsVisible != visible else { return [] }
+        index.switchAgentsVisible = visible
+        return Array(index.gatewayKeys)
+    }
+}

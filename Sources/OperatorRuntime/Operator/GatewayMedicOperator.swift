@@ -1,0 +1,198 @@
+import Foundation
+import HealthModel
+import KubeAPI
+import KubeClient
+import Logging
+
+/// gateway-medic's controller: informers for GatewayAgents, Gateways, switch Agents, the gateway
+/// pods and GatewayHealths feed the fleet index; every change enqueues exactly the gateways it
+/// affects; the reconciler evaluates them and (as leader) writes their GatewayHealth status and
+/// Events. Time-based rechecks come from the assessments' `nextCheck`, not from a polling loop.
+public actor GatewayMedicOperator {
+    struct Flags {
+        var synced = false
+        var leader = false
+    }
+
+    public nonisolated let config: OperatorConfig
+    /// This instance's leader-election identity (also the Events' `source.host`).
+    public nonisolated let identity: String
+    private let client: KubeClient
+    private let clock: any RuntimeClock
+    private let logger: Logger
+    private nonisolated let flags = LockedValue(Flags())
+    private let fleet = FleetState()
+    private let queue: WorkQueue<ObjectKey>
+    private let reconciler: GatewayReconciler
+    private let informers: [InformerHandle]
+    private var started = false
+
+    public init(config: OperatorConfig, client: KubeClient, clock: any RuntimeClock = SystemClock(), identity: String? = nil,
+                logger: Logger, output: (@Sendable (String) -> Void)? = nil) {
+        self.config = config
+        self.client = client
+        self.clock = clock
+        self.logger = logger
+        let identity = identity ?? LeaderElectionConfig.defaultIdentity()
+        self.identity = identity
+        let output = output ?? { print($0) }
+        let queue = WorkQueue<ObjectKey>(name: "gatewayhealth", clock: clock,
+                                         baseDelay: .seconds(max(0.001, config.queue.retryBaseDelay)),
+                                         maxDelay: .seconds(max(0.001, config.queue.retryMaxDelay)))
+        self.queue = queue
+        let flags = self.flags
+        let sink: any EventSink = config.dryRun ? DryRunEventSink(write: output) : ClientEventSink(client: client)
+        let writer: any GatewayHealthWriter = config.dryRun ? DryRunGatewayHealthWriter(write: output) : ClientGatewayHealthWriter(client: client)
+        let recorder = EventRecorder(
+            sink: sink, component: "gateway-medic", host: identity, clock: clock,
+            options: EventRecorderOptions(spamBurst: config.events.burst, spamRefillInterval: .seconds(config.events.refillInterval)),
+            logger: logger)
+        let healths = Store<GatewayHealthRecord>(projection: { GatewayHealthRecord(json: $0) })
+        let reconciler = GatewayReconciler(
+            fleet: fleet, healths: healths, writer: writer, recorder: recorder, policy: config.health, clock: clock,
+            canWrite: { flags.withLock { $0.leader } }, logger: logger)
+        self.reconciler = reconciler
+        self.informers = OperatorInformers.make(config: config, client: client, clock: clock, logger: logger,
+                                                fleet: fleet, healths: healths, queue: queue, reconciler: reconciler)
+    }
+
+    // MARK: State for probes and tests (readable without awaiting)
+
+    /// True once every informer listed its resource (an absent optional CRD counts as listed).
+    public nonisolated var hasSynced: Bool { flags.withLock { $0.synced } }
+    /// True while this instance may write (always, once synced, without leader election).
+    public nonisolated var isLeader: Bool { flags.withLock { $0.leader } }
+
+    /// The latest assessment of every known gateway.
+    public func assessments() async -> [ObjectKey: Assessment] { await reconciler.assessments() }
+
+    /// What this instance wrote so far.
+    public func writeCounts() async -> OperatorWriteCounts {
+        OperatorWriteCounts(creates: await reconciler.createCount, statusWrites: await reconciler.statusWriteCount,
+                            events: await reconciler.eventCount, evaluations: await reconciler.evaluationCount)
+    }
+
+    /// Nothing queued or being reconciled right now (tests wait for it between steps).
+    func isIdle() async -> Bool {
+        let ready = await queue.depth
+        let processing = await queue.processingCount
+        return ready == 0 && processing == 0
+    }
+
+    // MARK: Running
+
+    /// Lists and watches, waits for the caches, campaigns for leadership (when enabled and not a
+    /// dry run) and reconciles until the calling task is cancelled. Then shuts down gracefully:
+    /// in-flight reconciles finish, the lease is released, the watches stop.
+    /// Throws `GatewayMedicOperatorError` for invalid settings or a second call.
+    public func run() async throws {
+        guard !started else { throw GatewayMedicOperatorError.alreadyStarted }
+        started = true
+        let elector = try makeElector()
+        let informers = self.informers
+        await withTaskGroup(of: Void.self) { group in
+            for informer in informers { group.addTask { await informer.run() } }
+            guard await Self.waitUntilSynced(informers) else {
+                group.cancelAll()
+                return
+            }
+            flags.withLock { $0.synced = true }
+            logger.info("caches synced", metadata: ["identity": "\(identity)"])
+
+            var electorTask: Task<Void, Never>?
+            if let elector {
+                let changes = await elector.leadershipChanges()
+                electorTask = Task { await elector.run() }
+                group.addTask { [flags, fleet, queue, logger] in
+                    for await leading in changes {
+                        let was = flags.withLock { f -> Bool in defer { f.leader = leading }; return f.leader }
+                        guard leading != was else { continue }
+                        logger.info(leading ? "leading: writing from now on" : "not leading: evaluating only")
+                        // A new leader re-judges every gateway: the old one may have died mid-change.
+                        if leading { for key in await fleet.gatewayKeys.sorted() { await queue.add(key) } }
+                    }
+                }
+            } else {
+                flags.withLock { $0.leader = true }
+            }
+
+            let controller = Controller(name: "gatewayhealth", queue: queue, clock: clock, logger: logger)
+            let reconciler = self.reconciler
+            await controller.run(workers: config.queue.workers) { key in await reconciler.reconcile(key) }
+
+            // Graceful shutdown: the controller has finished its in-flight reconciles.
+            flags.withLock { $0.leader = false }
+            electorTask?.cancel()
+            await electorTask?.value  // releases the lease (when it can still reach the API)
+            group.cancelAll()
+        }
+        flags.withLock { $0 = Flags() }
+        logger.info("stopped", metadata: ["identity": "\(identity)"])
+    }
+
+    private func makeElector() throws -> LeaderElector? {
+        let settings = config.leaderElection
+        guard settings.enabled, !config.dryRun else { return nil }
+        let election = LeaderElectionConfig(
+            namespace: config.operatorNamespace ?? client.namespace, name: settings.leaseName, identity: identity,
+            leaseDuration: .seconds(settings.leaseDuration), renewDeadline: .seconds(settings.renewDeadline),
+            retryPeriod: .seconds(settings.retryPeriod))
+        do {
+            return try LeaderElector(config: election, store: ClientLeaseStore(client: client), clock: clock, logger: logger)
+        } catch {
+            throw GatewayMedicOperatorError.invalidSettings(error.description)
+        }
+    }
+
+    /// Waits for every informer's first list; false when the task is cancelled first.
+    private static func waitUntilSynced(_ informers: [InformerHandle]) async -> Bool {
+        enum Waiting { case pending, cancelled, waiting(CheckedContinuation<Bool, Never>), done }
+        let state = LockedValue(Waiting.pending)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let cancelled = state.withLock { s -> Bool in
+                    if case .cancelled = s { return true }
+                    s = .waiting(continuation)
+                    return false
+                }
+                if cancelled { return continuation.resume(returning: false) }
+                Task {
+                    for informer in informers { await informer.waitUntilSynced() }
+                    let waiter = state.withLock { s -> CheckedContinuation<Bool, Never>? in
+                        defer { s = .done }
+                        if case .waiting(let c) = s { return c }
+                        return nil
+                    }
+                    waiter?.resume(returning: true)
+                }
+            }
+        } onCancel: {
+            let waiter = state.withLock { s -> CheckedContinuation<Bool, Never>? in
+                defer { if case .done = s {} else { s = .cancelled } }
+                if case .waiting(let c) = s { return c }
+                return nil
+            }
+            waiter?.resume(returning: false)
+        }
+    }
+}
+
+/// Writes one operator instance made.
+public struct OperatorWriteCounts: Sendable, Equatable {
+    public var creates: Int
+    public var statusWrites: Int
+    public var events: Int
+    public var evaluations: Int
+}
+
+public enum GatewayMedicOperatorError: Error, Sendable, CustomStringConvertible {
+    case alreadyStarted
+    case invalidSettings(String)
+
+    public var description: String {
+        switch self {
+        case .alreadyStarted: "the operator is already running; create a new instance to run it again"
+        case .invalidSettings(let why): why
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import HealthModel
+import KubeAPI
+import KubeClient
+import Logging
+
+/// An informer of any value type, as the operator runs it.
+struct InformerHandle: Sendable {
+    let name: String
+    let run: @Sendable () async -> Void
+    let waitUntilSynced: @Sendable () async -> Void
+    let hasSynced: @Sendable () -> Bool
+
+    init<Value: Sendable>(_ informer: Informer<Value>) {
+        name = informer.name
+        run = { await informer.run() }
+        waitUntilSynced = { await informer.waitUntilSynced() }
+        hasSynced = { informer.hasSynced }
+    }
+}
+
+/// The operator's five informers. Each caches only the health model's view of its objects and
+/// enqueues exactly the gateways a change affects (the fleet index says which).
+enum OperatorInformers {
+    static func make(config: OperatorConfig, client: KubeClient, clock: any RuntimeClock, logger: Logger,
+                     fleet: FleetState, healths: Store<GatewayHealthRecord>, queue: WorkQueue<ObjectKey>,
+                     reconciler: GatewayReconciler) -> [InformerHandle] {
+        let enqueue: @Sendable ([ObjectKey]) async -> Void = { keys in
+            for key in keys { await queue.add(key) }
+        }
+        func source(_ resource: ResourceType, _ namespace: String) -> ClientListWatch {
+            ClientListWatch(client: client, resource: resource, namespace: namespace)
+        }
+        let fabric = config.fabricNamespace
+        let gateways = Informer<GatewayView>(
+            name: "gateways", source: source(.gateways, fabric), projection: { GatewayView(json: $0) },
+            clock: clock, logger: logger) { change in await enqueue(await fleet.apply(change)) }
+        let agents = Informer<GatewayAgentView>(
+            name: "gatewayagents", source: source(.gatewayAgents, fabric), projection: { GatewayAgentView(json: $0) },
+            clock: clock, logger: logger) { change in await enqueue(await fleet.apply(change)) }
+        let pods = Informer<PodView>(
+            name: "pods", source: source(.pods, config.gatewayNamespace),
+            // Only gateway pods (owned by a gw--<gateway>--<role> DaemonSet) are cached.
+            projection: { json in
+                let pod = PodView(json: json)
+                return pod.gatewayName == nil ? nil : pod
+            },
+            clock: clock, logger: logger) { change in await enqueue(await fleet.apply(change)) }
+        let switchSource = PresenceTrackingSource(base: source(.switchAgents, fabric)) { visible in
+            await enqueue(await fleet.setSwitchAgentsVisible(visible))
+        }
+        let switchAgents = Informer<SwitchAgentView>(
+            name: "agents", source: switchSource, projection: { SwitchAgentView(json: $0) },
+            clock: clock, options: InformerOptions(optionalResource: true), logger: logger) { change in
+            await enqueue(await fleet.apply(change))
+        }
+        let healthInformer = Informer<GatewayHealthRecord>(
+            name: "gatewayhealths", source: source(.gatewayHealths, fabric), store: healths, clock: clock,
+            logger: logger) { change in
+            switch change {
+            case .deleted(let key, _):
+                await queue.add(key)  // someone deleted it: recreate it
+            case .added(let key, let record), .updated(let key, _, let record):
+                // Our own write needs no second look; anyone else's (or a relist) does.
+                if await !reconciler.isOwnWrite(key, resourceVersion: record.resourceVersion) { await queue.add(key) }
+            }
+        }
+        return [InformerHandle(gateways), InformerHandle(agents), InformerHandle(pods), InformerHandle(switchAgents),
+                InformerHandle(healthInformer)]
+    }
+}

@@ -1,0 +1,33 @@
+import HealthModel
+import Metrics
+
+/// The health metrics: `gateway_medic_gateway_state{gateway,namespace,state}` (1 for the current
+/// state, 0 for the others) and `gateway_medic_heartbeat_age_seconds{gateway,namespace}`.
+public struct OperatorMetrics: Sendable {
+    private let factory: any MetricsFactory
+
+    public init(factory: (any MetricsFactory)? = nil) {
+        self.factory = factory ?? MetricsSystem.factory
+    }
+
+    public func record(_ key: ObjectKey, _ assessment: Assessment) {
+        let namespace = key.namespace ?? ""
+        for state in GatewayState.allCases {
+            stateGauge(key.name, namespace, state).record(state == assessment.state ? 1 : 0)
+        }
+        if let age = assessment.evidence.heartbeatAgeSeconds {
+            Gauge(label: "gateway_medic_heartbeat_age_seconds",
+                  dimensions: [("gateway", key.name), ("namespace", namespace)], factory: factory).record(age)
+        }
+    }
+
+    /// A deleted gateway: every state gauge goes to 0.
+    public func forget(_ key: ObjectKey) {
+        for state in GatewayState.allCases { stateGauge(key.name, key.namespace ?? "", state).record(0) }
+    }
+
+    private func stateGauge(_ gateway: String, _ namespace: String, _ state: GatewayState) -> Gauge {
+        Gauge(label: "gateway_medic_gateway_state",
+              dimensions: [("gateway", gateway), ("namespace", namespace), ("state", state.rawValue)], factory: factory)
+    }
+}

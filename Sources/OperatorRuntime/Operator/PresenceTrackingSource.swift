@@ -1,0 +1,27 @@
+import KubeAPI
+
+/// Wraps a source to report whether its resource is served: a successful list says yes, a 404
+/// says no. The switch Agent informer uses it to tell the fleet when the Agent CRD is absent,
+/// so the health model falls back to its weaker liveness evidence.
+struct PresenceTrackingSource: ListWatchSource {
+    let base: any ListWatchSource
+    let onPresence: @Sendable (Bool) async -> Void
+
+    func list() async throws -> (items: [JSONValue], resourceVersion: String) {
+        do {
+            let result = try await base.list()
+            await onPresence(true)
+            return result
+        } catch {
+            if base.isNotFound(error) { await onPresence(false) }
+            throw error
+        }
+    }
+
+    func watch(from resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
+        base.watch(from: resourceVersion)
+    }
+
+    func isGone(_ error: any Error) -> Bool { base.isGone(error) }
+    func isNotFound(_ error: any Error) -> Bool { base.isNotFound(error) }
+}

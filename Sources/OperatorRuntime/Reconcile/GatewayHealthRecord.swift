@@ -1,0 +1,38 @@
+import KubeAPI
+
+/// What the cache keeps of a GatewayHealth: identity, version and the persisted status (the
+/// previous assessment and the state Events are judged against).
+public struct GatewayHealthRecord: Sendable, Equatable {
+    public var name: String
+    public var namespace: String
+    public var resourceVersion: String?
+    public var uid: String?
+    public var status: JSONValue?
+
+    public init(name: String, namespace: String, resourceVersion: String?, uid: String? = nil, status: JSONValue?) {
+        self.name = name
+        self.namespace = namespace
+        self.resourceVersion = resourceVersion
+        self.uid = uid
+        self.status = status
+    }
+
+    /// The record of a raw GatewayHealth; nil without a name.
+    public init?(json: JSONValue) {
+        guard let name = json[path: "metadata", "name"]?.stringValue, !name.isEmpty else { return nil }
+        var status: JSONValue?
+        if case .object? = json["status"] { status = json["status"] }
+        self.init(name: name, namespace: json[path: "metadata", "namespace"]?.stringValue ?? "",
+                  resourceVersion: json[path: "metadata", "resourceVersion"]?.stringValue,
+                  uid: json[path: "metadata", "uid"]?.stringValue, status: status)
+    }
+}
+
+/// Where the reconciler writes GatewayHealths: the API, or the dry-run printer.
+public protocol GatewayHealthWriter: Sendable {
+    /// Creates the object (without status: the API drops it on create); returns the stored one.
+    func create(_ object: JSONValue, namespace: String) async throws -> JSONValue
+    /// Merge-patches the status subresource; `patch` is the whole patch document
+    /// (`{"metadata": {"resourceVersion": …}, "status": {…}}`). Returns the stored object.
+    func patchStatus(namespace: String, name: String, patch: JSONValue, summary: String) async throws -> JSONValue
+}

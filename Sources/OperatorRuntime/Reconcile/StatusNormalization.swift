@@ -1,0 +1,62 @@
+import HealthModel
+import KubeAPI
+
+/// What of a GatewayHealth status is worth an API write.
+///
+/// Every heartbeat changes parts of an assessment without changing the verdict: the heartbeat
+/// time and age, counter samples, the evaluation time, `nextCheck`, and messages that quote ages
+/// ("last heartbeat … is 12s old"). Writing those would cost one status write per gateway per
+/// heartbeat. The reconciler therefore compares desired and persisted status on this normalised
+/// form and writes only when the verdict, a condition (status, reason, transition time), a
+/// generation, the BGP table, the pods, the problems or a remembered timer changed. When it does
+/// write, it writes the complete current status, so the volatile fields are fresh as of the last
+/// real change. The price: the persisted heartbeat column and counter samples lag while nothing
+/// else changes (the evaluator's in-memory memory stays fresh; a restarted operator compares
+/// counters over a longer interval, which still yields a correct drop ratio).
+public enum GatewayHealthStatus {
+    /// Top-level status fields that move without a change of verdict.
+    static let volatileTopLevel: Set<String> = ["message", "nextCheck", "heartbeat", "lastHeartbeat"]
+    static let volatileEvidence: Set<String> = [
+        "heartbeat", "heartbeatAgeSeconds", "configLagSeconds", "routingLagSeconds", "counters",
+        // Prose like the messages: which leaves vouch, and whose own heartbeat is stale right now.
+        "livenessDetail",
+    ]
+    static let volatileMemory: Set<String> = ["evaluatedAt", "trafficStamp", "traffic"]
+
+    /// The status the reconciler writes: the assessment's, plus `lastHeartbeat` for the CRD's
+    /// Heartbeat printer column and `frrAppliedGeneration` declared in its schema.
+    public static func desired(_ assessment: Assessment) -> JSONValue {
+        var status = assessment.statusJSON()
+        status["lastHeartbeat"] = assessment.evidence.heartbeat.map { .string($0) }
+        status["frrAppliedGeneration"] = assessment.evidence.frrAppliedGeneration.map { .int($0) }
+        return status
+    }
+
+    /// `status` without the fields that change on every heartbeat.
+    public static func normalized(_ status: JSONValue) -> JSONValue {
+        guard case .object(var object) = status else { return status }
+        for key in volatileTopLevel { object.removeValue(forKey: key) }
+        if case .array(let conditions)? = object["conditions"] {
+            object["conditions"] = .array(conditions.map { condition in
+                var condition = condition
+                condition["message"] = nil
+                return condition
+            })
+        }
+        object["evidence"] = object["evidence"].map { strip($0, volatileEvidence) }
+        object["memory"] = object["memory"].map { strip($0, volatileMemory) }
+        return .object(object)
+    }
+
+    /// True when writing `desired` over `persisted` would change something that matters.
+    public static func differs(_ desired: JSONValue, from persisted: JSONValue?) -> Bool {
+        guard let persisted else { return true }
+        return normalized(desired) != normalized(persisted)
+    }
+
+    private static func strip(_ value: JSONValue, _ keys: Set<String>) -> JSONValue {
+        guard case .object(var object) = value else { return value }
+        for key in keys { object.removeValue(forKey: key) }
+        return .object(object)
+    }
+}

@@ -1,0 +1,218 @@
+import FabricSimulator
+import Foundation
+import HealthModel
+import KubeAPI
+import KubeClient
+import KubeEmulator
+import Logging
+@testable import OperatorRuntime
+import YAML
+
+/// A throwaway CA and server certificate for 127.0.0.1, made with the `openssl` CLI in a
+/// temporary folder at run time. No key material is committed.
+struct E2EPKI {
+    let directory: URL
+    let caPEM: String
+    let certificatePEM: String
+    let keyPEM: String
+    var caPath: String { directory.appendingPathComponent("ca.crt").path }
+
+    static func make() throws -> E2EPKI? {
+        guard let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl", "/bin/openssl"]
+            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-pki-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
+            .write(toFile: path("server.ext"), atomically: true, encoding: .utf8)
+        try run(openssl, ["req", "-x509"] + ec + ["-keyout", path("ca.key"), "-out", path("ca.crt"), "-days", "1", "-subj", "/CN=e2e-ca"])
+        try run(openssl, ["req"] + ec + ["-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=127.0.0.1"])
+        try run(openssl, ["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
+                          "-CAcreateserial", "-out", path("server.crt"), "-days", "1", "-extfile", path("server.ext")])
+        return E2EPKI(directory: dir, caPEM: try String(contentsOfFile: path("ca.crt"), encoding: .utf8),
+                      certificatePEM: try String(contentsOfFile: path("server.crt"), encoding: .utf8),
+                      keyPEM: try String(contentsOfFile: path("server.key"), encoding: .utf8))
+    }
+
+    /// Runs openssl to completion (it is quick and reads nothing from stdin).
+    private static func run(_ tool: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw E2EError("openssl \(arguments.first ?? "") failed") }
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+}
+
+struct E2EError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// One emulator over HTTPS, a simulated fabric living in it, and a shared ManualClock.
+final class E2EWorld: Sendable {
+    let pki: E2EPKI
+    let token = "e2e-\(UUID().uuidString)"
+    let clock = ManualClock()
+    let server: EmulatedAPIServer
+    let simulator: FabricSimulator
+    let t0: Date
+
+    init(pki: E2EPKI, gateways: Int, timing: FabricTiming) async throws {
+        self.pki = pki
+        var configuration = EmulatorConfiguration(
+            tls: .init(certificateChainPEM: pki.certificatePEM, privateKeyPEM: pki.keyPEM), bearerToken: token)
+        let clock = self.clock
+        configuration.now = { clock.now() }
+        server = EmulatedAPIServer(configuration: configuration)
+        try Self.registerGatewayHealthCRD(server.store)
+        try await server.start()
+        t0 = clock.now()
+        let spec = FabricSpec(gatewayCount: gateways, timing: timing, seed: 11)
+        simulator = try FabricSimulator(spec: spec, store: EmulatorFabricStore(store: server.store), startTime: t0)
+        try await simulator.bootstrap(now: t0)
+    }
+
+    /// Serves GatewayHealth from the repository's real CRD manifest (its printer columns).
+    static func registerGatewayHealthCRD(_ store: ObjectStore) throws {
+        let manifest = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("manifests/gatewayhealth-crd.yaml")
+        let crd = try YAML.parseSingle(try String(contentsOf: manifest, encoding: .utf8), source: manifest.path)
+        let name = crd[path: "metadata", "name"]?.stringValue ?? ""
+        _ = try? store.delete(.customResourceDefinitions, name: name)
+        try store.create(.customResourceDefinitions, crd)
+    }
+
+    func client(namespace: String = "default") throws -> KubeClient {
+        let config = ClusterConfig(
+            server: server.baseURL, tls: TLSSettings(certificateAuthorityPEM: SecretBytes(pki.caPEM)),
+            credentials: StaticTokenCredentials(token: SecretString(token)), namespace: namespace, origin: "e2e")
+        return try KubeClient(config: config, options: ClientOptions(retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(20))))
+    }
+
+    func stop() async {
+        await server.stop()
+    }
+
+    // MARK: Time
+
+    /// Moves the shared clock to `t0 + seconds` in `step`-second steps, stepping the simulator at
+    /// each, and lets `settle` wait for the operator(s) to catch up after each step.
+    func advance(to seconds: TimeInterval, step: TimeInterval = 1, settle: () async -> Void = {}) async throws {
+        let target = t0.addingTimeInterval(seconds)
+        while clock.now() < target {
+            let next = min(target, clock.now().addingTimeInterval(step))
+            clock.set(next)
+            try await simulator.step(now: next)
+            await settle()
+        }
+    }
+
+    var elapsed: TimeInterval { clock.now().timeIntervalSince(t0) }
+
+    // MARK: Reading the emulator
+
+    func health(_ gateway: String) -> JSONValue? {
+        try? server.store.get(.gatewayHealths, namespace: "default", name: gateway)
+    }
+
+    func state(_ gateway: String) -> String? { health(gateway)?[path: "status", "state"]?.stringValue }
+
+    func agentHeartbeat(_ gateway: String) -> String? {
+        (try? server.store.get(.gatewayAgents, namespace: "default", name: gateway))?[path: "status", "lastHeartbeat"]?.stringValue
+    }
+
+    /// Events about a GatewayAgent, read back through the API with a field selector.
+    func events(about gateway: String, client: KubeClient) async throws -> [Event] {
+        let list = try await client.list(.events, namespace: "default",
+                                         options: ListOptions(fieldSelector: "involvedObject.name=\(gateway)"))
+        return try list.items.map { try $0.decode(Event.self) }
+    }
+
+    /// Sum of `count` per reason (an aggregated repeat counts as often as it happened).
+    func eventCounts(about gateway: String, client: KubeClient) async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for event in try await events(about: gateway, client: client) {
+            counts[event.reason ?? "", default: 0] += event.count ?? 1
+        }
+        return counts
+    }
+}
+
+/// Operator settings for the e2e tests: leader election as asked, the rest default.
+func e2eConfig(leaderElection: Bool = false, dryRun: Bool = false) -> OperatorConfig {
+    var config = OperatorConfig()
+    config.dryRun = dryRun
+    config.operatorNamespace = "default"
+    config.leaderElection.enabled = leaderElection
+    config.leaderElection.leaseDuration = 15
+    config.leaderElection.renewDeadline = 10
+    config.leaderElection.retryPeriod = 2
+    config.queue.workers = 2
+    return config
+}
+
+func quietLogger(_ label: String) -> Logger {
+    var logger = Logger(label: label)
+    logger.logLevel = ProcessInfo.processInfo.environment["E2E_DEBUG"] == nil ? .critical : .debug
+    return logger
+}
+
+/// A running operator instance and its task.
+struct RunningOperator {
+    let instance: GatewayMedicOperator
+    let client: KubeClient
+    let task: Task<Void, any Error>
+
+    static func start(_ world: E2EWorld, config: OperatorConfig, identity: String,
+                      output: (@Sendable (String) -> Void)? = nil) throws -> RunningOperator {
+        let client = try world.client()
+        let instance = GatewayMedicOperator(config: config, client: client, clock: world.clock, identity: identity,
+                                            logger: quietLogger("e2e.\(identity)"), output: output)
+        let task = Task { try await instance.run() }
+        return RunningOperator(instance: instance, client: client, task: task)
+    }
+
+    /// Clean shutdown: cancel and wait (the lease is released).
+    func stop() async {
+        task.cancel()
+        _ = try? await task.value
+        client.shutdown()
+    }
+
+    /// A crash: the process loses the API at once (nothing more is written, the lease is not
+    /// released), then its task ends.
+    func crash() async {
+        client.shutdown()
+        task.cancel()
+        _ = try? await task.value
+    }
+
+    /// The operator saw every gateway's latest heartbeat and has nothing left to do.
+    func caughtUp(_ world: E2EWorld, gateways: [String]) async -> Bool {
+        let assessments = await instance.assessments()
+        for gateway in gateways {
+            let key = ObjectKey(namespace: "default", name: gateway)
+            guard let beat = world.agentHeartbeat(gateway) else { continue }
+            guard let seen = assessments[key]?.evidence.heartbeat, seen == beat else { return false }
+        }
+        return await instance.isIdle()
+    }
+}
+
+/// Polls `condition` until it holds or `seconds` of wall time pass (a deadline, not a sleep
+/// for synchronisation).
+func waitUntil(_ seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let limit = Date().addingTimeInterval(seconds)
+    while Date() < limit {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(2))
+    }
+    return try await condition()
+}

@@ -1,0 +1,183 @@
+import Foundation
+import HealthModel
+import KubeAPI
+@testable import OperatorRuntime
+import Testing
+
+@Suite struct ReconcileStatusTests {
+    @Test func newerHeartbeatAloneChangesNothingWorthWriting() {
+        let runs = RFx.evaluations(5)
+        let (a, b) = (GatewayHealthStatus.desired(runs[3]), GatewayHealthStatus.desired(runs[4]))
+        #expect(runs[4].state == .up)
+        #expect(a != b, "the raw statuses differ (heartbeat, counters, nextCheck)")
+        #expect(!GatewayHealthStatus.differs(b, from: a))
+        #expect(b["lastHeartbeat"]?.stringValue == KubeTime.format(RFx.t0.addingTimeInterval(60)))
+    }
+
+    @Test func verdictAndConditionChangesAreWorthWriting() {
+        let runs = RFx.evaluations(4)
+        let bgpDown = HealthEvaluator.evaluate(RFx.inputs(beat: 60, bgp: "idle"), previous: runs[3], policy: .default,
+                                               now: RFx.t0.addingTimeInterval(62))
+        #expect(GatewayHealthStatus.differs(GatewayHealthStatus.desired(bgpDown), from: GatewayHealthStatus.desired(runs[3])))
+        let stale = HealthEvaluator.evaluate(RFx.inputs(beat: 45), previous: runs[3], policy: .default,
+                                             now: RFx.t0.addingTimeInterval(200))
+        #expect(stale.state != .up)
+        #expect(GatewayHealthStatus.differs(GatewayHealthStatus.desired(stale), from: GatewayHealthStatus.desired(runs[3])))
+        #expect(GatewayHealthStatus.differs(GatewayHealthStatus.desired(stale), from: nil))
+    }
+
+    @Test func mergePatchDiffRemovesAndReplaces() {
+        let old: JSONValue = ["a": 1, "b": ["x": 1, "y": 2], "c": [1, 2], "gone": "yes"]
+        let new: JSONValue = ["a": 1, "b": ["x": 1, "y": 3, "z": 4], "c": [1], "added": true]
+        let patch = MergePatch.diff(from: old, to: new)
+        #expect(patch == ["b": ["y": 3, "z": 4], "c": [1], "gone": .null, "added": true])
+        #expect(patch.map { MergePatch.apply($0, to: old) } == new)
+        #expect(MergePatch.diff(from: new, to: new) == nil)
+    }
+}
+
+@Suite struct ReconcileEventPlanTests {
+    @Test func firstSightAndStateChangesRaiseOneEventEach() {
+        let runs = RFx.evaluations(3)
+        let first = TransitionEvents.plan(persisted: nil, assessment: runs[0], gateway: "gw-1")
+        #expect(first.map(\.reason) == [TransitionEvents.reason(for: runs[0].state)])
+        let same = TransitionEvents.plan(persisted: GatewayHealthStatus.desired(runs[1]), assessment: runs[2], gateway: "gw-1")
+        #expect(same.isEmpty)
+        let stale = HealthEvaluator.evaluate(RFx.inputs(beat: 30), previous: runs[2], policy: .default,
+                                             now: RFx.t0.addingTimeInterval(200))
+        let down = TransitionEvents.plan(persisted: GatewayHealthStatus.desired(runs[2]), assessment: stale, gateway: "gw-1")
+        // No switch Agent exists, so Running pods show the data plane alive: KEEPALIVE_FAIL.
+        #expect(stale.state == .keepaliveFail)
+        #expect(down.first?.reason == "KeepaliveFail" && down.first?.type == .warning)
+        #expect(down.first?.message.contains("was UP") == true && down.first?.message.contains("KeepaliveMissed") == true)
+    }
+
+    @Test func bgpFindingRaisedWhenItTurnsFalseOnly() {
+        let runs = RFx.evaluations(3)
+        let idle = HealthEvaluator.evaluate(RFx.inputs(beat: 45, bgp: "idle"), previous: runs[2], policy: .default,
+                                            now: RFx.t0.addingTimeInterval(47))
+        let planned = TransitionEvents.plan(persisted: GatewayHealthStatus.desired(runs[2]), assessment: idle, gateway: "gw-1")
+        #expect(planned.map(\.reason) == ["BGPSessionDown"])
+        #expect(planned.first?.message.contains("172.30.128.12") == true)
+        let again = HealthEvaluator.evaluate(RFx.inputs(beat: 60, bgp: "idle"), previous: idle, policy: .default,
+                                             now: RFx.t0.addingTimeInterval(62))
+        #expect(TransitionEvents.plan(persisted: GatewayHealthStatus.desired(idle), assessment: again, gateway: "gw-1").isEmpty)
+    }
+}
+
+@Suite struct ReconcileReconcilerTests {
+    struct Rig {
+        let clock = ManualClock(start: RFx.t0)
+        let fleet = FleetState()
+        let healths = Store<GatewayHealthRecord>(projection: { GatewayHealthRecord(json: $0) })
+        let writer = RecordingHealthWriter()
+        let sink = MemoryEventSink()
+        let leader = LockedValue(true)
+        let reconciler: GatewayReconciler
+
+        init() {
+            let recorder = EventRecorder(sink: sink, component: "gateway-medic", clock: clock)
+            let leader = self.leader
+            reconciler = GatewayReconciler(fleet: fleet, healths: healths, writer: writer, recorder: recorder,
+                                           policy: .default, clock: clock, canWrite: { leader.current })
+        }
+
+        func feed(beat: Double, bgp: String = "established") async {
+            _ = await fleet.apply(ObjectChange.added(RFx.key, GatewayView(json: RFx.gateway())))
+            _ = await fleet.apply(ObjectChange.added(RFx.key, GatewayAgentView(json: RFx.agent(beat: beat, bgp: bgp, rv: "\(Int(beat) + 10)"))))
+            for role in ["dataplane", "frr"] {
+                let pod = PodView(json: RFx.pod(role))
+                _ = await fleet.apply(ObjectChange.added(ObjectKey(namespace: "fab", name: pod.name), pod))
+            }
+        }
+    }
+
+    @Test func createsOnceWritesOnChangeAndRequeuesAtNextCheck() async throws {
+        let rig = Rig()
+        await rig.feed(beat: 0)
+        rig.clock.set(RFx.t0.addingTimeInterval(2))
+        let result = await rig.reconciler.reconcile(RFx.key)
+        guard case .requeueAt(let next) = result else { Issue.record("expected a requeue, got \(result)"); return }
+        #expect(next == RFx.t0.addingTimeInterval(46), "when the heartbeat turns stale")
+        #expect(await rig.writer.created.count == 1)
+        let created = await rig.writer.created.first
+        #expect(created?[path: "metadata", "ownerReferences"]?.arrayValue?.first?["uid"]?.stringValue == "agent-uid-1")
+        #expect(await rig.writer.patches.count == 1)
+
+        // Heartbeats with nothing else new: the cache never caught up (no watch here), and still
+        // nothing is written twice once the verdict settles.
+        for beat in stride(from: 15.0, through: 90, by: 15) {
+            await rig.feed(beat: beat)
+            rig.clock.set(RFx.t0.addingTimeInterval(beat + 2))
+            _ = await rig.reconciler.reconcile(RFx.key)
+        }
+        let settled = await rig.writer.patches.count
+        for beat in stride(from: 105.0, through: 300, by: 15) {
+            await rig.feed(beat: beat)
+            rig.clock.set(RFx.t0.addingTimeInterval(beat + 2))
+            _ = await rig.reconciler.reconcile(RFx.key)
+        }
+        #expect(await rig.writer.patches.count == settled)
+        #expect(await rig.sink.creates == 1, "one Event: the first verdict")
+
+        // The heartbeat goes stale: one write, one KeepaliveFail, not repeated on the next look.
+        rig.clock.set(RFx.t0.addingTimeInterval(400))
+        _ = await rig.reconciler.reconcile(RFx.key)
+        _ = await rig.reconciler.reconcile(RFx.key)
+        #expect(await rig.writer.patches.count == settled + 1)
+        let reasons = await rig.sink.events.values.map { $0.reason ?? "" }.sorted()
+        #expect(reasons == ["GatewayUp", "KeepaliveFail"])
+        let patch = await rig.writer.patches.last
+        #expect(patch?[path: "metadata", "resourceVersion"] != nil, "status writes carry a resourceVersion precondition")
+    }
+
+    @Test func followerEvaluatesButWritesNothingAndFailuresRetry() async {
+        let rig = Rig()
+        rig.leader.withLock { $0 = false }
+        await rig.feed(beat: 0)
+        _ = await rig.reconciler.reconcile(RFx.key)
+        #expect(await rig.writer.created.isEmpty)
+        #expect(await rig.writer.patches.isEmpty)
+        #expect(await rig.reconciler.assessments()[RFx.key] != nil)
+
+        rig.leader.withLock { $0 = true }
+        await rig.writer.setFailNext(true)
+        let failed = await rig.reconciler.reconcile(RFx.key)
+        guard case .retry = failed else { Issue.record("expected retry, got \(failed)"); return }
+        #expect(await rig.sink.creates == 0, "no Event for a status that was not written")
+        _ = await rig.reconciler.reconcile(RFx.key)
+        #expect(await rig.writer.patches.count == 1)
+        #expect(await rig.sink.creates == 1)
+    }
+
+    @Test func deletedGatewayIsForgotten() async {
+        let rig = Rig()
+        await rig.feed(beat: 0)
+        _ = await rig.reconciler.reconcile(RFx.key)
+        _ = await rig.fleet.apply(ObjectChange<GatewayView>.deleted(RFx.key, GatewayView(json: RFx.gateway())))
+        _ = await rig.fleet.apply(ObjectChange<GatewayAgentView>.deleted(RFx.key, GatewayAgentView(json: RFx.agent(beat: 0))))
+        let result = await rig.reconciler.reconcile(RFx.key)
+        guard case .done = result else { Issue.record("expected done, got \(result)"); return }
+        #expect(await rig.reconciler.assessments().isEmpty)
+    }
+
+    @Test func eventsOfAWriteWhoseAnswerWasLostAreRaisedOnceItShowsUp() async throws {
+        let rig = Rig()
+        await rig.feed(beat: 0)
+        await rig.writer.setLoseNextAnswer(true)
+        let first = await rig.reconciler.reconcile(RFx.key)
+        guard case .retry = first else { Issue.record("expected retry, got \(first)"); return }
+        #expect(await rig.sink.creates == 0)
+        // The write had landed: the watch shows it.
+        let patch = try #require(await rig.writer.patches.last)
+        await rig.healths.apply(WatchEvent(type: .modified, object: [
+            "metadata": ["name": "gw-1", "namespace": "default", "resourceVersion": "999"], "status": patch["status"] ?? [:],
+        ]))
+        _ = await rig.reconciler.reconcile(RFx.key)
+        // A second look may refine a condition (BGPStable's baseline), never the landed verdict.
+        #expect(await rig.writer.patches.dropFirst().allSatisfy { $0[path: "status", "state"] == nil })
+        #expect(await rig.sink.creates == 1, "the first verdict's Event, exactly once")
+        _ = await rig.reconciler.reconcile(RFx.key)
+        #expect(await rig.sink.creates == 1)
+    }
+}
