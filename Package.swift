@@ -92,10 +92,28 @@ let package = Package(
             dependencies: ["KubeEmulator", "KubeAPI", "HealthModel"],
             swiftSettings: strict
         ),
+        // `gateway-medic demo`: the operator against the emulator and a scripted simulated fabric.
+        .target(
+            name: "Demo",
+            dependencies: [
+                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // `make bench`: latency, sync time, CPU, memory and decoding throughput at 10 to 10,000 gateways.
+        .executableTarget(
+            name: "GatewayMedicBench",
+            dependencies: [
+                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "KubeAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "GatewayMedicCLI",
             dependencies: [
-                "OperatorRuntime", "KubeClient", "HealthModel", "Remediation", "FabricSimulator", "KubeEmulator",
+                "OperatorRuntime", "KubeClient", "HealthModel", "Remediation", "FabricSimulator", "KubeEmulator", "Demo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -110,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "OperatorTests",
             dependencies: [
-                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation",
+                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation", "Demo",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strict

@@ -1,0 +1,1 @@
+// Placeholder: the demo is built in its own issue.
