@@ -111,6 +111,7 @@ let package = Package(
             name: "OperatorTests",
             dependencies: [
                 "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation",
+                "GatewayMedicCLI",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strict

@@ -1,0 +1,36 @@
+import Metrics
+import Prometheus
+
+/// The process's metrics: a Prometheus registry and the swift-metrics factory that feeds it.
+/// `MetricsSystem.bootstrap` is global and may run once per process, so only the executable
+/// calls `bootstrapGlobal()`; tests make registries of their own and pass `factory` explicitly.
+public final class MetricsRegistry: Sendable {
+    public let prometheus: PrometheusCollectorRegistry
+
+    public init(prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.prometheus = prometheus
+    }
+
+    /// Metrics created through this factory appear in `exposition()`.
+    public var factory: any MetricsFactory { PrometheusMetricsFactory(registry: prometheus) }
+
+    /// The Prometheus text format served on /metrics.
+    public func exposition() -> [UInt8] { prometheus.emitToBuffer() }
+
+    /// A new registry made the global metrics backend (every `Counter(label:)` lands in it).
+    public static func bootstrapGlobal() -> MetricsRegistry {
+        let registry = MetricsRegistry()
+        MetricsSystem.bootstrap(registry.factory)
+        return registry
+    }
+
+    /// A `ClientOptions.onResponse` hook counting API requests as client-go does:
+    /// `rest_client_requests_total{verb,resource,code}` (code 0: no HTTP answer).
+    public static func clientRequestCounter(factory: any MetricsFactory = MetricsSystem.factory)
+        -> @Sendable (_ verb: String, _ resource: String, _ code: Int) -> Void {
+        { verb, resource, code in
+            Counter(label: "rest_client_requests_total",
+                    dimensions: [("verb", verb), ("resource", resource), ("code", String(code))], factory: factory).increment()
+        }
+    }
+}

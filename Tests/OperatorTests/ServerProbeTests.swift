@@ -1,0 +1,89 @@
+import CoreMetrics
+import Foundation
+import Logging
+import Testing
+@testable import OperatorRuntime
+
+@Suite struct ServerProbeTests {
+    @Test func probesFollowReadinessAndMetricsShowTheRegistry() async throws {
+        let registry = MetricsRegistry()
+        Counter(label: "gateway_medic_test_probes_total", factory: registry.factory).increment(by: 3)
+        let ready = LockedValue(false)
+        let ports = PortBox()
+        let server = ProbeServer(host: "127.0.0.1", port: 0, registry: registry, readiness: { ready.current },
+                                 logger: Logger(label: "test.probes"), onListening: ports.report)
+        let task = Task { try await server.run() }
+        defer { task.cancel() }
+        let port = try #require(await ports.next())
+        let base = "http://127.0.0.1:\(port)"
+
+        #expect(try await httpGet("\(base)/healthz").status == 200)
+        #expect(try await httpGet("\(base)/readyz").status == 503)
+        ready.withLock { $0 = true }
+        #expect(try await httpGet("\(base)/readyz").status == 200)
+        #expect(try await httpGet("\(base)/healthz").status == 200)
+
+        let metrics = try await httpGet("\(base)/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains("gateway_medic_test_probes_total 3"))
+        #expect(try await httpGet("\(base)/nothing-here").status == 404)
+    }
+
+    @Test func clientRequestCounterUsesClientGoNames() {
+        let registry = MetricsRegistry()
+        let hook = MetricsRegistry.clientRequestCounter(factory: registry.factory)
+        hook("list", "pods", 200)
+        hook("list", "pods", 200)
+        hook("get", "gatewayagents", 0)
+        let text = String(decoding: registry.exposition(), as: UTF8.self)
+        #expect(text.contains(#"rest_client_requests_total{verb="list",resource="pods",code="200"} 2"#))
+        #expect(text.contains(#"rest_client_requests_total{verb="get",resource="gatewayagents",code="0"} 1"#))
+    }
+
+    @Test func runnerServesReadinessOfTheOperatorAndStopsOnASignal() async throws {
+        let process = FakeOperator()
+        let ports = PortBox()
+        var config = OperatorConfig.default
+        config.server.host = "127.0.0.1"
+        config.server.port = 0
+        let signalsReady = AsyncStream<Void>.makeStream()
+        let supervisor = ProcessSupervisor(signals: [SIGUSR2], gracefulShutdownBudget: .seconds(10), logger: Logger(label: "test.supervisor"),
+                                           forceExit: { _ in Issue.record("a single signal must not force the exit") })
+        let run = Task {
+            try await OperatorRunner.run(config: config, process: process, registry: MetricsRegistry(), logger: Logger(label: "test.runner"),
+                                         supervisor: supervisor, onListening: ports.report,
+                                         onSignalsReady: { signalsReady.continuation.yield() })
+        }
+        var ready = signalsReady.stream.makeAsyncIterator()
+        _ = await ready.next()
+        let port = try #require(await ports.next())
+        #expect(try await httpGet("http://127.0.0.1:\(port)/readyz").status == 503)
+        process.synced.withLock { $0 = true }
+        #expect(try await httpGet("http://127.0.0.1:\(port)/readyz").status == 200)
+
+        kill(getpid(), SIGUSR2)
+        try await run.value  // graceful: returns without error
+        #expect(process.cancelled.current)
+    }
+
+    @Test func aSecondSignalForcesTheExit() async throws {
+        let forced = AsyncStream<Int32>.makeStream()
+        let signalsReady = AsyncStream<Void>.makeStream()
+        let process = FakeOperator(ignoresCancellation: true)
+        let supervisor = ProcessSupervisor(signals: [SIGUSR2], gracefulShutdownBudget: .seconds(60), logger: Logger(label: "test.supervisor"),
+                                           forceExit: { forced.continuation.yield($0) })
+        let run = Task {
+            try await supervisor.run([OperatorService(process: process)], onSignalsReady: { signalsReady.continuation.yield() })
+        }
+        var ready = signalsReady.stream.makeAsyncIterator()
+        _ = await ready.next()
+        var started = process.started.stream.makeAsyncIterator()
+        _ = await started.next()
+        kill(getpid(), SIGUSR2)  // graceful shutdown begins; the operator ignores it
+        kill(getpid(), SIGUSR2)  // the second one forces
+        var iterator = forced.stream.makeAsyncIterator()
+        #expect(await iterator.next() == SIGUSR2)
+        process.release()
+        _ = try? await run.value
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+@testable import OperatorRuntime
+
+/// A GET on loopback: the status code and the body.
+func httpGet(_ url: String) async throws -> (status: Int, body: String) {
+    var request = URLRequest(url: try #require(URL(string: url)))
+    request.timeoutInterval = 10
+    let (data, response) = try await URLSession.shared.data(for: request)
+    return ((response as? HTTPURLResponse)?.statusCode ?? -1, String(decoding: data, as: UTF8.self))
+}
+
+/// A stand-in operator: idles until cancelled; readiness and leadership set by the test.
+final class FakeOperator: OperatorProcess, @unchecked Sendable {
+    let synced = LockedValue(false)
+    let cancelled = LockedValue(false)
+    let started = AsyncStream<Void>.makeStream()
+    /// True: keeps running after cancellation (a shutdown that hangs), until the task group ends it.
+    let ignoresCancellation: Bool
+    private let gate = LockedValue<(released: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func release() {
+        let waiter = gate.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.released = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    init(ignoresCancellation: Bool = false) { self.ignoresCancellation = ignoresCancellation }
+
+    var hasSynced: Bool { synced.current }
+    var isLeader: Bool { false }
+
+    func run() async throws {
+        started.continuation.yield()
+        if ignoresCancellation {
+            // A shutdown that hangs: only `release()` ends it, cancelled or not.
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = gate.withLock { state -> Bool in
+                    if state.released { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+            return
+        }
+        do {
+            while true { try await Task.sleep(for: .seconds(3600)) }
+        } catch {
+            cancelled.withLock { $0 = true }
+            throw error
+        }
+    }
+}
+
+/// The port a server reports once listening.
+final class PortBox: @unchecked Sendable {
+    let stream = AsyncStream<Int>.makeStream()
+    var report: @Sendable (Int) async -> Void { { [stream] port in stream.continuation.yield(port) } }
+    func next() async -> Int? {
+        var iterator = stream.stream.makeAsyncIterator()
+        return await iterator.next()
+    }
+}
