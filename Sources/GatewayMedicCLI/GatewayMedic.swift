@@ -26,5 +26,5 @@ struct VersionCommand: ParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
-extension LogFormat: @retroactive ExpressibleByArgument {}
-extension CheckOutputFormat: @retroactive ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}
+extension CheckOutputFormat: ExpressibleByArgument {}

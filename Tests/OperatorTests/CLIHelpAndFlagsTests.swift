@@ -10,23 +10,25 @@ import Testing
         return try String(contentsOf: root.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
     }
 
-    /// Each option line of `run --help` (one line per option at this width): its flags and the
-    /// default the help states, if any.
+    /// Each option of `run --help`: its flags and the default its help states, if any. An option's
+    /// help starts on its synopsis line or the next, indented, and may wrap.
     static func helpEntries() -> [(flags: [String], defaultValue: String?)] {
-        let help = RunCommand.helpMessage(columns: 2000)
-        return help.split(separator: "\n").compactMap { raw in
+        var entries: [(flags: [String], text: String)] = []
+        for raw in RunCommand.helpMessage(columns: 2000).split(separator: "\n", omittingEmptySubsequences: false) {
             let line = raw.trimmingCharacters(in: .whitespaces)
-            guard line.hasPrefix("-") else { return nil }
-            let flags = line.split(separator: " ").prefix { $0.hasPrefix("-") || $0.hasPrefix("<") || $0 == "," }
-                .flatMap { $0.split(separator: "/").split(separator: ",").flatMap { $0 } }
-                .map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: ",")) }
-                .filter { $0.hasPrefix("-") }
-            var defaultValue: String?
-            if let range = line.range(of: "(default: ") {
-                let rest = line[range.upperBound...]
-                defaultValue = rest.firstIndex(of: ")").map { String(rest[..<$0]) }
+            if line.hasPrefix("-") {
+                let words = line.split(separator: " ")
+                let synopsis = words.prefix { $0.hasPrefix("-") || $0.hasPrefix("<") }
+                let flags = synopsis.flatMap { $0.split { ",/".contains($0) } }.map(String.init).filter { $0.hasPrefix("-") }
+                entries.append((flags, words.dropFirst(synopsis.count).joined(separator: " ")))
+            } else if !line.isEmpty, raw.hasPrefix("    "), !entries.isEmpty {
+                entries[entries.count - 1].text += " " + line
             }
-            return (flags, defaultValue)
+        }
+        return entries.map { entry in
+            guard let range = entry.text.range(of: "(default: ") else { return (entry.flags, nil) }
+            let rest = entry.text[range.upperBound...]
+            return (entry.flags, rest.firstIndex(of: ")").map { String(rest[..<$0]) })
         }
     }
 

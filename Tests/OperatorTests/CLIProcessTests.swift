@@ -57,7 +57,7 @@ import Testing
         let token = "s3cr3t-\(UUID().uuidString)"
         let kubeconfig = try CheckFixture.writeKubeconfig(server: base, token: token)
         let process = try CLIProcess.start(try Self.binary(), [
-            "run", "--kubeconfig", kubeconfig, "--server-host", "127.0.0.1", "--server-port", "0",
+            "run", "--kubeconfig", kubeconfig, "--server-host", "127.0.0.1", "--server-port", String(try freePort()),
             "--no-leader-elect", "--log-format", "json",
         ])
         defer { process.terminateIfRunning() }

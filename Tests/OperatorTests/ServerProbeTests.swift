@@ -4,17 +4,18 @@ import Logging
 import Testing
 @testable import OperatorRuntime
 
-@Suite struct ServerProbeTests {
+/// Serialized: two tests signal this very process.
+@Suite(.serialized) struct ServerProbeTests {
     @Test func probesFollowReadinessAndMetricsShowTheRegistry() async throws {
         let registry = MetricsRegistry()
         Counter(label: "gateway_medic_test_probes_total", factory: registry.factory).increment(by: 3)
         let ready = LockedValue(false)
         let ports = PortBox()
         let server = ProbeServer(host: "127.0.0.1", port: 0, registry: registry, readiness: { ready.current },
-                                 logger: Logger(label: "test.probes"), onListening: ports.report)
+                                 logger: quietLogger("test.probes"), onListening: ports.report)
         let task = Task { try await server.run() }
         defer { task.cancel() }
-        let port = try #require(await ports.next())
+        let port = try #require(await CLIProcess.withTimeout(.seconds(15)) { await ports.next() })
         let base = "http://127.0.0.1:\(port)"
 
         #expect(try await httpGet("\(base)/healthz").status == 200)
@@ -45,18 +46,17 @@ import Testing
         let ports = PortBox()
         var config = OperatorConfig.default
         config.server.host = "127.0.0.1"
-        config.server.port = 0
+        config.server.port = try freePort()
         let signalsReady = AsyncStream<Void>.makeStream()
-        let supervisor = ProcessSupervisor(signals: [SIGUSR2], gracefulShutdownBudget: .seconds(10), logger: Logger(label: "test.supervisor"),
+        let supervisor = ProcessSupervisor(signals: [SIGUSR2], gracefulShutdownBudget: .seconds(10), logger: quietLogger("test.supervisor"),
                                            forceExit: { _ in Issue.record("a single signal must not force the exit") })
         let run = Task {
-            try await OperatorRunner.run(config: config, process: process, registry: MetricsRegistry(), logger: Logger(label: "test.runner"),
+            try await OperatorRunner.run(config: config, process: process, registry: MetricsRegistry(), logger: quietLogger("test.runner"),
                                          supervisor: supervisor, onListening: ports.report,
                                          onSignalsReady: { signalsReady.continuation.yield() })
         }
-        var ready = signalsReady.stream.makeAsyncIterator()
-        _ = await ready.next()
-        let port = try #require(await ports.next())
+        _ = await CLIProcess.withTimeout(.seconds(15)) { await signalsReady.stream.first { _ in true } }
+        let port = try #require(await CLIProcess.withTimeout(.seconds(15)) { await ports.next() })
         #expect(try await httpGet("http://127.0.0.1:\(port)/readyz").status == 503)
         process.synced.withLock { $0 = true }
         #expect(try await httpGet("http://127.0.0.1:\(port)/readyz").status == 200)
@@ -70,19 +70,17 @@ import Testing
         let forced = AsyncStream<Int32>.makeStream()
         let signalsReady = AsyncStream<Void>.makeStream()
         let process = FakeOperator(ignoresCancellation: true)
-        let supervisor = ProcessSupervisor(signals: [SIGUSR2], gracefulShutdownBudget: .seconds(60), logger: Logger(label: "test.supervisor"),
+        let supervisor = ProcessSupervisor(signals: [SIGUSR2], gracefulShutdownBudget: .seconds(60), logger: quietLogger("test.supervisor"),
                                            forceExit: { forced.continuation.yield($0) })
         let run = Task {
             try await supervisor.run([OperatorService(process: process)], onSignalsReady: { signalsReady.continuation.yield() })
         }
-        var ready = signalsReady.stream.makeAsyncIterator()
-        _ = await ready.next()
-        var started = process.started.stream.makeAsyncIterator()
-        _ = await started.next()
+        _ = await CLIProcess.withTimeout(.seconds(15)) { await signalsReady.stream.first { _ in true } }
+        _ = await CLIProcess.withTimeout(.seconds(15)) { await process.started.stream.first { _ in true } }
         kill(getpid(), SIGUSR2)  // graceful shutdown begins; the operator ignores it
+        #expect(await CLIProcess.withTimeout(.seconds(15)) { await process.cancelSeen.stream.first { _ in true } } != nil)
         kill(getpid(), SIGUSR2)  // the second one forces
-        var iterator = forced.stream.makeAsyncIterator()
-        #expect(await iterator.next() == SIGUSR2)
+        #expect(await CLIProcess.withTimeout(.seconds(15)) { await forced.stream.first { _ in true } } == SIGUSR2)
         process.release()
         _ = try? await run.value
     }

@@ -32,10 +32,36 @@ extension OperatorConfig {
         do {
             return try document.decode(OperatorConfig.self)
         } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, let key = fractionalKey(in: document) {
+                // Foundation reports 2.5 for an integer setting without saying where: find it.
+                throw ConfigError(file: source, key: key, reason: .wrongType(expected: "a whole number", found: "a fraction"))
+            }
             throw ConfigError(decoding: error, document: document, source: source)
         } catch {
             throw ConfigError(file: source, key: nil, reason: .invalidValue("\(error)"))
         }
+    }
+
+    /// The first key holding a fraction whose replacement by a whole number lets the document
+    /// decode: the integer setting that was given a fraction.
+    private static func fractionalKey(in document: JSONValue) -> String? {
+        func leaves(_ value: JSONValue, _ path: [String]) -> [[String]] {
+            switch value {
+            case .object(let o): return o.keys.sorted().flatMap { leaves(o[$0] ?? .null, path + [$0]) }
+            case .double(let d) where d.rounded() != d: return [path]
+            default: return []
+            }
+        }
+        func replacing(_ value: JSONValue, _ path: ArraySlice<String>) -> JSONValue {
+            guard let key = path.first else { return .int(Int64((value.doubleValue ?? 0).rounded(.towardZero))) }
+            var copy = value
+            copy[key] = replacing(value[key] ?? .null, path.dropFirst())
+            return copy
+        }
+        for path in leaves(document, []) where (try? replacing(document, path[...]).decode(OperatorConfig.self)) != nil {
+            return path.joined(separator: ".")
+        }
+        return nil
     }
 
     /// Every key the file may hold, nested as in the file: the encoded form of a configuration with

@@ -5,7 +5,9 @@ import Foundation
 /// second SIGTERM, which swift-service-lifecycle's group does not report). Built on Dispatch
 /// signal sources; `start()` returns once they are registered, so a signal sent after it is
 /// never lost.
-public final class SignalWatcher: Sendable {
+/// `@unchecked`: Dispatch sources are thread-safe (activate, cancel and the handlers may be used
+/// from any thread) but not annotated `Sendable`; everything else here is immutable.
+public final class SignalWatcher: @unchecked Sendable {
     public let signals: AsyncStream<Int32>
     private let continuation: AsyncStream<Int32>.Continuation
     private let sources: [any DispatchSourceSignal]
