@@ -24,8 +24,9 @@ public struct OperatorService: Service {
         try await cancelWhenGracefulShutdown {
             do {
                 try await process.run()
-            } catch is CancellationError {
-                // Cancelled by the shutdown we asked for: a clean stop.
+            } catch where Task.isCancelled {
+                // Stopping because the shutdown asked it to: whatever the operator throws on the
+                // way out (CancellationError, a cancelled request) is a clean stop.
             }
         }
     }
