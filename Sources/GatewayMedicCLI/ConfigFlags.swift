@@ -1,0 +1,115 @@
+import ArgumentParser
+import OperatorRuntime
+
+/// A setting's default for the help text, read from `OperatorConfig` (never repeated here).
+private let d = OperatorConfig.default
+private func def(_ value: Double) -> String { "(default: \(OperatorConfig.display(value)))" }
+private func def(_ value: Int) -> String { "(default: \(value))" }
+private func def(_ value: String) -> String { "(default: \(value))" }
+private func def(_ value: Bool) -> String { "(default: \(value))" }
+
+/// Every setting of `OperatorConfig` as a flag. A flag that is given overrides the config file;
+/// one that is not keeps the file's value or the default. docs/configuration.md lists them all.
+struct ConfigFlags: ParsableArguments {
+    @Option(help: "Namespace of GatewayAgents, Gateways and switch Agents \(def(d.fabricNamespace)).")
+    var fabricNamespace: String?
+    @Option(help: "Namespace of the gateways' dataplane and frr pods \(def(d.gatewayNamespace)).")
+    var gatewayNamespace: String?
+    @Option(help: "The operator's own namespace for its Lease (default: the service account's or the kubeconfig context's).")
+    var operatorNamespace: String?
+    @Flag(inversion: .prefixedNo, help: "Read and evaluate but write nothing; print what would be written \(def(d.dryRun)).")
+    var dryRun: Bool?
+
+    @Option(help: "Seconds a new or starting gateway is WAITING \(def(d.health.startupGrace)).")
+    var startupGrace: Double?
+    @Option(help: "Seconds a pod container may be not ready before DOWN \(def(d.health.podGrace)).")
+    var podGrace: Double?
+    @Option(help: "Seconds between dataplane heartbeats \(def(d.health.keepaliveInterval)).")
+    var keepaliveInterval: Double?
+    @Option(help: "Heartbeats that may be missed before the heartbeat is stale \(def(d.health.missedKeepalives)).")
+    var missedKeepalives: Int?
+    @Option(help: "Seconds the applied generation may lag before CONFIG_FAIL \(def(d.health.applyTimeout)).")
+    var applyTimeout: Double?
+    @Option(help: "BGP session flaps within the window that make BGPStable False \(def(d.health.bgpFlapThreshold)).")
+    var bgpFlapThreshold: Int?
+    @Option(help: "Seconds of the BGP flap window \(def(d.health.bgpFlapWindow)).")
+    var bgpFlapWindow: Double?
+    @Option(help: "Fraction of packets dropped that makes TrafficHealthy False \(def(d.health.dropRatioThreshold)).")
+    var dropRatioThreshold: Double?
+    @Option(help: "Seconds a heartbeat may be ahead of this clock and count as now \(def(d.health.heartbeatFutureTolerance)).")
+    var heartbeatFutureTolerance: Double?
+    @Option(help: "Seconds after which a switch Agent's BGP sessions no longer count \(def(d.health.switchAgentStaleAfter)).")
+    var switchAgentStaleAfter: Double?
+    @Option(help: "A container waiting reason that makes a pod down at once; repeat for several; replaces the list (default: \(d.health.immediateFailureReasons.joined(separator: ","))).")
+    var immediateFailureReason: [String] = []
+
+    @Flag(inversion: .prefixedNo, help: "Elect a leader on a Lease before writing \(def(d.leaderElection.enabled)).")
+    var leaderElect: Bool?
+    @Option(help: "Name of the leader-election Lease \(def(d.leaderElection.leaseName)).")
+    var leaseName: String?
+    @Option(help: "Seconds a lease is valid without renewal \(def(d.leaderElection.leaseDuration)).")
+    var leaseDuration: Double?
+    @Option(help: "Seconds a leader keeps trying to renew before it steps down \(def(d.leaderElection.renewDeadline)).")
+    var renewDeadline: Double?
+    @Option(help: "Seconds between attempts to acquire or renew the lease \(def(d.leaderElection.retryPeriod)).")
+    var retryPeriod: Double?
+
+    @Option(help: "Concurrent reconciles \(def(d.queue.workers)).")
+    var workers: Int?
+    @Option(help: "Seconds of the first retry after a failed reconcile; doubles per failure \(def(d.queue.retryBaseDelay)).")
+    var retryBaseDelay: Double?
+    @Option(help: "Longest retry delay in seconds \(def(d.queue.retryMaxDelay)).")
+    var retryMaxDelay: Double?
+
+    @Option(help: "New Events one GatewayAgent may get in a burst \(def(d.events.burst)).")
+    var eventBurst: Int?
+    @Option(help: "Seconds to earn back one Event after the burst \(def(d.events.refillInterval)).")
+    var eventRefillInterval: Double?
+
+    @Option(help: "Address of /metrics, /healthz and /readyz \(def(d.server.host)).")
+    var serverHost: String?
+    @Option(help: "Port of /metrics, /healthz and /readyz; 0 turns them off \(def(d.server.port)).")
+    var serverPort: Int?
+
+    var overrides: ConfigOverrides {
+        var o = ConfigOverrides()
+        o.fabricNamespace = fabricNamespace
+        o.gatewayNamespace = gatewayNamespace
+        o.operatorNamespace = operatorNamespace
+        o.dryRun = dryRun
+        o.startupGrace = startupGrace
+        o.podGrace = podGrace
+        o.keepaliveInterval = keepaliveInterval
+        o.missedKeepalives = missedKeepalives
+        o.applyTimeout = applyTimeout
+        o.bgpFlapThreshold = bgpFlapThreshold
+        o.bgpFlapWindow = bgpFlapWindow
+        o.dropRatioThreshold = dropRatioThreshold
+        o.heartbeatFutureTolerance = heartbeatFutureTolerance
+        o.switchAgentStaleAfter = switchAgentStaleAfter
+        o.immediateFailureReasons = immediateFailureReason.isEmpty ? nil : immediateFailureReason
+        o.leaderElection = leaderElect
+        o.leaseName = leaseName
+        o.leaseDuration = leaseDuration
+        o.renewDeadline = renewDeadline
+        o.retryPeriod = retryPeriod
+        o.workers = workers
+        o.retryBaseDelay = retryBaseDelay
+        o.retryMaxDelay = retryMaxDelay
+        o.eventBurst = eventBurst
+        o.eventRefillInterval = eventRefillInterval
+        o.serverHost = serverHost
+        o.serverPort = serverPort
+        return o
+    }
+}
+
+/// Where the cluster is: a kubeconfig (and context), or the in-cluster service account.
+struct ClusterOptions: ParsableArguments {
+    @Option(help: "Path of a kubeconfig file (default: in a pod the service account, else $KUBECONFIG or ~/.kube/config).")
+    var kubeconfig: String?
+    @Option(help: "Kubeconfig context to use (default: its current-context).")
+    var context: String?
+    @Option(name: .customLong("config"), help: "YAML config file; flags override its settings (see docs/configuration.md).")
+    var configFile: String?
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import KubeClient
+import Logging
+import OperatorRuntime
+
+@main
+struct GatewayMedic: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway-medic",
+        abstract: "Health of Hedgehog fabric gateways, as a Kubernetes operator and a one-shot check.",
+        version: GatewayMedicVersion.current,
+        subcommands: [RunCommand.self, CheckCommand.self, VersionCommand.self])
+}
+
+/// The version, in one place: the client's (which also sends it as the User-Agent).
+enum GatewayMedicVersion {
+    static let current = KubeClientVersion.current
+}
+
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
+
+    func run() {
+        print("gateway-medic \(GatewayMedicVersion.current)")
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}
+extension CheckOutputFormat: ExpressibleByArgument {}

@@ -1,0 +1,57 @@
+import Foundation
+import HealthModel
+import KubeAPI
+
+/// One gateway's verdict from a one-shot check: who it is and its assessment.
+public struct GatewayReport: Sendable, Equatable {
+    public var namespace: String
+    public var name: String
+    public var assessment: Assessment
+    /// Whether a GatewayHealth status was found and used as the previous assessment (memory).
+    public var usedPreviousAssessment: Bool
+
+    public init(namespace: String, name: String, assessment: Assessment, usedPreviousAssessment: Bool) {
+        self.namespace = namespace
+        self.name = name
+        self.assessment = assessment
+        self.usedPreviousAssessment = usedPreviousAssessment
+    }
+
+    public var state: GatewayState { assessment.state }
+
+    /// Running, not terminating, every container ready: the PODS column's numerator.
+    public var readyPods: Int {
+        assessment.evidence.pods.filter { pod in
+            let parts = pod.ready.split(separator: "/")
+            return pod.phase == "Running" && !pod.terminating && parts.count == 2 && parts[0] == parts[1] && parts[1] != "0"
+        }.count
+    }
+
+    /// The machine-readable form: the GatewayHealth status shape (state, since, reason, message,
+    /// conditions, evidence, bgp, generations) with the gateway's name and namespace, without the
+    /// evaluator's internal memory.
+    public func json() -> JSONValue {
+        var object = assessment.statusJSON().objectValue ?? [:]
+        object["memory"] = nil
+        object["name"] = .string(name)
+        object["namespace"] = .string(namespace)
+        object["pods"] = .string("\(readyPods)/\(assessment.evidence.pods.count)")
+        return .object(object)
+    }
+}
+
+/// What a check run found: the reports, and notes about what could not be seen.
+public struct CheckResult: Sendable, Equatable {
+    public var reports: [GatewayReport]
+    /// E.g. "switch Agents are not visible (404): liveness falls back to pod readiness".
+    public var notes: [String]
+
+    public init(reports: [GatewayReport], notes: [String]) {
+        self.reports = reports
+        self.notes = notes
+    }
+
+    /// 0 when every gateway is UP (also for an empty fleet), 1 otherwise. Errors are 2, decided
+    /// by the caller.
+    public var exitCode: Int32 { reports.allSatisfy { $0.state == .up } ? 0 : 1 }
+}

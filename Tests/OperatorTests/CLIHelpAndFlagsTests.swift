@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+@testable import GatewayMedicCLI
+@testable import OperatorRuntime
+
+@Suite struct CLIHelpAndFlagsTests {
+    /// docs/configuration.md, found from this file (tests never read outside the repository).
+    static func docs() throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try String(contentsOf: root.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
+    }
+
+    /// Each option of `run --help`: its flags and the default its help states, if any. An option's
+    /// help starts on its synopsis line or the next, indented, and may wrap.
+    static func helpEntries() -> [(flags: [String], defaultValue: String?)] {
+        var entries: [(flags: [String], text: String)] = []
+        for raw in RunCommand.helpMessage(columns: 2000).split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("-") {
+                let words = line.split(separator: " ")
+                let synopsis = words.prefix { $0.hasPrefix("-") || $0.hasPrefix("<") }
+                let flags = synopsis.flatMap { $0.split { ",/".contains($0) } }.map(String.init).filter { $0.hasPrefix("-") }
+                entries.append((flags, words.dropFirst(synopsis.count).joined(separator: " ")))
+            } else if !line.isEmpty, raw.hasPrefix("    "), !entries.isEmpty {
+                entries[entries.count - 1].text += " " + line
+            }
+        }
+        return entries.map { entry in
+            guard let range = entry.text.range(of: "(default: ") else { return (entry.flags, nil) }
+            let rest = entry.text[range.upperBound...]
+            return (entry.flags, rest.firstIndex(of: ")").map { String(rest[..<$0]) })
+        }
+    }
+
+    @Test func everyRunFlagIsDocumentedWithItsDefault() throws {
+        let docs = try Self.docs()
+        let entries = Self.helpEntries()
+        #expect(entries.count > 30)
+        for entry in entries {
+            for flag in entry.flags {
+                #expect(docs.contains("`\(flag)`"), "\(flag) is missing from docs/configuration.md")
+            }
+            // A short default (a number, a name, true/false) must be on the flag's row.
+            guard let value = entry.defaultValue, !value.contains(" "), let flag = entry.flags.first(where: { $0.hasPrefix("--") })
+            else { continue }
+            let row = docs.split(separator: "\n").first { $0.hasPrefix("|") && $0.contains("`\(flag)`") }
+            #expect(row?.contains("`\(value)`") == true, "\(flag): the docs row does not show the default `\(value)`")
+        }
+    }
+
+    @Test func helpDefaultsComeFromOperatorConfig() {
+        let defaults = Dictionary(Self.helpEntries().compactMap { e in e.defaultValue.map { (e.flags.first ?? "", $0) } },
+                                  uniquingKeysWith: { a, _ in a })
+        let d = OperatorConfig.default
+        #expect(defaults["--pod-grace"] == OperatorConfig.display(d.health.podGrace))
+        #expect(defaults["--drop-ratio-threshold"] == "0.01")
+        #expect(defaults["--workers"] == String(d.queue.workers))
+        #expect(defaults["--server-port"] == String(d.server.port))
+        #expect(defaults["--lease-name"] == d.leaderElection.leaseName)
+    }
+
+    @Test func flagsBecomeOverrides() throws {
+        let command = try RunCommand.parse([
+            "--kubeconfig", "/tmp/kc", "--context", "lab", "--config", "/tmp/c.yaml", "--dry-run", "--no-leader-elect",
+            "--pod-grace", "12.5", "--missed-keepalives", "4", "--immediate-failure-reason", "A", "--immediate-failure-reason", "B",
+            "--workers", "2", "--event-burst", "3", "--server-port", "0", "--log-format", "json", "--log-level", "debug",
+        ])
+        #expect(command.cluster.kubeconfig == "/tmp/kc")
+        #expect(command.cluster.context == "lab")
+        #expect(command.cluster.configFile == "/tmp/c.yaml")
+        #expect(command.logFormat == .json)
+        #expect(command.logLevel == .debug)
+        let o = command.settings.overrides
+        #expect(o.dryRun == true)
+        #expect(o.leaderElection == false)
+        #expect(o.podGrace == 12.5)
+        #expect(o.missedKeepalives == 4)
+        #expect(o.immediateFailureReasons == ["A", "B"])
+        #expect(o.workers == 2 && o.eventBurst == 3 && o.serverPort == 0)
+        #expect(o.applyTimeout == nil && o.leaseDuration == nil)
+
+        // Nothing given: nothing overridden, so the file (or the default) decides.
+        #expect(try RunCommand.parse([]).settings.overrides == ConfigOverrides())
+        #expect(throws: (any Error).self) { try RunCommand.parse(["--log-format", "xml"]) }
+    }
+
+    @Test func checkParsesItsOutputFormat() throws {
+        #expect(try CheckCommand.parse(["-o", "json"]).output == .json)
+        #expect(try CheckCommand.parse([]).output == .table)
+        #expect(try CheckCommand.parse(["--output", "yaml", "--fabric-namespace", "fab2"]).settings.overrides.fabricNamespace == "fab2")
+    }
+
+    @Test func versionIsTheClientVersion() {
+        #expect(GatewayMedic.configuration.version == GatewayMedicVersion.current)
+        #expect(!GatewayMedicVersion.current.isEmpty)
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Logging
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+@testable import OperatorRuntime
+
+/// A GET on loopback: the status code and the body.
+func httpGet(_ url: String) async throws -> (status: Int, body: String) {
+    var request = URLRequest(url: try #require(URL(string: url)))
+    request.timeoutInterval = 10
+    let (data, response) = try await URLSession.shared.data(for: request)
+    return ((response as? HTTPURLResponse)?.statusCode ?? -1, String(decoding: data, as: UTF8.self))
+}
+
+/// A stand-in operator: idles until cancelled; readiness and leadership set by the test.
+final class FakeOperator: OperatorProcess, @unchecked Sendable {
+    let synced = LockedValue(false)
+    let cancelled = LockedValue(false)
+    let started = AsyncStream<Void>.makeStream()
+    /// Yields when the run task is cancelled (a graceful shutdown reached the operator).
+    let cancelSeen = AsyncStream<Void>.makeStream()
+    /// True: keeps running after cancellation (a shutdown that hangs), until the task group ends it.
+    let ignoresCancellation: Bool
+    private let gate = LockedValue<(released: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func release() {
+        let waiter = gate.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.released = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    init(ignoresCancellation: Bool = false) { self.ignoresCancellation = ignoresCancellation }
+
+    var hasSynced: Bool { synced.current }
+    var isLeader: Bool { false }
+
+    func run() async throws {
+        started.continuation.yield()
+        if ignoresCancellation {
+            // A shutdown that hangs: only `release()` ends it, cancelled or not.
+            let cancelSeen = self.cancelSeen.continuation
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = gate.withLock { state -> Bool in
+                        if state.released { return true }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            } onCancel: {
+                cancelSeen.yield()
+            }
+            return
+        }
+        do {
+            while true { try await Task.sleep(for: .seconds(3600)) }
+        } catch {
+            cancelled.withLock { $0 = true }
+            throw error
+        }
+    }
+}
+
+/// The port a server reports once listening.
+final class PortBox: @unchecked Sendable {
+    let stream = AsyncStream<Int>.makeStream()
+    var report: @Sendable (Int) async -> Void { { [stream] port in stream.continuation.yield(port) } }
+    func next() async -> Int? {
+        var iterator = stream.stream.makeAsyncIterator()
+        return await iterator.next()
+    }
+}
+
+/// A loopback TCP port that was free a moment ago (the kernel's pick for port 0). Needed where
+/// port 0 means "off" rather than "any".
+func freePort() throws -> Int {
+    #if canImport(Glibc)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    #else
+    let fd = socket(AF_INET, SOCK_STREAM, 0)
+    #endif
+    guard fd >= 0 else { throw PortError() }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+            bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+        }
+    }
+    guard bound else { throw PortError() }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+struct PortError: Error {}
+
+
