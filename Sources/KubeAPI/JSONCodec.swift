@@ -49,6 +49,9 @@ extension JSONValue {
         return out
     }
 
+    /// Appends the compact, key-sorted JSON of this value to `out` (streams reuse one buffer).
+    public func serialize(into out: inout [UInt8]) { JSONWriter.write(self, into: &out) }
+
     public var jsonString: String { String(decoding: serialized(), as: UTF8.self) }
 }
 

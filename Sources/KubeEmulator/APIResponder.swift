@@ -143,7 +143,7 @@ struct APIResponder: HTTPResponder {
     private func parse(_ body: [UInt8]) throws(Status) -> JSONValue {
         guard !body.isEmpty else { throw StatusErrors.badRequest("the request body is empty") }
         do {
-            return try FastJSON.parse(body)
+            return try JSONValue.parse(body)
         } catch {
             throw StatusErrors.badRequest("the request body is not valid JSON: \(error)")
         }

@@ -7,7 +7,7 @@ enum HTTPResponses {
     static func json(_ value: JSONValue, code: Int = 200) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return Response(status: .init(code: code), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: FastJSON.serialize(value))))
+        return Response(status: .init(code: code), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
     }
 
     static func statusValue(_ status: Status) -> JSONValue {
@@ -44,7 +44,7 @@ enum HTTPResponses {
         out.append(contentsOf: #"{"type":""#.utf8)
         out.append(contentsOf: event.type.rawValue.utf8)
         out.append(contentsOf: #"","object":"#.utf8)
-        FastJSON.write(event.object, into: &out)
+        event.object.serialize(into: &out)
         out.append(contentsOf: "}\n".utf8)
     }
 }

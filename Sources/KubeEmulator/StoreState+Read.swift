@@ -8,7 +8,7 @@ extension StoreState {
         var rv: Int64
         var start: String
 
-        var encoded: String { Data(FastJSON.serialize(["rv": .int(rv), "start": .string(start)])).base64EncodedString() }
+        var encoded: String { Data((["rv": .int(rv), "start": .string(start)] as JSONValue).serialized()).base64EncodedString() }
 
         init(rv: Int64, start: String) {
             self.rv = rv
@@ -16,7 +16,7 @@ extension StoreState {
         }
 
         init(decoding text: String) throws(Status) {
-            guard let data = Data(base64Encoded: text), let value = try? FastJSON.parse(Array(data)),
+            guard let data = Data(base64Encoded: text), let value = try? JSONValue.parse(Array(data)),
                   let rv = value["rv"]?.intValue, let start = value["start"]?.stringValue
             else { throw StatusErrors.badRequest("continue key is not valid: illegal base64 data or malformed token") }
             self.rv = rv

@@ -54,7 +54,7 @@ enum TableRendering {
         case .string, .int, .double, .bool: return value
         case .object(let o) where o["kind"] != nil && o["name"] != nil:
             return .string("\((o["kind"]?.stringValue ?? "").lowercased())/\(o["name"]?.stringValue ?? "")")
-        default: return .string(String(decoding: FastJSON.serialize(value), as: UTF8.self))
+        default: return .string(String(decoding: value.serialized(), as: UTF8.self))
         }
     }
 
