@@ -82,7 +82,7 @@ final class E2EWorld: Sendable {
     /// Serves GatewayHealth from the repository's real CRD manifest (its printer columns).
     static func registerGatewayHealthCRD(_ store: ObjectStore) throws {
         let manifest = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("manifests/gatewayhealth-crd.yaml")
+            .deletingLastPathComponent().appendingPathComponent("manifests/base/gatewayhealth-crd.yaml")
         let crd = try YAML.parseSingle(try String(contentsOf: manifest, encoding: .utf8), source: manifest.path)
         let name = crd[path: "metadata", "name"]?.stringValue ?? ""
         _ = try? store.delete(.customResourceDefinitions, name: name)
