@@ -24,10 +24,15 @@ build: deps
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product gateway-medic
 
+# The e2e tests log the operator's API requests; the RBAC manifests are checked against them.
+REQUEST_LOG := .build/e2e-requests.jsonl
+
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	rm -f $(REQUEST_LOG)
+	GATEWAY_MEDIC_REQUEST_LOG=$(CURDIR)/$(REQUEST_LOG) $(SWIFT) test --skip-build
 	./scripts/validate-manifests.sh
+	.build-venv/bin/python scripts/check_rbac.py $(REQUEST_LOG) manifests
 
 clean:
 	rm -rf .build

@@ -118,14 +118,14 @@ def _check_rbac(objects: list[dict], config: dict, problems: list[str]) -> None:
     pods_ns = config.get("gatewayNamespace", "fab")
     own_ns = config.get("operatorNamespace") or SERVICE_ACCOUNT[0]
     needed = [
-        (fabric, "gwint.githedgehog.com", "gatewayagents", ["get", "list", "watch"]),
-        (fabric, "gateway.githedgehog.com", "gateways", ["get", "list", "watch"]),
-        (fabric, "gateway.githedgehog.com", "gatewaypeerings", ["get", "list", "watch"]),
-        (fabric, "agent.githedgehog.com", "agents", ["get", "list", "watch"]),
-        (fabric, "gatewaymedic.io", "gatewayhealths", ["get", "list", "watch", "create"]),
+        (fabric, "gwint.githedgehog.com", "gatewayagents", ["list", "watch"]),
+        (fabric, "gateway.githedgehog.com", "gateways", ["list", "watch"]),
+        (fabric, "gateway.githedgehog.com", "gatewaypeerings", ["list", "watch"]),
+        (fabric, "agent.githedgehog.com", "agents", ["list", "watch"]),
+        (fabric, "gatewaymedic.io", "gatewayhealths", ["list", "watch", "create"]),
         (fabric, "gatewaymedic.io", "gatewayhealths/status", ["patch"]),
         (fabric, "", "events", ["create", "patch"]),
-        (pods_ns, "", "pods", ["get", "list", "watch"]),
+        (pods_ns, "", "pods", ["list", "watch"]),
         (own_ns, "", "configmaps", ["list", "create", "patch", "delete"]),
         (own_ns, "coordination.k8s.io", "leases", ["create"]),
     ]

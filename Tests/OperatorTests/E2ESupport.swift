@@ -89,15 +89,39 @@ final class E2EWorld: Sendable {
         try store.create(.customResourceDefinitions, crd)
     }
 
-    func client(namespace: String = "default") throws -> KubeClient {
+    /// A client as the operator has it; `userAgent` tells the test's own reads apart in the
+    /// request log (the RBAC check counts only the operator's requests).
+    func client(namespace: String = "default", userAgent: String = ClientOptions().userAgent) throws -> KubeClient {
         let config = ClusterConfig(
             server: server.baseURL, tls: TLSSettings(certificateAuthorityPEM: SecretBytes(pki.caPEM)),
             credentials: StaticTokenCredentials(token: SecretString(token)), namespace: namespace, origin: "e2e")
-        return try KubeClient(config: config, options: ClientOptions(retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(20))))
+        return try KubeClient(config: config, options: ClientOptions(
+            userAgent: userAgent, retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(20))))
     }
 
     func stop() async {
+        recordOperatorRequests()
         await server.stop()
+    }
+
+    /// Appends the operator's API requests to the file named by GATEWAY_MEDIC_REQUEST_LOG, one
+    /// JSON line each; `make test` then checks the RBAC manifests against them.
+    private func recordOperatorRequests() {
+        guard let path = ProcessInfo.processInfo.environment["GATEWAY_MEDIC_REQUEST_LOG"], !path.isEmpty else { return }
+        var lines = ""
+        for record in server.requestLog where record.info.isResourceRequest && record.info.userAgent.hasPrefix("gateway-medic/") {
+            let line: JSONValue = [
+                "verb": .string(record.verb), "group": .string(record.info.group), "resource": .string(record.resource),
+                "subresource": record.subresource.map { .string($0) } ?? .null, "code": .int(Int64(record.code)),
+            ]
+            lines += line.jsonString + "\n"
+        }
+        guard let data = lines.data(using: .utf8), !data.isEmpty else { return }
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { return }
+        handle.seekToEndOfFile()
+        handle.write(data)
+        handle.closeFile()
     }
 
     // MARK: Time
@@ -129,8 +153,10 @@ final class E2EWorld: Sendable {
     }
 
     /// Events about a GatewayAgent, read back through the API with a field selector.
-    func events(about gateway: String, client: KubeClient) async throws -> [Event] {
-        let list = try await client.list(.events, namespace: "default",
+    func events(about gateway: String, client _: KubeClient? = nil) async throws -> [Event] {
+        let reader = try client(userAgent: "e2e-reader")
+        defer { reader.shutdown() }
+        let list = try await reader.list(.events, namespace: "default",
                                          options: ListOptions(fieldSelector: "involvedObject.name=\(gateway)"))
         return try list.items.map { try $0.decode(Event.self) }
     }
