@@ -82,11 +82,11 @@ mutate() {  # name, kustomization to render, expected message, shell command run
   echo "  ok   $name"
 }
 mutate "pod delete in base" manifests/base "pod delete is granted" \
-  "sed -i 's/verbs: \[get, list, watch\]/verbs: [get, list, watch, delete]/' manifests/base/rbac-gateway-pods.yaml"
+  "sed -i 's/verbs: \[list, watch\]/verbs: [list, watch, delete]/' manifests/base/rbac-gateway-pods.yaml"
 mutate "allow-delete without the RBAC" manifests/overlays/remediation-allow-delete "pod delete is not granted" \
   "sed -i '/^patches:/,/namespace: fab/d' manifests/overlays/remediation-allow-delete/kustomization.yaml"
 mutate "eviction without remediation" manifests/base "pods/eviction create is granted" \
-  "sed -i 's/resources: \[pods\]/resources: [pods, pods\/eviction]/; s/verbs: \[get, list, watch\]/verbs: [get, list, watch, create]/' manifests/base/rbac-gateway-pods.yaml"
+  "sed -i 's/resources: \[pods\]/resources: [pods, pods\/eviction]/; s/verbs: \[list, watch\]/verbs: [list, watch, create]/' manifests/base/rbac-gateway-pods.yaml"
 mutate "config key typo" manifests/base "unknown key 'fabricNamspace'" \
   "sed -i 's/^fabricNamespace:/fabricNamspace:/' manifests/base/config.yaml"
 mutate "two writers" manifests/base "without leader election" \
