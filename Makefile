@@ -24,15 +24,16 @@ build: deps
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product gateway-medic
 
-# The e2e tests log the operator's API requests; the RBAC manifests are checked against them.
-REQUEST_LOG := .build/e2e-requests.jsonl
+# The e2e tests record the operator's API requests and the GatewayHealths it wrote; the RBAC
+# manifests and the CRD schema are checked against them.
+E2E_RECORD := .build/e2e-record
 
 test: deps
 	$(SWIFT) build --build-tests
-	rm -f $(REQUEST_LOG)
-	GATEWAY_MEDIC_REQUEST_LOG=$(CURDIR)/$(REQUEST_LOG) $(SWIFT) test --skip-build
+	rm -rf $(E2E_RECORD) && mkdir -p $(E2E_RECORD)
+	GATEWAY_MEDIC_E2E_RECORD=$(CURDIR)/$(E2E_RECORD) $(SWIFT) test --skip-build
 	./scripts/validate-manifests.sh
-	.build-venv/bin/python scripts/check_rbac.py $(REQUEST_LOG) manifests
+	.build-venv/bin/python scripts/check_e2e_record.py $(E2E_RECORD) manifests
 
 clean:
 	rm -rf .build

@@ -104,19 +104,32 @@ final class E2EWorld: Sendable {
         await server.stop()
     }
 
-    /// Appends the operator's API requests to the file named by GATEWAY_MEDIC_REQUEST_LOG, one
-    /// JSON line each; `make test` then checks the RBAC manifests against them.
+    /// With GATEWAY_MEDIC_E2E_RECORD set to a folder, appends the operator's API requests
+    /// (requests.jsonl) and the GatewayHealth objects it produced (gatewayhealths.jsonl), one JSON
+    /// line each: `make test` then checks the RBAC manifests and the CRD schema against them.
     private func recordOperatorRequests() {
-        guard let path = ProcessInfo.processInfo.environment["GATEWAY_MEDIC_REQUEST_LOG"], !path.isEmpty else { return }
-        var lines = ""
+        guard let folder = ProcessInfo.processInfo.environment["GATEWAY_MEDIC_E2E_RECORD"], !folder.isEmpty else { return }
+        var requests = ""
         for record in server.requestLog where record.info.isResourceRequest && record.info.userAgent.hasPrefix("gateway-medic/") {
             let line: JSONValue = [
                 "verb": .string(record.verb), "group": .string(record.info.group), "resource": .string(record.resource),
                 "subresource": record.subresource.map { .string($0) } ?? .null, "code": .int(Int64(record.code)),
             ]
-            lines += line.jsonString + "\n"
+            requests += line.jsonString + "\n"
         }
-        guard let data = lines.data(using: .utf8), !data.isEmpty else { return }
+        var healths = ""
+        for object in (try? server.store.list(.gatewayHealths))?.items ?? [] {
+            var object = object
+            object["apiVersion"] = "gatewaymedic.io/v1alpha1"
+            object["kind"] = "GatewayHealth"
+            healths += object.jsonString + "\n"
+        }
+        Self.append(requests, to: folder + "/requests.jsonl")
+        Self.append(healths, to: folder + "/gatewayhealths.jsonl")
+    }
+
+    private static func append(_ text: String, to path: String) {
+        guard let data = text.data(using: .utf8), !data.isEmpty else { return }
         if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: path) else { return }
         handle.seekToEndOfFile()

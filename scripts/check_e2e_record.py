@@ -1,18 +1,23 @@
-"""Checks that the RBAC manifests grant exactly what the operator used in the e2e suite.
+"""Checks the manifests against what the operator really did in the e2e suite.
 
-The e2e tests append every API request the operator made to a JSON-lines log
-(GATEWAY_MEDIC_REQUEST_LOG, set by `make test`). Each (verb, group, resource[/subresource]) pair
-there must be granted by the base RBAC, or by an opt-in overlay (remediation). Every pair the
-base grants must have been used, apart from the few listed in UNREACHED with the reason the e2e
-suite cannot reach them in bounded time.
+The e2e tests record (GATEWAY_MEDIC_E2E_RECORD, set by `make test`) every API request the
+operator made (requests.jsonl) and every GatewayHealth it produced (gatewayhealths.jsonl).
+- RBAC: each (verb, group, resource[/subresource]) pair used must be granted by the base RBAC or
+  by an opt-in overlay (remediation); every pair the base grants must have been used, apart from
+  the few in UNREACHED with the reason the e2e suite cannot reach them in bounded time.
+- CRD: every GatewayHealth the suite produced must be valid under the CRD's schema (nothing
+  pruned, nothing rejected).
 
-usage: check_rbac.py REQUEST_LOG MANIFESTS_DIR
+usage: check_e2e_record.py RECORD_DIR MANIFESTS_DIR
 """
 import json
 import pathlib
 import sys
 
 import yaml
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import crd_schema  # noqa: E402
 
 # Pairs granted on purpose that the e2e suite does not issue, and why.
 UNREACHED = {
@@ -38,8 +43,29 @@ def rules(paths):
     return pairs
 
 
+def check_healths(path, manifests):
+    if not path.exists() or path.stat().st_size == 0:
+        print(f"check-crd: no GatewayHealth recorded in {path} (did the e2e suite run?)", file=sys.stderr)
+        return 1
+    crd = yaml.safe_load((manifests / "base" / "gatewayhealth-crd.yaml").read_text())
+    validator = crd_schema.CRDValidator(crd)
+    count, failures = 0, 0
+    for line in path.read_text().splitlines():
+        obj = json.loads(line)
+        count += 1
+        for problem in validator.problems(obj):
+            failures += 1
+            print(f"check-crd: GatewayHealth {obj.get('metadata', {}).get('name')}: {problem}", file=sys.stderr)
+    if failures:
+        return 1
+    print(f"check-crd: {count} GatewayHealth objects from the e2e suite are valid under the CRD schema")
+    return 0
+
+
 def main():
-    log, manifests = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+    record, manifests = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+    crd_result = check_healths(record / "gatewayhealths.jsonl", manifests)
+    log = record / "requests.jsonl"
     if not log.exists() or log.stat().st_size == 0:
         print(f"check-rbac: no requests recorded in {log} (did the e2e suite run?)", file=sys.stderr)
         return 1
@@ -59,6 +85,8 @@ def main():
         print("check-rbac: " + line, file=sys.stderr)
     if problems:
         return 1
+    if crd_result:
+        return crd_result
     print("check-rbac: %d (verb, resource) pairs used, all granted; base grants nothing beyond them (%d exempt: %s)"
           % (len(used), len(UNREACHED), "; ".join(f"{k[0]} {k[2]}: {v}" for k, v in UNREACHED.items())))
     return 0
