@@ -46,7 +46,7 @@ extension E2ETests {
             #expect(await loopbackEventually { await webhook.pendingCount == 0 })
             try await world.simulator.resumeHeartbeats(gateway: "gateway-1")
             try await world.advance(to: 460, step: 5, settle: settle)
-            #expect(await loopbackEventually { await webhook.pendingCount == 0 && (await webhook.deliveredCount) >= 2 })
+            #expect(await loopbackEventually { let pending = await webhook.pendingCount; let done = await webhook.deliveredCount; return pending == 0 && done >= 2 })
 
             let delivered = accepted.current
             let keys = Set(delivered)

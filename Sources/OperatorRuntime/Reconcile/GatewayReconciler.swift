@@ -126,7 +126,8 @@ public actor GatewayReconciler {
         let mine = GatewayKey(namespace: key.namespace ?? "", name: key.name)
         if let record = persisted.status?["remediation"].flatMap(RemediationRecord.init(json:)) { records[mine] = record }
         let healthPaused = await healths.get(key)?.paused ?? false
-        let paused = healthPaused || (await fleet.isPaused(key))
+        let gatewayPaused = await fleet.isPaused(key)
+        let paused = healthPaused || gatewayPaused
         return await remediator.remediate(key: key, assessment: assessment, inputs: inputs, persisted: records, paused: paused,
                                           groupsWithPeerings: await fleet.groupsWithPeerings, isLeader: canWrite(), now: now)
     }

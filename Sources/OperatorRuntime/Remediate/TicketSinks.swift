@@ -37,10 +37,15 @@ public struct TicketSinks: Sendable {
             } else {
                 secret = .none
             }
-            let sink = WebhookTicketSink(url: hook.url, headerName: hook.headerName, secret: secret, poster: WebhookPoster(),
-                                         retry: webhookRetry, logger: logger)
-            sinks.append(sink)
-            webhook = sink
+            do {
+                let sink = WebhookTicketSink(url: hook.url, headerName: hook.headerName, secret: secret, poster: try WebhookPoster(),
+                                             retry: webhookRetry, logger: logger)
+                sinks.append(sink)
+                webhook = sink
+            } catch {
+                logger.error("the ticket webhook cannot start; drafts go to the other sinks only",
+                             metadata: ["url": "\(WebhookPoster.displayURL(hook.url))", "error": "\(error.description)"])
+            }
         }
         return TicketSinks(sinks: sinks, store: store, webhook: webhook)
     }
