@@ -37,8 +37,16 @@ public actor RemediationCoordinator {
         for key in fleet.gateways.keys where key != snapshot.key {
             if let record = records[key] ?? persisted[key] { fleet.gateways[key]?.record = record }
         }
-        let plan = RemediationPlanner.plan(gateway: snapshot.key, fleet: fleet, policy: policy, now: now)
+        var plan = RemediationPlanner.plan(gateway: snapshot.key, fleet: fleet, policy: policy, now: now)
         if isLeader { records[snapshot.key] = plan.record }
+        if plan.skips.contains(where: { $0.reason == .fleetInFlightLimit }) {
+            // Held by another gateway's restart: look again when its slot times out at the latest
+            // (nothing about this gateway changes then, so nothing else would requeue it).
+            let frees = fleet.gateways.compactMap { key, snap in
+                key == snapshot.key ? nil : snap.record.inFlight.map { $0.since.addingTimeInterval(policy.inFlightTimeout) }
+            }.filter { $0 > now }.min()
+            plan.nextCheck = [plan.nextCheck, frees].compactMap { $0 }.min()
+        }
         return plan
     }
 
