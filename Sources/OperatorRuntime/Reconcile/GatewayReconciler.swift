@@ -193,11 +193,9 @@ public actor GatewayReconciler {
            !GatewayHealthStatus.differs(pending.status, from: status) {
             await record(pending.events, about: reference)
         }
-        let remediationJSON: JSONValue? = if let remediation {
-            remediation == RemediationRecord() ? nil : remediation.json()
-        } else {
-            persisted.status?["remediation"]
-        }
+        // (Spelled out: a bare `nil` here would be JSONValue's nil literal, a JSON null.)
+        var remediationJSON: JSONValue? = persisted.status?["remediation"]
+        if let remediation { remediationJSON = remediation == RemediationRecord() ? Optional<JSONValue>.none : remediation.json() }
         let desired = GatewayHealthStatus.desired(assessment, remediation: remediationJSON)
         guard GatewayHealthStatus.differs(desired, from: persisted.status) else { return }
         guard canWrite() else { return }  // leadership may have moved while we awaited

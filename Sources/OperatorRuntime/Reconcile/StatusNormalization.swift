@@ -29,7 +29,7 @@ public enum GatewayHealthStatus {
     /// part of the diff, so a changed record (a restart, a cooldown, the budget) is written.
     public static func desired(_ assessment: Assessment, remediation: JSONValue? = nil) -> JSONValue {
         var status = assessment.statusJSON()
-        status["remediation"] = remediation
+        if let remediation { status["remediation"] = remediation }  // never a JSON null
         status["lastHeartbeat"] = assessment.evidence.heartbeat.map { .string($0) }
         status["frrAppliedGeneration"] = assessment.evidence.frrAppliedGeneration.map { .int($0) }
         return status

@@ -41,9 +41,10 @@ public actor RemediationCoordinator {
         if isLeader { records[snapshot.key] = plan.record }
         if plan.skips.contains(where: { $0.reason == .fleetInFlightLimit }) {
             // Held by another gateway's restart: look again when its slot times out at the latest
-            // (nothing about this gateway changes then, so nothing else would requeue it).
+            // (nothing about this gateway changes then, so nothing else would requeue it; +1 s: at
+            // the very instant of the timeout the slot still counts as taken).
             let frees = fleet.gateways.compactMap { key, snap in
-                key == snapshot.key ? nil : snap.record.inFlight.map { $0.since.addingTimeInterval(policy.inFlightTimeout) }
+                key == snapshot.key ? nil : snap.record.inFlight.map { $0.since.addingTimeInterval(policy.inFlightTimeout + 1) }
             }.filter { $0 > now }.min()
             plan.nextCheck = [plan.nextCheck, frees].compactMap { $0 }.min()
         }
