@@ -39,10 +39,10 @@ extension E2ETests {
             let leaderAlive = LockedValue(true)
             // Leader election runs on the shared ManualClock but its rounds are real HTTP calls:
             // after each step wait until every task has parked on the clock again (per instance:
-            // five informer watchdogs, the elector, the queue's timer), so a renewal or a campaign
+            // six informer watchdogs, the elector, the queue's timer), so a renewal or a campaign
             // round is never outrun by the test moving time.
             let settle: () async -> Void = {
-                let expected = leaderAlive.current ? 14 : 7
+                let expected = leaderAlive.current ? 16 : 8
                 let ok = await waitUntil(5) {
                     let caughtUp = await leader.caughtUp(world, gateways: gateways) || !leaderAlive.current
                     let follows = await follower.caughtUp(world, gateways: gateways)

@@ -18,13 +18,16 @@ public struct OperatorConfig: Sendable, Codable, Equatable {
     public var health: HealthPolicy
     /// Opt-in pod restarts and ticket drafts (docs/remediation.md). Off by default.
     public var remediation: RemediationPolicy
+    /// Where ticket drafts go (docs/tickets.md §4).
+    public var tickets: TicketSettings
     public var leaderElection: LeaderElectionSettings
     public var queue: QueueSettings
     public var events: EventSettings
     public var server: ServerSettings
 
     public init(fabricNamespace: String = "default", gatewayNamespace: String = "fab", operatorNamespace: String? = nil,
-                dryRun: Bool = false, health: HealthPolicy = .default, remediation: RemediationPolicy = .default, leaderElection: LeaderElectionSettings = .init(),
+                dryRun: Bool = false, health: HealthPolicy = .default, remediation: RemediationPolicy = .default,
+                tickets: TicketSettings = .init(), leaderElection: LeaderElectionSettings = .init(),
                 queue: QueueSettings = .init(), events: EventSettings = .init(), server: ServerSettings = .init()) {
         self.fabricNamespace = fabricNamespace
         self.gatewayNamespace = gatewayNamespace
@@ -32,6 +35,7 @@ public struct OperatorConfig: Sendable, Codable, Equatable {
         self.dryRun = dryRun
         self.health = health
         self.remediation = remediation
+        self.tickets = tickets
         self.leaderElection = leaderElection
         self.queue = queue
         self.events = events
@@ -49,6 +53,7 @@ public struct OperatorConfig: Sendable, Codable, Equatable {
         dryRun = try c.decodeIfPresent(Bool.self, forKey: .dryRun) ?? d.dryRun
         health = try c.decodeIfPresent(HealthPolicy.self, forKey: .health) ?? d.health
         remediation = try c.decodeIfPresent(RemediationPolicy.self, forKey: .remediation) ?? d.remediation
+        tickets = try c.decodeIfPresent(TicketSettings.self, forKey: .tickets) ?? d.tickets
         leaderElection = try c.decodeIfPresent(LeaderElectionSettings.self, forKey: .leaderElection) ?? d.leaderElection
         queue = try c.decodeIfPresent(QueueSettings.self, forKey: .queue) ?? d.queue
         events = try c.decodeIfPresent(EventSettings.self, forKey: .events) ?? d.events

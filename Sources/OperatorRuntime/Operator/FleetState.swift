@@ -4,6 +4,7 @@ import HealthModel
 /// gateway keys whose inputs changed: exactly the keys to enqueue.
 public actor FleetState {
     private var index = FleetIndex()
+    private var facts = RemediationFacts()
 
     public init() {}
 
@@ -17,6 +18,35 @@ public actor FleetState {
         case .added(_, let view), .updated(_, _, let view): index.upsert(gateway: view)
         case .deleted(let key, _): index.removeGateway(key)
         }
+    }
+
+    /// A Gateway change with its pause annotation.
+    public func apply(_ change: ObjectChange<AnnotatedGateway>) -> [ObjectKey] {
+        switch change {
+        case .added(let key, let gateway), .updated(let key, _, let gateway):
+            if gateway.paused { facts.pausedGateways.insert(key) } else { facts.pausedGateways.remove(key) }
+            return index.upsert(gateway: gateway.view)
+        case .deleted(let key, _):
+            facts.pausedGateways.remove(key)
+            return index.removeGateway(key)
+        }
+    }
+
+    /// Whether the Gateway carries `gatewaymedic.io/paused: "true"`.
+    public func isPaused(_ key: ObjectKey) -> Bool { facts.pausedGateways.contains(key) }
+
+    /// Groups named by a GatewayPeering (`spec.gatewayGroup`, default `default`).
+    public var groupsWithPeerings: Set<String> { facts.groupsWithPeerings }
+
+    /// A GatewayPeering change (the value is the group it names). Every gateway is re-judged when
+    /// the set of groups carrying peerings changes: the group-safety guard reads it.
+    public func apply(peering change: ObjectChange<String>) -> [ObjectKey] {
+        let before = facts.groupsWithPeerings
+        switch change {
+        case .added(let key, let group), .updated(let key, _, let group): facts.peeringGroups[key] = group
+        case .deleted(let key, _): facts.peeringGroups[key] = nil
+        }
+        return before == facts.groupsWithPeerings ? [] : Array(index.gatewayKeys)
     }
 
     public func apply(_ change: ObjectChange<GatewayAgentView>) -> [ObjectKey] {

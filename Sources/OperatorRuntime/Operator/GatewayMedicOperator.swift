@@ -3,6 +3,7 @@ import HealthModel
 import KubeAPI
 import KubeClient
 import Logging
+import Remediation
 
 /// gateway-medic's controller: informers for GatewayAgents, Gateways, switch Agents, the gateway
 /// pods and GatewayHealths feed the fleet index; every change enqueues exactly the gateways it
@@ -25,10 +26,15 @@ public actor GatewayMedicOperator {
     private let queue: WorkQueue<ObjectKey>
     private let reconciler: GatewayReconciler
     private let informers: [InformerHandle]
+    private let ticketSinks: TicketSinks
+    private let ticketDispatcher: TicketDispatcher
+    private let tickets: TicketCoordinator
+    private let remediationCoordinator: RemediationCoordinator
     private var started = false
 
     public init(config: OperatorConfig, client: KubeClient, clock: any RuntimeClock = SystemClock(), identity: String? = nil,
-                logger: Logger, output: (@Sendable (String) -> Void)? = nil) {
+                logger: Logger, output: (@Sendable (String) -> Void)? = nil, version: String = "dev",
+                webhookRetry: WebhookRetryPolicy = WebhookRetryPolicy()) {
         self.config = config
         self.client = client
         self.clock = clock
@@ -47,10 +53,26 @@ public actor GatewayMedicOperator {
             sink: sink, component: "gateway-medic", host: identity, clock: clock,
             options: EventRecorderOptions(spamBurst: config.events.burst, spamRefillInterval: .seconds(config.events.refillInterval)),
             logger: logger)
+        // Remediation and ticket drafts (docs/remediation.md, docs/tickets.md).
+        let ticketSinks = TicketSinks.make(settings: config.tickets, dryRun: config.dryRun, client: client,
+                                           operatorNamespace: config.operatorNamespace ?? client.namespace, output: output,
+                                           logger: logger, webhookRetry: webhookRetry)
+        self.ticketSinks = ticketSinks
+        let dispatcher = TicketDispatcher(sinks: ticketSinks.sinks, logger: logger)
+        self.ticketDispatcher = dispatcher
+        let tickets = TicketCoordinator(policy: config.remediation, podNamespace: config.gatewayNamespace, version: version,
+                                        dispatcher: dispatcher)
+        self.tickets = tickets
+        let coordinator = RemediationCoordinator(policy: config.remediation, dryRun: config.dryRun)
+        self.remediationCoordinator = coordinator
+        let restarter = PodRestarter(client: client, logger: logger)
+        let remediator = GatewayRemediator(coordinator: coordinator, tickets: tickets, dryRun: config.dryRun,
+                                           restartsEnabled: config.remediation.enabled,
+                                           execute: { await restarter.execute($0) }, output: output, logger: logger)
         let healths = Store<GatewayHealthRecord>(projection: { GatewayHealthRecord(json: $0) })
         let reconciler = GatewayReconciler(
             fleet: fleet, healths: healths, writer: writer, recorder: recorder, policy: config.health, clock: clock,
-            canWrite: { flags.withLock { $0.leader } }, logger: logger)
+            canWrite: { flags.withLock { $0.leader } }, logger: logger, remediator: remediator)
         self.reconciler = reconciler
         self.informers = OperatorInformers.make(config: config, client: client, clock: clock, logger: logger,
                                                 fleet: fleet, healths: healths, queue: queue, reconciler: reconciler)
@@ -70,6 +92,21 @@ public actor GatewayMedicOperator {
     public func writeCounts() async -> OperatorWriteCounts {
         OperatorWriteCounts(creates: await reconciler.createCount, statusWrites: await reconciler.statusWriteCount,
                             events: await reconciler.eventCount, evaluations: await reconciler.evaluationCount)
+    }
+
+    /// The ticket drafts this instance knows (leader: every draft; follower: those loaded at start).
+    public func ticketDrafts() async -> [TicketDraft] { await tickets.all }
+
+    /// Waits until every ticket change planned so far has reached the sinks (the webhook only
+    /// queues; see `webhookSink`).
+    public func ticketsDelivered() async { await ticketDispatcher.waitUntilIdle() }
+
+    /// The webhook sink, when one is configured (its pending and delivered counts).
+    public nonisolated var webhookSink: WebhookTicketSink? { ticketSinks.webhook }
+
+    /// The newest remediation record of a gateway this instance holds (leader).
+    public func remediationRecord(_ key: ObjectKey) async -> RemediationRecord? {
+        await remediationCoordinator.record(GatewayKey(namespace: key.namespace ?? "", name: key.name))
     }
 
     /// Nothing queued or being reconciled right now (tests wait for it between steps).
@@ -97,6 +134,8 @@ public actor GatewayMedicOperator {
                 return
             }
             flags.withLock { $0.synced = true }
+            // Drafts survive a restart: read them back before the first reconcile plans any.
+            await tickets.load(await ticketSinks.loadStored(logger: logger))
             logger.info("caches synced", metadata: ["identity": "\(identity)"])
 
             var electorTask: Task<Void, Never>?
@@ -126,6 +165,8 @@ public actor GatewayMedicOperator {
             await electorTask?.value  // releases the lease (when it can still reach the API)
             group.cancelAll()
         }
+        await ticketDispatcher.waitUntilIdle()
+        await ticketSinks.webhook?.stop()
         flags.withLock { $0 = Flags() }
         logger.info("stopped", metadata: ["identity": "\(identity)"])
     }

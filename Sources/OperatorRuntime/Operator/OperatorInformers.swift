@@ -31,9 +31,17 @@ enum OperatorInformers {
             ClientListWatch(client: client, resource: resource, namespace: namespace)
         }
         let fabric = config.fabricNamespace
-        let gateways = Informer<GatewayView>(
-            name: "gateways", source: source(.gateways, fabric), projection: { GatewayView(json: $0) },
+        let gateways = Informer<AnnotatedGateway>(
+            name: "gateways", source: source(.gateways, fabric), projection: { AnnotatedGateway(json: $0) },
             clock: clock, logger: logger) { change in await enqueue(await fleet.apply(change)) }
+        // GatewayPeerings: only the group each names (remediation's group-safety guard). Optional:
+        // without the CRD no group carries peerings.
+        let peerings = Informer<String>(
+            name: "gatewaypeerings", source: source(.gatewayPeerings, fabric),
+            projection: { RemediationFacts.peeringGroup($0) }, clock: clock,
+            options: InformerOptions(optionalResource: true), logger: logger) { change in
+            await enqueue(await fleet.apply(peering: change))
+        }
         let agents = Informer<GatewayAgentView>(
             name: "gatewayagents", source: source(.gatewayAgents, fabric), projection: { GatewayAgentView(json: $0) },
             clock: clock, logger: logger) { change in await enqueue(await fleet.apply(change)) }
@@ -65,6 +73,6 @@ enum OperatorInformers {
             }
         }
         return [InformerHandle(gateways), InformerHandle(agents), InformerHandle(pods), InformerHandle(switchAgents),
-                InformerHandle(healthInformer)]
+                InformerHandle(healthInformer), InformerHandle(peerings)]
     }
 }

@@ -8,13 +8,17 @@ public struct GatewayHealthRecord: Sendable, Equatable {
     public var resourceVersion: String?
     public var uid: String?
     public var status: JSONValue?
+    /// `gatewaymedic.io/paused: "true"` on the GatewayHealth pauses remediation of its gateway.
+    public var paused: Bool
 
-    public init(name: String, namespace: String, resourceVersion: String?, uid: String? = nil, status: JSONValue?) {
+    public init(name: String, namespace: String, resourceVersion: String?, uid: String? = nil, status: JSONValue?,
+                paused: Bool = false) {
         self.name = name
         self.namespace = namespace
         self.resourceVersion = resourceVersion
         self.uid = uid
         self.status = status
+        self.paused = paused
     }
 
     /// The record of a raw GatewayHealth; nil without a name.
@@ -24,7 +28,8 @@ public struct GatewayHealthRecord: Sendable, Equatable {
         if case .object? = json["status"] { status = json["status"] }
         self.init(name: name, namespace: json[path: "metadata", "namespace"]?.stringValue ?? "",
                   resourceVersion: json[path: "metadata", "resourceVersion"]?.stringValue,
-                  uid: json[path: "metadata", "uid"]?.stringValue, status: status)
+                  uid: json[path: "metadata", "uid"]?.stringValue, status: status,
+                  paused: json[path: "metadata", "annotations", "gatewaymedic.io/paused"]?.stringValue?.lowercased() == "true")
     }
 }
 

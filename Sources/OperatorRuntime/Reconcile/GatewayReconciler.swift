@@ -3,6 +3,7 @@ import HealthModel
 import KubeAPI
 import KubeClient
 import Logging
+import Remediation
 
 /// Reconciles one gateway: gather its inputs from the fleet index, evaluate it against the
 /// previous assessment, and (when this instance may write) bring its GatewayHealth up to date:
@@ -38,6 +39,8 @@ public actor GatewayReconciler {
     private let canWrite: @Sendable () -> Bool
     private let metrics: OperatorMetrics
     private let logger: Logger
+    /// Restarts and ticket drafts after each assessment (nil: health only).
+    private let remediator: GatewayRemediator?
     private var last: [ObjectKey: Assessment] = [:]
     private var written: [ObjectKey: Written] = [:]
     /// Events of a status write that failed without an answer (a cut connection): the write may
@@ -56,7 +59,8 @@ public actor GatewayReconciler {
     public init(fleet: FleetState, healths: Store<GatewayHealthRecord>, writer: any GatewayHealthWriter,
                 recorder: EventRecorder, policy: HealthPolicy, clock: any RuntimeClock,
                 canWrite: @escaping @Sendable () -> Bool = { true }, metrics: OperatorMetrics = OperatorMetrics(),
-                logger: Logger = Logger(label: "gateway-medic.reconciler")) {
+                logger: Logger = Logger(label: "gateway-medic.reconciler"), remediator: GatewayRemediator? = nil) {
+        self.remediator = remediator
         self.fleet = fleet
         self.healths = healths
         self.writer = writer
@@ -82,22 +86,55 @@ public actor GatewayReconciler {
         let inputs = await fleet.inputs(for: key)
         guard inputs.gateway != nil || inputs.agent != nil else {
             forget(key)
+            await remediator?.forget(key, isLeader: canWrite(), now: clock.now())
             return .done
         }
         let persisted = await persistedState(key)
         let previous = choosePrevious(key, persisted)
-        let assessment = HealthEvaluator.evaluate(inputs, previous: previous, policy: policy, now: clock.now())
+        let now = clock.now()
+        let assessment = HealthEvaluator.evaluate(inputs, previous: previous, policy: policy, now: now)
         evaluationCount += 1
         last[key] = assessment
         metrics.record(key, assessment)
-        let next: ReconcileResult = assessment.nextCheck.map { .requeueAt($0) } ?? .done
+        let remediation = await remediate(key, assessment, inputs: inputs, persisted: persisted, now: now)
+        let nextCheck = [assessment.nextCheck, remediation?.nextCheck].compactMap { $0 }.min()
+        let next: ReconcileResult = nextCheck.map { .requeueAt($0) } ?? .done
         guard canWrite(), let agent = inputs.agent else { return next }
+        var outcome: ReconcileResult = next
         do {
-            try await write(key, assessment, agent: agent, persisted: persisted)
-            return next
+            try await write(key, assessment, agent: agent, persisted: persisted, remediation: remediation?.record)
         } catch {
-            return .retry(error)
+            outcome = .retry(error)
         }
+        // Raised whatever became of the status write: the restart they report has happened.
+        if let events = remediation?.events, !events.isEmpty {
+            await record(events, about: Self.reference(agent), note: false)
+        }
+        return outcome
+    }
+
+    /// The remediation step (nil without a remediator): plan, execute, tickets.
+    private func remediate(_ key: ObjectKey, _ assessment: Assessment, inputs: GatewayInputs, persisted: Persisted,
+                           now: Date) async -> RemediationOutcome? {
+        guard let remediator else { return nil }
+        var records: [GatewayKey: RemediationRecord] = [:]
+        for (other, health) in await healths.snapshot() {
+            guard let record = health.status?["remediation"].flatMap(RemediationRecord.init(json:)) else { continue }
+            records[GatewayKey(namespace: other.namespace ?? "", name: other.name)] = record
+        }
+        // Our own latest write may not be in the cache yet.
+        let mine = GatewayKey(namespace: key.namespace ?? "", name: key.name)
+        if let record = persisted.status?["remediation"].flatMap(RemediationRecord.init(json:)) { records[mine] = record }
+        let healthPaused = await healths.get(key)?.paused ?? false
+        let gatewayPaused = await fleet.isPaused(key)
+        let paused = healthPaused || gatewayPaused
+        return await remediator.remediate(key: key, assessment: assessment, inputs: inputs, persisted: records, paused: paused,
+                                          groupsWithPeerings: await fleet.groupsWithPeerings, isLeader: canWrite(), now: now)
+    }
+
+    static func reference(_ agent: GatewayAgentView) -> ObjectReference {
+        ObjectReference(apiVersion: ResourceType.gatewayAgents.apiVersion, kind: "GatewayAgent",
+                        name: agent.name, namespace: agent.namespace, uid: agent.uid)
     }
 
     /// A gateway whose Gateway and GatewayAgent are both gone: its GatewayHealth goes with the
@@ -128,10 +165,13 @@ public actor GatewayReconciler {
         let stored = persisted.status.flatMap(Assessment.init(status:))
         guard let mine = last[key] else { return stored }
         guard let stored, let status = persisted.status else { return mine }
-        return GatewayHealthStatus.differs(GatewayHealthStatus.desired(mine), from: status) ? stored : mine
+        let desired = GatewayHealthStatus.desired(mine, remediation: status["remediation"])
+        return GatewayHealthStatus.differs(desired, from: status) ? stored : mine
     }
 
-    private func write(_ key: ObjectKey, _ assessment: Assessment, agent: GatewayAgentView, persisted: Persisted) async throws {
+    /// - Parameter remediation: the record to persist; nil keeps the persisted one (no remediator).
+    private func write(_ key: ObjectKey, _ assessment: Assessment, agent: GatewayAgentView, persisted: Persisted,
+                       remediation: RemediationRecord?) async throws {
         var persisted = persisted
         let namespace = key.namespace ?? agent.namespace
         let cachedVersion = await healths.get(key)?.resourceVersion
@@ -148,13 +188,15 @@ public actor GatewayReconciler {
             persisted = Persisted(exists: true, resourceVersion: version, status: nil)
             logger.info("GatewayHealth created", metadata: ["gateway": "\(key)"])
         }
-        let reference = ObjectReference(apiVersion: ResourceType.gatewayAgents.apiVersion, kind: "GatewayAgent",
-                                        name: agent.name, namespace: agent.namespace, uid: agent.uid)
+        let reference = Self.reference(agent)
         if let pending = unconfirmed.removeValue(forKey: key), let status = persisted.status,
            !GatewayHealthStatus.differs(pending.status, from: status) {
             await record(pending.events, about: reference)
         }
-        let desired = GatewayHealthStatus.desired(assessment)
+        // (Spelled out: a bare `nil` here would be JSONValue's nil literal, a JSON null.)
+        var remediationJSON: JSONValue? = persisted.status?["remediation"]
+        if let remediation { remediationJSON = remediation == RemediationRecord() ? Optional<JSONValue>.none : remediation.json() }
+        let desired = GatewayHealthStatus.desired(assessment, remediation: remediationJSON)
         guard GatewayHealthStatus.differs(desired, from: persisted.status) else { return }
         guard canWrite() else { return }  // leadership may have moved while we awaited
         let events = TransitionEvents.plan(persisted: persisted.status, assessment: assessment, gateway: key.name)
@@ -185,11 +227,17 @@ public actor GatewayReconciler {
         await record(events, about: reference)
     }
 
-    private func record(_ events: [PlannedEvent], about reference: ObjectReference) async {
+    /// - Parameter note: also remember them for the gateway's ticket draft (remediation's own
+    ///   Events are noted by the remediator).
+    private func record(_ events: [PlannedEvent], about reference: ObjectReference, note: Bool = true) async {
         for event in events {
             let outcome = await recorder.record(involved: reference, type: event.type, reason: event.reason, message: event.message)
             if case .failed = outcome { continue }
             eventCount += 1
+        }
+        if note, let remediator, !events.isEmpty {
+            await remediator.noteEvents(events, key: ObjectKey(namespace: reference.namespace, name: reference.name ?? ""),
+                                        now: clock.now())
         }
     }
 

@@ -25,8 +25,11 @@ public enum GatewayHealthStatus {
 
     /// The status the reconciler writes: the assessment's, plus `lastHeartbeat` for the CRD's
     /// Heartbeat printer column and `frrAppliedGeneration` declared in its schema.
-    public static func desired(_ assessment: Assessment) -> JSONValue {
+    /// `remediation` is the `RemediationRecord` to persist as `.status.remediation` (nil: none):
+    /// part of the diff, so a changed record (a restart, a cooldown, the budget) is written.
+    public static func desired(_ assessment: Assessment, remediation: JSONValue? = nil) -> JSONValue {
         var status = assessment.statusJSON()
+        if let remediation { status["remediation"] = remediation }  // never a JSON null
         status["lastHeartbeat"] = assessment.evidence.heartbeat.map { .string($0) }
         status["frrAppliedGeneration"] = assessment.evidence.frrAppliedGeneration.map { .int($0) }
         return status

@@ -1,0 +1,92 @@
+import Foundation
+import HealthModel
+import KubeAPI
+import Logging
+import Remediation
+
+/// What remediation decided for one gateway in one reconcile.
+public struct RemediationOutcome: Sendable {
+    /// To persist as `.status.remediation` (nil: leave what is persisted alone — a follower).
+    public var record: RemediationRecord?
+    /// Events to raise on the GatewayAgent (leader only).
+    public var events: [PlannedEvent]
+    /// When to reconcile again for remediation's or the tickets' sake.
+    public var nextCheck: Date?
+}
+
+/// The remediation step of a reconcile: plan (through the shared coordinator), execute the action,
+/// record its result, plan the ticket drafts. Followers plan nothing that acts; a dry run prints
+/// the plan and does nothing.
+public struct GatewayRemediator: Sendable {
+    public let coordinator: RemediationCoordinator
+    public let tickets: TicketCoordinator
+    private let execute: @Sendable (RemediationAction) async -> RestartResult
+    private let dryRun: Bool
+    /// With restarts off, the skips are logged only: no RemediationSkipped Events for users who
+    /// did not opt in (the plan still says what it would do).
+    private let restartsEnabled: Bool
+    private let output: @Sendable (String) -> Void
+    private let logger: Logger
+
+    public init(coordinator: RemediationCoordinator, tickets: TicketCoordinator, dryRun: Bool, restartsEnabled: Bool,
+                execute: @escaping @Sendable (RemediationAction) async -> RestartResult,
+                output: @escaping @Sendable (String) -> Void, logger: Logger) {
+        self.coordinator = coordinator
+        self.tickets = tickets
+        self.execute = execute
+        self.dryRun = dryRun
+        self.restartsEnabled = restartsEnabled
+        self.output = output
+        self.logger = logger
+    }
+
+    public func remediate(key: ObjectKey, assessment: Assessment, inputs: GatewayInputs,
+                          persisted: [GatewayKey: RemediationRecord], paused: Bool, groupsWithPeerings: Set<String>,
+                          isLeader: Bool, now: Date) async -> RemediationOutcome {
+        let gateway = GatewayKey(namespace: key.namespace ?? "", name: key.name)
+        let snapshot = GatewaySnapshot(key: gateway, assessment: assessment, inputs: inputs,
+                                       record: persisted[gateway] ?? RemediationRecord(), paused: paused)
+        let plan = await coordinator.plan(snapshot, persisted: persisted, groupsWithPeerings: groupsWithPeerings,
+                                          isLeader: isLeader, now: now)
+        for skip in plan.skips {
+            logger.info("remediation skipped", metadata: [
+                "gateway": "\(gateway)", "reason": "\(skip.reason.rawValue)", "message": "\(skip.message)",
+            ])
+        }
+        if dryRun {
+            for action in plan.proposed { output("[dry-run] remediation of \(gateway): would \(action.description)") }
+        }
+        guard isLeader else { return RemediationOutcome(record: nil, events: [], nextCheck: plan.nextCheck) }
+
+        var record = plan.record
+        var events = plan.events.filter { restartsEnabled || $0.reason != "RemediationSkipped" }.map(Self.planned)
+        for action in plan.actions {
+            let result = await execute(action)
+            record = await coordinator.recordResult(result, of: action, gateway: gateway, at: now)
+            events.append(Self.planned(RemediationEvent.forResult(result, of: action)))
+        }
+        await tickets.noteEvents(events.map { TicketEventLine(time: now, type: $0.type.rawValue, reason: $0.reason, message: $0.message) },
+                                 gateway: gateway)
+        let ticketCheck = await tickets.update(gateway: gateway, assessment: assessment, record: record, now: now)
+        let next = [plan.nextCheck, ticketCheck].compactMap { $0 }.min()
+        return RemediationOutcome(record: record, events: events, nextCheck: next)
+    }
+
+    /// Remembers transition Events for the gateway's ticket draft.
+    public func noteEvents(_ events: [PlannedEvent], key: ObjectKey, now: Date) async {
+        let gateway = GatewayKey(namespace: key.namespace ?? "", name: key.name)
+        await tickets.noteEvents(events.map { TicketEventLine(time: now, type: $0.type.rawValue, reason: $0.reason, message: $0.message) },
+                                 gateway: gateway)
+    }
+
+    /// The gateway is gone: forget its record, resolve its drafts (leader only).
+    public func forget(_ key: ObjectKey, isLeader: Bool, now: Date) async {
+        let gateway = GatewayKey(namespace: key.namespace ?? "", name: key.name)
+        await coordinator.forget(gateway)
+        if isLeader { await tickets.gatewayRemoved(gateway, now: now) }
+    }
+
+    static func planned(_ event: RemediationEvent) -> PlannedEvent {
+        PlannedEvent(type: event.type == .warning ? .warning : .normal, reason: event.reason, message: event.message)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import HealthModel
+import Remediation
+
+/// Plans restarts one gateway at a time for the whole operator. Every worker's reconcile asks this
+/// one actor, and a plan is made and its record stored in one uninterrupted actor turn, so a
+/// second gateway planned concurrently already sees the first one's restart in flight: the
+/// fleet-wide limit holds across workers (docs/remediation.md §1, §3.7).
+///
+/// It keeps the latest snapshot of every gateway (its assessment, inputs, pause flag) and, while
+/// this instance leads, the newest remediation record of each. A record not yet known here is taken
+/// from the persisted GatewayHealth status (after an operator restart, or a handover).
+public actor RemediationCoordinator {
+    private let policy: RemediationPolicy
+    private let dryRun: Bool
+    private var snapshots: [GatewayKey: GatewaySnapshot] = [:]
+    /// Records this instance produced as leader; newer than the persisted ones until written.
+    private var records: [GatewayKey: RemediationRecord] = [:]
+
+    public init(policy: RemediationPolicy, dryRun: Bool) {
+        self.policy = policy
+        self.dryRun = dryRun
+    }
+
+    /// Plans `snapshot.key`. `persisted` gives the persisted record of any gateway (the
+    /// GatewayHealth cache), used for gateways this instance holds no newer record of.
+    public func plan(_ snapshot: GatewaySnapshot, persisted: [GatewayKey: RemediationRecord],
+                     groupsWithPeerings: Set<String>, isLeader: Bool, now: Date) -> RemediationPlan {
+        var snapshot = snapshot
+        if !isLeader {
+            // The leader owns the records: a follower forgets its own and reads the persisted ones.
+            records.removeAll()
+        }
+        snapshot.record = records[snapshot.key] ?? persisted[snapshot.key] ?? snapshot.record
+        snapshots[snapshot.key] = snapshot
+        var fleet = FleetView(gateways: snapshots, groupsWithPeerings: groupsWithPeerings, isLeader: isLeader, dryRun: dryRun)
+        for key in fleet.gateways.keys where key != snapshot.key {
+            if let record = records[key] ?? persisted[key] { fleet.gateways[key]?.record = record }
+        }
+        var plan = RemediationPlanner.plan(gateway: snapshot.key, fleet: fleet, policy: policy, now: now)
+        if isLeader { records[snapshot.key] = plan.record }
+        if plan.skips.contains(where: { $0.reason == .fleetInFlightLimit }) {
+            // Held by another gateway's restart: look again when its slot times out at the latest
+            // (nothing about this gateway changes then, so nothing else would requeue it; +1 s: at
+            // the very instant of the timeout the slot still counts as taken).
+            let frees = fleet.gateways.compactMap { key, snap in
+                key == snapshot.key ? nil : snap.record.inFlight.map { $0.since.addingTimeInterval(policy.inFlightTimeout + 1) }
+            }.filter { $0 > now }.min()
+            plan.nextCheck = [plan.nextCheck, frees].compactMap { $0 }.min()
+        }
+        return plan
+    }
+
+    /// Stores the executor's result in the gateway's record and returns the record to persist.
+    public func recordResult(_ result: RestartResult, of action: RemediationAction, gateway key: GatewayKey,
+                             at now: Date) -> RemediationRecord {
+        let record = (records[key] ?? RemediationRecord()).recording(result, for: action, at: now)
+        records[key] = record
+        snapshots[key]?.record = record
+        return record
+    }
+
+    /// The gateway is gone.
+    public func forget(_ key: GatewayKey) {
+        snapshots[key] = nil
+        records[key] = nil
+    }
+
+    /// The newest record known for a gateway (tests, diagnostics).
+    public func record(_ key: GatewayKey) -> RemediationRecord? { records[key] }
+}

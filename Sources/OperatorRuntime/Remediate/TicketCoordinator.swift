@@ -1,0 +1,57 @@
+import Foundation
+import HealthModel
+import Remediation
+
+/// Keeps the set of ticket drafts and plans their changes on each assessment (leader only). The
+/// planning is pure and synchronous here; the writes go to a `TicketDispatcher`, so a reconcile
+/// never waits for a sink.
+public actor TicketCoordinator {
+    private let policy: RemediationPolicy
+    private let podNamespace: String
+    private let version: String
+    private let dispatcher: TicketDispatcher
+    private var drafts: [TicketDraft] = []
+    /// The last Events the operator raised per gateway (newest last), for the drafts.
+    private var recentEvents: [GatewayKey: [TicketEventLine]] = [:]
+    static let eventsKept = 20
+
+    public init(policy: RemediationPolicy, podNamespace: String, version: String, dispatcher: TicketDispatcher) {
+        self.policy = policy
+        self.podNamespace = podNamespace
+        self.version = version
+        self.dispatcher = dispatcher
+    }
+
+    /// Drafts read back from a sink at startup (or when this instance starts leading).
+    public func load(_ stored: [TicketDraft]) {
+        drafts = TicketPlanner.applying(stored.map { .update($0) }, to: drafts)
+    }
+
+    public var all: [TicketDraft] { drafts }
+
+    /// Remembers Events raised about a gateway (they go into its draft).
+    public func noteEvents(_ lines: [TicketEventLine], gateway: GatewayKey) {
+        guard !lines.isEmpty else { return }
+        var list = recentEvents[gateway, default: []] + lines
+        if list.count > Self.eventsKept { list.removeFirst(list.count - Self.eventsKept) }
+        recentEvents[gateway] = list
+    }
+
+    /// Plans the gateway's drafts, hands the changes to the sinks, and returns when to look again.
+    public func update(gateway: GatewayKey, assessment: Assessment, record: RemediationRecord, now: Date) async -> Date? {
+        let changes = TicketPlanner.update(
+            existing: drafts, gateway: gateway, assessment: assessment, record: record,
+            lastEvents: recentEvents[gateway] ?? [], podNamespace: podNamespace, policy: policy, now: now, version: version)
+        drafts = TicketPlanner.applying(changes, to: drafts)
+        await dispatcher.submit(changes)
+        return TicketPlanner.nextCheck(existing: drafts, gateway: gateway, assessment: assessment, policy: policy, now: now)
+    }
+
+    /// The gateway was deleted: its open drafts are resolved.
+    public func gatewayRemoved(_ gateway: GatewayKey, now: Date) async {
+        let changes = TicketPlanner.gatewayRemoved(existing: drafts, gateway: gateway, now: now)
+        drafts = TicketPlanner.applying(changes, to: drafts)
+        recentEvents[gateway] = nil
+        await dispatcher.submit(changes)
+    }
+}

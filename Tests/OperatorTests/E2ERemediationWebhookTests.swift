@@ -1,0 +1,67 @@
+import FabricSimulator
+import Foundation
+import HealthModel
+import KubeAPI
+@testable import OperatorRuntime
+import Remediation
+import Testing
+
+extension E2ETests {
+    /// The webhook receiver is down when a draft opens: the drafts are kept, delivered once it is
+    /// back, none lost and none sent twice; the ConfigMaps are written meanwhile.
+    @Test func webhookDownKeepsDraftsAndDeliversEachOnceWhenBack() async throws {
+        guard let pki = try E2EPKI.make() else { return }
+        defer { pki.remove() }
+        let up = LockedValue(false)
+        // Keys of the requests answered 200: each draft version must appear once.
+        let accepted = LockedValue<[String]>([])
+        let receiver = try LoopbackHTTPServer { request in
+            guard up.current else { return .init(status: 503, body: "down") }
+            let key = request.headers.first { $0.key.lowercased() == "idempotency-key" }?.value ?? "?"
+            accepted.withLock { $0.append(key) }
+            return .ok
+        }
+        defer { receiver.stop() }
+        let world = try await E2EWorld(pki: pki, gateways: 2, timing: Self.timing)
+        var config = remediationConfig()
+        config.tickets.webhook = WebhookSettings(url: receiver.url + "/tickets")
+        let client = try world.client()
+        let instance = GatewayMedicOperator(config: config, client: client, clock: world.clock, identity: "medic-a",
+                                            logger: quietLogger("e2e.webhook"),
+                                            webhookRetry: WebhookRetryPolicy(initialDelay: .milliseconds(20), maxDelay: .milliseconds(100)))
+        let running = RunningOperator(instance: instance, client: client, task: Task { try await instance.run() })
+        let settle = Self.settler(world, running, ["gateway-1", "gateway-2"])
+        do {
+            try await world.advance(to: 10, settle: settle)
+            try await world.simulator.stopHeartbeats(gateway: "gateway-1")
+            try await world.advance(to: 400, step: 5, settle: settle)
+            let stored = world.ticketDrafts(of: "gateway-1")
+            #expect(stored.count == 1 && stored.first?.status == .open, "the ConfigMap does not wait for the webhook")
+            let webhook = try #require(instance.webhookSink)
+            #expect(await webhook.pendingCount == 1, "kept while the receiver is down")
+            #expect(receiver.requests.count >= 1, "it was tried")
+            #expect(await webhook.deliveredCount == 0)
+
+            up.withLock { $0 = true }
+            #expect(await loopbackEventually { await webhook.pendingCount == 0 })
+            try await world.simulator.resumeHeartbeats(gateway: "gateway-1")
+            try await world.advance(to: 460, step: 5, settle: settle)
+            #expect(await loopbackEventually { let pending = await webhook.pendingCount; let done = await webhook.deliveredCount; return pending == 0 && done >= 2 })
+
+            let delivered = accepted.current
+            let keys = Set(delivered)
+            #expect(delivered.count == keys.count, "no version sent twice: \(delivered)")
+            #expect(await webhook.deliveredCount == keys.count)
+            let ids = Set(keys.map { String($0.split(separator: "@").first ?? "") })
+            #expect(ids == Set(world.ticketDrafts().map(\.id)), "none lost")
+            let last = receiver.requests.last.flatMap { try? JSONValue.parse($0.body) }
+            #expect(last?[path: "ticket", "status"]?.stringValue == "resolved")
+        } catch {
+            await running.stop()
+            await world.stop()
+            throw error
+        }
+        await running.stop()
+        await world.stop()
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 for the sink tests: one thread per connection, one request
+/// per connection, answers from a handler. It can be started on a port a stopped one used, to
+/// play a receiver that goes down and comes back.
+final class LoopbackHTTPServer: @unchecked Sendable {
+    struct Request: Sendable {
+        var method: String
+        var target: String
+        var headers: [String: String]
+        var body: String
+    }
+    struct Response: Sendable {
+        var status: Int
+        var body: String
+        static let ok = Response(status: 200, body: "{}")
+    }
+    struct Failure: Error {}
+
+    let port: Int
+    private let listener: Int32
+    private let handler: @Sendable (Request) -> Response
+    private let lock = NSLock()
+    private var received: [Request] = []
+
+    init(port: Int = 0, handler: @escaping @Sendable (Request) -> Response = { _ in .ok }) throws {
+        self.handler = handler
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sp in
+                bind(fd, sp, len) == 0 && listen(fd, 16) == 0 && getsockname(fd, sp, &len) == 0
+            }
+        }
+        guard ok else { close(fd); throw Failure() }
+        listener = fd
+        self.port = Int(UInt16(bigEndian: addr.sin_port))
+        Thread { [self] in acceptLoop() }.start()
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    var requests: [Request] {
+        lock.lock()
+        defer { lock.unlock() }
+        return received
+    }
+
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+
+    private func acceptLoop() {
+        while true {
+            let fd = accept(listener, nil, nil)
+            if fd < 0 { return }
+            Thread { [self] in serve(fd) }.start()
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        defer { close(fd) }
+        guard let request = readRequest(fd) else { return }
+        lock.lock()
+        received.append(request)
+        lock.unlock()
+        let response = handler(request)
+        let text = "HTTP/1.1 \(response.status) X\r\nContent-Type: application/json\r\nContent-Length: \(response.body.utf8.count)\r\nConnection: close\r\n\r\n\(response.body)"
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    private func readRequest(_ fd: Int32) -> Request? {
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        while true {
+            if let end = data.firstRange(of: Array("\r\n\r\n".utf8)) {
+                let head = String(decoding: data[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+                let parts = head[0].split(separator: " ")
+                guard parts.count >= 2 else { return nil }
+                var headers: [String: String] = [:]
+                for line in head.dropFirst() {
+                    guard let colon = line.firstIndex(of: ":") else { continue }
+                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                }
+                let length = Int(headers["content-length"] ?? "0") ?? 0
+                while data.count - end.upperBound < length {
+                    let n = recv(fd, &buffer, buffer.count, 0)
+                    if n <= 0 { return nil }
+                    data += buffer[0..<n]
+                }
+                let body = String(decoding: data[end.upperBound..<(end.upperBound + length)], as: UTF8.self)
+                return Request(method: String(parts[0]), target: String(parts[1]), headers: headers, body: body)
+            }
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { return nil }
+            data += buffer[0..<n]
+        }
+    }
+}
+
+/// Waits for a condition, polling; false when the deadline passes first.
+func loopbackEventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return await condition()
+}
