@@ -28,7 +28,7 @@ public struct DemoRunner: Sendable {
         let speed = options.speed > 0 && options.speed.isFinite ? options.speed : 1
         await display.setHeader("gateway-medic demo: \(sim.gatewayNames.count) simulated gateways in \(sim.groupNames.count) groups, "
             + "operator in-process at \(world.server.baseURL), \(Int(options.pace)) simulated s per real s"
-            + (speed == 1 ? "" : " (speed \(speed)×)"))
+            + (speed == 1 ? "" : " (speed \(String(format: "%g", speed))×)"))
 
         let watchers: DemoWatchers
         let relay: Task<Void, Never>
@@ -66,11 +66,7 @@ public struct DemoRunner: Sendable {
             }
             _ = await driver.waitReal(3) { await world.caughtUp() }
             let steps = try await driver.play(story)
-            // Let the watches deliver the last writes before the record is read.
-            _ = await driver.waitReal(2) {
-                let shown = await display.currentStates()
-                return sim.gatewayNames.allSatisfy { shown[$0] == world.healthState($0) }
-            }
+            await Self.drain(world, display, driver)
             await display.finish()
             let counts = await medic.writeCounts()
             let events = await display.eventTotals()
@@ -87,6 +83,27 @@ public struct DemoRunner: Sendable {
             await shutDown()
             if error is CancellationError { throw error }
             throw error as? DemoError ?? DemoError.fabric("\(error)")
+        }
+    }
+
+    /// With time stopped, the operator finishes what it started (the Event after a status write)
+    /// and the watches deliver it: waits (at most 3 s) until the store stops changing and the
+    /// display shows what the store holds, so the summary counts every write.
+    private static func drain(_ world: DemoWorld, _ display: DemoDisplay, _ driver: StoryDriver) async {
+        var last = world.server.store.resourceVersion
+        var quietSince = ContinuousClock.now
+        _ = await driver.waitReal(3) {
+            let now = world.server.store.resourceVersion
+            if now != last {
+                last = now
+                quietSince = ContinuousClock.now
+                return false
+            }
+            guard ContinuousClock.now - quietSince >= .milliseconds(60) else { return false }
+            let shown = await display.currentStates()
+            let shownEvents = await display.eventTotals().occurrences
+            return world.simulator.gatewayNames.allSatisfy { shown[$0] == world.healthState($0) }
+                && world.eventOccurrences() == shownEvents
         }
     }
 }

@@ -99,6 +99,12 @@ final class DemoWorld: Sendable {
         (try? server.store.get(.gatewayAgents, namespace: Self.namespace, name: gateway))?[path: "status", "lastHeartbeat"]?.stringValue
     }
 
+    /// Event occurrences in the store (aggregated repeats counted by their `count`).
+    func eventOccurrences() -> Int {
+        let events = (try? server.store.list(.events).items) ?? []
+        return events.reduce(0) { $0 + Int($1["count"]?.intValue ?? 1) }
+    }
+
     /// The operator has judged every gateway's latest heartbeat and written the state it judged.
     func caughtUp() async -> Bool {
         let assessments = await medic.assessments()
