@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import HealthModel
 
@@ -69,7 +74,8 @@ actor DemoDisplay {
     }
 
     func stepEnded(_ index: Int, met: Bool, note: String?) {
-        append((met ? "✓ step \(index) done" : "• step \(index): \(note ?? "not shown")"), kind: "step")
+        let text = met ? "✓ step \(index) done" + (note.map { " (\($0))" } ?? "") : "• step \(index): \(note ?? "not shown")"
+        append(text, kind: "step")
     }
 
     func note(_ text: String) { append(text, kind: "note") }
@@ -114,13 +120,22 @@ actor DemoDisplay {
         draw()
     }
 
+    /// The terminal's columns (TIOCGWINSZ on stdout, else $COLUMNS, else 100).
+    private static func terminalWidth() -> Int {
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return ProcessInfo.processInfo.environment["COLUMNS"].flatMap { Int($0) } ?? 100
+    }
+
     private func draw() {
         lastDraw = ContinuousClock.now
         let now = elapsed()
-        var frame = ["\(header)   \(DemoFormat.clock(now))", ""]
+        // A line wider than the terminal would wrap and break the rewind: cut the text lines.
+        let width = max(40, Self.terminalWidth() - 1)
+        var frame = [DemoFormat.truncate("\(DemoFormat.clock(now))  \(header)", width), ""]
         frame += DemoFormat.table(rows, now: now, color: true)
-        frame += ["", DemoFormat.truncate(stepLine, 160), ""]
-        frame += log + Array(repeating: "", count: Self.logLines - log.count)
+        frame += ["", DemoFormat.truncate(stepLine, width), ""]
+        frame += log.map { DemoFormat.truncate($0, width) } + Array(repeating: "", count: Self.logLines - log.count)
         output(DemoFormat.rewind(lines: frameHeight) + frame.joined(separator: "\n"))
         frameHeight = frame.count
     }

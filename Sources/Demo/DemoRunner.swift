@@ -25,10 +25,8 @@ public struct DemoRunner: Sendable {
         let display = DemoDisplay(plain: options.plain, output: options.output,
                                   gateways: sim.gatewayNames.map { ($0, sim.group(gateway: $0) ?? "") },
                                   elapsed: { world.elapsed })
-        let speed = options.speed > 0 && options.speed.isFinite ? options.speed : 1
-        await display.setHeader("gateway-medic demo: \(sim.gatewayNames.count) simulated gateways in \(sim.groupNames.count) groups, "
-            + "operator in-process at \(world.server.baseURL), \(Int(options.pace)) simulated s per real s"
-            + (speed == 1 ? "" : " (speed \(String(format: "%g", speed))×)"))
+        await display.setHeader("gateway-medic demo · \(sim.gatewayNames.count) simulated gateways in \(sim.groupNames.count) groups · "
+            + "operator in-process against \(world.server.baseURL) · \(String(format: "%g", options.pace))× time")
 
         let watchers: DemoWatchers
         let relay: Task<Void, Never>
