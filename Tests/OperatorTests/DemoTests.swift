@@ -18,6 +18,7 @@ private final class Lines: @unchecked Sendable {
         let lines = Lines()
         let summary = try await DemoRunner(options: DemoOptions(speed: 300, plain: true, output: { lines.append($0) })).run()
 
+        // DEMO_SHOW=1 prints the demo as it played (for a person reading the test log).
         if ProcessInfo.processInfo.environment["DEMO_SHOW"] != nil { print(lines.all.joined(separator: "\n")) }
         #expect(summary.steps.map(\.title) == DemoStory.standard.map(\.title))
         for step in summary.steps where !step.expectation.isOptional {
