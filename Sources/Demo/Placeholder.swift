@@ -1,1 +1,0 @@
-// Placeholder: the demo is built in its own issue.

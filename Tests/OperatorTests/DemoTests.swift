@@ -1,0 +1,93 @@
+@testable import Demo
+import Foundation
+import HealthModel
+import Testing
+
+/// Collects the demo's output lines across tasks.
+private final class Lines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+}
+
+/// The demo runs the real operator against the embedded API server, so its tests run one after
+/// another (the machine has two cores).
+@Suite(.serialized, .timeLimit(.minutes(1))) struct DemoTests {
+    @Test func theWholeStoryPlaysInPlainMode() async throws {
+        let lines = Lines()
+        let summary = try await DemoRunner(options: DemoOptions(speed: 300, plain: true, output: { lines.append($0) })).run()
+
+        // DEMO_SHOW=1 prints the demo as it played (for a person reading the test log).
+        if ProcessInfo.processInfo.environment["DEMO_SHOW"] != nil { print(lines.all.joined(separator: "\n")) }
+        #expect(summary.steps.map(\.title) == DemoStory.standard.map(\.title))
+        for step in summary.steps where !step.expectation.isOptional {
+            #expect(step.met, "step \(step.index) \(step.title)")
+        }
+        for step in summary.steps where !step.met { #expect(step.note != nil, "an unmet optional step says why") }
+
+        func states(_ gateway: String) -> [GatewayState] { summary.transitions[gateway]?.map(\.state) ?? [] }
+        #expect(states("gateway-1") == [.waiting, .up])
+        #expect(states("gateway-2") == [.waiting, .up, .keepaliveFail, .up])
+        #expect(states("gateway-3") == [.waiting, .up, .configFail, .up])
+        let four = states("gateway-4")
+        #expect(four.prefix(2) == [.waiting, .up] && four.last == .up && four.contains(.down), "\(four)")
+        #expect(!four.contains(.keepaliveFail) && !four.contains(.configFail))
+
+        // Transitions are in time order, and each raised at least one Event.
+        for (gateway, list) in summary.transitions {
+            #expect(list.map(\.at) == list.map(\.at).sorted(), "\(gateway)")
+        }
+        let transitionCount = summary.transitions.values.map(\.count).reduce(0, +)
+        #expect(summary.eventOccurrences >= transitionCount, "\(lines.all.joined(separator: "\n"))")
+        #expect(summary.eventOccurrences >= summary.eventObjects && summary.eventObjects > 0)
+        #expect(summary.apiWrites >= summary.eventObjects + summary.statusWrites)
+        #expect(summary.statusWrites >= transitionCount - 4, "the first state of each gateway may come with its create")
+        #expect(summary.steps.last.map { $0.at <= summary.simulatedSeconds } == true)
+        #expect(summary.podRestarts <= 1)
+
+        // Plain mode: no ANSI, one line per state change, and the summary at the end.
+        let output = lines.all.joined(separator: "\n")
+        #expect(!output.contains("\u{1B}["))
+        #expect(output.contains("gateway-2  UP → KEEPALIVE_FAIL"), "\(output)")
+        #expect(output.contains("gateway-3  UP → CONFIG_FAIL"))
+        #expect(output.contains("KeepaliveFail"), "the Events are shown")
+        #expect(lines.all.last?.contains("Summary") == true)
+    }
+
+    @Test func aMissedExpectationFailsWithTheStepAndWhatWasSeen() async throws {
+        let lines = Lines()
+        let story = [
+            StoryStep(title: "boot", expectation: .everyGateway(.waiting), timeout: 4),
+            StoryStep(title: "gateway-1 should go down by itself", expectation: .gateway("gateway-1", .down), timeout: 3),
+        ]
+        let runner = DemoRunner(options: DemoOptions(speed: 300, plain: false, output: { lines.append($0) }), story: story)
+        do {
+            _ = try await runner.run()
+            Issue.record("the demo should fail")
+        } catch let error as DemoError {
+            guard case .expectationNotMet(let step, let title, let expected, let observed, _) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(step == 2 && title == "gateway-1 should go down by itself")
+            #expect(expected == "gateway-1 DOWN")
+            #expect(observed.contains("gateway-1="), "\(observed)")
+            #expect(error.description.contains("within 3 simulated seconds"))
+        }
+        // Terminal mode redraws the table in place with ANSI sequences.
+        #expect(lines.all.contains { $0.contains("\u{1B}[") && $0.contains("GATEWAY") })
+    }
+
+    @Test func formatting() {
+        #expect(DemoFormat.clock(125.7) == "t+2m05s")
+        #expect(DemoFormat.duration(45) == "45s" && DemoFormat.duration(130) == "2m10s")
+        let rows = [GatewayRow(name: "gateway-1", group: "gw-group-1", state: "UP", reason: "Healthy", since: 10)]
+        let plain = DemoFormat.table(rows, now: 70, color: false)
+        #expect(plain.count == 2 && plain[1].contains("UP") && plain[1].hasSuffix("1m00s"))
+        #expect(!plain.joined().contains("\u{1B}"))
+        #expect(DemoFormat.table(rows, now: 70, color: true)[1].contains("\u{1B}[32m"))
+        #expect(DemoFormat.truncate("abcdef", 4) == "abc…")
+        #expect(DemoFormat.rewind(lines: 0).isEmpty && DemoFormat.rewind(lines: 3).hasPrefix("\u{1B}[3A"))
+    }
+}
