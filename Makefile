@@ -35,6 +35,11 @@ test: deps
 	./scripts/validate-manifests.sh
 	.build-venv/bin/python scripts/check_e2e_record.py $(E2E_RECORD) manifests
 
+# The scripted story on an embedded API server and a simulated fabric (under a minute).
+demo: deps
+	$(SWIFT) build --product gateway-medic
+	$$($(SWIFT) build --show-bin-path)/gateway-medic demo
+
 clean:
 	rm -rf .build
 
