@@ -43,7 +43,10 @@ extension E2ETests {
             let gateways = ["gateway-1", "gateway-2"]
             let settle = Self.settler(world, running, gateways)
             try await world.advance(to: 10, settle: settle)
-            _ = try await running.client.patch(.gateways, namespace: "default", name: "gateway-2",
+            // The user pauses the gateway (with a client of their own, not the operator's).
+            let user = try world.client(userAgent: "kubectl-e2e")
+            defer { user.shutdown() }
+            _ = try await user.patch(.gateways, namespace: "default", name: "gateway-2",
                                                patch: .merge(["metadata": ["annotations": ["gatewaymedic.io/paused": "true"]]]))
             try await world.simulator.crashLoop(gateway: "gateway-2", container: .dataplane)
             try await world.simulator.stickFRR(gateway: "gateway-1")
