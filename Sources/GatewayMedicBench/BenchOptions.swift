@@ -11,7 +11,7 @@ struct BenchOptions: Sendable {
     /// Wall seconds of injected config changes (latency samples) per size.
     var faultSeconds: Double = 10
     /// GatewayAgent watch events decoded by the decoding benchmark.
-    var decodeEvents: Int = 40_000
+    var decodeEvents: Int = 30_000
     /// Also run each size without the operator (the emulator + simulator alone) as a CPU baseline.
     var baseline: Bool = true
 

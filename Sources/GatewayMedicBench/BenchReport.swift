@@ -53,7 +53,7 @@ enum BenchReport {
                 "emulatorSimulatorCorePercent": num(r.parentCorePercent), "emulatorSimulatorAloneCorePercent": num(r.baselineCorePercent),
                 "writesPerUnchangedHeartbeat": num(r.writesPerHeartbeat), "steadyWrites": r.steadyWrites, "relists": r.relists,
                 "latencyMs": ["p50": num(r.latency.p50), "p99": num(r.latency.p99), "max": num(r.latency.max),
-                              "samples": r.latency.count, "unanswered": r.unanswered],
+                              "samples": r.latency.count, "unanswered": r.unanswered] as [String: Any],
                 "operatorPeakRSSMB": num(r.operatorPeakRSSMB), "operatorRSSAfterSyncMB": num(r.operatorRSSAfterSyncMB),
                 "simulatorErrors": r.simulatorErrors,
             ]
@@ -61,7 +61,7 @@ enum BenchReport {
         let object: [String: Any] = [
             "sizes": sizes,
             "watchDecoding": ["eventsPerSecond": num(decode.eventsPerSecond), "megabytesPerSecond": num(decode.megabytesPerSecond),
-                              "averageEventBytes": num(decode.averageEventBytes), "events": decode.events],
+                              "averageEventBytes": num(decode.averageEventBytes), "events": decode.events] as [String: Any],
             "benchParentPeakRSSMB": num(ProcessStats.selfPeakRSSMB()),
             "transport": "plain HTTP/1.1 on loopback",
         ]

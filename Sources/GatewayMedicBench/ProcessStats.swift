@@ -57,9 +57,11 @@ struct Percentiles: Sendable {
     init(_ values: [Double]) {
         let sorted = values.sorted()
         count = sorted.count
+        // Nearest rank: the smallest value with at least q of the sample at or below it.
         func at(_ q: Double) -> Double {
             guard !sorted.isEmpty else { return .nan }
-            return sorted[min(sorted.count - 1, Int((q * Double(sorted.count)).rounded(.up)) - 1 < 0 ? 0 : Int((q * Double(sorted.count)).rounded(.up)) - 1)]
+            let rank = Int((q * Double(sorted.count)).rounded(.up))
+            return sorted[Swift.min(sorted.count - 1, Swift.max(0, rank - 1))]
         }
         p50 = at(0.5)
         p99 = at(0.99)

@@ -8,7 +8,7 @@ let options: BenchOptions
 do {
     options = try BenchOptions.parse(arguments)
 } catch {
-    FileHandle.standardError.write(Data("\(error.description)\n".utf8))
+    FileHandle.standardError.write(Data("\(error)\n".utf8))
     exit(2)
 }
 if let child = options.child {
