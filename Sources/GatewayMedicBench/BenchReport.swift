@@ -3,7 +3,7 @@ import Foundation
 /// Runs every size, then the decoding benchmark, and prints the table and the JSON line.
 enum BenchReport {
     static func runAll(_ options: BenchOptions) async throws -> Int32 {
-        func say(_ line: String) { print(line); fflush(stdout) }
+        func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         say("gateway-medic bench: sizes \(options.sizes.map(String.init).joined(separator: ", ")), time ×\(fmt(options.timeFactor, 1)), "
             + "steady \(fmt(options.steadySeconds, 0)) s, changes \(fmt(options.faultSeconds, 0)) s per size")
         say("decoding \(options.decodeEvents) GatewayAgent watch events on one core…")

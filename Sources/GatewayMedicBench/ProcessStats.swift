@@ -5,14 +5,14 @@ enum ProcessStats {
     /// User + system CPU seconds this process used so far.
     static func selfCPUSeconds() -> Double {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// Peak resident set of this process, in MB (ru_maxrss is in KB on Linux).
     static func selfPeakRSSMB() -> Double {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
     }
 
