@@ -52,3 +52,10 @@ validate-manifests:
 # binary needs. Builds the release binary first.
 release-check: release
 	./scripts/check-runtime-libs.sh
+
+# Benchmark: the release-built operator against the in-process emulator and a simulated fabric
+# at 10, 1,000 and 10,000 gateways (a few minutes). BENCH_ARGS=--quick for a smoke run.
+BENCH_ARGS ?=
+bench: deps
+	nice -n 10 $(SWIFT) build -c release --product GatewayMedicBench
+	"$$($(SWIFT) build -c release --show-bin-path)/GatewayMedicBench" $(BENCH_ARGS)

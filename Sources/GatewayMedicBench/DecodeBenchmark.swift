@@ -1,0 +1,67 @@
+import FabricSimulator
+import Foundation
+import HealthModel
+import KubeAPI
+import KubeClient
+import KubeEmulator
+
+/// Watch decoding on one core: LineSplitter → WatchEventDecoder (JSONValue.parse) →
+/// GatewayAgentView(json:), over realistic GatewayAgent objects (BGP sessions, VPCs, peerings,
+/// counters) that the simulated fabric wrote, sent in 64 KB chunks as a socket delivers them.
+struct DecodeResult: Sendable {
+    var events: Int
+    var bytes: Int
+    var seconds: Double
+    var averageEventBytes: Double
+    var eventsPerSecond: Double { Double(events) / seconds }
+    var megabytesPerSecond: Double { Double(bytes) / seconds / 1_000_000 }
+}
+
+enum DecodeBenchmark {
+    static func run(events: Int) async throws -> DecodeResult {
+        let store = ObjectStore()
+        let spec = FabricSpec(gatewayCount: 64, timing: FabricTiming(podSweepInterval: nil), seed: 3)
+        let start = Date()
+        let simulator = try FabricSimulator(spec: spec, store: EmulatorFabricStore(store: store), startTime: start)
+        try await simulator.bootstrap(now: start)
+        try await simulator.step(now: start.addingTimeInterval(40))  // every dataplane up, BGP established, counters moving
+        let agents = try store.list(.gatewayAgents, namespace: spec.fabricNamespace).items
+        let lines = agents.map { agent -> [UInt8] in
+            JSONValue.object(["type": .string("MODIFIED"), "object": agent]).serialized() + [UInt8(ascii: "\n")]
+        }
+        // One pass over every agent, cut into 64 KB chunks, fed again and again: a long stream
+        // without holding it all in memory.
+        let pass = lines.flatMap { $0 }
+        let chunkSize = 64 << 10
+        let chunks = stride(from: 0, to: pass.count, by: chunkSize).map { Array(pass[$0..<min(pass.count, $0 + chunkSize)]) }
+        let rounds = max(1, (events + lines.count - 1) / lines.count)
+        let total = rounds * lines.count
+
+        // Measured on this thread's CPU clock: one core, whatever else the machine does.
+        let cpu0 = ProcessStats.threadCPUSeconds()
+        var splitter = LineSplitter()
+        var decoder = WatchEventDecoder(path: "/apis/gateway.githedgehog.com/v1alpha1/gatewayagents")
+        var decoded = 0, healthy = 0
+        for _ in 0..<rounds {
+            for chunk in chunks {
+                for line in try splitter.append(chunk) {
+                    let event = try decoder.decode(line)
+                    let view = GatewayAgentView(json: event.object)
+                    decoded += 1
+                    if !view.name.isEmpty { healthy += 1 }
+                }
+            }
+        }
+        let seconds = ProcessStats.threadCPUSeconds() - cpu0
+        guard decoded == total, healthy == total else {
+            throw BenchError("decoding benchmark decoded \(decoded)/\(total) events (\(healthy) with a name)")
+        }
+        let bytes = pass.count * rounds
+        return DecodeResult(events: decoded, bytes: bytes, seconds: seconds, averageEventBytes: Double(bytes) / Double(decoded))
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,156 @@
+import FabricSimulator
+import Foundation
+import KubeAPI
+import KubeEmulator
+import OperatorRuntime
+
+/// What one fleet size measured.
+struct FleetResult: Sendable {
+    var gateways: Int
+    var leaves: Int
+    var factor: Double
+    var syncSeconds: Double?
+    var steadySeconds: Double
+    var gatewayHeartbeatsPerSecond: Double
+    var leafHeartbeatsPerSecond: Double
+    /// Operator process CPU seconds per 1,000 GatewayAgent heartbeats (leaf heartbeats included in the work).
+    var operatorCPUPer1000: Double
+    var operatorCorePercent: Double
+    /// Parent (emulator + simulator) CPU share with and without the operator attached.
+    var parentCorePercent: Double
+    var baselineCorePercent: Double?
+    var writesPerHeartbeat: Double
+    var steadyWrites: Int
+    var relists: Int
+    var latency: Percentiles
+    var unanswered: Int
+    var operatorPeakRSSMB: Double?
+    var operatorRSSAfterSyncMB: Double?
+    var simulatorErrors: Int
+}
+
+/// One fleet size: emulator + simulated fabric here, the operator in a child process.
+enum FleetRun {
+    static func run(gateways n: Int, options: BenchOptions, say: (String) -> Void) async throws -> FleetResult {
+        var emulatorConfig = EmulatorConfiguration()
+        // History only serves watch resumption; 10,000 changes keep the emulator's memory bounded.
+        emulatorConfig.historyLimit = 10_000
+        emulatorConfig.requestLogLimit = 200_000
+        let clock = ScaledClock(factor: options.timeFactor, start: Date())
+        let wallOrigin = Date().timeIntervalSince1970
+        let simOrigin = clock.now().timeIntervalSince1970 - (Date().timeIntervalSince1970 - wallOrigin) * options.timeFactor
+        emulatorConfig.now = { clock.now() }
+        let server = EmulatedAPIServer(configuration: emulatorConfig)
+        let commits = CommitLog()
+        let spec = FabricSpec(gatewayCount: n, timing: FabricTiming(podSweepInterval: nil), seed: 7)
+        let warmup: TimeInterval = 17  // every dataplane started and reported once before the operator starts
+        let bootAt = clock.now().addingTimeInterval(-warmup)
+        let simulator = try FabricSimulator(spec: spec, store: TimingFabricStore(base: EmulatorFabricStore(store: server.store), log: commits),
+                                            startTime: bootAt)
+        let bootStart = ContinuousClock.now
+        try await simulator.bootstrap(now: bootAt)
+        try await simulator.step(now: clock.now())
+        say("  \(n) gateways: fabric bootstrapped in \(fmt((ContinuousClock.now - bootStart).timeInterval)) s (\(spec.leafCount) leaves)")
+        try await server.start()
+        let driver = Task {
+            try await simulator.run(until: .distantFuture, maxSleep: 0.05,
+                                    sleep: { try await clock.sleep(until: $0) }, now: { clock.now() })
+        }
+        defer { driver.cancel() }
+
+        var baseline: Double?
+        if options.baseline {
+            try await Task.sleep(for: .seconds(1))
+            let cpu0 = ProcessStats.selfCPUSeconds(), t0 = ContinuousClock.now
+            try await Task.sleep(for: .seconds(min(options.steadySeconds, 10)))
+            baseline = (ProcessStats.selfCPUSeconds() - cpu0) / (ContinuousClock.now - t0).timeInterval * 100
+        }
+
+        let observer = try HealthObserver(store: server.store, namespace: spec.fabricNamespace, commits: commits)
+        defer { observer.stop() }
+        let child = try spawnOperator(url: server.baseURL, simOrigin: simOrigin, wallOrigin: wallOrigin, factor: options.timeFactor)
+        let spawned = ContinuousClock.now
+        defer { if child.isRunning { child.terminate() } }
+        let synced = await observer.waitForStatuses(n, timeout: 180)
+        let syncSeconds = synced ? observer.lastFirstStatus.map { ($0 - spawned).timeInterval } : nil
+        say("  \(n) gateways: " + (syncSeconds.map { "synced in \(fmt($0)) s" } ?? "NOT synced (\(observer.gatewaysWithStatus) statuses)"))
+        await settle(observer)
+        let rssAfterSync = ProcessStats.memoryMB(pid: child.processIdentifier, field: "VmRSS")
+
+        // Steady state: nothing changes but heartbeats.
+        let listsBefore = server.requestLog.filter { $0.verb == "list" }.count
+        let c0 = ProcessStats.cpuSeconds(pid: child.processIdentifier) ?? 0, p0 = ProcessStats.selfCPUSeconds()
+        let w0 = server.writeCount, hb0 = commits.heartbeats, t0 = ContinuousClock.now
+        try await Task.sleep(for: .seconds(options.steadySeconds))
+        let c1 = ProcessStats.cpuSeconds(pid: child.processIdentifier) ?? 0, p1 = ProcessStats.selfCPUSeconds()
+        let w1 = server.writeCount, hb1 = commits.heartbeats, elapsed = (ContinuousClock.now - t0).timeInterval
+        let relists = server.requestLog.filter { $0.verb == "list" }.count - listsBefore
+        let gatewayBeats = hb1.gateway - hb0.gateway, leafBeats = hb1.leaf - hb0.leaf
+
+        // Latency: configuration changes (spec generation bumps) on random gateways under the same load.
+        try await injectChanges(simulator: simulator, observer: observer, clock: clock, gateways: simulator.gatewayNames,
+                                seconds: options.faultSeconds)
+        try await Task.sleep(for: .seconds(3))
+        let (samples, unanswered) = observer.latencies
+        let peak = ProcessStats.memoryMB(pid: child.processIdentifier, field: "VmHWM")
+        let errors = await simulator.errorCount
+        child.terminate()
+        child.waitUntilExit()
+        driver.cancel()
+        await server.stop()
+
+        return FleetResult(
+            gateways: n, leaves: spec.leafCount, factor: options.timeFactor, syncSeconds: syncSeconds, steadySeconds: elapsed,
+            gatewayHeartbeatsPerSecond: Double(gatewayBeats) / elapsed, leafHeartbeatsPerSecond: Double(leafBeats) / elapsed,
+            operatorCPUPer1000: gatewayBeats > 0 ? (c1 - c0) / Double(gatewayBeats) * 1000 : .nan,
+            operatorCorePercent: (c1 - c0) / elapsed * 100, parentCorePercent: (p1 - p0) / elapsed * 100,
+            baselineCorePercent: baseline,
+            writesPerHeartbeat: gatewayBeats > 0 ? Double(w1 - w0) / Double(gatewayBeats) : .nan, steadyWrites: w1 - w0,
+            relists: relists, latency: Percentiles(samples), unanswered: unanswered,
+            operatorPeakRSSMB: peak, operatorRSSAfterSyncMB: rssAfterSync, simulatorErrors: errors)
+    }
+
+    /// Waits until the operator's first round of writes has stopped (no status change for 2 s).
+    private static func settle(_ observer: HealthObserver) async {
+        var last = observer.statusChanges
+        var quietSince = ContinuousClock.now
+        let limit = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < limit, ContinuousClock.now - quietSince < .seconds(2) {
+            try? await Task.sleep(for: .milliseconds(100))
+            let now = observer.statusChanges
+            if now != last { last = now; quietSince = ContinuousClock.now }
+        }
+    }
+
+    /// Bumps the generation of random gateways (about 20 a second, each gateway at most every
+    /// 3 s) and arms the observer for each.
+    private static func injectChanges(simulator: FabricSimulator, observer: HealthObserver, clock: ScaledClock,
+                                      gateways: [String], seconds: Double) async throws {
+        var generator = SystemRandomNumberGenerator()
+        var lastBump: [String: ContinuousClock.Instant] = [:]
+        let end = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < end {
+            let now = ContinuousClock.now
+            if let gateway = gateways.randomElement(using: &generator), !observer.isArmed(gateway),
+               lastBump[gateway].map({ now - $0 > .seconds(3) }) ?? true {
+                lastBump[gateway] = now
+                observer.arm(gateway)
+                try await simulator.bumpGeneration(gateway: gateway, now: clock.now())
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    private static func spawnOperator(url: String, simOrigin: Double, wallOrigin: Double, factor: Double) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        process.arguments = ["--child", url, String(simOrigin), String(wallOrigin), String(factor)]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+}
+
+func fmt(_ x: Double, _ digits: Int = 2) -> String {
+    x.isFinite ? String(format: "%.\(digits)f", x) : "n/a"
+}

@@ -1,0 +1,30 @@
+import Foundation
+import KubeClient
+import Logging
+import OperatorRuntime
+
+/// The operator under test, in its own process so that its CPU time and peak RSS are measured
+/// apart from the emulator and the simulated fabric (they live in the parent). It talks to the
+/// emulator over plain HTTP on loopback, as one replica without leader election.
+enum OperatorChild {
+    static func run(_ arguments: BenchOptions.ChildArguments) async -> Int32 {
+        // The parent's simulated time: simOrigin at wallOrigin, running `factor` times faster.
+        let simNow = arguments.simOrigin + (Date().timeIntervalSince1970 - arguments.wallOrigin) * arguments.factor
+        let clock = ScaledClock(factor: arguments.factor, start: Date(timeIntervalSince1970: simNow))
+        var config = OperatorConfig()
+        config.operatorNamespace = "default"
+        config.leaderElection.enabled = false
+        var logger = Logger(label: "bench.operator")
+        logger.logLevel = .error
+        do {
+            let client = try KubeClient(config: ClusterConfig(server: arguments.url, namespace: "default", origin: "bench"))
+            let instance = GatewayMedicOperator(config: config, client: client, clock: clock, identity: "bench",
+                                                logger: logger, output: { _ in })
+            try await instance.run()
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("bench operator: \(error)\n".utf8))
+            return 1
+        }
+    }
+}
