@@ -71,6 +71,13 @@ struct ConfigFlags: ParsableArguments {
     @Option(help: "Port of /metrics, /healthz and /readyz; 0 turns them off \(def(d.server.port)).")
     var serverPort: Int?
 
+    @Flag(inversion: .prefixedNo, help: "Restart unhealthy dataplane and frr pods through the Eviction API, behind the guards \(def(d.remediation.enabled)).")
+    var remediate: Bool?
+    @Flag(inversion: .prefixedNo, help: "DELETE a pod when its eviction is refused \(def(d.remediation.allowDelete)).")
+    var allowDelete: Bool?
+    @Option(help: "Also write ticket drafts as <id>.md and <id>.json into this folder (default: none).")
+    var ticketDir: String?
+
     var overrides: ConfigOverrides {
         var o = ConfigOverrides()
         o.fabricNamespace = fabricNamespace
@@ -100,6 +107,9 @@ struct ConfigFlags: ParsableArguments {
         o.eventRefillInterval = eventRefillInterval
         o.serverHost = serverHost
         o.serverPort = serverPort
+        o.remediate = remediate
+        o.allowDelete = allowDelete
+        o.ticketDirectory = ticketDir
         return o
     }
 }

@@ -40,6 +40,11 @@ public struct ConfigOverrides: Sendable, Equatable {
     public var serverHost: String?
     public var serverPort: Int?
 
+    // remediation and tickets
+    public var remediate: Bool?
+    public var allowDelete: Bool?
+    public var ticketDirectory: String?
+
     public init() {}
 
     /// `config` with every given flag applied.
@@ -73,6 +78,9 @@ public struct ConfigOverrides: Sendable, Equatable {
         set(eventRefillInterval, &c.events.refillInterval)
         set(serverHost, &c.server.host)
         set(serverPort, &c.server.port)
+        set(remediate, &c.remediation.enabled)
+        set(allowDelete, &c.remediation.allowDelete)
+        if let ticketDirectory { c.tickets.directory = ticketDirectory }
         return c
     }
 }
