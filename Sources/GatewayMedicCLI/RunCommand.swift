@@ -27,11 +27,14 @@ struct RunCommand: AsyncParsableCommand {
         let registry = MetricsRegistry.bootstrapGlobal()
         let config: OperatorConfig
         let client: KubeClient
+        // One identity for the Lease and the User-Agent, so the API server's audit log tells replicas apart.
+        let identity = LeaderElectionConfig.defaultIdentity()
         do {
             config = try OperatorConfig.resolve(file: cluster.configFile, overrides: settings.overrides)
             let clusterConfig = try ClusterConfigResolver.resolve(kubeconfig: cluster.kubeconfig, context: cluster.context)
             client = try KubeClient(config: clusterConfig,
-                                    options: ClientMetrics.options(),
+                                    options: ClientMetrics.options(ClientOptions(
+                                        userAgent: "gateway-medic/\(GatewayMedicVersion.current) (\(identity))")),
                                     logger: Logger(label: "gateway-medic.client"))
             // Names where it connects, never with what: credentials stay out of logs.
             logger.info("starting", metadata: [
@@ -44,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         defer { client.shutdown() }
-        let process = makeOperator(config: config, client: client, logger: logger)
+        let process = makeOperator(config: config, client: client, identity: identity, logger: logger)
         do {
             try await OperatorRunner.run(config: config, process: process, registry: registry, logger: logger)
         } catch {
