@@ -34,6 +34,7 @@ test: deps
 	GATEWAY_MEDIC_E2E_RECORD=$(CURDIR)/$(E2E_RECORD) $(SWIFT) test --skip-build
 	./scripts/validate-manifests.sh
 	.build-venv/bin/python scripts/check_e2e_record.py $(E2E_RECORD) manifests
+	$(MAKE) release-check
 
 # The scripted story on an embedded API server and a simulated fabric (under a minute).
 demo: deps
