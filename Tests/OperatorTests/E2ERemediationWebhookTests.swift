@@ -4,6 +4,7 @@ import HealthModel
 import KubeAPI
 @testable import OperatorRuntime
 import Remediation
+import TestSupport
 import Testing
 
 extension E2ETests {

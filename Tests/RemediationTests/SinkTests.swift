@@ -2,6 +2,7 @@ import Foundation
 import HealthModel
 import KubeAPI
 import KubeClient
+import TestSupport
 import Testing
 @testable import Remediation
 
@@ -80,13 +81,13 @@ func temporaryFolder() -> String {
         try await sink.write(d1)
         try await sink.write(d2)
         try await sink.write(d1)  // the same version again: not queued twice
-        #expect(await eventually { poster.attempts >= 3 })
+        #expect(await loopbackEventually { poster.attempts >= 3 })
         #expect(await sink.pendingCount == 2)
         #expect(await sink.deliveredCount == 0)
 
         let receiver = try LoopbackHTTPServer(port: port)
         defer { receiver.stop() }
-        #expect(await eventually { await sink.deliveredCount == 2 })
+        #expect(await loopbackEventually { await sink.deliveredCount == 2 })
         #expect(await sink.pendingCount == 0)
         let first = receiver.requests
         #expect(first.count == 2)
@@ -103,7 +104,7 @@ func temporaryFolder() -> String {
         newer.updatedAt = at(900)
         newer.status = .resolved
         try await sink.write(newer)
-        #expect(await eventually { await sink.deliveredCount == 3 })
+        #expect(await loopbackEventually { await sink.deliveredCount == 3 })
         let all = receiver.requests
         #expect(all.count == 3)
         #expect(all[2].headers["idempotency-key"] == "\(d1.id)@\(KubeTime.format(at(900)))")
@@ -119,7 +120,7 @@ func temporaryFolder() -> String {
         let sink = WebhookTicketSink(url: receiver.url + "/t", secret: .environment("MEDIC_HOOK"), poster: poster,
                                      environment: ["MEDIC_HOOK": "Bearer env-s3cret"])
         try await sink.write(try #require(sampleDraft("gw-1")))
-        #expect(await eventually { await sink.deliveredCount == 1 })
+        #expect(await loopbackEventually { await sink.deliveredCount == 1 })
         await sink.stop()
 
         // A 401 names the URL without its query, never the secret.

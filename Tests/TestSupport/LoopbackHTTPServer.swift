@@ -3,30 +3,34 @@ import Foundation
 import Glibc
 #endif
 
-/// A tiny HTTP/1.1 server on 127.0.0.1 for the sink tests: one thread per connection, one request
+/// A tiny HTTP/1.1 server on 127.0.0.1 playing a webhook receiver in the tests: one thread per connection, one request
 /// per connection, answers from a handler. It can be started on a port a stopped one used, to
 /// play a receiver that goes down and comes back.
-final class LoopbackHTTPServer: @unchecked Sendable {
-    struct Request: Sendable {
-        var method: String
-        var target: String
-        var headers: [String: String]
-        var body: String
+public final class LoopbackHTTPServer: @unchecked Sendable {
+    public struct Request: Sendable {
+        public var method: String
+        public var target: String
+        public var headers: [String: String]
+        public var body: String
     }
-    struct Response: Sendable {
-        var status: Int
-        var body: String
-        static let ok = Response(status: 200, body: "{}")
+    public struct Response: Sendable {
+        public var status: Int
+        public var body: String
+        public static let ok = Response(status: 200, body: "{}")
+        public init(status: Int, body: String) {
+            self.status = status
+            self.body = body
+        }
     }
-    struct Failure: Error {}
+    public struct Failure: Error {}
 
-    let port: Int
+    public let port: Int
     private let listener: Int32
     private let handler: @Sendable (Request) -> Response
     private let lock = NSLock()
     private var received: [Request] = []
 
-    init(port: Int = 0, handler: @escaping @Sendable (Request) -> Response = { _ in .ok }) throws {
+    public init(port: Int = 0, handler: @escaping @Sendable (Request) -> Response = { _ in .ok }) throws {
         self.handler = handler
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
@@ -47,15 +51,15 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         Thread { [self] in acceptLoop() }.start()
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
-    var requests: [Request] {
+    public var requests: [Request] {
         lock.lock()
         defer { lock.unlock() }
         return received
     }
 
-    func stop() {
+    public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }
@@ -110,7 +114,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
 }
 
 /// Waits for a condition, polling; false when the deadline passes first.
-func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async -> Bool) async -> Bool {
+public func loopbackEventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return true }
