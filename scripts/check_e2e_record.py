@@ -7,6 +7,8 @@ operator made (requests.jsonl) and every GatewayHealth it produced (gatewayhealt
   the few in UNREACHED with the reason the e2e suite cannot reach them in bounded time.
 - CRD: every GatewayHealth the suite produced must be valid under the CRD's schema (nothing
   pruned, nothing rejected).
+- Secrets: no token or webhook secret the suite handed out appears in any output it recorded
+  (logs, Events, tickets, statuses, CLI output, webhook bodies); see secret_scan.py.
 
 usage: check_e2e_record.py RECORD_DIR MANIFESTS_DIR
 """
@@ -18,6 +20,7 @@ import yaml
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import crd_schema  # noqa: E402
+import secret_scan  # noqa: E402
 
 # Pairs granted on purpose that the e2e suite does not issue, and why.
 UNREACHED = {
@@ -62,9 +65,19 @@ def check_healths(path, manifests):
     return 0
 
 
+def check_secrets(record):
+    problems, summary = secret_scan.check(record)
+    for line in problems:
+        print("check-secrets: " + line, file=sys.stderr)
+    if problems:
+        return 1
+    print("check-secrets: " + summary)
+    return 0
+
+
 def main():
     record, manifests = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
-    crd_result = check_healths(record / "gatewayhealths.jsonl", manifests)
+    crd_result = check_healths(record / "gatewayhealths.jsonl", manifests) | check_secrets(record)
     log = record / "requests.jsonl"
     if not log.exists() or log.stat().st_size == 0:
         print(f"check-rbac: no requests recorded in {log} (did the e2e suite run?)", file=sys.stderr)

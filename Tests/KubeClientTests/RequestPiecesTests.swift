@@ -1,4 +1,6 @@
+import Foundation
 import KubeAPI
+import Logging
 import Testing
 @testable import KubeClient
 
@@ -64,6 +66,38 @@ import Testing
         let certOnly = TLSSettings(clientCertificatePEM: SecretBytes("c"))
         #expect(throws: KubeError.self) { _ = try KubeClient(config: ClusterConfig(server: "https://h", tls: certOnly)) }
     }
+
+    @Test func insecureTLSFromTheKubeconfigIsWarnedAbout() throws {
+        let lines = WarningLines()
+        let logger = Logger(label: "test") { _ in lines }
+        let insecure = try KubeClient(config: ClusterConfig(server: "https://h", tls: TLSSettings(insecureSkipTLSVerify: true),
+                                                            origin: "kubeconfig ~/.kube/config"), logger: logger)
+        insecure.shutdown()
+        #expect(lines.current.count == 1)
+        #expect(lines.current.first?.contains("insecure-skip-tls-verify") == true)
+        let verified = try KubeClient(config: ClusterConfig(server: "https://h"), logger: logger)
+        verified.shutdown()
+        #expect(lines.current.count == 1, "no warning when verification is on")
+    }
+}
+
+/// Collects warnings and worse (a class so the copies swift-log makes share the lines).
+final class WarningLines: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .warning
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        lock.lock(); defer { lock.unlock() }
+        lines.append("\(event.message) \(event.metadata ?? [:])")
+    }
+
+    var current: [String] { lock.lock(); defer { lock.unlock() }; return lines }
 }
 
 @Suite struct StreamBufferTests {

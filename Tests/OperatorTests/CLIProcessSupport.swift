@@ -37,6 +37,7 @@ final class CLIProcess: @unchecked Sendable {
         p.outputDone.enter()
         Thread.detachNewThread { [p] in
             let data = out.fileHandleForReading.readDataToEndOfFile()
+            E2EOutputRecord.append(String(decoding: data, as: UTF8.self), to: "cli-output.txt")
             p.stdout.withLock { $0 = data }
             p.outputDone.leave()
         }
@@ -51,6 +52,7 @@ final class CLIProcess: @unchecked Sendable {
                     let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
                     pending.removeSubrange(pending.startIndex...newline)
                     p.stderrLog.withLock { $0.append(line) }
+                    E2EOutputRecord.append(line + "\n", to: "cli-output.txt")
                     p.lines.continuation.yield(line)
                 }
             }

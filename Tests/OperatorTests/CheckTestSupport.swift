@@ -68,6 +68,7 @@ struct CheckFixture {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gm-check-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("kubeconfig").path
+        token.map(E2EOutputRecord.secret)
         try """
             apiVersion: v1
             kind: Config

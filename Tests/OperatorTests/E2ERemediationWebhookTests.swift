@@ -16,7 +16,16 @@ extension E2ETests {
         let up = LockedValue(false)
         // Keys of the requests answered 200: each draft version must appear once.
         let accepted = LockedValue<[String]>([])
+        // The header secret comes from a file, as a mounted Secret would; the receiver checks it.
+        let secret = "webhook-s3cr3t-\(UUID().uuidString)"
+        let secretFile = pki.directory.appendingPathComponent("webhook-secret").path
+        try (secret + "\n").write(toFile: secretFile, atomically: true, encoding: .utf8)
+        E2EOutputRecord.secret(secret)
         let receiver = try LoopbackHTTPServer { request in
+            E2EOutputRecord.append(request.body + "\n", to: "webhook-bodies.txt")
+            guard request.headers.first(where: { $0.key.lowercased() == "x-medic-secret" })?.value == secret else {
+                return .init(status: 401, body: "wrong secret")
+            }
             guard up.current else { return .init(status: 503, body: "down") }
             let key = request.headers.first { $0.key.lowercased() == "idempotency-key" }?.value ?? "?"
             accepted.withLock { $0.append(key) }
@@ -25,7 +34,7 @@ extension E2ETests {
         defer { receiver.stop() }
         let world = try await E2EWorld(pki: pki, gateways: 2, timing: Self.timing)
         var config = remediationConfig()
-        config.tickets.webhook = WebhookSettings(url: receiver.url + "/tickets")
+        config.tickets.webhook = WebhookSettings(url: receiver.url + "/tickets", headerName: "X-Medic-Secret", secretFile: secretFile)
         let client = try world.client()
         let instance = GatewayMedicOperator(config: config, client: client, clock: world.clock, identity: "medic-a",
                                             logger: quietLogger("e2e.webhook"),

@@ -71,6 +71,7 @@ final class E2EWorld: Sendable {
         let clock = self.clock
         configuration.now = { clock.now() }
         server = EmulatedAPIServer(configuration: configuration)
+        E2EOutputRecord.secret(token)
         try Self.registerGatewayHealthCRD(server.store)
         try await server.start()
         t0 = clock.now()
@@ -108,7 +109,7 @@ final class E2EWorld: Sendable {
     /// (requests.jsonl) and the GatewayHealth objects it produced (gatewayhealths.jsonl), one JSON
     /// line each: `make test` then checks the RBAC manifests and the CRD schema against them.
     private func recordOperatorRequests() {
-        guard let folder = ProcessInfo.processInfo.environment["GATEWAY_MEDIC_E2E_RECORD"], !folder.isEmpty else { return }
+        guard E2EOutputRecord.isRecording else { return }
         var requests = ""
         for record in server.requestLog where record.info.isResourceRequest && record.info.userAgent.hasPrefix("gateway-medic/") {
             let line: JSONValue = [
@@ -124,17 +125,18 @@ final class E2EWorld: Sendable {
             object["kind"] = "GatewayHealth"
             healths += object.jsonString + "\n"
         }
-        Self.append(requests, to: folder + "/requests.jsonl")
-        Self.append(healths, to: folder + "/gatewayhealths.jsonl")
+        E2EOutputRecord.append(requests, to: "requests.jsonl")
+        E2EOutputRecord.append(healths, to: "gatewayhealths.jsonl")
+        E2EOutputRecord.append(Self.everyObject(in: server.store), to: "objects.jsonl")
     }
 
-    private static func append(_ text: String, to path: String) {
-        guard let data = text.data(using: .utf8), !data.isEmpty else { return }
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: path) else { return }
-        handle.seekToEndOfFile()
-        handle.write(data)
-        handle.closeFile()
+    /// Every stored object of every served resource, one JSON line each.
+    static func everyObject(in store: ObjectStore) -> String {
+        var lines = ""
+        for resource in store.resources {
+            for object in (try? store.list(resource.type))?.items ?? [] { lines += object.jsonString + "\n" }
+        }
+        return lines
     }
 
     // MARK: Time
@@ -197,10 +199,17 @@ func e2eConfig(leaderElection: Bool = false, dryRun: Bool = false) -> OperatorCo
     return config
 }
 
+/// Silent on the console unless E2E_DEBUG is set; recorded at trace level when the suite records
+/// its outputs (the secret scan reads them).
 func quietLogger(_ label: String) -> Logger {
-    var logger = Logger(label: label)
-    logger.logLevel = ProcessInfo.processInfo.environment["E2E_DEBUG"] == nil ? .critical : .debug
-    return logger
+    let debug = ProcessInfo.processInfo.environment["E2E_DEBUG"] != nil
+    // Levels are set on the handlers: setting the Logger's level would set every handler's.
+    return Logger(label: label) { label in
+        var console = StreamLogHandler.standardError(label: label)
+        console.logLevel = debug ? .debug : .critical
+        guard E2EOutputRecord.isRecording else { return console }
+        return MultiplexLogHandler([console, RecordingLogHandler(label: label)])
+    }
 }
 
 /// A running operator instance and its task.

@@ -28,6 +28,11 @@ public final class KubeClient: Sendable {
         self.options = options
         self.logger = logger
         self.transport = try CurlTransport()
+        if config.tls.insecureSkipTLSVerify {
+            // Only the kubeconfig can turn verification off; say so on every start, loudly.
+            logger.warning("TLS verification of the API server is off (insecure-skip-tls-verify): anyone on the path can impersonate it",
+                           metadata: ["server": "\(config.server)", "config": "\(config.origin)"])
+        }
     }
 
     deinit { transport.shutdown() }
