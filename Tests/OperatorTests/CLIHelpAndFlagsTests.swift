@@ -32,6 +32,17 @@ import Testing
         }
     }
 
+    /// A value on the command line is visible to every user of the node (`ps`, /proc): secrets
+    /// come from files or the environment only (the webhook's from `secretFile` / `secretEnv`).
+    @Test func noFlagTakesASecretValue() {
+        let flags = Self.helpEntries().flatMap(\.flags)
+        #expect(!flags.isEmpty)
+        for flag in flags {
+            let lower = flag.lowercased()
+            #expect(!["secret", "token", "password", "key"].contains { lower.contains($0) }, "\(flag) takes a secret on the command line")
+        }
+    }
+
     @Test func everyRunFlagIsDocumentedWithItsDefault() throws {
         let docs = try Self.docs()
         let entries = Self.helpEntries()
