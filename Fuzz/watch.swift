@@ -13,19 +13,37 @@ public func fuzz(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     // The first byte picks the chunk size, so chunk boundaries fall everywhere in the input.
     let chunkSize = Int(bytes.first ?? 0) % 97 + 1
     let body = bytes.dropFirst()
-    var splitter = LineSplitter(maxLineLength: 48 << 10)
+    // A small limit, so that the oversized-line path (head and tail kept, a stub made of
+    // them) is fuzzed as much as the normal one.
+    let limit = 2048
+    var splitter = LineSplitter(maxLineLength: limit, headLimit: 1024, tailLimit: 64)
     var decoder = WatchEventDecoder(path: "/apis/gwint.githedgehog.com/v1alpha1/gatewayagents")
     var start = body.startIndex
     let now = Date(timeIntervalSince1970: 1_760_000_000)
     while start < body.endIndex {
         let end = min(start + chunkSize, body.endIndex)
-        let lines: [ArraySlice<UInt8>]
-        do { lines = try splitter.append(Array(body[start..<end])) } catch { break }
+        let lines = splitter.split(Array(body[start..<end]))
         start = end
         for line in lines {
-            guard let event = try? decoder.decode(line) else { continue }
-            examine(event.object, now: now)
+            let outcome: WatchEventDecoder.Outcome
+            switch line {
+            case .complete(let bytes):
+                if bytes.count > limit { fatalError("a line over the limit came through whole") }
+                guard let decoded = try? decoder.decodeTolerant(bytes) else { continue }
+                outcome = decoded
+            case .oversized(let skipped):
+                if skipped.length <= limit { fatalError("a line within the limit was called oversized") }
+                outcome = decoder.decodeOversized(skipped, limit: limit)
+            }
+            switch outcome {
+            case .event(let event): examine(event.object, now: now)
+            case .unreadable(let event, _):
+                if UnreadableObject.reason(event.object) == nil { fatalError("a stub without its reason") }
+                examine(event.object, now: now)
+            case .skipped: break
+            }
         }
+        if splitter.pendingByteCount > limit + 1024 + 64 { fatalError("the splitter holds more than its limit") }
     }
     return 0
 }
