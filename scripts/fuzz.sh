@@ -38,7 +38,7 @@ objects=("$out/modules/KubeAPI.o")
 libs=()
 case "$target" in
 watch)
-    module KubeClient Sources/KubeClient/API/{LineSplitter,WatchEventDecoder,KubeError}.swift
+    module KubeClient Sources/KubeClient/API/{LineSplitter,WatchEventDecoder,TruncatedJSON,KubeError}.swift
     module HealthModel $(find Sources/HealthModel -name '*.swift' | sort)
     objects+=("$out/modules/KubeClient.o" "$out/modules/HealthModel.o")
     ;;
