@@ -136,6 +136,25 @@ import Testing
         #expect(problem.contains("name could not be told"))
     }
 
+    // MARK: Kubeconfig
+
+    @Test func referencedFileIsReadWithABound() {
+        let text = """
+        current-context: c
+        clusters:
+        - name: c
+          cluster: {server: https://127.0.0.1:6443, certificate-authority: /dev/zero}
+        contexts:
+        - name: c
+          context: {cluster: c}
+        """
+        #expect {
+            _ = try KubeConfigLoader.load(yaml: text, origin: "/tmp/kubeconfig", environment: [:])
+        } throws: { error in
+            "\(error)".contains("larger than 8 MiB") && "\(error)".contains("certificate-authority")
+        }
+    }
+
     // MARK: List items
 
     @Test func oversizedListItemBecomesAStub() throws {
