@@ -23,6 +23,29 @@ extension JSONValue {
         return try Array(bytes).withUnsafeBufferPointer { parseResult($0) }.get()
     }
 
+    /// What stands in for a value nested deeper than `maximumDepth` in `parseDroppingDeepValues`.
+    public static let droppedDeepValue = "<dropped: nested deeper than \(maximumDepth) levels>"
+
+    /// Like `parse`, but a value nested deeper than `maximumDepth` is skipped (without
+    /// recursion) and replaced by the string `droppedDeepValue` instead of failing the whole
+    /// document: one deep object must not make a list of thousands unreadable. `dropped` says
+    /// how many values were replaced.
+    public static func parseDroppingDeepValues(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> (value: JSONValue, dropped: Int) {
+        let result: Result<(JSONValue, Int), JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(JSONParseError) -> (JSONValue, Int) in
+                var parser = JSONParser(bytes: buffer)
+                parser.dropDeepValues = true
+                parser.skipWhitespace()
+                let value = try parser.parseValue(depth: 0)
+                parser.skipWhitespace()
+                guard parser.index == buffer.count else { throw parser.error("unexpected data after the document") }
+                return (value, parser.droppedValues)
+            }
+        }
+        if let result { return try result.get() }
+        return try parseDroppingDeepValues(Array(bytes))
+    }
+
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         var text = text
         return try text.withUTF8 { parseResult($0) }.get()
@@ -71,6 +94,9 @@ extension JSONValue {
 struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
+    /// Skip values nested too deep (counted in `droppedValues`) instead of failing.
+    var dropDeepValues = false
+    var droppedValues = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -86,8 +112,16 @@ struct JSONParser {
     }
 
     mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
-        guard depth < JSONValue.maximumDepth else { throw error("nesting deeper than \(JSONValue.maximumDepth)") }
         guard index < bytes.count else { throw error("unexpected end of input") }
+        if depth >= JSONValue.maximumDepth {
+            guard dropDeepValues else { throw error("nesting deeper than \(JSONValue.maximumDepth)") }
+            // A scalar adds no nesting and is read as usual; a container is dropped.
+            if bytes[index] == UInt8(ascii: "{") || bytes[index] == UInt8(ascii: "[") {
+                try skipValue()
+                droppedValues += 1
+                return .string(JSONValue.droppedDeepValue)
+            }
+        }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
         case UInt8(ascii: "["): return try parseArray(depth: depth)
@@ -98,6 +132,23 @@ struct JSONParser {
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: throw error("unexpected character '\(Character(Unicode.Scalar(bytes[index])))'")
         }
+    }
+
+    /// Moves past one value of any depth, iteratively; only brackets and strings are checked
+    /// (the value is thrown away).
+    mutating func skipValue() throws(JSONParseError) {
+        var depth = 0
+        repeat {
+            guard index < bytes.count else { throw error("unexpected end of input") }
+            switch bytes[index] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1; index += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard depth > 0 else { throw error("unbalanced '\(Character(Unicode.Scalar(bytes[index])))'") }
+                depth -= 1; index += 1
+            case UInt8(ascii: "\""): _ = try parseString()
+            default: index += 1
+            }
+        } while depth > 0
     }
 
     mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {

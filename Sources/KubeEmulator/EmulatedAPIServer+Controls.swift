@@ -13,7 +13,14 @@ extension EmulatedAPIServer {
     /// (`application/json`-labelled) body, verbatim: a misbehaving server for client tests.
     public func serveRawNext(_ n: Int, status: Int = 200, body: String, matching: RequestMatcher = .any) {
         guard n > 0 else { return }
-        control.withLock { $0.faults.append(FaultRule(remaining: n, status: status, retryAfter: nil, matcher: matching, rawBody: body)) }
+        serveRawNext(n, status: status, bytes: Array(body.utf8), matching: matching)
+    }
+
+    /// As `serveRawNext(_:status:body:matching:)` with the body as bytes, which may be anything
+    /// (invalid UTF-8 included): a server or proxy that corrupts what it relays.
+    public func serveRawNext(_ n: Int, status: Int = 200, bytes: [UInt8], matching: RequestMatcher = .any) {
+        guard n > 0 else { return }
+        control.withLock { $0.faults.append(FaultRule(remaining: n, status: status, retryAfter: nil, matcher: matching, rawBody: bytes)) }
     }
 
     /// Drops every pending injected failure.

@@ -42,7 +42,7 @@ struct FaultRule: Sendable {
     var retryAfter: Int?
     var matcher: RequestMatcher
     /// Served as is instead of a Status (a server answering garbage), when set.
-    var rawBody: String? = nil
+    var rawBody: [UInt8]? = nil
 
     var statusObject: Status {
         let reason: String = switch status {

@@ -27,10 +27,10 @@ enum HTTPResponses {
     }
 
     /// `body` verbatim, labelled as JSON whatever it holds (injected malformed answers).
-    static func raw(_ body: String, code: Int) -> Response {
+    static func raw(_ body: [UInt8], code: Int) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return Response(status: .init(code: code), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        return Response(status: .init(code: code), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     static func text(_ text: String, code: Int = 200) -> Response {

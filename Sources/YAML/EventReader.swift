@@ -24,7 +24,10 @@ final class EventReader {
     init(text: String, source: String?) throws(YAMLError) {
         self.source = source
         parser = .allocate(capacity: 1)
-        let bytes = Array(text.utf8)
+        // A leading byte order mark (editors on Windows write one) is not content: libyaml
+        // skips it only when it detects the encoding itself, and here the encoding is set.
+        var bytes = Array(text.utf8)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         input = .allocate(capacity: max(bytes.count, 1))
         _ = input.initialize(from: bytes)
         guard yaml_parser_initialize(parser) == 1 else {

@@ -94,12 +94,12 @@ import Testing
             let list = await expectKubeError { _ = try await client.list(.namespaces, namespace: nil) }
             if case .decoding? = list {} else { Issue.record("expected a decoding error, got \(String(describing: list))") }
 
-            // A malformed watch line ends the watch with a decoding error too.
+            // A malformed watch line is skipped (ending the watch would replay it on resume for
+            // ever); with nothing else in the response the watch simply ends.
             cluster.server.serveRawNext(1, body: "{\"type\":\"ADDED\",\"object\":{\n", matching: RequestMatcher(verb: "watch"))
-            let watchError = await expectKubeError {
-                for try await _ in client.watch(.namespaces, namespace: nil, options: WatchOptions(resume: false)) {}
-            }
-            if case .decoding? = watchError {} else { Issue.record("expected a decoding error, got \(String(describing: watchError))") }
+            var events = 0
+            for try await _ in client.watch(.namespaces, namespace: nil, options: WatchOptions(resume: false)) { events += 1 }
+            #expect(events == 0)
             // And the client still works afterwards.
             #expect(try await client.get(.namespaces, namespace: nil, name: "default").name == "default")
         }

@@ -4,7 +4,15 @@ import KubeAPI
 /// Reads typed fields out of a `JSONValue`, recording a `FieldProblem` for every value of the
 /// wrong type or shape. A missing or null field is `.absent` and is not a problem.
 struct FieldReader {
-    private(set) var problems: [FieldProblem] = []
+    /// Most problems listed one by one; beyond it they are counted (a status full of wrong
+    /// types must not make the GatewayHealth grow without bound).
+    static let maxProblems = 64
+    private var listed: [FieldProblem] = []
+    private var unlisted = 0
+
+    var problems: [FieldProblem] {
+        unlisted == 0 ? listed : listed + [FieldProblem(path: "(object)", issue: "\(unlisted) more problems not listed")]
+    }
 
     static func render(_ path: [String]) -> String {
         if path.isEmpty { return "(object)" }
@@ -20,15 +28,18 @@ struct FieldReader {
     }
 
     mutating func note(_ path: [String], _ issue: String) {
-        let problem = FieldProblem(path: Self.render(path), issue: issue)
-        if !problems.contains(problem) { problems.append(problem) }
+        add(FieldProblem(path: Self.render(path), issue: issue))
+    }
+
+    private mutating func add(_ problem: FieldProblem) {
+        guard !listed.contains(problem) else { return }
+        if listed.count < Self.maxProblems { listed.append(problem) } else { unlisted += 1 }
     }
 
     /// Takes over the problems another reader found inside the value at `path`.
     mutating func absorb(_ other: FieldReader, under path: [String]) {
         for problem in other.problems {
-            let merged = FieldProblem(path: Self.render(path) + "." + problem.path, issue: problem.issue)
-            if !problems.contains(merged) { problems.append(merged) }
+            add(FieldProblem(path: Self.render(path) + "." + problem.path, issue: problem.issue))
         }
     }
 

@@ -38,9 +38,14 @@ public struct GatewayAgentView: Sendable, Equatable {
     /// `status.state.vpcs` then `status.state.peerings`, sorted by name.
     public var counters: [TrafficCounterView]
     public var problems: [FieldProblem]
+    /// Why the client could not read this object (it is an `UnreadableObject` stub), if so.
+    public var unreadable: String?
 
     public init(json: JSONValue) {
         var reader = FieldReader()
+        unreadable = UnreadableObject.reason(json)
+        if let unreadable { reader.note([], unreadable) }
+        if let partial = UnreadableObject.partialReason(json) { reader.note([], partial) }
         let meta = MetadataFields(json, &reader)
         name = meta.name
         namespace = meta.namespace
@@ -68,6 +73,9 @@ public struct GatewayAgentView: Sendable, Equatable {
 
     /// The init status the dataplane writes when it (re)starts: `lastAppliedGen` 0 (Go omits a
     /// zero, so a status without it counts too), `lastAppliedTime` 1970-01-01T00:00:00Z.
+    /// Most BGP neighbours judged (a gateway has a handful); the rest are reported as a problem.
+    public static let maxNeighbors = 1024
+
     public var isInitStatus: Bool {
         guard hasStatus, !lastHeartbeat.isAbsent else { return false }
         switch lastAppliedGen {
@@ -85,40 +93,50 @@ public struct GatewayAgentView: Sendable, Equatable {
         case .value: break
         }
         guard let vrfs = reader.object(json, base + ["vrfs"]).value else { return .value([]) }
-        var out: [BGPNeighborView] = []
+        var listed: [(vrf: String, address: String, neighbors: [String: JSONValue])] = []
         for vrf in vrfs.keys.sorted() {
+            guard let neighbors = reader.object(json, base + ["vrfs", vrf, "neighbors"]).value else { continue }
+            for address in neighbors.keys.sorted() { listed.append((vrf, address, neighbors)) }
+        }
+        if listed.count > maxNeighbors {
+            // Bounded work and a bounded GatewayHealth: the spec's neighbours are kept first.
+            let expected = Set(readExpectedNeighbors(json, ["spec", "gateway", "neighbors"], &reader).map(\.ip))
+            let wanted = listed.filter { expected.contains($0.address) } + listed.filter { !expected.contains($0.address) }
+            let kept = Set(wanted.prefix(maxNeighbors).map { "\($0.vrf)/\($0.address)" })
+            reader.note(base, "\(listed.count) neighbours reported; only \(maxNeighbors) are judged (the spec's neighbours first)")
+            listed = listed.filter { kept.contains("\($0.vrf)/\($0.address)") }
+        }
+        var out: [BGPNeighborView] = []
+        for (vrf, address, neighbors) in listed {
             let vrfPath = base + ["vrfs", vrf]
-            guard let neighbors = reader.object(json, vrfPath + ["neighbors"]).value else { continue }
-            for address in neighbors.keys.sorted() {
-                let path = vrfPath + ["neighbors", address]
-                guard let entry = neighbors[address], entry.objectValue != nil else {
-                    reader.note(path, "expected an object")
-                    continue
-                }
-                let state: Reading<BGPSessionState>
-                switch reader.string(entry, ["sessionState"]) {
-                case .absent: state = .absent
-                case .invalid: state = .invalid
-                case .value(let text):
-                    if let known = BGPSessionState(rawValue: text) {
-                        state = .value(known)
-                    } else {
-                        reader.note(path + ["sessionState"], "session state \"\(text.prefix(32))\" is not one of unset|idle|connect|active|open|established")
-                        state = .invalid
-                    }
-                }
-                var sub = FieldReader()
-                let neighbor = BGPNeighborView(
-                    vrf: vrf, address: address,
-                    enabled: sub.bool(entry, ["enabled"]).value,
-                    sessionState: state,
-                    remoteRouterID: sub.string(entry, ["remoteRouterID"]).value,
-                    peerAS: sub.int(entry, ["peerAS"]).value,
-                    establishedTransitions: sub.int(entry, ["establishedTransitions"], nonNegative: true),
-                    connectionsDropped: sub.int(entry, ["connectionsDropped"], nonNegative: true))
-                reader.absorb(sub, under: path)
-                out.append(neighbor)
+            let path = vrfPath + ["neighbors", address]
+            guard let entry = neighbors[address], entry.objectValue != nil else {
+                reader.note(path, "expected an object")
+                continue
             }
+            let state: Reading<BGPSessionState>
+            switch reader.string(entry, ["sessionState"]) {
+            case .absent: state = .absent
+            case .invalid: state = .invalid
+            case .value(let text):
+                if let known = BGPSessionState(rawValue: text) {
+                    state = .value(known)
+                } else {
+                    reader.note(path + ["sessionState"], "session state \"\(text.prefix(32))\" is not one of unset|idle|connect|active|open|established")
+                    state = .invalid
+                }
+            }
+            var sub = FieldReader()
+            let neighbor = BGPNeighborView(
+                vrf: vrf, address: address,
+                enabled: sub.bool(entry, ["enabled"]).value,
+                sessionState: state,
+                remoteRouterID: sub.string(entry, ["remoteRouterID"]).value,
+                peerAS: sub.int(entry, ["peerAS"]).value,
+                establishedTransitions: sub.int(entry, ["establishedTransitions"], nonNegative: true),
+                connectionsDropped: sub.int(entry, ["connectionsDropped"], nonNegative: true))
+            reader.absorb(sub, under: path)
+            out.append(neighbor)
         }
         return .value(out)
     }

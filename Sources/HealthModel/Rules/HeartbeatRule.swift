@@ -25,6 +25,12 @@ enum HeartbeatRule {
         guard let agent else {
             return HeartbeatFinding(status: .neverReported, draft: .isFalse(type, "AgentMissing", "no GatewayAgent exists for this gateway"))
         }
+        if let why = agent.unreadable {
+            // Judged like an unparseable heartbeat: by whether the object still changes.
+            return untrusted(key: "unreadable:" + (agent.resourceVersion ?? ""), reason: "ObjectUnreadable",
+                             what: "GatewayAgent \(agent.name) could not be read (\(why))",
+                             memory: memory, policy: policy, now: now, extraCheck: nil)
+        }
         switch agent.lastHeartbeat {
         case .absent:
             return HeartbeatFinding(status: .neverReported,

@@ -14,10 +14,17 @@ public struct ClientOptions: Sendable {
     /// "update", "patch", "delete", "evict", "watch"), the resource ("pods",
     /// "gatewayhealths/status") and the status code, 0 for a transport error. Metrics hook.
     public var onResponse: (@Sendable (_ verb: String, _ resource: String, _ code: Int) -> Void)?
+    /// Largest object read, in bytes of JSON: a watch event line, or one item of a list. A bigger
+    /// one is not read (a watch line is skipped without being buffered) and is replaced by an
+    /// `UnreadableObject` stub. Default 16 MiB: etcd refuses objects over 1.5 MiB by default and
+    /// the API server request bodies over 3 MiB, so only a broken server or proxy sends more.
+    public var maxObjectBytes: Int
 
     public init(userAgent: String = "gateway-medic/\(KubeClientVersion.current)", retry: RetryPolicy = RetryPolicy(),
                 watchBackoff: BackoffPolicy = BackoffPolicy(), requestTimeout: Duration = .seconds(30),
+                maxObjectBytes: Int = 16 << 20,
                 onResponse: (@Sendable (_ verb: String, _ resource: String, _ code: Int) -> Void)? = nil) {
+        self.maxObjectBytes = max(1 << 10, maxObjectBytes)
         self.userAgent = userAgent
         self.retry = retry
         self.watchBackoff = watchBackoff

@@ -60,9 +60,13 @@ public final class KubeClient: Sendable {
     /// One page of a list.
     public func list(_ r: ResourceType, namespace: String?, options: ListOptions = ListOptions()) async throws(KubeError) -> ObjectList {
         let path = r.collectionPath(namespace: namespace.map(URLEncoding.component))
-        let value = try await executeJSON(RequestSpec(
+        let (value, bytes, dropped) = try await executeJSONSized(RequestSpec(
             verb: "list", resource: r.plural, method: "GET", path: path, query: options.queryItems, retryTransportErrors: true))
-        return try Self.objectList(value, path: path)
+        var list = try Self.objectList(value, path: path)
+        // No item can exceed the limit when the whole page does not.
+        if bytes > self.options.maxObjectBytes { list.items = stubOversizedItems(list.items, path: path) }
+        if dropped > 0 { list.items = markPartialItems(list.items, path: path) }
+        return list
     }
 
     /// Every page of a list (`options.limit` per page, 500 by default). An expired continue

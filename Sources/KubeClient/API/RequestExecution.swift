@@ -64,10 +64,23 @@ extension KubeClient {
 
     /// Performs `spec` and parses the JSON body.
     func executeJSON(_ spec: RequestSpec) async throws(KubeError) -> JSONValue {
+        let (value, _, dropped) = try await executeJSONSized(spec)
+        guard dropped == 0 else {
+            throw .decoding(path: spec.path, message: "nesting deeper than \(JSONValue.maximumDepth) levels")
+        }
+        return value
+    }
+
+    /// Performs `spec` and parses the JSON body; also says how many bytes the body had and how
+    /// many values nested too deep were dropped (a list must stay readable when one item is).
+    func executeJSONSized(_ spec: RequestSpec) async throws(KubeError) -> (value: JSONValue, bytes: Int, dropped: Int) {
         let response = try await execute(spec)
         do {
-            return try JSONValue.parse(response.body)
+            return (try JSONValue.parse(response.body), response.body.count, 0)
         } catch {
+            if let (value, dropped) = try? JSONValue.parseDroppingDeepValues(response.body), dropped > 0 {
+                return (value, response.body.count, dropped)
+            }
             throw .decoding(path: spec.path, message: error.description)
         }
     }

@@ -31,8 +31,8 @@ public struct WatchStream: AsyncSequence, Sendable {
         private let connector: WatchConnector
         private let resume: Bool
         private var decoder: WatchEventDecoder
-        private var splitter = LineSplitter()
-        private var lines: [ArraySlice<UInt8>] = []
+        private var splitter: LineSplitter
+        private var lines: [LineSplitter.Line] = []
         private var lineIndex = 0
         private var stream: ResponseStream?
         private var backoff: Backoff
@@ -46,6 +46,7 @@ public struct WatchStream: AsyncSequence, Sendable {
             resume = options.resume
             decoder = WatchEventDecoder(path: connector.path, resourceVersion: options.resourceVersion)
             backoff = Backoff(policy: client.options.watchBackoff)
+            splitter = LineSplitter(maxLineLength: client.options.maxObjectBytes)
         }
 
         /// The last resourceVersion seen (from objects and bookmarks).
@@ -69,9 +70,26 @@ public struct WatchStream: AsyncSequence, Sendable {
                 if lineIndex < lines.count {
                     let line = lines[lineIndex]
                     lineIndex += 1
-                    let event = try decoder.decode(line)
                     eventsOnConnection += 1
-                    return event
+                    let outcome: WatchEventDecoder.Outcome
+                    switch line {
+                    case .complete(let bytes): outcome = try decoder.decodeTolerant(bytes)
+                    case .oversized(let skipped): outcome = decoder.decodeOversized(skipped, limit: splitter.maxLineLength)
+                    }
+                    switch outcome {
+                    case .event(let event):
+                        return event
+                    case .unreadable(let event, let problem):
+                        // The stub keeps the object in the caller's cache, marked unreadable.
+                        connector.client.logger.error("unreadable watch event replaced by a stub of its object", metadata: [
+                            "path": "\(connector.path)", "problem": "\(problem)",
+                            "object": "\(event.object[path: "metadata", "namespace"]?.stringValue ?? "")/\(event.object[path: "metadata", "name"]?.stringValue ?? "")"])
+                        return event
+                    case .skipped(let problem):
+                        connector.client.logger.error("unreadable watch event skipped", metadata: [
+                            "path": "\(connector.path)", "problem": "\(problem)"])
+                        continue
+                    }
                 }
                 guard let stream else {
                     try await connect(isolation: actor)
@@ -79,12 +97,8 @@ public struct WatchStream: AsyncSequence, Sendable {
                 }
                 switch await stream.next() {
                 case .success(let chunk?):
-                    do {
-                        lines = try splitter.append(chunk)
-                        lineIndex = 0
-                    } catch {
-                        throw .decoding(path: connector.path, message: "a watch event line exceeds \(error.limit) bytes")
-                    }
+                    lines = splitter.split(chunk)
+                    lineIndex = 0
                 case .success(nil):
                     self.stream = nil
                     guard resume else { end(); return nil }

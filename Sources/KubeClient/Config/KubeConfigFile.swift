@@ -24,7 +24,12 @@ struct KubeConfigFile: Sendable {
     var currentContext: String?
 
     static func read(path: String) throws(KubeConfigError) -> KubeConfigFile {
-        let text = try FileText.read(path, file: path, field: nil)
+        try parse(text: try FileText.read(path, file: path, field: nil), path: path)
+    }
+
+    /// The kubeconfig in `text`, as if read from `path` (relative paths in it resolve against
+    /// that path's folder, errors name it).
+    static func parse(text: String, path: String) throws(KubeConfigError) -> KubeConfigFile {
         let root: YAMLNode?
         do {
             root = try YAML.parseSingleNode(text, source: path)
@@ -122,17 +127,30 @@ struct FieldReader: Sendable {
 
 /// Reading files with errors that name the file and the field that pointed at it.
 enum FileText {
+    /// Largest kubeconfig, certificate or token file read (real ones are kilobytes).
+    static let maxFileBytes = 8 << 20
+
     static func readBytes(_ path: String, file: String, field: String?) throws(KubeConfigError) -> [UInt8] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             if let field { throw KubeConfigError(file: file, field: field, reason: .unreadableReferencedFile(path: path, detail: "no such file")) }
             throw KubeConfigError(file: file, reason: .fileNotFound)
         }
+        var tooLarge = false
         do {
             guard !isDirectory.boolValue else { throw CocoaError(.fileReadUnknown) }
-            return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+            // Bounded: a path pointing at /dev/zero or a huge file must not exhaust memory.
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            let data = try handle.read(upToCount: maxFileBytes + 1) ?? Data()
+            guard data.count <= maxFileBytes else {
+                tooLarge = true
+                throw CocoaError(.fileReadTooLarge)
+            }
+            return Array(data)
         } catch {
-            let detail = isDirectory.boolValue ? "is a folder" : "permission denied or unreadable"
+            let detail = isDirectory.boolValue ? "is a folder"
+                : tooLarge ? "larger than \(maxFileBytes >> 20) MiB" : "permission denied or unreadable"
             if let field { throw KubeConfigError(file: file, field: field, reason: .unreadableReferencedFile(path: path, detail: detail)) }
             throw KubeConfigError(file: file, reason: .unreadable(detail))
         }

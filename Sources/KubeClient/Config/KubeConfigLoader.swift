@@ -15,6 +15,14 @@ public struct KubeConfigLoader {
         return try merged.clusterConfig(context: context, environment: environment)
     }
 
+    /// A kubeconfig given as text (a Secret's key, a test fixture). `origin` names it in errors
+    /// and is where relative certificate and token paths resolve.
+    public static func load(yaml text: String, origin: String, context: String? = nil,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(KubeConfigError) -> ClusterConfig {
+        let file = try KubeConfigFile.parse(text: text, path: origin)
+        return try MergedKubeConfig(files: [file]).clusterConfig(context: context, environment: environment)
+    }
+
     /// The files in precedence order (earlier wins), read and shape-checked.
     static func readFiles(explicitPath: String?, environment: [String: String], homeDirectory: String?) throws(KubeConfigError) -> [KubeConfigFile] {
         if let explicitPath, !explicitPath.isEmpty {

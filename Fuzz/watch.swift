@@ -1,0 +1,73 @@
+// libFuzzer harness: bytes of a watch response → line splitter (in chunks whose sizes come from
+// the input) → watch event decoder → the health model's views and evaluator. Any input must end
+// in events or typed errors: a trap, an ASan report, a timeout or memory beyond -rss_limit_mb
+// fails the run. Built by scripts/fuzz.sh watch.
+import Foundation
+import HealthModel
+import KubeAPI
+import KubeClient
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeRawBufferPointer(start: data, count: size))
+    // The first byte picks the chunk size, so chunk boundaries fall everywhere in the input.
+    let chunkSize = Int(bytes.first ?? 0) % 97 + 1
+    let body = bytes.dropFirst()
+    // A small limit, so that the oversized-line path (head and tail kept, a stub made of
+    // them) is fuzzed as much as the normal one.
+    let limit = 2048
+    var splitter = LineSplitter(maxLineLength: limit, headLimit: 1024, tailLimit: 64)
+    var decoder = WatchEventDecoder(path: "/apis/gwint.githedgehog.com/v1alpha1/gatewayagents")
+    var start = body.startIndex
+    let now = Date(timeIntervalSince1970: 1_760_000_000)
+    while start < body.endIndex {
+        let end = min(start + chunkSize, body.endIndex)
+        let lines = splitter.split(Array(body[start..<end]))
+        start = end
+        for line in lines {
+            let outcome: WatchEventDecoder.Outcome
+            switch line {
+            case .complete(let bytes):
+                if bytes.count > limit { fatalError("a line over the limit came through whole") }
+                guard let decoded = try? decoder.decodeTolerant(bytes) else { continue }
+                outcome = decoded
+            case .oversized(let skipped):
+                if skipped.length <= limit { fatalError("a line within the limit was called oversized") }
+                outcome = decoder.decodeOversized(skipped, limit: limit)
+            }
+            switch outcome {
+            case .event(let event): examine(event.object, now: now)
+            case .unreadable(let event, _):
+                if UnreadableObject.reason(event.object) == nil { fatalError("a stub without its reason") }
+                examine(event.object, now: now)
+            case .skipped: break
+            }
+        }
+        if splitter.pendingByteCount > limit + 1024 + 64 { fatalError("the splitter holds more than its limit") }
+    }
+    return 0
+}
+
+/// What the operator does with an object of each kind it watches.
+func examine(_ object: JSONValue, now: Date) {
+    _ = object.serialized()
+    switch object["kind"]?.stringValue {
+    case "Pod":
+        let pod = PodView(json: object)
+        _ = HealthEvaluator.evaluate(GatewayInputs(gateway: nil, agent: nil, pods: [pod]), previous: nil, policy: HealthPolicy(), now: now)
+    case "Agent":
+        let agent = SwitchAgentView(json: object)
+        _ = HealthEvaluator.evaluate(GatewayInputs(gateway: nil, agent: nil, switchAgents: [agent]), previous: nil, policy: HealthPolicy(), now: now)
+    case "Gateway":
+        _ = HealthEvaluator.evaluate(GatewayInputs(gateway: GatewayView(json: object), agent: nil), previous: nil, policy: HealthPolicy(), now: now)
+    case "GatewayHealth":
+        if let status = object["status"], let previous = Assessment(status: status) {
+            _ = HealthEvaluator.evaluate(GatewayInputs(gateway: nil, agent: nil), previous: previous, policy: HealthPolicy(), now: now).statusJSON()
+        }
+    default:
+        let agent = GatewayAgentView(json: object)
+        let assessment = HealthEvaluator.evaluate(GatewayInputs(gateway: nil, agent: agent), previous: nil, policy: HealthPolicy(), now: now)
+        // The persisted form must read back (the next evaluation starts from it).
+        _ = Assessment(status: assessment.statusJSON())
+    }
+}
