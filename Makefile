@@ -3,7 +3,7 @@ SWIFT ?= swift
 SYSTEM_PACKAGES := libcurl4-openssl-dev libyaml-dev
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: all build release test deps bench demo clean validate-manifests release-check
+.PHONY: all build release test deps bench demo clean validate-manifests release-check fuzz
 
 all: build
 
@@ -32,6 +32,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	rm -rf $(E2E_RECORD) && mkdir -p $(E2E_RECORD)
 	GATEWAY_MEDIC_E2E_RECORD=$(CURDIR)/$(E2E_RECORD) $(SWIFT) test --skip-build
+	$(MAKE) fuzz
 	./scripts/validate-manifests.sh
 	.build-venv/bin/python scripts/check_e2e_record.py $(E2E_RECORD) manifests
 	$(MAKE) release-check
@@ -43,6 +44,13 @@ demo: deps
 
 clean:
 	rm -rf .build
+
+# libFuzzer (with AddressSanitizer) on the watch decoder, YAML and the kubeconfig loader,
+# FUZZ_SECONDS per target, from the committed seed corpora in Fuzz/corpus/; builds only the
+# sources each harness needs. New inputs and crashes go to .build/fuzz/.
+FUZZ_SECONDS ?= 20
+fuzz: deps
+	./scripts/fuzz.sh all $(FUZZ_SECONDS)
 
 # Offline validation of manifests/ (kustomize renders, Kubernetes schemas, the GatewayHealth CRD
 # schema and its samples, RBAC and pod policy). Creates .build-venv/ on first use.
