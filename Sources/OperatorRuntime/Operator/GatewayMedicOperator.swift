@@ -25,7 +25,7 @@ public actor GatewayMedicOperator {
     private let fleet = FleetState()
     private let queue: WorkQueue<ObjectKey>
     private let reconciler: GatewayReconciler
-    private let informers: [InformerHandle]
+    private nonisolated let informers: [InformerHandle]
     private let ticketSinks: TicketSinks
     private let ticketDispatcher: TicketDispatcher
     private let tickets: TicketCoordinator
@@ -109,11 +109,19 @@ public actor GatewayMedicOperator {
         await remediationCoordinator.record(GatewayKey(namespace: key.namespace ?? "", name: key.name))
     }
 
-    /// Nothing queued or being reconciled right now (tests wait for it between steps).
+    /// Nothing queued, being reconciled, or due on a timer right now (tests wait for it between
+    /// steps).
     func isIdle() async -> Bool {
         let ready = await queue.depth
         let processing = await queue.processingCount
-        return ready == 0 && processing == 0
+        let due = await queue.hasDueDeadlines
+        return ready == 0 && processing == 0 && !due
+    }
+
+    /// Per informer: the resource and namespace it watches and the resourceVersion up to which it
+    /// has applied and handed on every change (tests compare it with the server's newest change).
+    nonisolated func informerProgress() -> [(resource: ResourceType, namespace: String, delivered: String?)] {
+        informers.map { ($0.resource, $0.namespace, $0.deliveredVersion()) }
     }
 
     // MARK: Running
