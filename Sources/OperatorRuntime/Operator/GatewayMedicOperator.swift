@@ -68,7 +68,10 @@ public actor GatewayMedicOperator {
         let restarter = PodRestarter(client: client, logger: logger)
         let remediator = GatewayRemediator(coordinator: coordinator, tickets: tickets, dryRun: config.dryRun,
                                            restartsEnabled: config.remediation.enabled,
-                                           execute: { await restarter.execute($0) }, output: output, logger: logger)
+                                           execute: { await restarter.execute($0) }, output: output, logger: logger,
+                                           recheck: LiveRecheck(client: client, fabricNamespace: config.fabricNamespace,
+                                                                gatewayNamespace: config.gatewayNamespace, health: config.health,
+                                                                remediation: config.remediation))
         let healths = Store<GatewayHealthRecord>(projection: { GatewayHealthRecord(json: $0) })
         let reconciler = GatewayReconciler(
             fleet: fleet, healths: healths, writer: writer, recorder: recorder, policy: config.health, clock: clock,
@@ -117,6 +120,8 @@ public actor GatewayMedicOperator {
         let due = await queue.hasDueDeadlines
         return ready == 0 && processing == 0 && !due
     }
+
+    func queueDepthAndProcessing() async -> Int { await queue.depth + queue.processingCount } // TEMP
 
     /// Per informer: the resource and namespace it watches and the resourceVersion up to which it
     /// has applied and handed on every change (tests compare it with the server's newest change).
