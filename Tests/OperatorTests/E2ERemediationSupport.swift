@@ -46,8 +46,8 @@ extension E2ETests {
     static func settler(_ world: E2EWorld, _ running: RunningOperator, _ gateways: [String],
                         sourceLocation: SourceLocation = #_sourceLocation) -> () async -> Void {
         {
-            let settled = await waitUntil(ProcessInfo.processInfo.environment["E2E_OLD_SETTLE"] != nil ? 5 : 10) { await running.caughtUp(world, gateways: gateways) }
-            if !settled, ProcessInfo.processInfo.environment["E2E_OLD_SETTLE"] == nil {
+            let settled = await waitUntil(10) { await running.caughtUp(world, gateways: gateways) }
+            if !settled {
                 Issue.record("the operator did not catch up within 10 s at t+\(world.elapsed)s", sourceLocation: sourceLocation)
             }
             await running.instance.ticketsDelivered()

@@ -244,16 +244,6 @@ struct RunningOperator {
     func caughtUp(_ world: E2EWorld, gateways: [String]) async -> Bool {
         let store = world.server.store
         let before = store.resourceVersion
-        if ProcessInfo.processInfo.environment["E2E_OLD_SETTLE"] != nil {
-            let assessments = await instance.assessments()
-            for gateway in gateways {
-                let key = ObjectKey(namespace: "default", name: gateway)
-                guard let beat = world.agentHeartbeat(gateway) else { continue }
-                guard let seen = assessments[key]?.evidence.heartbeat, seen == beat else { return false }
-            }
-            let ready = await instance.queueDepthAndProcessing()
-            return ready == 0
-        }
         guard await instance.isIdle() else { return false }
         for informer in instance.informerProgress() {
             guard let latest = store.latestChangeVersion(informer.resource, namespace: informer.namespace) else { continue }

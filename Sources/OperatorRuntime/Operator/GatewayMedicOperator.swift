@@ -121,8 +121,6 @@ public actor GatewayMedicOperator {
         return ready == 0 && processing == 0 && !due
     }
 
-    func queueDepthAndProcessing() async -> Int { await queue.depth + queue.processingCount } // TEMP
-
     /// Per informer: the resource and namespace it watches and the resourceVersion up to which it
     /// has applied and handed on every change (tests compare it with the server's newest change).
     nonisolated func informerProgress() -> [(resource: ResourceType, namespace: String, delivered: String?)] {
