@@ -114,12 +114,7 @@ public actor GatewayMedicOperator {
 
     /// Nothing queued, being reconciled, or due on a timer right now (tests wait for it between
     /// steps).
-    func isIdle() async -> Bool {
-        let ready = await queue.depth
-        let processing = await queue.processingCount
-        let due = await queue.hasDueDeadlines
-        return ready == 0 && processing == 0 && !due
-    }
+    func isIdle() async -> Bool { await queue.isIdle }
 
     /// Per informer: the resource and namespace it watches and the resourceVersion up to which it
     /// has applied and handed on every change (tests compare it with the server's newest change).
