@@ -67,11 +67,13 @@ public struct LiveRecheck: Sendable {
                            gatewayNamespace: String) async throws(KubeError) -> GatewayInputs {
         let namespace = key.namespace ?? fabricNamespace
         var index = FleetIndex()
-        if let agent = try await optional({ () async throws(KubeError) in try await client.get(.gatewayAgents, namespace: namespace, name: key.name) }) {
-            index.upsert(agent: GatewayAgentView(json: agent))
+        // LISTs with a name selector, not GETs: the operator's RBAC grants list and watch only.
+        let byName = ListOptions(fieldSelector: "metadata.name=\(key.name)")
+        for item in try await client.list(.gatewayAgents, namespace: namespace, options: byName).items {
+            index.upsert(agent: GatewayAgentView(json: item))
         }
-        if let gateway = try await optional({ () async throws(KubeError) in try await client.get(.gateways, namespace: namespace, name: key.name) }) {
-            index.upsert(gateway: GatewayView(json: gateway))
+        for item in try await client.list(.gateways, namespace: namespace, options: byName).items {
+            index.upsert(gateway: GatewayView(json: item))
         }
         for item in try await client.listAll(.pods, namespace: gatewayNamespace).items {
             index.upsert(pod: PodView(json: item))
@@ -83,13 +85,5 @@ public struct LiveRecheck: Sendable {
             index.setSwitchAgents([], visible: false)
         }
         return index.inputs(for: key)
-    }
-
-    private static func optional(_ get: () async throws(KubeError) -> JSONValue) async throws(KubeError) -> JSONValue? {
-        do {
-            return try await get()
-        } catch where error.isNotFound {
-            return nil
-        }
     }
 }
