@@ -48,6 +48,13 @@ public final class ObjectStore: Sendable {
     /// The newest resourceVersion handed out.
     public var resourceVersion: Int64 { state.withLock { $0.resourceVersion } }
 
+    /// The resourceVersion of the newest change (create, update, delete) to objects of `type` in
+    /// `namespace` (nil: cluster-scoped), or nil when there was none. A watcher that has seen
+    /// this resourceVersion has seen every change of that resource there.
+    public func latestChangeVersion(_ type: ResourceType, namespace: String? = nil) -> Int64? {
+        state.withLock { $0.latestChange["\(type.group)/\(type.plural)|\(namespace ?? "")"] }
+    }
+
     /// Changes at or before this resourceVersion are forgotten: resuming from before it is a 410.
     public var compactedResourceVersion: Int64 { state.withLock { $0.compactedThrough } }
 

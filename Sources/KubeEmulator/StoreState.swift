@@ -36,6 +36,9 @@ struct StoreState {
     var watchers: [Int: WatcherEntry] = [:]
     var nextWatcherID = 1
     var refusedEvictions: Set<String> = []
+    /// The resourceVersion of the newest change per resource key and namespace ("key|namespace"),
+    /// kept apart from the history (which is trimmed): tests ask whether a watcher has seen it.
+    var latestChange: [String: Int64] = [:]
     let historyLimit: Int
     let watchBufferLimit: Int
 
@@ -55,6 +58,7 @@ struct StoreState {
     /// Appends a change, trims history past its limit, and feeds the watchers.
     mutating func record(_ change: ChangeRecord) {
         history.append(change)
+        latestChange["\(change.key)|\(change.namespace)"] = change.resourceVersion
         if history.count - historyStart > historyLimit {
             compactedThrough = history[historyStart].resourceVersion
             historyStart += 1

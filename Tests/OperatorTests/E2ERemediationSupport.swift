@@ -4,6 +4,7 @@ import KubeAPI
 import KubeEmulator
 @testable import OperatorRuntime
 import Remediation
+import Testing
 
 /// Reading remediation's traces out of the emulator: evictions from the request log, ticket
 /// drafts from their ConfigMaps.
@@ -39,10 +40,16 @@ func remediationConfig(leaderElection: Bool = false, dryRun: Bool = false,
 }
 
 extension E2ETests {
-    /// Steps waiting for the operator to catch up after each one, and for its ticket writes.
-    static func settler(_ world: E2EWorld, _ running: RunningOperator, _ gateways: [String]) -> () async -> Void {
+    /// Steps waiting for the operator to catch up after each one (`caughtUp`: informers current,
+    /// queue idle, no timer due), and for its ticket writes. Not catching up is a failure: the
+    /// clock would otherwise run ahead of what the operator has seen.
+    static func settler(_ world: E2EWorld, _ running: RunningOperator, _ gateways: [String],
+                        sourceLocation: SourceLocation = #_sourceLocation) -> () async -> Void {
         {
-            _ = await waitUntil(5) { await running.caughtUp(world, gateways: gateways) }
+            let settled = await waitUntil(10) { await running.caughtUp(world, gateways: gateways) }
+            if !settled {
+                Issue.record("the operator did not catch up within 10 s at t+\(world.elapsed)s", sourceLocation: sourceLocation)
+            }
             await running.instance.ticketsDelivered()
         }
     }

@@ -218,14 +218,18 @@ struct RunningOperator {
     let client: KubeClient
     let task: Task<Void, any Error>
 
+    /// Its client's User-Agent names the instance (`gateway-medic/e2e (<identity>)`), so the
+    /// emulator's request log tells two instances' requests apart.
     static func start(_ world: E2EWorld, config: OperatorConfig, identity: String,
                       output: (@Sendable (String) -> Void)? = nil) throws -> RunningOperator {
-        let client = try world.client()
+        let client = try world.client(userAgent: userAgent(identity))
         let instance = GatewayMedicOperator(config: config, client: client, clock: world.clock, identity: identity,
                                             logger: quietLogger("e2e.\(identity)"), output: output)
         let task = Task { try await instance.run() }
         return RunningOperator(instance: instance, client: client, task: task)
     }
+
+    static func userAgent(_ identity: String) -> String { "gateway-medic/e2e (\(identity))" }
 
     /// Clean shutdown: cancel and wait (the lease is released).
     func stop() async {
@@ -242,15 +246,26 @@ struct RunningOperator {
         _ = try? await task.value
     }
 
-    /// The operator saw every gateway's latest heartbeat and has nothing left to do.
+    /// The operator has caught up with the emulator: every informer has applied and handed on the
+    /// newest change of its resource, nothing is queued, being reconciled or due on a timer, every
+    /// gateway's latest heartbeat has been evaluated, and no write landed while this was checked
+    /// (the server's resourceVersion did not move), so the shared clock may move on.
     func caughtUp(_ world: E2EWorld, gateways: [String]) async -> Bool {
+        let store = world.server.store
+        let before = store.resourceVersion
+        guard await instance.isIdle() else { return false }
+        for informer in instance.informerProgress() {
+            guard let latest = store.latestChangeVersion(informer.resource, namespace: informer.namespace) else { continue }
+            guard let delivered = informer.delivered.flatMap({ Int64($0) }), delivered >= latest else { return false }
+        }
         let assessments = await instance.assessments()
         for gateway in gateways {
             let key = ObjectKey(namespace: "default", name: gateway)
             guard let beat = world.agentHeartbeat(gateway) else { continue }
             guard let seen = assessments[key]?.evidence.heartbeat, seen == beat else { return false }
         }
-        return await instance.isIdle()
+        guard await instance.isIdle() else { return false }
+        return store.resourceVersion == before
     }
 }
 

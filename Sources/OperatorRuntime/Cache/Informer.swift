@@ -33,6 +33,8 @@ public actor Informer<Value: Sendable> {
         var isAbsent = false
         var watchRestarts = 0
         var lists = 0
+        /// The resourceVersion of the last list or event whose changes `onChange` has finished with.
+        var deliveredVersion: String?
     }
 
     enum WatchOutcome: Sendable {
@@ -81,6 +83,10 @@ public actor Informer<Value: Sendable> {
     public nonisolated var watchRestarts: Int { progress.withLock { $0.watchRestarts } }
     /// How many successful lists were applied (1 + relists).
     public nonisolated var listCount: Int { progress.withLock { $0.lists } }
+    /// The resourceVersion of the last list, event or bookmark whose change has been applied to the
+    /// store AND handled by `onChange` (a test that knows the server's newest change of the
+    /// resource can tell whether the informer has passed it on).
+    public nonisolated var deliveredResourceVersion: String? { progress.withLock { $0.deliveredVersion } }
 
     /// Returns once `hasSynced` is true (or the task is cancelled... callers bound it themselves).
     public func waitUntilSynced() async {
@@ -106,6 +112,7 @@ public actor Informer<Value: Sendable> {
             progress.withLock { $0.isAbsent = false; $0.lists += 1 }
             let changes = await store.replace(with: items, resourceVersion: version)
             for change in changes { await onChange(change) }
+            progress.withLock { $0.deliveredVersion = version }
             markSynced()
             return version
         } catch where Task.isCancelled {
@@ -200,6 +207,9 @@ public actor Informer<Value: Sendable> {
             return .failed(WatchStreamError(status: status, message: message))
         }
         if let change = await store.apply(event) { await onChange(change) }
+        if let version = event.object[path: "metadata", "resourceVersion"]?.stringValue {
+            progress.withLock { $0.deliveredVersion = version }
+        }
         return nil
     }
 

@@ -25,7 +25,7 @@ public actor GatewayMedicOperator {
     private let fleet = FleetState()
     private let queue: WorkQueue<ObjectKey>
     private let reconciler: GatewayReconciler
-    private let informers: [InformerHandle]
+    private nonisolated let informers: [InformerHandle]
     private let ticketSinks: TicketSinks
     private let ticketDispatcher: TicketDispatcher
     private let tickets: TicketCoordinator
@@ -68,7 +68,10 @@ public actor GatewayMedicOperator {
         let restarter = PodRestarter(client: client, logger: logger)
         let remediator = GatewayRemediator(coordinator: coordinator, tickets: tickets, dryRun: config.dryRun,
                                            restartsEnabled: config.remediation.enabled,
-                                           execute: { await restarter.execute($0) }, output: output, logger: logger)
+                                           execute: { await restarter.execute($0) }, output: output, logger: logger,
+                                           recheck: LiveRecheck(client: client, fabricNamespace: config.fabricNamespace,
+                                                                gatewayNamespace: config.gatewayNamespace, health: config.health,
+                                                                remediation: config.remediation))
         let healths = Store<GatewayHealthRecord>(projection: { GatewayHealthRecord(json: $0) })
         let reconciler = GatewayReconciler(
             fleet: fleet, healths: healths, writer: writer, recorder: recorder, policy: config.health, clock: clock,
@@ -109,11 +112,14 @@ public actor GatewayMedicOperator {
         await remediationCoordinator.record(GatewayKey(namespace: key.namespace ?? "", name: key.name))
     }
 
-    /// Nothing queued or being reconciled right now (tests wait for it between steps).
-    func isIdle() async -> Bool {
-        let ready = await queue.depth
-        let processing = await queue.processingCount
-        return ready == 0 && processing == 0
+    /// Nothing queued, being reconciled, or due on a timer right now (tests wait for it between
+    /// steps).
+    func isIdle() async -> Bool { await queue.isIdle }
+
+    /// Per informer: the resource and namespace it watches and the resourceVersion up to which it
+    /// has applied and handed on every change (tests compare it with the server's newest change).
+    nonisolated func informerProgress() -> [(resource: ResourceType, namespace: String, delivered: String?)] {
+        informers.map { ($0.resource, $0.namespace, $0.deliveredVersion()) }
     }
 
     // MARK: Running

@@ -9,12 +9,19 @@ struct InformerHandle: Sendable {
     let run: @Sendable () async -> Void
     let waitUntilSynced: @Sendable () async -> Void
     let hasSynced: @Sendable () -> Bool
+    /// What it watches (tests compare the server's newest change of it with `deliveredVersion`).
+    let resource: ResourceType
+    let namespace: String
+    let deliveredVersion: @Sendable () -> String?
 
-    init<Value: Sendable>(_ informer: Informer<Value>) {
+    init<Value: Sendable>(_ informer: Informer<Value>, resource: ResourceType, namespace: String) {
         name = informer.name
         run = { await informer.run() }
         waitUntilSynced = { await informer.waitUntilSynced() }
         hasSynced = { informer.hasSynced }
+        self.resource = resource
+        self.namespace = namespace
+        deliveredVersion = { informer.deliveredResourceVersion }
     }
 }
 
@@ -72,7 +79,11 @@ enum OperatorInformers {
                 if await !reconciler.isOwnWrite(key, resourceVersion: record.resourceVersion) { await queue.add(key) }
             }
         }
-        return [InformerHandle(gateways), InformerHandle(agents), InformerHandle(pods), InformerHandle(switchAgents),
-                InformerHandle(healthInformer), InformerHandle(peerings)]
+        return [InformerHandle(gateways, resource: .gateways, namespace: fabric),
+                InformerHandle(agents, resource: .gatewayAgents, namespace: fabric),
+                InformerHandle(pods, resource: .pods, namespace: config.gatewayNamespace),
+                InformerHandle(switchAgents, resource: .switchAgents, namespace: fabric),
+                InformerHandle(healthInformer, resource: .gatewayHealths, namespace: fabric),
+                InformerHandle(peerings, resource: .gatewayPeerings, namespace: fabric)]
     }
 }

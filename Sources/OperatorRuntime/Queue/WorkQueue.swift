@@ -153,6 +153,13 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     public var isShuttingDown: Bool { isShutDown }
     /// Callers parked in `next()`.
     public var waitingWorkers: Int { getters.count }
+    /// Nothing ready, nothing being worked on, and no deadline that has passed on the clock but
+    /// whose key the timer task has not yet moved to the ready list — read in one turn (a test
+    /// driving a ManualClock waits for this before moving time again).
+    public var isIdle: Bool {
+        let now = clock.now()
+        return ready.isEmpty && processing.isEmpty && !waiting.values.contains { $0 <= now }
+    }
     /// The pending deadline of `key`, if it waits for one.
     public func deadline(of key: Key) -> Date? { waiting[key] }
 

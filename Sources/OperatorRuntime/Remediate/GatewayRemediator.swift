@@ -27,10 +27,13 @@ public struct GatewayRemediator: Sendable {
     private let restartsEnabled: Bool
     private let output: @Sendable (String) -> Void
     private let logger: Logger
+    /// Confirms each restart from a fresh read of the API before it is executed (nil: trust the cache).
+    private let recheck: LiveRecheck?
 
     public init(coordinator: RemediationCoordinator, tickets: TicketCoordinator, dryRun: Bool, restartsEnabled: Bool,
                 execute: @escaping @Sendable (RemediationAction) async -> RestartResult,
-                output: @escaping @Sendable (String) -> Void, logger: Logger) {
+                output: @escaping @Sendable (String) -> Void, logger: Logger, recheck: LiveRecheck? = nil) {
+        self.recheck = recheck
         self.coordinator = coordinator
         self.tickets = tickets
         self.execute = execute
@@ -46,6 +49,8 @@ public struct GatewayRemediator: Sendable {
         let gateway = GatewayKey(namespace: key.namespace ?? "", name: key.name)
         let snapshot = GatewaySnapshot(key: gateway, assessment: assessment, inputs: inputs,
                                        record: persisted[gateway] ?? RemediationRecord(), paused: paused)
+        // The record the plan starts from (no other reconcile of this gateway runs meanwhile).
+        let prior = await coordinator.record(gateway) ?? snapshot.record
         let plan = await coordinator.plan(snapshot, persisted: persisted, groupsWithPeerings: groupsWithPeerings,
                                           isLeader: isLeader, now: now)
         for skip in plan.skips {
@@ -60,7 +65,29 @@ public struct GatewayRemediator: Sendable {
 
         var record = plan.record
         var events = plan.events.filter { restartsEnabled || $0.reason != "RemediationSkipped" }.map(Self.planned)
+        var nextCheck = plan.nextCheck
         for action in plan.actions {
+            if let recheck {
+                let verdict = await recheck.confirm(action, key: key, assessment: assessment, record: prior, now: now)
+                if let why = Self.unconfirmed(verdict) {
+                    // Take the plan's bookkeeping back: no attempt, no budget used, no slot held.
+                    record.lastAction = prior.lastAction
+                    record.restartTimes = prior.restartTimes
+                    record.inFlight = prior.inFlight
+                    record.lastSkip = .unconfirmed
+                    await coordinator.replace(record, gateway: gateway)
+                    let message = "\(SkipReason.unconfirmed.rawValue): not done: \(action.description); \(why)"
+                    logger.notice("remediation skipped", metadata: [
+                        "gateway": "\(gateway)", "reason": "\(SkipReason.unconfirmed.rawValue)", "message": "\(message)",
+                    ])
+                    if prior.lastSkip != .unconfirmed {
+                        events.append(PlannedEvent(type: .normal, reason: "RemediationSkipped", message: message))
+                    }
+                    // The informers bring the news the fresh read saw; look again soon regardless.
+                    nextCheck = [nextCheck, now.addingTimeInterval(Self.recheckDelay)].compactMap { $0 }.min()
+                    continue
+                }
+            }
             let result = await execute(action)
             record = await coordinator.recordResult(result, of: action, gateway: gateway, at: now)
             events.append(Self.planned(RemediationEvent.forResult(result, of: action)))
@@ -68,7 +95,7 @@ public struct GatewayRemediator: Sendable {
         await tickets.noteEvents(events.map { TicketEventLine(time: now, type: $0.type.rawValue, reason: $0.reason, message: $0.message) },
                                  gateway: gateway)
         let ticketCheck = await tickets.update(gateway: gateway, assessment: assessment, record: record, now: now)
-        let next = [plan.nextCheck, ticketCheck].compactMap { $0 }.min()
+        let next = [nextCheck, ticketCheck].compactMap { $0 }.min()
         return RemediationOutcome(record: record, events: events, nextCheck: next)
     }
 
@@ -84,6 +111,18 @@ public struct GatewayRemediator: Sendable {
         let gateway = GatewayKey(namespace: key.namespace ?? "", name: key.name)
         await coordinator.forget(gateway)
         if isLeader { await tickets.gatewayRemoved(gateway, now: now) }
+    }
+
+    /// How soon a restart that a fresh read did not confirm is looked at again.
+    static let recheckDelay: TimeInterval = 10
+
+    /// Why the verdict stops the restart (nil: confirmed).
+    static func unconfirmed(_ verdict: LiveRecheck.Verdict) -> String? {
+        switch verdict {
+        case .confirmed: nil
+        case .notConfirmed(let why): why
+        case .unreadable(let why): "the fresh read failed (\(why)); nothing is restarted on an unconfirmed view"
+        }
     }
 
     static func planned(_ event: RemediationEvent) -> PlannedEvent {

@@ -60,6 +60,12 @@ public actor RemediationCoordinator {
         return record
     }
 
+    /// Replaces the gateway's record (an action planned but not executed is taken back).
+    public func replace(_ record: RemediationRecord, gateway key: GatewayKey) {
+        records[key] = record
+        snapshots[key]?.record = record
+    }
+
     /// The gateway is gone.
     public func forget(_ key: GatewayKey) {
         snapshots[key] = nil

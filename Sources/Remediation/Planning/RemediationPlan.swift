@@ -67,6 +67,9 @@ public enum SkipReason: String, Sendable, Codable, CaseIterable {
     /// The pod to restart is missing or already being deleted.
     case targetUnavailable = "TargetUnavailable"
     case dryRun = "DryRun"
+    /// A fresh read of the API does not show the need the operator's cache showed (its view was
+    /// behind: a heartbeat or a leaf's report had not reached it yet), or could not be made.
+    case unconfirmed = "Unconfirmed"
 
     /// Whether this skip is shown as a RemediationSkipped Event (the others are only logged).
     public var raisesEvent: Bool { self != .disabled && self != .notLeader }

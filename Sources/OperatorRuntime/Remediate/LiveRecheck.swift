@@ -1,0 +1,89 @@
+import Foundation
+import HealthModel
+import KubeAPI
+import KubeClient
+import Remediation
+
+/// Before a restart is executed, the gateway is judged again from a fresh read of the API: its
+/// GatewayAgent and Gateway, the gateway pods and the switch Agents. The cache the plan was made
+/// from can be behind the API (a slow or silently stalled watch): a heartbeat that looks stale
+/// there may have moved on, a leaf's report of the gateway's BGP session may not have arrived.
+/// "Nothing shows the data plane alive" must not be concluded from the absence of news, so the
+/// restart is done only if the fresh judgment calls for the same one. Restarts are rare; the
+/// reads are cheap next to restarting a gateway that forwards.
+public struct LiveRecheck: Sendable {
+    public enum Verdict: Sendable, Equatable {
+        case confirmed
+        /// The fresh judgment calls for no restart, or another one (the message says what it sees).
+        case notConfirmed(String)
+        /// The reads failed: nothing is restarted on an unconfirmed view.
+        case unreadable(String)
+    }
+
+    private let read: @Sendable (ObjectKey) async throws -> GatewayInputs
+    private let health: HealthPolicy
+    private let remediation: RemediationPolicy
+
+    public init(client: KubeClient, fabricNamespace: String, gatewayNamespace: String, health: HealthPolicy,
+                remediation: RemediationPolicy) {
+        self.init(health: health, remediation: remediation) { key in
+            try await Self.readInputs(key, client: client, fabricNamespace: fabricNamespace, gatewayNamespace: gatewayNamespace)
+        }
+    }
+
+    /// - Parameter read: the gateway's inputs, read fresh (tests inject their own).
+    public init(health: HealthPolicy, remediation: RemediationPolicy,
+                read: @escaping @Sendable (ObjectKey) async throws -> GatewayInputs) {
+        self.read = read
+        self.health = health
+        self.remediation = remediation
+    }
+
+    /// Whether a fresh read calls for `action` too. `assessment` is the cached one (its memory —
+    /// lag and grace timers — carries over); `record` the gateway's record before this plan.
+    public func confirm(_ action: RemediationAction, key: ObjectKey, assessment: Assessment,
+                        record: RemediationRecord, now: Date) async -> Verdict {
+        let inputs: GatewayInputs
+        do {
+            inputs = try await read(key)
+        } catch {
+            return .unreadable("\(type(of: error))" + ((error as? KubeError).map { ": \($0.description)" } ?? ""))
+        }
+        let fresh = HealthEvaluator.evaluate(inputs, previous: assessment, policy: health, now: now)
+        // The guards were passed against the whole fleet already: only the need is asked again
+        // (no other gateway, no group rule; the record before the plan, so budget and cooldown agree).
+        let gateway = GatewayKey(namespace: key.namespace ?? "", name: key.name)
+        let snapshot = GatewaySnapshot(key: gateway, assessment: fresh, inputs: inputs, record: record)
+        let fleet = FleetView(snapshots: [snapshot], groupsWithPeerings: [], isLeader: true)
+        let plan = RemediationPlanner.plan(gateway: gateway, fleet: fleet, policy: remediation, now: now)
+        let wanted = action.target
+        if let again = plan.actions.first?.target, again.pod == wanted.pod, again.role == wanted.role, again.reason == wanted.reason {
+            return .confirmed
+        }
+        return .notConfirmed("a fresh read shows \(fresh.state.rawValue) (\(fresh.reason)): \(fresh.message)")
+    }
+
+    static func readInputs(_ key: ObjectKey, client: KubeClient, fabricNamespace: String,
+                           gatewayNamespace: String) async throws(KubeError) -> GatewayInputs {
+        let namespace = key.namespace ?? fabricNamespace
+        var index = FleetIndex()
+        // LISTs with a name selector, not GETs: the operator's RBAC grants list and watch only.
+        let byName = ListOptions(fieldSelector: "metadata.name=\(key.name)")
+        for item in try await client.list(.gatewayAgents, namespace: namespace, options: byName).items {
+            index.upsert(agent: GatewayAgentView(json: item))
+        }
+        for item in try await client.list(.gateways, namespace: namespace, options: byName).items {
+            index.upsert(gateway: GatewayView(json: item))
+        }
+        for item in try await client.listAll(.pods, namespace: gatewayNamespace).items {
+            index.upsert(pod: PodView(json: item))
+        }
+        do {
+            let leaves = try await client.listAll(.switchAgents, namespace: namespace).items
+            index.setSwitchAgents(leaves.map(SwitchAgentView.init(json:)), visible: true)
+        } catch where error.isNotFound || error.isForbidden {
+            index.setSwitchAgents([], visible: false)
+        }
+        return index.inputs(for: key)
+    }
+}
