@@ -137,16 +137,18 @@ extension FabricSimulator {
         gateways[g].crashing = []
         for container in healed { gateways[g].crashEpochs[container, default: 0] += 1 }
         gateways[g].crashBackoff = [:]
-        for container in healed {
-            let role: PodRole = container == .dataplane ? .dataplane : .frr
-            bumpRestart(g, role: role, container: container.rawValue, at: t, failed: false)
-            try await writePodStatus(g, role: role, at: t)
+        // The process starts (and the dataplane writes its init status) before its readiness probe
+        // passes: a pod is never seen Ready next to the crashed process's old status.
+        if healed.contains(.dataplane), gateways[g].dataplaneCanRun, !gateways[g].dataplaneUp {
+            try await startDataplane(g, at: t)
         }
         if healed.contains(.frr), gateways[g].frrRunning {
             scheduleReconcile(g, at: t.addingTimeInterval(spec.timing.applyDelay))
         }
-        if healed.contains(.dataplane), gateways[g].dataplaneCanRun, !gateways[g].dataplaneUp {
-            try await startDataplane(g, at: t)
+        for container in healed {
+            let role: PodRole = container == .dataplane ? .dataplane : .frr
+            bumpRestart(g, role: role, container: container.rawValue, at: t, failed: false)
+            try await writePodStatus(g, role: role, at: t)
         }
     }
 
