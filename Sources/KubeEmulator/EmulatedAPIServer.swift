@@ -71,6 +71,8 @@ public final class EmulatedAPIServer: Sendable {
         _ = try? await task.value
     }
 
+    var isRunning: Bool { running.withLock { $0 != nil } }
+
     /// Stops and starts again on the same port with the same store.
     public func restart() async throws {
         await stop()

@@ -116,6 +116,27 @@ public actor GatewayMedicOperator {
         return ready == 0 && processing == 0
     }
 
+    /// What this instance holds in memory and how its informers fared (fault tests check that
+    /// it stays bounded by the fleet, whatever the API did).
+    public func footprint() async -> OperatorFootprint {
+        var informerSizes: [String: Int] = [:]
+        var lists = 0
+        var restarts = 0
+        for informer in informers {
+            informerSizes[informer.name] = await informer.cachedCount()
+            lists += informer.listCount()
+            restarts += informer.watchRestarts()
+        }
+        let reconcilerSizes = await reconciler.memorySizes
+        let recorderSizes = await reconciler.eventRecorder.cacheSizes
+        return OperatorFootprint(
+            informerObjects: informerSizes, lists: lists, watchRestarts: restarts,
+            queueReady: await queue.depth, queueDelayed: await queue.delayedCount, queueBackingOff: await queue.backingOffCount,
+            assessments: reconcilerSizes.assessments, unseenWrites: reconcilerSizes.written,
+            unconfirmedEvents: reconcilerSizes.unconfirmed, rememberedEvents: recorderSizes.remembered,
+            spamBuckets: recorderSizes.spamBuckets, pendingTicketChanges: await ticketDispatcher.pendingCount)
+    }
+
     // MARK: Running
 
     /// Lists and watches, waits for the caches, campaigns for leadership (when enabled and not a

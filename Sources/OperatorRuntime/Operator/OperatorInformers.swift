@@ -9,9 +9,15 @@ struct InformerHandle: Sendable {
     let run: @Sendable () async -> Void
     let waitUntilSynced: @Sendable () async -> Void
     let hasSynced: @Sendable () -> Bool
+    let cachedCount: @Sendable () async -> Int
+    let listCount: @Sendable () -> Int
+    let watchRestarts: @Sendable () -> Int
 
     init<Value: Sendable>(_ informer: Informer<Value>) {
         name = informer.name
+        cachedCount = { await informer.store.count }
+        listCount = { informer.listCount }
+        watchRestarts = { informer.watchRestarts }
         run = { await informer.run() }
         waitUntilSynced = { await informer.waitUntilSynced() }
         hasSynced = { informer.hasSynced }

@@ -33,7 +33,7 @@ public actor GatewayReconciler {
     private let fleet: FleetState
     private let healths: Store<GatewayHealthRecord>
     private let writer: any GatewayHealthWriter
-    private let recorder: EventRecorder
+    private nonisolated let recorder: EventRecorder
     private let policy: HealthPolicy
     private let clock: any RuntimeClock
     private let canWrite: @Sendable () -> Bool
@@ -74,6 +74,12 @@ public actor GatewayReconciler {
 
     /// The latest assessment of every gateway.
     public func assessments() -> [ObjectKey: Assessment] { last }
+
+    /// Per-gateway memory: assessments, writes not yet seen in the cache, unconfirmed Events.
+    public var memorySizes: (assessments: Int, written: Int, unconfirmed: Int) { (last.count, written.count, unconfirmed.count) }
+
+    /// The recorder this reconciler raises Events through.
+    public nonisolated var eventRecorder: EventRecorder { recorder }
 
     /// True when the cache's GatewayHealth at `resourceVersion` is this reconciler's own latest
     /// write (its watch event needs no reconcile).
