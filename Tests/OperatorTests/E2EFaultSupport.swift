@@ -17,28 +17,35 @@ struct FaultScript {
     var stopHeartbeatsAt: TimeInterval = 22
     var resumeHeartbeatsAt: TimeInterval = 95
     var crash = true
-    var crashAt: TimeInterval = 30
-    var healAt: TimeInterval = 55
+    /// Healed after its last heartbeat went stale (45 s), so the pods running again before the
+    /// dataplane's init status cannot pass for UP in between.
+    var crashAt: TimeInterval = 25
+    var healAt: TimeInterval = 75
     var end: TimeInterval = 125
+    /// Restarts enabled: gateway-1's KEEPALIVE_FAIL also gets its RemediationSkipped (a ticket,
+    /// not a restart, for a gateway whose data plane forwards).
+    var remediation = false
 
     static let gateways = ["gateway-1", "gateway-2", "gateway-3"]
 
     /// Transition Events per gateway and reason, summed over `count`.
     var expectedEvents: [String: [String: Int]] {
         [
-            "gateway-1": ["GatewayWaiting": 1, "GatewayUp": 2, "KeepaliveFail": 1],
+            "gateway-1": ["GatewayWaiting": 1, "GatewayUp": 2, "KeepaliveFail": 1].merging(remediation ? ["RemediationSkipped": 1] : [:]) { a, _ in a },
             "gateway-2": crash ? ["GatewayWaiting": 2, "GatewayUp": 2, "GatewayDown": 1] : ["GatewayWaiting": 1, "GatewayUp": 1],
             "gateway-3": ["GatewayWaiting": 1, "GatewayUp": 1],
         ]
     }
 
-    /// The fabric changes due in (after, upTo].
-    func apply(_ sim: FabricSimulator, after: TimeInterval, upTo: TimeInterval) async throws {
+    /// The fabric changes due in (after, upTo]; true when gateway-2 was healed (it then reports
+    /// its init status, WAITING, until its next heartbeat).
+    func apply(_ sim: FabricSimulator, after: TimeInterval, upTo: TimeInterval) async throws -> Bool {
         func due(_ t: TimeInterval) -> Bool { t > after && t <= upTo }
         if due(stopHeartbeatsAt) { try await sim.stopHeartbeats(gateway: "gateway-1") }
         if due(resumeHeartbeatsAt) { try await sim.resumeHeartbeats(gateway: "gateway-1") }
         if crash, due(crashAt) { try await sim.crashLoop(gateway: "gateway-2", container: .dataplane) }
         if crash, due(healAt) { try await sim.heal(gateway: "gateway-2") }
+        return crash && due(healAt)
     }
 }
 
@@ -52,6 +59,9 @@ struct FaultRun {
     /// Waits until the operator saw every heartbeat and has nothing queued (bounded; a step
     /// during a fault may not get there, the next one will).
     func caughtUp() async {
+        // A broken watch relists at once, unless its list fails too: the informer then waits
+        // for its backoff on the world's clock, and only the next step can help.
+        guard await waitUntil(0.5, { running.instance.cacheIsLive }) else { return await idle() }
         _ = await waitUntil(5) { await running.caughtUp(world, gateways: FaultScript.gateways) }
         await running.instance.ticketsDelivered()
     }
@@ -67,7 +77,10 @@ struct FaultRun {
         while world.elapsed < seconds {
             let now = world.elapsed
             let next = min(seconds, now + step)
-            try await script.apply(world.simulator, after: now, upTo: next)
+            if try await script.apply(world.simulator, after: now, upTo: next) {
+                // The script's expectation: WAITING is seen before the next heartbeat ends it.
+                _ = await waitUntil(10) { world.state("gateway-2") == "WAITING" }
+            }
             try await inject(now)
             try await world.advance(to: next, step: step, settle: settle ?? { await self.caughtUp() })
         }
@@ -84,6 +97,16 @@ struct FaultRun {
         return counts
     }
 
+    /// Every stored Event about `gateway`, oldest first, one line each (for failure messages).
+    func eventLines(_ gateway: String) -> String {
+        let list = (try? world.server.store.list(.events, namespace: "default"))?.items ?? []
+        return list.filter { $0[path: "involvedObject", "name"]?.stringValue == gateway }
+            .sorted { ($0[path: "metadata", "resourceVersion"]?.stringValue.flatMap { Int($0) } ?? 0)
+                < ($1[path: "metadata", "resourceVersion"]?.stringValue.flatMap { Int($0) } ?? 0) }
+            .map { "\n  [\($0["count"]?.intValue ?? 1)x] \($0["reason"]?.stringValue ?? "?") \($0["lastTimestamp"]?.stringValue ?? ""): \($0["message"]?.stringValue ?? "")" }
+            .joined()
+    }
+
     /// The fault matrix's common verdict: final states UP, every transition Event exactly once,
     /// no eviction, the operator still running, its memory bounded by the fleet.
     func expectOutcome(rssBefore: Int?, sourceLocation: SourceLocation = #_sourceLocation) async {
@@ -92,7 +115,7 @@ struct FaultRun {
         }
         for (gateway, expected) in script.expectedEvents {
             let counts = storedEventCounts(gateway).filter { !$0.key.hasPrefix("BGP") && $0.key != "TrafficDrops" }
-            #expect(counts == expected, "Events about \(gateway)", sourceLocation: sourceLocation)
+            #expect(counts == expected, "Events about \(gateway): \(eventLines(gateway))", sourceLocation: sourceLocation)
         }
         #expect(world.evictions.isEmpty, "no restart was planned: \(world.evictions)", sourceLocation: sourceLocation)
         #expect(running.instance.hasSynced, "the operator is still running", sourceLocation: sourceLocation)
@@ -102,14 +125,18 @@ struct FaultRun {
     func expectBoundedMemory(rssBefore: Int?, sourceLocation: SourceLocation) async {
         let n = FaultScript.gateways.count
         let f = await running.instance.footprint()
-        let storeCount = { (type: ResourceType) in (try? world.server.store.list(type, namespace: "default"))?.items.count ?? -1 }
+        let storeCount = { (type: ResourceType, namespace: String) in
+            (try? world.server.store.list(type, namespace: namespace))?.items.count ?? -1
+        }
+        let fabric = running.instance.config.fabricNamespace
+        let podNamespace = running.instance.config.gatewayNamespace
         #expect(f.informerObjects["gatewayagents"] == n && f.informerObjects["gateways"] == n, "\(f)", sourceLocation: sourceLocation)
-        #expect(f.informerObjects["gatewayhealths"] == storeCount(.gatewayHealths), "\(f)", sourceLocation: sourceLocation)
-        #expect(f.informerObjects["agents"] == storeCount(.switchAgents), "\(f)", sourceLocation: sourceLocation)
-        #expect((f.informerObjects["pods"] ?? .max) <= storeCount(.pods), "\(f)", sourceLocation: sourceLocation)
+        #expect(f.informerObjects["gatewayhealths"] == storeCount(.gatewayHealths, fabric), "\(f)", sourceLocation: sourceLocation)
+        #expect(f.informerObjects["agents"] == storeCount(.switchAgents, fabric), "\(f)", sourceLocation: sourceLocation)
+        #expect((f.informerObjects["pods"] ?? .max) <= storeCount(.pods, podNamespace), "\(f)", sourceLocation: sourceLocation)
         #expect(f.queueReady + f.queueDelayed <= n && f.queueBackingOff <= n, "\(f)", sourceLocation: sourceLocation)
         #expect(f.assessments == n && f.unseenWrites <= n && f.unconfirmedEvents == 0, "\(f)", sourceLocation: sourceLocation)
-        #expect(f.spamBuckets <= n && f.rememberedEvents <= storeCount(.events), "\(f)", sourceLocation: sourceLocation)
+        #expect(f.spamBuckets <= n && f.rememberedEvents <= storeCount(.events, "default"), "\(f)", sourceLocation: sourceLocation)
         #expect(f.pendingTicketChanges == 0, "\(f)", sourceLocation: sourceLocation)
         if let before = rssBefore, let after = ProcessMemory.residentBytes() {
             // Generous: the test process also hosts the emulator; a leak per request would show.
@@ -134,7 +161,7 @@ enum ProcessMemory {
 extension E2EWorld {
     /// A client as the operator has it, with its wall-clock backoffs compressed like the world's
     /// time (retries after 10 ms doubling to 200 ms, watch re-opens after 20 ms doubling to
-    /// 200 ms; `Retry-After` is capped at 200 ms too). The world's clock runs a minute in a few
+    /// 200 ms; `Retry-After` is capped at 200 ms too; a request gives up after 2 s). The world's clock runs a minute in a few
     /// seconds; uncompressed, a 30 s reconnect backoff would outlast the whole test.
     func faultClient(credentials: (any CredentialProvider)? = nil,
                      userAgent: String = ClientOptions().userAgent) throws -> KubeClient {
@@ -146,7 +173,7 @@ extension E2EWorld {
             userAgent: userAgent,
             retry: RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(10), maxDelay: .milliseconds(200)),
             watchBackoff: BackoffPolicy(initialDelay: .milliseconds(20), maxDelay: .milliseconds(200), resetAfter: .seconds(5)),
-            requestTimeout: .seconds(10)))
+            requestTimeout: .seconds(2)))
     }
 
     /// The operator's requests (by User-Agent) answered with `code`.

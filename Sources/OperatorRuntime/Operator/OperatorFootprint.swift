@@ -19,12 +19,14 @@ public struct OperatorFootprint: Sendable, Equatable, CustomStringConvertible {
     /// The Event recorder's aggregation cache and spam-filter buckets.
     public var rememberedEvents: Int
     public var spamBuckets: Int
+    /// Caches whose watch broke and whose relist is not applied yet (none: writes allowed).
+    public var staleCaches: [String]
     /// Ticket changes queued for the sinks.
     public var pendingTicketChanges: Int
 
     public var description: String {
         let caches = informerObjects.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        return "informers[\(caches)] lists=\(lists) watchRestarts=\(watchRestarts) queue(ready=\(queueReady) "
+        return "informers[\(caches)] stale=\(staleCaches) lists=\(lists) watchRestarts=\(watchRestarts) queue(ready=\(queueReady) "
             + "delayed=\(queueDelayed) backingOff=\(queueBackingOff)) assessments=\(assessments) unseenWrites=\(unseenWrites) "
             + "unconfirmedEvents=\(unconfirmedEvents) rememberedEvents=\(rememberedEvents) spamBuckets=\(spamBuckets) "
             + "pendingTickets=\(pendingTicketChanges)"

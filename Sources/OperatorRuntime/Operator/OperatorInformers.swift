@@ -29,12 +29,14 @@ struct InformerHandle: Sendable {
 enum OperatorInformers {
     static func make(config: OperatorConfig, client: KubeClient, clock: any RuntimeClock, logger: Logger,
                      fleet: FleetState, healths: Store<GatewayHealthRecord>, queue: WorkQueue<ObjectKey>,
-                     reconciler: GatewayReconciler) -> [InformerHandle] {
+                     reconciler: GatewayReconciler, liveness: CacheLiveness) -> [InformerHandle] {
         let enqueue: @Sendable ([ObjectKey]) async -> Void = { keys in
             for key in keys { await queue.add(key) }
         }
-        func source(_ resource: ResourceType, _ namespace: String) -> ClientListWatch {
-            ClientListWatch(client: client, resource: resource, namespace: namespace)
+        // A broken watch relists rather than replays (CacheLiveness says why).
+        func source(_ resource: ResourceType, _ namespace: String) -> any ListWatchSource {
+            LivenessTrackingSource(base: ClientListWatch(client: client, resource: resource, namespace: namespace, resumeInClient: false),
+                                   name: resource.plural, liveness: liveness)
         }
         let fabric = config.fabricNamespace
         let gateways = Informer<AnnotatedGateway>(
