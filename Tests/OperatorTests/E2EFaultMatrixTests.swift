@@ -34,6 +34,7 @@ extension E2ETests {
             #expect(world.server.isListening)
             let lists = await run.running.instance.footprint().lists
             #expect(lists > listsBefore, "the restart with a compacted history forced a relist (\(listsBefore) → \(lists))")
+            print("fault-matrix observed [restart]: \(restarts) restarts, lists \(listsBefore) → \(lists), watch interruptions \(run.running.instance.watchInterruptions)")
             await run.expectOutcome(rssBefore: rss)
         }
     }
@@ -53,6 +54,7 @@ extension E2ETests {
             try await run.run(to: run.script.end)
             #expect(cuts >= 20, "\(cuts) watches cut")
             #expect(run.running.instance.watchInterruptions >= 20, "every cut made its informer relist")
+            print("fault-matrix observed [cuts]: \(cuts) watches cut, \(run.running.instance.watchInterruptions) interruptions, \(await run.running.instance.footprint().lists) lists")
             await run.expectOutcome(rssBefore: rss)
         }
     }
@@ -74,6 +76,9 @@ extension E2ETests {
             #expect(failed >= 5, "\(failed) requests failed")
             let statuses = Set(world.server.requestLog.filter { [500, 503, 429].contains($0.code) }.map(\.code))
             #expect(statuses.count >= 2, "failures seen: \(statuses)")
+            let operatorFailures = world.server.requestLog.filter { $0.userAgent.hasPrefix("gateway-medic/") && [500, 503, 429].contains($0.code) }
+            print("fault-matrix observed [5xx/429]: \(failed) requests failed (operator: \(operatorFailures.count), codes \(statuses.sorted())), "
+                  + "\(run.running.instance.watchInterruptions) watch interruptions, evictions \(world.evictions.count), drafts \(world.ticketDrafts().map(\.gateway))")
             #expect(world.ticketDrafts().allSatisfy { $0.gateway == "gateway-1" }, "\(world.ticketDrafts().map(\.id))")
             await run.expectOutcome(rssBefore: rss)
         }
@@ -105,6 +110,8 @@ extension E2ETests {
             let conflicts = world.operatorRequests(code: 409).filter { $0.resource == "gatewayhealths" }
             #expect(conflicts.count >= 8, "the operator's status writes met \(conflicts.count) conflicts")
             #expect(writes > 0, "the concurrent writer wrote \(writes) times")
+            let statusWrites = world.server.requestLog.filter { $0.userAgent.hasPrefix("gateway-medic/") && $0.subresource == "status" }
+            print("fault-matrix observed [409]: \(conflicts.count) conflicts of \(statusWrites.count) status writes; the other writer wrote \(writes) times")
             await run.expectOutcome(rssBefore: rss)
         }
     }
@@ -137,6 +144,7 @@ extension E2ETests {
                 $0.userAgent.hasPrefix("gateway-medic/") && $0.isWrite && $0.code < 300
             }
             #expect(!laterWrites.isEmpty, "the operator wrote again with the new token")
+            print("fault-matrix observed [token]: \(refused.count) requests refused with 401, \(laterWrites.count) writes after the last 401, lists \(await run.running.instance.footprint().lists)")
             let stale = try world.faultClient()  // still holds the old token
             defer { stale.shutdown() }
             await #expect(throws: KubeError.self) { _ = try await stale.get(.gatewayHealths, namespace: "default", name: "gateway-1") }
@@ -166,7 +174,8 @@ extension E2ETests {
                 if await waitUntil(3, { run.running.instance.cacheIsLive }) { break }
                 try await run.run(to: world.elapsed + 5, step: 5, settle: { await run.idle() })
             }
-            print("fault-matrix: caches live again after \(world.elapsed - relistStart) s of world time")
+            print("fault-matrix observed [unreachable]: caches live again \(world.elapsed - relistStart) s (world) after the server returned; "
+                  + "evictions \(world.evictions.count), drafts \(world.ticketDrafts().map(\.gateway)), lists \(footprint.lists)")
             let footprint = await run.running.instance.footprint()
             #expect(run.running.instance.cacheIsLive, "\(footprint)")
             try await run.run(to: 170)
