@@ -174,10 +174,10 @@ extension E2ETests {
                 if await waitUntil(3, { run.running.instance.cacheIsLive }) { break }
                 try await run.run(to: world.elapsed + 5, step: 5, settle: { await run.idle() })
             }
-            print("fault-matrix observed [unreachable]: caches live again \(world.elapsed - relistStart) s (world) after the server returned; "
-                  + "evictions \(world.evictions.count), drafts \(world.ticketDrafts().map(\.gateway)), lists \(footprint.lists)")
             let footprint = await run.running.instance.footprint()
             #expect(run.running.instance.cacheIsLive, "\(footprint)")
+            print("fault-matrix observed [unreachable]: caches live again \(world.elapsed - relistStart) s (world) after the server returned; "
+                  + "evictions \(world.evictions.count), drafts \(world.ticketDrafts().map(\.gateway)), lists \(footprint.lists)")
             try await run.run(to: 170)
             await E2ETests.expectState(world, "gateway-1", .keepaliveFail)
             try await run.run(to: script.end)

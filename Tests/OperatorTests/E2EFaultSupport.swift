@@ -193,7 +193,7 @@ extension E2ETests {
             return
         }
         defer { pki.remove() }
-        let world = try await E2EWorld(pki: pki, gateways: FaultScript.gateways.count, timing: timing)
+        let world = try await E2EWorld(pki: pki, gateways: FaultScript.gateways.count, timing: timing, http2: false)
         let client = try world.faultClient(credentials: try credentials?(world))
         let instance = GatewayMedicOperator(config: config, client: client, clock: world.clock, identity: "medic-a",
                                             logger: quietLogger("e2e.faults"))

@@ -1,3 +1,4 @@
+import Foundation
 import KubeAPI
 
 /// Whether the operator's caches show the API as it is now. A watch that broke (connection cut,
@@ -51,22 +52,47 @@ final class CacheLiveness: Sendable {
 /// Wraps a source whose watch does not resume by itself (`ClientListWatch(resumeInClient:
 /// false)`): a broken watch marks it down in `liveness` and reaches the informer as "relist";
 /// the next watch (which the informer starts only once the relist is applied) marks it live.
+/// A watch that ended cleanly (the server's timeout, or a server going away politely) may be
+/// resumed, but only within `maxResumeGap`: later, the replay would be stale, so it relists.
 struct LivenessTrackingSource: ListWatchSource {
     let base: any ListWatchSource
     let name: String
     let liveness: CacheLiveness
+    let clock: any RuntimeClock
+    var maxResumeGap: TimeInterval = 5
+    /// When this source's last watch ended cleanly (nil: it did not, or it was resumed since).
+    private let endedAt = LockedValue<Date?>(nil)
 
-    func list() async throws -> (items: [JSONValue], resourceVersion: String) { try await base.list() }
+    init(base: any ListWatchSource, name: String, liveness: CacheLiveness, clock: any RuntimeClock) {
+        self.base = base
+        self.name = name
+        self.liveness = liveness
+        self.clock = clock
+    }
+
+    func list() async throws -> (items: [JSONValue], resourceVersion: String) {
+        endedAt.withLock { $0 = nil }
+        return try await base.list()
+    }
 
     func watch(from resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: WatchEvent.self)
+        let now = clock.now()
+        if let ended = endedAt.withLock({ e -> Date? in defer { e = nil }; return e }), now.timeIntervalSince(ended) > maxResumeGap {
+            liveness.markDown(name)
+            continuation.finish(throwing: WatchInterrupted(underlying: WatchResumeTooLate(seconds: now.timeIntervalSince(ended))))
+            return stream
+        }
         liveness.markLive(name)
         let inner = base.watch(from: resourceVersion)
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: WatchEvent.self)
         let liveness = self.liveness
         let name = self.name
+        let endedAt = self.endedAt
+        let clock = self.clock
         let pump = Task {
             do {
                 for try await event in inner { continuation.yield(event) }
+                endedAt.withLock { $0 = clock.now() }
                 continuation.finish()
             } catch {
                 if !Task.isCancelled, !(error is CancellationError) { liveness.markDown(name) }
@@ -83,6 +109,12 @@ struct LivenessTrackingSource: ListWatchSource {
         if let interrupted = error as? WatchInterrupted { return base.isNotFound(interrupted.underlying) }
         return base.isNotFound(error)
     }
+}
+
+/// A watch resumed too long after it ended: what it would replay is stale.
+struct WatchResumeTooLate: Error, CustomStringConvertible {
+    let seconds: TimeInterval
+    var description: String { "the watch ended \(Int(seconds)) s ago; relisting instead of replaying" }
 }
 
 /// A watch that broke; the informer relists.

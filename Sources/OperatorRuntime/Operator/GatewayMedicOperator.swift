@@ -75,7 +75,7 @@ public actor GatewayMedicOperator {
         let reconciler = GatewayReconciler(
             fleet: fleet, healths: healths, writer: writer, recorder: recorder, policy: config.health, clock: clock,
             // Writes and restarts wait while a cache is frozen or being rebuilt (CacheLiveness).
-            canWrite: { flags.withLock { $0.leader } && liveness.isLive }, logger: logger, remediator: remediator)
+            canWrite: { flags.withLock { $0.leader } }, cacheIsCurrent: { liveness.isLive }, logger: logger, remediator: remediator)
         self.reconciler = reconciler
         self.informers = OperatorInformers.make(config: config, client: client, clock: clock, logger: logger,
                                                 fleet: fleet, healths: healths, queue: queue, reconciler: reconciler,

@@ -36,7 +36,7 @@ enum OperatorInformers {
         // A broken watch relists rather than replays (CacheLiveness says why).
         func source(_ resource: ResourceType, _ namespace: String) -> any ListWatchSource {
             LivenessTrackingSource(base: ClientListWatch(client: client, resource: resource, namespace: namespace, resumeInClient: false),
-                                   name: resource.plural, liveness: liveness)
+                                   name: resource.plural, liveness: liveness, clock: clock)
         }
         let fabric = config.fabricNamespace
         let gateways = Informer<AnnotatedGateway>(
