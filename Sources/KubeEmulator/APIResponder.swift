@@ -28,6 +28,7 @@ struct APIResponder: HTTPResponder {
         } else {
             let delay = control.withLock { $0.delay }
             if delay > .zero { try? await Task.sleep(for: delay) }
+            control.withLock { $0.takeInterleaving(info) }?(info)
             var request = request
             response = await handle(&request, info: info, query: query, context: context)
         }
@@ -59,10 +60,11 @@ struct APIResponder: HTTPResponder {
     /// A matching bearer token, or (when a client CA is configured) a verified client certificate.
     private func authenticated(_ request: Request, _ context: Context) async -> Bool {
         let wantsCertificate = configuration.tls?.clientCAPEM != nil
-        guard configuration.bearerToken != nil || wantsCertificate else { return true }
-        if let token = configuration.bearerToken, let header = request.headers[.authorization],
-           header.hasPrefix("Bearer "), Array(header.utf8.dropFirst(7)) == Array(token.utf8) {
-            return true
+        let tokens = control.withLock { $0.acceptedTokens } ?? configuration.bearerToken.map { [$0] } ?? []
+        guard !tokens.isEmpty || wantsCertificate else { return true }
+        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
+            let presented = Array(header.utf8.dropFirst(7))
+            if tokens.contains(where: { Array($0.utf8) == presented }) { return true }
         }
         if wantsCertificate {
             // The TLS handler lives on the connection; under HTTP/2 the context's channel is a stream.

@@ -20,6 +20,8 @@ public final class EmulatedAPIServer: Sendable {
     public let store: ObjectStore
     let control = Locked(ControlState())
     private let running = Locked<Task<Void, any Error>?>(nil)
+    /// The listening socket, closed first on `stop()`.
+    private let listener = Locked<(any Channel)?>(nil)
 
     public init(configuration: EmulatorConfiguration = EmulatorConfiguration()) {
         self.configuration = configuration
@@ -45,7 +47,10 @@ public final class EmulatedAPIServer: Sendable {
             responder: APIResponder(store: store, control: control, configuration: configuration),
             server: try serverBuilder(),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: requested), reuseAddress: true),
-            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? requested) },
+            onServerRunning: { [listener] channel in
+                listener.withLock { $0 = channel }
+                portContinuation.yield(channel.localAddress?.port ?? requested)
+            },
             logger: quietLogger())
         let task = Task {
             defer { portContinuation.finish() }
@@ -64,12 +69,19 @@ public final class EmulatedAPIServer: Sendable {
     /// Stops listening and closes every connection (watches end abruptly). The store is kept.
     public func stop() async {
         guard let task = running.withLock({ t -> Task<Void, any Error>? in defer { t = nil }; return t }) else { return }
+        // No new connection first: one accepted while the server task is being cancelled traps
+        // in NIO ("Deinited NIOAsyncWriter without calling finish()").
+        if let socket = listener.withLock({ l -> (any Channel)? in defer { l = nil }; return l }) {
+            try? await socket.close()
+        }
         cutAllWatches()
         let connections = control.withLock { Array($0.connections.values) }
         for c in connections { c.close(promise: nil) }
         task.cancel()
         _ = try? await task.value
     }
+
+    var isRunning: Bool { running.withLock { $0 != nil } }
 
     /// Stops and starts again on the same port with the same store.
     public func restart() async throws {

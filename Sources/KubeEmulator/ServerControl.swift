@@ -12,6 +12,12 @@ struct ActiveWatch: Sendable {
 /// and open connections.
 struct ControlState {
     var faults: [FaultRule] = []
+    /// Probabilistic failures (`failRandomly`), after the queued ones.
+    var randomFaults: RandomFaultRule?
+    /// Writes of other clients run just before matching requests (`interleave`).
+    var interleavings: [Interleaving] = []
+    /// Overrides `EmulatorConfiguration.bearerToken` once set (`acceptBearerTokens`).
+    var acceptedTokens: [String]?
     var delay: Duration = .zero
     var log: [RequestRecord] = []
     var logLimit = 100_000
@@ -28,13 +34,27 @@ struct ControlState {
         if log.count > logLimit + logLimit / 4 { log.removeFirst(log.count - logLimit) }
     }
 
-    /// Consumes one injected failure matching the request, if any.
+    /// Consumes one injected failure matching the request, if any: a queued one first, else a
+    /// random draw.
     mutating func takeFault(_ info: RequestInfo) -> FaultRule? {
-        guard let i = faults.firstIndex(where: { $0.remaining > 0 && $0.matcher.matches(info) }) else { return nil }
+        guard let i = faults.firstIndex(where: { $0.remaining > 0 && $0.matcher.matches(info) }) else {
+            return randomFaults?.draw(info)
+        }
         faults[i].remaining -= 1
         let rule = faults[i]
         if faults[i].remaining == 0 { faults.remove(at: i) }
         return rule
+    }
+}
+
+extension ControlState {
+    /// Consumes one interleaving matching the request, if any.
+    mutating func takeInterleaving(_ info: RequestInfo) -> (@Sendable (RequestInfo) -> Void)? {
+        guard let i = interleavings.firstIndex(where: { $0.remaining > 0 && $0.matcher.matches(info) }) else { return nil }
+        interleavings[i].remaining -= 1
+        let action = interleavings[i].action
+        if interleavings[i].remaining == 0 { interleavings.remove(at: i) }
+        return action
     }
 }
 

@@ -64,10 +64,12 @@ final class E2EWorld: Sendable {
     let simulator: FabricSimulator
     let t0: Date
 
-    init(pki: E2EPKI, gateways: Int, timing: FabricTiming) async throws {
+    /// - Parameter http2: offer HTTP/2 (the fault tests, which stop the server under load, use
+    ///   HTTP/1.1: NIO's HTTP/2 server can trap when a stream opens as it shuts down).
+    init(pki: E2EPKI, gateways: Int, timing: FabricTiming, http2: Bool = true) async throws {
         self.pki = pki
         var configuration = EmulatorConfiguration(
-            tls: .init(certificateChainPEM: pki.certificatePEM, privateKeyPEM: pki.keyPEM), bearerToken: token)
+            tls: .init(certificateChainPEM: pki.certificatePEM, privateKeyPEM: pki.keyPEM, http2: http2), bearerToken: token)
         let clock = self.clock
         configuration.now = { clock.now() }
         server = EmulatedAPIServer(configuration: configuration)

@@ -15,9 +15,14 @@ public struct ClientListWatch: ListWatchSource {
     public let pageSize: Int
     /// Server-side timeout of each watch request; nil lets the client pick 300–600 s.
     public let watchTimeoutSeconds: Int?
+    /// True: a broken watch re-opens inside the client from its last resourceVersion (the
+    /// informer never hears of it). False: it throws, so the caller can relist instead.
+    public let resumeInClient: Bool
 
     public init(client: KubeClient, resource: ResourceType, namespace: String?, labelSelector: String? = nil,
-                fieldSelector: String? = nil, pageSize: Int = 500, watchTimeoutSeconds: Int? = nil) {
+                fieldSelector: String? = nil, pageSize: Int = 500, watchTimeoutSeconds: Int? = nil,
+                resumeInClient: Bool = true) {
+        self.resumeInClient = resumeInClient
         self.client = client
         self.resource = resource
         self.namespace = namespace
@@ -36,7 +41,7 @@ public struct ClientListWatch: ListWatchSource {
     public func watch(from resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
         let options = WatchOptions(resourceVersion: resourceVersion.isEmpty ? nil : resourceVersion,
                                    labelSelector: labelSelector, fieldSelector: fieldSelector,
-                                   timeoutSeconds: watchTimeoutSeconds, allowBookmarks: true, resume: true)
+                                   timeoutSeconds: watchTimeoutSeconds, allowBookmarks: true, resume: resumeInClient)
         let watch = client.watch(resource, namespace: namespace, options: options)
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: WatchEvent.self)
         let pump = Task {

@@ -105,6 +105,9 @@ public actor EventRecorder {
         self.buckets = LRUCache(capacity: options.cacheSize)
     }
 
+    /// Entries in the aggregation cache and the spam filter (each bounded by `cacheSize`).
+    public var cacheSizes: (remembered: Int, spamBuckets: Int) { (remembered.count, buckets.count) }
+
     /// Records one occurrence of an Event about `involved` at `now` (the clock's now by default).
     @discardableResult
     public func record(involved: ObjectReference, type: EventType, reason: String, message: String,

@@ -22,6 +22,7 @@ public actor GatewayMedicOperator {
     private let clock: any RuntimeClock
     private let logger: Logger
     private nonisolated let flags = LockedValue(Flags())
+    private nonisolated let liveness = CacheLiveness()
     private let fleet = FleetState()
     private let queue: WorkQueue<ObjectKey>
     private let reconciler: GatewayReconciler
@@ -47,6 +48,7 @@ public actor GatewayMedicOperator {
                                          maxDelay: .seconds(max(0.001, config.queue.retryMaxDelay)))
         self.queue = queue
         let flags = self.flags
+        let liveness = self.liveness
         let sink: any EventSink = config.dryRun ? DryRunEventSink(write: output) : ClientEventSink(client: client)
         let writer: any GatewayHealthWriter = config.dryRun ? DryRunGatewayHealthWriter(write: output) : ClientGatewayHealthWriter(client: client)
         let recorder = EventRecorder(
@@ -75,16 +77,25 @@ public actor GatewayMedicOperator {
         let healths = Store<GatewayHealthRecord>(projection: { GatewayHealthRecord(json: $0) })
         let reconciler = GatewayReconciler(
             fleet: fleet, healths: healths, writer: writer, recorder: recorder, policy: config.health, clock: clock,
-            canWrite: { flags.withLock { $0.leader } }, logger: logger, remediator: remediator)
+            // Writes and restarts wait while a cache is frozen or being rebuilt (CacheLiveness).
+            canWrite: { flags.withLock { $0.leader } }, cacheIsCurrent: { liveness.isLive }, logger: logger, remediator: remediator)
         self.reconciler = reconciler
         self.informers = OperatorInformers.make(config: config, client: client, clock: clock, logger: logger,
-                                                fleet: fleet, healths: healths, queue: queue, reconciler: reconciler)
+                                                fleet: fleet, healths: healths, queue: queue, reconciler: reconciler,
+                                                liveness: liveness)
+        // Caches current again: re-judge every gateway (its verdict may have waited meanwhile).
+        let fleet = self.fleet
+        liveness.setOnRecovered { Task { for key in await fleet.gatewayKeys.sorted() { await queue.add(key) } } }
     }
 
     // MARK: State for probes and tests (readable without awaiting)
 
     /// True once every informer listed its resource (an absent optional CRD counts as listed).
     public nonisolated var hasSynced: Bool { flags.withLock { $0.synced } }
+    /// False while a watch is broken and its cache not yet relisted: nothing is written then.
+    public nonisolated var cacheIsLive: Bool { liveness.isLive }
+    /// Watches that broke since start (each was followed by a relist).
+    public nonisolated var watchInterruptions: Int { liveness.interruptions }
     /// True while this instance may write (always, once synced, without leader election).
     public nonisolated var isLeader: Bool { flags.withLock { $0.leader } }
 
@@ -120,6 +131,27 @@ public actor GatewayMedicOperator {
     /// has applied and handed on every change (tests compare it with the server's newest change).
     nonisolated func informerProgress() -> [(resource: ResourceType, namespace: String, delivered: String?)] {
         informers.map { ($0.resource, $0.namespace, $0.deliveredVersion()) }
+    }
+
+    /// What this instance holds in memory and how its informers fared (fault tests check that
+    /// it stays bounded by the fleet, whatever the API did).
+    public func footprint() async -> OperatorFootprint {
+        var informerSizes: [String: Int] = [:]
+        var lists = 0
+        var restarts = 0
+        for informer in informers {
+            informerSizes[informer.name] = await informer.cachedCount()
+            lists += informer.listCount()
+            restarts += informer.watchRestarts()
+        }
+        let reconcilerSizes = await reconciler.memorySizes
+        let recorderSizes = await reconciler.eventRecorder.cacheSizes
+        return OperatorFootprint(
+            informerObjects: informerSizes, lists: lists, watchRestarts: restarts,
+            queueReady: await queue.depth, queueDelayed: await queue.delayedCount, queueBackingOff: await queue.backingOffCount,
+            assessments: reconcilerSizes.assessments, unseenWrites: reconcilerSizes.written,
+            unconfirmedEvents: reconcilerSizes.unconfirmed, rememberedEvents: recorderSizes.remembered,
+            spamBuckets: recorderSizes.spamBuckets, staleCaches: liveness.downSources, pendingTicketChanges: await ticketDispatcher.pendingCount)
     }
 
     // MARK: Running

@@ -13,9 +13,15 @@ struct InformerHandle: Sendable {
     let resource: ResourceType
     let namespace: String
     let deliveredVersion: @Sendable () -> String?
+    let cachedCount: @Sendable () async -> Int
+    let listCount: @Sendable () -> Int
+    let watchRestarts: @Sendable () -> Int
 
     init<Value: Sendable>(_ informer: Informer<Value>, resource: ResourceType, namespace: String) {
         name = informer.name
+        cachedCount = { await informer.store.count }
+        listCount = { informer.listCount }
+        watchRestarts = { informer.watchRestarts }
         run = { await informer.run() }
         waitUntilSynced = { await informer.waitUntilSynced() }
         hasSynced = { informer.hasSynced }
@@ -30,12 +36,14 @@ struct InformerHandle: Sendable {
 enum OperatorInformers {
     static func make(config: OperatorConfig, client: KubeClient, clock: any RuntimeClock, logger: Logger,
                      fleet: FleetState, healths: Store<GatewayHealthRecord>, queue: WorkQueue<ObjectKey>,
-                     reconciler: GatewayReconciler) -> [InformerHandle] {
+                     reconciler: GatewayReconciler, liveness: CacheLiveness) -> [InformerHandle] {
         let enqueue: @Sendable ([ObjectKey]) async -> Void = { keys in
             for key in keys { await queue.add(key) }
         }
-        func source(_ resource: ResourceType, _ namespace: String) -> ClientListWatch {
-            ClientListWatch(client: client, resource: resource, namespace: namespace)
+        // A broken watch relists rather than replays (CacheLiveness says why).
+        func source(_ resource: ResourceType, _ namespace: String) -> any ListWatchSource {
+            LivenessTrackingSource(base: ClientListWatch(client: client, resource: resource, namespace: namespace, resumeInClient: false),
+                                   name: resource.plural, liveness: liveness, clock: clock)
         }
         let fabric = config.fabricNamespace
         let gateways = Informer<AnnotatedGateway>(

@@ -24,6 +24,9 @@ public struct ExponentialRateLimiter<Key: Hashable & Sendable>: Sendable {
 
     public func numRequeues(_ key: Key) -> Int { failures[key, default: 0] }
 
+    /// Keys with a failure count (each is forgotten on its next success).
+    public var trackedCount: Int { failures.count }
+
     static func delay(base: Duration, max: Duration, failures n: Int) -> Duration {
         // 2^n overflows Double's useful range long before it matters: the cap wins first.
         let seconds = base.timeInterval * pow(2, Double(Swift.min(n, 1000)))

@@ -151,6 +151,8 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// Keys being worked on.
     public var processingCount: Int { processing.count }
     public var isShuttingDown: Bool { isShutDown }
+    /// Keys backing off after failed reconciles.
+    public var backingOffCount: Int { limiter.trackedCount }
     /// Callers parked in `next()`.
     public var waitingWorkers: Int { getters.count }
     /// Nothing ready, nothing being worked on, and no deadline that has passed on the clock but

@@ -33,10 +33,11 @@ public actor GatewayReconciler {
     private let fleet: FleetState
     private let healths: Store<GatewayHealthRecord>
     private let writer: any GatewayHealthWriter
-    private let recorder: EventRecorder
+    private nonisolated let recorder: EventRecorder
     private let policy: HealthPolicy
     private let clock: any RuntimeClock
     private let canWrite: @Sendable () -> Bool
+    private let cacheIsCurrent: @Sendable () -> Bool
     private let metrics: OperatorMetrics
     private let logger: Logger
     /// Restarts and ticket drafts after each assessment (nil: health only).
@@ -54,11 +55,15 @@ public actor GatewayReconciler {
     public private(set) var eventCount = 0
     public private(set) var evaluationCount = 0
 
+    /// - Parameter cacheIsCurrent: asked once at the start of a reconcile; false while a cache
+    ///   is frozen or being rebuilt (CacheLiveness): the verdict is not trusted enough to write
+    ///   or to act on. Asked once, so a watch breaking mid-reconcile cannot cut it in half.
     /// - Parameter canWrite: asked before every write; false for a follower (it evaluates and
     ///   keeps its memory warm, but writes nothing).
     public init(fleet: FleetState, healths: Store<GatewayHealthRecord>, writer: any GatewayHealthWriter,
                 recorder: EventRecorder, policy: HealthPolicy, clock: any RuntimeClock,
-                canWrite: @escaping @Sendable () -> Bool = { true }, metrics: OperatorMetrics = OperatorMetrics(),
+                canWrite: @escaping @Sendable () -> Bool = { true },
+                cacheIsCurrent: @escaping @Sendable () -> Bool = { true }, metrics: OperatorMetrics = OperatorMetrics(),
                 logger: Logger = Logger(label: "gateway-medic.reconciler"), remediator: GatewayRemediator? = nil) {
         self.remediator = remediator
         self.fleet = fleet
@@ -68,12 +73,19 @@ public actor GatewayReconciler {
         self.policy = policy
         self.clock = clock
         self.canWrite = canWrite
+        self.cacheIsCurrent = cacheIsCurrent
         self.metrics = metrics
         self.logger = logger
     }
 
     /// The latest assessment of every gateway.
     public func assessments() -> [ObjectKey: Assessment] { last }
+
+    /// Per-gateway memory: assessments, writes not yet seen in the cache, unconfirmed Events.
+    public var memorySizes: (assessments: Int, written: Int, unconfirmed: Int) { (last.count, written.count, unconfirmed.count) }
+
+    /// The recorder this reconciler raises Events through.
+    public nonisolated var eventRecorder: EventRecorder { recorder }
 
     /// True when the cache's GatewayHealth at `resourceVersion` is this reconciler's own latest
     /// write (its watch event needs no reconcile).
@@ -89,6 +101,7 @@ public actor GatewayReconciler {
             await remediator?.forget(key, isLeader: canWrite(), now: clock.now())
             return .done
         }
+        let current = cacheIsCurrent()
         let persisted = await persistedState(key)
         let previous = choosePrevious(key, persisted)
         let now = clock.now()
@@ -96,10 +109,10 @@ public actor GatewayReconciler {
         evaluationCount += 1
         last[key] = assessment
         metrics.record(key, assessment)
-        let remediation = await remediate(key, assessment, inputs: inputs, persisted: persisted, now: now)
+        let remediation = await remediate(key, assessment, inputs: inputs, persisted: persisted, acting: current, now: now)
         let nextCheck = [assessment.nextCheck, remediation?.nextCheck].compactMap { $0 }.min()
         let next: ReconcileResult = nextCheck.map { .requeueAt($0) } ?? .done
-        guard canWrite(), let agent = inputs.agent else { return next }
+        guard current, canWrite(), let agent = inputs.agent else { return next }
         var outcome: ReconcileResult = next
         do {
             try await write(key, assessment, agent: agent, persisted: persisted, remediation: remediation?.record)
@@ -115,7 +128,7 @@ public actor GatewayReconciler {
 
     /// The remediation step (nil without a remediator): plan, execute, tickets.
     private func remediate(_ key: ObjectKey, _ assessment: Assessment, inputs: GatewayInputs, persisted: Persisted,
-                           now: Date) async -> RemediationOutcome? {
+                           acting: Bool, now: Date) async -> RemediationOutcome? {
         guard let remediator else { return nil }
         var records: [GatewayKey: RemediationRecord] = [:]
         for (other, health) in await healths.snapshot() {
@@ -129,7 +142,7 @@ public actor GatewayReconciler {
         let gatewayPaused = await fleet.isPaused(key)
         let paused = healthPaused || gatewayPaused
         return await remediator.remediate(key: key, assessment: assessment, inputs: inputs, persisted: records, paused: paused,
-                                          groupsWithPeerings: await fleet.groupsWithPeerings, isLeader: canWrite(), now: now)
+                                          groupsWithPeerings: await fleet.groupsWithPeerings, isLeader: acting && canWrite(), now: now)
     }
 
     static func reference(_ agent: GatewayAgentView) -> ObjectReference {
