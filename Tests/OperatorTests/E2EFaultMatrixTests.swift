@@ -118,6 +118,7 @@ extension E2ETests {
 
     @Test func faultServiceAccountTokenRotatesOnDisk() async throws {
         let rotated = "e2e-rotated-\(UUID().uuidString)"
+        E2EOutputRecord.secret(rotated)
         var tokenPath = ""
         try await Self.withFaultRun(credentials: { world in
             tokenPath = world.pki.directory.appendingPathComponent("token").path
@@ -145,7 +146,7 @@ extension E2ETests {
             }
             #expect(!laterWrites.isEmpty, "the operator wrote again with the new token")
             print("fault-matrix observed [token]: \(refused.count) requests refused with 401, \(laterWrites.count) writes after the last 401, lists \(await run.running.instance.footprint().lists)")
-            let stale = try world.faultClient()  // still holds the old token
+            let stale = try world.faultClient(userAgent: "e2e-stale-token/1")  // still holds the old token
             defer { stale.shutdown() }
             await #expect(throws: KubeError.self) { _ = try await stale.get(.gatewayHealths, namespace: "default", name: "gateway-1") }
             await run.expectOutcome(rssBefore: rss)
