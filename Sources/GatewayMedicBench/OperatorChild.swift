@@ -11,6 +11,9 @@ enum OperatorChild {
         // The parent's simulated time: simOrigin at wallOrigin, running `factor` times faster.
         let simNow = arguments.simOrigin + (Date().timeIntervalSince1970 - arguments.wallOrigin) * arguments.factor
         let clock = ScaledClock(factor: arguments.factor, start: Date(timeIntervalSince1970: simNow))
+        // As `gateway-medic run` does: the operator's metrics go to a Prometheus registry (their
+        // recording is part of the operator's cost).
+        _ = MetricsRegistry.bootstrapGlobal()
         var config = OperatorConfig()
         config.operatorNamespace = "default"
         config.leaderElection.enabled = false
