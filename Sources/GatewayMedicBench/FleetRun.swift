@@ -33,8 +33,10 @@ struct FleetResult: Sendable {
 enum FleetRun {
     static func run(gateways n: Int, options: BenchOptions, say: (String) -> Void) async throws -> FleetResult {
         var emulatorConfig = EmulatorConfiguration()
-        // History only serves watch resumption; 10,000 changes keep the emulator's memory bounded.
-        emulatorConfig.historyLimit = 10_000
+        // History serves watch resumption and list continue tokens. 60,000 changes ≈ 60 s of a
+        // 10,000-gateway fleet's heartbeats (a real API server keeps minutes): with 10,000 (10 s)
+        // a list of 10,000 objects on this loaded machine could outlive its own snapshot.
+        emulatorConfig.historyLimit = 60_000
         emulatorConfig.requestLogLimit = 200_000
         let clock = ScaledClock(factor: options.timeFactor, start: Date())
         let wallOrigin = Date().timeIntervalSince1970

@@ -33,13 +33,15 @@ public struct ClientListWatch: ListWatchSource {
         return (list.items, list.metadata.resourceVersion ?? "")
     }
 
-    /// Page by page (`pageSize` each); an expired continue token (410) restarts the list from
-    /// its first page, once, as `listAll` does.
+    /// Page by page (`pageSize` each). When the continue token expires (410) mid-list (the
+    /// objects change faster than the server keeps history for the list's snapshot), the list
+    /// starts over as one unpaged request, as client-go's pager does (`FullListIfExpired`):
+    /// paging again could expire again, forever, on a busy fleet.
     public func list(pages page: @Sendable (_ items: [JSONValue], _ startsList: Bool) async throws -> Void) async throws -> String {
-        let options = ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector, limit: pageSize)
         var restarted = false
         while true {
-            var request = options
+            var request = ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector,
+                                      limit: restarted ? nil : pageSize)
             var first = true
             var version = ""
             do {
