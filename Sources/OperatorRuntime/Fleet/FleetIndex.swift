@@ -19,6 +19,8 @@ public struct FleetIndex: Sendable {
     /// only the Agents that can vouch for it, not the whole fleet's (which would make every
     /// evaluation, and every remediation snapshot holding its inputs, O(fleet)).
     private var switchAgentsByRouterID: [String: Set<ObjectKey>] = [:]
+    /// Gateway group name (`spec.groups[].name`) → member gateways, for peering changes.
+    private var keysByGroup: [String: Set<ObjectKey>] = [:]
     /// False while the switch Agent resource is absent (no CRD) or unreadable.
     public var switchAgentsVisible = true
 
@@ -42,16 +44,34 @@ public struct FleetIndex: Sendable {
     public mutating func upsert(gateway: GatewayView) -> [ObjectKey] {
         let key = ObjectKey(namespace: gateway.namespace, name: gateway.name)
         let oldIP = routerID(of: key)
+        let oldGroups = gateways[key]?.groups.map(\.name) ?? []
         gateways[key] = gateway
         reindex(key, oldRouterID: oldIP)
+        regroup(key, old: oldGroups, new: gateway.groups.map(\.name))
         return [key]
+    }
+
+    /// The gateways whose Gateway lists `group` in `spec.groups` (not the implicit `default`).
+    public func gatewayKeys(inGroup group: String) -> [ObjectKey] {
+        keysByGroup[group].map { Array($0) } ?? []
+    }
+
+    private mutating func regroup(_ key: ObjectKey, old: [String], new: [String]) {
+        guard old != new else { return }
+        for name in old {
+            keysByGroup[name]?.remove(key)
+            if keysByGroup[name]?.isEmpty == true { keysByGroup[name] = nil }
+        }
+        for name in new { keysByGroup[name, default: []].insert(key) }
     }
 
     @discardableResult
     public mutating func removeGateway(_ key: ObjectKey) -> [ObjectKey] {
         let oldIP = routerID(of: key)
+        let oldGroups = gateways[key]?.groups.map(\.name) ?? []
         gateways[key] = nil
         reindex(key, oldRouterID: oldIP)
+        regroup(key, old: oldGroups, new: [])
         return [key]
     }
 
