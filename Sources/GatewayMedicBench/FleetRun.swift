@@ -70,7 +70,8 @@ enum FleetRun {
 
         let observer = try HealthObserver(store: server.store, namespace: spec.fabricNamespace, commits: commits)
         defer { observer.stop() }
-        let child = try spawnOperator(url: server.baseURL, simOrigin: simOrigin, wallOrigin: wallOrigin, factor: options.timeFactor)
+        let child = try spawnOperator(url: server.baseURL, simOrigin: simOrigin, wallOrigin: wallOrigin, factor: options.timeFactor,
+                                      metrics: options.metrics)
         let spawned = ContinuousClock.now
         defer { if child.isRunning { child.terminate() } }
         let synced = await observer.waitForStatuses(n, timeout: 180)
@@ -143,10 +144,11 @@ enum FleetRun {
         }
     }
 
-    private static func spawnOperator(url: String, simOrigin: Double, wallOrigin: Double, factor: Double) throws -> Process {
+    private static func spawnOperator(url: String, simOrigin: Double, wallOrigin: Double, factor: Double,
+                                      metrics: Bool) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = ["--child", url, String(simOrigin), String(wallOrigin), String(factor)]
+        process.arguments = ["--child", url, String(simOrigin), String(wallOrigin), String(factor)] + (metrics ? [] : ["--no-metrics"])
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         return process
