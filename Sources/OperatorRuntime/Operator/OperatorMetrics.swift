@@ -11,8 +11,8 @@ public struct OperatorMetrics: Sendable {
     }
 
     /// - Parameter previousState: the state last recorded for this gateway; the five state
-    ///   gauges are set only when it differs (a gauge keeps its value; looking up five labelled
-    ///   gauges on every heartbeat was a measurable share of a reconcile).
+    ///   gauges are set only when it differs (a gauge keeps its value; five labelled registry
+    ///   look-ups per heartbeat would buy nothing).
     public func record(_ key: ObjectKey, _ assessment: Assessment, previousState: GatewayState? = nil) {
         let namespace = key.namespace ?? ""
         if previousState != assessment.state {
