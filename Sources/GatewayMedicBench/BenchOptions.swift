@@ -14,6 +14,9 @@ struct BenchOptions: Sendable {
     var decodeEvents: Int = 30_000
     /// Also run each size without the operator (the emulator + simulator alone) as a CPU baseline.
     var baseline: Bool = true
+    /// The operator records its metrics into a Prometheus registry, as `run` does. `--no-metrics`
+    /// leaves the no-op backend, to separate the registry's cost from the operator's own.
+    var metrics: Bool = true
 
     /// `--child <url> <simOrigin> <wallOrigin> <factor>`: the operator process.
     var child: ChildArguments?
@@ -31,7 +34,7 @@ struct BenchOptions: Sendable {
 
     static let usage = """
         usage: GatewayMedicBench [--sizes 10,1000,10000] [--quick] [--factor F] [--steady S] [--faults S]
-                                 [--decode-events N] [--no-baseline]
+                                 [--decode-events N] [--no-baseline] [--no-metrics]
         """
 
     static func parse(_ arguments: [String]) throws(UsageError) -> BenchOptions {
@@ -65,6 +68,7 @@ struct BenchOptions: Sendable {
             case "--faults": options.faultSeconds = try number(flag)
             case "--decode-events": options.decodeEvents = Int(try number(flag))
             case "--no-baseline": options.baseline = false
+            case "--no-metrics": options.metrics = false
             case "--child":
                 let url = try value(flag)
                 let sim = try number(flag), wall = try number(flag), factor = try number(flag)

@@ -33,8 +33,10 @@ struct FleetResult: Sendable {
 enum FleetRun {
     static func run(gateways n: Int, options: BenchOptions, say: (String) -> Void) async throws -> FleetResult {
         var emulatorConfig = EmulatorConfiguration()
-        // History only serves watch resumption; 10,000 changes keep the emulator's memory bounded.
-        emulatorConfig.historyLimit = 10_000
+        // History serves watch resumption and list continue tokens. 60,000 changes ≈ 60 s of a
+        // 10,000-gateway fleet's heartbeats (a real API server keeps minutes): with 10,000 (10 s)
+        // a list of 10,000 objects on this loaded machine could outlive its own snapshot.
+        emulatorConfig.historyLimit = 60_000
         emulatorConfig.requestLogLimit = 200_000
         let clock = ScaledClock(factor: options.timeFactor, start: Date())
         let wallOrigin = Date().timeIntervalSince1970
@@ -68,7 +70,8 @@ enum FleetRun {
 
         let observer = try HealthObserver(store: server.store, namespace: spec.fabricNamespace, commits: commits)
         defer { observer.stop() }
-        let child = try spawnOperator(url: server.baseURL, simOrigin: simOrigin, wallOrigin: wallOrigin, factor: options.timeFactor)
+        let child = try spawnOperator(url: server.baseURL, simOrigin: simOrigin, wallOrigin: wallOrigin, factor: options.timeFactor,
+                                      metrics: options.metrics)
         let spawned = ContinuousClock.now
         defer { if child.isRunning { child.terminate() } }
         let synced = await observer.waitForStatuses(n, timeout: 180)
@@ -141,10 +144,11 @@ enum FleetRun {
         }
     }
 
-    private static func spawnOperator(url: String, simOrigin: Double, wallOrigin: Double, factor: Double) throws -> Process {
+    private static func spawnOperator(url: String, simOrigin: Double, wallOrigin: Double, factor: Double,
+                                      metrics: Bool) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = ["--child", url, String(simOrigin), String(wallOrigin), String(factor)]
+        process.arguments = ["--child", url, String(simOrigin), String(wallOrigin), String(factor)] + (metrics ? [] : ["--no-metrics"])
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         return process

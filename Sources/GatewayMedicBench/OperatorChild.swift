@@ -7,10 +7,13 @@ import OperatorRuntime
 /// apart from the emulator and the simulated fabric (they live in the parent). It talks to the
 /// emulator over plain HTTP on loopback, as one replica without leader election.
 enum OperatorChild {
-    static func run(_ arguments: BenchOptions.ChildArguments) async -> Int32 {
+    static func run(_ arguments: BenchOptions.ChildArguments, metrics: Bool) async -> Int32 {
         // The parent's simulated time: simOrigin at wallOrigin, running `factor` times faster.
         let simNow = arguments.simOrigin + (Date().timeIntervalSince1970 - arguments.wallOrigin) * arguments.factor
         let clock = ScaledClock(factor: arguments.factor, start: Date(timeIntervalSince1970: simNow))
+        // As `gateway-medic run` does: the operator's metrics go to a Prometheus registry (their
+        // recording is part of the operator's cost).
+        if metrics { _ = MetricsRegistry.bootstrapGlobal() }
         var config = OperatorConfig()
         config.operatorNamespace = "default"
         config.leaderElection.enabled = false

@@ -6,19 +6,28 @@ public struct GatewayInputs: Sendable {
     public var agent: GatewayAgentView?
     /// The gateway's dataplane and frr pods (pods of other gateways are ignored).
     public var pods: [PodView]
-    /// Switch Agents (leaves and spines) whose BGP sessions may show the gateway alive.
+    /// Switch Agents (leaves and spines) whose BGP sessions may show the gateway alive. A fleet
+    /// index may narrow this to the Agents reporting a session with the gateway's router ID (the
+    /// only ones the liveness rule can use) and give the fleet's count in `switchAgentTotal`.
     public var switchAgents: [SwitchAgentView]
+    /// How many switch Agents the fleet has when `switchAgents` was narrowed; nil means
+    /// `switchAgents` is all of them. Whether any exist at all decides the liveness fallback.
+    public var switchAgentTotal: Int?
     /// False when the Agent CRD is absent or unreadable: the model then falls back to weaker evidence.
     public var switchAgentsVisible: Bool
 
     public init(gateway: GatewayView?, agent: GatewayAgentView?, pods: [PodView] = [],
-                switchAgents: [SwitchAgentView] = [], switchAgentsVisible: Bool = true) {
+                switchAgents: [SwitchAgentView] = [], switchAgentsVisible: Bool = true, switchAgentTotal: Int? = nil) {
         self.gateway = gateway
         self.agent = agent
         self.pods = pods
         self.switchAgents = switchAgents
         self.switchAgentsVisible = switchAgentsVisible
+        self.switchAgentTotal = switchAgentTotal
     }
+
+    /// How many switch Agents the fleet has (narrowed or not).
+    public var switchAgentCount: Int { switchAgentTotal ?? switchAgents.count }
 
     /// The gateway's name: the Gateway's, else its GatewayAgent's (they share it).
     public var gatewayName: String { gateway?.name ?? agent?.name ?? "" }

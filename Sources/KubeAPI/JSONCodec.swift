@@ -280,10 +280,27 @@ struct JSONParser {
     mutating func parseNumber() throws(JSONParseError) -> JSONValue {
         let start = index
         var isInteger = true
-        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
         let digitsStart = index
-        while index < bytes.count, (48...57).contains(bytes[index]) { index += 1 }
+        // Integers (generations, counters) are accumulated as they are scanned: no String per
+        // number. Magnitudes are gathered negative so that Int64.min fits; overflow falls back.
+        var magnitude: Int64 = 0
+        var overflow = false
+        while index < bytes.count, (48...57).contains(bytes[index]) {
+            let (times10, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (next, o2) = times10.subtractingReportingOverflow(Int64(bytes[index] - 48))
+            overflow = overflow || o1 || o2
+            magnitude = next
+            index += 1
+        }
         guard index > digitsStart else { throw error("invalid number") }
+        let integerEnds = index >= bytes.count
+            || (bytes[index] != UInt8(ascii: ".") && bytes[index] != UInt8(ascii: "e") && bytes[index] != UInt8(ascii: "E"))
+        if integerEnds, !overflow {
+            if negative { return .int(magnitude) }
+            if magnitude != Int64.min { return .int(-magnitude) }
+        }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             isInteger = false
             index += 1

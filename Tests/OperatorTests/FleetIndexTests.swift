@@ -33,4 +33,32 @@ import HealthModel
         index.removeGateway(g1)
         #expect(index.upsert(pod: pod("gw--gateway-1--frr-abcde", owner: "gw--gateway-1--frr")).isEmpty)
     }
+
+    /// A gateway's inputs carry the leaves that report a session with its router ID, and the
+    /// fleet's Agent count (so "no switch Agents exist" still means the whole fleet has none).
+    @Test func inputsCarryOnlyTheLeavesThatSeeTheGateway() {
+        var index = FleetIndex()
+        index.upsert(gateway: gateway("gateway-1", ip: "172.30.8.1"))
+        index.upsert(gateway: gateway("gateway-2", ip: "172.30.8.2"))
+        let g1 = ObjectKey(namespace: "default", name: "gateway-1")
+        let g2 = ObjectKey(namespace: "default", name: "gateway-2")
+        index.upsert(switchAgent: leaf("leaf-02", sessionTo: "172.30.8.1"))
+        index.upsert(switchAgent: leaf("leaf-01", sessionTo: "172.30.8.1"))
+        index.upsert(switchAgent: leaf("leaf-03", sessionTo: "172.30.8.9"))
+        #expect(index.inputs(for: g1).switchAgents.map(\.name) == ["leaf-01", "leaf-02"])
+        #expect(index.inputs(for: g1).switchAgentCount == 3)
+        #expect(index.inputs(for: g2).switchAgents.isEmpty)
+        #expect(index.inputs(for: g2).switchAgentCount == 3)
+        // The session moves: the index follows; a removed Agent leaves it.
+        index.upsert(switchAgent: leaf("leaf-02", sessionTo: "172.30.8.2"))
+        #expect(index.inputs(for: g1).switchAgents.map(\.name) == ["leaf-01"])
+        #expect(index.inputs(for: g2).switchAgents.map(\.name) == ["leaf-02"])
+        index.removeSwitchAgent(ObjectKey(namespace: "default", name: "leaf-01"))
+        #expect(index.inputs(for: g1).switchAgents.isEmpty)
+        #expect(index.inputs(for: g1).switchAgentCount == 2)
+        // A wholesale replacement (the one-shot check) rebuilds the index.
+        index.setSwitchAgents([leaf("leaf-09", sessionTo: "172.30.8.1")], visible: true)
+        #expect(index.inputs(for: g1).switchAgents.map(\.name) == ["leaf-09"])
+        #expect(index.inputs(for: g2).switchAgents.isEmpty)
+    }
 }

@@ -9,7 +9,7 @@ struct LivenessFinding {
 
 enum LivenessRule {
     static func evaluate(_ inputs: GatewayInputs, podsRunningReady: Bool, policy: HealthPolicy, now: Date) -> LivenessFinding {
-        let visible = inputs.switchAgentsVisible && !inputs.switchAgents.isEmpty
+        let visible = inputs.switchAgentsVisible && inputs.switchAgentCount > 0
         guard visible else {
             let why = inputs.switchAgentsVisible ? "no switch Agents exist" : "switch Agents are not readable"
             if podsRunningReady {
@@ -35,7 +35,7 @@ enum LivenessRule {
             return LivenessFinding(alive: true, evidence: .switchAgentBGP,
                                    detail: "BGP established with router ID \(routerID) reported by \(witnesses.joined(separator: ", "))")
         }
-        var detail = "no switch Agent with a fresh heartbeat reports an established BGP session with router ID \(routerID) (\(inputs.switchAgents.count) Agents checked)"
+        var detail = "no switch Agent with a fresh heartbeat reports an established BGP session with router ID \(routerID) (\(inputs.switchAgentCount) Agents checked)"
         if !staleWitnesses.isEmpty {
             detail += "; ignored because their own heartbeat is stale: \(staleWitnesses.joined(separator: ", "))"
         }

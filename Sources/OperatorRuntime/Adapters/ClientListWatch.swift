@@ -38,6 +38,33 @@ public struct ClientListWatch: ListWatchSource {
         return (list.items, list.metadata.resourceVersion ?? "")
     }
 
+    /// Page by page (`pageSize` each). When the continue token expires (410) mid-list (the
+    /// objects change faster than the server keeps history for the list's snapshot), the list
+    /// starts over as one unpaged request, as client-go's pager does (`FullListIfExpired`):
+    /// paging again could expire again, forever, on a busy fleet.
+    public func list(pages page: @Sendable (_ items: [JSONValue], _ startsList: Bool) async throws -> Void) async throws -> String {
+        var restarted = false
+        while true {
+            var request = ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector,
+                                      limit: restarted ? nil : pageSize)
+            var first = true
+            var version = ""
+            do {
+                repeat {
+                    let list = try await client.list(resource, namespace: namespace, options: request)
+                    try await page(list.items, first)
+                    first = false
+                    version = list.metadata.resourceVersion ?? version
+                    request.continueToken = list.metadata.continue.flatMap { $0.isEmpty ? nil : $0 }
+                    request.resourceVersion = nil  // the rest of the pages come from the first page's snapshot
+                } while request.continueToken != nil
+                return version
+            } catch let error as KubeError where error.isGone && request.continueToken != nil && !restarted {
+                restarted = true
+            }
+        }
+    }
+
     public func watch(from resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
         let options = WatchOptions(resourceVersion: resourceVersion.isEmpty ? nil : resourceVersion,
                                    labelSelector: labelSelector, fieldSelector: fieldSelector,

@@ -107,10 +107,16 @@ public actor Informer<Value: Sendable> {
     /// One list attempt; nil when it failed (after waiting as the failure requires).
     private func listOnce() async -> String? {
         do {
-            let (items, version) = try await source.list()
+            // Page by page into the store's relist buffer: each page's raw objects are dropped
+            // once projected, so a big list never lives whole in memory.
+            let store = self.store
+            let version = try await source.list(pages: { items, startsList in
+                if startsList { await store.beginRelist() }
+                await store.relistApply(contentsOf: items)
+            })
             if isAbsent { logger.notice("resource is served again") }
             progress.withLock { $0.isAbsent = false; $0.lists += 1 }
-            let changes = await store.replace(with: items, resourceVersion: version)
+            let changes = await store.finishRelist(resourceVersion: version)
             for change in changes { await onChange(change) }
             progress.withLock { $0.deliveredVersion = version }
             markSynced()

@@ -6,6 +6,14 @@ public protocol ListWatchSource: Sendable {
     /// All objects (the client pages through them) and the list's resourceVersion.
     func list() async throws -> (items: [JSONValue], resourceVersion: String)
 
+    /// The same list, handed over page by page as the pages arrive, so that only one page of raw
+    /// objects is alive at a time (a 10,000-object list held whole is hundreds of MB of parsed
+    /// JSON at its peak). `page` gets each page's items and whether it starts the list: a source
+    /// that has to restart the list (an expired continue token) starts again with `true`, and
+    /// the caller discards what it took before. Returns the list's resourceVersion. The default
+    /// hands over `list()` as one page.
+    func list(pages page: @Sendable (_ items: [JSONValue], _ startsList: Bool) async throws -> Void) async throws -> String
+
     /// Events after `resourceVersion`. The stream ends normally when the server closes the
     /// watch (a timeout): the informer then resumes from the last version it saw. It throws
     /// when the watch breaks; an error for which `isGone` is true means "relist". The informer
@@ -22,6 +30,12 @@ public protocol ListWatchSource: Sendable {
 }
 
 extension ListWatchSource {
+    public func list(pages page: @Sendable (_ items: [JSONValue], _ startsList: Bool) async throws -> Void) async throws -> String {
+        let (items, version) = try await list()
+        try await page(items, true)
+        return version
+    }
+
     /// Recognises a `Status` carrying code 410 or reason Expired/Gone.
     public func isGone(_ error: any Error) -> Bool {
         guard let status = error as? Status else { return false }

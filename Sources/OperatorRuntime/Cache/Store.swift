@@ -79,6 +79,11 @@ public actor Store<Value: Sendable> {
         relistBuffer?[key] = Entry(value: value, resourceVersion: version)
     }
 
+    /// Adds one page of listed objects to the buffer (one actor hop per page, not per object).
+    public func relistApply(contentsOf objects: [JSONValue]) {
+        for object in objects { relistApply(object) }
+    }
+
     /// Swaps the buffered list in and reports the differences from the previous set, sorted by key.
     @discardableResult
     public func finishRelist(resourceVersion: String?) -> [ObjectChange<Value>] {

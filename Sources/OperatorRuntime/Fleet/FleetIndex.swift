@@ -15,6 +15,12 @@ public struct FleetIndex: Sendable {
     /// gateway name → keys, and router ID → keys: a pod or a leaf finds its gateways without a scan.
     private var keysByName: [String: Set<ObjectKey>] = [:]
     private var keysByRouterID: [String: Set<ObjectKey>] = [:]
+    /// Remote router ID of a session → the switch Agents reporting it: a gateway's inputs carry
+    /// only the Agents that can vouch for it, not the whole fleet's (which would make every
+    /// evaluation, and every remediation snapshot holding its inputs, O(fleet)).
+    private var switchAgentsByRouterID: [String: Set<ObjectKey>] = [:]
+    /// Gateway group name (`spec.groups[].name`) → member gateways, for peering changes.
+    private var keysByGroup: [String: Set<ObjectKey>] = [:]
     /// False while the switch Agent resource is absent (no CRD) or unreadable.
     public var switchAgentsVisible = true
 
@@ -25,9 +31,11 @@ public struct FleetIndex: Sendable {
 
     public func inputs(for key: ObjectKey) -> GatewayInputs {
         let pods = podsByGateway[key.name].map { Array($0.values) } ?? []
+        let witnesses = routerID(of: key).flatMap { switchAgentsByRouterID[$0] } ?? []
+        let leaves = witnesses.compactMap { switchAgents[$0] }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
         return GatewayInputs(
             gateway: gateways[key], agent: agents[key], pods: pods.sorted { $0.name < $1.name },
-            switchAgents: Array(switchAgents.values), switchAgentsVisible: switchAgentsVisible)
+            switchAgents: leaves, switchAgentsVisible: switchAgentsVisible, switchAgentTotal: switchAgents.count)
     }
 
     // MARK: updates; each returns the gateways whose inputs changed.
@@ -36,16 +44,34 @@ public struct FleetIndex: Sendable {
     public mutating func upsert(gateway: GatewayView) -> [ObjectKey] {
         let key = ObjectKey(namespace: gateway.namespace, name: gateway.name)
         let oldIP = routerID(of: key)
+        let oldGroups = gateways[key]?.groups.map(\.name) ?? []
         gateways[key] = gateway
         reindex(key, oldRouterID: oldIP)
+        regroup(key, old: oldGroups, new: gateway.groups.map(\.name))
         return [key]
+    }
+
+    /// The gateways whose Gateway lists `group` in `spec.groups` (not the implicit `default`).
+    public func gatewayKeys(inGroup group: String) -> [ObjectKey] {
+        keysByGroup[group].map { Array($0) } ?? []
+    }
+
+    private mutating func regroup(_ key: ObjectKey, old: [String], new: [String]) {
+        guard old != new else { return }
+        for name in old {
+            keysByGroup[name]?.remove(key)
+            if keysByGroup[name]?.isEmpty == true { keysByGroup[name] = nil }
+        }
+        for name in new { keysByGroup[name, default: []].insert(key) }
     }
 
     @discardableResult
     public mutating func removeGateway(_ key: ObjectKey) -> [ObjectKey] {
         let oldIP = routerID(of: key)
+        let oldGroups = gateways[key]?.groups.map(\.name) ?? []
         gateways[key] = nil
         reindex(key, oldRouterID: oldIP)
+        regroup(key, old: oldGroups, new: [])
         return [key]
     }
 
@@ -89,12 +115,14 @@ public struct FleetIndex: Sendable {
         let key = ObjectKey(namespace: switchAgent.namespace, name: switchAgent.name)
         let old = switchAgents[key]
         switchAgents[key] = switchAgent
+        reindexSwitchAgent(key, old: old, new: switchAgent)
         return gatewaysReported(by: [old, switchAgent])
     }
 
     @discardableResult
     public mutating func removeSwitchAgent(_ key: ObjectKey) -> [ObjectKey] {
         let old = switchAgents.removeValue(forKey: key)
+        reindexSwitchAgent(key, old: old, new: nil)
         return gatewaysReported(by: [old])
     }
 
@@ -102,6 +130,19 @@ public struct FleetIndex: Sendable {
     public mutating func setSwitchAgents(_ all: [SwitchAgentView], visible: Bool) {
         switchAgents = Dictionary(all.map { (ObjectKey(namespace: $0.namespace, name: $0.name), $0) }, uniquingKeysWith: { _, b in b })
         switchAgentsVisible = visible
+        switchAgentsByRouterID = [:]
+        for (key, agent) in switchAgents { reindexSwitchAgent(key, old: nil, new: agent) }
+    }
+
+    private mutating func reindexSwitchAgent(_ key: ObjectKey, old: SwitchAgentView?, new: SwitchAgentView?) {
+        let before = Set(old?.sessions.compactMap(\.remoteRouterID) ?? [])
+        let after = Set(new?.sessions.compactMap(\.remoteRouterID) ?? [])
+        guard before != after else { return }
+        for id in before.subtracting(after) {
+            switchAgentsByRouterID[id]?.remove(key)
+            if switchAgentsByRouterID[id]?.isEmpty == true { switchAgentsByRouterID[id] = nil }
+        }
+        for id in after.subtracting(before) { switchAgentsByRouterID[id, default: []].insert(key) }
     }
 
     private func routerID(of key: ObjectKey) -> String? { gateways[key]?.protocolIP ?? agents[key]?.protocolIP }

@@ -22,9 +22,33 @@ public struct AnnotatedGateway: Sendable {
 /// and which gateway groups carry peerings (one group name per GatewayPeering).
 struct RemediationFacts: Sendable {
     var pausedGateways: Set<ObjectKey> = []
-    var peeringGroups: [ObjectKey: String] = [:]
+    private(set) var peeringGroups: [ObjectKey: String] = [:]
+    /// Kept in step with `peeringGroups` (every reconcile reads it: rebuilding it from thousands
+    /// of peerings each time cost more than the evaluation).
+    private(set) var groupsWithPeerings: Set<String> = []
+    private var peeringsPerGroup: [String: Int] = [:]
 
-    var groupsWithPeerings: Set<String> { Set(peeringGroups.values) }
+    /// Records the group a peering names (nil: the peering is gone); returns the groups that
+    /// started or stopped carrying peerings.
+    mutating func setPeering(_ key: ObjectKey, group: String?) -> [String] {
+        let old = peeringGroups[key]
+        guard old != group else { return [] }
+        peeringGroups[key] = group
+        var changed: [String] = []
+        if let old {
+            peeringsPerGroup[old, default: 0] -= 1
+            if peeringsPerGroup[old] ?? 0 <= 0 {
+                peeringsPerGroup[old] = nil
+                groupsWithPeerings.remove(old)
+                changed.append(old)
+            }
+        }
+        if let group {
+            peeringsPerGroup[group, default: 0] += 1
+            if groupsWithPeerings.insert(group).inserted { changed.append(group) }
+        }
+        return changed
+    }
 
     /// The group a GatewayPeering names: `spec.gatewayGroup`, `default` when unset or empty.
     static func peeringGroup(_ json: JSONValue) -> String {

@@ -1,4 +1,5 @@
 import HealthModel
+import Remediation
 
 /// The fleet index behind an actor, fed by the informers' changes. Each `apply` returns the
 /// gateway keys whose inputs changed: exactly the keys to enqueue.
@@ -41,12 +42,14 @@ public actor FleetState {
     /// A GatewayPeering change (the value is the group it names). Every gateway is re-judged when
     /// the set of groups carrying peerings changes: the group-safety guard reads it.
     public func apply(peering change: ObjectChange<String>) -> [ObjectKey] {
-        let before = facts.groupsWithPeerings
+        let changed: [String]
         switch change {
-        case .added(let key, let group), .updated(let key, _, let group): facts.peeringGroups[key] = group
-        case .deleted(let key, _): facts.peeringGroups[key] = nil
+        case .added(let key, let group), .updated(let key, _, let group): changed = facts.setPeering(key, group: group)
+        case .deleted(let key, _): changed = facts.setPeering(key, group: nil)
         }
-        return before == facts.groupsWithPeerings ? [] : Array(index.gatewayKeys)
+        // Only the members of a group whose peering status changed (every gateway for `default`).
+        if changed.contains(GatewayGroups.defaultGroup) { return Array(index.gatewayKeys) }
+        return Array(Set(changed.flatMap { index.gatewayKeys(inGroup: $0) }))
     }
 
     public func apply(_ change: ObjectChange<GatewayAgentView>) -> [ObjectKey] {

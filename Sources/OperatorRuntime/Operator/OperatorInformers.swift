@@ -74,11 +74,14 @@ enum OperatorInformers {
         let switchAgents = Informer<SwitchAgentView>(
             name: "agents", source: switchSource, projection: { SwitchAgentView(json: $0) },
             clock: clock, options: InformerOptions(optionalResource: true), logger: logger) { change in
-            await enqueue(await fleet.apply(change))
+            // Only gateways that need a leaf's word right now (heartbeat not fresh): a leaf's
+            // heartbeat changes nothing for the others.
+            await enqueue(await reconciler.affectedBySwitchAgents(await fleet.apply(change)))
         }
         let healthInformer = Informer<GatewayHealthRecord>(
             name: "gatewayhealths", source: source(.gatewayHealths, fabric), store: healths, clock: clock,
             logger: logger) { change in
+            await reconciler.noteHealthChange(change)
             switch change {
             case .deleted(let key, _):
                 await queue.add(key)  // someone deleted it: recreate it

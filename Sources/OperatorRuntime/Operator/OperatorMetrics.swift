@@ -10,14 +10,23 @@ public struct OperatorMetrics: Sendable {
         self.factory = factory ?? MetricsSystem.factory
     }
 
-    public func record(_ key: ObjectKey, _ assessment: Assessment) {
+    /// - Parameter previousState: the state last recorded for this gateway; the five state
+    ///   gauges are set only when it differs (a gauge keeps its value; five labelled registry
+    ///   look-ups per heartbeat would buy nothing).
+    public func record(_ key: ObjectKey, _ assessment: Assessment, previousState: GatewayState? = nil) {
         let namespace = key.namespace ?? ""
-        for state in GatewayState.allCases {
-            stateGauge(key.name, namespace, state).record(state == assessment.state ? 1 : 0)
+        if previousState != assessment.state {
+            recordState(key.name, namespace, assessment.state)
         }
         if let age = assessment.evidence.heartbeatAgeSeconds {
             Gauge(label: "gateway_medic_heartbeat_age_seconds",
                   dimensions: [("gateway", key.name), ("namespace", namespace)], factory: factory).record(age)
+        }
+    }
+
+    private func recordState(_ name: String, _ namespace: String, _ current: GatewayState) {
+        for state in GatewayState.allCases {
+            stateGauge(name, namespace, state).record(state == current ? 1 : 0)
         }
     }
 

@@ -18,6 +18,17 @@ struct PresenceTrackingSource: ListWatchSource {
         }
     }
 
+    func list(pages page: @Sendable (_ items: [JSONValue], _ startsList: Bool) async throws -> Void) async throws -> String {
+        do {
+            let version = try await base.list(pages: page)
+            await onPresence(true)
+            return version
+        } catch {
+            if base.isNotFound(error) { await onPresence(false) }
+            throw error
+        }
+    }
+
     func watch(from resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
         base.watch(from: resourceVersion)
     }

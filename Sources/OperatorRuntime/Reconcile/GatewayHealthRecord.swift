@@ -2,14 +2,21 @@ import KubeAPI
 
 /// What the cache keeps of a GatewayHealth: identity, version and the persisted status (the
 /// previous assessment and the state Events are judged against).
+///
+/// The status is kept as its compact JSON bytes, not as a parsed tree: a status is a few KB as
+/// text but several times that as nested dictionaries and strings, and with 10,000 gateways the
+/// difference is most of the operator's memory. It is parsed only when a reconcile must read it
+/// (a change of verdict, someone else's write); the steady state reads just `remediation`.
 public struct GatewayHealthRecord: Sendable, Equatable {
     public var name: String
     public var namespace: String
     public var resourceVersion: String?
     public var uid: String?
-    public var status: JSONValue?
+    /// `.status.remediation`, kept parsed: every reconcile reads it.
+    public private(set) var remediation: JSONValue?
     /// `gatewaymedic.io/paused: "true"` on the GatewayHealth pauses remediation of its gateway.
     public var paused: Bool
+    private var statusBytes: [UInt8]?
 
     public init(name: String, namespace: String, resourceVersion: String?, uid: String? = nil, status: JSONValue?,
                 paused: Bool = false) {
@@ -17,9 +24,21 @@ public struct GatewayHealthRecord: Sendable, Equatable {
         self.namespace = namespace
         self.resourceVersion = resourceVersion
         self.uid = uid
-        self.status = status
         self.paused = paused
+        self.status = status
     }
+
+    /// The persisted status (parsed from the kept bytes on each read).
+    public var status: JSONValue? {
+        get { statusBytes.flatMap { try? JSONValue.parse($0) } }
+        set {
+            statusBytes = newValue?.serialized()
+            remediation = newValue?["remediation"]
+        }
+    }
+
+    /// Whether a status is persisted at all (without parsing it).
+    public var hasStatus: Bool { statusBytes != nil }
 
     /// The record of a raw GatewayHealth; nil without a name.
     public init?(json: JSONValue) {

@@ -27,7 +27,29 @@ public actor GatewayReconciler {
     struct Persisted {
         var exists: Bool
         var resourceVersion: String?
-        var status: JSONValue?
+        /// `.status.remediation`: every reconcile reads it, so it is at hand without the status.
+        var remediation: JSONValue?
+        /// The status as we wrote it, or else the cache's record of it (kept serialized): the
+        /// steady state never needs it parsed, so `status` parses it only when asked.
+        private var wrote: JSONValue?
+        private var cached: GatewayHealthRecord?
+
+        init(exists: Bool, resourceVersion: String? = nil, status: JSONValue? = nil) {
+            self.exists = exists
+            self.resourceVersion = resourceVersion
+            self.wrote = status
+            self.remediation = status?["remediation"]
+        }
+
+        init(cached: GatewayHealthRecord) {
+            self.exists = true
+            self.resourceVersion = cached.resourceVersion
+            self.remediation = cached.remediation
+            self.cached = cached
+        }
+
+        /// The persisted status (parsed from the cache's bytes on each read: bind it once).
+        var status: JSONValue? { wrote ?? cached?.status }
     }
 
     private let fleet: FleetState
@@ -43,6 +65,18 @@ public actor GatewayReconciler {
     /// Restarts and ticket drafts after each assessment (nil: health only).
     private let remediator: GatewayRemediator?
     private var last: [ObjectKey: Assessment] = [:]
+    /// The persisted resourceVersion whose status `last[key]` was found to say (normalised): while
+    /// the GatewayHealth is still at that version, `last[key]` is the previous assessment without
+    /// reading the status back, and an assessment that differs from it only in volatile fields
+    /// needs no write (see `GatewayHealthStatus.sameOutsideVolatile`). The steady state of a
+    /// heartbeat thus builds no status document at all.
+    private var agreedVersion: [ObjectKey: String] = [:]
+    /// The remediation record persisted in every GatewayHealth, kept in step with the cache by
+    /// `noteHealthChange` (the planner's fleet-wide guards read the others'); nil until first
+    /// needed, then filled once from the cache. Scanning the cache per reconcile was O(fleet).
+    private var persistedRecords: [GatewayKey: RemediationRecord]?
+    /// Keys whose reconcile has started and not finished (see `affectedBySwitchAgents`).
+    private var inProgress: Set<ObjectKey> = []
     private var written: [ObjectKey: Written] = [:]
     /// Events of a status write that failed without an answer (a cut connection): the write may
     /// still have landed. If the persisted status turns out to be the one we sent, they are
@@ -89,12 +123,30 @@ public actor GatewayReconciler {
 
     /// True when the cache's GatewayHealth at `resourceVersion` is this reconciler's own latest
     /// write (its watch event needs no reconcile).
+    /// Versions older than that write count too (the create before our status patch): while the
+    /// cache shows one of them a reconcile judges against our write anyway, so it would only
+    /// repeat the last evaluation (at sync, once per gateway).
     public func isOwnWrite(_ key: ObjectKey, resourceVersion: String?) -> Bool {
-        guard let resourceVersion, let mine = written[key]?.resourceVersion else { return false }
-        return mine == resourceVersion
+        guard let resourceVersion, let mine = written[key] else { return false }
+        return mine.resourceVersion == resourceVersion || mine.staleVersions.contains(resourceVersion)
+    }
+
+    /// Of the gateways a switch Agent's change touches, those whose verdict it can change. A leaf
+    /// is read only as liveness evidence, and only while a gateway's own heartbeat is not fresh
+    /// (`evidence.liveness == .notNeeded` says it was fresh); a gateway whose fresh heartbeat
+    /// goes stale is reconciled at its `nextCheck` anyway, reading the leaves as they are then.
+    /// Without this every leaf heartbeat re-judged every gateway it peers with, several
+    /// reconciles per leaf heartbeat for nothing. A gateway never judged, or being judged right
+    /// now (its inputs may predate the change), counts as affected.
+    public func affectedBySwitchAgents(_ keys: [ObjectKey]) -> [ObjectKey] {
+        keys.filter { key in
+            inProgress.contains(key) || last[key].map { $0.evidence.liveness != .notNeeded } ?? true
+        }
     }
 
     public func reconcile(_ key: ObjectKey) async -> ReconcileResult {
+        inProgress.insert(key)
+        defer { inProgress.remove(key) }
         let inputs = await fleet.inputs(for: key)
         guard inputs.gateway != nil || inputs.agent != nil else {
             forget(key)
@@ -103,19 +155,22 @@ public actor GatewayReconciler {
         }
         let current = cacheIsCurrent()
         let persisted = await persistedState(key)
-        let previous = choosePrevious(key, persisted)
+        let agreed = agreedPrevious(key, persisted)
+        let previous = agreed ?? choosePrevious(key, persisted)
         let now = clock.now()
         let assessment = HealthEvaluator.evaluate(inputs, previous: previous, policy: policy, now: now)
         evaluationCount += 1
-        last[key] = assessment
-        metrics.record(key, assessment)
+        let previousState = last.updateValue(assessment, forKey: key)?.state
+        agreedVersion[key] = nil  // re-established by `write` for this assessment
+        metrics.record(key, assessment, previousState: previousState)
         let remediation = await remediate(key, assessment, inputs: inputs, persisted: persisted, acting: current, now: now)
         let nextCheck = [assessment.nextCheck, remediation?.nextCheck].compactMap { $0 }.min()
         let next: ReconcileResult = nextCheck.map { .requeueAt($0) } ?? .done
         guard current, canWrite(), let agent = inputs.agent else { return next }
         var outcome: ReconcileResult = next
         do {
-            try await write(key, assessment, agent: agent, persisted: persisted, remediation: remediation?.record)
+            try await write(key, assessment, agent: agent, persisted: persisted, remediation: remediation?.record,
+                            agreedPrevious: agreed)
         } catch {
             outcome = .retry(error)
         }
@@ -130,19 +185,38 @@ public actor GatewayReconciler {
     private func remediate(_ key: ObjectKey, _ assessment: Assessment, inputs: GatewayInputs, persisted: Persisted,
                            acting: Bool, now: Date) async -> RemediationOutcome? {
         guard let remediator else { return nil }
-        var records: [GatewayKey: RemediationRecord] = [:]
-        for (other, health) in await healths.snapshot() {
-            guard let record = health.status?["remediation"].flatMap(RemediationRecord.init(json:)) else { continue }
-            records[GatewayKey(namespace: other.namespace ?? "", name: other.name)] = record
+        if persistedRecords == nil {
+            var records: [GatewayKey: RemediationRecord] = [:]
+            for (other, health) in await healths.snapshot() {
+                guard let record = health.remediation.flatMap(RemediationRecord.init(json:)) else { continue }
+                records[GatewayKey(namespace: other.namespace ?? "", name: other.name)] = record
+            }
+            persistedRecords = persistedRecords ?? records  // another reconcile may have filled it meanwhile
         }
         // Our own latest write may not be in the cache yet.
         let mine = GatewayKey(namespace: key.namespace ?? "", name: key.name)
-        if let record = persisted.status?["remediation"].flatMap(RemediationRecord.init(json:)) { records[mine] = record }
+        let own = persisted.remediation.flatMap(RemediationRecord.init(json:))
+        if persistedRecords?[mine] != own { persistedRecords?[mine] = own }
         let healthPaused = await healths.get(key)?.paused ?? false
         let gatewayPaused = await fleet.isPaused(key)
         let paused = healthPaused || gatewayPaused
-        return await remediator.remediate(key: key, assessment: assessment, inputs: inputs, persisted: records, paused: paused,
-                                          groupsWithPeerings: await fleet.groupsWithPeerings, isLeader: acting && canWrite(), now: now)
+        let groups = await fleet.groupsWithPeerings
+        return await remediator.remediate(key: key, assessment: assessment, inputs: inputs, persisted: persistedRecords ?? [:],
+                                          paused: paused, groupsWithPeerings: groups, isLeader: acting && canWrite(), now: now)
+    }
+
+    /// Keeps the persisted remediation records in step with the GatewayHealth cache (the
+    /// GatewayHealth informer calls it for every change it applies).
+    public func noteHealthChange(_ change: ObjectChange<GatewayHealthRecord>) {
+        guard persistedRecords != nil else { return }  // filled from the cache when first needed
+        switch change {
+        case .added(let key, let health), .updated(let key, _, let health):
+            let gateway = GatewayKey(namespace: key.namespace ?? "", name: key.name)
+            let record = health.remediation.flatMap(RemediationRecord.init(json:))
+            if persistedRecords?[gateway] != record { persistedRecords?[gateway] = record }
+        case .deleted(let key, _):
+            persistedRecords?[GatewayKey(namespace: key.namespace ?? "", name: key.name)] = nil
+        }
     }
 
     static func reference(_ agent: GatewayAgentView) -> ObjectReference {
@@ -154,6 +228,7 @@ public actor GatewayReconciler {
     /// GatewayAgent (owner reference); only the memory here is dropped.
     public func forget(_ key: ObjectKey) {
         if last.removeValue(forKey: key) != nil { metrics.forget(key) }
+        agreedVersion.removeValue(forKey: key)
         written.removeValue(forKey: key)
         unconfirmed.removeValue(forKey: key)
     }
@@ -169,22 +244,29 @@ public actor GatewayReconciler {
             written[key] = nil  // the cache shows our write, or a newer one
         }
         guard let cached else { return Persisted(exists: false) }
-        return Persisted(exists: true, resourceVersion: cached.resourceVersion, status: cached.status)
+        return Persisted(cached: cached)
+    }
+
+    /// `last[key]`, when the persisted status is still the version it was found to agree with.
+    private func agreedPrevious(_ key: ObjectKey, _ persisted: Persisted) -> Assessment? {
+        guard let version = persisted.resourceVersion, agreedVersion[key] == version else { return nil }
+        return last[key]
     }
 
     /// The persisted assessment is the truth; the in-memory one is preferred only while it says
     /// the same (it then carries fresher volatile memory: counter samples, evaluation time).
     private func choosePrevious(_ key: ObjectKey, _ persisted: Persisted) -> Assessment? {
-        let stored = persisted.status.flatMap(Assessment.init(status:))
+        let status = persisted.status
+        let stored = status.flatMap(Assessment.init(status:))
         guard let mine = last[key] else { return stored }
-        guard let stored, let status = persisted.status else { return mine }
+        guard let stored, let status else { return mine }
         let desired = GatewayHealthStatus.desired(mine, remediation: status["remediation"])
         return GatewayHealthStatus.differs(desired, from: status) ? stored : mine
     }
 
     /// - Parameter remediation: the record to persist; nil keeps the persisted one (no remediator).
     private func write(_ key: ObjectKey, _ assessment: Assessment, agent: GatewayAgentView, persisted: Persisted,
-                       remediation: RemediationRecord?) async throws {
+                       remediation: RemediationRecord?, agreedPrevious: Assessment?) async throws {
         var persisted = persisted
         let namespace = key.namespace ?? agent.namespace
         let cachedVersion = await healths.get(key)?.resourceVersion
@@ -207,19 +289,31 @@ public actor GatewayReconciler {
             await record(pending.events, about: reference)
         }
         // (Spelled out: a bare `nil` here would be JSONValue's nil literal, a JSON null.)
-        var remediationJSON: JSONValue? = persisted.status?["remediation"]
+        var remediationJSON: JSONValue? = persisted.remediation
         if let remediation { remediationJSON = remediation == RemediationRecord() ? Optional<JSONValue>.none : remediation.json() }
+        // Steady state: the persisted status says what the previous assessment said, and this one
+        // differs from it only in fields not worth a write. Nothing to build or compare.
+        if let agreedPrevious, let version = persisted.resourceVersion,
+           remediationJSON == persisted.remediation,
+           GatewayHealthStatus.sameOutsideVolatile(agreedPrevious, assessment) {
+            agreedVersion[key] = version
+            return
+        }
         let desired = GatewayHealthStatus.desired(assessment, remediation: remediationJSON)
-        guard GatewayHealthStatus.differs(desired, from: persisted.status) else { return }
+        let persistedStatus = persisted.status
+        guard GatewayHealthStatus.differs(desired, from: persistedStatus) else {
+            agreedVersion[key] = persisted.resourceVersion
+            return
+        }
         guard canWrite() else { return }  // leadership may have moved while we awaited
-        let events = TransitionEvents.plan(persisted: persisted.status, assessment: assessment, gateway: key.name)
+        let events = TransitionEvents.plan(persisted: persistedStatus, assessment: assessment, gateway: key.name)
 
-        let statusPatch = persisted.status.flatMap { MergePatch.diff(from: $0, to: desired) } ?? desired
+        let statusPatch = persistedStatus.flatMap { MergePatch.diff(from: $0, to: desired) } ?? desired
         var patch: JSONValue = ["status": statusPatch]
         if let version = persisted.resourceVersion, version != "dry-run" {
             patch["metadata"] = ["resourceVersion": .string(version)]  // optimistic concurrency
         }
-        let summary = Self.summary(old: persisted.status, new: desired, assessment: assessment)
+        let summary = Self.summary(old: persistedStatus, new: desired, assessment: assessment)
         let stored: JSONValue
         do {
             stored = try await writer.patchStatus(namespace: namespace, name: key.name, patch: patch, summary: summary)
@@ -235,6 +329,7 @@ public actor GatewayReconciler {
         let version = stored[path: "metadata", "resourceVersion"]?.stringValue
         stale.remove(version)
         written[key] = Written(staleVersions: stale, resourceVersion: version, status: desired)
+        agreedVersion[key] = version
         logger.info("GatewayHealth status written", metadata: ["gateway": "\(key)", "change": "\(summary)"])
 
         await record(events, about: reference)

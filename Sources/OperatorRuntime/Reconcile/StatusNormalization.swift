@@ -62,4 +62,32 @@ public enum GatewayHealthStatus {
         for key in keys { object.removeValue(forKey: key) }
         return .object(object)
     }
+
+    /// True when two assessments give the same `normalized` status (for the same remediation
+    /// record), decided on the structs: the reconciler's steady-state path, which spares building
+    /// and normalising two status documents per heartbeat. It blanks the same volatile fields as
+    /// `normalized` (whose JSON is a function of them alone), so "same" here implies "same" there;
+    /// the converse is not needed (a "differs" answer falls back to the JSON comparison).
+    public static func sameOutsideVolatile(_ a: Assessment, _ b: Assessment) -> Bool {
+        stablePart(a) == stablePart(b)
+    }
+
+    private static func stablePart(_ assessment: Assessment) -> Assessment {
+        var a = assessment
+        a.message = ""
+        a.nextCheck = nil
+        for i in a.conditions.indices { a.conditions[i].message = "" }
+        // Evidence: volatileEvidence (heartbeat also feeds the top-level heartbeat/lastHeartbeat).
+        a.evidence.heartbeat = nil
+        a.evidence.heartbeatAgeSeconds = nil
+        a.evidence.configLagSeconds = nil
+        a.evidence.routingLagSeconds = nil
+        a.evidence.counters = []
+        a.evidence.livenessDetail = ""
+        // Memory: volatileMemory.
+        a.memory.evaluatedAt = nil
+        a.memory.trafficStamp = nil
+        a.memory.traffic = [:]
+        return a
+    }
 }

@@ -33,6 +33,17 @@ public actor RemediationCoordinator {
         }
         snapshot.record = records[snapshot.key] ?? persisted[snapshot.key] ?? snapshot.record
         snapshots[snapshot.key] = snapshot
+        // Almost every plan is of a gateway that needs no restart: the planner then reads no other
+        // gateway (only a restart meets the fleet-wide guards, and it always ends in an action or
+        // a skip). Plan against this gateway alone first; building the whole fleet's view with
+        // its current records is O(fleet), which per reconcile made the operator O(fleet²).
+        let alone = FleetView(gateways: [snapshot.key: snapshot], groupsWithPeerings: groupsWithPeerings,
+                              isLeader: isLeader, dryRun: dryRun)
+        let quick = RemediationPlanner.plan(gateway: snapshot.key, fleet: alone, policy: policy, now: now)
+        if quick.actions.isEmpty && quick.proposed.isEmpty && quick.skips.isEmpty {
+            if isLeader { records[snapshot.key] = quick.record }
+            return quick
+        }
         var fleet = FleetView(gateways: snapshots, groupsWithPeerings: groupsWithPeerings, isLeader: isLeader, dryRun: dryRun)
         for key in fleet.gateways.keys where key != snapshot.key {
             if let record = records[key] ?? persisted[key] { fleet.gateways[key]?.record = record }

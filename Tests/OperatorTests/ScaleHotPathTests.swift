@@ -1,0 +1,86 @@
+import Foundation
+import HealthModel
+import KubeAPI
+import KubeClient
+import KubeEmulator
+@testable import OperatorRuntime
+import Testing
+
+/// Collects what a paged list hands over.
+actor PageLog {
+    private(set) var pages: [(count: Int, startsList: Bool)] = []
+    func note(_ count: Int, _ startsList: Bool) { pages.append((count, startsList)) }
+}
+
+/// The shortcuts the operator takes at scale must agree with the plain path they replace.
+@Suite struct ScaleHotPathTests {
+    /// The struct comparison of the steady-state path implies the JSON comparison.
+    @Test func sameOutsideVolatileImpliesNoStatusDifference() {
+        let runs = RFx.evaluations(6)
+        for (a, b) in zip(runs.dropFirst(2), runs.dropFirst(3)) {
+            #expect(GatewayHealthStatus.sameOutsideVolatile(a, b), "only the heartbeat, counters and ages moved")
+            #expect(!GatewayHealthStatus.differs(GatewayHealthStatus.desired(b), from: GatewayHealthStatus.desired(a)))
+        }
+        let bgpDown = HealthEvaluator.evaluate(RFx.inputs(beat: 75, bgp: "idle"), previous: runs[5], policy: .default,
+                                               now: RFx.t0.addingTimeInterval(77))
+        #expect(!GatewayHealthStatus.sameOutsideVolatile(runs[5], bgpDown))
+        #expect(GatewayHealthStatus.differs(GatewayHealthStatus.desired(bgpDown), from: GatewayHealthStatus.desired(runs[5])))
+    }
+
+    /// The cache keeps the status serialized; it reads back as written, and `remediation` is at hand.
+    @Test func healthRecordKeepsTheStatusReadable() throws {
+        let status: JSONValue = ["state": "UP", "conditions": [["type": "Ready", "status": "True"]],
+                                 "remediation": ["restartTimes": ["2026-01-01T00:00:00Z"]]]
+        let json: JSONValue = ["metadata": ["name": "gw-1", "namespace": "fab", "resourceVersion": "7"], "status": status]
+        let record = try #require(GatewayHealthRecord(json: json))
+        #expect(record.status == status)
+        #expect(record.remediation == status["remediation"])
+        #expect(record.hasStatus)
+        #expect(record == GatewayHealthRecord(json: json))
+        var changed = record
+        changed.status = ["state": "DOWN"]
+        #expect(changed != record)
+        #expect(changed.remediation == nil)
+        let bare = try #require(GatewayHealthRecord(json: ["metadata": ["name": "gw-2"]]))
+        #expect(bare.status == nil && !bare.hasStatus)
+    }
+
+    /// The client source lists page by page, and an informer fed that way ends with every object.
+    @Test func pagedListReachesTheStoreWhole() async throws {
+        let server = EmulatedAPIServer()
+        try await server.start()
+        defer { Task { await server.stop() } }
+        for i in 0..<7 {
+            try server.store.create(.gatewayAgents, ["metadata": ["name": .string("gw-\(i)"), "namespace": "fab"]])
+        }
+        let client = try KubeClient(config: ClusterConfig(server: server.baseURL))
+        let source = ClientListWatch(client: client, resource: .gatewayAgents, namespace: "fab", pageSize: 3)
+        let log = PageLog()
+        let version = try await source.list(pages: { items, starts in await log.note(items.count, starts) })
+        #expect(!version.isEmpty)
+        let pages = await log.pages
+        #expect(pages.map(\.count) == [3, 3, 1])
+        #expect(pages.map(\.startsList) == [true, false, false])
+
+        let informer = Informer<String>(name: "paged", source: source, projection: { $0[path: "metadata", "name"]?.stringValue },
+                                        options: InformerOptions(watchIdleTimeout: nil))
+        let run = Task { await informer.run() }
+        await informer.waitUntilSynced()
+        #expect(await informer.store.count == 7)
+        #expect(await !informer.store.isRelisting)
+        run.cancel()
+        await run.value
+    }
+
+    /// A list restarted by its source (startsList again) drops what the first attempt buffered.
+    @Test func restartedListDiscardsTheFirstAttempt() async {
+        let store = Store<String>(projection: { $0[path: "metadata", "name"]?.stringValue })
+        await store.beginRelist()
+        await store.relistApply(contentsOf: [object("a", rv: "1"), object("b", rv: "2")])
+        await store.beginRelist()
+        await store.relistApply(contentsOf: [object("c", rv: "3")])
+        let changes = await store.finishRelist(resourceVersion: "9")
+        #expect(changes.map(\.key.name) == ["c"])
+        #expect(await store.keys.map(\.name) == ["c"])
+    }
+}
