@@ -7,7 +7,7 @@ import KubeEmulator
 @testable import OperatorRuntime
 import Testing
 
-/// Bad objects end to end (docs/reliability-bad-input.md): the operator against the emulator
+/// Bad objects end to end (docs/reliability.md, Bad input): the operator against the emulator
 /// and a simulated fabric of three gateways, gateway-2 made bad. Each test checks that the
 /// operator keeps running, that gateway-1 and gateway-3 stay exactly right (every heartbeat
 /// seen, one GatewayUp Event each, nothing lost or doubled), that gateway-2 gets a GatewayHealth
