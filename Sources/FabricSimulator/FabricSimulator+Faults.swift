@@ -183,11 +183,12 @@ extension FabricSimulator {
                 }
             }
             gateways[g].pods[role] = pod
-            try await writePodStatus(g, role: role, at: t)
         }
+        // As in `heal`: the dataplane's init status lands before its pod is seen Ready.
         if gateways[g].dataplaneCanRun, !gateways[g].dataplaneUp {
             try await startDataplane(g, at: t)
         }
+        for role in PodRole.allCases { try await writePodStatus(g, role: role, at: t) }
     }
 
     /// All the gateway's BGP sessions leave established, on the gateway and on the leaves.
