@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import KubeEmulator
 
 /// Something the simulation does at a given time. Events carry the epoch of the process or
 /// fault they belong to; when that has moved on, the event is stale and dropped.
@@ -27,7 +28,7 @@ public actor FabricSimulator {
     let statuses: StatusBuilder
     let podObjects: PodObjects
 
-    var random: SeededGenerator
+    var random: SplitMix64
     var queue = EventQueue<SimEvent>()
     var gateways: [GatewayRuntime]
     var leafOrigins: [Date]
@@ -49,7 +50,7 @@ public actor FabricSimulator {
         try spec.validate()
         self.spec = spec
         self.store = store
-        var random = SeededGenerator(seed: spec.seed)
+        var random = SplitMix64(seed: spec.seed)
         let topology = FabricTopology(spec: spec, random: &random)
         self.topology = topology
         objects = FabricObjects(spec: spec, topology: topology)

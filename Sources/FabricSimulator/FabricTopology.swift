@@ -1,4 +1,5 @@
 import Foundation
+import KubeEmulator
 
 /// An IPv4 address as a number, so the address plan is arithmetic.
 struct IPv4: Sendable, Hashable, CustomStringConvertible {
@@ -77,7 +78,7 @@ struct FabricTopology: Sendable {
     static let leafProtocolBase = IPv4(172, 29, 0, 0)
     static let leafVTEPBase = IPv4(172, 28, 0, 0)
 
-    init(spec: FabricSpec, random: inout SeededGenerator) {
+    init(spec: FabricSpec, random: inout SplitMix64) {
         let n = spec.gatewayCount
         let groupCount = spec.groupCount
         vpcs = (1...(groupCount + 1)).map { v in

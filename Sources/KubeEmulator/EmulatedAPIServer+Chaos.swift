@@ -10,7 +10,7 @@ extension EmulatedAPIServer {
     public func failRandomly(fraction: Double, statuses: [Int] = [500, 503, 429], retryAfter: Int? = 1,
                              seed: UInt64, matching: RequestMatcher = .any) {
         let rule = RandomFaultRule(fraction: min(max(fraction, 0), 1), statuses: statuses, retryAfter: retryAfter,
-                                   matcher: matching, random: FaultRandom(seed: seed))
+                                   matcher: matching, random: SplitMix64(seed: seed))
         control.withLock { $0.randomFaults = rule }
     }
 

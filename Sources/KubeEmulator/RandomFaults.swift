@@ -1,13 +1,14 @@
 import KubeAPI
 
-/// A reproducible stream of pseudo-random numbers (SplitMix64): the same seed injects the
-/// same failures in the same order, so a failing fault test can be replayed.
-struct FaultRandom: Sendable {
+/// SplitMix64: a small, fast generator whose whole sequence follows from its seed. The same seed
+/// injects the same failures in the same order (a failing fault test can be replayed), and the
+/// simulated fabric replays identically.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -16,7 +17,7 @@ struct FaultRandom: Sendable {
     }
 
     /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(UInt64(1) << 53) }
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(UInt64(1) << 53) }
 }
 
 /// "Every matching request fails with probability `fraction`", with a status drawn from
@@ -27,7 +28,7 @@ struct RandomFaultRule: Sendable {
     var statuses: [Int]
     var retryAfter: Int?
     var matcher: RequestMatcher
-    var random: FaultRandom
+    var random: SplitMix64
     /// How many requests this rule failed.
     var injected = 0
 

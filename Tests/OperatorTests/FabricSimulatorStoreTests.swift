@@ -1,6 +1,7 @@
 @testable import FabricSimulator
 import Foundation
 import KubeAPI
+import KubeEmulator
 import Testing
 
 @Suite("FabricSimulator store and schedule")
@@ -47,7 +48,7 @@ struct FabricSimulatorStoreTests {
 
     @Test func eventQueuePopsInTimeThenInsertionOrder() {
         var queue = EventQueue<Int>()
-        var random = SeededGenerator(seed: 3)
+        var random = SplitMix64(seed: 3)
         let base = Date(timeIntervalSince1970: 0)
         var expected: [(Date, Int)] = []
         for i in 0..<500 {

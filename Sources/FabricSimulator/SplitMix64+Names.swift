@@ -1,21 +1,8 @@
-/// SplitMix64: a small, fast generator whose whole sequence follows from its seed, so a
-/// simulation replays identically (pod suffixes, start jitter, traffic rates).
-struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+import KubeEmulator
 
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform value in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-
+/// The names the simulation makes, from its seeded generator (pod suffixes, uids): a run with the
+/// same seed replays identically.
+extension SplitMix64 {
     /// Five characters from the alphabet Kubernetes uses for generated name suffixes
     /// (no vowels, no easily confused digits).
     mutating func podSuffix() -> String {
