@@ -105,15 +105,26 @@ final class DemoWorld: Sendable {
         return events.reduce(0) { $0 + Int($1["count"]?.intValue ?? 1) }
     }
 
-    /// The operator has judged every gateway's latest heartbeat and written the state it judged.
+    /// The operator has caught up with the emulator: every informer has handed on the newest
+    /// change of its resource (a switch Agent informer behind would make the leaves look stale),
+    /// nothing is queued or due, every gateway's latest heartbeat is judged and its state
+    /// written, and nothing was written meanwhile. Only then may the clock move on.
     func caughtUp() async -> Bool {
+        let store = server.store
+        let before = store.resourceVersion
+        guard await medic.isIdle() else { return false }
+        for informer in medic.informerProgress() {
+            guard let latest = store.latestChangeVersion(informer.resource, namespace: informer.namespace) else { continue }
+            guard let delivered = informer.delivered.flatMap({ Int64($0) }), delivered >= latest else { return false }
+        }
         let assessments = await medic.assessments()
         for gateway in simulator.gatewayNames {
             guard let assessment = assessments[ObjectKey(namespace: Self.namespace, name: gateway)] else { return false }
             if let beat = agentHeartbeat(gateway), assessment.evidence.heartbeat != beat { return false }
             if healthState(gateway) != assessment.state.rawValue { return false }
         }
-        return true
+        guard await medic.isIdle() else { return false }
+        return store.resourceVersion == before
     }
 
     // MARK: The CRD

@@ -136,7 +136,9 @@ struct StoryDriver {
         if let failure = operatorOutcome.failure { throw DemoError.operatorStopped(failure) }
         let start = ContinuousClock.now
         try await world.advance(by: 1)
-        _ = await waitReal(max(0.3, tickReal)) { await world.caughtUp() }
+        // The pace is a minimum: on a loaded machine the operator gets the time it needs, or the
+        // story would outrun it and show states it never saw the fabric in.
+        _ = await waitReal(max(5, tickReal)) { await world.caughtUp() }
         await display.tick()
         let spent = (ContinuousClock.now - start).timeInterval
         try await Task.sleep(for: .seconds(max(0.0005, tickReal - spent)))

@@ -31,7 +31,7 @@ public enum HealthEvaluator {
         let createdAt = min(inputs.gateway?.creationTime ?? agent?.creationTime ?? firstSeen, now)
         let verdict = StateRule.decide(StateRule.Facts(
             name: name, createdAt: createdAt, heartbeat: heartbeat, initStatus: agent?.isInitStatus ?? false,
-            dataplaneStartedAt: pods.dataplaneStartedAt, pods: pods, liveness: liveness, config: config, routing: routing),
+            heartbeatAt: agent?.lastHeartbeat.value, dataplaneStartedAt: pods.dataplaneStartedAt, pods: pods, liveness: liveness, config: config, routing: routing),
             policy: policy, now: now)
 
         let observedGeneration = agent?.generation.value ?? inputs.gateway?.generation

@@ -37,6 +37,12 @@ enum StateCorpus {
                   earlier: [(-60, Snapshot(agent: Fx.agent(heartbeat: -62)))],
                   snapshot: Snapshot(agent: Fx.initAgent(heartbeat: -2), pods: [Fx.pod("dataplane", containers: [.init(name: "dataplane", started: -20, restarts: 1)]), Fx.pod("frr")]),
                   state: .waiting, reason: "DataplaneInitializing", conditions: ["Ready": "False/DataplaneInitializing"]),
+        Situation(name: "§2.1 dataplane container restarted after the last heartbeat (the old process's status) → WAITING, not UP",
+                  snapshot: Snapshot(agent: Fx.agent(heartbeat: -10), pods: [Fx.pod("dataplane", containers: [.init(name: "dataplane", started: -3, restarts: 1)]), Fx.pod("frr")]),
+                  state: .waiting, reason: "DataplaneStarting", messageHas: ["before the restart"]),
+        Situation(name: "§2.1 the restarted dataplane has reported since its start → UP",
+                  snapshot: Snapshot(agent: Fx.agent(heartbeat: -2), pods: [Fx.pod("dataplane", containers: [.init(name: "dataplane", started: -3, restarts: 1)]), Fx.pod("frr")]),
+                  state: .up, reason: "Healthy"),
     ]
 
     static let downPods: [Situation] = [

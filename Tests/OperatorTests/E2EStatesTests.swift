@@ -92,7 +92,10 @@ import Testing
             #expect(world.health("gateway-1")?[path: "status", "reason"]?.stringValue == "CrashLoopBackOff")
             try await sim.heal(gateway: "gateway-1")
             await Self.expectState(world, "gateway-1", .waiting)
-            #expect(world.health("gateway-1")?[path: "status", "reason"]?.stringValue == "DataplaneInitializing")
+            // The pod's update and the new status come on separate watches: DataplaneStarting
+            // (the old status, a newer container) may show first; both are WAITING.
+            let reason = { world.health("gateway-1")?[path: "status", "reason"]?.stringValue }
+            #expect(await waitUntil(10) { reason() == "DataplaneInitializing" }, "\(reason() ?? "none")")
             try await world.advance(to: 230, settle: settle)
             await Self.expectState(world, "gateway-1", .up)
 

@@ -15,6 +15,8 @@ enum StateRule {
         var createdAt: Date
         var heartbeat: HeartbeatFinding
         var initStatus: Bool
+        /// The reported `lastHeartbeat` (nil when absent or unparseable).
+        var heartbeatAt: Date?
         var dataplaneStartedAt: Date?
         var pods: PodFinding
         var liveness: LivenessFinding
@@ -35,6 +37,16 @@ enum StateRule {
             let up = now.timeIntervalSince(started)
             return Verdict(state: .waiting, reason: "DataplaneInitializing",
                            message: "the dataplane reports its init status (lastAppliedGen 0); its container started \(describe(up)) ago (startup grace \(describe(grace)))",
+                           nextCheck: [started.addingTimeInterval(grace)])
+        }
+        // A status written before the dataplane container (re)started is the old process's: until
+        // the new one reports, the gateway is starting, not UP on its predecessor's word. (The
+        // pod's readiness and the GatewayAgent arrive on separate watches, in either order.)
+        if f.pods.down == nil, let started = f.dataplaneStartedAt, let beat = f.heartbeatAt, beat < started,
+           now.timeIntervalSince(started) < grace {
+            let up = now.timeIntervalSince(started)
+            return Verdict(state: .waiting, reason: "DataplaneStarting",
+                           message: "the dataplane container started \(describe(up)) ago and has not reported since: its last heartbeat is from before the restart (startup grace \(describe(grace)))",
                            nextCheck: [started.addingTimeInterval(grace)])
         }
         // §2.2 DOWN

@@ -123,13 +123,14 @@ public actor GatewayMedicOperator {
         await remediationCoordinator.record(GatewayKey(namespace: key.namespace ?? "", name: key.name))
     }
 
-    /// Nothing queued, being reconciled, or due on a timer right now (tests wait for it between
-    /// steps).
-    func isIdle() async -> Bool { await queue.isIdle }
+    /// Nothing queued, being reconciled, or due on a timer right now (tests and the demo wait for
+    /// it between steps of their simulated clock).
+    public func isIdle() async -> Bool { await queue.isIdle }
 
     /// Per informer: the resource and namespace it watches and the resourceVersion up to which it
-    /// has applied and handed on every change (tests compare it with the server's newest change).
-    nonisolated func informerProgress() -> [(resource: ResourceType, namespace: String, delivered: String?)] {
+    /// has applied and handed on every change (tests and the demo compare it with the server's newest
+    /// change).
+    public nonisolated func informerProgress() -> [(resource: ResourceType, namespace: String, delivered: String?)] {
         informers.map { ($0.resource, $0.namespace, $0.deliveredVersion()) }
     }
 
