@@ -13,7 +13,7 @@ enum OperatorChild {
         let clock = ScaledClock(factor: arguments.factor, start: Date(timeIntervalSince1970: simNow))
         // As `gateway-medic run` does: the operator's metrics go to a Prometheus registry (their
         // recording is part of the operator's cost).
-        if metrics { _ = MetricsRegistry.bootstrapGlobal() }
+        let registry = metrics ? MetricsRegistry.bootstrapGlobal() : nil
         var config = OperatorConfig()
         config.operatorNamespace = "default"
         config.leaderElection.enabled = false
@@ -22,7 +22,8 @@ enum OperatorChild {
         do {
             let client = try KubeClient(config: ClusterConfig(server: arguments.url, namespace: "default", origin: "bench"))
             let instance = GatewayMedicOperator(config: config, client: client, clock: clock, identity: "bench",
-                                                logger: logger, output: { _ in })
+                                                logger: logger, output: { _ in },
+                                                gauges: registry?.gatewayHealth)
             try await instance.run()
             return 0
         } catch {
