@@ -3,7 +3,7 @@ import Testing
 @testable import OperatorRuntime
 
 /// A source that can only list page by page: a whole-list `list()` is a failure here.
-private struct PagesOnlySource: ListWatchSource {
+private struct LivenessPagesOnlySource: ListWatchSource {
     let pages: [[JSONValue]]
 
     func list() async throws -> (items: [JSONValue], resourceVersion: String) {
@@ -21,7 +21,7 @@ private struct PagesOnlySource: ListWatchSource {
     }
 }
 
-private actor PageLog {
+private actor LivenessPageLog {
     var sizes: [Int] = []
     var starts: [Bool] = []
     func note(_ count: Int, _ startsList: Bool) { sizes.append(count); starts.append(startsList) }
@@ -30,9 +30,9 @@ private actor PageLog {
 @Suite struct LivenessTrackingPagesTests {
     @Test func liveSourceListsPageByPage() async throws {
         let item: JSONValue = ["metadata": ["name": "a", "namespace": "ns"]]
-        let source = LivenessTrackingSource(base: PagesOnlySource(pages: [[item, item], [item]]), name: "gatewayagents",
+        let source = LivenessTrackingSource(base: LivenessPagesOnlySource(pages: [[item, item], [item]]), name: "gatewayagents",
                                             liveness: CacheLiveness(), clock: ManualClock())
-        let log = PageLog()
+        let log = LivenessPageLog()
         let version = try await source.list(pages: { items, startsList in await log.note(items.count, startsList) })
         #expect(version == "9")
         #expect(await log.sizes == [2, 1])
