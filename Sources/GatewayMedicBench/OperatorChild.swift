@@ -17,6 +17,10 @@ enum OperatorChild {
         var config = OperatorConfig()
         config.operatorNamespace = "default"
         config.leaderElection.enabled = false
+        // BENCH_WORKERS=16 measures whether more reconcile workers speed up the initial fill.
+        if let workers = ProcessInfo.processInfo.environment["BENCH_WORKERS"].flatMap({ Int($0) }), workers >= 1 {
+            config.queue.workers = workers
+        }
         var logger = Logger(label: "bench.operator")
         logger.logLevel = .error
         do {
