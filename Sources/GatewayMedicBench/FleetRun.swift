@@ -147,8 +147,17 @@ enum FleetRun {
     private static func spawnOperator(url: String, simOrigin: Double, wallOrigin: Double, factor: Double,
                                       metrics: Bool) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = ["--child", url, String(simOrigin), String(wallOrigin), String(factor)] + (metrics ? [] : ["--no-metrics"])
+        let arguments = ["--child", url, String(simOrigin), String(wallOrigin), String(factor)] + (metrics ? [] : ["--no-metrics"])
+        // BENCH_CHILD_WRAPPER="heaptrack -o /tmp/op" (or "valgrind --tool=massif") profiles the
+        // operator alone; its CPU and RSS figures are then the wrapper's, not comparable.
+        let wrapper = ProcessInfo.processInfo.environment["BENCH_CHILD_WRAPPER"]?.split(separator: " ").map(String.init) ?? []
+        if let tool = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = Array(wrapper.dropFirst()) + [CommandLine.arguments[0]] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            process.arguments = arguments
+        }
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         return process

@@ -13,16 +13,21 @@ enum OperatorChild {
         let clock = ScaledClock(factor: arguments.factor, start: Date(timeIntervalSince1970: simNow))
         // As `gateway-medic run` does: the operator's metrics go to a Prometheus registry (their
         // recording is part of the operator's cost).
-        if metrics { _ = MetricsRegistry.bootstrapGlobal() }
+        let registry = metrics ? MetricsRegistry.bootstrapGlobal() : nil
         var config = OperatorConfig()
         config.operatorNamespace = "default"
         config.leaderElection.enabled = false
+        // BENCH_WORKERS=16 measures whether more reconcile workers speed up the initial fill.
+        if let workers = ProcessInfo.processInfo.environment["BENCH_WORKERS"].flatMap({ Int($0) }), workers >= 1 {
+            config.queue.workers = workers
+        }
         var logger = Logger(label: "bench.operator")
         logger.logLevel = .error
         do {
             let client = try KubeClient(config: ClusterConfig(server: arguments.url, namespace: "default", origin: "bench"))
             let instance = GatewayMedicOperator(config: config, client: client, clock: clock, identity: "bench",
-                                                logger: logger, output: { _ in })
+                                                logger: logger, output: { _ in },
+                                                gauges: registry?.gatewayHealth)
             try await instance.run()
             return 0
         } catch {

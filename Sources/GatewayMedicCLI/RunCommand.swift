@@ -47,7 +47,8 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         defer { client.shutdown() }
-        let process = makeOperator(config: config, client: client, identity: identity, logger: logger)
+        let process = makeOperator(config: config, client: client, identity: identity, logger: logger,
+                                   gauges: registry.gatewayHealth)
         do {
             try await OperatorRunner.run(config: config, process: process, registry: registry, logger: logger)
         } catch {

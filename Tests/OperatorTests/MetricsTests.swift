@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import HealthModel
 import Testing
 @testable import OperatorRuntime
 
@@ -70,5 +71,73 @@ final class RecordingMetrics: MetricsFactory, @unchecked Sendable {
         #expect(metrics["workqueue_queue_duration_seconds{controller=gateways,name=gateways}"] == 2)
         #expect(metrics["workqueue_work_duration_seconds{controller=gateways,name=gateways}"] == 2)
         #expect(metrics["workqueue_depth{controller=gateways,name=gateways}"] == 0)
+    }
+}
+
+@Suite struct GatewayHealthMetricsTests {
+    private func text(_ registry: MetricsRegistry) -> String { String(decoding: registry.exposition(), as: UTF8.self) }
+
+    @Test func reconciledGatewayIsOneHotAndItsSeriesDisappearWhenDeleted() async {
+        let rig = ReconcileReconcilerTests.Rig()
+        let registry = MetricsRegistry(gatewayHealth: rig.gauges)
+        await rig.feed(beat: 0)
+        _ = await rig.reconciler.reconcile(RFx.key)
+        let scraped = text(registry)
+        let state = await rig.reconciler.assessments()[RFx.key]?.state
+        #expect(state != nil)
+        #expect(scraped.contains("# TYPE gateway_medic_gateway_state gauge\n"))
+        #expect(scraped.contains("# TYPE gateway_medic_heartbeat_age_seconds gauge\n"))
+        for candidate in GatewayState.allCases {
+            let value = candidate == state ? 1 : 0
+            #expect(scraped.contains(#"gateway_medic_gateway_state{gateway="gw-1",namespace="default",state="\#(candidate.rawValue)"} \#(value)"#))
+        }
+        #expect(scraped.contains(#"gateway_medic_heartbeat_age_seconds{gateway="gw-1",namespace="default"} "#))
+
+        _ = await rig.fleet.apply(ObjectChange<GatewayView>.deleted(RFx.key, GatewayView(json: RFx.gateway())))
+        _ = await rig.fleet.apply(ObjectChange<GatewayAgentView>.deleted(RFx.key, GatewayAgentView(json: RFx.agent(beat: 0))))
+        _ = await rig.reconciler.reconcile(RFx.key)
+        let after = text(registry)
+        #expect(!after.contains("gw-1"))
+        #expect(!after.contains("gateway_medic_gateway_state"))
+        #expect(rig.gauges.count == 0)
+    }
+
+    @Test func labelValuesAreEscapedAndSeriesSorted() {
+        let gauges = GatewayHealthGauges()
+        gauges.record(ObjectKey(namespace: "ns", name: #"b"q\s"#), state: .down, heartbeatAgeSeconds: 12.5)
+        gauges.record(ObjectKey(namespace: "ns", name: "a\nline"), state: .up, heartbeatAgeSeconds: nil)
+        var out: [UInt8] = []
+        gauges.render(into: &out)
+        let text = String(decoding: out, as: UTF8.self)
+        #expect(text.contains(#"gateway_medic_gateway_state{gateway="b\"q\\s",namespace="ns",state="DOWN"} 1"#))
+        #expect(text.contains(#"gateway_medic_heartbeat_age_seconds{gateway="b\"q\\s",namespace="ns"} 12.5"#))
+        #expect(text.contains(#"gateway_medic_gateway_state{gateway="a\nline",namespace="ns",state="UP"} 1"#))
+        // No age known for "a\nline": no age line (an absent series, not a made-up 0).
+        #expect(!text.contains(#"gateway_medic_heartbeat_age_seconds{gateway="a\nline""#))
+        // Every sample line is one line: nothing unescaped broke one in two.
+        let samples = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(samples.count == 11 && samples.allSatisfy { $0.hasPrefix("gateway_medic_") })
+        let first = text.range(of: "a\\nline").map(\.lowerBound)
+        let second = text.range(of: #"b\"q"#).map(\.lowerBound)
+        #expect(first != nil && second != nil && first! < second!)
+    }
+
+    @Test func anUnagedHeartbeatKeepsTheLastAgeAndNonFiniteValuesUsePrometheusSpelling() {
+        let gauges = GatewayHealthGauges()
+        let key = ObjectKey(namespace: "ns", name: "gw")
+        gauges.record(key, state: .up, heartbeatAgeSeconds: 3)
+        gauges.record(key, state: .down, heartbeatAgeSeconds: nil)
+        var out: [UInt8] = []
+        gauges.render(into: &out)
+        let text = String(decoding: out, as: UTF8.self)
+        #expect(text.contains(#"gateway_medic_heartbeat_age_seconds{gateway="gw",namespace="ns"} 3.0"#))
+        #expect(text.contains(#"state="DOWN"} 1"#) && text.contains(#"state="UP"} 0"#))
+        #expect(GatewayHealthGauges.number(.infinity) == "+Inf" && GatewayHealthGauges.number(-.infinity) == "-Inf")
+        #expect(GatewayHealthGauges.number(.nan) == "NaN")
+    }
+
+    @Test func emptyTableAddsNothingToTheRegistryOutput() {
+        let registry = MetricsRegistry()
+        #expect(registry.exposition() == registry.prometheus.emitToBuffer())
     }
 }

@@ -73,13 +73,15 @@ import Testing
         let writer = RecordingHealthWriter()
         let sink = MemoryEventSink()
         let leader = LockedValue(true)
+        let gauges = GatewayHealthGauges()
         let reconciler: GatewayReconciler
 
         init() {
             let recorder = EventRecorder(sink: sink, component: "gateway-medic", clock: clock)
             let leader = self.leader
             reconciler = GatewayReconciler(fleet: fleet, healths: healths, writer: writer, recorder: recorder,
-                                           policy: .default, clock: clock, canWrite: { leader.current })
+                                           policy: .default, clock: clock, canWrite: { leader.current },
+                                           metrics: OperatorMetrics(gauges: gauges))
         }
 
         func feed(beat: Double, bgp: String = "established") async {

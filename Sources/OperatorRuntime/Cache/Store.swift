@@ -90,19 +90,23 @@ public actor Store<Value: Sendable> {
         let fresh = relistBuffer ?? [:]
         relistBuffer = nil
         if let resourceVersion { lastResourceVersion = resourceVersion }
+        // Keys are sorted, not changes: sorting 20,000 changes moved two views per swap (a
+        // tenth of the operator's CPU while listing 10,000 gateways' pods).
+        var keys = entries.keys.filter { fresh[$0] == nil }
+        keys.append(contentsOf: fresh.keys)
+        keys.sort()
         var changes: [ObjectChange<Value>] = []
-        for (key, old) in entries where fresh[key] == nil {
-            changes.append(.deleted(key, old.value))
-        }
-        for (key, new) in fresh {
-            if let old = entries[key] {
-                if !isSame(old, new) { changes.append(.updated(key, old: old.value, new: new.value)) }
-            } else {
-                changes.append(.added(key, new.value))
+        changes.reserveCapacity(keys.count)
+        for key in keys {
+            switch (entries[key], fresh[key]) {
+            case let (old?, new?): if !isSame(old, new) { changes.append(.updated(key, old: old.value, new: new.value)) }
+            case let (old?, nil): changes.append(.deleted(key, old.value))
+            case let (nil, new?): changes.append(.added(key, new.value))
+            case (nil, nil): break
             }
         }
         entries = fresh
-        return changes.sorted { $0.key < $1.key }
+        return changes
     }
 
     /// A whole list at once: `beginRelist` + `relistApply` each + `finishRelist`.

@@ -75,6 +75,14 @@ struct LivenessTrackingSource: ListWatchSource {
         return try await base.list()
     }
 
+    /// Forwarded, not left to the protocol's default (which lists everything through `list()`):
+    /// without it every informer held its whole list of raw objects at once, the peak that set
+    /// the operator's RSS at 10,000 gateways.
+    func list(pages page: @Sendable (_ items: [JSONValue], _ startsList: Bool) async throws -> Void) async throws -> String {
+        endedAt.withLock { $0 = nil }
+        return try await base.list(pages: page)
+    }
+
     func watch(from resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: WatchEvent.self)
         let now = clock.now()

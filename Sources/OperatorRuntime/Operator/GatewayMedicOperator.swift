@@ -35,7 +35,7 @@ public actor GatewayMedicOperator {
 
     public init(config: OperatorConfig, client: KubeClient, clock: any RuntimeClock = SystemClock(), identity: String? = nil,
                 logger: Logger, output: (@Sendable (String) -> Void)? = nil, version: String = "dev",
-                webhookRetry: WebhookRetryPolicy = WebhookRetryPolicy()) {
+                webhookRetry: WebhookRetryPolicy = WebhookRetryPolicy(), gauges: GatewayHealthGauges? = nil) {
         self.config = config
         self.client = client
         self.clock = clock
@@ -78,7 +78,8 @@ public actor GatewayMedicOperator {
         let reconciler = GatewayReconciler(
             fleet: fleet, healths: healths, writer: writer, recorder: recorder, policy: config.health, clock: clock,
             // Writes and restarts wait while a cache is frozen or being rebuilt (CacheLiveness).
-            canWrite: { flags.withLock { $0.leader } }, cacheIsCurrent: { liveness.isLive }, logger: logger, remediator: remediator)
+            canWrite: { flags.withLock { $0.leader } }, cacheIsCurrent: { liveness.isLive },
+            metrics: OperatorMetrics(gauges: gauges), logger: logger, remediator: remediator)
         self.reconciler = reconciler
         self.informers = OperatorInformers.make(config: config, client: client, clock: clock, logger: logger,
                                                 fleet: fleet, healths: healths, queue: queue, reconciler: reconciler,

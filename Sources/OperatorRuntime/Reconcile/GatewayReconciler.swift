@@ -160,9 +160,9 @@ public actor GatewayReconciler {
         let now = clock.now()
         let assessment = HealthEvaluator.evaluate(inputs, previous: previous, policy: policy, now: now)
         evaluationCount += 1
-        let previousState = last.updateValue(assessment, forKey: key)?.state
+        last[key] = assessment
         agreedVersion[key] = nil  // re-established by `write` for this assessment
-        metrics.record(key, assessment, previousState: previousState)
+        metrics.record(key, assessment)
         let remediation = await remediate(key, assessment, inputs: inputs, persisted: persisted, acting: current, now: now)
         let nextCheck = [assessment.nextCheck, remediation?.nextCheck].compactMap { $0 }.min()
         let next: ReconcileResult = nextCheck.map { .requeueAt($0) } ?? .done
