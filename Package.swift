@@ -123,7 +123,7 @@ let package = Package(
         // Test helpers shared by several test targets (a loopback HTTP receiver for webhooks).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "YAML"], swiftSettings: strict),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "YAML", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "KubeClient"], swiftSettings: strict),
         .testTarget(name: "HealthModelTests", dependencies: ["HealthModel"], swiftSettings: strict),
         .testTarget(name: "RemediationTests", dependencies: ["Remediation", "HealthModel", "KubeClient", "KubeEmulator", "TestSupport"], swiftSettings: strict),

@@ -3,16 +3,13 @@ import Foundation
 import Glibc
 #endif
 @testable import KubeClient
+import TestSupport
 
-/// A tiny HTTP/1.1 server for transport tests: one thread per connection, one request per
+/// A tiny HTTP/1.1 server for transport edge cases the emulator cannot produce (a cut in the
+/// middle of a line, a hang, a pause): one thread per connection, one request per
 /// connection, answers written by a script (bytes, pauses, or nothing at all).
 final class ScriptedHTTPServer: @unchecked Sendable {
-    struct Request: Sendable {
-        var method: String
-        var target: String
-        var headers: [String: String]
-        var body: String
-    }
+    typealias Request = LoopbackHTTPServer.Request
     enum Step: Sendable {
         case send(String)
         case pause(Duration)
@@ -62,7 +59,7 @@ final class ScriptedHTTPServer: @unchecked Sendable {
 
     private func serve(_ fd: Int32) {
         defer { close(fd) }
-        guard let request = readRequest(fd) else { return }
+        guard let request = LoopbackHTTPServer.readRequest(fd) else { return }
         let index = requests.withLock { $0.append(request); return $0.count - 1 }
         for step in script(request, index) {
             switch step {
@@ -77,34 +74,6 @@ final class ScriptedHTTPServer: @unchecked Sendable {
                     if recv(fd, &byte, 1, 0) <= 0 { return }  // the client hung up
                 }
             }
-        }
-    }
-
-    private func readRequest(_ fd: Int32) -> Request? {
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            if let end = data.firstRange(of: Array("\r\n\r\n".utf8)) {
-                let head = String(decoding: data[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
-                let parts = head[0].split(separator: " ")
-                guard parts.count >= 2 else { return nil }
-                var headers: [String: String] = [:]
-                for line in head.dropFirst() {
-                    guard let colon = line.firstIndex(of: ":") else { continue }
-                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                }
-                let length = Int(headers["content-length"] ?? "0") ?? 0
-                while data.count - end.upperBound < length {
-                    let n = recv(fd, &buffer, buffer.count, 0)
-                    if n <= 0 { return nil }
-                    data += buffer[0..<n]
-                }
-                let body = String(decoding: data[end.upperBound..<(end.upperBound + length)], as: UTF8.self)
-                return Request(method: String(parts[0]), target: String(parts[1]), headers: headers, body: body)
-            }
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n <= 0 { return nil }
-            data += buffer[0..<n]
         }
     }
 }

@@ -74,7 +74,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
 
     private func serve(_ fd: Int32) {
         defer { close(fd) }
-        guard let request = readRequest(fd) else { return }
+        guard let request = Self.readRequest(fd) else { return }
         lock.lock()
         received.append(request)
         lock.unlock()
@@ -84,7 +84,10 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
-    private func readRequest(_ fd: Int32) -> Request? {
+    /// Reads one HTTP/1.1 request (head and Content-Length body) from a connected socket; nil when
+    /// the peer hangs up first or the request line is malformed. Shared with the scripted server
+    /// of the client tests.
+    public static func readRequest(_ fd: Int32) -> Request? {
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 8192)
         while true {
