@@ -41,7 +41,7 @@ import Testing
             #expect(await waitUntil(15) { [idA, idB].contains(holder() ?? "") }, "a leader is elected")
             #expect(await waitUntil(15) { states() == ["UP", "UP"] }, "the leader writes both GatewayHealths: \(states())")
             let leaderID = try #require(holder())
-            let (leader, followerID) = leaderID == idA ? (a, idB) : (b, idA)
+            let (leader, follower, followerID) = leaderID == idA ? (a, b, idB) : (b, a, idA)
 
             // Every write so far (Lease aside) came from the leader.
             let writes = fixture.server.requestLog.filter { $0.isWrite && $0.resource != "leases" }
@@ -56,14 +56,25 @@ import Testing
             let handover = Date().timeIntervalSince(killed)
             #expect(handover < Self.leaseSeconds * 2 + 2, "handover took \(handover) s for a \(Self.leaseSeconds) s lease")
 
-            // The new leader writes: a deleted GatewayHealth comes back, written by it.
+            // The new leader writes: a deleted GatewayHealth comes back, written by it. Its log line
+            // for the status write comes after the write's Events, so once it is there every Event
+            // the recreation raises is in the store.
             _ = try store.delete(.gatewayHealths, namespace: "default", name: "gateway-1")
-            #expect(await waitUntil(15) { states().count == 2 }, "the new leader recreates the GatewayHealth")
+            let rewritten: @Sendable () -> Bool = {
+                follower.stderrLines().contains { line in
+                    guard let log = try? JSONValue.parse(line) else { return false }
+                    return log["msg"]?.stringValue == "GatewayHealth status written"
+                        && log["gateway"]?.stringValue?.hasSuffix("gateway-1") == true
+                        && log["change"]?.stringValue?.hasPrefix("new status") == true
+                }
+            }
+            #expect(await waitUntil(15) { rewritten() && states() == ["UP", "UP"] }, "the new leader recreates the GatewayHealth: \(states())")
             let recreated = fixture.server.requestLog.filter { $0.verb == "create" && $0.resource == "gatewayhealths" }
             #expect(recreated.last?.info.userAgent.contains("(\(followerID))") == true)
 
             // Nothing was written twice: no Event reason occurs twice for a gateway that changed
-            // state at most once, and each GatewayHealth was created once per life.
+            // state at most once (the recreated GatewayHealth continues the deleted one's story),
+            // and each GatewayHealth was created once per life.
             let events = (try store.list(.events, namespace: "default")).items
             var occurrences: [String: Int64] = [:]
             for event in events {

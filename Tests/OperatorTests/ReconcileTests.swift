@@ -52,6 +52,15 @@ import Testing
         #expect(down.first?.message.contains("was UP") == true && down.first?.message.contains("KeepaliveMissed") == true)
     }
 
+    @Test func aRecreatedStatusContinuesTheDeletedOnesStory() {
+        let runs = RFx.evaluations(3)
+        #expect(runs[2].state == .up)
+        #expect(TransitionEvents.plan(persisted: nil, assessment: runs[2], gateway: "gw-1", stateBeforeDeletion: .up).isEmpty)
+        let changed = TransitionEvents.plan(persisted: nil, assessment: runs[2], gateway: "gw-1", stateBeforeDeletion: .down)
+        #expect(changed.map(\.reason) == ["GatewayUp"])
+        #expect(changed.first?.message.contains("was DOWN") == true)
+    }
+
     @Test func bgpFindingRaisedWhenItTurnsFalseOnly() {
         let runs = RFx.evaluations(3)
         let idle = HealthEvaluator.evaluate(RFx.inputs(beat: 45, bgp: "idle"), previous: runs[2], policy: .default,
@@ -161,6 +170,30 @@ import Testing
         let result = await rig.reconciler.reconcile(RFx.key)
         guard case .done = result else { Issue.record("expected done, got \(result)"); return }
         #expect(await rig.reconciler.assessments().isEmpty)
+    }
+
+    /// A follower saw the leader's status; someone deletes the GatewayHealth; the follower, now
+    /// leader, recreates it: the gateway never changed state, so no second transition Event.
+    @Test func aDeletedGatewayHealthIsRecreatedWithoutASecondTransitionEvent() async throws {
+        let rig = Rig()
+        await rig.feed(beat: 45)
+        let runs = RFx.evaluations(3)
+        let status = GatewayHealthStatus.desired(runs[2])
+        let persisted: JSONValue = ["metadata": ["name": "gw-1", "namespace": "default", "resourceVersion": "50"], "status": status]
+        await rig.healths.apply(WatchEvent(type: .added, object: persisted))
+        rig.leader.withLock { $0 = false }
+        rig.clock.set(RFx.t0.addingTimeInterval(47))
+        _ = await rig.reconciler.reconcile(RFx.key)
+        let deleted = try #require(await rig.healths.apply(WatchEvent(type: .deleted, object: persisted)))
+        await rig.reconciler.noteHealthChange(deleted)
+
+        rig.leader.withLock { $0 = true }
+        await rig.feed(beat: 60)
+        rig.clock.set(RFx.t0.addingTimeInterval(62))
+        _ = await rig.reconciler.reconcile(RFx.key)
+        #expect(await rig.writer.created.count == 1, "recreated")
+        #expect(await rig.writer.patches.last?[path: "status", "state"]?.stringValue == "UP")
+        #expect(await rig.sink.creates == 0, "UP before the deletion, UP after it: no transition")
     }
 
     @Test func eventsOfAWriteWhoseAnswerWasLostAreRaisedOnceItShowsUp() async throws {

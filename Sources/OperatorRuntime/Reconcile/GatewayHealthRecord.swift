@@ -1,3 +1,4 @@
+import HealthModel
 import KubeAPI
 
 /// What the cache keeps of a GatewayHealth: identity, version and the persisted status (the
@@ -14,6 +15,8 @@ public struct GatewayHealthRecord: Sendable, Equatable {
     public var uid: String?
     /// `.status.remediation`, kept parsed: every reconcile reads it.
     public private(set) var remediation: JSONValue?
+    /// `.status.state`, kept parsed: the state a recreated GatewayHealth's transitions are judged from.
+    public private(set) var state: GatewayState?
     /// `gatewaymedic.io/paused: "true"` on the GatewayHealth pauses remediation of its gateway.
     public var paused: Bool
     private var statusBytes: [UInt8]?
@@ -34,6 +37,7 @@ public struct GatewayHealthRecord: Sendable, Equatable {
         set {
             statusBytes = newValue?.serialized()
             remediation = newValue?["remediation"]
+            state = newValue?["state"]?.stringValue.flatMap(GatewayState.init(rawValue:))
         }
     }
 

@@ -82,6 +82,10 @@ public actor GatewayReconciler {
     /// still have landed. If the persisted status turns out to be the one we sent, they are
     /// raised then; otherwise they are dropped and re-planned from what was persisted.
     private var unconfirmed: [ObjectKey: (status: JSONValue, events: [PlannedEvent])] = [:]
+    /// The last state seen persisted in each GatewayHealth (by us or another replica). When
+    /// someone deletes a GatewayHealth, the one recreated is judged against it: the gateway did
+    /// not change state, so no transition Event is raised a second time.
+    private var lastPersistedState: [ObjectKey: GatewayState] = [:]
 
     /// Writes made (for tests and logs).
     public private(set) var createCount = 0
@@ -208,6 +212,9 @@ public actor GatewayReconciler {
     /// Keeps the persisted remediation records in step with the GatewayHealth cache (the
     /// GatewayHealth informer calls it for every change it applies).
     public func noteHealthChange(_ change: ObjectChange<GatewayHealthRecord>) {
+        if case .deleted(let key, let health) = change, let state = health.state {
+            lastPersistedState[key] = state
+        }
         guard persistedRecords != nil else { return }  // filled from the cache when first needed
         switch change {
         case .added(let key, let health), .updated(let key, _, let health):
@@ -231,6 +238,7 @@ public actor GatewayReconciler {
         agreedVersion.removeValue(forKey: key)
         written.removeValue(forKey: key)
         unconfirmed.removeValue(forKey: key)
+        lastPersistedState.removeValue(forKey: key)
     }
 
     // MARK: Internals
@@ -244,6 +252,7 @@ public actor GatewayReconciler {
             written[key] = nil  // the cache shows our write, or a newer one
         }
         guard let cached else { return Persisted(exists: false) }
+        if let state = cached.state { lastPersistedState[key] = state }
         return Persisted(cached: cached)
     }
 
@@ -306,7 +315,8 @@ public actor GatewayReconciler {
             return
         }
         guard canWrite() else { return }  // leadership may have moved while we awaited
-        let events = TransitionEvents.plan(persisted: persistedStatus, assessment: assessment, gateway: key.name)
+        let events = TransitionEvents.plan(persisted: persistedStatus, assessment: assessment, gateway: key.name,
+                                           stateBeforeDeletion: persistedStatus == nil ? lastPersistedState[key] : nil)
 
         let statusPatch = persistedStatus.flatMap { MergePatch.diff(from: $0, to: desired) } ?? desired
         var patch: JSONValue = ["status": statusPatch]
@@ -330,9 +340,11 @@ public actor GatewayReconciler {
         stale.remove(version)
         written[key] = Written(staleVersions: stale, resourceVersion: version, status: desired)
         agreedVersion[key] = version
-        logger.info("GatewayHealth status written", metadata: ["gateway": "\(key)", "change": "\(summary)"])
-
+        lastPersistedState[key] = assessment.state
         await record(events, about: reference)
+        // Logged after the Events so the line says the whole write is done.
+        logger.info("GatewayHealth status written",
+                    metadata: ["gateway": "\(key)", "change": "\(summary)", "events": "\(events.map(\.reason).joined(separator: ","))"])
     }
 
     /// - Parameter note: also remember them for the gateway's ticket draft (remediation's own

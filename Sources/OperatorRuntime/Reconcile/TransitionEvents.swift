@@ -46,9 +46,13 @@ public enum TransitionEvents {
     ]
 
     /// The Events for going from `persisted` (nil: no status yet) to `assessment`.
-    public static func plan(persisted: JSONValue?, assessment: Assessment, gateway: String) -> [PlannedEvent] {
+    /// - Parameter stateBeforeDeletion: with no persisted status, the state the GatewayHealth
+    ///   said before someone deleted it (nil: it never had one): the recreated object continues
+    ///   that story instead of announcing the state as new.
+    public static func plan(persisted: JSONValue?, assessment: Assessment, gateway: String,
+                            stateBeforeDeletion: GatewayState? = nil) -> [PlannedEvent] {
         var events: [PlannedEvent] = []
-        let oldState = persisted?["state"]?.stringValue.flatMap(GatewayState.init(rawValue:))
+        let oldState = persisted?["state"]?.stringValue.flatMap(GatewayState.init(rawValue:)) ?? stateBeforeDeletion
         if oldState != assessment.state {
             let from = oldState.map { " (was \($0.rawValue))" } ?? ""
             events.append(PlannedEvent(
