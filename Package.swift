@@ -39,11 +39,13 @@ let package = Package(
         .target(name: "YAML", dependencies: ["CYAML", "KubeAPI"], swiftSettings: strict),
         // The generic API machinery: JSON values, ObjectMeta, lists, Status, watch events, Events, Leases.
         .target(name: "KubeAPI", swiftSettings: strict),
+        // A value behind a lock, shared by the transport, the emulator and the runtime.
+        .target(name: "Locking", swiftSettings: strict),
         // The client: kubeconfig, credentials, the libcurl transport, requests and watches.
         .target(
             name: "KubeClient",
             dependencies: [
-                "CCurl", "YAML", "KubeAPI",
+                "CCurl", "YAML", "KubeAPI", "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -52,7 +54,7 @@ let package = Package(
         .target(
             name: "KubeEmulator",
             dependencies: [
-                "KubeAPI",
+                "KubeAPI", "Locking",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -77,7 +79,7 @@ let package = Package(
         .target(
             name: "OperatorRuntime",
             dependencies: [
-                "KubeClient", "KubeAPI", "HealthModel", "Remediation", "YAML",
+                "KubeClient", "KubeAPI", "HealthModel", "Remediation", "YAML", "Locking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -123,7 +125,7 @@ let package = Package(
         // Test helpers shared by several test targets (a loopback HTTP receiver for webhooks).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "YAML", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "YAML", "TestSupport", "Locking"], swiftSettings: strict),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "KubeClient"], swiftSettings: strict),
         .testTarget(name: "HealthModelTests", dependencies: ["HealthModel"], swiftSettings: strict),
         .testTarget(name: "RemediationTests", dependencies: ["Remediation", "HealthModel", "KubeClient", "KubeEmulator", "TestSupport"], swiftSettings: strict),
@@ -131,7 +133,7 @@ let package = Package(
             name: "OperatorTests",
             dependencies: [
                 "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation", "Demo",
-                "GatewayMedicCLI", "TestSupport",
+                "GatewayMedicCLI", "TestSupport", "Locking",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strict

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KubeAPI
+import Locking
 import NIOCore
 import NIOSSL
 

@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdHTTP2
 import HummingbirdTLS
 import KubeAPI
+import Locking
 import Logging
 import NIOCore
 import NIOSSL

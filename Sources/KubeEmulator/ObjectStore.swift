@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import Locking
 
 /// The emulator's object store, usable directly by tests and the fabric simulator with the same
 /// semantics as over HTTP: one resourceVersion counter, the same watch notifications. Calls are

@@ -1,5 +1,6 @@
 import Hummingbird
 import KubeAPI
+import Locking
 import NIOCore
 
 /// A watch over HTTP: newline-delimited JSON events on a streaming response, each flushed as it

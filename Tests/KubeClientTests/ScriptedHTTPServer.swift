@@ -4,6 +4,7 @@ import Glibc
 #endif
 @testable import KubeClient
 import TestSupport
+import Locking
 
 /// A tiny HTTP/1.1 server for transport edge cases the emulator cannot produce (a cut in the
 /// middle of a line, a hang, a pause): one thread per connection, one request per

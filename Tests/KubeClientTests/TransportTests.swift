@@ -1,7 +1,8 @@
 import Foundation
 import KubeAPI
-import Testing
 @testable import KubeClient
+import Locking
+import Testing
 
 /// Token "stale" until refreshed, then "fresh"; counts the calls.
 struct RefreshingToken: CredentialProvider {

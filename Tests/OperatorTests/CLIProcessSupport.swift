@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import Locking
 @testable import OperatorRuntime
 
 /// A child process for the CLI tests: its output read on dedicated threads (blocking reads must
@@ -12,8 +13,8 @@ final class CLIProcess: @unchecked Sendable {
     }
 
     private let process = Process()
-    private let stdout = LockedValue(Data())
-    private let stderrLog = LockedValue<[String]>([])
+    private let stdout = Locked(Data())
+    private let stderrLog = Locked<[String]>([])
     private let lines = AsyncStream<String>.makeStream()
     private let exited = AsyncStream<Int32>.makeStream()
     private let outputDone = DispatchGroup()

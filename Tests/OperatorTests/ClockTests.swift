@@ -1,12 +1,13 @@
 import Foundation
-import Testing
+import Locking
 @testable import OperatorRuntime
+import Testing
 
 @Suite struct ManualClockTests {
     @Test func sleeperWakesOnlyWhenItsDeadlinePasses() async throws {
         let clock = ManualClock()
         let start = clock.now()
-        let woke = LockedValue<[Int]>([])
+        let woke = Locked<[Int]>([])
         let a = Task { try await clock.sleep(until: start.addingTimeInterval(10)); woke.withLock { $0.append(10) } }
         let b = Task { try await clock.sleep(until: start.addingTimeInterval(5)); woke.withLock { $0.append(5) } }
         await clock.waitForSleepers(2)

@@ -3,6 +3,7 @@ import Foundation
 import HealthModel
 import KubeAPI
 import KubeClient
+import Locking
 @testable import OperatorRuntime
 import Testing
 
@@ -36,7 +37,7 @@ extension E2ETests {
             #expect(holder() == leader.instance.identity)
             // Each step waits for both to catch up and for the leader's renewal to land, so the
             // follower never sees a lease go stale merely because the test moved time quickly.
-            let leaderAlive = LockedValue(true)
+            let leaderAlive = Locked(true)
             // Leader election runs on the shared ManualClock but its rounds are real HTTP calls:
             // after each step wait until every task has parked on the clock again (per instance:
             // six informer watchdogs, the elector, the queue's timer), so a renewal or a campaign
@@ -107,7 +108,7 @@ extension E2ETests {
 
     /// Acceptance 5: a dry run writes nothing and prints every write it would have made.
     @Test func dryRunWritesNothingAndPrintsWhatItWould() async throws {
-        let lines = LockedValue<[String]>([])
+        let lines = Locked<[String]>([])
         try await Self.withOperator(config: e2eConfig(leaderElection: true, dryRun: true),
                                     output: { line in lines.withLock { $0.append(line) } }) { world, running in
             let settle: () async -> Void = {

@@ -3,6 +3,7 @@ import Foundation
 import HealthModel
 import KubeAPI
 import KubeClient
+import Locking
 @testable import OperatorRuntime
 import Remediation
 import Testing
@@ -64,7 +65,7 @@ extension E2ETests {
 
     /// A dry run plans, prints the plan, and writes nothing at all.
     @Test func dryRunPrintsThePlanAndDoesNothing() async throws {
-        let lines = LockedValue<[String]>([])
+        let lines = Locked<[String]>([])
         try await Self.withOperator(config: remediationConfig(leaderElection: true, dryRun: true),
                                     output: { line in lines.withLock { $0.append(line) } }) { world, running in
             let settle = Self.settler(world, running, ["gateway-1", "gateway-2"])

@@ -2,6 +2,7 @@ import FabricSimulator
 import Foundation
 import HealthModel
 import KubeAPI
+import Locking
 @testable import OperatorRuntime
 import Remediation
 import TestSupport
@@ -13,9 +14,9 @@ extension E2ETests {
     @Test func webhookDownKeepsDraftsAndDeliversEachOnceWhenBack() async throws {
         guard let pki = try E2EPKI.make() else { return }
         defer { pki.remove() }
-        let up = LockedValue(false)
+        let up = Locked(false)
         // Keys of the requests answered 200: each draft version must appear once.
-        let accepted = LockedValue<[String]>([])
+        let accepted = Locked<[String]>([])
         // The header secret comes from a file, as a mounted Secret would; the receiver checks it.
         let secret = "webhook-s3cr3t-\(UUID().uuidString)"
         let secretFile = pki.directory.appendingPathComponent("webhook-secret").path

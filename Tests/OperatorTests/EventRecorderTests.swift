@@ -1,7 +1,8 @@
 import Foundation
 import KubeAPI
-import Testing
+import Locking
 @testable import OperatorRuntime
+import Testing
 
 let gatewayAgent = ObjectReference(apiVersion: "gwint.githedgehog.com/v1alpha1", kind: "GatewayAgent",
                                    name: "gw-1", namespace: "fab", uid: "u-1")
@@ -119,7 +120,7 @@ func recorder(_ sink: MemoryEventSink, clock: ManualClock, options: EventRecorde
     }
 
     @Test func dryRunSinkPrintsWhatItWouldWrite() async throws {
-        let lines = LockedValue<[String]>([])
+        let lines = Locked<[String]>([])
         let events = EventRecorder(sink: DryRunEventSink(write: { line in lines.withLock { $0.append(line) } }),
                                    component: "gateway-medic", clock: ManualClock())
         await events.record(involved: gatewayAgent, type: .warning, reason: "Down", message: "dataplane pod not ready")

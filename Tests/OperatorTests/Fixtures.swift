@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import Locking
 @testable import OperatorRuntime
 
 /// Polls `condition` (yielding, then 1 ms pauses) for up to `seconds`; for waiting on effects
@@ -100,8 +101,8 @@ final class ScriptedSource: ListWatchSource, @unchecked Sendable {
         var continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
     }
 
-    private let lists = LockedValue<[Result<([JSONValue], String), Status>]>([])
-    private let listCalls = LockedValue(0)
+    private let lists = Locked<[Result<([JSONValue], String), Status>]>([])
+    private let listCalls = Locked(0)
     let openedWatches: AsyncStream<OpenedWatch>
     private let openedContinuation: AsyncStream<OpenedWatch>.Continuation
 

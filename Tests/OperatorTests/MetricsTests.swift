@@ -1,18 +1,19 @@
 import CoreMetrics
 import Foundation
 import HealthModel
-import Testing
+import Locking
 @testable import OperatorRuntime
+import Testing
 
 /// Records every metric value under "label{k=v,...}" (dimensions sorted).
 final class RecordingMetrics: MetricsFactory, @unchecked Sendable {
-    let values = LockedValue<[String: Double]>([:])
+    let values = Locked<[String: Double]>([:])
 
     final class Handler: CounterHandler, RecorderHandler, TimerHandler, @unchecked Sendable {
         let key: String
-        let values: LockedValue<[String: Double]>
+        let values: Locked<[String: Double]>
         let accumulate: Bool
-        init(_ key: String, _ values: LockedValue<[String: Double]>, accumulate: Bool) {
+        init(_ key: String, _ values: Locked<[String: Double]>, accumulate: Bool) {
             self.key = key
             self.values = values
             self.accumulate = accumulate

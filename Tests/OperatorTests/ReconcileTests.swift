@@ -1,6 +1,7 @@
 import Foundation
 import HealthModel
 import KubeAPI
+import Locking
 @testable import OperatorRuntime
 import Testing
 
@@ -81,7 +82,7 @@ import Testing
         let healths = Store<GatewayHealthRecord>(projection: { GatewayHealthRecord(json: $0) })
         let writer = RecordingHealthWriter()
         let sink = MemoryEventSink()
-        let leader = LockedValue(true)
+        let leader = Locked(true)
         let gauges = GatewayHealthGauges()
         let reconciler: GatewayReconciler
 

@@ -1,12 +1,13 @@
 import Foundation
 import KubeAPI
+import Locking
 import Logging
-import Testing
 @testable import OperatorRuntime
+import Testing
 
 @Suite struct ServerJSONLogTests {
     final class Lines: @unchecked Sendable {
-        let lines = LockedValue<[String]>([])
+        let lines = Locked<[String]>([])
         var write: @Sendable (String) -> Void { { [lines] line in lines.withLock { $0.append(line) } } }
     }
 

@@ -1,15 +1,16 @@
 import CoreMetrics
 import Foundation
+import Locking
 import Logging
-import Testing
 @testable import OperatorRuntime
+import Testing
 
 /// Serialized: two tests signal this very process.
 @Suite(.serialized) struct ServerProbeTests {
     @Test func probesFollowReadinessAndMetricsShowTheRegistry() async throws {
         let registry = MetricsRegistry()
         Counter(label: "gateway_medic_test_probes_total", factory: registry.factory).increment(by: 3)
-        let ready = LockedValue(false)
+        let ready = Locked(false)
         let ports = PortBox()
         let server = ProbeServer(host: "127.0.0.1", port: 0, registry: registry, readiness: { ready.current },
                                  logger: quietLogger("test.probes"), onListening: ports.report)

@@ -5,6 +5,7 @@ import Testing
 import FoundationNetworking
 #endif
 @testable import OperatorRuntime
+import Locking
 
 /// A GET on loopback: the status code and the body.
 func httpGet(_ url: String) async throws -> (status: Int, body: String) {
@@ -16,14 +17,14 @@ func httpGet(_ url: String) async throws -> (status: Int, body: String) {
 
 /// A stand-in operator: idles until cancelled; readiness and leadership set by the test.
 final class FakeOperator: OperatorProcess, @unchecked Sendable {
-    let synced = LockedValue(false)
-    let cancelled = LockedValue(false)
+    let synced = Locked(false)
+    let cancelled = Locked(false)
     let started = AsyncStream<Void>.makeStream()
     /// Yields when the run task is cancelled (a graceful shutdown reached the operator).
     let cancelSeen = AsyncStream<Void>.makeStream()
     /// True: keeps running after cancellation (a shutdown that hangs), until the task group ends it.
     let ignoresCancellation: Bool
-    private let gate = LockedValue<(released: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    private let gate = Locked<(released: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
     func release() {
         let waiter = gate.withLock { state -> CheckedContinuation<Void, Never>? in

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import Locking
 
 /// The one thread that owns libcurl's multi handle. Every request and watch stream of a client is
 /// a transfer on this handle (multiplexed over HTTP/2 when the server offers it). Other threads

@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 
 /// The bounded buffer between the curl driver thread (producer) and one consumer task.
 ///

@@ -1,4 +1,5 @@
 import KubeClient
+import Locking
 import Metrics
 
 /// The API-side metrics of the operator, fed by `ClientOptions.onResponse`.
@@ -12,7 +13,7 @@ public enum ClientMetrics {
                                factory: (any MetricsFactory)? = nil) -> ClientOptions {
         let factory = factory ?? MetricsSystem.factory
         let previous = options.onResponse
-        let watchesSeen = LockedValue<Set<String>>([])
+        let watchesSeen = Locked<Set<String>>([])
         var result = options
         result.onResponse = { verb, resource, code in
             previous?(verb, resource, code)

@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import Locking
 import Logging
 
 /// How an informer behaves around failures.
@@ -51,7 +52,7 @@ public actor Informer<Value: Sendable> {
     private let optionalResource: Bool
     private let absentRetryInterval: Duration
     private var backoff: Backoff
-    private nonisolated let progress = LockedValue(Progress())
+    private nonisolated let progress = Locked(Progress())
     private var syncWaiters: [CheckedContinuation<Void, Never>] = []
 
     public init(name: String, source: any ListWatchSource, store: Store<Value>,
@@ -172,7 +173,7 @@ public actor Informer<Value: Sendable> {
         let stream = source.watch(from: version)
         let source = self.source
         let clock = self.clock
-        let lastActivity = LockedValue(clock.now())
+        let lastActivity = Locked(clock.now())
         return await withTaskGroup(of: WatchOutcome?.self) { group in
             group.addTask {
                 var seen = false

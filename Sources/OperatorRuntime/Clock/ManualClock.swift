@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 
 /// A clock that moves only when told to. Tests, the demo and the benchmark use it to run
 /// time-based logic (backoff, requeues, leases, spam filters) without real sleeps.
@@ -28,11 +29,11 @@ public final class ManualClock: RuntimeClock, @unchecked Sendable {
         }
     }
 
-    private let state: LockedValue<State>
+    private let state: Locked<State>
 
     /// Starts at `start`; the default is a fixed instant so tests are reproducible.
     public init(start: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
-        state = LockedValue(State(now: start))
+        state = Locked(State(now: start))
     }
 
     public func now() -> Date { state.withLock { $0.now } }

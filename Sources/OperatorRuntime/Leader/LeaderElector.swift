@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import Locking
 import Logging
 
 /// Leader election on a Lease with client-go's semantics:
@@ -28,7 +29,7 @@ public actor LeaderElector {
     private let logger: Logger
     private let random: @Sendable () -> Double
 
-    private nonisolated let leading = LockedValue(false)
+    private nonisolated let leading = Locked(false)
     private var observedLease: Lease?
     private var observedTime: Date?
     private var lastRenew: Date?

@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import Locking
 
 /// Whether the operator's caches show the API as it is now. A watch that broke (connection cut,
 /// API server restarted or unreachable, 5xx, 401) leaves its cache frozen at the moment it broke;
@@ -17,7 +18,7 @@ final class CacheLiveness: Sendable {
         var interruptions = 0
     }
 
-    private let state = LockedValue(State())
+    private let state = Locked(State())
 
     /// True when no source is down.
     var isLive: Bool { state.withLock { $0.down.isEmpty } }
@@ -61,7 +62,7 @@ struct LivenessTrackingSource: ListWatchSource {
     let clock: any RuntimeClock
     var maxResumeGap: TimeInterval = 5
     /// When this source's last watch ended cleanly (nil: it did not, or it was resumed since).
-    private let endedAt = LockedValue<Date?>(nil)
+    private let endedAt = Locked<Date?>(nil)
 
     init(base: any ListWatchSource, name: String, liveness: CacheLiveness, clock: any RuntimeClock) {
         self.base = base

@@ -1,4 +1,5 @@
 import HealthModel
+import Locking
 
 /// The per-gateway series of /metrics, kept in a table of our own and rendered in the Prometheus
 /// text format at scrape time:
@@ -17,7 +18,7 @@ public final class GatewayHealthGauges: Sendable {
         var heartbeatAgeSeconds: Double?
     }
 
-    private let table = LockedValue<[ObjectKey: Entry]>([:])
+    private let table = Locked<[ObjectKey: Entry]>([:])
 
     public init() {}
 

@@ -2,6 +2,7 @@ import Foundation
 import HealthModel
 import KubeAPI
 import KubeClient
+import Locking
 import Logging
 import Remediation
 
@@ -21,7 +22,7 @@ public actor GatewayMedicOperator {
     private let client: KubeClient
     private let clock: any RuntimeClock
     private let logger: Logger
-    private nonisolated let flags = LockedValue(Flags())
+    private nonisolated let flags = Locked(Flags())
     private nonisolated let liveness = CacheLiveness()
     private let fleet = FleetState()
     private let queue: WorkQueue<ObjectKey>
@@ -228,7 +229,7 @@ public actor GatewayMedicOperator {
     /// Waits for every informer's first list; false when the task is cancelled first.
     private static func waitUntilSynced(_ informers: [InformerHandle]) async -> Bool {
         enum Waiting { case pending, cancelled, waiting(CheckedContinuation<Bool, Never>), done }
-        let state = LockedValue(Waiting.pending)
+        let state = Locked(Waiting.pending)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
                 let cancelled = state.withLock { s -> Bool in
