@@ -12,6 +12,13 @@ import NIOSSL
 /// Why the emulator could not start.
 public struct EmulatorStartError: Error, CustomStringConvertible {
     public var description: String
+    /// The listener's own error, when there was one.
+    public var cause: (any Error)?
+
+    public init(description: String, cause: (any Error)? = nil) {
+        self.description = description
+        self.cause = cause
+    }
 }
 
 /// An in-process Kubernetes API server on loopback for tests, the demo and the benchmark.
@@ -36,13 +43,27 @@ public final class EmulatedAPIServer: Sendable {
     /// `http://127.0.0.1:<port>` or `https://…`.
     public var baseURL: String { "\(configuration.tls == nil ? "http" : "https")://\(configuration.host):\(port)" }
 
-    /// Starts listening; returns the port (the configured one, or a free one when it is 0, or the
-    /// previous one after a `stop()`).
+    /// Starts listening; returns the port (the configured one, or a free one below the ephemeral
+    /// range when it is 0 (see `ListenPorts`), or the previous one after a `stop()`).
     @discardableResult
     public func start() async throws -> Int {
         if running.withLock({ $0 != nil }) { return port }
         let previous = port
         let requested = previous != 0 ? previous : configuration.port
+        guard requested == 0 else { return try await listen(on: requested) }
+        var lastError: (any Error)?
+        for candidate in ListenPorts.candidates() {
+            do {
+                return try await listen(on: candidate)
+            } catch {
+                lastError = error
+                guard let cause = (error as? EmulatorStartError)?.cause, ListenPorts.isAddressInUse(cause) else { throw error }
+            }
+        }
+        throw lastError ?? EmulatorStartError(description: "emulator found no free port on \(configuration.host)")
+    }
+
+    private func listen(on requested: Int) async throws -> Int {
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(
             responder: APIResponder(store: store, control: control, configuration: configuration),
@@ -59,7 +80,9 @@ public final class EmulatedAPIServer: Sendable {
         }
         var iterator = ports.makeAsyncIterator()
         guard let bound = await iterator.next() else {
-            do { try await task.value } catch { throw EmulatorStartError(description: "emulator failed to listen on \(configuration.host):\(requested): \(error)") }
+            do { try await task.value } catch {
+                throw EmulatorStartError(description: "emulator failed to listen on \(configuration.host):\(requested): \(error)", cause: error)
+            }
             throw EmulatorStartError(description: "emulator stopped before listening on \(configuration.host):\(requested)")
         }
         control.withLock { $0.port = bound }

@@ -22,7 +22,8 @@ public struct EmulatorConfiguration: Sendable {
     }
 
     public var host: String = "127.0.0.1"
-    /// 0 picks a free port; `start()` returns the one chosen.
+    /// 0 picks a free port (below the ephemeral range, so that a restart gets it back); `start()`
+    /// returns the one chosen.
     public var port: Int = 0
     /// nil serves plain HTTP/1.1.
     public var tls: TLS?

@@ -112,6 +112,9 @@ import Testing
         try await withEmulator { server in
             try server.store.create(.gatewayAgents, agent("kept"))
             let port = server.port
+            // Outside the range outgoing connections take their ports from, so nothing else on
+            // the machine can take it while the server is stopped.
+            #expect(port < ListenPorts.ephemeralRangeStart(), "port \(port)")
             try await server.restart()
             #expect(server.port == port)
             #expect(try await Curl(server).get("\(agents)/kept").code == 200)
