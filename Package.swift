@@ -123,7 +123,7 @@ let package = Package(
         ),
 
         // Test helpers shared by several test targets (a loopback HTTP receiver for webhooks).
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["KubeEmulator"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "YAML", "TestSupport", "Locking"], swiftSettings: strict),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "KubeClient"], swiftSettings: strict),

@@ -7,10 +7,11 @@ import NIOCore
 /// outgoing connection on the machine draws its local port from. While the emulator is stopped
 /// (`stop()`, `restart()`, an outage in a fault test), any connection made by another test can
 /// take the port, and listening on it again fails with "address already in use". A port below
-/// the ephemeral range is never handed to an outgoing connection.
-enum ListenPorts {
+/// the ephemeral range is never handed to an outgoing connection. Public for the tests' own
+/// loopback servers.
+public enum ListenPorts {
     /// Random ports below the ephemeral range, then 0 (the kernel's choice) as the last resort.
-    static func candidates(count: Int = 32) -> [Int] {
+    public static func candidates(count: Int = 32) -> [Int] {
         let low = ephemeralRangeStart()
         let range = max(1024, low - 12_000)..<low
         guard range.count > 1_000 else { return [0] }
@@ -19,7 +20,7 @@ enum ListenPorts {
 
     /// The first port of the kernel's ephemeral range (Linux: `ip_local_port_range`; elsewhere
     /// the lower of the Linux and IANA defaults).
-    static func ephemeralRangeStart() -> Int {
+    public static func ephemeralRangeStart() -> Int {
         if let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8),
            let first = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first,
            let port = Int(first) {

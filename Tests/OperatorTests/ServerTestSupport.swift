@@ -4,8 +4,9 @@ import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-@testable import OperatorRuntime
+@testable import KubeEmulator
 import Locking
+@testable import OperatorRuntime
 
 /// A GET on loopback: the status code and the body.
 func httpGet(_ url: String) async throws -> (status: Int, body: String) {
@@ -78,9 +79,18 @@ final class PortBox: @unchecked Sendable {
     }
 }
 
-/// A loopback TCP port that was free a moment ago (the kernel's pick for port 0). Needed where
-/// port 0 means "off" rather than "any".
+/// A loopback TCP port that was free a moment ago, below the ephemeral range (`ListenPorts`: an
+/// outgoing connection of another test cannot take it before the process under test binds it).
+/// Needed where port 0 means "off" rather than "any".
 func freePort() throws -> Int {
+    for candidate in ListenPorts.candidates() {
+        if let port = try bindable(candidate) { return port }
+    }
+    throw PortError()
+}
+
+/// `port` (0: the kernel's pick) when a socket could bind it on 127.0.0.1 just now, else nil.
+private func bindable(_ port: Int) throws -> Int? {
     #if canImport(Glibc)
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     #else
@@ -91,15 +101,14 @@ func freePort() throws -> Int {
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
+    address.sin_port = UInt16(port).bigEndian
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) { pointer in
         pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
             bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
         }
     }
-    guard bound else { throw PortError() }
-    return Int(UInt16(bigEndian: address.sin_port))
+    return bound ? Int(UInt16(bigEndian: address.sin_port)) : nil
 }
 
 struct PortError: Error {}

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import KubeEmulator
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 playing a webhook receiver in the tests: one thread per connection, one request
 /// per connection, answers from a handler. It can be started on a port a stopped one used, to
@@ -30,9 +31,25 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private let lock = NSLock()
     private var received: [Request] = []
 
+    /// - Parameter port: 0 picks a free port below the ephemeral range (`ListenPorts`), so that
+    ///   a receiver started again on it later finds it still free.
     public init(port: Int = 0, handler: @escaping @Sendable (Request) -> Response = { _ in .ok }) throws {
         self.handler = handler
+        var listening: (fd: Int32, port: Int)?
+        for candidate in port == 0 ? ListenPorts.candidates() : [port] {
+            listening = Self.bindListener(on: candidate)
+            if listening != nil { break }
+        }
+        guard let listening else { throw Failure() }
+        listener = listening.fd
+        self.port = listening.port
+        Thread { [self] in acceptLoop() }.start()
+    }
+
+    /// A listening socket on 127.0.0.1:`port` and the port it got, or nil when it is taken.
+    private static func bindListener(on port: Int) -> (fd: Int32, port: Int)? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var addr = sockaddr_in()
@@ -45,10 +62,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
                 bind(fd, sp, len) == 0 && listen(fd, 16) == 0 && getsockname(fd, sp, &len) == 0
             }
         }
-        guard ok else { close(fd); throw Failure() }
-        listener = fd
-        self.port = Int(UInt16(bigEndian: addr.sin_port))
-        Thread { [self] in acceptLoop() }.start()
+        guard ok else { close(fd); return nil }
+        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
     }
 
     public var url: String { "http://127.0.0.1:\(port)" }
