@@ -46,11 +46,11 @@ enum RestartRules {
             let pods = GatewayPods(snapshot)
             if let dp = pods.best(.dataplane), !GatewayPods.isReady(dp) {
                 return (.restart(role: .dataplane, reason: "DataplaneNotReady",
-                                 message: "the dataplane container has been not ready past the pod grace: \(a.message)"), downSince, nil)
+                                 message: "the gateway is DOWN (\(a.reason)) with the dataplane pod not ready: \(a.message)"), downSince, nil)
             }
             if let frr = pods.best(.frr), !GatewayPods.isReady(frr) {
                 return (.restart(role: .frr, reason: "FRRNotReady",
-                                 message: "the frr pod has been not ready past the pod grace: \(a.message)"), downSince, nil)
+                                 message: "the gateway is DOWN (\(a.reason)) with the frr pod not ready: \(a.message)"), downSince, nil)
             }
             return (.none, downSince, nil)
         case .up:
