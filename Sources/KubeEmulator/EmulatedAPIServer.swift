@@ -50,7 +50,7 @@ public final class EmulatedAPIServer: Sendable {
         if running.withLock({ $0 != nil }) { return port }
         let previous = port
         let requested = previous != 0 ? previous : configuration.port
-        guard requested == 0 else { return try await listen(on: requested) }
+        guard requested == 0 else { return try await listen(again: requested) }
         var lastError: (any Error)?
         for candidate in ListenPorts.candidates() {
             do {
@@ -62,6 +62,27 @@ public final class EmulatedAPIServer: Sendable {
         }
         throw lastError ?? EmulatorStartError(description: "emulator found no free port on \(configuration.host)")
     }
+
+    /// Listens on a port it had (or was configured with). The port may still be held for a moment
+    /// by something this process or the machine has not let go of yet, so an "address in use" is
+    /// retried for up to `rebindPatience`; the error then says what holds the port.
+    private func listen(again port: Int) async throws -> Int {
+        let deadline = ContinuousClock.now + Self.rebindPatience
+        while true {
+            do {
+                return try await listen(on: port)
+            } catch let error as EmulatorStartError {
+                guard let cause = error.cause, ListenPorts.isAddressInUse(cause) else { throw error }
+                guard ContinuousClock.now < deadline else {
+                    throw EmulatorStartError(description: "\(error.description); sockets on that port: \(ListenPorts.socketStates(port: port))",
+                                             cause: cause)
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    static let rebindPatience: Duration = .seconds(10)
 
     private func listen(on requested: Int) async throws -> Int {
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()

@@ -29,6 +29,21 @@ public enum ListenPorts {
         return 32_768
     }
 
+    /// The TCP sockets on `port` (local side) as /proc/net/tcp lists them, e.g. "LISTEN (inode
+    /// 123), ESTABLISHED (inode 456)", for an error that must say what holds a port.
+    static func socketStates(port: Int) -> String {
+        guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return "unknown" }
+        let names = ["01": "ESTABLISHED", "02": "SYN_SENT", "03": "SYN_RECV", "04": "FIN_WAIT1", "05": "FIN_WAIT2",
+                     "06": "TIME_WAIT", "07": "CLOSE", "08": "CLOSE_WAIT", "09": "LAST_ACK", "0A": "LISTEN", "0B": "CLOSING"]
+        let hexPort = String(format: ":%04X", port)
+        let found = table.split(separator: "\n").dropFirst().compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            guard fields.count > 9, fields[1].hasSuffix(hexPort) else { return nil }
+            return "\(names[String(fields[3])] ?? String(fields[3])) (inode \(fields[9]))"
+        }
+        return found.isEmpty ? "none" : found.joined(separator: ", ")
+    }
+
     /// Whether `error` says the port is taken.
     static func isAddressInUse(_ error: any Error) -> Bool {
         if let io = error as? IOError { return io.errnoCode == EADDRINUSE }
