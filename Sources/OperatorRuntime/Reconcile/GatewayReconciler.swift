@@ -209,8 +209,9 @@ public actor GatewayReconciler {
                                           paused: paused, groupsWithPeerings: groups, isLeader: acting && canWrite(), now: now)
     }
 
-    /// Keeps the persisted remediation records in step with the GatewayHealth cache (the
-    /// GatewayHealth informer calls it for every change it applies).
+    /// Keeps the persisted remediation records in step with the GatewayHealth cache, and
+    /// remembers the state a deleted GatewayHealth said (the GatewayHealth informer calls it for
+    /// every change it applies).
     public func noteHealthChange(_ change: ObjectChange<GatewayHealthRecord>) {
         if case .deleted(let key, let health) = change, let state = health.state {
             lastPersistedState[key] = state
