@@ -4,8 +4,9 @@ import Locking
 @testable import OperatorRuntime
 
 /// Polls `condition` (yielding, then 1 ms pauses) for up to `seconds`; for waiting on effects
-/// of background tasks that have no event to await.
-func eventually(_ seconds: Double = 5, _ condition: @Sendable () async -> Bool) async -> Bool {
+/// of background tasks that have no event to await. The bound is generous: the whole suite starts
+/// at once on two cores, and a trivial controller test once needed more than 5 s to be scheduled.
+func eventually(_ seconds: Double = 20, _ condition: @Sendable () async -> Bool) async -> Bool {
     let limit = Date().addingTimeInterval(seconds)
     while Date() < limit {
         if await condition() { return true }
