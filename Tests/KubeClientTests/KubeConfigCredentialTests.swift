@@ -254,6 +254,26 @@ import Testing
         #expect(error?.description.contains("timed out") == true)
     }
 
+    /// The kernel refuses to exec a file someone holds open for writing ("text file busy"), as
+    /// a concurrently forked child briefly does right after the plugin was written.
+    @Test func pluginHeldOpenForWritingIsRetriedThenReported() async throws {
+        let path = try plugin(body: #"{"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential", "status": {"token": "t"}}"#)
+        let writer = open(path, O_WRONLY)
+        #expect(writer >= 0)
+        let error = await failure(ExecConfig(apiVersion: ExecConfig.v1, command: "./plugin.sh"))
+        close(writer)
+        let text = error?.description ?? ""
+        #expect(text.contains(String(cString: strerror(ETXTBSY))), "\(text)")
+        #expect(text.contains("tried 7 times"), "\(text)")
+        #expect(runs == 0)
+
+        // Once the writer lets go, the same plugin starts.
+        let provider = ExecCredentials(config: ExecConfig(apiVersion: ExecConfig.v1, command: "./plugin.sh"),
+                                       origin: folder.file("config"), field: "users[\"u\"].user.exec",
+                                       environment: ["PATH": "/usr/bin:/bin"], timeout: 20)
+        #expect(try await provider.credentials(refresh: false).bearerToken?.value == "t")
+    }
+
     @Test func unsupportedApiVersionInKubeconfigIsRefused() throws {
         let path = try kubeconfig(apiVersion: "client.authentication.k8s.io/v1alpha1", command: "x")
         do {

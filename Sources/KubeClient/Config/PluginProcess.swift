@@ -36,11 +36,7 @@ enum PluginProcess {
             var byte: UInt8 = 1
             _ = withExtendedLifetime(state) { write(wakeFD, &byte, 1) }
         }
-        do {
-            try process.run()
-        } catch {
-            throw LaunchFailure(detail: "could not start: \((error as NSError).localizedDescription)")
-        }
+        try await launch(process)
         let pid = process.processIdentifier
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<PluginProcessOutput, Never>) in
@@ -53,6 +49,52 @@ enum PluginProcess {
         } onCancel: {
             _ = kill(pid, SIGKILL)
         }
+    }
+}
+
+extension PluginProcess {
+    /// How long a launch refused with "text file busy" is retried. The kernel refuses to exec a
+    /// file while any process holds it open for writing, which includes, for a moment, every
+    /// child forked while the plugin was being written (an update in progress, or a script written
+    /// just before by a program that starts other processes). The refusal ends by itself.
+    static let busyRetryDelays: [Duration] = [.milliseconds(10), .milliseconds(50), .milliseconds(100),
+                                              .milliseconds(250), .milliseconds(500), .seconds(1)]
+
+    fileprivate static func launch(_ process: Process) async throws(LaunchFailure) {
+        var delays = busyRetryDelays[...]
+        var attempts = 0
+        while true {
+            attempts += 1
+            do {
+                try process.run()
+                return
+            } catch {
+                let errno = posixCode(of: error)
+                if errno == ETXTBSY, let delay = delays.popFirst() {
+                    try? await Task.sleep(for: delay)
+                    continue
+                }
+                var detail = "could not start: \(describe(error, errno: errno))"
+                if attempts > 1 { detail += " (tried \(attempts) times)" }
+                throw LaunchFailure(detail: detail)
+            }
+        }
+    }
+
+    /// Foundation reports a failed spawn as a Cocoa file error with the errno underneath; the
+    /// errno is the part a user can act on.
+    private static func posixCode(of error: any Error) -> Int32? {
+        let nsError = error as NSError
+        if nsError.domain == NSPOSIXErrorDomain { return Int32(nsError.code) }
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return Int32(underlying.code)
+        }
+        return nil
+    }
+
+    private static func describe(_ error: any Error, errno: Int32?) -> String {
+        guard let errno else { return (error as NSError).localizedDescription }
+        return String(cString: strerror(errno)) + (errno == ETXTBSY ? " (the file is still open for writing)" : "")
     }
 }
 
