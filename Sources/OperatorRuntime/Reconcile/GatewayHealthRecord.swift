@@ -19,7 +19,7 @@ public struct GatewayHealthRecord: Sendable, Equatable {
     public private(set) var state: GatewayState?
     /// `gatewaymedic.io/paused: "true"` on the GatewayHealth pauses remediation of its gateway.
     public var paused: Bool
-    private var statusBytes: [UInt8]?
+    private var statusBytes: CompactJSON?
 
     public init(name: String, namespace: String, resourceVersion: String?, uid: String? = nil, status: JSONValue?,
                 paused: Bool = false) {
@@ -33,9 +33,9 @@ public struct GatewayHealthRecord: Sendable, Equatable {
 
     /// The persisted status (parsed from the kept bytes on each read).
     public var status: JSONValue? {
-        get { statusBytes.flatMap { try? JSONValue.parse($0) } }
+        get { statusBytes?.value }
         set {
-            statusBytes = newValue?.serialized()
+            statusBytes = newValue.map(CompactJSON.init)
             remediation = newValue?["remediation"]
             state = newValue?["state"]?.stringValue.flatMap(GatewayState.init(rawValue:))
         }

@@ -21,7 +21,17 @@ public actor GatewayReconciler {
         /// Cache versions older than this write: while the cache shows one of them, it is stale.
         var staleVersions: Set<String?>
         var resourceVersion: String?
-        var status: JSONValue?
+        /// Kept serialized: after a sync every gateway holds one until its next reconcile, and as
+        /// trees they were the largest part of the operator's peak memory.
+        var status: CompactJSON?
+        var remediation: JSONValue?
+
+        init(staleVersions: Set<String?>, resourceVersion: String?, status: JSONValue?) {
+            self.staleVersions = staleVersions
+            self.resourceVersion = resourceVersion
+            self.status = status.map(CompactJSON.init)
+            self.remediation = status?["remediation"]
+        }
     }
 
     struct Persisted {
@@ -29,16 +39,20 @@ public actor GatewayReconciler {
         var resourceVersion: String?
         /// `.status.remediation`: every reconcile reads it, so it is at hand without the status.
         var remediation: JSONValue?
-        /// The status as we wrote it, or else the cache's record of it (kept serialized): the
+        /// The status as we wrote it, or else the cache's record of it (both kept serialized): the
         /// steady state never needs it parsed, so `status` parses it only when asked.
-        private var wrote: JSONValue?
+        private var wrote: CompactJSON?
         private var cached: GatewayHealthRecord?
 
-        init(exists: Bool, resourceVersion: String? = nil, status: JSONValue? = nil) {
+        init(exists: Bool) {
             self.exists = exists
-            self.resourceVersion = resourceVersion
-            self.wrote = status
-            self.remediation = status?["remediation"]
+        }
+
+        init(written: Written) {
+            self.exists = true
+            self.resourceVersion = written.resourceVersion
+            self.wrote = written.status
+            self.remediation = written.remediation
         }
 
         init(cached: GatewayHealthRecord) {
@@ -49,7 +63,7 @@ public actor GatewayReconciler {
         }
 
         /// The persisted status (parsed from the cache's bytes on each read: bind it once).
-        var status: JSONValue? { wrote ?? cached?.status }
+        var status: JSONValue? { wrote?.value ?? cached?.status }
     }
 
     private let fleet: FleetState
@@ -248,7 +262,7 @@ public actor GatewayReconciler {
         let cached = await healths.get(key)
         if let mine = written[key] {
             if mine.staleVersions.contains(cached?.resourceVersion) {
-                return Persisted(exists: true, resourceVersion: mine.resourceVersion, status: mine.status)
+                return Persisted(written: mine)
             }
             written[key] = nil  // the cache shows our write, or a newer one
         }
@@ -289,8 +303,9 @@ public actor GatewayReconciler {
                                                  namespace: namespace)
             createCount += 1
             let version = stored[path: "metadata", "resourceVersion"]?.stringValue
-            written[key] = Written(staleVersions: [cachedVersion], resourceVersion: version, status: nil)
-            persisted = Persisted(exists: true, resourceVersion: version, status: nil)
+            let created = Written(staleVersions: [cachedVersion], resourceVersion: version, status: nil)
+            written[key] = created
+            persisted = Persisted(written: created)
             logger.info("GatewayHealth created", metadata: ["gateway": "\(key)"])
         }
         let reference = Self.reference(agent)

@@ -7,13 +7,14 @@ import Remediation
 /// second gateway planned concurrently already sees the first one's restart in flight: the
 /// fleet-wide limit holds across workers (docs/remediation.md §1, §3.7).
 ///
-/// It keeps the latest snapshot of every gateway (its assessment, inputs, pause flag) and, while
+/// It keeps what the fleet-wide guards read of every gateway (`GatewaySnapshot.asFleetMember`) and, while
 /// this instance leads, the newest remediation record of each. A record not yet known here is taken
 /// from the persisted GatewayHealth status (after an operator restart, or a handover).
 public actor RemediationCoordinator {
     private let policy: RemediationPolicy
     private let dryRun: Bool
-    private var snapshots: [GatewayKey: GatewaySnapshot] = [:]
+    /// Boxed: a dictionary stores its values inline, and a snapshot is a large struct.
+    private var members: [GatewayKey: Member] = [:]
     /// Records this instance produced as leader; newer than the persisted ones until written.
     private var records: [GatewayKey: RemediationRecord] = [:]
 
@@ -32,7 +33,7 @@ public actor RemediationCoordinator {
             records.removeAll()
         }
         snapshot.record = records[snapshot.key] ?? persisted[snapshot.key] ?? snapshot.record
-        snapshots[snapshot.key] = snapshot
+        members[snapshot.key] = Member(snapshot.asFleetMember)
         // Almost every plan is of a gateway that needs no restart: the planner then reads no other
         // gateway (only a restart meets the fleet-wide guards, and it always ends in an action or
         // a skip). Plan against this gateway alone first; building the whole fleet's view with
@@ -44,7 +45,9 @@ public actor RemediationCoordinator {
             if isLeader { records[snapshot.key] = quick.record }
             return quick
         }
-        var fleet = FleetView(gateways: snapshots, groupsWithPeerings: groupsWithPeerings, isLeader: isLeader, dryRun: dryRun)
+        var gateways = members.mapValues(\.snapshot)
+        gateways[snapshot.key] = snapshot
+        var fleet = FleetView(gateways: gateways, groupsWithPeerings: groupsWithPeerings, isLeader: isLeader, dryRun: dryRun)
         for key in fleet.gateways.keys where key != snapshot.key {
             if let record = records[key] ?? persisted[key] { fleet.gateways[key]?.record = record }
         }
@@ -67,22 +70,35 @@ public actor RemediationCoordinator {
                              at now: Date) -> RemediationRecord {
         let record = (records[key] ?? RemediationRecord()).recording(result, for: action, at: now)
         records[key] = record
-        snapshots[key]?.record = record
+        members[key] = members[key]?.with(record)
         return record
     }
 
     /// Replaces the gateway's record (an action planned but not executed is taken back).
     public func replace(_ record: RemediationRecord, gateway key: GatewayKey) {
         records[key] = record
-        snapshots[key]?.record = record
+        members[key] = members[key]?.with(record)
     }
 
     /// The gateway is gone.
     public func forget(_ key: GatewayKey) {
-        snapshots[key] = nil
+        members[key] = nil
         records[key] = nil
     }
 
     /// The newest record known for a gateway (tests, diagnostics).
     public func record(_ key: GatewayKey) -> RemediationRecord? { records[key] }
+}
+
+extension RemediationCoordinator {
+    final class Member: Sendable {
+        let snapshot: GatewaySnapshot
+        init(_ snapshot: GatewaySnapshot) { self.snapshot = snapshot }
+
+        func with(_ record: RemediationRecord) -> Member {
+            var copy = snapshot
+            copy.record = record
+            return Member(copy)
+        }
+    }
 }

@@ -89,3 +89,20 @@ public enum GatewayGroups {
         object?[path: "metadata", "annotations", pauseAnnotation]?.stringValue?.lowercased() == "true"
     }
 }
+
+extension GatewaySnapshot {
+    /// This snapshot reduced to what planning another gateway reads of it (`SafetyGuards`: the
+    /// state and forwarding evidence, the groups, the pods, the record, the pause). A planner
+    /// keeping one per gateway keeps this: a full snapshot holds the whole assessment and every
+    /// input object, a few KB per gateway.
+    public var asFleetMember: GatewaySnapshot {
+        var evidence = Evidence()
+        evidence.liveness = assessment.evidence.liveness
+        evidence.bgpEstablished = assessment.evidence.bgpEstablished
+        let slim = Assessment(state: assessment.state, since: assessment.since, reason: assessment.reason, message: "",
+                              conditions: [], evidence: evidence, memory: HealthMemory(), nextCheck: nil,
+                              observedGeneration: assessment.observedGeneration)
+        return GatewaySnapshot(key: key, assessment: slim, inputs: GatewayInputs(gateway: inputs.gateway, agent: nil, pods: inputs.pods),
+                               record: record, paused: paused)
+    }
+}
