@@ -197,6 +197,31 @@ import Testing
         #expect(await rig.sink.creates == 0, "UP before the deletion, UP after it: no transition")
     }
 
+    /// The cache's echo of our own write needs no reconcile, and the reconciler lets go of its
+    /// copy of the write then (after a sync, not at each gateway's next heartbeat); anyone
+    /// else's write does need one.
+    @Test func theEchoOfOurOwnWriteReleasesItsCopyAndNeedsNoReconcile() async throws {
+        let rig = Rig()
+        await rig.feed(beat: 0)
+        _ = await rig.reconciler.reconcile(RFx.key)
+        #expect(await rig.reconciler.memorySizes.written == 1)
+        let patch = try #require(await rig.writer.patches.last)
+        let ownVersion = "102"  // RecordingHealthWriter counts from 101: the create, then the status patch
+        let echo = try #require(await rig.healths.apply(WatchEvent(type: .added, object: [
+            "metadata": ["name": "gw-1", "namespace": "default", "resourceVersion": .string(ownVersion)], "status": patch["status"] ?? [:],
+        ])))
+        #expect(await rig.reconciler.noteHealthChange(echo) == false)
+        #expect(await rig.reconciler.memorySizes.written == 0)
+
+        let foreign = try #require(await rig.healths.apply(WatchEvent(type: .modified, object: [
+            "metadata": ["name": "gw-1", "namespace": "default", "resourceVersion": "77"], "status": patch["status"] ?? [:],
+        ])))
+        #expect(await rig.reconciler.noteHealthChange(foreign) == true)
+        // What was written stays the previous verdict: no second transition Event.
+        _ = await rig.reconciler.reconcile(RFx.key)
+        #expect(await rig.sink.creates == 1)
+    }
+
     @Test func eventsOfAWriteWhoseAnswerWasLostAreRaisedOnceItShowsUp() async throws {
         let rig = Rig()
         await rig.feed(beat: 0)

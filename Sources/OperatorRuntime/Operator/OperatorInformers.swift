@@ -81,14 +81,9 @@ enum OperatorInformers {
         let healthInformer = Informer<GatewayHealthRecord>(
             name: "gatewayhealths", source: source(.gatewayHealths, fabric), store: healths, clock: clock,
             logger: logger) { change in
-            await reconciler.noteHealthChange(change)
-            switch change {
-            case .deleted(let key, _):
-                await queue.add(key)  // someone deleted it: recreate it
-            case .added(let key, let record), .updated(let key, _, let record):
-                // Our own write needs no second look; anyone else's (or a relist) does.
-                if await !reconciler.isOwnWrite(key, resourceVersion: record.resourceVersion) { await queue.add(key) }
-            }
+            // Our own write needs no second look; anyone else's (or a relist) does, and a deleted
+            // one is recreated.
+            if await reconciler.noteHealthChange(change) { await queue.add(change.key) }
         }
         return [InformerHandle(gateways, resource: .gateways, namespace: fabric),
                 InformerHandle(agents, resource: .gatewayAgents, namespace: fabric),

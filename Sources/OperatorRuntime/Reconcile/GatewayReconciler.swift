@@ -223,13 +223,28 @@ public actor GatewayReconciler {
                                           paused: paused, groupsWithPeerings: groups, isLeader: acting && canWrite(), now: now)
     }
 
-    /// Keeps the persisted remediation records in step with the GatewayHealth cache, and
-    /// remembers the state a deleted GatewayHealth said (the GatewayHealth informer calls it for
-    /// every change it applies).
-    public func noteHealthChange(_ change: ObjectChange<GatewayHealthRecord>) {
-        if case .deleted(let key, let health) = change, let state = health.state {
-            lastPersistedState[key] = state
+    /// Keeps the persisted remediation records in step with the GatewayHealth cache, remembers
+    /// the state a deleted GatewayHealth said, and lets go of our own write once the cache shows
+    /// it (the GatewayHealth informer calls it for every change it applies). Returns whether the
+    /// change needs a reconcile: not for the echo of our own write, yes for anyone else's (or a
+    /// relist's) and for a deletion (the GatewayHealth is recreated).
+    @discardableResult
+    public func noteHealthChange(_ change: ObjectChange<GatewayHealthRecord>) -> Bool {
+        var needsReconcile = true
+        switch change {
+        case .deleted(let key, let health):
+            if let state = health.state { lastPersistedState[key] = state }
+        case .added(let key, let health), .updated(let key, _, let health):
+            needsReconcile = !isOwnWrite(key, resourceVersion: health.resourceVersion)
+            // The same rule as `persistedState`, applied now rather than at the next reconcile:
+            // after a sync every gateway would hold a copy of its status until its next heartbeat.
+            if let mine = written[key], !mine.staleVersions.contains(health.resourceVersion) { written[key] = nil }
         }
+        noteRemediationRecord(change)
+        return needsReconcile
+    }
+
+    private func noteRemediationRecord(_ change: ObjectChange<GatewayHealthRecord>) {
         guard persistedRecords != nil else { return }  // filled from the cache when first needed
         switch change {
         case .added(let key, let health), .updated(let key, _, let health):
