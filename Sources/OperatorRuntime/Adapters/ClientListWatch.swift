@@ -69,19 +69,9 @@ public struct ClientListWatch: ListWatchSource {
         let options = WatchOptions(resourceVersion: resourceVersion.isEmpty ? nil : resourceVersion,
                                    labelSelector: labelSelector, fieldSelector: fieldSelector,
                                    timeoutSeconds: watchTimeoutSeconds, allowBookmarks: true, resume: resumeInClient)
-        let watch = client.watch(resource, namespace: namespace, options: options)
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: WatchEvent.self)
-        let pump = Task {
-            do {
-                for try await event in watch { continuation.yield(event) }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
-        }
-        // The informer stops iterating on an idle timeout or cancellation: abort the transfer.
-        continuation.onTermination = { _ in pump.cancel() }
-        return stream
+        // Pulled by the informer's task: no pump task, no hand-off per event. The informer stops
+        // iterating (idle timeout, shutdown) by cancelling, which aborts the transfer.
+        return AsyncThrowingStream.pulling(client.watch(resource, namespace: namespace, options: options))
     }
 
     public func isGone(_ error: any Error) -> Bool {

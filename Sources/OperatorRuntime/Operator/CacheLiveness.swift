@@ -93,23 +93,18 @@ struct LivenessTrackingSource: ListWatchSource {
             return stream
         }
         liveness.markLive(name)
-        let inner = base.watch(from: resourceVersion)
         let liveness = self.liveness
         let name = self.name
         let endedAt = self.endedAt
         let clock = self.clock
-        let pump = Task {
-            do {
-                for try await event in inner { continuation.yield(event) }
+        return AsyncThrowingStream.pulling(base.watch(from: resourceVersion)) { error in
+            guard let error else {
                 endedAt.withLock { $0 = clock.now() }
-                continuation.finish()
-            } catch {
-                if !Task.isCancelled, !(error is CancellationError) { liveness.markDown(name) }
-                continuation.finish(throwing: WatchInterrupted(underlying: error))
+                return nil
             }
+            if !Task.isCancelled, !(error is CancellationError) { liveness.markDown(name) }
+            return WatchInterrupted(underlying: error)
         }
-        continuation.onTermination = { _ in pump.cancel() }
-        return stream
     }
 
     /// A broken watch means "relist": resuming would replay stale intermediate states.
