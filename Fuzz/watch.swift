@@ -29,6 +29,7 @@ public func fuzz(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
             switch line {
             case .complete(let bytes):
                 if bytes.count > limit { fatalError("a line over the limit came through whole") }
+                checkKeptParse(bytes)
                 guard let decoded = try? decoder.decodeTolerant(bytes) else { continue }
                 outcome = decoded
             case .oversized(let skipped):
@@ -69,5 +70,17 @@ func examine(_ object: JSONValue, now: Date) {
         let assessment = HealthEvaluator.evaluate(GatewayInputs(gateway: nil, agent: agent), previous: nil, policy: HealthPolicy(), now: now)
         // The persisted form must read back (the next evaluation starts from it).
         _ = Assessment(status: assessment.statusJSON())
+    }
+}
+
+/// A writer's answer parsed for its metadata only must agree with the whole parse whenever that
+/// succeeds (skipping is looser than parsing, never stricter).
+func checkKeptParse(_ bytes: ArraySlice<UInt8>) {
+    guard let whole = try? JSONValue.parse(bytes), case .object = whole else { return }
+    guard let kept = try? JSONValue.parse(bytes, keeping: ["metadata"]) else {
+        fatalError("a document that parses whole failed to parse for its metadata")
+    }
+    if kept["metadata"] != whole["metadata"] || (kept.objectValue?.count ?? 0) > 1 {
+        fatalError("the kept parse disagrees with the whole parse")
     }
 }

@@ -23,6 +23,26 @@ extension JSONValue {
         return try Array(bytes).withUnsafeBufferPointer { parseResult($0) }.get()
     }
 
+    /// Parses a document that is an object, reading only the members named in `keeping` (their
+    /// values whole); the others are skipped over, checked only for balanced brackets and
+    /// terminated strings. For answers of which the caller needs one part: the API echoes a
+    /// whole object after each write, and the writer wants its metadata.
+    public static func parse(_ bytes: some Collection<UInt8>, keeping: Set<String>) throws(JSONParseError) -> JSONValue {
+        func run(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
+            Result { () throws(JSONParseError) -> JSONValue in
+                var parser = JSONParser(bytes: buffer)
+                parser.keepingTopLevel = keeping
+                parser.skipWhitespace()
+                let value = try parser.parseValue(depth: 0)
+                parser.skipWhitespace()
+                guard parser.index == buffer.count else { throw parser.error("unexpected data after the document") }
+                return value
+            }
+        }
+        if let result = bytes.withContiguousStorageIfAvailable(run) { return try result.get() }
+        return try Array(bytes).withUnsafeBufferPointer(run).get()
+    }
+
     /// What stands in for a value nested deeper than `maximumDepth` in `parseDroppingDeepValues`.
     public static let droppedDeepValue = "<dropped: nested deeper than \(maximumDepth) levels>"
 
@@ -97,6 +117,8 @@ struct JSONParser {
     /// Skip values nested too deep (counted in `droppedValues`) instead of failing.
     var dropDeepValues = false
     var droppedValues = 0
+    /// Read only these members of the top-level object; skip the others' values (nil: read all).
+    var keepingTopLevel: Set<String>?
     /// The members of the objects being parsed, innermost last. An object's members are
     /// collected here and its dictionary is built once at its end, at its final size: growing
     /// each dictionary member by member re-hashed every key at each doubling (a sixth of the
@@ -150,10 +172,23 @@ struct JSONParser {
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 guard depth > 0 else { throw error("unbalanced '\(Character(Unicode.Scalar(bytes[index])))'") }
                 depth -= 1; index += 1
-            case UInt8(ascii: "\""): _ = try parseString()
+            case UInt8(ascii: "\""): try skipString()
             default: index += 1
             }
         } while depth > 0
+    }
+
+    /// Moves past one string without building it.
+    mutating func skipString() throws(JSONParseError) {
+        index += 1
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\""): index += 1; return
+            case UInt8(ascii: "\\"): index += 2
+            default: index += 1
+            }
+        }
+        throw error("unexpected end of input in a string")
     }
 
     mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
@@ -177,8 +212,16 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            let value = try parseValue(depth: depth + 1)
-            members.append((key, value))
+            if depth == 0, let keeping = keepingTopLevel, !keeping.contains(key) {
+                // A container is skipped over; a scalar is read (as cheap) and dropped.
+                if index < bytes.count, bytes[index] == UInt8(ascii: "{") || bytes[index] == UInt8(ascii: "[") {
+                    try skipValue()
+                } else {
+                    _ = try parseValue(depth: depth + 1)
+                }
+            } else {
+                members.append((key, try parseValue(depth: depth + 1)))
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in an object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

@@ -10,6 +10,21 @@ import KubeAPI
         #expect(v[path: "b", "c"] == .int(9007199254740993))
     }
 
+    @Test func repeatedKeysKeepTheLastAndNestedObjectsStayApart() throws {
+        let v = try JSONValue.parse(#"{"a":1,"o":{"a":2,"p":{"a":3}},"a":4,"e":{}}"#)
+        #expect(v == ["a": 4, "o": ["a": 2, "p": ["a": 3]], "e": [:]])
+    }
+
+    @Test func readsOnlyTheKeptTopLevelFields() throws {
+        let text = #"{"status":{"s":"a "quoted" } ] [ {","n":[1,{"x":[]}]},"metadata":{"name":"gw-1","resourceVersion":"7"},"kind":"K","n":-1.5e3}"#
+        let v = try JSONValue.parse(Array(text.utf8), keeping: ["metadata"])
+        #expect(v["metadata"] == ["name": "gw-1", "resourceVersion": "7"])
+        #expect(v.objectValue?.keys.sorted() == ["metadata"])
+        // A broken skipped part is still an error, not a silently short answer.
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(#"{"status":{"a":[1},"metadata":{}}"#.utf8), keeping: ["metadata"]) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(#"{"status":{"a":"open}"#.utf8), keeping: ["metadata"]) }
+    }
+
     @Test func roundTripsThroughSerialization() throws {
         let v: JSONValue = ["z": 1, "a": ["s": "tab\there", "q": "\"", "n": nil, "d": 1.5, "list": [true, "ctl\u{01}"]]]
         let bytes = v.serialized()

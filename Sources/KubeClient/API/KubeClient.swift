@@ -103,11 +103,14 @@ public final class KubeClient: Sendable {
 
     // MARK: writes
 
-    public func create(_ r: ResourceType, namespace: String?, body: JSONValue) async throws(KubeError) -> JSONValue {
+    /// - Parameter reading: the top-level fields of the answer to read (nil: all). A writer that
+    ///   needs only the stored `metadata` saves parsing the rest of the object the API echoes.
+    public func create(_ r: ResourceType, namespace: String?, body: JSONValue,
+                       reading: Set<String>? = nil) async throws(KubeError) -> JSONValue {
         let ns = r.namespaced ? (namespace ?? body[path: "metadata", "namespace"]?.stringValue ?? self.namespace) : nil
         return try await executeJSON(RequestSpec(
             verb: "create", resource: r.plural, method: "POST", path: r.collectionPath(namespace: ns.map(URLEncoding.component)),
-            body: Self.encodeBody(body), contentType: "application/json"))
+            body: Self.encodeBody(body), contentType: "application/json"), reading: reading)
     }
 
     public func update(_ r: ResourceType, namespace: String?, name: String, body: JSONValue, subresource: String? = nil) async throws(KubeError) -> JSONValue {
@@ -116,10 +119,12 @@ public final class KubeClient: Sendable {
             body: Self.encodeBody(body), contentType: "application/json"))
     }
 
-    public func patch(_ r: ResourceType, namespace: String?, name: String, patch: Patch, subresource: String? = nil) async throws(KubeError) -> JSONValue {
+    /// - Parameter reading: as for `create`.
+    public func patch(_ r: ResourceType, namespace: String?, name: String, patch: Patch, subresource: String? = nil,
+                      reading: Set<String>? = nil) async throws(KubeError) -> JSONValue {
         try await executeJSON(RequestSpec(
             verb: "patch", resource: Self.label(r, subresource), method: "PATCH", path: objectPath(r, namespace, name, subresource),
-            body: Self.encodeBody(patch.body), contentType: patch.contentType))
+            body: Self.encodeBody(patch.body), contentType: patch.contentType), reading: reading)
     }
 
     public func delete(_ r: ResourceType, namespace: String?, name: String, options: DeleteOptions? = nil) async throws(KubeError) {

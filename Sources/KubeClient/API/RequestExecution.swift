@@ -62,8 +62,16 @@ extension KubeClient {
         }
     }
 
-    /// Performs `spec` and parses the JSON body.
-    func executeJSON(_ spec: RequestSpec) async throws(KubeError) -> JSONValue {
+    /// Performs `spec` and parses the JSON body (only its top-level fields in `reading`, if given).
+    func executeJSON(_ spec: RequestSpec, reading: Set<String>? = nil) async throws(KubeError) -> JSONValue {
+        if let reading {
+            let response = try await execute(spec)
+            do {
+                return try JSONValue.parse(response.body, keeping: reading)
+            } catch {
+                throw .decoding(path: spec.path, message: error.description)
+            }
+        }
         let (value, _, dropped) = try await executeJSONSized(spec)
         guard dropped == 0 else {
             throw .decoding(path: spec.path, message: "nesting deeper than \(JSONValue.maximumDepth) levels")

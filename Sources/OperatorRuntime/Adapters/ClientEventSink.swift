@@ -10,9 +10,10 @@ public struct ClientEventSink: EventSink {
 
     public func create(_ event: Event) async throws -> Event {
         let body = try JSONValue(encoding: event)
-        let stored = try await client.create(.events, namespace: event.metadata.namespace, body: body)
+        let stored = try await client.create(.events, namespace: event.metadata.namespace, body: body, reading: ["metadata"])
         // The recorder needs only the stored identity: decoding the whole answer through
         // Codable cost 7 % of the operator's CPU while 10,000 gateways got their first Event.
+        // Only the answer's metadata is parsed.
         var created = event
         let metadata = stored["metadata"]
         if let name = metadata?["name"]?.stringValue { created.metadata.name = name }

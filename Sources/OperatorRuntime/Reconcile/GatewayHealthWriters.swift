@@ -1,18 +1,20 @@
 import KubeAPI
 import KubeClient
 
-/// Writes GatewayHealths through the API.
+/// Writes GatewayHealths through the API. The reconciler reads only the stored metadata of an
+/// answer, so only that is parsed (a status echo costs as much to parse as a watch event).
 public struct ClientGatewayHealthWriter: GatewayHealthWriter {
     public let client: KubeClient
 
     public init(client: KubeClient) { self.client = client }
 
     public func create(_ object: JSONValue, namespace: String) async throws -> JSONValue {
-        try await client.create(.gatewayHealths, namespace: namespace, body: object)
+        try await client.create(.gatewayHealths, namespace: namespace, body: object, reading: ["metadata"])
     }
 
     public func patchStatus(namespace: String, name: String, patch: JSONValue, summary: String) async throws -> JSONValue {
-        try await client.patch(.gatewayHealths, namespace: namespace, name: name, patch: .merge(patch), subresource: "status")
+        try await client.patch(.gatewayHealths, namespace: namespace, name: name, patch: .merge(patch), subresource: "status",
+                               reading: ["metadata"])
     }
 }
 
