@@ -14,7 +14,7 @@ extension Assessment {
             "reason": .string(reason),
             "message": .string(message),
             "conditions": .array(conditions.map(Self.conditionJSON)),
-            "evidence": (try? JSONValue(encoding: evidence)) ?? .object([:]),
+            "evidence": evidence.json(),
             "memory": memory.json(),
             "bgp": .string(evidence.bgpSummary),
         ]
@@ -111,5 +111,59 @@ extension HealthMemory {
             guard let p = value["p"]?.intValue, let d = value["d"]?.intValue, p >= 0, d >= 0 else { continue }
             traffic[key] = TrafficSample(packets: p, drops: d)
         }
+    }
+}
+
+extension Evidence {
+    /// The same document as `JSONValue(encoding:)` (the tests compare them) without the trip
+    /// through JSONEncoder and back, which was 6 % of the operator's CPU while it synced 10,000
+    /// gateways. Nil optionals are left out, as synthesized Codable does.
+    public func json() -> JSONValue {
+        var o: [String: JSONValue] = [
+            "bgpEstablished": .int(Int64(bgpEstablished)), "bgpTotal": .int(Int64(bgpTotal)),
+            "neighbors": .array(neighbors.map(\.json)), "counters": .array(counters.map(\.json)),
+            "pods": .array(pods.map(\.json)), "podsSummary": .string(podsSummary),
+            "liveness": .string(liveness.rawValue), "livenessDetail": .string(livenessDetail),
+            "groups": .array(groups.map { .string($0) }),
+            "problems": .array(problems.map { ["path": .string($0.path), "issue": .string($0.issue)] }),
+        ]
+        o["heartbeat"] = heartbeat.map { .string($0) }
+        o["heartbeatAgeSeconds"] = heartbeatAgeSeconds.map { .int(Int64($0)) }
+        o["appliedGeneration"] = appliedGeneration.map { .int($0) }
+        o["currentGeneration"] = currentGeneration.map { .int($0) }
+        o["frrAppliedGeneration"] = frrAppliedGeneration.map { .int($0) }
+        o["configLagSeconds"] = configLagSeconds.map { .int(Int64($0)) }
+        o["routingLagSeconds"] = routingLagSeconds.map { .int(Int64($0)) }
+        return .object(o)
+    }
+}
+
+extension NeighborEvidence {
+    var json: JSONValue {
+        var o: [String: JSONValue] = ["address": .string(address), "state": .string(state), "expected": .bool(expected),
+                                      "established": .bool(established)]
+        o["vrf"] = vrf.map { .string($0) }
+        o["enabled"] = enabled.map { .bool($0) }
+        return .object(o)
+    }
+}
+
+extension CounterEvidence {
+    var json: JSONValue {
+        var o: [String: JSONValue] = ["key": .string(key), "note": .string(note)]
+        o["packets"] = packets.map { .int($0) }
+        o["drops"] = drops.map { .int($0) }
+        o["deltaPackets"] = deltaPackets.map { .int($0) }
+        o["deltaDrops"] = deltaDrops.map { .int($0) }
+        return .object(o)
+    }
+}
+
+extension PodEvidence {
+    var json: JSONValue {
+        var o: [String: JSONValue] = ["name": .string(name), "role": .string(role), "phase": .string(phase), "ready": .string(ready),
+                                      "restarts": .int(restarts), "terminating": .bool(terminating)]
+        o["detail"] = detail.map { .string($0) }
+        return .object(o)
     }
 }

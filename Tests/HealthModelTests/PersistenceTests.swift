@@ -23,6 +23,25 @@ struct PersistenceTests {
         }
     }
 
+    /// The hand-written evidence document is the one Codable would write, for every situation
+    /// of the corpus and with every optional both set and unset.
+    @Test func evidenceJSONIsWhatCodableWrites() throws {
+        for s in Self.corpus {
+            var evidence = s.run().evidence
+            #expect(evidence.json() == (try JSONValue(encoding: evidence)), "\(s)")
+            evidence.heartbeat = evidence.heartbeat == nil ? "2026-01-01T00:00:00Z" : nil
+            evidence.heartbeatAgeSeconds = evidence.heartbeatAgeSeconds == nil ? 7 : nil
+            evidence.appliedGeneration = evidence.appliedGeneration == nil ? 3 : nil
+            evidence.currentGeneration = evidence.currentGeneration == nil ? 4 : nil
+            evidence.frrAppliedGeneration = evidence.frrAppliedGeneration == nil ? 5 : nil
+            evidence.configLagSeconds = evidence.configLagSeconds == nil ? 9 : nil
+            evidence.routingLagSeconds = evidence.routingLagSeconds == nil ? 11 : nil
+            evidence.problems.append(FieldProblem(path: "status.x", issue: "expected \"a\" string"))
+            evidence.groups.append("g1")
+            #expect(evidence.json() == (try JSONValue(encoding: evidence)), "\(s), optionals flipped")
+        }
+    }
+
     @Test func printerColumnFields() throws {
         let a = HealthEvaluator.evaluate(Snapshot().inputs, previous: nil, policy: .default, now: Fx.t0)
         let status = a.statusJSON()
