@@ -18,9 +18,7 @@ extension JSONValue {
     /// Parses one JSON document. Invalid UTF-8 inside strings is replaced (U+FFFD), as Go's
     /// decoder does; structural errors throw with the byte offset.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { parseResult($0) }
-        if let result { return try result.get() }
-        return try Array(bytes).withUnsafeBufferPointer { parseResult($0) }.get()
+        try withContiguous(bytes) { buffer throws(JSONParseError) in try parseDocument(buffer).value }
     }
 
     /// Parses a document that is an object, reading only the members named in `keeping` (their
@@ -28,19 +26,7 @@ extension JSONValue {
     /// terminated strings. For answers of which the caller needs one part: the API echoes a
     /// whole object after each write, and the writer wants its metadata.
     public static func parse(_ bytes: some Collection<UInt8>, keeping: Set<String>) throws(JSONParseError) -> JSONValue {
-        func run(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
-            Result { () throws(JSONParseError) -> JSONValue in
-                var parser = JSONParser(bytes: buffer)
-                parser.keepingTopLevel = keeping
-                parser.skipWhitespace()
-                let value = try parser.parseValue(depth: 0)
-                parser.skipWhitespace()
-                guard parser.index == buffer.count else { throw parser.error("unexpected data after the document") }
-                return value
-            }
-        }
-        if let result = bytes.withContiguousStorageIfAvailable(run) { return try result.get() }
-        return try Array(bytes).withUnsafeBufferPointer(run).get()
+        try withContiguous(bytes) { buffer throws(JSONParseError) in try parseDocument(buffer, keeping: keeping).value }
     }
 
     /// What stands in for a value nested deeper than `maximumDepth` in `parseDroppingDeepValues`.
@@ -51,37 +37,37 @@ extension JSONValue {
     /// document: one deep object must not make a list of thousands unreadable. `dropped` says
     /// how many values were replaced.
     public static func parseDroppingDeepValues(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> (value: JSONValue, dropped: Int) {
-        let result: Result<(JSONValue, Int), JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(JSONParseError) -> (JSONValue, Int) in
-                var parser = JSONParser(bytes: buffer)
-                parser.dropDeepValues = true
-                parser.skipWhitespace()
-                let value = try parser.parseValue(depth: 0)
-                parser.skipWhitespace()
-                guard parser.index == buffer.count else { throw parser.error("unexpected data after the document") }
-                return (value, parser.droppedValues)
-            }
-        }
-        if let result { return try result.get() }
-        return try parseDroppingDeepValues(Array(bytes))
+        try withContiguous(bytes) { buffer throws(JSONParseError) in try parseDocument(buffer, dropDeepValues: true) }
     }
 
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         var text = text
-        return try text.withUTF8 { parseResult($0) }.get()
+        return try text.withUTF8 { buffer in
+            Result { () throws(JSONParseError) -> JSONValue in try parseDocument(buffer).value }
+        }.get()
     }
 
-    private static func parseResult(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
-        Result { () throws(JSONParseError) -> JSONValue in try parseBuffer(buffer) }
+    /// Runs `body` over the bytes in one contiguous buffer (copied into one if they are not).
+    private static func withContiguous<T>(_ bytes: some Collection<UInt8>,
+                                          _ body: (UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> T) throws(JSONParseError) -> T {
+        func run(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<T, JSONParseError> {
+            Result { () throws(JSONParseError) -> T in try body(buffer) }
+        }
+        if let result = bytes.withContiguousStorageIfAvailable(run) { return try result.get() }
+        return try Array(bytes).withUnsafeBufferPointer(run).get()
     }
 
-    private static func parseBuffer(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
+    /// One whole document: a value and nothing after it but whitespace.
+    private static func parseDocument(_ buffer: UnsafeBufferPointer<UInt8>, dropDeepValues: Bool = false,
+                                      keeping: Set<String>? = nil) throws(JSONParseError) -> (value: JSONValue, dropped: Int) {
         var parser = JSONParser(bytes: buffer)
+        parser.dropDeepValues = dropDeepValues
+        parser.keepingTopLevel = keeping
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
         guard parser.index == buffer.count else { throw parser.error("unexpected data after the document") }
-        return value
+        return (value, parser.droppedValues)
     }
 
     /// Compact JSON with sorted keys, so equal values serialize to equal bytes.
