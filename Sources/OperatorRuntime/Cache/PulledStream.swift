@@ -13,16 +13,10 @@ final class PulledIterator<Base: AsyncIteratorProtocol>: @unchecked Sendable {
 }
 
 extension AsyncThrowingStream where Failure == any Error {
-    /// The elements of `sequence`, pulled in the consumer's task. Cancelling the consumer cancels
-    /// the pending `next()`; dropping the stream drops the iterator.
-    static func pulling<S: AsyncSequence>(_ sequence: S) -> Self where S.Element == Element, S.AsyncIterator: SendableMetatype {
-        let iterator = PulledIterator(sequence.makeAsyncIterator())
-        return AsyncThrowingStream(unfolding: { try await iterator.next() })
-    }
-
     /// The elements of `sequence`, pulled in the consumer's task, with `end` told how it ended:
-    /// nil when it finished, else the error (which `end` may replace).
-    static func pulling<S: AsyncSequence>(_ sequence: S, end: @escaping @Sendable ((any Error)?) -> (any Error)?) -> Self
+    /// nil when it finished, else the error (which `end` may replace). Cancelling the consumer
+    /// cancels the pending `next()`; dropping the stream drops the iterator.
+    static func pulling<S: AsyncSequence>(_ sequence: S, end: @escaping @Sendable ((any Error)?) -> (any Error)? = { $0 }) -> Self
     where S.Element == Element, S.AsyncIterator: SendableMetatype {
         let iterator = PulledIterator(sequence.makeAsyncIterator())
         return AsyncThrowingStream(unfolding: {

@@ -236,9 +236,9 @@ public actor GatewayReconciler {
             if let state = health.state { lastPersistedState[key] = state }
         case .added(let key, let health), .updated(let key, _, let health):
             needsReconcile = !isOwnWrite(key, resourceVersion: health.resourceVersion)
-            // The same rule as `persistedState`, applied now rather than at the next reconcile:
-            // after a sync every gateway would hold a copy of its status until its next heartbeat.
-            if let mine = written[key], !mine.staleVersions.contains(health.resourceVersion) { written[key] = nil }
+            // Now rather than at the next reconcile: after a sync every gateway would hold a copy
+            // of its status until its next heartbeat.
+            _ = pendingWrite(key, cachedVersion: health.resourceVersion)
         }
         noteRemediationRecord(change)
         return needsReconcile
@@ -275,15 +275,19 @@ public actor GatewayReconciler {
 
     private func persistedState(_ key: ObjectKey) async -> Persisted {
         let cached = await healths.get(key)
-        if let mine = written[key] {
-            if mine.staleVersions.contains(cached?.resourceVersion) {
-                return Persisted(written: mine)
-            }
-            written[key] = nil  // the cache shows our write, or a newer one
-        }
+        if let mine = pendingWrite(key, cachedVersion: cached?.resourceVersion) { return Persisted(written: mine) }
         guard let cached else { return Persisted(exists: false) }
         if let state = cached.state { lastPersistedState[key] = state }
         return Persisted(cached: cached)
+    }
+
+    /// Our latest write of `key` while the cache still shows a version older than it. Once the
+    /// cache shows the write, or a newer version, the copy is let go.
+    private func pendingWrite(_ key: ObjectKey, cachedVersion: String?) -> Written? {
+        guard let mine = written[key] else { return nil }
+        if mine.staleVersions.contains(cachedVersion) { return mine }
+        written[key] = nil
+        return nil
     }
 
     /// `last[key]`, when the persisted status is still the version it was found to agree with.
