@@ -34,30 +34,31 @@ enum TrafficRule {
         var invalid: [String] = []
         var compared = 0
         for c in agent.counters {
+            let key = c.key  // built once: it is interpolated, and used up to four times below
             guard let p = c.packets.value, let d = c.drops.value else {
-                if c.packets.isInvalid || c.drops.isInvalid { invalid.append(c.key) }
-                evidence.append(CounterEvidence(key: c.key, packets: c.packets.value, drops: c.drops.value, note: "invalid"))
+                if c.packets.isInvalid || c.drops.isInvalid { invalid.append(key) }
+                evidence.append(CounterEvidence(key: key, packets: c.packets.value, drops: c.drops.value, note: "invalid"))
                 continue
             }
-            samples[c.key] = TrafficSample(packets: p, drops: d)
-            guard let base = memory.traffic[c.key] else {
-                evidence.append(CounterEvidence(key: c.key, packets: p, drops: d, note: "new"))
+            samples[key] = TrafficSample(packets: p, drops: d)
+            guard let base = memory.traffic[key] else {
+                evidence.append(CounterEvidence(key: key, packets: p, drops: d, note: "new"))
                 continue
             }
             if p < base.packets || d < base.drops {
-                evidence.append(CounterEvidence(key: c.key, packets: p, drops: d, note: "reset"))
+                evidence.append(CounterEvidence(key: key, packets: p, drops: d, note: "reset"))
                 continue
             }
             compared += 1
             let dp = p - base.packets
             let dd = d - base.drops
-            evidence.append(CounterEvidence(key: c.key, packets: p, drops: d, deltaPackets: dp, deltaDrops: dd, note: "compared"))
+            evidence.append(CounterEvidence(key: key, packets: p, drops: d, deltaPackets: dp, deltaDrops: dd, note: "compared"))
             if dd > 0 && (dp == 0 || Double(dd) / Double(dp) >= policy.dropRatioThreshold) {
                 let ratio = dp == 0 ? "no packets" : String(format: "%.2f%%", Double(dd) / Double(dp) * 100)
-                bad.append("\(c.key) +\(dd) drops / +\(dp) packets (\(ratio))")
+                bad.append("\(key) +\(dd) drops / +\(dp) packets (\(ratio))")
             }
         }
-        let limit = String(format: "%g%%", policy.dropRatioThreshold * 100)
+        let limit = percentText(policy.dropRatioThreshold * 100)
         let draft: ConditionDraft
         if !bad.isEmpty {
             draft = .isFalse(type, "DropsAboveThreshold", "drops rose by \(limit) of packets or more since the last observation: \(bad.joined(separator: ", "))")
