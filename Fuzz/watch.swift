@@ -30,6 +30,7 @@ public func fuzz(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
             case .complete(let bytes):
                 if bytes.count > limit { fatalError("a line over the limit came through whole") }
                 checkKeptParse(bytes)
+                checkUnparsed(bytes)
                 guard let decoded = try? decoder.decodeTolerant(bytes) else { continue }
                 outcome = decoded
             case .oversized(let skipped):
@@ -82,5 +83,26 @@ func checkKeptParse(_ bytes: ArraySlice<UInt8>) {
     }
     if kept["metadata"] != whole["metadata"] || (kept.objectValue?.count ?? 0) > 1 {
         fatalError("the kept parse disagrees with the whole parse")
+    }
+}
+
+/// A line kept unparsed (the watch's fast path) must parse, to the object and identity the
+/// whole decode gives, and a view read from its bytes must equal the view read from the tree.
+func checkUnparsed(_ line: ArraySlice<UInt8>) {
+    guard let (type, unparsed) = WatchEvent.Unparsed.scan(line: line) else { return }
+    var whole = WatchEventDecoder(path: "/fuzz")
+    guard case .event(let event)? = try? whole.decodeTolerant(line) else { fatalError("a line kept unparsed does not decode") }
+    guard let object = try? JSONValue.parse(unparsed.bytes) else { fatalError("kept bytes that do not parse") }
+    if object != event.object || type != event.type { fatalError("kept bytes that parse to another event") }
+    if unparsed.name != object[path: "metadata", "name"]?.stringValue
+        || unparsed.namespace != object[path: "metadata", "namespace"]?.stringValue
+        || unparsed.resourceVersion != object[path: "metadata", "resourceVersion"]?.stringValue {
+        fatalError("the identity read from the bytes is not the object's")
+    }
+    if let fast = GatewayAgentView(bytes: unparsed.bytes), fast != GatewayAgentView(json: object) {
+        fatalError("GatewayAgentView from bytes differs from the tree's")
+    }
+    if let fast = SwitchAgentView(bytes: unparsed.bytes), fast != SwitchAgentView(json: object) {
+        fatalError("SwitchAgentView from bytes differs from the tree's")
     }
 }

@@ -7,7 +7,8 @@ enum BenchReport {
         say("gateway-medic bench: sizes \(options.sizes.map(String.init).joined(separator: ", ")), time ×\(fmt(options.timeFactor, 1)), "
             + "steady \(fmt(options.steadySeconds, 0)) s, changes \(fmt(options.faultSeconds, 0)) s per size")
         say("decoding \(options.decodeEvents) GatewayAgent watch events on one core…")
-        let decode = try await DecodeBenchmark.run(events: options.decodeEvents)
+        let decode = try await DecodeBenchmark.run(events: options.decodeEvents, path: .bytes)
+        let tree = try await DecodeBenchmark.run(events: options.decodeEvents, path: .tree)
         var results: [FleetResult] = []
         for n in options.sizes {
             say("fleet of \(n) gateways…")
@@ -16,9 +17,10 @@ enum BenchReport {
         say("")
         say(table(results))
         say("watch decoding (one core): \(fmt(decode.eventsPerSecond, 0)) events/s, \(fmt(decode.megabytesPerSecond, 1)) MB/s, "
-            + "\(fmt(decode.averageEventBytes, 0)) B per event")
+            + "\(fmt(decode.averageEventBytes, 0)) B per event, \(decode.fromBytes) of \(decode.events) read from bytes "
+            + "(through the tree: \(fmt(tree.eventsPerSecond, 0)) events/s, \(fmt(tree.megabytesPerSecond, 1)) MB/s)")
         say("bench parent (emulator + simulator) peak RSS: \(fmt(ProcessStats.selfPeakRSSMB(), 0)) MB")
-        say(json(results, decode))
+        say(json(results, decode, tree: tree))
         return 0
     }
 
@@ -43,7 +45,7 @@ enum BenchReport {
         }.joined(separator: "\n")
     }
 
-    static func json(_ results: [FleetResult], _ decode: DecodeResult) -> String {
+    static func json(_ results: [FleetResult], _ decode: DecodeResult, tree: DecodeResult) -> String {
         func num(_ x: Double?) -> Any { x.flatMap { $0.isFinite ? ($0 * 1000).rounded() / 1000 : nil } ?? NSNull() }
         let sizes: [[String: Any]] = results.map { r in
             [
@@ -61,7 +63,9 @@ enum BenchReport {
         let object: [String: Any] = [
             "sizes": sizes,
             "watchDecoding": ["eventsPerSecond": num(decode.eventsPerSecond), "megabytesPerSecond": num(decode.megabytesPerSecond),
-                              "averageEventBytes": num(decode.averageEventBytes), "events": decode.events] as [String: Any],
+                              "averageEventBytes": num(decode.averageEventBytes), "events": decode.events,
+                              "eventsReadFromBytes": decode.fromBytes, "treeEventsPerSecond": num(tree.eventsPerSecond),
+                              "treeMegabytesPerSecond": num(tree.megabytesPerSecond)] as [String: Any],
             "benchParentPeakRSSMB": num(ProcessStats.selfPeakRSSMB()),
             "transport": "plain HTTP/1.1 on loopback",
         ]

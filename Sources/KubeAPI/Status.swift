@@ -29,18 +29,3 @@ public struct StatusDetails: Codable, Sendable, Hashable {
         self.retryAfterSeconds = retryAfterSeconds
     }
 }
-
-/// One line of a watch stream.
-public struct WatchEvent: Sendable, Hashable {
-    public enum Kind: String, Sendable, Codable {
-        case added = "ADDED", modified = "MODIFIED", deleted = "DELETED", bookmark = "BOOKMARK", error = "ERROR"
-    }
-    public var type: Kind
-    public var object: JSONValue
-    public init(type: Kind, object: JSONValue) {
-        self.type = type
-        self.object = object
-    }
-}
-
-extension WatchEvent: Codable {}

@@ -41,9 +41,13 @@ public struct WatchOptions: Sendable, Hashable {
     public var allowBookmarks: Bool
     /// Re-open the watch from the last seen resourceVersion when it ends or drops.
     public var resume: Bool
+    /// Keep each plain object as its bytes (`WatchEvent.unparsed`) for a consumer that reads them
+    /// directly; its tree is then built only if someone asks for `object`.
+    public var defersObjects: Bool
 
     public init(resourceVersion: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil,
-                timeoutSeconds: Int? = nil, allowBookmarks: Bool = true, resume: Bool = true) {
+                timeoutSeconds: Int? = nil, allowBookmarks: Bool = true, resume: Bool = true, defersObjects: Bool = false) {
+        self.defersObjects = defersObjects
         self.resourceVersion = resourceVersion
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector

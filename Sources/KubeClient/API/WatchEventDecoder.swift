@@ -6,6 +6,8 @@ public struct WatchEventDecoder: Sendable {
     /// The watch's path, for error messages.
     public let path: String
     public private(set) var lastResourceVersion: String?
+    /// `decodeTolerant` keeps plain ADDED/MODIFIED/DELETED objects unparsed (`WatchEvent.unparsed`).
+    public var defersObjects = false
 
     public init(path: String, resourceVersion: String? = nil) {
         self.path = path
@@ -57,6 +59,10 @@ public struct WatchEventDecoder: Sendable {
     /// would be lost. Values nested too deep are dropped and the object marked partially read
     /// (`UnreadableObject.partialAnnotation`). ERROR events still throw (`.gone`, `.api`).
     public mutating func decodeTolerant(_ bytes: ArraySlice<UInt8>) throws(KubeError) -> Outcome {
+        if defersObjects, let (type, unparsed) = WatchEvent.Unparsed.scan(line: bytes) {
+            if let rv = unparsed.resourceVersion, !rv.isEmpty { lastResourceVersion = rv }
+            return .event(WatchEvent(type: type, unparsed: unparsed))
+        }
         var value: JSONValue
         var dropped = 0
         do {

@@ -45,6 +45,7 @@ public struct WatchStream: AsyncSequence, Sendable {
             connector = WatchConnector(client: client, resource: resource, namespace: namespace, options: options)
             resume = options.resume
             decoder = WatchEventDecoder(path: connector.path, resourceVersion: options.resourceVersion)
+            decoder.defersObjects = options.defersObjects
             backoff = Backoff(policy: client.options.watchBackoff)
             splitter = LineSplitter(maxLineLength: client.options.maxObjectBytes)
         }

@@ -18,11 +18,15 @@ public struct ClientListWatch: ListWatchSource {
     /// True: a broken watch re-opens inside the client from its last resourceVersion (the
     /// informer never hears of it). False: it throws, so the caller can relist instead.
     public let resumeInClient: Bool
+    /// Watch events keep plain objects as bytes (`WatchEvent.unparsed`), for a store that reads
+    /// its views from them.
+    public let defersObjects: Bool
 
     public init(client: KubeClient, resource: ResourceType, namespace: String?, labelSelector: String? = nil,
                 fieldSelector: String? = nil, pageSize: Int = 500, watchTimeoutSeconds: Int? = nil,
-                resumeInClient: Bool = true) {
+                resumeInClient: Bool = true, defersObjects: Bool = false) {
         self.resumeInClient = resumeInClient
+        self.defersObjects = defersObjects
         self.client = client
         self.resource = resource
         self.namespace = namespace
@@ -68,7 +72,8 @@ public struct ClientListWatch: ListWatchSource {
     public func watch(from resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
         let options = WatchOptions(resourceVersion: resourceVersion.isEmpty ? nil : resourceVersion,
                                    labelSelector: labelSelector, fieldSelector: fieldSelector,
-                                   timeoutSeconds: watchTimeoutSeconds, allowBookmarks: true, resume: resumeInClient)
+                                   timeoutSeconds: watchTimeoutSeconds, allowBookmarks: true, resume: resumeInClient,
+                                   defersObjects: defersObjects)
         // Pulled by the informer's task: no pump task, no hand-off per event. The informer stops
         // iterating (idle timeout, shutdown) by cancelling, which aborts the transfer.
         return AsyncThrowingStream.pulling(client.watch(resource, namespace: namespace, options: options))

@@ -214,7 +214,7 @@ public actor Informer<Value: Sendable> {
             return .failed(WatchStreamError(status: status, message: message))
         }
         if let change = await store.apply(event) { await onChange(change) }
-        if let version = event.object[path: "metadata", "resourceVersion"]?.stringValue {
+        if let version = event.resourceVersion {
             progress.withLock { $0.deliveredVersion = version }
         }
         return nil
@@ -231,11 +231,12 @@ public actor Informer<Value: Sendable> {
 extension Informer {
     /// An informer with its own store built from `projection`.
     public init(name: String, source: any ListWatchSource, projection: @escaping @Sendable (JSONValue) -> Value?,
+                byteProjection: (@Sendable (ArraySlice<UInt8>) -> Value?)? = nil,
                 isUnchanged: (@Sendable (Value, Value) -> Bool)? = nil,
                 clock: any RuntimeClock = SystemClock(), options: InformerOptions = InformerOptions(),
                 logger: Logger = Logger(label: "gateway-medic.informer"),
                 onChange: @escaping @Sendable (ObjectChange<Value>) async -> Void = { _ in }) {
-        self.init(name: name, source: source, store: Store(projection: projection, isUnchanged: isUnchanged),
+        self.init(name: name, source: source, store: Store(projection: projection, byteProjection: byteProjection, isUnchanged: isUnchanged),
                   clock: clock, options: options, logger: logger, onChange: onChange)
     }
 }

@@ -15,6 +15,7 @@ public actor Store<Value: Sendable> {
     }
 
     private let projection: @Sendable (JSONValue) -> Value?
+    private let byteProjection: (@Sendable (ArraySlice<UInt8>) -> Value?)?
     private let isUnchanged: (@Sendable (Value, Value) -> Bool)?
     private var entries: [ObjectKey: Entry] = [:]
     private var relistBuffer: [ObjectKey: Entry]?
@@ -27,9 +28,14 @@ public actor Store<Value: Sendable> {
     /// - Parameter isUnchanged: when given and it says two projections are equal, a MODIFIED
     ///   event or relist entry updates the cache silently (no change reported), so changes to
     ///   fields outside the projection cause no work.
+    /// - Parameter byteProjection: the same projection read straight from an unparsed object's
+    ///   bytes (`WatchEvent.unparsed`); nil when it cannot tell (anything unusual), and then
+    ///   `projection` reads the parsed object. It must agree with `projection` wherever it answers.
     public init(projection: @escaping @Sendable (JSONValue) -> Value?,
+                byteProjection: (@Sendable (ArraySlice<UInt8>) -> Value?)? = nil,
                 isUnchanged: (@Sendable (Value, Value) -> Bool)? = nil) {
         self.projection = projection
+        self.byteProjection = byteProjection
         self.isUnchanged = isUnchanged
     }
 
@@ -50,8 +56,14 @@ public actor Store<Value: Sendable> {
     /// ERROR events are not the cache's business: the informer handles them before this.
     @discardableResult
     public func apply(_ event: WatchEvent) -> ObjectChange<Value>? {
-        let version = event.object[path: "metadata", "resourceVersion"]?.stringValue
+        let version = event.resourceVersion
         if let version { lastResourceVersion = version }
+        if let unparsed = event.unparsed, event.type != .bookmark, event.type != .error {
+            let key = ObjectKey(namespace: unparsed.namespace, name: unparsed.name)
+            if event.type == .deleted { return remove(key) }
+            guard let value = byteProjection?(unparsed.bytes) ?? projection(unparsed.parsed) else { return remove(key) }
+            return upsert(key, Entry(value: value, resourceVersion: version))
+        }
         switch event.type {
         case .bookmark, .error:
             return nil

@@ -41,8 +41,10 @@ enum OperatorInformers {
             for key in keys { await queue.add(key) }
         }
         // A broken watch relists rather than replays (CacheLiveness says why).
-        func source(_ resource: ResourceType, _ namespace: String) -> any ListWatchSource {
-            LivenessTrackingSource(base: ClientListWatch(client: client, resource: resource, namespace: namespace, resumeInClient: false),
+        // `defersObjects`: the store reads its views from the event's bytes (the heartbeat path).
+        func source(_ resource: ResourceType, _ namespace: String, defersObjects: Bool = false) -> any ListWatchSource {
+            LivenessTrackingSource(base: ClientListWatch(client: client, resource: resource, namespace: namespace,
+                                                         resumeInClient: false, defersObjects: defersObjects),
                                    name: resource.plural, liveness: liveness, clock: clock)
         }
         let fabric = config.fabricNamespace
@@ -58,8 +60,8 @@ enum OperatorInformers {
             await enqueue(await fleet.apply(peering: change))
         }
         let agents = Informer<GatewayAgentView>(
-            name: "gatewayagents", source: source(.gatewayAgents, fabric), projection: { GatewayAgentView(json: $0) },
-            clock: clock, logger: logger) { change in await enqueue(await fleet.apply(change)) }
+            name: "gatewayagents", source: source(.gatewayAgents, fabric, defersObjects: true),
+            projection: { GatewayAgentView(json: $0) }, byteProjection: { GatewayAgentView(bytes: $0) }, clock: clock, logger: logger) { change in await enqueue(await fleet.apply(change)) }
         let pods = Informer<PodView>(
             name: "pods", source: source(.pods, config.gatewayNamespace),
             // Only gateway pods (owned by a gw--<gateway>--<role> DaemonSet) are cached.
@@ -68,12 +70,12 @@ enum OperatorInformers {
                 return pod.gatewayName == nil ? nil : pod
             },
             clock: clock, logger: logger) { change in await enqueue(await fleet.apply(change)) }
-        let switchSource = PresenceTrackingSource(base: source(.switchAgents, fabric)) { visible in
+        let switchSource = PresenceTrackingSource(base: source(.switchAgents, fabric, defersObjects: true)) { visible in
             await enqueue(await fleet.setSwitchAgentsVisible(visible))
         }
         let switchAgents = Informer<SwitchAgentView>(
             name: "agents", source: switchSource, projection: { SwitchAgentView(json: $0) },
-            clock: clock, options: InformerOptions(optionalResource: true), logger: logger) { change in
+            byteProjection: { SwitchAgentView(bytes: $0) }, clock: clock, options: InformerOptions(optionalResource: true), logger: logger) { change in
             // Only gateways that need a leaf's word right now (heartbeat not fresh): a leaf's
             // heartbeat changes nothing for the others.
             await enqueue(await reconciler.affectedBySwitchAgents(await fleet.apply(change)))

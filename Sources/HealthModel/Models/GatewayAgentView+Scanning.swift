@@ -1,0 +1,235 @@
+import Foundation
+import KubeAPI
+
+extension GatewayAgentView {
+    /// The view read straight from the object's bytes; nil when the object is anything but plain
+    /// (then `init(json:)` reads it). See ViewScanning.swift.
+    public init?(bytes: ArraySlice<UInt8>) {
+        guard let view = bytes.scanned({ (s: inout JSONScanner) throws(Miss) in try Self(scanning: &s) }) else { return nil }
+        self = view
+    }
+
+    private init(scanning s: inout JSONScanner) throws(Miss) {
+        var meta: ScannedMetadata?
+        var spec = ScannedSpec()
+        var status = ScannedStatus()
+        var seen = SeenKeys()
+        try s.beginObject()
+        while let key = try s.nextKey() {
+            if key.isEqual(to: "metadata") {
+                try seen.first(0); meta = try ScannedMetadata(&s)
+            } else if key.isEqual(to: "spec") {
+                try seen.first(1); spec = try ScannedSpec(&s)
+            } else if key.isEqual(to: "status") {
+                try seen.first(2); status = try ScannedStatus(&s)
+            } else {
+                try s.skipValue()
+            }
+        }
+        guard let meta else { throw Miss() }
+        name = meta.name
+        namespace = meta.namespace
+        resourceVersion = meta.resourceVersion
+        uid = meta.uid
+        generation = meta.generation
+        creationTime = meta.creationTime
+        specChangeTime = meta.specChangeTime
+        protocolIP = spec.protocolIP
+        expectedNeighbors = spec.neighbors
+        hasStatus = status.present
+        lastHeartbeat = status.lastHeartbeat
+        lastHeartbeatText = nil
+        lastAppliedGen = status.lastAppliedGen
+        lastAppliedTime = status.lastAppliedTime
+        agentVersion = status.agentVersion
+        lastCollectedTime = status.lastCollectedTime
+        hasState = status.hasState
+        frrAppliedGen = status.frrAppliedGen
+        bgpNeighbors = status.bgp
+        counters = status.vpcs + status.peerings
+        problems = []
+        unreadable = nil
+    }
+}
+
+/// `spec.gateway.protocolIP` and `.neighbors`.
+private struct ScannedSpec {
+    var protocolIP: String?
+    var neighbors: [ExpectedNeighbor] = []
+
+    init() {}
+
+    init(_ s: inout JSONScanner) throws(Miss) {
+        guard try s.enterObjectUnlessNull() else { return }
+        var seen = SeenKeys()
+        while let key = try s.nextKey() {
+            guard key.isEqual(to: "gateway") else { try s.skipValue(); continue }
+            try seen.first(0)
+            guard try s.enterObjectUnlessNull() else { continue }
+            var inner = SeenKeys()
+            while let field = try s.nextKey() {
+                if field.isEqual(to: "protocolIP") {
+                    try inner.first(0); protocolIP = try s.optionalString().map(bareAddress)
+                } else if field.isEqual(to: "neighbors") {
+                    try inner.first(1); neighbors = try scanExpectedNeighbors(&s)
+                } else {
+                    try s.skipValue()
+                }
+            }
+        }
+    }
+}
+
+/// The GatewayAgent's `status`.
+private struct ScannedStatus {
+    var present = false
+    var lastHeartbeat: Reading<Date> = .absent
+    var lastAppliedGen: Reading<Int64> = .absent
+    var lastAppliedTime: Reading<Date> = .absent
+    var agentVersion: String?
+    var lastCollectedTime: String?
+    var hasState = false
+    var frrAppliedGen: Reading<Int64> = .absent
+    var bgp: Reading<[BGPNeighborView]> = .absent
+    var vpcs: [TrafficCounterView] = []
+    var peerings: [TrafficCounterView] = []
+
+    init() {}
+
+    init(_ s: inout JSONScanner) throws(Miss) {
+        guard try s.enterObjectUnlessNull() else { return }
+        present = true
+        var seen = SeenKeys()
+        while let key = try s.nextKey() {
+            if key.isEqual(to: "lastHeartbeat") {
+                try seen.first(0); lastHeartbeat = try s.optionalTime()
+            } else if key.isEqual(to: "lastAppliedGen") {
+                try seen.first(1); lastAppliedGen = try s.optionalInt(nonNegative: true)
+            } else if key.isEqual(to: "lastAppliedTime") {
+                try seen.first(2); lastAppliedTime = try s.optionalTime()
+            } else if key.isEqual(to: "agentVersion") {
+                try seen.first(3); agentVersion = try s.optionalString()
+            } else if key.isEqual(to: "state") {
+                try seen.first(4); try readState(&s)
+            } else {
+                try s.skipValue()
+            }
+        }
+    }
+
+    private mutating func readState(_ s: inout JSONScanner) throws(Miss) {
+        guard try s.enterObjectUnlessNull() else { return }
+        hasState = true
+        var seen = SeenKeys()
+        while let key = try s.nextKey() {
+            if key.isEqual(to: "lastCollectedTime") {
+                try seen.first(0); lastCollectedTime = try s.optionalString()
+            } else if key.isEqual(to: "frr") {
+                try seen.first(1)
+                guard try s.enterObjectUnlessNull() else { continue }
+                var inner = SeenKeys()
+                while let field = try s.nextKey() {
+                    guard field.isEqual(to: "lastAppliedGen") else { try s.skipValue(); continue }
+                    try inner.first(0); frrAppliedGen = try s.optionalInt(nonNegative: true)
+                }
+            } else if key.isEqual(to: "bgp") {
+                try seen.first(2); bgp = try Self.readBGP(&s)
+            } else if key.isEqual(to: "vpcs") {
+                try seen.first(3); vpcs = try Self.readCounters(&s, .vpc)
+            } else if key.isEqual(to: "peerings") {
+                try seen.first(4); peerings = try Self.readCounters(&s, .peering)
+            } else {
+                try s.skipValue()
+            }
+        }
+    }
+
+    /// `status.state.bgp`: every neighbour of every VRF, VRFs then addresses sorted.
+    private static func readBGP(_ s: inout JSONScanner) throws(Miss) -> Reading<[BGPNeighborView]> {
+        guard try s.enterObjectUnlessNull() else { return .absent }
+        var seen = SeenKeys()
+        var neighbors: [BGPNeighborView] = []
+        while let key = try s.nextKey() {
+            guard key.isEqual(to: "vrfs") else { try s.skipValue(); continue }
+            try seen.first(0)
+            guard try s.enterObjectUnlessNull() else { continue }
+            let vrfs = try s.sortedEntries { (s: inout JSONScanner) throws(Miss) in try readVRF(&s) }
+            for (vrf, entries) in vrfs {
+                for (address, neighbor) in entries {
+                    var neighbor = neighbor
+                    neighbor.vrf = vrf
+                    neighbor.address = address
+                    neighbors.append(neighbor)
+                }
+            }
+        }
+        // Beyond the limit the tree reader picks which to keep and notes it: leave that to it.
+        guard neighbors.count <= GatewayAgentView.maxNeighbors else { throw Miss() }
+        return .value(neighbors)
+    }
+
+    /// One VRF: its neighbours by address (vrf and address are filled in by the caller).
+    private static func readVRF(_ s: inout JSONScanner) throws(Miss) -> [(key: String, value: BGPNeighborView)] {
+        // A null VRF is skipped by the tree reader without a problem.
+        guard try s.enterObjectUnlessNull() else { return [] }
+        var seen = SeenKeys()
+        var entries: [(key: String, value: BGPNeighborView)] = []
+        while let key = try s.nextKey() {
+            guard key.isEqual(to: "neighbors") else { try s.skipValue(); continue }
+            try seen.first(0)
+            guard try s.enterObjectUnlessNull() else { continue }
+            entries = try s.sortedEntries { (s: inout JSONScanner) throws(Miss) in try readNeighbor(&s) }
+        }
+        return entries
+    }
+
+    private static func readNeighbor(_ s: inout JSONScanner) throws(Miss) -> BGPNeighborView {
+        try s.beginObject()  // a null neighbour is a problem
+        var seen = SeenKeys()
+        var neighbor = BGPNeighborView(vrf: "", address: "", sessionState: .absent)
+        while let key = try s.nextKey() {
+            if key.isEqual(to: "sessionState") {
+                try seen.first(0)
+                if let text = try s.optionalString() {
+                    guard let state = BGPSessionState(rawValue: text) else { throw Miss() }
+                    neighbor.sessionState = .value(state)
+                }
+            } else if key.isEqual(to: "enabled") {
+                try seen.first(1); neighbor.enabled = try s.optionalBool()
+            } else if key.isEqual(to: "remoteRouterID") {
+                try seen.first(2); neighbor.remoteRouterID = try s.optionalString()
+            } else if key.isEqual(to: "peerAS") {
+                try seen.first(3); neighbor.peerAS = try s.optionalInt().value
+            } else if key.isEqual(to: "establishedTransitions") {
+                try seen.first(4); neighbor.establishedTransitions = try s.optionalInt(nonNegative: true)
+            } else if key.isEqual(to: "connectionsDropped") {
+                try seen.first(5); neighbor.connectionsDropped = try s.optionalInt(nonNegative: true)
+            } else {
+                try s.skipValue()
+            }
+        }
+        return neighbor
+    }
+
+    /// `status.state.vpcs` or `.peerings`: `{name: {p, d}}`, sorted by name.
+    private static func readCounters(_ s: inout JSONScanner, _ kind: TrafficCounterView.Kind) throws(Miss) -> [TrafficCounterView] {
+        guard try s.enterObjectUnlessNull() else { return [] }
+        let entries = try s.sortedEntries { (s: inout JSONScanner) throws(Miss) -> (Reading<Int64>, Reading<Int64>) in
+            try s.beginObject()
+            var seen = SeenKeys()
+            var packets: Reading<Int64> = .absent
+            var drops: Reading<Int64> = .absent
+            while let key = try s.nextKey() {
+                if key.isEqual(to: "p") {
+                    try seen.first(0); packets = try s.optionalInt(nonNegative: true)
+                } else if key.isEqual(to: "d") {
+                    try seen.first(1); drops = try s.optionalInt(nonNegative: true)
+                } else {
+                    try s.skipValue()
+                }
+            }
+            return (packets, drops)
+        }
+        return entries.map { TrafficCounterView(kind: kind, name: $0.key, packets: $0.value.0, drops: $0.value.1) }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import KubeAPI
+
+extension SwitchAgentView {
+    /// The view read straight from the object's bytes; nil when the object is anything but plain
+    /// (then `init(json:)` reads it). See ViewScanning.swift.
+    public init?(bytes: ArraySlice<UInt8>) {
+        guard let view = bytes.scanned({ (s: inout JSONScanner) throws(Miss) in try Self(scanning: &s) }) else { return nil }
+        self = view
+    }
+
+    private init(scanning s: inout JSONScanner) throws(Miss) {
+        var meta: ScannedMetadata?
+        var heartbeat: Reading<Date> = .absent
+        var sessions: [LeafSessionView] = []
+        var seen = SeenKeys()
+        try s.beginObject()
+        while let key = try s.nextKey() {
+            if key.isEqual(to: "metadata") {
+                try seen.first(0); meta = try ScannedMetadata(&s)
+            } else if key.isEqual(to: "status") {
+                try seen.first(1)
+                guard try s.enterObjectUnlessNull() else { continue }
+                var inner = SeenKeys()
+                while let field = try s.nextKey() {
+                    if field.isEqual(to: "lastHeartbeat") {
+                        try inner.first(0); heartbeat = try s.optionalTime()
+                    } else if field.isEqual(to: "state") {
+                        try inner.first(1); sessions = try Self.readState(&s)
+                    } else {
+                        try s.skipValue()
+                    }
+                }
+            } else {
+                try s.skipValue()
+            }
+        }
+        guard let meta else { throw Miss() }
+        name = meta.name
+        namespace = meta.namespace
+        resourceVersion = meta.resourceVersion
+        generation = meta.generation.value
+        lastHeartbeat = heartbeat
+        self.sessions = sessions
+        problems = []
+    }
+
+    /// `status.state.bgpNeighbors`: `{vrf: {address: {state, remoteRouterID, enabled}}}`.
+    private static func readState(_ s: inout JSONScanner) throws(Miss) -> [LeafSessionView] {
+        guard try s.enterObjectUnlessNull() else { return [] }
+        var seen = SeenKeys()
+        var sessions: [LeafSessionView] = []
+        while let key = try s.nextKey() {
+            guard key.isEqual(to: "bgpNeighbors") else { try s.skipValue(); continue }
+            try seen.first(0)
+            guard try s.enterObjectUnlessNull() else { continue }
+            let vrfs = try s.sortedEntries { (s: inout JSONScanner) throws(Miss) -> [(key: String, value: LeafSessionView)] in
+                // A null VRF is skipped by the tree reader without a problem.
+                guard try s.enterObjectUnlessNull() else { return [] }
+                return try s.sortedEntries { (s: inout JSONScanner) throws(Miss) in try readSession(&s) }
+            }
+            for (vrf, entries) in vrfs {
+                for (address, session) in entries {
+                    var session = session
+                    session.vrf = vrf
+                    session.neighbor = address
+                    sessions.append(session)
+                }
+            }
+        }
+        return sessions
+    }
+
+    private static func readSession(_ s: inout JSONScanner) throws(Miss) -> LeafSessionView {
+        try s.beginObject()  // a null session: the tree reader's paths through it read absent; leave it to it
+        var seen = SeenKeys()
+        var session = LeafSessionView(vrf: "", neighbor: "", state: .absent, remoteRouterID: nil)
+        while let key = try s.nextKey() {
+            if key.isEqual(to: "state") {
+                try seen.first(0)
+                if let text = try s.optionalString() {
+                    guard let state = LeafSessionState(rawValue: text) else { throw Miss() }
+                    session.state = .value(state)
+                }
+            } else if key.isEqual(to: "remoteRouterID") {
+                try seen.first(1); session.remoteRouterID = try s.optionalString().map(bareAddress)
+            } else if key.isEqual(to: "enabled") {
+                try seen.first(2); session.enabled = try s.optionalBool()
+            } else {
+                try s.skipValue()
+            }
+        }
+        return session
+    }
+}

@@ -1,0 +1,280 @@
+import Foundation
+
+/// A forward-only reader over JSON bytes that builds nothing it is not asked for: a caller walks
+/// the members it knows, materializes the few values it keeps and skips the rest. It is the
+/// fast path of decoding a watched object straight into a view, beside `JSONValue.parse`.
+///
+/// It accepts only the plain case and throws `Miss` on anything else: escapes in keys or kept
+/// strings, numbers that are not plain integers where an integer is read, a wrong type, nesting
+/// deeper than `maximumDepth`. A miss is not an error: the caller falls back to the full parser,
+/// which owns every unusual case (and reports it as a problem the same way as always). So that
+/// the fallback never fails where the scanner succeeded, the scanner validates at least as
+/// strictly as `JSONParser` everything it passes over.
+public struct JSONScanner {
+    /// "Not the plain case": parse the whole document instead.
+    public struct Miss: Error, Equatable {
+        public init() {}
+    }
+
+    /// An object member's key, as its raw bytes (never escaped: keys with escapes miss).
+    public struct Key {
+        let bytes: UnsafeBufferPointer<UInt8>
+
+        public func isEqual(to literal: StaticString) -> Bool {
+            let count = literal.utf8CodeUnitCount
+            guard bytes.count == count else { return false }
+            return memcmp(bytes.baseAddress!, literal.utf8Start, count) == 0
+        }
+
+        public var string: String { String(decoding: bytes, as: UTF8.self) }
+    }
+
+    /// Shallower than `JSONValue.maximumDepth`: a document near the parser's limit is left to it.
+    public static let maximumDepth = JSONValue.maximumDepth - 8
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    public private(set) var index = 0
+    private var depth = 0
+
+    public init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    // MARK: Structure
+
+    /// Moves past `{`; then call `nextKey()` until it returns nil.
+    public mutating func beginObject() throws(Miss) {
+        guard try peek() == UInt8(ascii: "{") else { throw Miss() }
+        try enter()
+        first = true
+    }
+
+    /// The next member's key (the scanner is then at its value, which the caller must read or
+    /// skip), or nil after the object's closing brace.
+    public mutating func nextKey() throws(Miss) -> Key? {
+        skipWhitespace()
+        guard index < bytes.count else { throw Miss() }
+        if bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            depth -= 1
+            first = false
+            return nil
+        }
+        if !first {
+            guard bytes[index] == UInt8(ascii: ",") else { throw Miss() }
+            index += 1
+            skipWhitespace()
+        }
+        first = false
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Miss() }
+        let key = Key(bytes: try plainString())
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Miss() }
+        index += 1
+        return key
+    }
+
+    /// Moves past `[`; then call `nextElement()` until it returns false.
+    public mutating func beginArray() throws(Miss) {
+        guard try peek() == UInt8(ascii: "[") else { throw Miss() }
+        try enter()
+        first = true
+    }
+
+    /// True when another element follows (the scanner is then at it); false after the `]`.
+    public mutating func nextElement() throws(Miss) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw Miss() }
+        if bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            depth -= 1
+            first = false
+            return false
+        }
+        if !first {
+            guard bytes[index] == UInt8(ascii: ",") else { throw Miss() }
+            index += 1
+        }
+        first = false
+        return true
+    }
+
+    /// Whether the next element or member is the first of its container (set by `begin…`).
+    private var first = false
+
+    private mutating func enter() throws(Miss) {
+        depth += 1
+        guard depth < Self.maximumDepth else { throw Miss() }
+        index += 1
+    }
+
+    /// After the top-level value: only whitespace may follow.
+    public mutating func end() throws(Miss) {
+        skipWhitespace()
+        guard index == bytes.count else { throw Miss() }
+    }
+
+    // MARK: Values
+
+    /// The next value's first byte (after whitespace).
+    public mutating func peek() throws(Miss) -> UInt8 {
+        skipWhitespace()
+        guard index < bytes.count else { throw Miss() }
+        return bytes[index]
+    }
+
+    /// Consumes a `null` if one is next (a null field reads as absent, as in `FieldReader`).
+    public mutating func skipNull() throws(Miss) -> Bool {
+        guard try peek() == UInt8(ascii: "n") else { return false }
+        try literal("null")
+        return true
+    }
+
+    public mutating func string() throws(Miss) -> String {
+        guard try peek() == UInt8(ascii: "\"") else { throw Miss() }
+        return String(decoding: try plainString(), as: UTF8.self)
+    }
+
+    /// The raw bytes of a string without escapes (what `string()` would decode).
+    public mutating func stringBytes() throws(Miss) -> UnsafeBufferPointer<UInt8> {
+        guard try peek() == UInt8(ascii: "\"") else { throw Miss() }
+        return try plainString()
+    }
+
+    public mutating func bool() throws(Miss) -> Bool {
+        switch try peek() {
+        case UInt8(ascii: "t"): try literal("true"); return true
+        case UInt8(ascii: "f"): try literal("false"); return false
+        default: throw Miss()
+        }
+    }
+
+    /// A plain integer (optional minus, digits); fractions, exponents and overflow miss.
+    public mutating func int() throws(Miss) -> Int64 {
+        var c = try peek()
+        let negative = c == UInt8(ascii: "-")
+        if negative {
+            index += 1
+            guard index < bytes.count else { throw Miss() }
+            c = bytes[index]
+        }
+        let start = index
+        var magnitude: Int64 = 0
+        while index < bytes.count, (48...57).contains(bytes[index]) {
+            let (times10, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (next, o2) = times10.addingReportingOverflow(Int64(bytes[index] - 48))
+            guard !o1, !o2 else { throw Miss() }
+            magnitude = next
+            index += 1
+        }
+        guard index > start else { throw Miss() }
+        if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) { throw Miss() }
+        return negative ? -magnitude : magnitude
+    }
+
+    /// Moves past one value of any kind, validating it as `JSONParser` would.
+    public mutating func skipValue() throws(Miss) {
+        switch try peek() {
+        case UInt8(ascii: "{"):
+            try beginObject()
+            while try nextKey() != nil { try skipValue() }
+        case UInt8(ascii: "["):
+            try beginArray()
+            while try nextElement() { try skipValue() }
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number()
+        default: throw Miss()
+        }
+    }
+
+    // MARK: Lexing
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func literal(_ text: StaticString) throws(Miss) {
+        let count = text.utf8CodeUnitCount
+        guard index + count <= bytes.count, memcmp(bytes.baseAddress! + index, text.utf8Start, count) == 0 else { throw Miss() }
+        index += count
+    }
+
+    /// At an opening quote: the string's bytes; escapes miss.
+    private mutating func plainString() throws(Miss) -> UnsafeBufferPointer<UInt8> {
+        index += 1
+        let start = index
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == UInt8(ascii: "\"") {
+                index += 1
+                return UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)])
+            }
+            if b == UInt8(ascii: "\\") || b < 0x20 { throw Miss() }
+            index += 1
+        }
+        throw Miss()
+    }
+
+    /// At an opening quote: past the string, checking its escapes.
+    private mutating func skipString() throws(Miss) {
+        index += 1
+        while index < bytes.count {
+            let b = bytes[index]
+            index += 1
+            if b == UInt8(ascii: "\"") { return }
+            if b < 0x20 { throw Miss() }
+            guard b == UInt8(ascii: "\\") else { continue }
+            guard index < bytes.count else { throw Miss() }
+            let e = bytes[index]
+            index += 1
+            switch e {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                 UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                continue
+            case UInt8(ascii: "u"):
+                guard index + 4 <= bytes.count else { throw Miss() }
+                for _ in 0..<4 {
+                    guard bytes[index].isHexDigit else { throw Miss() }
+                    index += 1
+                }
+            default: throw Miss()
+            }
+        }
+        throw Miss()
+    }
+
+    /// The grammar `JSONParser.parseNumber` accepts: `-? digit+ (. digit+)? ([eE] [+-]? digit+)?`.
+    private mutating func number() throws(Miss) {
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        try digits()
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            try digits()
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            try digits()
+        }
+    }
+
+    private mutating func digits() throws(Miss) {
+        let start = index
+        while index < bytes.count, (48...57).contains(bytes[index]) { index += 1 }
+        guard index > start else { throw Miss() }
+    }
+}
+
+extension UInt8 {
+    fileprivate var isHexDigit: Bool {
+        (48...57).contains(self) || (65...70).contains(self) || (97...102).contains(self)
+    }
+}

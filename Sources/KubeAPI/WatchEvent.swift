@@ -1,0 +1,159 @@
+/// One line of a watch stream.
+///
+/// Its object is normally parsed. A decoder asked to defer (see `WatchEvent.Unparsed`) keeps a
+/// well-formed object as its bytes instead, with the identity fields read out of them: a cache
+/// that can project those bytes straight into its view then never builds the tree. `object`
+/// parses them on first need, so every other reader sees the same value either way.
+public struct WatchEvent: Sendable, Hashable {
+    public enum Kind: String, Sendable, Codable {
+        case added = "ADDED", modified = "MODIFIED", deleted = "DELETED", bookmark = "BOOKMARK", error = "ERROR"
+    }
+
+    /// An object kept as bytes: checked to be well-formed JSON (by `JSONScanner`, at least as
+    /// strict as the parser), with its `metadata` identity read out.
+    public struct Unparsed: Sendable, Hashable {
+        public let bytes: ArraySlice<UInt8>
+        public let name: String
+        public let namespace: String?
+        public let resourceVersion: String?
+
+        public init(bytes: ArraySlice<UInt8>, name: String, namespace: String?, resourceVersion: String?) {
+            self.bytes = bytes
+            self.name = name
+            self.namespace = namespace
+            self.resourceVersion = resourceVersion
+        }
+
+        /// The tree. The bytes were checked, so this cannot fail; were it ever to, the object
+        /// reads as empty (a nameless object, skipped and counted by the cache) rather than crash.
+        public var parsed: JSONValue { (try? JSONValue.parse(bytes)) ?? .object([:]) }
+    }
+
+    public var type: Kind
+    /// The object's bytes while nobody has needed its tree.
+    public private(set) var unparsed: Unparsed?
+    private var parsedObject: JSONValue
+
+    public init(type: Kind, object: JSONValue) {
+        self.type = type
+        self.parsedObject = object
+    }
+
+    public init(type: Kind, unparsed: Unparsed) {
+        self.type = type
+        self.unparsed = unparsed
+        self.parsedObject = .null
+    }
+
+    /// The object (parsed from the kept bytes at each read of a deferred event: bind it once).
+    public var object: JSONValue {
+        get { unparsed?.parsed ?? parsedObject }
+        set {
+            unparsed = nil
+            parsedObject = newValue
+        }
+    }
+
+    /// `metadata.resourceVersion`, without parsing a deferred object.
+    public var resourceVersion: String? {
+        if let unparsed { return unparsed.resourceVersion }
+        return parsedObject[path: "metadata", "resourceVersion"]?.stringValue
+    }
+
+    public static func == (lhs: WatchEvent, rhs: WatchEvent) -> Bool {
+        lhs.type == rhs.type && lhs.object == rhs.object
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(type)
+        hasher.combine(object)
+    }
+}
+
+extension WatchEvent: Codable {
+    enum CodingKeys: String, CodingKey { case type, object }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(type: try c.decode(Kind.self, forKey: .type), object: try c.decode(JSONValue.self, forKey: .object))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(type, forKey: .type)
+        try c.encode(object, forKey: .object)
+    }
+}
+
+extension WatchEvent.Unparsed {
+    /// Reads a watch line of the plain form `{"type":"ADDED|MODIFIED|DELETED","object":{…}}`
+    /// (in either order: the API server writes `type` first, a server that sorts keys last)
+    /// without building the object: its bytes are checked and its identity read out. Nil for any
+    /// other line (another type, other members, an unusual object): the caller parses that one whole.
+    public static func scan(line: ArraySlice<UInt8>) -> (WatchEvent.Kind, WatchEvent.Unparsed)? {
+        line.withUnsafeBufferPointer { buffer -> (WatchEvent.Kind, WatchEvent.Unparsed)? in
+            var scanner = JSONScanner(buffer)
+            do throws(JSONScanner.Miss) {
+                var type: WatchEvent.Kind?
+                var object: (range: Range<Int>, identity: Identity)?
+                try scanner.beginObject()
+                while let key = try scanner.nextKey() {
+                    if key.isEqual(to: "type"), type == nil {
+                        type = WatchEvent.Kind(rawValue: try scanner.string())
+                        guard type == .added || type == .modified || type == .deleted else { return nil }
+                    } else if key.isEqual(to: "object"), object == nil {
+                        _ = try scanner.peek()
+                        let start = scanner.index
+                        let identity = try scanIdentity(&scanner)
+                        object = (start..<scanner.index, identity)
+                    } else {
+                        return nil
+                    }
+                }
+                try scanner.end()
+                guard let type, let object, let name = object.identity.name, !name.isEmpty else { return nil }
+                let base = line.startIndex
+                return (type, WatchEvent.Unparsed(bytes: line[(base + object.range.lowerBound)..<(base + object.range.upperBound)],
+                                                  name: name, namespace: object.identity.namespace,
+                                                  resourceVersion: object.identity.resourceVersion))
+            } catch {
+                return nil
+            }
+        }
+    }
+
+    private typealias Identity = (name: String?, namespace: String?, resourceVersion: String?)
+
+    /// Walks a whole object, reading `metadata.name`, `.namespace` and `.resourceVersion`.
+    private static func scanIdentity(_ scanner: inout JSONScanner) throws(JSONScanner.Miss) -> Identity {
+        var identity: Identity = (nil, nil, nil)
+        var sawMetadata = false
+        try scanner.beginObject()
+        while let key = try scanner.nextKey() {
+            guard key.isEqual(to: "metadata") else { try scanner.skipValue(); continue }
+            // A repeated metadata: the parser keeps the last; leave that to it.
+            guard !sawMetadata else { throw JSONScanner.Miss() }
+            sawMetadata = true
+            var seen = (name: false, namespace: false, version: false)
+            try scanner.beginObject()
+            while let field = try scanner.nextKey() {
+                if field.isEqual(to: "name") {
+                    guard !seen.name else { throw JSONScanner.Miss() }
+                    seen.name = true
+                    identity.name = try scanner.string()
+                } else if field.isEqual(to: "namespace") {
+                    guard !seen.namespace else { throw JSONScanner.Miss() }
+                    seen.namespace = true
+                    identity.namespace = try scanner.string()
+                } else if field.isEqual(to: "resourceVersion") {
+                    guard !seen.version else { throw JSONScanner.Miss() }
+                    seen.version = true
+                    identity.resourceVersion = try scanner.string()
+                } else {
+                    try scanner.skipValue()
+                }
+            }
+        }
+        return identity
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import KubeAPI
+import Testing
+@testable import HealthModel
+
+/// The views read straight from bytes (the watch's fast path) equal the views read from the
+/// parsed tree whenever they answer, and they answer for the plain objects the fabric writes.
+@Suite("Views from bytes")
+struct ViewScanningTests {
+    /// Writes JSON the way a server might: compact or spaced, `/` escaped or not, and with a
+    /// repeated member where asked.
+    struct Writer {
+        var spaced = false
+        var escapeSlash = false
+        /// Repeat the first member of the object at this path (with `duplicateValue`).
+        var duplicateAt: [String]?
+        var duplicateValue: JSONValue = .null
+
+        func render(_ value: JSONValue, at path: [String] = []) -> String {
+            let gap = spaced ? " " : ""
+            switch value {
+            case .object(let members):
+                var parts = members.keys.sorted().map { "\(string($0)):\(gap)\(render(members[$0]!, at: path + [$0]))" }
+                if path == duplicateAt, let first = members.keys.sorted().first {
+                    parts.append("\(string(first)):\(gap)\(render(duplicateValue))")
+                }
+                return "{\(gap)" + parts.joined(separator: ",\(spaced ? "\n  " : "")") + "\(gap)}"
+            case .array(let items):
+                return "[" + items.enumerated().map { render($1, at: path + [String($0)]) }.joined(separator: ",\(gap)") + "]"
+            case .string(let text): return string(text)
+            default: return value.jsonString
+            }
+        }
+
+        func string(_ text: String) -> String {
+            let plain = JSONValue.string(text).jsonString
+            return escapeSlash ? plain.replacingOccurrences(of: "/", with: "\\/") : plain
+        }
+    }
+
+    static let agents: [JSONValue] = [
+        Fx.agent(), Fx.agent(specChanged: -60), Fx.initAgent(), Fx.initAgent(omitZero: true),
+        Fx.agent(heartbeat: nil, appliedGen: nil, appliedTime: nil, frrGen: nil, neighbors: nil, vpcs: nil, peerings: nil),
+        Fx.agent(neighbors: ["172.30.128.12": Fx.neighbor("active"), "172.30.128.14": Fx.neighbor(routerID: "172.30.1.2")]),
+    ]
+    static let leaves: [JSONValue] = [
+        Fx.leaf(), Fx.leaf(sessions: []), Fx.leaf(sessions: [("172.30.128.13", "established", "172.30.8.0/32"), ("172.30.128.15", "idle", "172.30.8.2")]),
+    ]
+
+    static func bytes(_ text: String) -> ArraySlice<UInt8> { ArraySlice(Array(text.utf8)) }
+
+    @Test func plainObjectsAreReadFromBytesAsFromTheTree() throws {
+        for writer in [Writer(), Writer(spaced: true)] {
+            for agent in Self.agents {
+                let text = writer.render(agent)
+                let fast = try #require(GatewayAgentView(bytes: Self.bytes(text)), "missed a plain GatewayAgent: \(text)")
+                #expect(fast == GatewayAgentView(json: try JSONValue.parse(Array(text.utf8))))
+            }
+            for leaf in Self.leaves {
+                let text = writer.render(leaf)
+                let fast = try #require(SwitchAgentView(bytes: Self.bytes(text)), "missed a plain Agent: \(text)")
+                #expect(fast == SwitchAgentView(json: try JSONValue.parse(Array(text.utf8))))
+            }
+        }
+    }
+
+    /// Every node of every sample replaced, removed or repeated in turn, with values of every
+    /// type: wherever the byte reader answers, it says what the tree reader says (so it missed
+    /// every object with a problem); it must also answer for some of the variants and miss others.
+    @Test func mutatedObjectsAreReadAlikeOrLeftToTheTree() throws {
+        let replacements: [JSONValue?] = [nil, .null, "text", "2026-01-01T00:00:00Z", "10.0.0.1/24", "established", "",
+                                          0, -1, 7, 1.5, 3.0, true, [:], [], ["p": 1, "d": 2], [["ip": "10.1.1.1"]]]
+        var answered = 0
+        var missed = 0
+        func check(_ object: JSONValue, _ writer: Writer = Writer()) throws {
+            let text = writer.render(object)
+            let tree = try JSONValue.parse(Array(text.utf8))
+            if let fast = GatewayAgentView(bytes: Self.bytes(text)) {
+                answered += 1
+                #expect(fast == GatewayAgentView(json: tree), "\(text)")
+            } else {
+                missed += 1
+            }
+            if let fast = SwitchAgentView(bytes: Self.bytes(text)) {
+                #expect(fast == SwitchAgentView(json: tree), "\(text)")
+            }
+        }
+        for sample in Self.agents.prefix(3) + Self.leaves.prefix(1) {
+            for path in Self.paths(sample) {
+                for replacement in replacements { try check(sample.setting(path, replacement)) }
+                try check(sample, Writer(escapeSlash: true, duplicateAt: Array(path.dropLast()), duplicateValue: "dup"))
+            }
+        }
+        #expect(answered > 100)
+        #expect(missed > 100)
+    }
+
+    /// Every path to a node in `value` (array elements by index).
+    static func paths(_ value: JSONValue, _ prefix: [String] = []) -> [[String]] {
+        switch value {
+        case .object(let members):
+            return members.keys.sorted().flatMap { [prefix + [$0]] + paths(members[$0]!, prefix + [$0]) }
+        case .array(let items):
+            return items.indices.flatMap { paths(items[$0], prefix + [String($0)]) }
+        default:
+            return []
+        }
+    }
+
+    @Test func notJSONOrNotAnObjectIsLeftToTheTree() {
+        for text in ["", "null", "[]", "{", "{\"metadata\":{\"name\":\"a\"}} x", "{\"metadata\":{\"name\":\"a\"},}",
+                     "{\"metadata\":{\"name\":\"a\",\"generation\":01x}}"] {
+            #expect(GatewayAgentView(bytes: Self.bytes(text)) == nil, "\(text)")
+        }
+    }
+}

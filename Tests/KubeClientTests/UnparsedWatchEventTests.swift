@@ -1,0 +1,64 @@
+import KubeAPI
+import Testing
+@testable import KubeClient
+
+/// A decoder asked to defer keeps plain objects as bytes, with their identity read out, and
+/// leaves every other line to the whole parse.
+@Suite struct UnparsedWatchEventTests {
+    func line(_ s: String) -> ArraySlice<UInt8> { ArraySlice(Array(s.utf8)) }
+
+    func decode(_ text: String, defers: Bool = true) throws -> WatchEvent? {
+        var decoder = WatchEventDecoder(path: "/apis/x")
+        decoder.defersObjects = defers
+        guard case .event(let event) = try decoder.decodeTolerant(line(text)) else { return nil }
+        return event
+    }
+
+    @Test func plainEventsInEitherMemberOrderAreKeptUnparsed() throws {
+        let object = #"{"kind":"GatewayAgent","metadata":{"name":"gw-1","namespace":"fab","resourceVersion":"77"},"status":{"a":[1,2.5e3,"x\"y",null,true]}}"#
+        for text in [#"{"type":"MODIFIED","object":"# + object + "}", #"{"object":"# + object + #", "type":"ADDED"} "#] {
+            let event = try #require(try decode(text))
+            let unparsed = try #require(event.unparsed)
+            #expect(unparsed.name == "gw-1")
+            #expect(unparsed.namespace == "fab")
+            #expect(unparsed.resourceVersion == "77")
+            #expect(event.resourceVersion == "77")
+            #expect(String(decoding: Array(unparsed.bytes), as: UTF8.self) == object)
+            // The tree is the same as the whole parse's.
+            #expect(event.object == (try decode(text, defers: false))?.object)
+            #expect(event == (try decode(text, defers: false)))
+        }
+    }
+
+    @Test func theDecoderTracksTheVersionOfUnparsedEvents() throws {
+        var decoder = WatchEventDecoder(path: "/apis/x", resourceVersion: "1")
+        decoder.defersObjects = true
+        _ = try decoder.decodeTolerant(line(#"{"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"12"}}}"#))
+        #expect(decoder.lastResourceVersion == "12")
+    }
+
+    @Test func otherLinesAreParsedWhole() throws {
+        let unusual = [
+            #"{"type":"BOOKMARK","object":{"metadata":{"name":"a","resourceVersion":"5"}}}"#,  // not an object change
+            #"{"type":"ADDED","object":{"metadata":{"namespace":"x"}}}"#,  // no name
+            #"{"type":"ADDED","object":{"metadata":{"name":"a\u0062"}}}"#,  // an escaped identity
+            #"{"type":"ADDED","object":{"metadata":{"name":"a","name":"b"}}}"#,  // a repeated identity key
+            #"{"type":"ADDED","extra":1,"object":{"metadata":{"name":"a"}}}"#,  // another member
+            #"{"type":"ADDED","object":{"metadata":{"name":"a"},"spec":[01.5e]}}"#,  // not JSON: left to the tolerant parse
+        ]
+        for text in unusual {
+            #expect(WatchEvent.Unparsed.scan(line: line(text)) == nil, "\(text)")
+            #expect(try decode(text)?.unparsed == nil)
+        }
+        // The escaped name still reads through the tree.
+        #expect(try decode(unusual[2])?.object[path: "metadata", "name"] == "ab")
+    }
+
+    @Test func settingTheObjectDropsTheBytes() throws {
+        var event = try #require(try decode(#"{"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"3"}}}"#))
+        #expect(event.unparsed != nil)
+        event.object = ["metadata": ["name": "b", "resourceVersion": "4"]]
+        #expect(event.unparsed == nil)
+        #expect(event.resourceVersion == "4")
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import KubeAPI
+import Locking
+import Testing
+@testable import OperatorRuntime
+
+/// Unparsed watch events: the store reads them through its byte projection when that answers,
+/// through the tree projection when it does not, and deletes them without reading either.
+@Suite struct StoreUnparsedTests {
+    func event(_ type: WatchEvent.Kind, _ name: String, rv: String, state: String) throws -> WatchEvent {
+        let object: JSONValue = ["metadata": ["name": .string(name), "namespace": "fab", "resourceVersion": .string(rv)],
+                                 "spec": ["state": .string(state)]]
+        let line = ArraySlice(JSONValue.object(["type": .string(type.rawValue), "object": object]).serialized())
+        let (kind, unparsed) = try #require(WatchEvent.Unparsed.scan(line: line))
+        return WatchEvent(type: kind, unparsed: unparsed)
+    }
+
+    @Test func bytesFirstThenTheTree() async throws {
+        let readFromBytes = Locked(0)
+        // Answers only for UP; the tree projection reads the rest.
+        let store = Store<String>(projection: stateOf, byteProjection: { bytes in
+            guard String(decoding: Array(bytes), as: UTF8.self).contains(#""state":"UP""#) else { return nil }
+            readFromBytes.withLock { $0 += 1 }
+            return "UP (bytes)"
+        })
+        let key = ObjectKey(namespace: "fab", name: "a")
+        let added = await store.apply(try event(.added, "a", rv: "1", state: "UP"))
+        #expect(added?.key == key)
+        #expect(added?.newValue == "UP (bytes)")
+        let updated = await store.apply(try event(.modified, "a", rv: "2", state: "DOWN"))
+        #expect(updated?.newValue == "DOWN")
+        #expect(await store.lastResourceVersion == "2")
+        #expect(await store.apply(try event(.modified, "a", rv: "2", state: "DOWN")) == nil)  // same version: no change
+        let deleted = await store.apply(try event(.deleted, "a", rv: "3", state: "DOWN"))
+        #expect(deleted?.oldValue == "DOWN")
+        #expect(await store.count == 0)
+        #expect(await store.lastResourceVersion == "3")
+        #expect(readFromBytes.current == 1)
+    }
+}
