@@ -10,8 +10,9 @@ public struct FleetIndex: Sendable {
     public private(set) var gateways: [ObjectKey: GatewayView] = [:]
     public private(set) var agents: [ObjectKey: GatewayAgentView] = [:]
     public private(set) var switchAgents: [ObjectKey: SwitchAgentView] = [:]
-    /// gateway name → pod key → pod.
-    private var podsByGateway: [String: [ObjectKey: PodView]] = [:]
+    /// gateway name → its pods, sorted by name. A gateway has two (a few more during a roll-out):
+    /// a small array, where a dictionary per gateway cost ≈ 1 KB each at 10,000 gateways.
+    private var podsByGateway: [String: [PodView]] = [:]
     /// gateway name → keys, and router ID → keys: a pod or a leaf finds its gateways without a scan.
     private var keysByName: [String: Set<ObjectKey>] = [:]
     private var keysByRouterID: [String: Set<ObjectKey>] = [:]
@@ -30,11 +31,11 @@ public struct FleetIndex: Sendable {
     public var gatewayKeys: Set<ObjectKey> { Set(gateways.keys).union(agents.keys) }
 
     public func inputs(for key: ObjectKey) -> GatewayInputs {
-        let pods = podsByGateway[key.name].map { Array($0.values) } ?? []
+        let pods = podsByGateway[key.name] ?? []
         let witnesses = routerID(of: key).flatMap { switchAgentsByRouterID[$0] } ?? []
         let leaves = witnesses.compactMap { switchAgents[$0] }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
         return GatewayInputs(
-            gateway: gateways[key], agent: agents[key], pods: pods.sorted { $0.name < $1.name },
+            gateway: gateways[key], agent: agents[key], pods: pods,
             switchAgents: leaves, switchAgentsVisible: switchAgentsVisible, switchAgentTotal: switchAgents.count)
     }
 
@@ -94,16 +95,18 @@ public struct FleetIndex: Sendable {
 
     @discardableResult
     public mutating func upsert(pod: PodView) -> [ObjectKey] {
-        let podKey = ObjectKey(namespace: pod.namespace, name: pod.name)
         guard let gateway = pod.gatewayName else { return [] }
-        podsByGateway[gateway, default: [:]][podKey] = pod
+        var pods = podsByGateway[gateway, default: []]
+        pods.removeAll { $0.namespace == pod.namespace && $0.name == pod.name }
+        pods.insert(pod, at: pods.firstIndex { $0.name > pod.name } ?? pods.endIndex)
+        podsByGateway[gateway] = pods
         return keys(forGatewayNamed: gateway)
     }
 
     @discardableResult
     public mutating func remove(pod: PodView) -> [ObjectKey] {
         guard let gateway = pod.gatewayName else { return [] }
-        podsByGateway[gateway]?[ObjectKey(namespace: pod.namespace, name: pod.name)] = nil
+        podsByGateway[gateway]?.removeAll { $0.namespace == pod.namespace && $0.name == pod.name }
         if podsByGateway[gateway]?.isEmpty == true { podsByGateway[gateway] = nil }
         return keys(forGatewayNamed: gateway)
     }
