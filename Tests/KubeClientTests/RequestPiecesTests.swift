@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import Locking
 import Logging
 import Testing
 @testable import KubeClient
@@ -129,4 +130,42 @@ final class WarningLines: LogHandler, @unchecked Sendable {
         buffer.finish(.cancelled)
         guard case .failure(.cancelled) = await buffer.take().item else { Issue.record("expected .cancelled"); return }
     }
+
+    /// A consumer waiting for data is woken a delivery window after the first chunk (by the
+    /// driver's `wakeIfDue`), and takes everything that came meanwhile without waiting again.
+    @Test func deliveryWindowBatchesChunksForOneWakeUp() async throws {
+        let clock = Locked<UInt64>(1_000)
+        let buffer = StreamBuffer(capacity: 100, deliveryWindow: .milliseconds(10), now: { clock.current })
+        buffer.publishHead(ResponseHead(status: 200, headers: [:]))
+        let consumer = Task { (await buffer.take().item, await buffer.take().item) }
+        while !buffer.hasWaiter { await Task.yield() }
+        _ = [UInt8]([1]).withUnsafeBytes { buffer.offer($0) }
+        #expect(buffer.hasWaiter)  // not woken by the chunk
+        clock.withLock { $0 += 4_000_000 }
+        #expect(buffer.wakeIfDue() == 6_000_000)  // 6 ms to go
+        _ = [UInt8]([2]).withUnsafeBytes { buffer.offer($0) }
+        #expect(buffer.hasWaiter)
+        clock.withLock { $0 += 6_000_000 }
+        #expect(buffer.wakeIfDue() == nil)
+        let (first, second) = await consumer.value
+        guard case .chunk(let a) = first, case .chunk(let b) = second, a == [1], b == [2] else {
+            Issue.record("expected [1] then [2]")
+            return
+        }
+        #expect(buffer.wakeIfDue() == nil)  // nothing pending
+    }
+
+    /// No window, a buffer half full, and the end each wake the consumer at once.
+    @Test func someThingsWakeTheConsumerAtOnce() async {
+        for (window, size, end) in [(Duration.zero, 1, false), (.seconds(60), 50, false), (.seconds(60), 0, true)] {
+            let buffer = StreamBuffer(capacity: 100, deliveryWindow: window, now: { 0 })
+            buffer.publishHead(ResponseHead(status: 200, headers: [:]))
+            let consumer = Task { await buffer.take().item }
+            while !buffer.hasWaiter { await Task.yield() }
+            if end { buffer.finish(nil) } else { _ = [UInt8](repeating: 7, count: size).withUnsafeBytes { buffer.offer($0) } }
+            #expect(!buffer.hasWaiter, "window \(window), \(size) bytes, end \(end)")
+            _ = await consumer.value
+        }
+    }
 }
+

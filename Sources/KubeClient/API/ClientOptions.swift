@@ -19,11 +19,18 @@ public struct ClientOptions: Sendable {
     /// `UnreadableObject` stub. Default 16 MiB: etcd refuses objects over 1.5 MiB by default and
     /// the API server request bodies over 3 MiB, so only a broken server or proxy sends more.
     public var maxObjectBytes: Int
+    /// How long a watch event may wait before its reader is woken, so that a busy watch wakes
+    /// its reader once per batch of events rather than once per event (client-go and kube-rs
+    /// hand each over at once). Default 10 ms: at 10,000 gateways a watch of GatewayAgents
+    /// carries an event every 1.5 ms, and a thread wake-up per event was a third of the
+    /// operator's CPU; 10 ms is a fifth of the 50 ms event → status target. Zero: at once.
+    public var watchDeliveryWindow: Duration
 
     public init(userAgent: String = "gateway-medic/\(KubeClientVersion.current)", retry: RetryPolicy = RetryPolicy(),
                 watchBackoff: BackoffPolicy = BackoffPolicy(), requestTimeout: Duration = .seconds(30),
-                maxObjectBytes: Int = 16 << 20,
+                maxObjectBytes: Int = 16 << 20, watchDeliveryWindow: Duration = .milliseconds(10),
                 onResponse: (@Sendable (_ verb: String, _ resource: String, _ code: Int) -> Void)? = nil) {
+        self.watchDeliveryWindow = max(.zero, watchDeliveryWindow)
         self.maxObjectBytes = max(1 << 10, maxObjectBytes)
         self.userAgent = userAgent
         self.retry = retry

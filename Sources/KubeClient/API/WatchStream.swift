@@ -187,7 +187,8 @@ struct WatchConnector: Sendable {
             var streamed = request
             // The server ends the request after `timeout`; silence well beyond it is a dead link.
             streamed.idleTimeoutSeconds = timeout + 30
-            let opened = await client.transport.openStream(streamed, bufferCapacity: Self.bufferCapacity)
+            let opened = await client.transport.openStream(streamed, bufferCapacity: Self.bufferCapacity,
+                                                          deliveryWindow: client.options.watchDeliveryWindow)
             guard case .success(let stream) = opened else {
                 if case .failure(let error) = opened, !error.isCancelled { client.report(spec, 0) }
                 return opened

@@ -79,7 +79,7 @@ final class CurlDriver: @unchecked Sendable {
             }
             curl_multi_perform(multi, &running)
             collectFinished()
-            curl_multi_poll(multi, nil, 0, 1000, nil)
+            curl_multi_poll(multi, nil, 0, wakeDueStreams(), nil)
         }
         for transfer in Array(attached.values) {
             detach(transfer)
@@ -87,6 +87,17 @@ final class CurlDriver: @unchecked Sendable {
         }
         curl_multi_cleanup(multi)
         stopped.signal()
+    }
+
+    /// Wakes the readers of streams whose delivery window has passed; returns how long the loop
+    /// may then sleep (ms): until the next such wake-up, at most a second.
+    private func wakeDueStreams() -> Int32 {
+        var sleep: UInt64 = 1_000_000_000
+        for transfer in attached.values {
+            guard case .stream(let buffer) = transfer.sink, let remaining = buffer.wakeIfDue() else { continue }
+            sleep = min(sleep, remaining)
+        }
+        return Int32((sleep + 999_999) / 1_000_000)
     }
 
     private func attach(_ transfer: Transfer) {

@@ -27,8 +27,9 @@ final class CurlTransport: Sendable {
 
     /// Starts a streamed request and returns once the response head has arrived (or the transfer
     /// failed first). At most `bufferCapacity` bytes wait unread before the transfer is paused.
-    func openStream(_ request: HTTPRequest, bufferCapacity: Int = 1 << 20) async -> Result<ResponseStream, KubeError> {
-        let buffer = StreamBuffer(capacity: bufferCapacity)
+    func openStream(_ request: HTTPRequest, bufferCapacity: Int = 1 << 20,
+                    deliveryWindow: Duration = .zero) async -> Result<ResponseStream, KubeError> {
+        let buffer = StreamBuffer(capacity: bufferCapacity, deliveryWindow: deliveryWindow)
         let transfer = Transfer(request: request, sink: .stream(buffer))
         guard driver.submit(.add(transfer)) else { return .failure(.cancelled) }
         let stream = ResponseStream(buffer: buffer, transfer: transfer, driver: driver)

@@ -7,6 +7,11 @@ import Locking
 /// offer is refused, the write callback returns `CURL_WRITEFUNC_PAUSE`, and libcurl keeps the
 /// data. When the consumer has drained below half the capacity, `take` reports that the transfer
 /// must be unpaused (which only the driver thread may do).
+///
+/// With a `deliveryWindow`, a consumer waiting for data is woken not at the first chunk but up to
+/// that long after it (by the driver, `wakeIfDue`), and then drains everything that came
+/// meanwhile: at 10,000 gateways a watch delivers an event every 1.5 ms, and waking a thread per
+/// event was a third of the operator's CPU. A buffer half full, the head and the end wake at once.
 final class StreamBuffer: @unchecked Sendable {
     enum Item: Sendable {
         case chunk([UInt8])
@@ -22,17 +27,29 @@ final class StreamBuffer: @unchecked Sendable {
         var paused = false
         var end: KubeError?? = nil  // .some(nil): clean end; .some(error): failed
         var waiter: CheckedContinuation<Void, Never>?
+        /// When the waiting consumer is to be woken for data already buffered (nanoseconds, `now`'s clock).
+        var wakeAt: UInt64?
 
         mutating func takeWaiter() -> CheckedContinuation<Void, Never>? {
-            defer { waiter = nil }
+            defer { waiter = nil; wakeAt = nil }
             return waiter
         }
     }
 
     let capacity: Int
+    /// Nanoseconds a chunk may wait before its consumer is woken (0: at once).
+    let deliveryWindow: UInt64
+    /// A monotonic clock in nanoseconds (injected by tests).
+    private let now: @Sendable () -> UInt64
     private let state = Locked(State())
 
-    init(capacity: Int) { self.capacity = max(1, capacity) }
+    init(capacity: Int, deliveryWindow: Duration = .zero,
+         now: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) {
+        self.capacity = max(1, capacity)
+        let (seconds, attoseconds) = deliveryWindow.components
+        self.deliveryWindow = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+        self.now = now
+    }
 
     // MARK: producer (driver thread)
 
@@ -53,10 +70,29 @@ final class StreamBuffer: @unchecked Sendable {
             }
             s.chunks.append(Array(bytes))
             s.buffered += bytes.count
-            return (true, s.takeWaiter())
+            guard s.waiter != nil else { return (true, nil) }
+            if deliveryWindow == 0 || s.buffered >= capacity / 2 { return (true, s.takeWaiter()) }
+            if s.wakeAt == nil { s.wakeAt = now() + deliveryWindow }
+            return (true, nil)
         }
         waiter?.resume()
         return accepted
+    }
+
+    /// Whether a consumer is waiting (tests).
+    var hasWaiter: Bool { state.withLock { $0.waiter != nil } }
+
+    /// Driver thread, once per loop: wakes the consumer when its data's window has passed.
+    /// Returns the nanoseconds until the next such wake-up, if one is pending.
+    func wakeIfDue() -> UInt64? {
+        let (waiter, remaining) = state.withLock { s -> (CheckedContinuation<Void, Never>?, UInt64?) in
+            guard let wakeAt = s.wakeAt else { return (nil, nil) }
+            let current = now()
+            if current >= wakeAt { return (s.takeWaiter(), nil) }
+            return (nil, wakeAt - current)
+        }
+        waiter?.resume()
+        return remaining
     }
 
     func finish(_ error: KubeError?) {
