@@ -52,20 +52,8 @@ public struct JSONScanner {
     /// The next member's key (the scanner is then at its value, which the caller must read or
     /// skip), or nil after the object's closing brace.
     public mutating func nextKey() throws(Miss) -> Key? {
+        guard try advance(closing: UInt8(ascii: "}")) else { return nil }
         skipWhitespace()
-        guard index < bytes.count else { throw Miss() }
-        if bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            first = false
-            return nil
-        }
-        if !first {
-            guard bytes[index] == UInt8(ascii: ",") else { throw Miss() }
-            index += 1
-            skipWhitespace()
-        }
-        first = false
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Miss() }
         let key = Key(bytes: try plainString())
         skipWhitespace()
@@ -83,9 +71,15 @@ public struct JSONScanner {
 
     /// True when another element follows (the scanner is then at it); false after the `]`.
     public mutating func nextElement() throws(Miss) -> Bool {
+        try advance(closing: UInt8(ascii: "]"))
+    }
+
+    /// Past the container's closing byte (false), or past the comma before its next member or
+    /// element (true; none before the first).
+    private mutating func advance(closing: UInt8) throws(Miss) -> Bool {
         skipWhitespace()
         guard index < bytes.count else { throw Miss() }
-        if bytes[index] == UInt8(ascii: "]") {
+        if bytes[index] == closing {
             index += 1
             depth -= 1
             first = false

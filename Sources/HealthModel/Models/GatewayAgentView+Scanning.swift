@@ -1,15 +1,9 @@
 import Foundation
 import KubeAPI
 
-extension GatewayAgentView {
-    /// The view read straight from the object's bytes; nil when the object is anything but plain
-    /// (then `init(json:)` reads it). See ViewScanning.swift.
-    public init?(bytes: ArraySlice<UInt8>) {
-        guard let view = bytes.scanned({ (s: inout JSONScanner) throws(Miss) in try Self(scanning: &s) }) else { return nil }
-        self = view
-    }
-
-    private init(scanning s: inout JSONScanner) throws(Miss) {
+/// Read from bytes by `init?(bytes:)` (ViewScanning.swift).
+extension GatewayAgentView: ReadableFromBytes {
+    public init(scanning s: inout JSONScanner) throws(JSONScanner.Miss) {
         var meta: ScannedMetadata?
         var spec = ScannedSpec()
         var status = ScannedStatus()

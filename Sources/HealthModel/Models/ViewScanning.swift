@@ -186,6 +186,20 @@ func scanExpectedNeighbors(_ s: inout JSONScanner) throws(Miss) -> [ExpectedNeig
     return out
 }
 
+/// A view with a byte reader (`init(scanning:)`, which throws `Miss` on anything but a plain object).
+public protocol ReadableFromBytes {
+    init(scanning s: inout JSONScanner) throws(JSONScanner.Miss)
+}
+
+extension ReadableFromBytes {
+    /// The view read straight from the object's bytes; nil when the object is anything but plain
+    /// (then `init(json:)` reads it).
+    public init?(bytes: ArraySlice<UInt8>) {
+        guard let view = bytes.scanned({ (s: inout JSONScanner) throws(Miss) in try Self(scanning: &s) }) else { return nil }
+        self = view
+    }
+}
+
 extension ArraySlice<UInt8> {
     /// Runs a whole-document scan over these bytes; nil on a miss.
     func scanned<T>(_ read: (inout JSONScanner) throws(Miss) -> T) -> T? {
