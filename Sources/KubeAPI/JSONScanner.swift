@@ -145,13 +145,8 @@ public struct JSONScanner {
 
     /// A plain integer (optional minus, digits); fractions, exponents and overflow miss.
     public mutating func int() throws(Miss) -> Int64 {
-        var c = try peek()
-        let negative = c == UInt8(ascii: "-")
-        if negative {
-            index += 1
-            guard index < bytes.count else { throw Miss() }
-            c = bytes[index]
-        }
+        let negative = try peek() == UInt8(ascii: "-")
+        if negative { index += 1 }
         let start = index
         var magnitude: Int64 = 0
         while index < bytes.count, (48...57).contains(bytes[index]) {
@@ -162,7 +157,7 @@ public struct JSONScanner {
             index += 1
         }
         guard index > start else { throw Miss() }
-        if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) { throw Miss() }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") || bytes[index] | 0x20 == UInt8(ascii: "e") { throw Miss() }
         return negative ? -magnitude : magnitude
     }
 
