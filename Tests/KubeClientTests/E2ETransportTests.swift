@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import KubeClient
+import Locking
 import Testing
 @testable import KubeEmulator
 
@@ -38,6 +39,37 @@ import Testing
             try cluster.server.store.create(.configMaps, configMap("late", namespace: "h2"))
             #expect(try await watcher.value == "late")
             #expect(await e2eEventually { client.activeTransfers == 0 }, "the finished watch released its transfer")
+        }
+    }
+
+    /// A watch's events wait out its delivery window (the driver reads the sockets once per
+    /// window while only watches are open), but a request made meanwhile is not held back: it
+    /// wakes the driver at once and is answered while the event still waits.
+    @Test func requestsAreNotHeldBackByAWatchsDeliveryWindow() async throws {
+        try await withE2ECluster { cluster in
+            var options = E2ECluster.fastOptions
+            options.watchDeliveryWindow = .seconds(2)
+            let client = try cluster.tokenClient(options: options)
+            let start = try await client.list(.configMaps, namespace: "held")
+            let stream = client.watch(.configMaps, namespace: "held", options: WatchOptions(resourceVersion: start.metadata.resourceVersion))
+            let seen = Locked<[String]>([])
+            let consumer = Task {
+                for try await event in stream where event.type == .added {
+                    let count = seen.withLock { $0.append(event.object.name ?? "?"); return $0.count }
+                    if count == 2 { return }
+                }
+            }
+            // The first event makes sure the reader is waiting when the second comes.
+            try cluster.server.store.create(.configMaps, configMap("cm-0", namespace: "held"))
+            #expect(await e2eEventually(timeout: 10) { seen.withLock { $0.count } == 1 })
+            try cluster.server.store.create(.configMaps, configMap("cm-1", namespace: "held"))
+            for _ in 0..<5 {
+                let object = try await client.get(.configMaps, namespace: "held", name: "cm-1")
+                #expect(object.name == "cm-1")
+                #expect(seen.withLock { $0.count } == 1, "a request waited for the watch's window")
+            }
+            try await consumer.value
+            #expect(seen.withLock { $0 } == ["cm-0", "cm-1"])
         }
     }
 

@@ -82,13 +82,13 @@ final class StreamBuffer: @unchecked Sendable {
     /// Whether a consumer is waiting (tests).
     var hasWaiter: Bool { state.withLock { $0.waiter != nil } }
 
-    /// Driver thread, once per loop: wakes the consumer when its data's window has passed.
-    /// Returns the nanoseconds until the next such wake-up, if one is pending.
-    func wakeIfDue() -> UInt64? {
+    /// Driver thread, once per loop: wakes the consumer when its data's window has passed (or
+    /// at once, `force`). Returns the nanoseconds until the next such wake-up, if one is pending.
+    func wakeIfDue(force: Bool = false) -> UInt64? {
         let (waiter, remaining) = state.withLock { s -> (CheckedContinuation<Void, Never>?, UInt64?) in
             guard let wakeAt = s.wakeAt else { return (nil, nil) }
             let current = now()
-            if current >= wakeAt { return (s.takeWaiter(), nil) }
+            if force || current >= wakeAt { return (s.takeWaiter(), nil) }
             return (nil, wakeAt - current)
         }
         waiter?.resume()
