@@ -10,7 +10,7 @@ FROM ${SWIFT_IMAGE} AS build
 # The C libraries the binary links (headers and pkg-config files) and make for the Makefile.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libcurl4-openssl-dev libyaml-dev pkg-config make \
+      libcurl4-openssl-dev libyaml-dev zlib1g-dev pkg-config make \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first: a source change then reuses the resolved packages.
@@ -28,10 +28,11 @@ RUN make release \
 FROM ${RUNTIME_IMAGE}
 # Shared libraries of the binary beyond the base image (scripts/check-runtime-libs.sh checks this
 # list against `ldd` of a release build): libcurl (HTTP/2 + TLS to the API server, which pulls
-# in OpenSSL, nghttp2 and friends), libyaml, and the CA bundle for verifying TLS.
+# in OpenSSL, nghttp2 and friends), libyaml, zlib (the cached statuses are kept compressed) and
+# the CA bundle for verifying TLS.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libcurl4 libyaml-0-2 ca-certificates \
+      libcurl4 libyaml-0-2 zlib1g ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 65532 gateway-medic \
  && useradd --system --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent \

@@ -1,6 +1,6 @@
 # gateway-medic. `make test` is the test command; it installs the C libraries it needs first.
 SWIFT ?= swift
-SYSTEM_PACKAGES := libcurl4-openssl-dev libyaml-dev
+SYSTEM_PACKAGES := libcurl4-openssl-dev libyaml-dev zlib1g-dev
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
 .PHONY: all build release test deps bench demo clean validate-manifests release-check fuzz

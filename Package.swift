@@ -34,11 +34,17 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        // zlib: keeps the cached GatewayHealth statuses compressed (CompactJSON).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
 
         // YAML text → the JSON value the API speaks.
         .target(name: "YAML", dependencies: ["CYAML", "KubeAPI"], swiftSettings: strict),
         // The generic API machinery: JSON values, ObjectMeta, lists, Status, watch events, Events, Leases.
-        .target(name: "KubeAPI", swiftSettings: strict),
+        .target(name: "KubeAPI", dependencies: ["CZlib"], swiftSettings: strict),
         // A value behind a lock, shared by the transport, the emulator and the runtime.
         .target(name: "Locking", swiftSettings: strict),
         // The client: kubeconfig, credentials, the libcurl transport, requests and watches.

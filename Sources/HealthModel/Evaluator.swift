@@ -39,7 +39,8 @@ public enum HealthEvaluator {
             ? .isTrue(ConditionType.ready, "Up", "the gateway is UP")
             : .isFalse(ConditionType.ready, verdict.reason, "\(verdict.state.rawValue): \(verdict.message)")
         let drafts = [ready, heartbeat.draft, config.draft, routing.draft, pods.draft, bgp.draft, stable.draft, traffic.draft]
-        let conditions = drafts.map { $0.finalize(previous: previousConditions, now: now, observedGeneration: observedGeneration) }
+        var nowText: String?
+        let conditions = drafts.map { $0.finalize(previous: previousConditions, now: now, nowText: &nowText, observedGeneration: observedGeneration) }
 
         var newMemory = HealthMemory(
             evaluatedAt: now, firstSeen: firstSeen,

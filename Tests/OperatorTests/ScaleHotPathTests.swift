@@ -45,6 +45,25 @@ actor PageLog {
         #expect(bare.status == nil && !bare.hasStatus)
     }
 
+    /// A real status reads back exactly from its compressed form, which is a fraction of its
+    /// serialization (the cache keeps one per gateway).
+    @Test func compactStatusRoundTripsAndIsSmall() throws {
+        let runs = RFx.evaluations(6)
+        for assessment in runs {
+            let status = GatewayHealthStatus.desired(assessment, remediation: ["restartTimes": ["2026-01-01T00:00:00Z"]])
+            let compact = CompactJSON(status)
+            #expect(compact.value == status)
+            #expect(compact.bytes == status.serialized())
+            #expect(compact.storedCount * 2 < status.serialized().count, "\(compact.storedCount) of \(status.serialized().count) bytes")
+            #expect(Assessment(status: try #require(compact.value)) != nil)
+        }
+        for value: JSONValue in [[:], [], "", "é ☃ \u{1F600}", 0, -1.5e300, ["a": [nil, true, false]]] {
+            #expect(CompactJSON(value).value == value)
+        }
+        #expect(CompactJSON(["a": 1]) == CompactJSON(["a": 1]))
+        #expect(CompactJSON(["a": 1]) != CompactJSON(["a": 2]))
+    }
+
     /// The client source lists page by page, and an informer fed that way ends with every object.
     @Test func pagedListReachesTheStoreWhole() async throws {
         let server = EmulatedAPIServer()

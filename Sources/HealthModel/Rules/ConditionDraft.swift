@@ -19,9 +19,18 @@ struct ConditionDraft: Equatable {
     }
 
     /// metav1.Condition semantics: lastTransitionTime moves only when the status changes.
-    func finalize(previous: [Condition]?, now: Date, observedGeneration: Int64?) -> Condition {
+    /// - Parameter nowText: `now` rendered, shared by the conditions of one evaluation (rendered
+    ///   by the first that needs it): each kept copy of the same text was a string per condition.
+    func finalize(previous: [Condition]?, now: Date, nowText: inout String?, observedGeneration: Int64?) -> Condition {
         let old = previous?.first { $0.type == type }
-        let transition = (old?.status == status ? old?.lastTransitionTime : nil) ?? KubeTime.format(now)
+        let transition: String
+        if let kept = old?.status == status ? old?.lastTransitionTime : nil {
+            transition = kept
+        } else {
+            let text = nowText ?? KubeTime.format(now)
+            nowText = text
+            transition = text
+        }
         return Condition(type: type, status: status, reason: reason, message: message.utf8.count <= 32768 ? message : String(message.prefix(32768)),
                          lastTransitionTime: transition, observedGeneration: observedGeneration)
     }
