@@ -7,13 +7,13 @@ import Remediation
 /// second gateway planned concurrently already sees the first one's restart in flight: the
 /// fleet-wide limit holds across workers (docs/remediation.md §1, §3.7).
 ///
-/// It keeps what the fleet-wide guards read of every gateway (`GatewaySnapshot.asFleetMember`) and, while
+/// It keeps what the fleet-wide guards read of every gateway (`FleetMember`) and, while
 /// this instance leads, the newest remediation record of each. A record not yet known here is taken
 /// from the persisted GatewayHealth status (after an operator restart, or a handover).
 public actor RemediationCoordinator {
     private let policy: RemediationPolicy
     private let dryRun: Bool
-    /// Boxed: a dictionary stores its values inline, and a snapshot is a large struct.
+    /// What the fleet-wide guards read of every gateway.
     private var members: [GatewayKey: Member] = [:]
     /// Records this instance produced as leader; newer than the persisted ones until written.
     private var records: [GatewayKey: RemediationRecord] = [:]
@@ -33,7 +33,7 @@ public actor RemediationCoordinator {
             records.removeAll()
         }
         snapshot.record = records[snapshot.key] ?? persisted[snapshot.key] ?? snapshot.record
-        members[snapshot.key] = Member(snapshot.asFleetMember)
+        members[snapshot.key] = Member(FleetMember(snapshot))
         // Almost every plan is of a gateway that needs no restart: the planner then reads no other
         // gateway (only a restart meets the fleet-wide guards, and it always ends in an action or
         // a skip). Plan against this gateway alone first; building the whole fleet's view with
@@ -91,12 +91,15 @@ public actor RemediationCoordinator {
 }
 
 extension RemediationCoordinator {
+    /// Boxed: a dictionary keeps its values inline, in a table larger than its count.
     final class Member: Sendable {
-        let snapshot: GatewaySnapshot
-        init(_ snapshot: GatewaySnapshot) { self.snapshot = snapshot }
+        let member: FleetMember
+        init(_ member: FleetMember) { self.member = member }
+
+        var snapshot: GatewaySnapshot { member.snapshot }
 
         func with(_ record: RemediationRecord) -> Member {
-            var copy = snapshot
+            var copy = member
             copy.record = record
             return Member(copy)
         }

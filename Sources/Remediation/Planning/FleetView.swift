@@ -90,19 +90,46 @@ public enum GatewayGroups {
     }
 }
 
-extension GatewaySnapshot {
-    /// This snapshot reduced to what planning another gateway reads of it (`SafetyGuards`: the
-    /// state and forwarding evidence, the groups, the pods, the record, the pause). A planner
-    /// keeping one per gateway keeps this: a full snapshot holds the whole assessment and every
-    /// input object, a few KB per gateway.
-    public var asFleetMember: GatewaySnapshot {
+/// What planning another gateway reads of a gateway (`SafetyGuards`: the state and forwarding
+/// evidence, the groups, the pods, the record, the pause), as a planner keeps it for each: in
+/// its own fields, since a `GatewaySnapshot`, even one reduced to these, is over 1 KB of mostly
+/// empty inline storage (an absent GatewayAgentView, an empty Evidence and memory).
+public struct FleetMember: Sendable {
+    public let key: GatewayKey
+    public var record: RemediationRecord
+    let state: GatewayState
+    let since: Date
+    let reason: String
+    let observedGeneration: Int64?
+    let liveness: LivenessEvidence
+    let bgpEstablished: Int
+    let gateway: GatewayView?
+    let pods: [PodView]
+    let paused: Bool
+
+    public init(_ snapshot: GatewaySnapshot) {
+        key = snapshot.key
+        record = snapshot.record
+        state = snapshot.assessment.state
+        since = snapshot.assessment.since
+        reason = snapshot.assessment.reason
+        observedGeneration = snapshot.assessment.observedGeneration
+        liveness = snapshot.assessment.evidence.liveness
+        bgpEstablished = snapshot.assessment.evidence.bgpEstablished
+        gateway = snapshot.inputs.gateway
+        pods = snapshot.inputs.pods
+        paused = snapshot.paused
+    }
+
+    /// The reduced snapshot the guards read.
+    public var snapshot: GatewaySnapshot {
         var evidence = Evidence()
-        evidence.liveness = assessment.evidence.liveness
-        evidence.bgpEstablished = assessment.evidence.bgpEstablished
-        let slim = Assessment(state: assessment.state, since: assessment.since, reason: assessment.reason, message: "",
+        evidence.liveness = liveness
+        evidence.bgpEstablished = bgpEstablished
+        let slim = Assessment(state: state, since: since, reason: reason, message: "",
                               conditions: [], evidence: evidence, memory: HealthMemory(), nextCheck: nil,
-                              observedGeneration: assessment.observedGeneration)
-        return GatewaySnapshot(key: key, assessment: slim, inputs: GatewayInputs(gateway: inputs.gateway, agent: nil, pods: inputs.pods),
+                              observedGeneration: observedGeneration)
+        return GatewaySnapshot(key: key, assessment: slim, inputs: GatewayInputs(gateway: gateway, agent: nil, pods: pods),
                                record: record, paused: paused)
     }
 }
