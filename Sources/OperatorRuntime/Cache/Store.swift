@@ -9,9 +9,16 @@ import KubeAPI
 /// (no managedFields, no unrelated spec). A projection that returns nil filters the object out;
 /// if it was cached before, that counts as a deletion.
 public actor Store<Value: Sendable> {
-    struct Entry {
-        var value: Value
-        var resourceVersion: String?
+    /// Boxed: a dictionary keeps its values inline in a table up to twice its count, and a
+    /// view is a few hundred bytes (10,000 GatewayAgentViews: 5.4 MB of table inline, 3.2 MB
+    /// boxed). Replaced, never mutated.
+    final class Entry: Sendable {
+        let value: Value
+        let resourceVersion: String?
+        init(value: Value, resourceVersion: String?) {
+            self.value = value
+            self.resourceVersion = resourceVersion
+        }
     }
 
     private let projection: @Sendable (JSONValue) -> Value?

@@ -34,6 +34,19 @@ public actor GatewayReconciler {
         }
     }
 
+    /// An assessment as kept between reconciles: boxed (a dictionary keeps its values inline,
+    /// in a table up to twice its count, and an assessment is 433 bytes inline) and without its
+    /// counter evidence, which only the status written in the same reconcile shows: as a
+    /// previous assessment and in every comparison it is volatile (`GatewayHealthStatus`).
+    final class Kept: Sendable {
+        let assessment: Assessment
+        init(_ assessment: Assessment) {
+            var kept = assessment
+            kept.evidence.counters = []
+            self.assessment = kept
+        }
+    }
+
     struct Persisted {
         var exists: Bool
         var resourceVersion: String?
@@ -78,7 +91,8 @@ public actor GatewayReconciler {
     private let logger: Logger
     /// Restarts and ticket drafts after each assessment (nil: health only).
     private let remediator: GatewayRemediator?
-    private var last: [ObjectKey: Assessment] = [:]
+    /// The latest assessment of each gateway, without its counter evidence (see `Kept`).
+    private var last: [ObjectKey: Kept] = [:]
     /// The persisted resourceVersion whose status `last[key]` was found to say (normalised): while
     /// the GatewayHealth is still at that version, `last[key]` is the previous assessment without
     /// reading the status back, and an assessment that differs from it only in volatile fields
@@ -89,6 +103,9 @@ public actor GatewayReconciler {
     /// `noteHealthChange` (the planner's fleet-wide guards read the others'); nil until first
     /// needed, then filled once from the cache. Scanning the cache per reconcile was O(fleet).
     private var persistedRecords: [GatewayKey: RemediationRecord]?
+    /// Keys whose `last` assessment needed no liveness evidence (see `affectedBySwitchAgents`;
+    /// asking `last` meant copying an assessment per gateway of every leaf heartbeat).
+    private var heartbeatWasFresh: Set<ObjectKey> = []
     /// Keys whose reconcile has started and not finished (see `affectedBySwitchAgents`).
     private var inProgress: Set<ObjectKey> = []
     private var written: [ObjectKey: Written] = [:]
@@ -131,7 +148,8 @@ public actor GatewayReconciler {
     }
 
     /// The latest assessment of every gateway.
-    public func assessments() -> [ObjectKey: Assessment] { last }
+    /// The latest assessment of every gateway (without `evidence.counters`, see `Kept`).
+    public func assessments() -> [ObjectKey: Assessment] { last.mapValues(\.assessment) }
 
     /// Per-gateway memory: assessments, writes not yet seen in the cache, unconfirmed Events.
     public var memorySizes: (assessments: Int, written: Int, unconfirmed: Int) { (last.count, written.count, unconfirmed.count) }
@@ -158,7 +176,7 @@ public actor GatewayReconciler {
     /// now (its inputs may predate the change), counts as affected.
     public func affectedBySwitchAgents(_ keys: [ObjectKey]) -> [ObjectKey] {
         keys.filter { key in
-            inProgress.contains(key) || last[key].map { $0.evidence.liveness != .notNeeded } ?? true
+            inProgress.contains(key) || !heartbeatWasFresh.contains(key)
         }
     }
 
@@ -178,7 +196,8 @@ public actor GatewayReconciler {
         let now = clock.now()
         let assessment = HealthEvaluator.evaluate(inputs, previous: previous, policy: policy, now: now)
         evaluationCount += 1
-        last[key] = assessment
+        last[key] = Kept(assessment)
+        if assessment.evidence.liveness == .notNeeded { heartbeatWasFresh.insert(key) } else { heartbeatWasFresh.remove(key) }
         agreedVersion[key] = nil  // re-established by `write` for this assessment
         metrics.record(key, assessment)
         let remediation = await remediate(key, assessment, inputs: inputs, persisted: persisted, acting: current, now: now)
@@ -265,6 +284,7 @@ public actor GatewayReconciler {
     /// GatewayAgent (owner reference); only the memory here is dropped.
     public func forget(_ key: ObjectKey) {
         if last.removeValue(forKey: key) != nil { metrics.forget(key) }
+        heartbeatWasFresh.remove(key)
         agreedVersion.removeValue(forKey: key)
         written.removeValue(forKey: key)
         unconfirmed.removeValue(forKey: key)
@@ -293,7 +313,7 @@ public actor GatewayReconciler {
     /// `last[key]`, when the persisted status is still the version it was found to agree with.
     private func agreedPrevious(_ key: ObjectKey, _ persisted: Persisted) -> Assessment? {
         guard let version = persisted.resourceVersion, agreedVersion[key] == version else { return nil }
-        return last[key]
+        return last[key]?.assessment
     }
 
     /// The persisted assessment is the truth; the in-memory one is preferred only while it says
@@ -301,7 +321,7 @@ public actor GatewayReconciler {
     private func choosePrevious(_ key: ObjectKey, _ persisted: Persisted) -> Assessment? {
         let status = persisted.status
         let stored = status.flatMap(Assessment.init(status:))
-        guard let mine = last[key] else { return stored }
+        guard let mine = last[key]?.assessment else { return stored }
         guard let stored, let status else { return mine }
         let desired = GatewayHealthStatus.desired(mine, remediation: status["remediation"])
         return GatewayHealthStatus.differs(desired, from: status) ? stored : mine
