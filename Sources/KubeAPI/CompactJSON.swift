@@ -2,27 +2,38 @@ import CZlib
 
 /// A JSON value kept as its compact serialization, deflated, in a buffer of just its size. A
 /// status of a few KB as text is several times that as a tree of dictionaries and strings, and
-/// about a quarter of it deflated (keys and condition prose repeat); with one kept per gateway,
-/// that is most of what the operator holds of 10,000 gateways. Inflated and parsed again on
-/// every read, so keep it for values that are read rarely.
+/// a fraction of it deflated against a `dictionary` of what such documents usually say; with
+/// one kept per gateway, that is most of what the operator holds of 10,000 gateways. Inflated
+/// and parsed again on every read, so keep it for values that are read rarely.
+///
+/// Two values are equal when their serializations are, provided both were made with the same
+/// dictionary (as every value of one kind is).
 public struct CompactJSON: Sendable, Equatable {
-    /// The zlib stream of the serialization (or the serialization itself if zlib failed,
-    /// which it only does out of memory).
+    /// Text deflate may refer back to: a typical document of the kind compressed.
+    public struct Dictionary: Sendable {
+        let bytes: [UInt8]
+        public init(_ text: String) { bytes = Array(text.utf8.suffix(Self.maxLength)) }
+        /// Half of the window: the other half is for the document's own back-references.
+        static let maxLength = (1 << CompactJSON.windowBits) / 2
+    }
+
+    /// The zlib stream of the serialization, or the serialization itself if zlib failed (out
+    /// of memory: it allocates about 64 KB of state per call).
     private let stored: [UInt8]
     /// Length of the serialization; negative when `stored` is not compressed.
     private let length: Int
+    private let dictionary: Dictionary?
 
-    public init(_ value: JSONValue) {
+    /// An 8 KB window and small hash tables: documents are a few KB, and deflate's state is
+    /// allocated on each call (about 64 KB with these, 268 KB with zlib's defaults).
+    static let windowBits: Int32 = 13
+    static let memLevel: Int32 = 6
+
+    public init(_ value: JSONValue, dictionary: Dictionary? = nil) {
         let text = value.serialized()
-        var bound = compressBound(uLong(text.count))
-        var out = [UInt8](repeating: 0, count: Int(bound))
-        let code = out.withUnsafeMutableBufferPointer { dest in
-            text.withUnsafeBufferPointer { source in
-                compress2(dest.baseAddress, &bound, source.baseAddress, uLong(source.count), Z_BEST_SPEED)
-            }
-        }
-        if code == Z_OK {
-            stored = Array(out[..<Int(bound)])  // a buffer of just its size
+        self.dictionary = dictionary
+        if let deflated = Self.deflate(text, dictionary: dictionary) {
+            stored = deflated
             length = text.count
         } else {
             stored = Array(text)
@@ -30,18 +41,15 @@ public struct CompactJSON: Sendable, Equatable {
         }
     }
 
+    public static func == (a: CompactJSON, b: CompactJSON) -> Bool {
+        a.length == b.length && a.stored == b.stored
+    }
+
     /// The serialization.
     public var bytes: [UInt8] {
         guard length >= 0 else { return stored }
-        var size = uLongf(length)
-        var out = [UInt8](repeating: 0, count: length)
-        let code = out.withUnsafeMutableBufferPointer { dest in
-            stored.withUnsafeBufferPointer { source in
-                uncompress(dest.baseAddress, &size, source.baseAddress, uLong(source.count))
-            }
-        }
-        // Only our own output is ever inflated, so this holds; an empty value reads as nil.
-        return code == Z_OK && Int(size) == length ? out : []
+        // Only our own output is ever inflated, so this holds; were it not, the value reads as nil.
+        return Self.inflate(stored, length: length, dictionary: dictionary) ?? []
     }
 
     /// Bytes held (tests and the benchmark's accounting).
@@ -49,4 +57,48 @@ public struct CompactJSON: Sendable, Equatable {
 
     /// The value (nil only if the bytes were not written by `init`, which cannot happen).
     public var value: JSONValue? { try? JSONValue.parse(bytes) }
+
+    private static func deflate(_ text: [UInt8], dictionary: Dictionary?) -> [UInt8]? {
+        var stream = z_stream()
+        guard gm_deflate_init(&stream, Z_BEST_SPEED, windowBits, memLevel) == Z_OK else { return nil }
+        defer { deflateEnd(&stream) }
+        if let dictionary {
+            let code = dictionary.bytes.withUnsafeBufferPointer { deflateSetDictionary(&stream, $0.baseAddress, uInt($0.count)) }
+            guard code == Z_OK else { return nil }
+        }
+        var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(text.count))))
+        let code = text.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { dest in
+                stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
+                stream.avail_in = uInt(source.count)
+                stream.next_out = dest.baseAddress
+                stream.avail_out = uInt(dest.count)
+                return CZlib.deflate(&stream, Z_FINISH)
+            }
+        }
+        guard code == Z_STREAM_END else { return nil }
+        return Array(out[..<Int(stream.total_out)])  // a buffer of just its size
+    }
+
+    private static func inflate(_ deflated: [UInt8], length: Int, dictionary: Dictionary?) -> [UInt8]? {
+        var stream = z_stream()
+        guard gm_inflate_init(&stream, windowBits) == Z_OK else { return nil }
+        defer { inflateEnd(&stream) }
+        var out = [UInt8](repeating: 0, count: length)
+        let code = deflated.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { dest in
+                stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
+                stream.avail_in = uInt(source.count)
+                stream.next_out = dest.baseAddress
+                stream.avail_out = uInt(dest.count)
+                var code = CZlib.inflate(&stream, Z_FINISH)
+                if code == Z_NEED_DICT, let dictionary {
+                    code = dictionary.bytes.withUnsafeBufferPointer { inflateSetDictionary(&stream, $0.baseAddress, uInt($0.count)) }
+                    if code == Z_OK { code = CZlib.inflate(&stream, Z_FINISH) }
+                }
+                return code
+            }
+        }
+        return code == Z_STREAM_END && Int(stream.total_out) == length ? out : nil
+    }
 }

@@ -51,14 +51,19 @@ actor PageLog {
         let runs = RFx.evaluations(6)
         for assessment in runs {
             let status = GatewayHealthStatus.desired(assessment, remediation: ["restartTimes": ["2026-01-01T00:00:00Z"]])
-            let compact = CompactJSON(status)
-            #expect(compact.value == status)
-            #expect(compact.bytes == status.serialized())
-            #expect(compact.storedCount * 2 < status.serialized().count, "\(compact.storedCount) of \(status.serialized().count) bytes")
+            let alone = CompactJSON(status)
+            let compact = CompactJSON(status, dictionary: .gatewayHealthStatus)
+            for kept in [alone, compact] {
+                #expect(kept.value == status)
+                #expect(kept.bytes == status.serialized())
+            }
+            #expect(alone.storedCount * 2 < status.serialized().count, "\(alone.storedCount) of \(status.serialized().count) bytes")
+            #expect(compact.storedCount * 2 < alone.storedCount, "\(compact.storedCount) of \(alone.storedCount) bytes")
             #expect(Assessment(status: try #require(compact.value)) != nil)
         }
         for value: JSONValue in [[:], [], "", "é ☃ \u{1F600}", 0, -1.5e300, ["a": [nil, true, false]]] {
             #expect(CompactJSON(value).value == value)
+            #expect(CompactJSON(value, dictionary: .gatewayHealthStatus).value == value)
         }
         #expect(CompactJSON(["a": 1]) == CompactJSON(["a": 1]))
         #expect(CompactJSON(["a": 1]) != CompactJSON(["a": 2]))

@@ -35,7 +35,7 @@ public struct GatewayHealthRecord: Sendable, Equatable {
     public var status: JSONValue? {
         get { statusBytes?.value }
         set {
-            statusBytes = newValue.map(CompactJSON.init)
+            statusBytes = newValue.map { CompactJSON($0, dictionary: .gatewayHealthStatus) }
             remediation = newValue?["remediation"]
             state = newValue?["state"]?.stringValue.flatMap(GatewayState.init(rawValue:))
         }

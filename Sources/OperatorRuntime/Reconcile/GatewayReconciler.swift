@@ -29,7 +29,7 @@ public actor GatewayReconciler {
         init(staleVersions: Set<String?>, resourceVersion: String?, status: JSONValue?) {
             self.staleVersions = staleVersions
             self.resourceVersion = resourceVersion
-            self.status = status.map(CompactJSON.init)
+            self.status = status.map { CompactJSON($0, dictionary: .gatewayHealthStatus) }
             self.remediation = status?["remediation"]
         }
     }
