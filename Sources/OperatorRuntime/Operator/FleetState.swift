@@ -39,6 +39,11 @@ public actor FleetState {
     /// Groups named by a GatewayPeering (`spec.gatewayGroup`, default `default`).
     public var groupsWithPeerings: Set<String> { facts.groupsWithPeerings }
 
+    /// `isPaused` and `groupsWithPeerings` in one actor hop (a reconcile asks both).
+    public func remediationFacts(_ key: ObjectKey) -> (paused: Bool, groupsWithPeerings: Set<String>) {
+        (facts.pausedGateways.contains(key), facts.groupsWithPeerings)
+    }
+
     /// A GatewayPeering change (the value is the group it names). Every gateway is re-judged when
     /// the set of groups carrying peerings changes: the group-safety guard reads it.
     public func apply(peering change: ObjectChange<String>) -> [ObjectKey] {

@@ -56,6 +56,8 @@ public actor GatewayReconciler {
         /// steady state never needs it parsed, so `status` parses it only when asked.
         private var wrote: CompactJSON?
         private var cached: GatewayHealthRecord?
+        /// The cached GatewayHealth's pause annotation.
+        var paused = false
 
         init(exists: Bool) {
             self.exists = exists
@@ -234,12 +236,10 @@ public actor GatewayReconciler {
         let mine = GatewayKey(namespace: key.namespace ?? "", name: key.name)
         let own = persisted.remediation.flatMap(RemediationRecord.init(json:))
         if persistedRecords?[mine] != own { persistedRecords?[mine] = own }
-        let healthPaused = await healths.get(key)?.paused ?? false
-        let gatewayPaused = await fleet.isPaused(key)
-        let paused = healthPaused || gatewayPaused
-        let groups = await fleet.groupsWithPeerings
+        let fleetFacts = await fleet.remediationFacts(key)
         return await remediator.remediate(key: key, assessment: assessment, inputs: inputs, persisted: persistedRecords ?? [:],
-                                          paused: paused, groupsWithPeerings: groups, isLeader: acting && canWrite(), now: now)
+                                          paused: persisted.paused || fleetFacts.paused, groupsWithPeerings: fleetFacts.groupsWithPeerings,
+                                          isLeader: acting && canWrite(), now: now)
     }
 
     /// Keeps the persisted remediation records in step with the GatewayHealth cache, remembers
@@ -295,10 +295,17 @@ public actor GatewayReconciler {
 
     private func persistedState(_ key: ObjectKey) async -> Persisted {
         let cached = await healths.get(key)
-        if let mine = pendingWrite(key, cachedVersion: cached?.resourceVersion) { return Persisted(written: mine) }
-        guard let cached else { return Persisted(exists: false) }
-        if let state = cached.state { lastPersistedState[key] = state }
-        return Persisted(cached: cached)
+        var persisted: Persisted
+        if let mine = pendingWrite(key, cachedVersion: cached?.resourceVersion) {
+            persisted = Persisted(written: mine)
+        } else if let cached {
+            if let state = cached.state { lastPersistedState[key] = state }
+            persisted = Persisted(cached: cached)
+        } else {
+            persisted = Persisted(exists: false)
+        }
+        persisted.paused = cached?.paused ?? false
+        return persisted
     }
 
     /// Our latest write of `key` while the cache still shows a version older than it. Once the
@@ -332,8 +339,12 @@ public actor GatewayReconciler {
                        remediation: RemediationRecord?, agreedPrevious: Assessment?) async throws {
         var persisted = persisted
         let namespace = key.namespace ?? agent.namespace
-        let cachedVersion = await healths.get(key)?.resourceVersion
-        if !persisted.exists {
+        // The cache's version before our write; read only when there is one to make (not on the
+        // steady state's early return below).
+        var cachedVersion: String?
+        let existed = persisted.exists
+        if !existed {
+            cachedVersion = await healths.get(key)?.resourceVersion
             guard let uid = agent.uid else {
                 logger.warning("GatewayAgent has no uid; GatewayHealth not created", metadata: ["gateway": "\(key)"])
                 return
@@ -369,6 +380,7 @@ public actor GatewayReconciler {
             agreedVersion[key] = persisted.resourceVersion
             return
         }
+        if existed { cachedVersion = await healths.get(key)?.resourceVersion }
         guard canWrite() else { return }  // leadership may have moved while we awaited
         let events = TransitionEvents.plan(persisted: persistedStatus, assessment: assessment, gateway: key.name,
                                            stateBeforeDeletion: persistedStatus == nil ? lastPersistedState[key] : nil)

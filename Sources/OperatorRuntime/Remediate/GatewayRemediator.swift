@@ -49,10 +49,10 @@ public struct GatewayRemediator: Sendable {
         let gateway = GatewayKey(namespace: key.namespace ?? "", name: key.name)
         let snapshot = GatewaySnapshot(key: gateway, assessment: assessment, inputs: inputs,
                                        record: persisted[gateway] ?? RemediationRecord(), paused: paused)
-        // The record the plan starts from (no other reconcile of this gateway runs meanwhile).
-        let prior = await coordinator.record(gateway) ?? snapshot.record
-        let plan = await coordinator.plan(snapshot, persisted: persisted, groupsWithPeerings: groupsWithPeerings,
-                                          isLeader: isLeader, now: now)
+        // `prior`: the record the plan starts from (no other reconcile of this gateway runs meanwhile).
+        let (plan, known) = await coordinator.planNoting(snapshot, persisted: persisted, groupsWithPeerings: groupsWithPeerings,
+                                                         isLeader: isLeader, now: now)
+        let prior = known ?? snapshot.record
         for skip in plan.skips {
             logger.info("remediation skipped", metadata: [
                 "gateway": "\(gateway)", "reason": "\(skip.reason.rawValue)", "message": "\(skip.message)",
@@ -92,8 +92,10 @@ public struct GatewayRemediator: Sendable {
             record = await coordinator.recordResult(result, of: action, gateway: gateway, at: now)
             events.append(Self.planned(RemediationEvent.forResult(result, of: action)))
         }
-        await tickets.noteEvents(events.map { TicketEventLine(time: now, type: $0.type.rawValue, reason: $0.reason, message: $0.message) },
-                                 gateway: gateway)
+        if !events.isEmpty {  // (one actor hop fewer per reconcile: almost always empty)
+            await tickets.noteEvents(events.map { TicketEventLine(time: now, type: $0.type.rawValue, reason: $0.reason, message: $0.message) },
+                                     gateway: gateway)
+        }
         let ticketCheck = await tickets.update(gateway: gateway, assessment: assessment, record: record, now: now)
         let next = [nextCheck, ticketCheck].compactMap { $0 }.min()
         return RemediationOutcome(record: record, events: events, nextCheck: next)

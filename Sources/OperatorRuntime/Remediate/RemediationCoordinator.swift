@@ -65,6 +65,14 @@ public actor RemediationCoordinator {
         return plan
     }
 
+    /// `plan`, also returning the record this instance held for the gateway before planning
+    /// (`record(_:)` then), in one actor turn: a reconcile asked for both.
+    public func planNoting(_ snapshot: GatewaySnapshot, persisted: [GatewayKey: RemediationRecord],
+                           groupsWithPeerings: Set<String>, isLeader: Bool, now: Date) -> (RemediationPlan, RemediationRecord?) {
+        let before = records[snapshot.key]
+        return (plan(snapshot, persisted: persisted, groupsWithPeerings: groupsWithPeerings, isLeader: isLeader, now: now), before)
+    }
+
     /// Stores the executor's result in the gateway's record and returns the record to persist.
     public func recordResult(_ result: RestartResult, of action: RemediationAction, gateway key: GatewayKey,
                              at now: Date) -> RemediationRecord {
