@@ -67,15 +67,7 @@ public struct CompactJSON: Sendable, Equatable {
             guard code == Z_OK else { return nil }
         }
         var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(text.count))))
-        let code = text.withUnsafeBufferPointer { source in
-            out.withUnsafeMutableBufferPointer { dest in
-                stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
-                stream.avail_in = uInt(source.count)
-                stream.next_out = dest.baseAddress
-                stream.avail_out = uInt(dest.count)
-                return CZlib.deflate(&stream, Z_FINISH)
-            }
-        }
+        let code = streaming(&stream, from: text, into: &out) { CZlib.deflate(&$0, Z_FINISH) }
         guard code == Z_STREAM_END else { return nil }
         return Array(out[..<Int(stream.total_out)])  // a buffer of just its size
     }
@@ -85,20 +77,28 @@ public struct CompactJSON: Sendable, Equatable {
         guard gm_inflate_init(&stream, windowBits) == Z_OK else { return nil }
         defer { inflateEnd(&stream) }
         var out = [UInt8](repeating: 0, count: length)
-        let code = deflated.withUnsafeBufferPointer { source in
-            out.withUnsafeMutableBufferPointer { dest in
+        let code = streaming(&stream, from: deflated, into: &out) { stream in
+            var code = CZlib.inflate(&stream, Z_FINISH)
+            if code == Z_NEED_DICT, let dictionary {
+                code = dictionary.bytes.withUnsafeBufferPointer { inflateSetDictionary(&stream, $0.baseAddress, uInt($0.count)) }
+                if code == Z_OK { code = CZlib.inflate(&stream, Z_FINISH) }
+            }
+            return code
+        }
+        return code == Z_STREAM_END && Int(stream.total_out) == length ? out : nil
+    }
+
+    /// Runs `step` with `stream` reading all of `input` and writing into `output`.
+    private static func streaming(_ stream: inout z_stream, from input: [UInt8], into output: inout [UInt8],
+                                  _ step: (inout z_stream) -> Int32) -> Int32 {
+        input.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { dest in
                 stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
                 stream.avail_in = uInt(source.count)
                 stream.next_out = dest.baseAddress
                 stream.avail_out = uInt(dest.count)
-                var code = CZlib.inflate(&stream, Z_FINISH)
-                if code == Z_NEED_DICT, let dictionary {
-                    code = dictionary.bytes.withUnsafeBufferPointer { inflateSetDictionary(&stream, $0.baseAddress, uInt($0.count)) }
-                    if code == Z_OK { code = CZlib.inflate(&stream, Z_FINISH) }
-                }
-                return code
+                return step(&stream)
             }
         }
-        return code == Z_STREAM_END && Int(stream.total_out) == length ? out : nil
     }
 }
