@@ -24,7 +24,7 @@ mkdir -p "$out/modules" "$out/corpus"
 # Coverage instrumentation for every module; ASan unless FUZZ_ASAN=0.
 sanitize=fuzzer
 [ "${FUZZ_ASAN:-1}" = 1 ] && sanitize=fuzzer,address
-flags=(-sanitize="$sanitize" -parse-as-library -swift-version 6 -Onone -gline-tables-only -I "$out/modules" -I Sources/CYAML)
+flags=(-sanitize="$sanitize" -parse-as-library -swift-version 6 -Onone -gline-tables-only -I "$out/modules" -I Sources/CYAML -I Sources/CZlib)
 
 # module <name> <sources...>: one module as one object file plus its .swiftmodule.
 module() {
@@ -35,7 +35,7 @@ module() {
 
 module KubeAPI Sources/KubeAPI/*.swift
 objects=("$out/modules/KubeAPI.o")
-libs=()
+libs=(-lz)  # KubeAPI's CompactJSON
 case "$target" in
 watch)
     module KubeClient Sources/KubeClient/API/{LineSplitter,WatchEventDecoder,TruncatedJSON,KubeError}.swift
