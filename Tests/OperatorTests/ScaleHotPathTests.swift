@@ -45,6 +45,26 @@ actor PageLog {
         #expect(bare.status == nil && !bare.hasStatus)
     }
 
+    /// The reconciler keeps each assessment without its prose and counter evidence; as the
+    /// previous assessment it must judge every next input exactly as the full one does: the
+    /// next heartbeat, the same collection seen again (the traffic rule repeats its previous
+    /// message), and a change of verdict.
+    @Test func keptAssessmentJudgesLikeTheFullOne() {
+        let runs = RFx.evaluations(6)
+        for (i, previous) in runs.enumerated() {
+            let kept = GatewayReconciler.Kept(previous).assessment
+            #expect(kept.evidence.counters.isEmpty && kept.message.isEmpty)
+            let beat = Double(i) * 15
+            let nexts = [(RFx.inputs(beat: beat + 15), beat + 17), (RFx.inputs(beat: beat), beat + 5),
+                         (RFx.inputs(beat: beat + 15, bgp: "idle"), beat + 17), (RFx.inputs(beat: beat), beat + 120)]
+            for (inputs, at) in nexts {
+                let now = RFx.t0.addingTimeInterval(at)
+                #expect(HealthEvaluator.evaluate(inputs, previous: kept, policy: .default, now: now)
+                        == HealthEvaluator.evaluate(inputs, previous: previous, policy: .default, now: now))
+            }
+        }
+    }
+
     /// A real status reads back exactly from its compressed form, which is a fraction of its
     /// serialization (the cache keeps one per gateway).
     @Test func compactStatusRoundTripsAndIsSmall() throws {

@@ -11,7 +11,7 @@ public actor FleetState {
 
     public func inputs(for key: ObjectKey) -> GatewayInputs { index.inputs(for: key) }
     public var gatewayKeys: Set<ObjectKey> { index.gatewayKeys }
-    public func agent(_ key: ObjectKey) -> GatewayAgentView? { index.agents[key] }
+    public func agent(_ key: ObjectKey) -> GatewayAgentView? { index.agent(key) }
     public var switchAgentsVisible: Bool { index.switchAgentsVisible }
 
     public func apply(_ change: ObjectChange<GatewayView>) -> [ObjectKey] {

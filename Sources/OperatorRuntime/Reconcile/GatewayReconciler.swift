@@ -35,14 +35,20 @@ public actor GatewayReconciler {
     }
 
     /// An assessment as kept between reconciles: boxed (a dictionary keeps its values inline,
-    /// in a table up to twice its count, and an assessment is 433 bytes inline) and without its
-    /// counter evidence, which only the status written in the same reconcile shows: as a
-    /// previous assessment and in every comparison it is volatile (`GatewayHealthStatus`).
+    /// in a table up to twice its count, and an assessment is 433 bytes inline) and without
+    /// what only the status written in the same reconcile shows. Every comparison treats it as
+    /// volatile (`GatewayHealthStatus`), and as a previous assessment the evaluator reads no
+    /// prose but `TrafficHealthy`'s message (kept: a collection seen again repeats its verdict).
     final class Kept: Sendable {
         let assessment: Assessment
         init(_ assessment: Assessment) {
             var kept = assessment
+            kept.message = ""
+            for i in kept.conditions.indices where kept.conditions[i].type != ConditionType.trafficHealthy {
+                kept.conditions[i].message = ""
+            }
             kept.evidence.counters = []
+            kept.evidence.livenessDetail = ""
             self.assessment = kept
         }
     }
@@ -150,7 +156,7 @@ public actor GatewayReconciler {
     }
 
     /// The latest assessment of every gateway.
-    /// The latest assessment of every gateway (without `evidence.counters`, see `Kept`).
+    /// The latest assessment of every gateway (without its prose and counter evidence, see `Kept`).
     public func assessments() -> [ObjectKey: Assessment] { last.mapValues(\.assessment) }
 
     /// Per-gateway memory: assessments, writes not yet seen in the cache, unconfirmed Events.
