@@ -11,9 +11,6 @@ public struct FleetIndex: Sendable {
     /// views are a few hundred bytes each (10,000 GatewayAgentViews: 5.5 MB of table inline).
     private var gateways: [ObjectKey: Boxed<GatewayView>] = [:]
     private var agents: [ObjectKey: Boxed<GatewayAgentView>] = [:]
-
-    /// The cached GatewayAgentView of `key`.
-    public func agent(_ key: ObjectKey) -> GatewayAgentView? { agents[key]?.value }
     public private(set) var switchAgents: [ObjectKey: SwitchAgentView] = [:]
     /// gateway name → its pods, sorted by name. A gateway has two (a few more during a roll-out):
     /// a small array, where a dictionary per gateway cost ≈ 1 KB each at 10,000 gateways.

@@ -11,7 +11,6 @@ public actor FleetState {
 
     public func inputs(for key: ObjectKey) -> GatewayInputs { index.inputs(for: key) }
     public var gatewayKeys: Set<ObjectKey> { index.gatewayKeys }
-    public func agent(_ key: ObjectKey) -> GatewayAgentView? { index.agent(key) }
     public var switchAgentsVisible: Bool { index.switchAgentsVisible }
 
     public func apply(_ change: ObjectChange<GatewayView>) -> [ObjectKey] {
@@ -33,13 +32,11 @@ public actor FleetState {
         }
     }
 
-    /// Whether the Gateway carries `gatewaymedic.io/paused: "true"`.
-    public func isPaused(_ key: ObjectKey) -> Bool { facts.pausedGateways.contains(key) }
-
     /// Groups named by a GatewayPeering (`spec.gatewayGroup`, default `default`).
     public var groupsWithPeerings: Set<String> { facts.groupsWithPeerings }
 
-    /// `isPaused` and `groupsWithPeerings` in one actor hop (a reconcile asks both).
+    /// Whether the Gateway carries `gatewaymedic.io/paused: "true"`, and `groupsWithPeerings`,
+    /// in one actor hop (a reconcile asks both).
     public func remediationFacts(_ key: ObjectKey) -> (paused: Bool, groupsWithPeerings: Set<String>) {
         (facts.pausedGateways.contains(key), facts.groupsWithPeerings)
     }

@@ -50,8 +50,8 @@ public struct GatewayRemediator: Sendable {
         let snapshot = GatewaySnapshot(key: gateway, assessment: assessment, inputs: inputs,
                                        record: persisted[gateway] ?? RemediationRecord(), paused: paused)
         // `prior`: the record the plan starts from (no other reconcile of this gateway runs meanwhile).
-        let (plan, known) = await coordinator.planNoting(snapshot, persisted: persisted, groupsWithPeerings: groupsWithPeerings,
-                                                         isLeader: isLeader, now: now)
+        let (plan, known) = await coordinator.plan(snapshot, persisted: persisted, groupsWithPeerings: groupsWithPeerings,
+                                                   isLeader: isLeader, now: now)
         let prior = known ?? snapshot.record
         for skip in plan.skips {
             logger.info("remediation skipped", metadata: [

@@ -14,7 +14,7 @@ public actor RemediationCoordinator {
     private let policy: RemediationPolicy
     private let dryRun: Bool
     /// What the fleet-wide guards read of every gateway.
-    private var members: [GatewayKey: Member] = [:]
+    private var members: [GatewayKey: Boxed<FleetMember>] = [:]
     /// Records this instance produced as leader; newer than the persisted ones until written.
     private var records: [GatewayKey: RemediationRecord] = [:]
 
@@ -24,16 +24,24 @@ public actor RemediationCoordinator {
     }
 
     /// Plans `snapshot.key`. `persisted` gives the persisted record of any gateway (the
-    /// GatewayHealth cache), used for gateways this instance holds no newer record of.
+    /// GatewayHealth cache), used for gateways this instance holds no newer record of. Also
+    /// returns `prior`, the record this instance held for the gateway before planning (nil:
+    /// none), read in the same actor turn.
     public func plan(_ snapshot: GatewaySnapshot, persisted: [GatewayKey: RemediationRecord],
-                     groupsWithPeerings: Set<String>, isLeader: Bool, now: Date) -> RemediationPlan {
+                     groupsWithPeerings: Set<String>, isLeader: Bool, now: Date) -> (plan: RemediationPlan, prior: RemediationRecord?) {
+        let prior = records[snapshot.key]
+        return (makePlan(snapshot, persisted: persisted, groupsWithPeerings: groupsWithPeerings, isLeader: isLeader, now: now), prior)
+    }
+
+    private func makePlan(_ snapshot: GatewaySnapshot, persisted: [GatewayKey: RemediationRecord],
+                          groupsWithPeerings: Set<String>, isLeader: Bool, now: Date) -> RemediationPlan {
         var snapshot = snapshot
         if !isLeader {
             // The leader owns the records: a follower forgets its own and reads the persisted ones.
             records.removeAll()
         }
         snapshot.record = records[snapshot.key] ?? persisted[snapshot.key] ?? snapshot.record
-        members[snapshot.key] = Member(FleetMember(snapshot))
+        members[snapshot.key] = Boxed(FleetMember(snapshot))
         // Almost every plan is of a gateway that needs no restart: the planner then reads no other
         // gateway (only a restart meets the fleet-wide guards, and it always ends in an action or
         // a skip). Plan against this gateway alone first; building the whole fleet's view with
@@ -45,7 +53,7 @@ public actor RemediationCoordinator {
             if isLeader { records[snapshot.key] = quick.record }
             return quick
         }
-        var gateways = members.mapValues(\.snapshot)
+        var gateways = members.mapValues(\.value.snapshot)
         gateways[snapshot.key] = snapshot
         var fleet = FleetView(gateways: gateways, groupsWithPeerings: groupsWithPeerings, isLeader: isLeader, dryRun: dryRun)
         for key in fleet.gateways.keys where key != snapshot.key {
@@ -65,27 +73,17 @@ public actor RemediationCoordinator {
         return plan
     }
 
-    /// `plan`, also returning the record this instance held for the gateway before planning
-    /// (`record(_:)` then), in one actor turn: a reconcile asked for both.
-    public func planNoting(_ snapshot: GatewaySnapshot, persisted: [GatewayKey: RemediationRecord],
-                           groupsWithPeerings: Set<String>, isLeader: Bool, now: Date) -> (RemediationPlan, RemediationRecord?) {
-        let before = records[snapshot.key]
-        return (plan(snapshot, persisted: persisted, groupsWithPeerings: groupsWithPeerings, isLeader: isLeader, now: now), before)
-    }
-
     /// Stores the executor's result in the gateway's record and returns the record to persist.
     public func recordResult(_ result: RestartResult, of action: RemediationAction, gateway key: GatewayKey,
                              at now: Date) -> RemediationRecord {
         let record = (records[key] ?? RemediationRecord()).recording(result, for: action, at: now)
-        records[key] = record
-        members[key] = members[key]?.with(record)
+        remember(record, for: key)
         return record
     }
 
     /// Replaces the gateway's record (an action planned but not executed is taken back).
     public func replace(_ record: RemediationRecord, gateway key: GatewayKey) {
-        records[key] = record
-        members[key] = members[key]?.with(record)
+        remember(record, for: key)
     }
 
     /// The gateway is gone.
@@ -96,20 +94,11 @@ public actor RemediationCoordinator {
 
     /// The newest record known for a gateway (tests, diagnostics).
     public func record(_ key: GatewayKey) -> RemediationRecord? { records[key] }
-}
 
-extension RemediationCoordinator {
-    /// Boxed: a dictionary keeps its values inline, in a table larger than its count.
-    final class Member: Sendable {
-        let member: FleetMember
-        init(_ member: FleetMember) { self.member = member }
-
-        var snapshot: GatewaySnapshot { member.snapshot }
-
-        func with(_ record: RemediationRecord) -> Member {
-            var copy = member
-            copy.record = record
-            return Member(copy)
-        }
+    private func remember(_ record: RemediationRecord, for key: GatewayKey) {
+        records[key] = record
+        guard var member = members[key]?.value else { return }
+        member.record = record
+        members[key] = Boxed(member)
     }
 }
