@@ -53,18 +53,18 @@ public struct HealthMemory: Sendable, Equatable {
     /// Per pod role: when a not-ready container was first seen, if the pod gives no better time.
     public var podIssueSince: [String: Date]
     /// Per `vrf/address`: BGP flap counters at the last observation.
-    public var bgpCounters: [String: BGPCounterSample]
+    public var bgpCounters: SmallMap<BGPCounterSample>
     /// Counter rises still inside the flap window.
     public var flaps: [FlapRecord]
     /// Identifies the counter collection last compared (`lastCollectedTime`, else the heartbeat).
     public var trafficStamp: String?
     /// Per `vpc:<name>` / `peering:<a>-><b>`: traffic counters at the last observation.
-    public var traffic: [String: TrafficSample]
+    public var traffic: SmallMap<TrafficSample>
 
     public init(evaluatedAt: Date? = nil, firstSeen: Date? = nil, heartbeatKey: String? = nil, heartbeatSeenAt: Date? = nil,
                 configLagSince: Date? = nil, routingLagSince: Date? = nil, podIssueSince: [String: Date] = [:],
-                bgpCounters: [String: BGPCounterSample] = [:], flaps: [FlapRecord] = [], trafficStamp: String? = nil,
-                traffic: [String: TrafficSample] = [:]) {
+                bgpCounters: SmallMap<BGPCounterSample> = [:], flaps: [FlapRecord] = [], trafficStamp: String? = nil,
+                traffic: SmallMap<TrafficSample> = [:]) {
         self.evaluatedAt = evaluatedAt
         self.firstSeen = firstSeen
         self.heartbeatKey = heartbeatKey

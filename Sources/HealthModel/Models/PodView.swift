@@ -40,45 +40,73 @@ public struct PodConditionView: Sendable, Equatable {
 }
 
 /// The fields of a gateway pod (`gw--<gateway>--dataplane-*` or `gw--<gateway>--frr-*`) the model reads.
+///
+/// Immutable, and its fields live in one shared box: the same pod is held by the informer's
+/// cache, the fleet index, each evaluation's inputs and the remediation coordinator, and inline
+/// it is about 230 bytes (20,000 pods at 10,000 gateways: several MB per copy).
 public struct PodView: Sendable, Equatable {
-    public var name: String
-    public var namespace: String
-    public var resourceVersion: String?
-    public var uid: String?
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private struct Fields: Sendable, Equatable {
+        var name = "", namespace = ""
+        var resourceVersion: String?, uid: String?, ownerDaemonSet: String?, gatewayName: String?
+        var role: PodRole?
+        var phase: Reading<String> = .absent
+        var creationTime: Date?, startTime: Date?
+        var isBeingDeleted = false
+        var deletionTime: Date?
+        var conditions: [PodConditionView] = []
+        var containers: Reading<[ContainerStatusView]> = .absent
+        var problems: [FieldProblem] = []
+    }
+
+    private let box: Box
+
+    public var name: String { box.fields.name }
+    public var namespace: String { box.fields.namespace }
+    public var resourceVersion: String? { box.fields.resourceVersion }
+    public var uid: String? { box.fields.uid }
     /// The owning DaemonSet's name (ownerReferences kind DaemonSet).
-    public var ownerDaemonSet: String?
+    public var ownerDaemonSet: String? { box.fields.ownerDaemonSet }
     /// Parsed from the DaemonSet name `gw--<gateway>--<role>` (else from the pod name).
-    public var gatewayName: String?
-    public var role: PodRole?
-    public var phase: Reading<String>
-    public var creationTime: Date?
+    public var gatewayName: String? { box.fields.gatewayName }
+    public var role: PodRole? { box.fields.role }
+    public var phase: Reading<String> { box.fields.phase }
+    public var creationTime: Date? { box.fields.creationTime }
     /// `status.startTime`.
-    public var startTime: Date?
+    public var startTime: Date? { box.fields.startTime }
     /// Whether `metadata.deletionTimestamp` is set.
-    public var isBeingDeleted: Bool
+    public var isBeingDeleted: Bool { box.fields.isBeingDeleted }
     /// `metadata.deletionTimestamp` (when the deletion will be forced); nil when unset or unparseable.
-    public var deletionTime: Date?
-    public var conditions: [PodConditionView]
-    public var containers: Reading<[ContainerStatusView]>
-    public var problems: [FieldProblem]
+    public var deletionTime: Date? { box.fields.deletionTime }
+    /// The conditions the model reads (`conditionsRead`); the others are checked, not kept.
+    public var conditions: [PodConditionView] { box.fields.conditions }
+    public static let conditionsRead: Set<String> = ["Ready", "ContainersReady"]
+    public var containers: Reading<[ContainerStatusView]> { box.fields.containers }
+    public var problems: [FieldProblem] { box.fields.problems }
+
+    public static func == (a: PodView, b: PodView) -> Bool { a.box === b.box || a.box.fields == b.box.fields }
 
     public init(json: JSONValue) {
         var reader = FieldReader()
+        var f = Fields()
         let meta = MetadataFields(json, &reader)
-        name = meta.name
-        namespace = meta.namespace
-        resourceVersion = meta.resourceVersion
-        uid = meta.uid
-        ownerDaemonSet = meta.ownerDaemonSet
+        f.name = meta.name
+        f.namespace = meta.namespace
+        f.resourceVersion = meta.resourceVersion
+        f.uid = meta.uid
+        f.ownerDaemonSet = meta.ownerDaemonSet
         let parsed = meta.ownerDaemonSet.flatMap(Self.parseDaemonSetName) ?? Self.parsePodName(meta.name)
-        gatewayName = parsed?.gateway
-        role = parsed?.role
-        phase = reader.string(json, ["status", "phase"])
-        creationTime = meta.creationTime
-        startTime = reader.time(json, ["status", "startTime"]).value
-        isBeingDeleted = meta.deletionRequested
-        deletionTime = meta.deletionTime
-        conditions = []
+        f.gatewayName = parsed?.gateway
+        f.role = parsed?.role
+        f.phase = reader.string(json, ["status", "phase"])
+        f.creationTime = meta.creationTime
+        f.startTime = reader.time(json, ["status", "startTime"]).value
+        f.isBeingDeleted = meta.deletionRequested
+        f.deletionTime = meta.deletionTime
         if let items = reader.array(json, ["status", "conditions"]).value {
             for (index, item) in items.enumerated() {
                 let path = ["status", "conditions", String(index)]
@@ -89,11 +117,13 @@ public struct PodView: Sendable, Equatable {
                 var sub = FieldReader()
                 let time = sub.time(item, ["lastTransitionTime"]).value
                 reader.absorb(sub, under: path)
-                conditions.append(PodConditionView(type: type, status: status, lastTransitionTime: time))
+                guard Self.conditionsRead.contains(type) else { continue }
+                f.conditions.append(PodConditionView(type: type, status: status, lastTransitionTime: time))
             }
         }
-        containers = Self.readContainers(json, &reader)
-        problems = reader.problems
+        f.containers = Self.readContainers(json, &reader)
+        f.problems = reader.problems
+        box = Box(f)
     }
 
     /// `gw--<gateway>--dataplane` → (gateway, .dataplane); nil for any other name.

@@ -5,7 +5,7 @@ import Foundation
 /// its baseline.
 struct BGPStableFinding {
     var draft: ConditionDraft
-    var counters: [String: BGPCounterSample]
+    var counters: SmallMap<BGPCounterSample>
     var flaps: [FlapRecord]
     var nextCheck: [Date] = []
 }
@@ -20,7 +20,7 @@ enum BGPStableRule {
             return BGPStableFinding(draft: .unknown(type, "BGPStateMissing", what), counters: memory.bgpCounters, flaps: flaps,
                                     nextCheck: flaps.map { $0.at.addingTimeInterval(window) })
         }
-        var counters: [String: BGPCounterSample] = [:]
+        var counters: SmallMap<BGPCounterSample> = [:]
         var compared = 0
         var invalid: [String] = []
         for n in neighbors {

@@ -7,7 +7,7 @@ import KubeAPI
 struct TrafficFinding {
     var draft: ConditionDraft
     var stamp: String?
-    var samples: [String: TrafficSample]
+    var samples: SmallMap<TrafficSample>
     var evidence: [CounterEvidence]
 }
 
@@ -28,7 +28,7 @@ enum TrafficRule {
             return TrafficFinding(draft: ConditionDraft(type: type, status: old.status, reason: old.reason, message: old.message),
                                   stamp: stamp, samples: memory.traffic, evidence: evidence)
         }
-        var samples: [String: TrafficSample] = [:]
+        var samples: SmallMap<TrafficSample> = [:]
         var evidence: [CounterEvidence] = []
         var bad: [String] = []
         var invalid: [String] = []

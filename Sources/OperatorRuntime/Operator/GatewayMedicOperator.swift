@@ -120,11 +120,6 @@ public actor GatewayMedicOperator {
     /// The webhook sink, when one is configured (its pending and delivered counts).
     public nonisolated var webhookSink: WebhookTicketSink? { ticketSinks.webhook }
 
-    /// The newest remediation record of a gateway this instance holds (leader).
-    public func remediationRecord(_ key: ObjectKey) async -> RemediationRecord? {
-        await remediationCoordinator.record(GatewayKey(namespace: key.namespace ?? "", name: key.name))
-    }
-
     /// Nothing queued, being reconciled, or due on a timer right now (tests and the demo wait for
     /// it between steps of their simulated clock).
     public func isIdle() async -> Bool { await queue.isIdle }

@@ -16,6 +16,8 @@ public actor RemediationCoordinator {
     /// What the fleet-wide guards read of every gateway.
     private var members: [GatewayKey: Boxed<FleetMember>] = [:]
     /// Records this instance produced as leader; newer than the persisted ones until written.
+    /// Only those that differ from the persisted record are kept: a healthy fleet's records are
+    /// all empty (10,000 of them, inline in the table, were ≈ 3 MB).
     private var records: [GatewayKey: RemediationRecord] = [:]
 
     public init(policy: RemediationPolicy, dryRun: Bool) {
@@ -50,7 +52,7 @@ public actor RemediationCoordinator {
                               isLeader: isLeader, dryRun: dryRun)
         let quick = RemediationPlanner.plan(gateway: snapshot.key, fleet: alone, policy: policy, now: now)
         if quick.actions.isEmpty && quick.proposed.isEmpty && quick.skips.isEmpty {
-            if isLeader { records[snapshot.key] = quick.record }
+            if isLeader { keep(quick.record, for: snapshot.key, persisted: persisted[snapshot.key]) }
             return quick
         }
         var gateways = members.mapValues(\.value.snapshot)
@@ -60,7 +62,7 @@ public actor RemediationCoordinator {
             if let record = records[key] ?? persisted[key] { fleet.gateways[key]?.record = record }
         }
         var plan = RemediationPlanner.plan(gateway: snapshot.key, fleet: fleet, policy: policy, now: now)
-        if isLeader { records[snapshot.key] = plan.record }
+        if isLeader { keep(plan.record, for: snapshot.key, persisted: persisted[snapshot.key]) }
         if plan.skips.contains(where: { $0.reason == .fleetInFlightLimit }) {
             // Held by another gateway's restart: look again when its slot times out at the latest
             // (nothing about this gateway changes then, so nothing else would requeue it; +1 s: at
@@ -92,13 +94,25 @@ public actor RemediationCoordinator {
         records[key] = nil
     }
 
-    /// The newest record known for a gateway (tests, diagnostics).
-    public func record(_ key: GatewayKey) -> RemediationRecord? { records[key] }
+    /// A plan's record: the newest unless it says what the persisted one says; the gateway's
+    /// member then reads it either way.
+    private func keep(_ record: RemediationRecord, for key: GatewayKey, persisted: RemediationRecord?) {
+        guard record != (persisted ?? RemediationRecord()) else {
+            records[key] = nil
+            if let member = members[key]?.value, member.record != record { update(member, record: record) }
+            return
+        }
+        remember(record, for: key)
+    }
+
+    private func update(_ member: FleetMember, record: RemediationRecord) {
+        var member = member
+        member.record = record
+        members[member.key] = Boxed(member)
+    }
 
     private func remember(_ record: RemediationRecord, for key: GatewayKey) {
         records[key] = record
-        guard var member = members[key]?.value else { return }
-        member.record = record
-        members[key] = Boxed(member)
+        if let member = members[key]?.value { update(member, record: record) }
     }
 }

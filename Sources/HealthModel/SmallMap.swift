@@ -1,0 +1,58 @@
+/// A map of a few entries, kept as an array sorted by key. The health memory keeps one per
+/// gateway for each counter family (its handful of VPCs and peerings, its BGP neighbours), and
+/// every evaluation rebuilds them: a Dictionary's table for three entries is ≈ 300 bytes and
+/// hashes every key, the array is a third of that and a few comparisons.
+public struct SmallMap<Value: Sendable & Equatable>: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+    private struct Entry: Sendable, Equatable {
+        var key: String
+        var value: Value
+    }
+
+    private var entries: [Entry] = []
+
+    public init() {}
+
+    public init(dictionaryLiteral elements: (String, Value)...) {
+        for (key, value) in elements { self[key] = value }
+    }
+
+    public var isEmpty: Bool { entries.isEmpty }
+    public var count: Int { entries.count }
+
+    public subscript(key: String) -> Value? {
+        get {
+            let i = slot(of: key)
+            return i < entries.count && entries[i].key == key ? entries[i].value : nil
+        }
+        set {
+            let i = slot(of: key)
+            let found = i < entries.count && entries[i].key == key
+            switch (newValue, found) {
+            case (let value?, true): entries[i].value = value
+            case (let value?, false): entries.insert(Entry(key: key, value: value), at: i)
+            case (nil, true): entries.remove(at: i)
+            case (nil, false): break
+            }
+        }
+    }
+
+    public func mapValues<T>(_ transform: (Value) throws -> T) rethrows -> [String: T] {
+        var out: [String: T] = Dictionary(minimumCapacity: entries.count)
+        for entry in entries { out[entry.key] = try transform(entry.value) }
+        return out
+    }
+
+    public func makeIterator() -> some IteratorProtocol<(key: String, value: Value)> {
+        entries.lazy.map { (key: $0.key, value: $0.value) }.makeIterator()
+    }
+
+    /// The first index whose key is not below `key`.
+    private func slot(of key: String) -> Int {
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if entries[mid].key < key { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+}

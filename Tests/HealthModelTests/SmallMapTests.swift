@@ -1,0 +1,31 @@
+import Testing
+@testable import HealthModel
+
+@Suite struct SmallMapTests {
+    @Test func readsWritesAndRemovesLikeADictionary() {
+        var map: SmallMap<Int> = [:]
+        var reference: [String: Int] = [:]
+        // Keys inserted out of order, overwritten and removed: the map must agree with a Dictionary.
+        let steps: [(String, Int?)] = [("vpc:b", 1), ("peering:a->b", 2), ("vpc:a", 3), ("vpc:b", 4), ("vpc:a", nil),
+                                       ("missing", nil), ("", 5), ("vpc:c", 6), ("peering:a->b", nil)]
+        for (key, value) in steps {
+            map[key] = value
+            reference[key] = value
+            #expect(map.count == reference.count)
+            for (k, v) in reference { #expect(map[k] == v, "after setting \(key)") }
+        }
+        #expect(map["vpc:a"] == nil)
+        #expect(Array(map.map(\.key)) == reference.keys.sorted(), "iterates in key order")
+        #expect(map.mapValues { $0 * 10 } == reference.mapValues { $0 * 10 })
+    }
+
+    @Test func equalityIgnoresInsertionOrder() {
+        var a: SmallMap<Int> = [:], b: SmallMap<Int> = [:]
+        a["x"] = 1; a["y"] = 2
+        b["y"] = 2; b["x"] = 1
+        #expect(a == b)
+        b["y"] = 3
+        #expect(a != b)
+        #expect(SmallMap<Int>().isEmpty)
+    }
+}
