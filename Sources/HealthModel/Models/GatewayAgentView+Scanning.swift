@@ -21,28 +21,29 @@ extension GatewayAgentView: ReadableFromBytes {
             }
         }
         guard let meta else { throw Miss() }
-        name = meta.name
-        namespace = meta.namespace
-        resourceVersion = meta.resourceVersion
-        uid = meta.uid
-        generation = meta.generation
-        creationTime = meta.creationTime
-        specChangeTime = meta.specChangeTime
-        protocolIP = spec.protocolIP
-        expectedNeighbors = spec.neighbors
-        hasStatus = status.present
-        lastHeartbeat = status.lastHeartbeat
-        lastHeartbeatText = nil
-        lastAppliedGen = status.lastAppliedGen
-        lastAppliedTime = status.lastAppliedTime
-        agentVersion = status.agentVersion
-        lastCollectedTime = status.lastCollectedTime
-        hasState = status.hasState
-        frrAppliedGen = status.frrAppliedGen
-        bgpNeighbors = status.bgp
-        counters = status.vpcs + status.peerings
-        problems = []
-        unreadable = nil
+        var f = Fields()
+        f.name = meta.name
+        f.namespace = meta.namespace
+        f.resourceVersion = meta.resourceVersion
+        f.uid = meta.uid
+        f.generation = meta.generation
+        f.creationTime = meta.creationTime
+        f.specChangeTime = meta.specChangeTime
+        f.protocolIP = spec.protocolIP
+        f.expectedNeighbors = spec.neighbors
+        f.hasStatus = status.present
+        f.lastHeartbeat = status.lastHeartbeat
+        f.lastHeartbeatText = nil
+        f.lastAppliedGen = status.lastAppliedGen
+        f.lastAppliedTime = status.lastAppliedTime
+        f.agentVersion = status.agentVersion
+        f.lastCollectedTime = status.lastCollectedTime
+        f.hasState = status.hasState
+        f.frrAppliedGen = status.frrAppliedGen
+        f.bgpNeighbors = status.bgp
+        f.counters = status.vpcs + status.peerings
+        f.problems = []
+        self.init(f)
     }
 }
 

@@ -4,71 +4,110 @@ import KubeAPI
 /// The fields of a `gwint.githedgehog.com/v1alpha1` GatewayAgent that the health model reads.
 /// `status` is written only by the gateway's dataplane (every 15 s and after each apply).
 public struct GatewayAgentView: Sendable, Equatable {
-    public var name: String
-    public var namespace: String
-    public var resourceVersion: String?
-    /// `metadata.uid`: the operator needs it for owner references and Event subjects.
-    public var uid: String?
-    /// `metadata.generation`: the configuration generation the fabric controller wants applied.
-    public var generation: Reading<Int64>
-    public var creationTime: Date?
-    /// Time of the last spec change, from managedFields (see hedgehog-facts); nil when unknown.
-    public var specChangeTime: Date?
-    /// `spec.gateway.protocolIP` without its prefix length.
-    public var protocolIP: String?
-    /// `spec.gateway.neighbors[]`, used when the Gateway object itself is not available.
-    public var expectedNeighbors: [ExpectedNeighbor]
+    /// Immutable, its fields in one shared box: the informer's cache, the fleet index and each
+    /// evaluation's inputs hold the same view, and inline it is about 320 bytes.
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
 
+    struct Fields: Sendable, Equatable {
+        var name: String = ""
+        var namespace: String = ""
+        var resourceVersion: String?
+        var uid: String?
+        var generation: Reading<Int64> = .absent
+        var creationTime: Date?
+        var specChangeTime: Date?
+        var protocolIP: String?
+        var expectedNeighbors: [ExpectedNeighbor] = []
+        var hasStatus: Bool = false
+        var lastHeartbeat: Reading<Date> = .absent
+        var lastHeartbeatText: String?
+        var lastAppliedGen: Reading<Int64> = .absent
+        var lastAppliedTime: Reading<Date> = .absent
+        var agentVersion: String?
+        var lastCollectedTime: String?
+        var hasState: Bool = false
+        var frrAppliedGen: Reading<Int64> = .absent
+        var bgpNeighbors: Reading<[BGPNeighborView]> = .absent
+        var counters: [TrafficCounterView] = []
+        var problems: [FieldProblem] = []
+        var unreadable: String?
+    }
+
+    private let box: Box
+
+    init(_ fields: Fields) { box = Box(fields) }
+
+    public var name: String { box.fields.name }
+    public var namespace: String { box.fields.namespace }
+    public var resourceVersion: String? { box.fields.resourceVersion }
+    /// `metadata.uid`: the operator needs it for owner references and Event subjects.
+    public var uid: String? { box.fields.uid }
+    /// `metadata.generation`: the configuration generation the fabric controller wants applied.
+    public var generation: Reading<Int64> { box.fields.generation }
+    public var creationTime: Date? { box.fields.creationTime }
+    /// Time of the last spec change, from managedFields (see hedgehog-facts); nil when unknown.
+    public var specChangeTime: Date? { box.fields.specChangeTime }
+    /// `spec.gateway.protocolIP` without its prefix length.
+    public var protocolIP: String? { box.fields.protocolIP }
+    /// `spec.gateway.neighbors[]`, used when the Gateway object itself is not available.
+    public var expectedNeighbors: [ExpectedNeighbor] { box.fields.expectedNeighbors }
     /// Whether `status` is present at all.
-    public var hasStatus: Bool
-    public var lastHeartbeat: Reading<Date>
+    public var hasStatus: Bool { box.fields.hasStatus }
+    public var lastHeartbeat: Reading<Date> { box.fields.lastHeartbeat }
     /// The raw `lastHeartbeat` text when it does not parse (to notice whether it still changes).
-    public var lastHeartbeatText: String?
-    public var lastAppliedGen: Reading<Int64>
-    public var lastAppliedTime: Reading<Date>
-    public var agentVersion: String?
+    public var lastHeartbeatText: String? { box.fields.lastHeartbeatText }
+    public var lastAppliedGen: Reading<Int64> { box.fields.lastAppliedGen }
+    public var lastAppliedTime: Reading<Date> { box.fields.lastAppliedTime }
+    public var agentVersion: String? { box.fields.agentVersion }
     /// `status.state.lastCollectedTime`, raw: identifies one collection of counters.
-    public var lastCollectedTime: String?
+    public var lastCollectedTime: String? { box.fields.lastCollectedTime }
     /// Whether `status.state` is present (the init status written after a restart has none).
-    public var hasState: Bool
+    public var hasState: Bool { box.fields.hasState }
     /// `status.state.frr.lastAppliedGen`.
-    public var frrAppliedGen: Reading<Int64>
+    public var frrAppliedGen: Reading<Int64> { box.fields.frrAppliedGen }
     /// Every neighbour of every VRF; `.absent` when `status.state.bgp` is not reported.
-    public var bgpNeighbors: Reading<[BGPNeighborView]>
+    public var bgpNeighbors: Reading<[BGPNeighborView]> { box.fields.bgpNeighbors }
     /// `status.state.vpcs` then `status.state.peerings`, sorted by name.
-    public var counters: [TrafficCounterView]
-    public var problems: [FieldProblem]
+    public var counters: [TrafficCounterView] { box.fields.counters }
+    public var problems: [FieldProblem] { box.fields.problems }
     /// Why the client could not read this object (it is an `UnreadableObject` stub), if so.
-    public var unreadable: String?
+    public var unreadable: String? { box.fields.unreadable }
+
+    public static func == (a: GatewayAgentView, b: GatewayAgentView) -> Bool { a.box === b.box || a.box.fields == b.box.fields }
 
     public init(json: JSONValue) {
         var reader = FieldReader()
-        unreadable = UnreadableObject.reason(json)
-        if let unreadable { reader.note([], unreadable) }
+        var f = Fields()
+        f.unreadable = UnreadableObject.reason(json)
+        if let unreadable = f.unreadable { reader.note([], unreadable) }
         if let partial = UnreadableObject.partialReason(json) { reader.note([], partial) }
         let meta = MetadataFields(json, &reader)
-        name = meta.name
-        namespace = meta.namespace
-        resourceVersion = meta.resourceVersion
-        uid = meta.uid
-        generation = meta.generation
-        creationTime = meta.creationTime
-        specChangeTime = meta.specChangeTime
-        protocolIP = reader.string(json, ["spec", "gateway", "protocolIP"]).value.map(bareAddress)
-        expectedNeighbors = readExpectedNeighbors(json, ["spec", "gateway", "neighbors"], &reader)
+        f.name = meta.name
+        f.namespace = meta.namespace
+        f.resourceVersion = meta.resourceVersion
+        f.uid = meta.uid
+        f.generation = meta.generation
+        f.creationTime = meta.creationTime
+        f.specChangeTime = meta.specChangeTime
+        f.protocolIP = reader.string(json, ["spec", "gateway", "protocolIP"]).value.map(bareAddress)
+        f.expectedNeighbors = readExpectedNeighbors(json, ["spec", "gateway", "neighbors"], &reader)
 
-        hasStatus = reader.object(json, ["status"]).value != nil
-        lastHeartbeat = reader.time(json, ["status", "lastHeartbeat"])
-        lastHeartbeatText = lastHeartbeat.isInvalid ? json[path: "status", "lastHeartbeat"].map { String($0.stringValue?.prefix(64) ?? Substring($0.typeName)) } : nil
-        lastAppliedGen = reader.int(json, ["status", "lastAppliedGen"], nonNegative: true)
-        lastAppliedTime = reader.time(json, ["status", "lastAppliedTime"])
-        agentVersion = reader.string(json, ["status", "agentVersion"]).value
-        lastCollectedTime = reader.string(json, ["status", "state", "lastCollectedTime"]).value
-        hasState = reader.object(json, ["status", "state"]).value != nil
-        frrAppliedGen = reader.int(json, ["status", "state", "frr", "lastAppliedGen"], nonNegative: true)
-        bgpNeighbors = Self.readNeighbors(json, &reader)
-        counters = Self.readCounters(json, .vpc, "vpcs", &reader) + Self.readCounters(json, .peering, "peerings", &reader)
-        problems = reader.problems
+        f.hasStatus = reader.object(json, ["status"]).value != nil
+        f.lastHeartbeat = reader.time(json, ["status", "lastHeartbeat"])
+        f.lastHeartbeatText = f.lastHeartbeat.isInvalid ? json[path: "status", "lastHeartbeat"].map { String($0.stringValue?.prefix(64) ?? Substring($0.typeName)) } : nil
+        f.lastAppliedGen = reader.int(json, ["status", "lastAppliedGen"], nonNegative: true)
+        f.lastAppliedTime = reader.time(json, ["status", "lastAppliedTime"])
+        f.agentVersion = reader.string(json, ["status", "agentVersion"]).value
+        f.lastCollectedTime = reader.string(json, ["status", "state", "lastCollectedTime"]).value
+        f.hasState = reader.object(json, ["status", "state"]).value != nil
+        f.frrAppliedGen = reader.int(json, ["status", "state", "frr", "lastAppliedGen"], nonNegative: true)
+        f.bgpNeighbors = Self.readNeighbors(json, &reader)
+        f.counters = Self.readCounters(json, .vpc, "vpcs", &reader) + Self.readCounters(json, .peering, "peerings", &reader)
+        f.problems = reader.problems
+        self.init(f)
     }
 
     /// The init status the dataplane writes when it (re)starts: `lastAppliedGen` 0 (Go omits a

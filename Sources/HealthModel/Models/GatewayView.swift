@@ -29,32 +29,58 @@ public struct GroupMembership: Sendable, Hashable, Codable {
 
 /// The fields of a `gateway.githedgehog.com/v1alpha1` Gateway that the health model reads.
 public struct GatewayView: Sendable, Equatable {
-    public var name: String
-    public var namespace: String
-    public var resourceVersion: String?
-    public var generation: Int64?
-    public var creationTime: Date?
+    /// Immutable, its fields in one shared box: the informer's cache, the fleet index and each
+    /// evaluation's inputs hold the same view.
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private struct Fields: Sendable, Equatable {
+        var name: String = ""
+        var namespace: String = ""
+        var resourceVersion: String?
+        var generation: Int64?
+        var creationTime: Date?
+        var protocolIP: String?
+        var vtepIP: String?
+        var asn: Int64?
+        var neighbors: [ExpectedNeighbor] = []
+        var groups: [GroupMembership] = []
+        var problems: [FieldProblem] = []
+    }
+
+    private let box: Box
+
+    public var name: String { box.fields.name }
+    public var namespace: String { box.fields.namespace }
+    public var resourceVersion: String? { box.fields.resourceVersion }
+    public var generation: Int64? { box.fields.generation }
+    public var creationTime: Date? { box.fields.creationTime }
     /// `spec.protocolIP` without its `/32`: also the gateway's BGP router ID.
-    public var protocolIP: String?
-    public var vtepIP: String?
-    public var asn: Int64?
-    public var neighbors: [ExpectedNeighbor]
-    public var groups: [GroupMembership]
-    public var problems: [FieldProblem]
+    public var protocolIP: String? { box.fields.protocolIP }
+    public var vtepIP: String? { box.fields.vtepIP }
+    public var asn: Int64? { box.fields.asn }
+    public var neighbors: [ExpectedNeighbor] { box.fields.neighbors }
+    public var groups: [GroupMembership] { box.fields.groups }
+    public var problems: [FieldProblem] { box.fields.problems }
+
+    public static func == (a: GatewayView, b: GatewayView) -> Bool { a.box === b.box || a.box.fields == b.box.fields }
 
     public init(json: JSONValue) {
         var reader = FieldReader()
+        var f = Fields()
         let meta = MetadataFields(json, &reader)
-        name = meta.name
-        namespace = meta.namespace
-        resourceVersion = meta.resourceVersion
-        generation = meta.generation.value
-        creationTime = meta.creationTime
-        protocolIP = reader.string(json, ["spec", "protocolIP"]).value.map(bareAddress)
-        vtepIP = reader.string(json, ["spec", "vtepIP"]).value.map(bareAddress)
-        asn = reader.int(json, ["spec", "asn"]).value
-        neighbors = readExpectedNeighbors(json, ["spec", "neighbors"], &reader)
-        groups = []
+        f.name = meta.name
+        f.namespace = meta.namespace
+        f.resourceVersion = meta.resourceVersion
+        f.generation = meta.generation.value
+        f.creationTime = meta.creationTime
+        f.protocolIP = reader.string(json, ["spec", "protocolIP"]).value.map(bareAddress)
+        f.vtepIP = reader.string(json, ["spec", "vtepIP"]).value.map(bareAddress)
+        f.asn = reader.int(json, ["spec", "asn"]).value
+        f.neighbors = readExpectedNeighbors(json, ["spec", "neighbors"], &reader)
+        f.groups = []
         if let items = reader.array(json, ["spec", "groups"]).value {
             for (index, item) in items.enumerated() {
                 let path = ["spec", "groups", String(index)]
@@ -62,10 +88,11 @@ public struct GatewayView: Sendable, Equatable {
                     reader.note(path + ["name"], "group without a name")
                     continue
                 }
-                groups.append(GroupMembership(name: groupName, priority: reader.int(item, ["priority"]).value))
+                f.groups.append(GroupMembership(name: groupName, priority: reader.int(item, ["priority"]).value))
             }
         }
-        problems = reader.problems
+        f.problems = reader.problems
+        box = Box(f)
     }
 }
 

@@ -7,23 +7,22 @@ import HealthModel
 /// A gateway is keyed by its GatewayAgent's namespace and name (the Gateway shares both). Pods live
 /// in the gateway namespace and are tied to their gateway by the owning DaemonSet's name.
 public struct FleetIndex: Sendable {
-    /// Boxed: a dictionary keeps its values inline in a table up to twice its count, and the
-    /// views are a few hundred bytes each (10,000 GatewayAgentViews: 5.5 MB of table inline).
-    private var gateways: [ObjectKey: Boxed<GatewayView>] = [:]
-    private var agents: [ObjectKey: Boxed<GatewayAgentView>] = [:]
+    /// The views are one pointer each (their fields are boxed), shared with the informers' caches.
+    private var gateways: [ObjectKey: GatewayView] = [:]
+    private var agents: [ObjectKey: GatewayAgentView] = [:]
     public private(set) var switchAgents: [ObjectKey: SwitchAgentView] = [:]
     /// gateway name → its pods, sorted by name. A gateway has two (a few more during a roll-out):
     /// a small array, where a dictionary per gateway cost ≈ 1 KB each at 10,000 gateways.
     private var podsByGateway: [String: [PodView]] = [:]
     /// gateway name → keys, and router ID → keys: a pod or a leaf finds its gateways without a scan.
-    private var keysByName: [String: Set<ObjectKey>] = [:]
-    private var keysByRouterID: [String: Set<ObjectKey>] = [:]
+    private var keysByName: [String: SmallSet<ObjectKey>] = [:]
+    private var keysByRouterID: [String: SmallSet<ObjectKey>] = [:]
     /// Remote router ID of a session → the switch Agents reporting it: a gateway's inputs carry
     /// only the Agents that can vouch for it, not the whole fleet's (which would make every
     /// evaluation, and every remediation snapshot holding its inputs, O(fleet)).
-    private var switchAgentsByRouterID: [String: Set<ObjectKey>] = [:]
+    private var switchAgentsByRouterID: [String: SmallSet<ObjectKey>] = [:]
     /// Gateway group name (`spec.groups[].name`) → member gateways, for peering changes.
-    private var keysByGroup: [String: Set<ObjectKey>] = [:]
+    private var keysByGroup: [String: SmallSet<ObjectKey>] = [:]
     /// False while the switch Agent resource is absent (no CRD) or unreadable.
     public var switchAgentsVisible = true
 
@@ -37,7 +36,7 @@ public struct FleetIndex: Sendable {
         let witnesses = routerID(of: key).flatMap { switchAgentsByRouterID[$0] } ?? []
         let leaves = witnesses.compactMap { switchAgents[$0] }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
         return GatewayInputs(
-            gateway: gateways[key]?.value, agent: agents[key]?.value, pods: pods,
+            gateway: gateways[key], agent: agents[key], pods: pods,
             switchAgents: leaves, switchAgentsVisible: switchAgentsVisible, switchAgentTotal: switchAgents.count)
     }
 
@@ -47,8 +46,8 @@ public struct FleetIndex: Sendable {
     public mutating func upsert(gateway: GatewayView) -> [ObjectKey] {
         let key = ObjectKey(namespace: gateway.namespace, name: gateway.name)
         let oldIP = routerID(of: key)
-        let oldGroups = gateways[key]?.value.groups.map(\.name) ?? []
-        gateways[key] = Boxed(gateway)
+        let oldGroups = gateways[key]?.groups.map(\.name) ?? []
+        gateways[key] = gateway
         reindex(key, oldRouterID: oldIP)
         regroup(key, old: oldGroups, new: gateway.groups.map(\.name))
         return [key]
@@ -71,7 +70,7 @@ public struct FleetIndex: Sendable {
     @discardableResult
     public mutating func removeGateway(_ key: ObjectKey) -> [ObjectKey] {
         let oldIP = routerID(of: key)
-        let oldGroups = gateways[key]?.value.groups.map(\.name) ?? []
+        let oldGroups = gateways[key]?.groups.map(\.name) ?? []
         gateways[key] = nil
         reindex(key, oldRouterID: oldIP)
         regroup(key, old: oldGroups, new: [])
@@ -82,7 +81,7 @@ public struct FleetIndex: Sendable {
     public mutating func upsert(agent: GatewayAgentView) -> [ObjectKey] {
         let key = ObjectKey(namespace: agent.namespace, name: agent.name)
         let oldIP = routerID(of: key)
-        agents[key] = Boxed(agent)
+        agents[key] = agent
         reindex(key, oldRouterID: oldIP)
         return [key]
     }
@@ -150,7 +149,7 @@ public struct FleetIndex: Sendable {
         for id in after.subtracting(before) { switchAgentsByRouterID[id, default: []].insert(key) }
     }
 
-    private func routerID(of key: ObjectKey) -> String? { gateways[key]?.value.protocolIP ?? agents[key]?.value.protocolIP }
+    private func routerID(of key: ObjectKey) -> String? { gateways[key]?.protocolIP ?? agents[key]?.protocolIP }
 
     private mutating func reindex(_ key: ObjectKey, oldRouterID: String?) {
         let known = gateways[key] != nil || agents[key] != nil
