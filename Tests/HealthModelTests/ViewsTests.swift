@@ -28,6 +28,22 @@ struct ViewsTests {
         #expect(pod.problems.isEmpty)
     }
 
+    /// The view keeps only what the model reads, yet answers as the object says: an owner that is
+    /// not a gateway's DaemonSet is kept as it is, a condition the model does not read is dropped,
+    /// and of two conditions of one type the first counts.
+    @Test func podViewKeepsWhatTheModelReads() {
+        var json = Fx.pod("dataplane", gateway: "gw-2")
+        json["metadata"]?["ownerReferences"] = [["apiVersion": "apps/v1", "kind": "DaemonSet", "name": "node-agent", "uid": "u"]]
+        json["status"]?["conditions"] = [["type": "PodScheduled", "status": "True"],
+                                              ["type": "Ready", "status": "True"], ["type": "Ready", "status": "False"]]
+        let pod = PodView(json: json)
+        #expect(pod.ownerDaemonSet == "node-agent" && pod.gatewayName == "gw-2" && pod.role == .dataplane)
+        #expect(pod.conditions.map(\.type) == ["Ready"] && pod.condition("Ready")?.status == "True")
+        #expect(pod.condition("PodScheduled") == nil && pod.condition("ContainersReady") == nil)
+        #expect(PodView(json: Fx.pod("frr", owner: false)).ownerDaemonSet == nil)
+        #expect(pod == PodView(json: json) && pod != PodView(json: Fx.pod("dataplane", gateway: "gw-2")))
+    }
+
     @Test func gatewayAgentView() {
         let agent = GatewayAgentView(json: Fx.agent(specChanged: -77))
         #expect(agent.generation == .value(10) && agent.lastAppliedGen == .value(10) && agent.frrAppliedGen == .value(10))

@@ -54,6 +54,7 @@ actor PageLog {
         for (i, previous) in runs.enumerated() {
             let kept = GatewayReconciler.Kept(previous).assessment
             #expect(kept.evidence.counters.isEmpty && kept.message.isEmpty)
+            #expect(kept.conditions == Self.withoutProse(previous.conditions), "compact conditions read back whole")
             let beat = Double(i) * 15
             let nexts = [(RFx.inputs(beat: beat + 15), beat + 17), (RFx.inputs(beat: beat), beat + 5),
                          (RFx.inputs(beat: beat + 15, bgp: "idle"), beat + 17), (RFx.inputs(beat: beat), beat + 120)]
@@ -62,6 +63,23 @@ actor PageLog {
                 #expect(HealthEvaluator.evaluate(inputs, previous: kept, policy: .default, now: now)
                         == HealthEvaluator.evaluate(inputs, previous: previous, policy: .default, now: now))
             }
+        }
+    }
+
+    /// A condition status the compact form has no byte for is kept as it was.
+    @Test func keptAssessmentKeepsAnUnusualConditionStatus() throws {
+        var assessment = try #require(RFx.evaluations(1).first)
+        assessment.conditions[0].status = "Maybe"
+        let kept = GatewayReconciler.Kept(assessment).assessment
+        #expect(kept.conditions == Self.withoutProse(assessment.conditions))
+        #expect(kept.conditions[0].status == "Maybe")
+    }
+
+    private static func withoutProse(_ conditions: [Condition]) -> [Condition] {
+        conditions.map { c in
+            var c = c
+            if c.type != ConditionType.trafficHealthy { c.message = "" }
+            return c
         }
     }
 

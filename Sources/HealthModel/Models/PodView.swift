@@ -52,13 +52,18 @@ public struct PodView: Sendable, Equatable {
 
     private struct Fields: Sendable, Equatable {
         var name = "", namespace = ""
-        var resourceVersion: String?, uid: String?, ownerDaemonSet: String?, gatewayName: String?
+        var resourceVersion: String?, uid: String?, gatewayName: String?
+        /// The owner's name is `gw--<gatewayName>--<role>` (then it is not kept: rebuilt on read).
+        var ownedByGatewayDaemonSet = false
+        /// The owning DaemonSet's name when it is not a gateway's.
+        var otherOwner: String?
         var role: PodRole?
         var phase: Reading<String> = .absent
         var creationTime: Date?, startTime: Date?
         var isBeingDeleted = false
         var deletionTime: Date?
-        var conditions: [PodConditionView] = []
+        /// The two conditions the model reads, inline (an array of them cost a second allocation).
+        var ready: PodConditionView?, containersReady: PodConditionView?
         var containers: Reading<[ContainerStatusView]> = .absent
         var problems: [FieldProblem] = []
     }
@@ -70,7 +75,11 @@ public struct PodView: Sendable, Equatable {
     public var resourceVersion: String? { box.fields.resourceVersion }
     public var uid: String? { box.fields.uid }
     /// The owning DaemonSet's name (ownerReferences kind DaemonSet).
-    public var ownerDaemonSet: String? { box.fields.ownerDaemonSet }
+    public var ownerDaemonSet: String? {
+        let f = box.fields
+        guard f.ownedByGatewayDaemonSet, let gateway = f.gatewayName, let role = f.role else { return f.otherOwner }
+        return "gw--\(gateway)--\(role.rawValue)"
+    }
     /// Parsed from the DaemonSet name `gw--<gateway>--<role>` (else from the pod name).
     public var gatewayName: String? { box.fields.gatewayName }
     public var role: PodRole? { box.fields.role }
@@ -82,9 +91,8 @@ public struct PodView: Sendable, Equatable {
     public var isBeingDeleted: Bool { box.fields.isBeingDeleted }
     /// `metadata.deletionTimestamp` (when the deletion will be forced); nil when unset or unparseable.
     public var deletionTime: Date? { box.fields.deletionTime }
-    /// The conditions the model reads (`conditionsRead`); the others are checked, not kept.
-    public var conditions: [PodConditionView] { box.fields.conditions }
-    public static let conditionsRead: Set<String> = ["Ready", "ContainersReady"]
+    /// The conditions the model reads (Ready, ContainersReady); the others are checked, not kept.
+    public var conditions: [PodConditionView] { [box.fields.ready, box.fields.containersReady].compactMap { $0 } }
     public var containers: Reading<[ContainerStatusView]> { box.fields.containers }
     public var problems: [FieldProblem] { box.fields.problems }
 
@@ -98,8 +106,10 @@ public struct PodView: Sendable, Equatable {
         f.namespace = meta.namespace
         f.resourceVersion = meta.resourceVersion
         f.uid = meta.uid
-        f.ownerDaemonSet = meta.ownerDaemonSet
-        let parsed = meta.ownerDaemonSet.flatMap(Self.parseDaemonSetName) ?? Self.parsePodName(meta.name)
+        let fromOwner = meta.ownerDaemonSet.flatMap(Self.parseDaemonSetName)
+        let parsed = fromOwner ?? Self.parsePodName(meta.name)
+        f.ownedByGatewayDaemonSet = fromOwner != nil
+        f.otherOwner = fromOwner == nil ? meta.ownerDaemonSet : nil
         f.gatewayName = parsed?.gateway
         f.role = parsed?.role
         f.phase = reader.string(json, ["status", "phase"])
@@ -117,8 +127,12 @@ public struct PodView: Sendable, Equatable {
                 var sub = FieldReader()
                 let time = sub.time(item, ["lastTransitionTime"]).value
                 reader.absorb(sub, under: path)
-                guard Self.conditionsRead.contains(type) else { continue }
-                f.conditions.append(PodConditionView(type: type, status: status, lastTransitionTime: time))
+                let condition = PodConditionView(type: type, status: status, lastTransitionTime: time)
+                switch type {
+                case "Ready" where f.ready == nil: f.ready = condition
+                case "ContainersReady" where f.containersReady == nil: f.containersReady = condition
+                default: break
+                }
             }
         }
         f.containers = Self.readContainers(json, &reader)
@@ -145,7 +159,13 @@ public struct PodView: Sendable, Equatable {
         return parseDaemonSetName(String(name[..<dash]))
     }
 
-    public func condition(_ type: String) -> PodConditionView? { conditions.first { $0.type == type } }
+    public func condition(_ type: String) -> PodConditionView? {
+        switch type {
+        case "Ready": box.fields.ready
+        case "ContainersReady": box.fields.containersReady
+        default: nil
+        }
+    }
 
     private static func readContainers(_ json: JSONValue, _ reader: inout FieldReader) -> Reading<[ContainerStatusView]> {
         let base = ["status", "containerStatuses"]

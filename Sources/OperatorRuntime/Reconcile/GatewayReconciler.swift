@@ -34,25 +34,6 @@ public actor GatewayReconciler {
         }
     }
 
-    /// An assessment as kept between reconciles: boxed (a dictionary keeps its values inline,
-    /// in a table up to twice its count, and an assessment is 433 bytes inline) and without
-    /// what only the status written in the same reconcile shows. Every comparison treats it as
-    /// volatile (`GatewayHealthStatus`), and as a previous assessment the evaluator reads no
-    /// prose but `TrafficHealthy`'s message (kept: a collection seen again repeats its verdict).
-    final class Kept: Sendable {
-        let assessment: Assessment
-        init(_ assessment: Assessment) {
-            var kept = assessment
-            kept.message = ""
-            for i in kept.conditions.indices where kept.conditions[i].type != ConditionType.trafficHealthy {
-                kept.conditions[i].message = ""
-            }
-            kept.evidence.counters = []
-            kept.evidence.livenessDetail = ""
-            self.assessment = kept
-        }
-    }
-
     struct Persisted {
         var exists: Bool
         var resourceVersion: String?
