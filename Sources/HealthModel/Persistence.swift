@@ -98,19 +98,20 @@ extension HealthMemory {
         for (role, value) in json["podIssueSince"]?.objectValue ?? [:] {
             if let date = value.stringValue.flatMap(KubeTime.parse) { podIssueSince[role] = date.wholeSeconds }
         }
-        for (key, value) in json["bgpCounters"]?.objectValue ?? [:] where value.objectValue != nil {
-            bgpCounters[key] = BGPCounterSample(transitions: value["transitions"]?.intValue, dropped: value["dropped"]?.intValue)
-        }
+        bgpCounters = SmallMap((json["bgpCounters"]?.objectValue ?? [:]).compactMap { key, value in
+            value.objectValue == nil ? nil
+                : (key, BGPCounterSample(transitions: value["transitions"]?.intValue, dropped: value["dropped"]?.intValue))
+        })
         for item in json["flaps"]?.arrayValue ?? [] {
             guard let neighbor = item["neighbor"]?.stringValue, let at = item["at"]?.stringValue.flatMap(KubeTime.parse),
                   let t = item["transitions"]?.intValue, let d = item["dropped"]?.intValue else { continue }
             flaps.append(FlapRecord(neighbor: neighbor, at: at.wholeSeconds, transitions: t, dropped: d))
         }
         trafficStamp = json["trafficStamp"]?.stringValue
-        for (key, value) in json["traffic"]?.objectValue ?? [:] {
-            guard let p = value["p"]?.intValue, let d = value["d"]?.intValue, p >= 0, d >= 0 else { continue }
-            traffic[key] = TrafficSample(packets: p, drops: d)
-        }
+        traffic = SmallMap((json["traffic"]?.objectValue ?? [:]).compactMap { key, value in
+            guard let p = value["p"]?.intValue, let d = value["d"]?.intValue, p >= 0, d >= 0 else { return nil }
+            return (key, TrafficSample(packets: p, drops: d))
+        })
     }
 }
 

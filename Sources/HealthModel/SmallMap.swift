@@ -1,7 +1,9 @@
 /// A map of a few entries, kept as an array sorted by key. The health memory keeps one per
 /// gateway for each counter family (its handful of VPCs and peerings, its BGP neighbours), and
 /// every evaluation rebuilds them: a Dictionary's table for three entries is ≈ 300 bytes and
-/// hashes every key, the array is a third of that and a few comparisons.
+/// hashes every key, the array is a third of that and a few comparisons. Built whole from
+/// pairs (`init(_:)`, one sort) it stays O(n log n) for a gateway with hundreds of peerings;
+/// assigning keys one by one out of order would be O(n²).
 public struct SmallMap<Value: Sendable & Equatable>: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     private struct Entry: Sendable, Equatable {
         var key: String
@@ -14,6 +16,22 @@ public struct SmallMap<Value: Sendable & Equatable>: Sendable, Equatable, Sequen
 
     public init(dictionaryLiteral elements: (String, Value)...) {
         for (key, value) in elements { self[key] = value }
+    }
+
+    /// From pairs in any order; of pairs with the same key the last wins, as assigning them in
+    /// turn would.
+    public init(_ pairs: [(String, Value)]) {
+        let ordered = pairs.enumerated().sorted { a, b in
+            a.element.0 != b.element.0 ? a.element.0 < b.element.0 : a.offset < b.offset
+        }
+        entries.reserveCapacity(ordered.count)
+        for (_, (key, value)) in ordered {
+            if let last = entries.last, last.key == key {
+                entries[entries.count - 1].value = value
+            } else {
+                entries.append(Entry(key: key, value: value))
+            }
+        }
     }
 
     public var isEmpty: Bool { entries.isEmpty }

@@ -19,6 +19,21 @@ import Testing
         #expect(map.mapValues { $0 * 10 } == reference.mapValues { $0 * 10 })
     }
 
+    /// Built whole from pairs in any order, the last of a repeated key winning, as a Dictionary
+    /// assigned the same pairs in turn.
+    @Test func buildsFromPairsLikeAssigningThemInTurn() {
+        let pairs: [(String, Int)] = [("vpc:b", 1), ("peering:z", 2), ("vpc:a", 3), ("vpc:b", 4), ("peering:a", 5), ("vpc:b", 6)]
+        var reference: [String: Int] = [:]
+        for (key, value) in pairs { reference[key] = value }
+        let map = SmallMap(pairs)
+        #expect(map.count == reference.count && map["vpc:b"] == 6)
+        #expect(map.mapValues { $0 } == reference)
+        #expect(Array(map.map(\.key)) == reference.keys.sorted())
+        var assigned: SmallMap<Int> = [:]
+        for (key, value) in pairs { assigned[key] = value }
+        #expect(assigned == map)
+    }
+
     @Test func equalityIgnoresInsertionOrder() {
         var a: SmallMap<Int> = [:], b: SmallMap<Int> = [:]
         a["x"] = 1; a["y"] = 2

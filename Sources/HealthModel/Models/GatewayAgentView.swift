@@ -3,14 +3,8 @@ import KubeAPI
 
 /// The fields of a `gwint.githedgehog.com/v1alpha1` GatewayAgent that the health model reads.
 /// `status` is written only by the gateway's dataplane (every 15 s and after each apply).
+/// Immutable; its fields are shared by every copy (`SharedFields`).
 public struct GatewayAgentView: Sendable, Equatable {
-    /// Immutable, its fields in one shared box: the informer's cache, the fleet index and each
-    /// evaluation's inputs hold the same view, and inline it is about 320 bytes.
-    private final class Box: Sendable {
-        let fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
-    }
-
     struct Fields: Sendable, Equatable {
         var name: String = ""
         var namespace: String = ""
@@ -36,9 +30,9 @@ public struct GatewayAgentView: Sendable, Equatable {
         var unreadable: String?
     }
 
-    private let box: Box
+    private let box: SharedFields<Fields>
 
-    init(_ fields: Fields) { box = Box(fields) }
+    init(_ fields: Fields) { box = SharedFields(fields) }
 
     public var name: String { box.fields.name }
     public var namespace: String { box.fields.namespace }
@@ -76,7 +70,7 @@ public struct GatewayAgentView: Sendable, Equatable {
     /// Why the client could not read this object (it is an `UnreadableObject` stub), if so.
     public var unreadable: String? { box.fields.unreadable }
 
-    public static func == (a: GatewayAgentView, b: GatewayAgentView) -> Bool { a.box === b.box || a.box.fields == b.box.fields }
+    public static func == (a: GatewayAgentView, b: GatewayAgentView) -> Bool { SharedFields.same(a.box, b.box) }
 
     public init(json: JSONValue) {
         var reader = FieldReader()

@@ -28,14 +28,8 @@ public struct GroupMembership: Sendable, Hashable, Codable {
 }
 
 /// The fields of a `gateway.githedgehog.com/v1alpha1` Gateway that the health model reads.
+/// Immutable; its fields are shared by every copy (`SharedFields`).
 public struct GatewayView: Sendable, Equatable {
-    /// Immutable, its fields in one shared box: the informer's cache, the fleet index and each
-    /// evaluation's inputs hold the same view.
-    private final class Box: Sendable {
-        let fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
-    }
-
     private struct Fields: Sendable, Equatable {
         var name: String = ""
         var namespace: String = ""
@@ -50,7 +44,7 @@ public struct GatewayView: Sendable, Equatable {
         var problems: [FieldProblem] = []
     }
 
-    private let box: Box
+    private let box: SharedFields<Fields>
 
     public var name: String { box.fields.name }
     public var namespace: String { box.fields.namespace }
@@ -65,7 +59,7 @@ public struct GatewayView: Sendable, Equatable {
     public var groups: [GroupMembership] { box.fields.groups }
     public var problems: [FieldProblem] { box.fields.problems }
 
-    public static func == (a: GatewayView, b: GatewayView) -> Bool { a.box === b.box || a.box.fields == b.box.fields }
+    public static func == (a: GatewayView, b: GatewayView) -> Bool { SharedFields.same(a.box, b.box) }
 
     public init(json: JSONValue) {
         var reader = FieldReader()
@@ -92,7 +86,7 @@ public struct GatewayView: Sendable, Equatable {
             }
         }
         f.problems = reader.problems
-        box = Box(f)
+        box = SharedFields(f)
     }
 }
 

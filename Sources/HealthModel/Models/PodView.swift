@@ -40,16 +40,8 @@ public struct PodConditionView: Sendable, Equatable {
 }
 
 /// The fields of a gateway pod (`gw--<gateway>--dataplane-*` or `gw--<gateway>--frr-*`) the model reads.
-///
-/// Immutable, and its fields live in one shared box: the same pod is held by the informer's
-/// cache, the fleet index, each evaluation's inputs and the remediation coordinator, and inline
-/// it is about 230 bytes (20,000 pods at 10,000 gateways: several MB per copy).
+/// Immutable; its fields are shared by every copy (`SharedFields`).
 public struct PodView: Sendable, Equatable {
-    private final class Box: Sendable {
-        let fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
-    }
-
     private struct Fields: Sendable, Equatable {
         var name = "", namespace = ""
         var resourceVersion: String?, uid: String?, gatewayName: String?
@@ -68,7 +60,7 @@ public struct PodView: Sendable, Equatable {
         var problems: [FieldProblem] = []
     }
 
-    private let box: Box
+    private let box: SharedFields<Fields>
 
     public var name: String { box.fields.name }
     public var namespace: String { box.fields.namespace }
@@ -96,7 +88,7 @@ public struct PodView: Sendable, Equatable {
     public var containers: Reading<[ContainerStatusView]> { box.fields.containers }
     public var problems: [FieldProblem] { box.fields.problems }
 
-    public static func == (a: PodView, b: PodView) -> Bool { a.box === b.box || a.box.fields == b.box.fields }
+    public static func == (a: PodView, b: PodView) -> Bool { SharedFields.same(a.box, b.box) }
 
     public init(json: JSONValue) {
         var reader = FieldReader()
@@ -137,7 +129,7 @@ public struct PodView: Sendable, Equatable {
         }
         f.containers = Self.readContainers(json, &reader)
         f.problems = reader.problems
-        box = Box(f)
+        box = SharedFields(f)
     }
 
     /// `gw--<gateway>--dataplane` → (gateway, .dataplane); nil for any other name.

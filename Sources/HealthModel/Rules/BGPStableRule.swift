@@ -20,13 +20,13 @@ enum BGPStableRule {
             return BGPStableFinding(draft: .unknown(type, "BGPStateMissing", what), counters: memory.bgpCounters, flaps: flaps,
                                     nextCheck: flaps.map { $0.at.addingTimeInterval(window) })
         }
-        var counters: SmallMap<BGPCounterSample> = [:]
+        var counters: [(String, BGPCounterSample)] = []
         var compared = 0
         var invalid: [String] = []
         for n in neighbors {
             if n.establishedTransitions.isInvalid || n.connectionsDropped.isInvalid { invalid.append(n.address) }
             let sample = BGPCounterSample(transitions: n.establishedTransitions.value, dropped: n.connectionsDropped.value)
-            counters[n.key] = sample
+            counters.append((n.key, sample))
             guard let base = memory.bgpCounters[n.key] else { continue }
             compared += 1
             let dt = rise(base.transitions, sample.transitions)
@@ -57,7 +57,7 @@ enum BGPStableRule {
             let recent = flaps.isEmpty ? "no flaps" : "\(flaps.count) counter rises, none \(limit) for one neighbour"
             draft = .isTrue(type, "Stable", "\(recent) in the last \(describe(window))")
         }
-        return BGPStableFinding(draft: draft, counters: counters, flaps: flaps, nextCheck: checks)
+        return BGPStableFinding(draft: draft, counters: SmallMap(counters), flaps: flaps, nextCheck: checks)
     }
 
     /// How much a counter rose; 0 when it is unknown or went down (restart: new baseline).

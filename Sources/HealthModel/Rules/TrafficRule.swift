@@ -28,7 +28,7 @@ enum TrafficRule {
             return TrafficFinding(draft: ConditionDraft(type: type, status: old.status, reason: old.reason, message: old.message),
                                   stamp: stamp, samples: memory.traffic, evidence: evidence)
         }
-        var samples: SmallMap<TrafficSample> = [:]
+        var samples: [(String, TrafficSample)] = []
         var evidence: [CounterEvidence] = []
         var bad: [String] = []
         var invalid: [String] = []
@@ -40,7 +40,7 @@ enum TrafficRule {
                 evidence.append(CounterEvidence(key: key, packets: c.packets.value, drops: c.drops.value, note: "invalid"))
                 continue
             }
-            samples[key] = TrafficSample(packets: p, drops: d)
+            samples.append((key, TrafficSample(packets: p, drops: d)))
             guard let base = memory.traffic[key] else {
                 evidence.append(CounterEvidence(key: key, packets: p, drops: d, note: "new"))
                 continue
@@ -73,6 +73,6 @@ enum TrafficRule {
         } else {
             draft = .isTrue(type, "DropsBelowThreshold", "drops rose by less than \(limit) of packets on all \(compared) compared counters")
         }
-        return TrafficFinding(draft: draft, stamp: stamp, samples: samples, evidence: evidence)
+        return TrafficFinding(draft: draft, stamp: stamp, samples: SmallMap(samples), evidence: evidence)
     }
 }
