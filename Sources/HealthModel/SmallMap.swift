@@ -64,12 +64,17 @@ public struct SmallMap<Value: Sendable & Equatable>: Sendable, Equatable, Sequen
         entries.lazy.map { (key: $0.key, value: $0.value) }.makeIterator()
     }
 
-    /// The first index whose key is not below `key`.
-    private func slot(of key: String) -> Int {
-        var low = 0, high = entries.count
+    private func slot(of key: String) -> Int { entries.lowerBound(of: key, by: \.key) }
+}
+
+extension Array {
+    /// The first index whose element's `keyOf` is not below `key`, in an array sorted by it
+    /// (binary search: where `key` is, or would be inserted).
+    public func lowerBound<Key: Comparable>(of key: Key, by keyOf: (Element) -> Key) -> Int {
+        var low = 0, high = count
         while low < high {
             let mid = (low + high) / 2
-            if entries[mid].key < key { low = mid + 1 } else { high = mid }
+            if keyOf(self[mid]) < key { low = mid + 1 } else { high = mid }
         }
         return low
     }

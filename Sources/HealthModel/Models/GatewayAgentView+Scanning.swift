@@ -33,7 +33,6 @@ extension GatewayAgentView: ReadableFromBytes {
         f.expectedNeighbors = spec.neighbors
         f.hasStatus = status.present
         f.lastHeartbeat = status.lastHeartbeat
-        f.lastHeartbeatText = nil
         f.lastAppliedGen = status.lastAppliedGen
         f.lastAppliedTime = status.lastAppliedTime
         f.agentVersion = status.agentVersion
@@ -42,7 +41,6 @@ extension GatewayAgentView: ReadableFromBytes {
         f.frrAppliedGen = status.frrAppliedGen
         f.bgpNeighbors = status.bgp
         f.counters = status.vpcs + status.peerings
-        f.problems = []
         self.init(f)
     }
 }

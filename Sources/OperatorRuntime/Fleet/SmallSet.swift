@@ -1,8 +1,10 @@
+import HealthModel
+
 /// A set that is usually one or two elements: the fleet index maps each gateway name, router ID
 /// and group to the gateways (or leaves) behind it. Up to `arrayLimit` elements it is a sorted
 /// array — a `Set`'s table for one element was ≈ 170 bytes, tens of thousands of them at 10,000
-/// gateways — and beyond that a `Set`, so a group every gateway names (`default`) stays O(1)
-/// per change rather than O(members).
+/// gateways — and beyond that a `Set`, so a group that holds the whole fleet (`default` can)
+/// stays O(1) per change rather than O(members).
 struct SmallSet<Element: Hashable & Comparable & Sendable>: Sendable, Sequence, ExpressibleByArrayLiteral {
     static var arrayLimit: Int { 16 }
 
@@ -86,13 +88,7 @@ struct SmallSet<Element: Hashable & Comparable & Sendable>: Sendable, Sequence, 
         }
     }
 
-    /// The first index whose element is not below `element`.
     private static func slot(of element: Element, in elements: [Element]) -> Int {
-        var low = 0, high = elements.count
-        while low < high {
-            let mid = (low + high) / 2
-            if elements[mid] < element { low = mid + 1 } else { high = mid }
-        }
-        return low
+        elements.lowerBound(of: element, by: { $0 })
     }
 }
