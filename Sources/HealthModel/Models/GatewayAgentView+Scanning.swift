@@ -22,13 +22,7 @@ extension GatewayAgentView: ReadableFromBytes {
         }
         guard let meta else { throw Miss() }
         var f = Fields()
-        f.name = meta.name
-        f.namespace = meta.namespace
-        f.resourceVersion = meta.resourceVersion
-        f.uid = meta.uid
-        f.generation = meta.generation
-        f.creationTime = meta.creationTime
-        f.specChangeTime = meta.specChangeTime
+        f.read(meta)
         f.protocolIP = spec.protocolIP
         f.expectedNeighbors = spec.neighbors
         f.hasStatus = status.present

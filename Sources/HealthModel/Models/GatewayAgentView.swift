@@ -28,6 +28,16 @@ public struct GatewayAgentView: Sendable, Equatable {
         var counters: [TrafficCounterView] = []
         var problems: [FieldProblem] = []
         var unreadable: String?
+
+        mutating func read(_ meta: some ObjectMetadata) {
+            name = meta.name
+            namespace = meta.namespace
+            resourceVersion = meta.resourceVersion
+            uid = meta.uid
+            generation = meta.generation
+            creationTime = meta.creationTime
+            specChangeTime = meta.specChangeTime
+        }
     }
 
     private let box: SharedFields<Fields>
@@ -79,13 +89,7 @@ public struct GatewayAgentView: Sendable, Equatable {
         if let unreadable = f.unreadable { reader.note([], unreadable) }
         if let partial = UnreadableObject.partialReason(json) { reader.note([], partial) }
         let meta = MetadataFields(json, &reader)
-        f.name = meta.name
-        f.namespace = meta.namespace
-        f.resourceVersion = meta.resourceVersion
-        f.uid = meta.uid
-        f.generation = meta.generation
-        f.creationTime = meta.creationTime
-        f.specChangeTime = meta.specChangeTime
+        f.read(meta)
         f.protocolIP = reader.string(json, ["spec", "gateway", "protocolIP"]).value.map(bareAddress)
         f.expectedNeighbors = readExpectedNeighbors(json, ["spec", "gateway", "neighbors"], &reader)
 

@@ -3,7 +3,18 @@ import KubeAPI
 
 /// The metadata fields every view keeps. Read once at decode time so that views do not hold
 /// `managedFields` (large, and only needed to find the time of the last spec change).
-struct MetadataFields {
+/// The metadata every view reads, from the tree (`MetadataFields`) or from bytes (`ScannedMetadata`).
+protocol ObjectMetadata {
+    var name: String { get }
+    var namespace: String { get }
+    var resourceVersion: String? { get }
+    var uid: String? { get }
+    var generation: Reading<Int64> { get }
+    var creationTime: Date? { get }
+    var specChangeTime: Date? { get }
+}
+
+struct MetadataFields: ObjectMetadata {
     var name: String
     var namespace: String
     var resourceVersion: String?

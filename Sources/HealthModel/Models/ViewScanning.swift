@@ -70,7 +70,7 @@ extension JSONScanner {
 }
 
 /// `MetadataFields`, from bytes (without `ownerDaemonSet`: only pods need it).
-struct ScannedMetadata {
+struct ScannedMetadata: ObjectMetadata {
     var name = ""
     var namespace = ""
     var resourceVersion: String?
