@@ -110,6 +110,35 @@ func recorder(_ sink: MemoryEventSink, clock: ManualClock, options: EventRecorde
         #expect(await sink.events.values.first?.count == 10)
     }
 
+    @Test func oneObjectsSlowWriteDoesNotHoldUpAnotherObjectsEvent() async throws {
+        let sink = HeldEventSink(holding: "gw-1")
+        let slow = EventRecorder(sink: sink, component: "gateway-medic", clock: ManualClock())
+        let other = ObjectReference(apiVersion: gatewayAgent.apiVersion, kind: "GatewayAgent", name: "gw-2", namespace: "fab", uid: "u-2")
+        let held = Task { await slow.record(involved: gatewayAgent, type: .warning, reason: "Down", message: "m") }
+        let repeatOfHeld = Task {
+            await sink.waitUntilHeld()
+            return await slow.record(involved: gatewayAgent, type: .warning, reason: "Down", message: "m")
+        }
+        await sink.waitUntilHeld()
+        // gw-1's create is in flight and blocked; gw-2's Event goes through meanwhile. The bound
+        // only decides failure (a recorder with one line for all objects would wait forever).
+        let passed = await withTaskGroup(of: EventRecordOutcome?.self) { group in
+            group.addTask { await slow.record(involved: other, type: .normal, reason: "Up", message: "m") }
+            group.addTask { try? await Task.sleep(for: .seconds(30)); return nil }
+            let first = await group.next() ?? nil
+            if first == nil { await sink.release() }
+            group.cancelAll()
+            return first
+        }
+        guard case .created = passed else { Issue.record("gw-2's Event should be created while gw-1's is held, got \(String(describing: passed))"); return }
+        #expect(await sink.completedNames == ["gw-2"])
+        await sink.release()
+        guard case .created = await held.value else { Issue.record("gw-1's first Event should be created"); return }
+        // Whether the repeat waited for gw-1's turn or came after it, it is a count patch.
+        guard case .aggregated(_, _, count: 2) = await repeatOfHeld.value else { Issue.record("the repeat should aggregate"); return }
+        #expect(await sink.completedNames == ["gw-2", "gw-1"])
+    }
+
     @Test func eventNamesAreTheObjectNameAndAHexSuffix() {
         let name = EventRecorder.eventName(for: "gw-1")
         let parts = name.split(separator: ".")
@@ -146,5 +175,41 @@ func recorder(_ sink: MemoryEventSink, clock: ManualClock, options: EventRecorde
         #expect(cache.peek("b") == nil)
         #expect(cache.peek("a") == 1 && cache.peek("c") == 3)
         #expect(cache.count == 2)
+    }
+}
+
+/// Holds every create about `holding` until `release()`; other objects' creates complete at once.
+actor HeldEventSink: EventSink {
+    private let holding: String
+    private var released = false
+    private var heldWaiters: [CheckedContinuation<Void, Never>] = []
+    private var releaseWaiters: [CheckedContinuation<Void, Never>] = []
+    private var isHolding = false
+    private(set) var completedNames: [String] = []
+
+    init(holding: String) { self.holding = holding }
+
+    func create(_ event: Event) async throws -> Event {
+        if event.involvedObject.name == holding && !released {
+            isHolding = true
+            heldWaiters.forEach { $0.resume() }
+            heldWaiters = []
+            await withCheckedContinuation { releaseWaiters.append($0) }
+        }
+        completedNames.append(event.involvedObject.name ?? "")
+        return event
+    }
+
+    func patchCount(namespace: String, name: String, count: Int, lastTimestamp: String) async throws {}
+
+    func waitUntilHeld() async {
+        if isHolding { return }
+        await withCheckedContinuation { heldWaiters.append($0) }
+    }
+
+    func release() {
+        released = true
+        releaseWaiters.forEach { $0.resume() }
+        releaseWaiters = []
     }
 }

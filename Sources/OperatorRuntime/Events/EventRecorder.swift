@@ -50,7 +50,11 @@ public enum EventRecordOutcome: Sendable, Equatable {
 ///   what users complain about most with spam filters;
 /// - writes are retried a bounded number of times through the injected clock.
 ///
-/// Calls are handled one at a time, so two concurrent repeats never create two objects.
+/// Calls about one object are handled one at a time, so two concurrent repeats never create two
+/// objects and one object's Events keep their order. Calls about different objects run
+/// concurrently: one serial line for the whole fleet made every worker wait for every other
+/// gateway's Event write, which bounded the initial sync at 10,000 gateways by one write's round
+/// trip times 10,000.
 public actor EventRecorder {
     struct EventKey: Hashable, Sendable {
         var component: String
@@ -81,8 +85,8 @@ public actor EventRecorder {
     private let logger: Logger
     private var remembered: LRUCache<EventKey, Remembered>
     private var buckets: LRUCache<SpamKey, TokenBucket>
-    private var busy = false
-    private var turnWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Objects with a call in progress, and the calls waiting for their turn on each.
+    private var turns: [ObjectReference: [CheckedContinuation<Void, Never>]] = [:]
 
     /// Events refused by the spam filter since start.
     public private(set) var droppedCount = 0
@@ -112,12 +116,12 @@ public actor EventRecorder {
     @discardableResult
     public func record(involved: ObjectReference, type: EventType, reason: String, message: String,
                        now: Date? = nil) async -> EventRecordOutcome {
-        await takeTurn()
-        defer { endTurn() }
-        let now = now ?? clock.now()
-        let timestamp = KubeTime.format(now)
         var reference = involved
         reference.resourceVersion = nil  // a new version of the object is still the same subject
+        await takeTurn(reference)
+        defer { endTurn(reference) }
+        let now = now ?? clock.now()
+        let timestamp = KubeTime.format(now)
         let key = EventKey(component: source.component ?? "", host: source.host, involved: reference,
                            type: type, reason: reason, message: message)
 
@@ -210,21 +214,23 @@ public actor EventRecorder {
         [reference.kind, reference.namespace, reference.name].compactMap { $0 }.joined(separator: "/")
     }
 
-    /// One call at a time: actor methods interleave at every `await`, and two interleaved repeats
-    /// of a new Event would otherwise both create an object.
-    private func takeTurn() async {
-        if !busy {
-            busy = true
+    /// One call per object at a time: actor methods interleave at every `await`, and two
+    /// interleaved repeats of a new Event would otherwise both create an object.
+    private func takeTurn(_ subject: ObjectReference) async {
+        guard turns[subject] != nil else {
+            turns[subject] = []
             return
         }
-        await withCheckedContinuation { turnWaiters.append($0) }
+        await withCheckedContinuation { turns[subject, default: []].append($0) }
     }
 
-    private func endTurn() {
-        if turnWaiters.isEmpty {
-            busy = false
-        } else {
-            turnWaiters.removeFirst().resume()  // the turn passes on; busy stays true
+    private func endTurn(_ subject: ObjectReference) {
+        guard var waiting = turns[subject], !waiting.isEmpty else {
+            turns[subject] = nil
+            return
         }
+        let next = waiting.removeFirst()  // the turn passes on; the subject stays busy
+        turns[subject] = waiting
+        next.resume()
     }
 }
