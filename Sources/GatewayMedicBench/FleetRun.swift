@@ -159,6 +159,8 @@ enum FleetRun {
             process.arguments = arguments
         }
         process.standardOutput = FileHandle.nullDevice
+        // The child exits when this end closes, so a bench killed midway leaves no operator behind.
+        process.standardInput = Pipe()
         try process.run()
         return process
     }

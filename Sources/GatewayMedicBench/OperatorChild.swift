@@ -8,6 +8,7 @@ import OperatorRuntime
 /// emulator over plain HTTP on loopback, as one replica without leader election.
 enum OperatorChild {
     static func run(_ arguments: BenchOptions.ChildArguments, metrics: Bool) async -> Int32 {
+        exitWhenParentGoes()
         // The parent's simulated time: simOrigin at wallOrigin, running `factor` times faster.
         let simNow = arguments.simOrigin + (Date().timeIntervalSince1970 - arguments.wallOrigin) * arguments.factor
         let clock = ScaledClock(factor: arguments.factor, start: Date(timeIntervalSince1970: simNow))
@@ -34,5 +35,19 @@ enum OperatorChild {
             FileHandle.standardError.write(Data("bench operator: \(error)\n".utf8))
             return 1
         }
+    }
+
+    /// The parent holds the write end of our stdin: end of file means it is gone (killed, or
+    /// crashed), and an operator left running would load the machine under the next run.
+    private static func exitWhenParentGoes() {
+        let thread = Thread {
+            var byte: UInt8 = 0
+            while true {
+                let n = read(STDIN_FILENO, &byte, 1)
+                if n == 0 || (n < 0 && errno != EINTR) { exit(0) }
+            }
+        }
+        thread.name = "parent-watch"
+        thread.start()
     }
 }
