@@ -8,10 +8,17 @@
 #   - kubectl get --watch-only -o name on GatewayAgents: client-go decoding each event;
 # and prints each one's CPU time over the same 15 s with the operator's. Linux only (/proc).
 #
-# Usage: scripts/watch-floor.sh [path to GatewayMedicBench]   (release build by default)
+# Usage: scripts/watch-floor.sh [path to GatewayMedicBench]   (default: builds the release one)
 set -euo pipefail
 
-bin=${1:-$(swift build -c release --show-bin-path)/GatewayMedicBench}
+for tool in curl kubectl; do
+  command -v "$tool" >/dev/null || { echo "watch-floor: needs $tool on the PATH" >&2; exit 1; }
+done
+bin=${1:-}
+if [ -z "$bin" ]; then
+  swift build -c release --product GatewayMedicBench >&2
+  bin=$(swift build -c release --show-bin-path)/GatewayMedicBench
+fi
 out=$(mktemp)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -f "$out"' EXIT  # the operator child exits with the bench
 
