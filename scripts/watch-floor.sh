@@ -2,11 +2,11 @@
 # What merely receiving the steady state's watch streams costs, next to the operator.
 #
 # Starts the 10,000-gateway benchmark, waits until the operator child has synced and settled,
-# then, for 15 s of steady state, runs beside it against the same emulator:
+# then, for `window` (15 s) of steady state, runs beside it against the same emulator:
 #   - curl (libcurl's own command-line tool) reading the GatewayAgent watch and the switch Agent
 #     watch and throwing the bytes away: the cost of receiving the events, nothing else;
 #   - kubectl get --watch-only -o name on GatewayAgents: client-go decoding each event;
-# and prints each one's CPU time over the same 15 s with the operator's. Linux only (/proc).
+# and prints each one's CPU time over the same window with the operator's. Linux only (/proc).
 #
 # Usage: scripts/watch-floor.sh [path to GatewayMedicBench]   (default: builds the release one)
 set -euo pipefail
@@ -32,6 +32,7 @@ child=$(pgrep -P "$bench" -f -- --child)
 url=$(tr '\0' ' ' </proc/"$child"/cmdline | awk '{print $3}')
 ticks() { awk '{print $14 + $15}' /proc/"$1"/stat; }
 hz=$(getconf CLK_TCK)
+window=15  # seconds of steady state measured
 
 curl -sN "$url/apis/gwint.githedgehog.com/v1alpha1/gatewayagents?watch=1" >/dev/null &
 curl_agents=$!
@@ -42,10 +43,10 @@ kubectl_watch=$!
 sleep 5  # past the watches' start (kubectl lists first)
 
 before=("$(ticks "$child")" "$(ticks $curl_agents)" "$(ticks $curl_switches)" "$(ticks $kubectl_watch)")
-sleep 15
+sleep "$window"
 after=("$(ticks "$child")" "$(ticks $curl_agents)" "$(ticks $curl_switches)" "$(ticks $kubectl_watch)")
-share() { awk -v d="$(( $2 - $1 ))" -v hz="$hz" 'BEGIN { printf "%5.1f %% of a core", 100 * d / hz / 15 }'; }
-echo "15 s of steady state at 10,000 gateways (667 GatewayAgent and 333 Agent heartbeats a second):"
+share() { awk -v d="$(( $2 - $1 ))" -v hz="$hz" -v s="$window" 'BEGIN { printf "%5.1f %% of a core", 100 * d / hz / s }'; }
+echo "$window s of steady state at 10,000 gateways (667 GatewayAgent and 333 Agent heartbeats a second):"
 echo "  operator (4 watches, cache, evaluation):           $(share "${before[0]}" "${after[0]}")"
 echo "  curl, GatewayAgent watch, bytes thrown away:       $(share "${before[1]}" "${after[1]}")"
 echo "  curl, switch Agent watch, bytes thrown away:       $(share "${before[2]}" "${after[2]}")"
