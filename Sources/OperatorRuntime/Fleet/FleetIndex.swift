@@ -38,20 +38,24 @@ public struct FleetIndex: Sendable {
     /// Every gateway known by its Gateway or its GatewayAgent.
     public var gatewayKeys: Set<ObjectKey> { Set(gateways.keys).union(agents.keys) }
 
+    /// The inputs carry the switch Agents reporting a session with the gateway's router ID: the
+    /// only ones the liveness rule can use (an established session names the router ID).
     public func inputs(for key: ObjectKey) -> GatewayInputs {
         let pods = podsByGateway[key.name] ?? []
+        let witnesses = routerID(of: key).flatMap { switchAgentsByRouterID[$0] } ?? []
+        let leaves = witnesses.compactMap { switchAgents[$0] }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
         return GatewayInputs(
             gateway: gateways[key], agent: agents[key], pods: pods,
-            switchAgents: leaves(of: key), switchAgentsVisible: switchAgentsVisible, switchAgentTotal: switchAgents.count)
+            switchAgents: leaves, switchAgentsVisible: switchAgentsVisible, switchAgentTotal: switchAgents.count)
     }
 
     /// The switch Agents at the other end of the gateway's BGP sessions: those reporting a session
     /// (any state) whose remote router ID is the gateway's protocol IP, or that names no router ID
     /// and whose neighbour address is one of the gateway's interface addresses. By name.
     private func leaves(of key: ObjectKey) -> [SwitchAgentView] {
-        var found = routerID(of: key).flatMap { switchAgentsByRouterID[$0] }.map(Set.init) ?? []
+        var found = routerID(of: key).flatMap { switchAgentsByRouterID[$0] }.map(Array.init) ?? []
         for address in gateways[key]?.interfaceAddresses ?? [] {
-            if let agents = switchAgentsByAddress[address] { found.formUnion(agents) }
+            for agent in switchAgentsByAddress[address] ?? [] where !found.contains(agent) { found.append(agent) }
         }
         return found.compactMap { switchAgents[$0] }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
     }
