@@ -72,7 +72,7 @@ public struct GatewayRemediator: Sendable {
             if let recheck {
                 // The other gateways as the plan saw them: attributing the fault of "every BGP
                 // session down" may fall back on them (§2.1); no other restart reads them again.
-                let peers = action.target.reason == "BGPSessionsDown" ? await coordinator.peers(of: gateway) : []
+                let peers = action.target.reason == RestartTarget.bgpSessionsDown ? await coordinator.peers(of: gateway) : []
                 let verdict = await recheck.confirm(action, key: key, assessment: assessment, record: prior, peers: peers, now: now)
                 if let why = Self.unconfirmed(verdict) {
                     // Take the plan's bookkeeping back: no attempt, no budget used, no slot held.

@@ -12,6 +12,10 @@ public struct RestartTarget: Sendable, Equatable, Codable {
     public var reason: String
     public var message: String
 
+    /// The reason of the frr restart for "every BGP session down", the one rule whose fault is
+    /// attributed first (docs/remediation.md §2.1).
+    public static let bgpSessionsDown = "BGPSessionsDown"
+
     public init(pod: String, namespace: String, uid: String?, role: PodRole, reason: String, message: String) {
         self.pod = pod
         self.namespace = namespace

@@ -47,7 +47,7 @@ public enum RemediationPlanner {
         let name = key.name
         // Every BGP session down: restart frr only when the fault is shown to be the gateway's
         // (§2.1). A hold spends nothing and comes before every guard: there is nothing to guard.
-        if reason == RestartRules.bgpSessionsDown {
+        if reason == RestartTarget.bgpSessionsDown {
             let down = "every BGP session of \(name) has been down since \(record.allBGPDownSince.map(KubeTime.format) ?? "?")"
             switch FaultAttribution.judge(snap, fleet: fleet, now: now) {
             case .gateway:

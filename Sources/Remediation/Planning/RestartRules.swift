@@ -4,9 +4,6 @@ import KubeAPI
 
 /// Which pod, if any, the rules call for restarting (docs/remediation.md §2). Pure.
 enum RestartRules {
-    /// The restart reason of the frr rule for "every BGP session down" (fault attribution applies).
-    static let bgpSessionsDown = "BGPSessionsDown"
-
     enum Need: Equatable {
         case none
         /// A restart would not help; the message says why (shown as StateNotRemediable).
@@ -61,7 +58,7 @@ enum RestartRules {
             guard let since = downSince else { return (.none, nil, nil) }
             let due = since.addingTimeInterval(policy.bgpDownRestartAfter)
             if now >= due {
-                return (.restart(role: .frr, reason: bgpSessionsDown,
+                return (.restart(role: .frr, reason: RestartTarget.bgpSessionsDown,
                                  message: "all \(e.bgpTotal) BGP sessions have been down since \(KubeTime.format(since)) while the heartbeat is fresh"),
                         since, nil)
             }
