@@ -43,8 +43,16 @@ extension FabricSimulator {
     func leafHeartbeat(_ leaf: Int, beat: Int, at t: Date) async throws {
         let interval = spec.timing.leafHeartbeatInterval
         queue.push(.leafHeartbeat(leaf: leaf, beat: beat + 1), at: leafOrigins[leaf].addingTimeInterval(Double(beat + 1) * interval))
+        guard !leavesInMaintenance.contains(leaf) else { return }
+        try await writeLeafStatus(leaf, at: t)
+    }
+
+    /// Replaces the leaf's switch Agent status (in maintenance: its last word, every session with a
+    /// gateway down).
+    func writeLeafStatus(_ leaf: Int, at t: Date) async throws {
         let plan = topology.leaves[leaf]
-        let status = statuses.leafStatus(plan, gateways: gateways, bootedAt: bootTime, at: t)
+        let status = statuses.leafStatus(plan, gateways: gateways, inMaintenance: leavesInMaintenance.contains(leaf),
+                                         bootedAt: bootTime, at: t)
         _ = try await store.updateStatus(.switchAgents, namespace: spec.fabricNamespace, name: plan.name, status: status)
     }
 }

@@ -206,6 +206,45 @@ extension FabricSimulator {
         refreshBGP(g, at: t)
     }
 
+    /// Leaf maintenance (a switch upgrade or reboot): each leaf's switch agent writes one last
+    /// status, every session with a gateway idle with no remote router ID, and then stops
+    /// heartbeating. A gateway all of whose leaves are in maintenance loses every BGP session and
+    /// reports them idle while its dataplane keeps heartbeating. (A gateway's sessions share one
+    /// fate here: with only some of its leaves away, they stay up.)
+    public func startLeafMaintenance(leaves names: [String], now: Date? = nil) async throws {
+        let leaves = try names.map(leafIndex)
+        let t = instant(now)
+        let starting = leaves.filter { !leavesInMaintenance.contains($0) }
+        leavesInMaintenance.formUnion(starting)
+        refreshLeavesDown(at: t)
+        for leaf in starting { try await writeLeafStatus(leaf, at: t) }
+    }
+
+    /// The leaves are back: their switch agents report again at once (a fresh heartbeat), and the
+    /// gateways' sessions with them come up.
+    public func endLeafMaintenance(leaves names: [String], now: Date? = nil) async throws {
+        let leaves = try names.map(leafIndex)
+        let t = instant(now)
+        let ending = leaves.filter { leavesInMaintenance.contains($0) }
+        leavesInMaintenance.subtract(ending)
+        refreshLeavesDown(at: t)
+        for leaf in ending { try await writeLeafStatus(leaf, at: t) }
+    }
+
+    private func refreshLeavesDown(at t: Date) {
+        for g in topology.gateways.indices {
+            let down = topology.gateways[g].links.allSatisfy { leavesInMaintenance.contains($0.leaf) }
+            guard down != gateways[g].leavesDown else { continue }
+            gateways[g].leavesDown = down
+            refreshBGP(g, at: t)
+        }
+    }
+
+    private func leafIndex(_ name: String) throws(FabricSimulatorError) -> Int {
+        guard let leaf = topology.leaves.firstIndex(where: { $0.name == name }) else { throw .unknownLeaf(name) }
+        return leaf
+    }
+
     /// A share of the traffic the gateway carries is dropped (drop counters grow); 0 stops it.
     public func dropPackets(gateway: String, ratio: Double, now: Date? = nil) throws {
         let g = try gatewayIndex(gateway)

@@ -32,6 +32,8 @@ public actor FabricSimulator {
     var queue = EventQueue<SimEvent>()
     var gateways: [GatewayRuntime]
     var leafOrigins: [Date]
+    /// Leaves in maintenance: their switch agents write nothing (see `startLeafMaintenance`).
+    var leavesInMaintenance: Set<Int> = []
     var podOwners: [String: (gateway: Int, role: PodRole)] = [:]
     var daemonSetUIDs: [[PodRole: String]]
     var podIncarnations = 0
@@ -89,6 +91,11 @@ public actor FabricSimulator {
     public nonisolated func leaves(gateway: String) -> [String] {
         guard let g = topology.gatewayIndex[gateway] else { return [] }
         return topology.gateways[g].links.map { topology.leaves[$0.leaf].name }
+    }
+
+    /// Whether the leaf is in maintenance (`startLeafMaintenance`).
+    public func isInMaintenance(leaf: String) -> Bool {
+        topology.leaves.firstIndex { $0.name == leaf }.map(leavesInMaintenance.contains) ?? false
     }
 
     /// The current name of a gateway's dataplane or frr pod; nil while it is being recreated.

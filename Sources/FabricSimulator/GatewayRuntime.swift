@@ -77,6 +77,8 @@ struct GatewayRuntime: Sendable {
     var frrStuck = false
     var nodeGone = false
     var bgpForcedDown = false
+    /// Every leaf the gateway peers with is in maintenance: no session can come up.
+    var leavesDown = false
     var dropRatio = 0.0
     var crashing: Set<GatewayContainer> = []
     var crashEpochs: [GatewayContainer: Int] = [:]
@@ -114,6 +116,6 @@ struct GatewayRuntime: Sendable {
     /// Sessions run over the dataplane's interfaces, which exist once it has applied a
     /// configuration, and need an FRR that has been handed one.
     var bgpShouldBeUp: Bool {
-        dataplaneUp && appliedGeneration > 0 && frrRunning && !bgpForcedDown && frrAppliedGeneration != nil
+        dataplaneUp && appliedGeneration > 0 && frrRunning && !bgpForcedDown && !leavesDown && frrAppliedGeneration != nil
     }
 }

@@ -44,7 +44,8 @@ struct StatusBuilder {
             let leaf = topology.leaves[link.leaf]
             var n: JSONValue = [
                 "enabled": true,
-                "sessionState": .string(rt.bgp.up ? "established" : "active"),
+                // With every leaf gone the sessions have nobody to connect to.
+                "sessionState": .string(rt.bgp.up ? "established" : rt.leavesDown ? "idle" : "active"),
                 "localAS": .int(spec.gatewayASN),
                 "peerAS": .int(leaf.asn),
                 "remoteRouterID": .string(rt.bgp.lastEstablished == nil ? "0.0.0.0" : leaf.routerID),
@@ -102,16 +103,20 @@ struct StatusBuilder {
     }
 
     /// A switch Agent's status: heartbeat, applied generation and its BGP sessions to gateways.
-    func leafStatus(_ leaf: LeafPlan, gateways: [GatewayRuntime], bootedAt: Date, at t: Date) -> JSONValue {
+    /// A leaf going into maintenance reports every session idle with no remote router ID (its BGP
+    /// is shut down: FRR has heard no OPEN since), as its last status before it goes silent.
+    func leafStatus(_ leaf: LeafPlan, gateways: [GatewayRuntime], inMaintenance: Bool = false, bootedAt: Date,
+                    at t: Date) -> JSONValue {
         var neighbors: [String: JSONValue] = [:]
         for session in leaf.sessions {
             let g = topology.gateways[session.gateway]
             let bgp = gateways[session.gateway].bgp
+            let up = bgp.up && !inMaintenance
             var n: JSONValue = [
                 "enabled": true,
-                "state": .string(bgp.up ? "established" : "active"),
+                "state": .string(up ? "established" : inMaintenance ? "idle" : "active"),
                 // The leaf remembers the router ID of the last peer it established with.
-                "remoteRouterID": .string(bgp.lastEstablished == nil ? "0.0.0.0" : g.routerID),
+                "remoteRouterID": .string(bgp.lastEstablished == nil || inMaintenance ? "0.0.0.0" : g.routerID),
                 "localAS": .int(leaf.asn),
                 "peerAS": .int(spec.gatewayASN),
                 "peerType": "external",

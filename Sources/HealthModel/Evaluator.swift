@@ -29,8 +29,13 @@ public enum HealthEvaluator {
 
         let firstSeen = memory.firstSeen ?? now
         let createdAt = min(inputs.gateway?.creationTime ?? agent?.creationTime ?? firstSeen, now)
+        // The previous evaluation saw a GatewayAgent (its Heartbeat reason is AgentMissing only
+        // when there was none), or already judged it gone.
+        let agentWentAway = agent == nil && previous.map { p in
+            p.reason == "AgentMissing" || p.condition(ConditionType.heartbeat).map { $0.reason != "AgentMissing" } == true
+        } == true
         let verdict = StateRule.decide(StateRule.Facts(
-            name: name, createdAt: createdAt, heartbeat: heartbeat, initStatus: agent?.isInitStatus ?? false,
+            name: name, createdAt: createdAt, heartbeat: heartbeat, agentWentAway: agentWentAway, initStatus: agent?.isInitStatus ?? false,
             heartbeatAt: agent?.lastHeartbeat.value, dataplaneStartedAt: pods.dataplaneStartedAt, pods: pods, liveness: liveness, config: config, routing: routing),
             policy: policy, now: now)
 

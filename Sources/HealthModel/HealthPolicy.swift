@@ -50,6 +50,15 @@ public struct HealthPolicy: Sendable, Codable, Equatable {
     /// A heartbeat older than this is stale: keepaliveInterval × missedKeepalives (45 s by default).
     public var heartbeatStaleAfter: Double { keepaliveInterval * Double(missedKeepalives) }
 
+    /// Whether a switch Agent's heartbeat at `beat` is fresh: at most `switchAgentStaleAfter` old;
+    /// slightly in the future (within the skew tolerance) counts as fresh, far in the future does
+    /// not (§2.3). Remediation's fault attribution judges the leaves by the same measure.
+    public func switchAgentHeartbeatIsFresh(_ beat: Date?, now: Date) -> Bool {
+        guard let beat else { return false }
+        let age = now.timeIntervalSince(beat)
+        return age >= -heartbeatFutureTolerance && age <= switchAgentStaleAfter
+    }
+
     /// Missing keys take their defaults, so a config file may set only what it changes.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

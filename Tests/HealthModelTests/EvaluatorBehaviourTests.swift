@@ -34,6 +34,23 @@ struct EvaluatorBehaviourTests {
         #expect(hb3.status == "False" && hb3.lastTransitionTime == KubeTime.format(Fx.at(10)))
     }
 
+    /// §2.2: a GatewayAgent that existed and is gone is DOWN `AgentMissing` at once, and stays so;
+    /// one never seen is WAITING, then `NeverReported` (only the previous assessment tells them apart).
+    @Test func aGatewayAgentThatWentAwayIsAgentMissing() {
+        let up = evaluate(Snapshot(), 0, nil)
+        #expect(up.state == .up)
+        let young = Snapshot(gateway: Fx.gateway(created: -60), agent: nil)
+        let gone = evaluate(young, 15, up)
+        #expect(gone.state == .down && gone.reason == "AgentMissing", "\(gone.reason): \(gone.message)")
+        #expect(gone.condition("Heartbeat")?.reason == "AgentMissing")
+        let still = evaluate(young, 30, gone)
+        #expect(still.state == .down && still.reason == "AgentMissing" && still.since == gone.since)
+        #expect(evaluate(young, 30, nil).reason == "AwaitingFirstHeartbeat", "never seen: still within the startup grace")
+        #expect(evaluate(Snapshot(agent: nil), 30, nil).reason == "NeverReported")
+        // Back: judged as any gateway again.
+        #expect(evaluate(Snapshot(agent: Fx.agent(heartbeat: 40)), 45, still).state == .up)
+    }
+
     @Test func sinceIsKeptWhileTheStateHolds() {
         let a = evaluate(Snapshot(agent: Fx.agent(heartbeat: -105)), -100, nil)
         let b = evaluate(Snapshot(agent: Fx.agent(heartbeat: -55)), -50, a)

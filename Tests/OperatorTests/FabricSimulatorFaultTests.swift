@@ -146,6 +146,45 @@ struct FabricSimulatorFaultTests {
         #expect(again.values.allSatisfy { $0["sessionState"] == "established" && $0["establishedTransitions"] == 2 })
     }
 
+    /// Leaf maintenance: the leaves write one last status (every gateway session idle, no remote
+    /// router ID) and go silent; the gateways lose every session and report them idle while
+    /// heartbeating. With only some of a gateway's leaves away its sessions stay up.
+    @Test func leafMaintenanceSilencesTheLeavesAndTakesTheGatewaysSessionsDown() async throws {
+        let f = try await running()
+        #expect(f.simulator.leaves(gateway: "gateway-1") == ["leaf-01", "leaf-02"])
+        try await f.simulator.startLeafMaintenance(leaves: ["leaf-01"], now: f.at(11))
+        #expect(await f.simulator.isInMaintenance(leaf: "leaf-01"))
+        #expect(await f.simulator.isBGPEstablished(gateway: "gateway-1"), "leaf-02 still serves it")
+        let last = try await f.leafStatus("leaf-01")
+        #expect(last?["lastHeartbeat"]?.time == f.at(11))
+        let reported = last?[path: "state", "bgpNeighbors", "default"]?.objectValue ?? [:]
+        #expect(reported.count == 4 && reported.values.allSatisfy { $0["state"] == "idle" && $0["remoteRouterID"] == "0.0.0.0" },
+                "\(reported)")
+
+        try await f.simulator.startLeafMaintenance(leaves: ["leaf-02"], now: f.at(12))
+        try await f.step(to: 100)
+        #expect(try await f.leafStatus("leaf-01")?["lastHeartbeat"]?.time == f.at(11), "silent since")
+        #expect(try await f.leafStatus("leaf-02")?["lastHeartbeat"]?.time == f.at(12))
+        for gateway in f.simulator.gatewayNames {
+            #expect(await f.simulator.isBGPEstablished(gateway: gateway) == false)
+            let status = try await f.agentStatus(gateway)
+            #expect((status?["lastHeartbeat"]?.time ?? .distantPast) > f.at(80), "\(gateway) keeps heartbeating")
+            let neighbors = status?[path: "state", "bgp", "vrfs", "default", "neighbors"]?.objectValue ?? [:]
+            #expect(neighbors.count == 2 && neighbors.values.allSatisfy { $0["sessionState"] == "idle" }, "\(neighbors)")
+        }
+
+        try await f.simulator.endLeafMaintenance(leaves: ["leaf-01", "leaf-02"], now: f.at(100))
+        #expect(try await f.leafStatus("leaf-01")?["lastHeartbeat"]?.time == f.at(100), "back at once")
+        #expect(await f.simulator.isBGPEstablished(gateway: "gateway-1"))
+        let back = try await f.leafSessions()
+        #expect(back.count == 8 && back.values.allSatisfy { $0["state"] == "established" }, "\(back)")
+        try await f.step(to: 130)
+        #expect((try await f.leafStatus("leaf-02")?["lastHeartbeat"]?.time ?? .distantPast) > f.at(110), "heartbeating again")
+        await #expect(throws: FabricSimulatorError.unknownLeaf("leaf-99")) {
+            try await f.simulator.startLeafMaintenance(leaves: ["leaf-99"])
+        }
+    }
+
     @Test func droppedPacketsShowInDropCounters() async throws {
         let f = try await running()
         try await f.simulator.dropPackets(gateway: "gateway-1", ratio: 0.25)

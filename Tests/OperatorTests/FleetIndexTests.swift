@@ -2,6 +2,7 @@ import Testing
 import KubeAPI
 import HealthModel
 @testable import OperatorRuntime
+import Remediation
 
 @Suite struct FleetIndexTests {
     func gateway(_ name: String, ip: String) -> GatewayView {
@@ -60,5 +61,74 @@ import HealthModel
         index.setSwitchAgents([leaf("leaf-09", sessionTo: "172.30.8.1")], visible: true)
         #expect(index.inputs(for: g1).switchAgents.map(\.name) == ["leaf-09"])
         #expect(index.inputs(for: g2).switchAgents.isEmpty)
+    }
+
+    /// A Gateway with its link addresses (`spec.interfaces.*.ips`).
+    func gateway(_ name: String, ip: String, links: [String]) -> GatewayView {
+        var interfaces: [String: JSONValue] = [:]
+        for (i, address) in links.enumerated() { interfaces["enp2s\(i + 1)"] = ["ips": [.string(address + "/31")]] }
+        return GatewayView(json: ["metadata": ["name": .string(name), "namespace": "default"],
+                                  "spec": ["protocolIP": .string(ip + "/32"), "interfaces": .object(interfaces)]])
+    }
+
+    /// A leaf with sessions `neighbor address → (state, remote router ID)` and a heartbeat.
+    func leaf(_ name: String, beat: String = "2026-04-17T17:25:25Z", sessions: [String: (String, String?)]) -> SwitchAgentView {
+        var neighbors: [String: JSONValue] = [:]
+        for (address, (state, id)) in sessions {
+            var session: JSONValue = ["state": .string(state), "enabled": true]
+            if let id { session["remoteRouterID"] = .string(id) }
+            neighbors[address] = session
+        }
+        return SwitchAgentView(json: ["metadata": ["name": .string(name), "namespace": "default"],
+                                      "status": ["lastHeartbeat": .string(beat), "state": ["bgpNeighbors": ["default": .object(neighbors)]]]])
+    }
+
+    /// docs/remediation.md §2.1: the leaves at the other end of a gateway are those reporting a
+    /// session, in any state, whose remote router ID is its protocol IP, or that name no router ID
+    /// (absent, empty, 0.0.0.0) and whose neighbour address is one of its link addresses. For each,
+    /// the sessions with other gateways are counted; this gateway's and a spine's are not.
+    @Test func leafPeersAreTheLeavesAtTheOtherEndWithTheirOtherGatewaySessions() {
+        var index = FleetIndex()
+        index.upsert(gateway: gateway("gateway-1", ip: "172.30.8.1", links: ["172.31.0.1", "172.31.0.3"]))
+        index.upsert(gateway: gateway("gateway-2", ip: "172.30.8.2", links: ["172.31.0.5", "172.31.0.7"]))
+        index.upsert(gateway: gateway("gateway-3", ip: "172.30.8.3", links: ["172.31.0.9"]))
+        let g1 = ObjectKey(namespace: "default", name: "gateway-1")
+        let g2 = ObjectKey(namespace: "default", name: "gateway-2")
+        // leaf-01: its session with gateway-1 is down and names the router ID it remembers; with
+        // gateway-2 established; with gateway-3 down and no router ID; a spine session.
+        index.upsert(switchAgent: leaf("leaf-01", sessions: [
+            "172.31.0.1": ("active", "172.30.8.1"), "172.31.0.5": ("established", "172.30.8.2"),
+            "172.31.0.9": ("idle", "0.0.0.0"), "10.0.0.1": ("established", "172.29.9.9"),
+        ]))
+        // leaf-02 is back from a reboot: no router ID for any session; only the addresses tell.
+        index.upsert(switchAgent: leaf("leaf-02", beat: "2026-04-17T17:20:00Z", sessions: [
+            "172.31.0.3": ("idle", "0.0.0.0"), "172.31.0.7": ("idle", nil), "10.0.0.3": ("idle", ""),
+        ]))
+        // leaf-03 knows none of them.
+        index.upsert(switchAgent: leaf("leaf-03", sessions: ["10.0.0.5": ("established", "172.29.9.9")]))
+
+        #expect(index.inputs(for: g1).switchAgents.map(\.name) == ["leaf-01"], "the health inputs: router ID matches only")
+        let peers = index.leafPeers(for: g1)
+        #expect(peers == [
+            LeafPeer(name: "leaf-01", lastHeartbeat: KubeTime.parse("2026-04-17T17:25:25Z"), otherGatewaySessions: 2, otherGatewaySessionsEstablished: 1),
+            LeafPeer(name: "leaf-02", lastHeartbeat: KubeTime.parse("2026-04-17T17:20:00Z"), otherGatewaySessions: 1, otherGatewaySessionsEstablished: 0),
+        ])
+        #expect(index.leafPeers(for: g2).map(\.name) == ["leaf-01", "leaf-02"])
+        #expect(index.leafPeers(for: g2).first?.otherGatewaySessions == 2, "gateway-1's and gateway-3's")
+
+        // A leaf change without a router ID reaches the gateway by its address.
+        #expect(Set(index.upsert(switchAgent: leaf("leaf-02", sessions: ["172.31.0.3": ("connect", nil)]))) == [g1, g2],
+                "gateway-2 lost a session, gateway-1's changed")
+        #expect(index.leafPeers(for: g2).map(\.name) == ["leaf-01"])
+        // Once the session names the router ID again, the address index lets go of it.
+        index.upsert(switchAgent: leaf("leaf-02", sessions: ["172.31.0.3": ("established", "172.30.8.1")]))
+        #expect(index.leafPeers(for: g1).map(\.name) == ["leaf-01", "leaf-02"])
+        // The Gateway's addresses change: the old one no longer matches.
+        index.upsert(switchAgent: leaf("leaf-04", sessions: ["172.31.0.1": ("idle", nil)]))
+        #expect(index.leafPeers(for: g1).map(\.name) == ["leaf-01", "leaf-02", "leaf-04"])
+        index.upsert(gateway: gateway("gateway-1", ip: "172.30.8.1", links: ["172.31.0.3"]))
+        #expect(index.leafPeers(for: g1).map(\.name) == ["leaf-01", "leaf-02"])
+        index.removeGateway(g1)
+        #expect(index.leafPeers(for: g1).isEmpty)
     }
 }

@@ -40,6 +40,10 @@ struct LiveRecheckTests {
         LiveRecheck(health: .default, remediation: remediation, read: read)
     }
 
+    static func recheckView(_ read: @escaping @Sendable (ObjectKey) async throws -> LiveRecheck.FreshView) -> LiveRecheck {
+        LiveRecheck(health: .default, remediation: remediation, read: read)
+    }
+
     @Test func theSameNeedInAFreshReadConfirmsTheRestart() async throws {
         let (assessment, action) = try Self.cached()
         #expect(assessment.state == .down && assessment.reason == "HeartbeatLost", "\(assessment.reason): \(assessment.message)")
@@ -59,6 +63,66 @@ struct LiveRecheckTests {
             return
         }
         #expect(!why.contains("HeartbeatLost"), "\(why)")
+    }
+
+    // MARK: fault attribution (docs/remediation.md §2.1)
+
+    /// gw-1 UP with every BGP session idle and a fresh heartbeat: the frr rule's case.
+    static func bgpDownInputs() -> GatewayInputs {
+        var inputs = RFx.inputs(beat: -5, bgp: "idle")
+        inputs.switchAgentsVisible = true
+        inputs.switchAgentTotal = 2
+        return inputs
+    }
+
+    static func leaves(beat: Double) -> [LeafPeer] {
+        ["leaf-01", "leaf-02"].map {
+            LeafPeer(name: $0, lastHeartbeat: RFx.t0.addingTimeInterval(beat), otherGatewaySessions: 1, otherGatewaySessionsEstablished: 1)
+        }
+    }
+
+    /// The cached plan's BGPSessionsDown restart, with healthy leaves.
+    static func cachedBGPDown() throws -> (Assessment, RemediationAction, RemediationRecord) {
+        let assessment = HealthEvaluator.evaluate(bgpDownInputs(), previous: nil, policy: .default, now: RFx.t0)
+        let record = RemediationRecord(allBGPDownSince: RFx.t0.addingTimeInterval(-300))
+        let key = GatewayKey(namespace: "default", name: "gw-1")
+        let snapshot = GatewaySnapshot(key: key, assessment: assessment, inputs: bgpDownInputs(), record: record, leaves: leaves(beat: -5))
+        let plan = RemediationPlanner.plan(gateway: key, fleet: FleetView(snapshots: [snapshot], groupsWithPeerings: [], isLeader: true),
+                                           policy: remediation, now: RFx.t0)
+        let action = try #require(plan.actions.first, "\(plan.skips)")
+        #expect(action.target.reason == "BGPSessionsDown")
+        return (assessment, action, record)
+    }
+
+    /// The fresh read carries the leaves too: healthy there, the restart is confirmed; stale there
+    /// (the cache had not seen them go), it is not.
+    @Test func theFreshReadAttributesTheFaultWithTheFreshLeaves() async throws {
+        let (assessment, action, record) = try Self.cachedBGPDown()
+        let healthy = await Self.recheckView { _ in LiveRecheck.FreshView(inputs: Self.bgpDownInputs(), leaves: Self.leaves(beat: -5)) }
+            .confirm(action, key: RFx.key, assessment: assessment, record: record, now: RFx.t0)
+        #expect(healthy == LiveRecheck.Verdict.confirmed)
+        let stale = await Self.recheckView { _ in LiveRecheck.FreshView(inputs: Self.bgpDownInputs(), leaves: Self.leaves(beat: -60)) }
+            .confirm(action, key: RFx.key, assessment: assessment, record: record, now: RFx.t0)
+        #expect(stale != LiveRecheck.Verdict.confirmed)
+    }
+
+    /// With no leaf at the other end, the other gateways as the plan saw them decide, as in the plan.
+    @Test func theFreshReadFallsBackOnThePlansOtherGateways() async throws {
+        let (assessment, action, record) = try Self.cachedBGPDown()
+        let other = GatewayKey(namespace: "default", name: "gw-2")
+        func peer(_ bgp: String) -> GatewaySnapshot {
+            let inputs = RFx.inputs(beat: -5, bgp: bgp)
+            let judged = HealthEvaluator.evaluate(inputs, previous: nil, policy: .default, now: RFx.t0)
+            return GatewaySnapshot(key: other, assessment: judged, inputs: inputs,
+                                   record: RemediationRecord(inFlight: .init(pod: "gw--gw-2--frr-x", uid: nil, role: .frr, since: RFx.t0)))
+        }
+        let check = Self.recheckView { _ in LiveRecheck.FreshView(inputs: Self.bgpDownInputs(), leaves: []) }
+        let held = await check.confirm(action, key: RFx.key, assessment: assessment, record: record, peers: [peer("established")], now: RFx.t0)
+        #expect(held == LiveRecheck.Verdict.confirmed, "another gateway holds its sessions (its record, an in-flight restart, is not counted again)")
+        let down = await check.confirm(action, key: RFx.key, assessment: assessment, record: record, peers: [peer("idle")], now: RFx.t0)
+        #expect(down != LiveRecheck.Verdict.confirmed, "every other gateway is down too")
+        let alone = await check.confirm(action, key: RFx.key, assessment: assessment, record: record, now: RFx.t0)
+        #expect(alone != LiveRecheck.Verdict.confirmed, "alone")
     }
 
     @Test func aFailedReadStopsTheRestart() async throws {

@@ -69,11 +69,31 @@ func assessment(_ state: GatewayState, reason: String = "Healthy", since: Date =
 func key(_ name: String) -> GatewayKey { GatewayKey(namespace: "default", name: name) }
 
 func snapshot(_ name: String, _ a: Assessment, pods: [PodView]? = nil, groups: [String] = [],
-              record: RemediationRecord = RemediationRecord(), paused: Bool = false) -> GatewaySnapshot {
+              record: RemediationRecord = RemediationRecord(), paused: Bool = false, leaves: [LeafPeer] = [],
+              switchAgentsVisible: Bool = true, switchAgentCount: Int? = nil) -> GatewaySnapshot {
     let pods = pods ?? [pod(name, .dataplane), pod(name, .frr)]
     return GatewaySnapshot(key: key(name), assessment: a,
-                           inputs: GatewayInputs(gateway: gatewayView(name, groups: groups), agent: nil, pods: pods),
-                           record: record, paused: paused)
+                           inputs: GatewayInputs(gateway: gatewayView(name, groups: groups), agent: nil, pods: pods,
+                                                 switchAgentsVisible: switchAgentsVisible,
+                                                 switchAgentTotal: switchAgentCount ?? leaves.count),
+                           record: record, paused: paused, leaves: leaves)
+}
+
+/// A switch Agent at the other end of a gateway's sessions: its heartbeat `beat` seconds from t0
+/// (nil: never reported) and its sessions with other gateways (how many, how many established).
+func leaf(_ name: String, beat: Double? = -10, others: (Int, Int) = (3, 3)) -> LeafPeer {
+    LeafPeer(name: name, lastHeartbeat: beat.map(at), otherGatewaySessions: others.0,
+             otherGatewaySessionsEstablished: others.1)
+}
+
+/// Two healthy leaves: fresh, holding sessions with other gateways.
+let healthyLeaves = [leaf("leaf-01"), leaf("leaf-02")]
+
+/// An UP gateway, heartbeat fresh, every BGP session down since long enough for the frr rule.
+func bgpDown(_ name: String, leaves: [LeafPeer] = healthyLeaves, since: Double = -500, established: Int = 0,
+             switchAgentsVisible: Bool = true) -> GatewaySnapshot {
+    snapshot(name, assessment(.up, bgp: (established, 2)), record: RemediationRecord(allBGPDownSince: at(since)), leaves: leaves,
+             switchAgentsVisible: switchAgentsVisible, switchAgentCount: switchAgentsVisible ? max(leaves.count, 2) : 0)
 }
 
 /// A DOWN gateway whose dataplane container is not ready (CrashLoopBackOff).

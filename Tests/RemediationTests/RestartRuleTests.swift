@@ -43,12 +43,13 @@ import Testing
     }
 
     @Test func allBGPDownRestartsFRROnlyAfterTwoMinutes() {
-        var snap = snapshot("gw-1", assessment(.up, bgp: (0, 3)))
+        var snap = snapshot("gw-1", assessment(.up, bgp: (0, 3)), leaves: healthyLeaves)
         let first = planOne(snap, now: t0)
         #expect(first.actions.isEmpty)
         #expect(first.record.allBGPDownSince == t0)
         #expect(first.nextCheck == at(120))
         snap.record = first.record
+        snap.leaves = [leaf("leaf-01", beat: 110), leaf("leaf-02", beat: 110)]  // the leaves keep heartbeating
         #expect(planOne(snap, now: at(119)).actions.isEmpty)
         let due = planOne(snap, now: at(120))
         #expect(due.actions.first?.target.reason == "BGPSessionsDown")

@@ -34,9 +34,11 @@ public struct GatewayView: Sendable, Equatable {
         var name: String = ""
         var namespace: String = ""
         var resourceVersion: String?
+        var uid: String?
         var generation: Int64?
         var creationTime: Date?
         var protocolIP: String?
+        var interfaceAddresses: [String] = []
         var vtepIP: String?
         var asn: Int64?
         var neighbors: [ExpectedNeighbor] = []
@@ -49,6 +51,9 @@ public struct GatewayView: Sendable, Equatable {
     public var name: String { box.fields.name }
     public var namespace: String { box.fields.namespace }
     public var resourceVersion: String? { box.fields.resourceVersion }
+    /// `metadata.uid`: the owner of a GatewayHealth and the subject of its Events when the
+    /// gateway has no GatewayAgent.
+    public var uid: String? { box.fields.uid }
     public var generation: Int64? { box.fields.generation }
     public var creationTime: Date? { box.fields.creationTime }
     /// `spec.protocolIP` without its `/32`: also the gateway's BGP router ID.
@@ -56,6 +61,9 @@ public struct GatewayView: Sendable, Equatable {
     public var vtepIP: String? { box.fields.vtepIP }
     public var asn: Int64? { box.fields.asn }
     public var neighbors: [ExpectedNeighbor] { box.fields.neighbors }
+    /// The gateway's own addresses on its links (`spec.interfaces.<name>.ips[]`, prefix length
+    /// dropped): a leaf names its session with the gateway by one of them.
+    public var interfaceAddresses: [String] { box.fields.interfaceAddresses }
     public var groups: [GroupMembership] { box.fields.groups }
     public var problems: [FieldProblem] { box.fields.problems }
 
@@ -68,12 +76,19 @@ public struct GatewayView: Sendable, Equatable {
         f.name = meta.name
         f.namespace = meta.namespace
         f.resourceVersion = meta.resourceVersion
+        f.uid = meta.uid
         f.generation = meta.generation.value
         f.creationTime = meta.creationTime
         f.protocolIP = reader.string(json, ["spec", "protocolIP"]).value.map(bareAddress)
         f.vtepIP = reader.string(json, ["spec", "vtepIP"]).value.map(bareAddress)
         f.asn = reader.int(json, ["spec", "asn"]).value
         f.neighbors = readExpectedNeighbors(json, ["spec", "neighbors"], &reader)
+        if let interfaces = reader.object(json, ["spec", "interfaces"]).value {
+            for name in interfaces.keys.sorted() {
+                guard let ips = reader.array(json, ["spec", "interfaces", name, "ips"]).value else { continue }
+                f.interfaceAddresses += ips.compactMap { $0.stringValue.map(bareAddress) }.filter { !$0.isEmpty }
+            }
+        }
         f.groups = []
         if let items = reader.array(json, ["spec", "groups"]).value {
             for (index, item) in items.enumerated() {

@@ -45,8 +45,6 @@ enum LivenessRule {
     /// A switch Agent's heartbeat is fresh when at most `switchAgentStaleAfter` old; one slightly
     /// in the future (within the skew tolerance) counts as fresh, one far in the future does not.
     static func isFresh(_ agent: SwitchAgentView, policy: HealthPolicy, now: Date) -> Bool {
-        guard let beat = agent.lastHeartbeat.value else { return false }
-        let age = now.timeIntervalSince(beat)
-        return age >= -policy.heartbeatFutureTolerance && age <= policy.switchAgentStaleAfter
+        policy.switchAgentHeartbeatIsFresh(agent.lastHeartbeat.value, now: now)
     }
 }

@@ -14,6 +14,8 @@ enum StateRule {
         var name: String
         var createdAt: Date
         var heartbeat: HeartbeatFinding
+        /// No GatewayAgent now, but the previous evaluation saw one (or already said AgentMissing).
+        var agentWentAway: Bool = false
         var initStatus: Bool
         /// The reported `lastHeartbeat` (nil when absent or unparseable).
         var heartbeatAt: Date?
@@ -26,8 +28,14 @@ enum StateRule {
 
     static func decide(_ f: Facts, policy: HealthPolicy, now: Date) -> Verdict {
         let grace = policy.startupGrace
-        // §2.1 WAITING
         let age = now.timeIntervalSince(f.createdAt)
+        // §2.2 DOWN AgentMissing first: a GatewayAgent that existed and was deleted is not a
+        // gateway still starting, and no pod reason is closer to the cause.
+        if f.agentWentAway {
+            return Verdict(state: .down, reason: "AgentMissing",
+                           message: "GatewayAgent \(f.name) existed and is gone: no GatewayAgent exists for this gateway, so its dataplane has nothing to report to")
+        }
+        // §2.1 WAITING
         if f.heartbeat.status == .neverReported, age < grace {
             return Verdict(state: .waiting, reason: "AwaitingFirstHeartbeat",
                            message: "\(f.name) has not reported yet; created \(describe(age)) ago (startup grace \(describe(grace)))",

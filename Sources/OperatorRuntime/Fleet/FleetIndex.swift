@@ -1,4 +1,5 @@
 import HealthModel
+import Remediation
 
 /// What the health model needs to know about the whole fleet, indexed so that one gateway's
 /// inputs are gathered without scanning every pod or switch Agent. Both the controller (kept up
@@ -21,6 +22,12 @@ public struct FleetIndex: Sendable {
     /// only the Agents that can vouch for it, not the whole fleet's (which would make every
     /// evaluation, and every remediation snapshot holding its inputs, O(fleet)).
     private var switchAgentsByRouterID: [String: SmallSet<ObjectKey>] = [:]
+    /// A session that names no remote router ID (a leaf reports none for a session that is down
+    /// after its BGP restarted, see `remoteRouterID(of:)`) is matched by its neighbour address,
+    /// the gateway's own address on the link: address → the switch Agents reporting such a
+    /// session, and address → the gateways holding it (`spec.interfaces.*.ips`).
+    private var switchAgentsByAddress: [String: SmallSet<ObjectKey>] = [:]
+    private var keysByAddress: [String: SmallSet<ObjectKey>] = [:]
     /// Gateway group name (`spec.groups[].name`) → member gateways, for peering changes.
     private var keysByGroup: [String: SmallSet<ObjectKey>] = [:]
     /// False while the switch Agent resource is absent (no CRD) or unreadable.
@@ -31,6 +38,8 @@ public struct FleetIndex: Sendable {
     /// Every gateway known by its Gateway or its GatewayAgent.
     public var gatewayKeys: Set<ObjectKey> { Set(gateways.keys).union(agents.keys) }
 
+    /// The inputs carry the switch Agents reporting a session with the gateway's router ID: the
+    /// only ones the liveness rule can use (an established session names the router ID).
     public func inputs(for key: ObjectKey) -> GatewayInputs {
         let pods = podsByGateway[key.name] ?? []
         let witnesses = routerID(of: key).flatMap { switchAgentsByRouterID[$0] } ?? []
@@ -40,15 +49,55 @@ public struct FleetIndex: Sendable {
             switchAgents: leaves, switchAgentsVisible: switchAgentsVisible, switchAgentTotal: switchAgents.count)
     }
 
+    /// The switch Agents at the other end of the gateway's BGP sessions: those reporting a session
+    /// (any state) whose remote router ID is the gateway's protocol IP, or that names no router ID
+    /// and whose neighbour address is one of the gateway's interface addresses. By name.
+    private func leaves(of key: ObjectKey) -> [SwitchAgentView] {
+        var found = routerID(of: key).flatMap { switchAgentsByRouterID[$0] }.map(Array.init) ?? []
+        for address in gateways[key]?.interfaceAddresses ?? [] {
+            for agent in switchAgentsByAddress[address] ?? [] where !found.contains(agent) { found.append(agent) }
+        }
+        return found.compactMap { switchAgents[$0] }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+    }
+
+    /// The leaves at the other end of the gateway's sessions as fault attribution reads them
+    /// (docs/remediation.md §2.1): each one's heartbeat and how its sessions with *other*
+    /// gateways fare. A session counts as one with another gateway when its router ID (or, with
+    /// none, its neighbour address) belongs to a gateway other than this one; sessions with
+    /// spines or anything else are not counted. O(the gateway's leaves × their sessions).
+    public func leafPeers(for key: ObjectKey) -> [LeafPeer] {
+        leaves(of: key).map { leaf in
+            var others = 0
+            var established = 0
+            for session in leaf.sessions {
+                let holders = Self.remoteRouterID(of: session).map { keysByRouterID[$0] } ?? keysByAddress[session.neighbor]
+                guard let holders, !holders.contains(key), !holders.isEmpty else { continue }
+                others += 1
+                if session.isEstablished { established += 1 }
+            }
+            return LeafPeer(name: leaf.name, lastHeartbeat: leaf.lastHeartbeat.value,
+                            otherGatewaySessions: others, otherGatewaySessionsEstablished: established)
+        }
+    }
+
+    /// A session's remote router ID, nil when it names none: absent, empty, or `0.0.0.0` (what FRR
+    /// reports for a peer it has not heard an OPEN from since its BGP started, e.g. a leaf back
+    /// from a reboot whose session with the gateway is still down).
+    static func remoteRouterID(of session: LeafSessionView) -> String? {
+        guard let id = session.remoteRouterID, !id.isEmpty, id != "0.0.0.0" else { return nil }
+        return id
+    }
+
     // MARK: updates; each returns the gateways whose inputs changed.
 
     @discardableResult
     public mutating func upsert(gateway: GatewayView) -> [ObjectKey] {
         let key = ObjectKey(namespace: gateway.namespace, name: gateway.name)
         let oldIP = routerID(of: key)
+        let oldAddresses = gateways[key]?.interfaceAddresses ?? []
         let oldGroups = gateways[key]?.groups.map(\.name) ?? []
         gateways[key] = gateway
-        reindex(key, oldRouterID: oldIP)
+        reindex(key, oldRouterID: oldIP, oldAddresses: oldAddresses)
         regroup(key, old: oldGroups, new: gateway.groups.map(\.name))
         return [key]
     }
@@ -70,9 +119,10 @@ public struct FleetIndex: Sendable {
     @discardableResult
     public mutating func removeGateway(_ key: ObjectKey) -> [ObjectKey] {
         let oldIP = routerID(of: key)
+        let oldAddresses = gateways[key]?.interfaceAddresses ?? []
         let oldGroups = gateways[key]?.groups.map(\.name) ?? []
         gateways[key] = nil
-        reindex(key, oldRouterID: oldIP)
+        reindex(key, oldRouterID: oldIP, oldAddresses: oldAddresses)
         regroup(key, old: oldGroups, new: [])
         return [key]
     }
@@ -82,7 +132,7 @@ public struct FleetIndex: Sendable {
         let key = ObjectKey(namespace: agent.namespace, name: agent.name)
         let oldIP = routerID(of: key)
         agents[key] = agent
-        reindex(key, oldRouterID: oldIP)
+        reindex(key, oldRouterID: oldIP, oldAddresses: gateways[key]?.interfaceAddresses ?? [])
         return [key]
     }
 
@@ -90,7 +140,7 @@ public struct FleetIndex: Sendable {
     public mutating func removeAgent(_ key: ObjectKey) -> [ObjectKey] {
         let oldIP = routerID(of: key)
         agents[key] = nil
-        reindex(key, oldRouterID: oldIP)
+        reindex(key, oldRouterID: oldIP, oldAddresses: gateways[key]?.interfaceAddresses ?? [])
         return [key]
     }
 
@@ -135,31 +185,46 @@ public struct FleetIndex: Sendable {
         switchAgents = Dictionary(all.map { (ObjectKey(namespace: $0.namespace, name: $0.name), $0) }, uniquingKeysWith: { _, b in b })
         switchAgentsVisible = visible
         switchAgentsByRouterID = [:]
+        switchAgentsByAddress = [:]
         for (key, agent) in switchAgents { reindexSwitchAgent(key, old: nil, new: agent) }
     }
 
     private mutating func reindexSwitchAgent(_ key: ObjectKey, old: SwitchAgentView?, new: SwitchAgentView?) {
-        let before = Set(old?.sessions.compactMap(\.remoteRouterID) ?? [])
-        let after = Set(new?.sessions.compactMap(\.remoteRouterID) ?? [])
+        let before = Set(old?.sessions.compactMap(Self.remoteRouterID(of:)) ?? [])
+        let after = Set(new?.sessions.compactMap(Self.remoteRouterID(of:)) ?? [])
+        Self.move(key, from: before, to: after, in: &switchAgentsByRouterID)
+        // Only the sessions without a router ID (down ones, rare) are indexed by address.
+        let unnamedBefore = Set(old?.sessions.filter { Self.remoteRouterID(of: $0) == nil }.map(\.neighbor) ?? [])
+        let unnamedAfter = Set(new?.sessions.filter { Self.remoteRouterID(of: $0) == nil }.map(\.neighbor) ?? [])
+        Self.move(key, from: unnamedBefore, to: unnamedAfter, in: &switchAgentsByAddress)
+    }
+
+    /// Moves `key` from the entries of `before` to those of `after`, dropping emptied entries.
+    private static func move(_ key: ObjectKey, from before: Set<String>, to after: Set<String>,
+                             in index: inout [String: SmallSet<ObjectKey>]) {
         guard before != after else { return }
-        for id in before.subtracting(after) {
-            switchAgentsByRouterID[id]?.remove(key)
-            if switchAgentsByRouterID[id]?.isEmpty == true { switchAgentsByRouterID[id] = nil }
+        for entry in before.subtracting(after) {
+            index[entry]?.remove(key)
+            if index[entry]?.isEmpty == true { index[entry] = nil }
         }
-        for id in after.subtracting(before) { switchAgentsByRouterID[id, default: []].insert(key) }
+        for entry in after.subtracting(before) { index[entry, default: []].insert(key) }
     }
 
     private func routerID(of key: ObjectKey) -> String? { gateways[key]?.protocolIP ?? agents[key]?.protocolIP }
 
-    private mutating func reindex(_ key: ObjectKey, oldRouterID: String?) {
+    /// Called on every GatewayAgent write (each heartbeat): the steady state allocates nothing.
+    private mutating func reindex(_ key: ObjectKey, oldRouterID: String?, oldAddresses: [String]) {
         let known = gateways[key] != nil || agents[key] != nil
         if known { keysByName[key.name, default: []].insert(key) } else { keysByName[key.name]?.remove(key) }
         if keysByName[key.name]?.isEmpty == true { keysByName[key.name] = nil }
-        if let oldRouterID {
+        let newRouterID = routerID(of: key)
+        if let oldRouterID, oldRouterID != newRouterID {
             keysByRouterID[oldRouterID]?.remove(key)
             if keysByRouterID[oldRouterID]?.isEmpty == true { keysByRouterID[oldRouterID] = nil }
         }
-        if let id = routerID(of: key) { keysByRouterID[id, default: []].insert(key) }
+        if let newRouterID { keysByRouterID[newRouterID, default: []].insert(key) }
+        let addresses = gateways[key]?.interfaceAddresses ?? []
+        if addresses != oldAddresses { Self.move(key, from: Set(oldAddresses), to: Set(addresses), in: &keysByAddress) }
     }
 
     private func keys(forGatewayNamed name: String) -> [ObjectKey] {
@@ -170,7 +235,8 @@ public struct FleetIndex: Sendable {
         var keys = Set<ObjectKey>()
         for agent in agents.compactMap({ $0 }) {
             for session in agent.sessions {
-                if let id = session.remoteRouterID, let found = keysByRouterID[id] { keys.formUnion(found) }
+                let found = Self.remoteRouterID(of: session).map { keysByRouterID[$0] } ?? keysByAddress[session.neighbor]
+                if let found { keys.formUnion(found) }
             }
         }
         return Array(keys)

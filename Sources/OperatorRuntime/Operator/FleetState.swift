@@ -10,6 +10,8 @@ public actor FleetState {
     public init() {}
 
     public func inputs(for key: ObjectKey) -> GatewayInputs { index.inputs(for: key) }
+    /// The leaves at the other end of the gateway's BGP sessions, for fault attribution.
+    public func leafPeers(for key: ObjectKey) -> [LeafPeer] { index.leafPeers(for: key) }
     public var gatewayKeys: Set<ObjectKey> { index.gatewayKeys }
     public var switchAgentsVisible: Bool { index.switchAgentsVisible }
 

@@ -66,7 +66,7 @@ public actor GatewayMedicOperator {
         let tickets = TicketCoordinator(policy: config.remediation, podNamespace: config.gatewayNamespace, version: version,
                                         dispatcher: dispatcher)
         self.tickets = tickets
-        let coordinator = RemediationCoordinator(policy: config.remediation, dryRun: config.dryRun)
+        let coordinator = RemediationCoordinator(policy: config.remediation, dryRun: config.dryRun, health: config.health)
         self.remediationCoordinator = coordinator
         let restarter = PodRestarter(client: client, logger: logger)
         let remediator = GatewayRemediator(coordinator: coordinator, tickets: tickets, dryRun: config.dryRun,

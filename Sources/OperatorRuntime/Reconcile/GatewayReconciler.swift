@@ -162,7 +162,8 @@ public actor GatewayReconciler {
     /// goes stale is reconciled at its `nextCheck` anyway, reading the leaves as they are then.
     /// Without this every leaf heartbeat re-judged every gateway it peers with, several
     /// reconciles per leaf heartbeat for nothing. A gateway never judged, or being judged right
-    /// now (its inputs may predate the change), counts as affected.
+    /// now (its inputs may predate the change), counts as affected. (Fault attribution also reads
+    /// the leaves, but only of a gateway whose heartbeat is fresh: its own heartbeats re-plan it.)
     public func affectedBySwitchAgents(_ keys: [ObjectKey]) -> [ObjectKey] {
         keys.filter { key in
             inProgress.contains(key) || !heartbeatWasFresh.contains(key)
@@ -192,17 +193,17 @@ public actor GatewayReconciler {
         let remediation = await remediate(key, assessment, inputs: inputs, persisted: persisted, acting: current, now: now)
         let nextCheck = [assessment.nextCheck, remediation?.nextCheck].compactMap { $0 }.min()
         let next: ReconcileResult = nextCheck.map { .requeueAt($0) } ?? .done
-        guard current, canWrite(), let agent = inputs.agent else { return next }
+        guard current, canWrite(), let subject = Self.subject(inputs) else { return next }
         var outcome: ReconcileResult = next
         do {
-            try await write(key, assessment, agent: agent, persisted: persisted, remediation: remediation?.record,
+            try await write(key, assessment, subject: subject, persisted: persisted, remediation: remediation?.record,
                             agreedPrevious: agreed)
         } catch {
             outcome = .retry(error)
         }
         // Raised whatever became of the status write: the restart they report has happened.
         if let events = remediation?.events, !events.isEmpty {
-            await record(events, about: Self.reference(agent), note: false)
+            await record(events, about: subject, note: false)
         }
         return outcome
     }
@@ -224,7 +225,12 @@ public actor GatewayReconciler {
         let own = persisted.remediation.flatMap(RemediationRecord.init(json:))
         if persistedRecords?[mine] != own { persistedRecords?[mine] = own }
         let fleetFacts = await fleet.remediationFacts(key)
-        return await remediator.remediate(key: key, assessment: assessment, inputs: inputs, persisted: persistedRecords ?? [:],
+        // Fault attribution reads the leaves only when every BGP session is down (§2.1): one more
+        // hop then, none in the steady state.
+        let e = assessment.evidence
+        let leaves = e.bgpTotal > 0 && e.bgpEstablished == 0 ? await fleet.leafPeers(for: key) : []
+        return await remediator.remediate(key: key, assessment: assessment, inputs: inputs, leaves: leaves,
+                                          persisted: persistedRecords ?? [:],
                                           paused: persisted.paused || fleetFacts.paused, groupsWithPeerings: fleetFacts.groupsWithPeerings,
                                           isLeader: acting && canWrite(), now: now)
     }
@@ -265,6 +271,19 @@ public actor GatewayReconciler {
     static func reference(_ agent: GatewayAgentView) -> ObjectReference {
         ObjectReference(apiVersion: ResourceType.gatewayAgents.apiVersion, kind: "GatewayAgent",
                         name: agent.name, namespace: agent.namespace, uid: agent.uid)
+    }
+
+    static func reference(_ gateway: GatewayView) -> ObjectReference {
+        ObjectReference(apiVersion: ResourceType.gateways.apiVersion, kind: ResourceType.gateways.kind,
+                        name: gateway.name, namespace: gateway.namespace, uid: gateway.uid)
+    }
+
+    /// What the GatewayHealth belongs to and its Events are about: the GatewayAgent, else — a
+    /// Gateway whose GatewayAgent does not exist (yet, or any more) — the Gateway, so that such a
+    /// gateway is not invisible (WAITING, then DOWN `NeverReported` or `AgentMissing`).
+    static func subject(_ inputs: GatewayInputs) -> ObjectReference? {
+        if let agent = inputs.agent { return reference(agent) }
+        return inputs.gateway.map(reference)
     }
 
     /// A gateway whose Gateway and GatewayAgent are both gone: its GatewayHealth goes with the
@@ -322,21 +341,21 @@ public actor GatewayReconciler {
     }
 
     /// - Parameter remediation: the record to persist; nil keeps the persisted one (no remediator).
-    private func write(_ key: ObjectKey, _ assessment: Assessment, agent: GatewayAgentView, persisted: Persisted,
+    private func write(_ key: ObjectKey, _ assessment: Assessment, subject: ObjectReference, persisted: Persisted,
                        remediation: RemediationRecord?, agreedPrevious: Assessment?) async throws {
         var persisted = persisted
-        let namespace = key.namespace ?? agent.namespace
+        let namespace = key.namespace ?? subject.namespace ?? ""
         // The cache's version before our write; read only when there is one to make (not on the
         // steady state's early return below).
         var cachedVersion: String?
         let existed = persisted.exists
         if !existed {
             cachedVersion = await healths.get(key)?.resourceVersion
-            guard let uid = agent.uid else {
-                logger.warning("GatewayAgent has no uid; GatewayHealth not created", metadata: ["gateway": "\(key)"])
+            guard let uid = subject.uid else {
+                logger.warning("\(subject.kind ?? "owner") has no uid; GatewayHealth not created", metadata: ["gateway": "\(key)"])
                 return
             }
-            let stored = try await writer.create(Self.newObject(key.name, namespace: namespace, agent: agent, uid: uid),
+            let stored = try await writer.create(Self.newObject(key.name, namespace: namespace, owner: subject, uid: uid),
                                                  namespace: namespace)
             createCount += 1
             let version = stored[path: "metadata", "resourceVersion"]?.stringValue
@@ -345,7 +364,7 @@ public actor GatewayReconciler {
             persisted = Persisted(written: created)
             logger.info("GatewayHealth created", metadata: ["gateway": "\(key)"])
         }
-        let reference = Self.reference(agent)
+        let reference = subject
         if let pending = unconfirmed.removeValue(forKey: key), let status = persisted.status,
            !GatewayHealthStatus.differs(pending.status, from: status) {
             await record(pending.events, about: reference)
@@ -415,10 +434,12 @@ public actor GatewayReconciler {
         }
     }
 
-    static func newObject(_ name: String, namespace: String, agent: GatewayAgentView, uid: String) -> JSONValue {
+    /// - Parameter owner: the GatewayAgent, or the Gateway when there is none (`subject`): the
+    ///   GatewayHealth is garbage-collected with it.
+    static func newObject(_ name: String, namespace: String, owner reference: ObjectReference, uid: String) -> JSONValue {
         let owner: JSONValue = [
-            "apiVersion": .string(ResourceType.gatewayAgents.apiVersion), "kind": "GatewayAgent",
-            "name": .string(agent.name), "uid": .string(uid), "controller": true,
+            "apiVersion": .string(reference.apiVersion ?? ""), "kind": .string(reference.kind ?? ""),
+            "name": .string(reference.name ?? name), "uid": .string(uid), "controller": true,
         ]
         return [
             "apiVersion": .string(ResourceType.gatewayHealths.apiVersion), "kind": "GatewayHealth",
@@ -427,7 +448,8 @@ public actor GatewayReconciler {
                 "labels": ["app.kubernetes.io/managed-by": "gateway-medic"],
                 "ownerReferences": [owner],
             ],
-            "spec": ["gatewayAgent": ["name": .string(agent.name), "namespace": .string(agent.namespace)]],
+            // The GatewayAgent judged: the gateway's own (same name), whether it exists yet or not.
+            "spec": ["gatewayAgent": ["name": .string(name), "namespace": .string(namespace)]],
         ]
     }
 

@@ -43,12 +43,14 @@ public struct GatewayRemediator: Sendable {
         self.logger = logger
     }
 
-    public func remediate(key: ObjectKey, assessment: Assessment, inputs: GatewayInputs,
+    /// - Parameter leaves: the leaves at the other end of the gateway's sessions (fault
+    ///   attribution reads them when every session is down).
+    public func remediate(key: ObjectKey, assessment: Assessment, inputs: GatewayInputs, leaves: [LeafPeer] = [],
                           persisted: [GatewayKey: RemediationRecord], paused: Bool, groupsWithPeerings: Set<String>,
                           isLeader: Bool, now: Date) async -> RemediationOutcome {
         let gateway = GatewayKey(namespace: key.namespace ?? "", name: key.name)
         let snapshot = GatewaySnapshot(key: gateway, assessment: assessment, inputs: inputs,
-                                       record: persisted[gateway] ?? RemediationRecord(), paused: paused)
+                                       record: persisted[gateway] ?? RemediationRecord(), paused: paused, leaves: leaves)
         // `prior`: the record the plan starts from (no other reconcile of this gateway runs meanwhile).
         let (plan, known) = await coordinator.plan(snapshot, persisted: persisted, groupsWithPeerings: groupsWithPeerings,
                                                    isLeader: isLeader, now: now)
@@ -68,7 +70,10 @@ public struct GatewayRemediator: Sendable {
         var nextCheck = plan.nextCheck
         for action in plan.actions {
             if let recheck {
-                let verdict = await recheck.confirm(action, key: key, assessment: assessment, record: prior, now: now)
+                // The other gateways as the plan saw them: attributing the fault of "every BGP
+                // session down" may fall back on them (§2.1); no other restart reads them again.
+                let peers = action.target.reason == RestartTarget.bgpSessionsDown ? await coordinator.peers(of: gateway) : []
+                let verdict = await recheck.confirm(action, key: key, assessment: assessment, record: prior, peers: peers, now: now)
                 if let why = Self.unconfirmed(verdict) {
                     // Take the plan's bookkeeping back: no attempt, no budget used, no slot held.
                     record.lastAction = prior.lastAction

@@ -13,6 +13,8 @@ import Remediation
 public actor RemediationCoordinator {
     private let policy: RemediationPolicy
     private let dryRun: Bool
+    /// The leaves at the other end are judged by the health policy's `switchAgentStaleAfter`.
+    private let health: HealthPolicy
     /// What the fleet-wide guards read of every gateway.
     private var members: [GatewayKey: Boxed<FleetMember>] = [:]
     /// Records this instance produced as leader; newer than the persisted ones until written.
@@ -20,9 +22,16 @@ public actor RemediationCoordinator {
     /// all empty (10,000 of them, inline in the table, were ≈ 3 MB).
     private var records: [GatewayKey: RemediationRecord] = [:]
 
-    public init(policy: RemediationPolicy, dryRun: Bool) {
+    public init(policy: RemediationPolicy, dryRun: Bool, health: HealthPolicy = .default) {
         self.policy = policy
         self.dryRun = dryRun
+        self.health = health
+    }
+
+    /// Every gateway but `key` as planning last saw it: the fresh read before a restart
+    /// (`LiveRecheck`) attributes the fault against the same other gateways as the plan did.
+    public func peers(of key: GatewayKey) -> [GatewaySnapshot] {
+        members.compactMap { other, member in other == key ? nil : member.value.snapshot }
     }
 
     /// Plans `snapshot.key`. `persisted` gives the persisted record of any gateway (the
@@ -49,7 +58,7 @@ public actor RemediationCoordinator {
         // a skip). Plan against this gateway alone first; building the whole fleet's view with
         // its current records is O(fleet), which per reconcile made the operator O(fleet²).
         let alone = FleetView(gateways: [snapshot.key: snapshot], groupsWithPeerings: groupsWithPeerings,
-                              isLeader: isLeader, dryRun: dryRun)
+                              isLeader: isLeader, dryRun: dryRun, health: health)
         let quick = RemediationPlanner.plan(gateway: snapshot.key, fleet: alone, policy: policy, now: now)
         if quick.actions.isEmpty && quick.proposed.isEmpty && quick.skips.isEmpty {
             if isLeader { keep(quick.record, for: snapshot.key, persisted: persisted[snapshot.key]) }
@@ -57,7 +66,8 @@ public actor RemediationCoordinator {
         }
         var gateways = members.mapValues(\.value.snapshot)
         gateways[snapshot.key] = snapshot
-        var fleet = FleetView(gateways: gateways, groupsWithPeerings: groupsWithPeerings, isLeader: isLeader, dryRun: dryRun)
+        var fleet = FleetView(gateways: gateways, groupsWithPeerings: groupsWithPeerings, isLeader: isLeader, dryRun: dryRun,
+                              health: health)
         for key in fleet.gateways.keys where key != snapshot.key {
             if let record = records[key] ?? persisted[key] { fleet.gateways[key]?.record = record }
         }

@@ -25,14 +25,19 @@ public struct GatewaySnapshot: Sendable {
     public var record: RemediationRecord
     /// `gatewaymedic.io/paused: "true"` on the Gateway or on its GatewayHealth.
     public var paused: Bool
+    /// The switch Agents at the other end of the gateway's BGP sessions (docs/remediation.md §2.1).
+    /// Fault attribution reads them only when every session is down; the operator may leave them
+    /// out otherwise.
+    public var leaves: [LeafPeer]
 
     public init(key: GatewayKey, assessment: Assessment, inputs: GatewayInputs,
-                record: RemediationRecord = RemediationRecord(), paused: Bool = false) {
+                record: RemediationRecord = RemediationRecord(), paused: Bool = false, leaves: [LeafPeer] = []) {
         self.key = key
         self.assessment = assessment
         self.inputs = inputs
         self.record = record
         self.paused = paused
+        self.leaves = leaves
     }
 
     /// The groups the gateway belongs to: its `spec.groups` plus `default`, which holds every gateway.
@@ -50,18 +55,22 @@ public struct FleetView: Sendable {
     public var isLeader: Bool
     /// Plan, print, do nothing.
     public var dryRun: Bool
+    /// The health policy the leaves are judged by (`switchAgentStaleAfter`, the skew tolerance).
+    public var health: HealthPolicy
 
     public init(gateways: [GatewayKey: GatewaySnapshot], groupsWithPeerings: Set<String>,
-                isLeader: Bool, dryRun: Bool = false) {
+                isLeader: Bool, dryRun: Bool = false, health: HealthPolicy = .default) {
         self.gateways = gateways
         self.groupsWithPeerings = groupsWithPeerings
         self.isLeader = isLeader
         self.dryRun = dryRun
+        self.health = health
     }
 
-    public init(snapshots: [GatewaySnapshot], groupsWithPeerings: Set<String>, isLeader: Bool, dryRun: Bool = false) {
+    public init(snapshots: [GatewaySnapshot], groupsWithPeerings: Set<String>, isLeader: Bool, dryRun: Bool = false,
+                health: HealthPolicy = .default) {
         self.init(gateways: Dictionary(snapshots.map { ($0.key, $0) }, uniquingKeysWith: { _, last in last }),
-                  groupsWithPeerings: groupsWithPeerings, isLeader: isLeader, dryRun: dryRun)
+                  groupsWithPeerings: groupsWithPeerings, isLeader: isLeader, dryRun: dryRun, health: health)
     }
 }
 
@@ -91,7 +100,7 @@ public enum GatewayGroups {
 }
 
 /// What planning another gateway reads of a gateway (`SafetyGuards`: the state and forwarding
-/// evidence, the groups, the pods, the record, the pause), as a planner keeps it for each: in
+/// evidence, the groups, the pods, the record, the pause; `FaultAttribution`: its BGP sessions), as a planner keeps it for each: in
 /// its own fields, since a `GatewaySnapshot`, even one reduced to these, is over 1 KB of mostly
 /// empty inline storage (an absent GatewayAgentView, an empty Evidence and memory).
 public struct FleetMember: Sendable {
@@ -103,6 +112,7 @@ public struct FleetMember: Sendable {
     let observedGeneration: Int64?
     let liveness: LivenessEvidence
     let bgpEstablished: Int
+    let bgpTotal: Int
     let gateway: GatewayView?
     let pods: [PodView]
     let paused: Bool
@@ -116,6 +126,7 @@ public struct FleetMember: Sendable {
         observedGeneration = snapshot.assessment.observedGeneration
         liveness = snapshot.assessment.evidence.liveness
         bgpEstablished = snapshot.assessment.evidence.bgpEstablished
+        bgpTotal = snapshot.assessment.evidence.bgpTotal
         gateway = snapshot.inputs.gateway
         pods = snapshot.inputs.pods
         paused = snapshot.paused
@@ -126,6 +137,7 @@ public struct FleetMember: Sendable {
         var evidence = Evidence()
         evidence.liveness = liveness
         evidence.bgpEstablished = bgpEstablished
+        evidence.bgpTotal = bgpTotal
         let slim = Assessment(state: state, since: since, reason: reason, message: "",
                               conditions: [], evidence: evidence, memory: HealthMemory(), nextCheck: nil,
                               observedGeneration: observedGeneration)

@@ -12,6 +12,10 @@ public struct RestartTarget: Sendable, Equatable, Codable {
     public var reason: String
     public var message: String
 
+    /// The reason of the frr restart for "every BGP session down", the one rule whose fault is
+    /// attributed first (docs/remediation.md §2.1).
+    public static let bgpSessionsDown = "BGPSessionsDown"
+
     public init(pod: String, namespace: String, uid: String?, role: PodRole, reason: String, message: String) {
         self.pod = pod
         self.namespace = namespace
@@ -55,6 +59,13 @@ public enum SkipReason: String, Sendable, Codable, CaseIterable {
     case disabled = "Disabled"
     /// KEEPALIVE_FAIL, or a CONFIG_FAIL that is not FRR lagging: a restart would not help.
     case stateNotRemediable = "StateNotRemediable"
+    /// Every BGP session is down, and so are the leaves at the other end (stale, or their sessions
+    /// with other gateways down too) or, with no leaf known, every other gateway's sessions: the
+    /// fault is the fabric's, a restart would not help (docs/remediation.md §2.1).
+    case fabricFault = "FabricFault"
+    /// Every BGP session is down, and nothing tells the gateway's fault from the fabric's (a lone
+    /// gateway: no other gateway at its leaves, or none reporting BGP): hold.
+    case faultUnattributed = "FaultUnattributed"
     case paused = "Paused"
     /// Only the leader acts. Logged only, no Event (only the leader writes Events).
     case notLeader = "NotLeader"
@@ -73,6 +84,10 @@ public enum SkipReason: String, Sendable, Codable, CaseIterable {
 
     /// Whether this skip is shown as a RemediationSkipped Event (the others are only logged).
     public var raisesEvent: Bool { self != .disabled && self != .notLeader }
+
+    /// A hold of the BGP rule for want of proof that the fault is the gateway's: when it ends, the
+    /// rule's window starts again (the fabric gets its sessions back before frr is blamed).
+    var isAttributionHold: Bool { self == .fabricFault || self == .faultUnattributed }
 }
 
 public struct RemediationSkip: Sendable, Equatable {

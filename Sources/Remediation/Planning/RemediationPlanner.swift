@@ -1,5 +1,6 @@
 import Foundation
 import HealthModel
+import KubeAPI
 
 /// Decides restarts: a pure, deterministic function of the fleet, the policy and the clock
 /// (docs/remediation.md). It does no I/O; the operator executes `actions`, raises `events`, and
@@ -44,6 +45,25 @@ public enum RemediationPlanner {
         }
 
         let name = key.name
+        // Every BGP session down: restart frr only when the fault is shown to be the gateway's
+        // (§2.1). A hold spends nothing and comes before every guard: there is nothing to guard.
+        if reason == RestartTarget.bgpSessionsDown {
+            let down = "every BGP session of \(name) has been down since \(record.allBGPDownSince.map(KubeTime.format) ?? "?")"
+            switch FaultAttribution.judge(snap, fleet: fleet, now: now) {
+            case .gateway:
+                if original.lastSkip?.isAttributionHold == true {
+                    // The fabric is back (or the proof came): its sessions get the rule's whole
+                    // window to come up before frr is blamed.
+                    record.allBGPDownSince = now
+                    checks.append(now.addingTimeInterval(policy.bgpDownRestartAfter))
+                    return finish(nil)
+                }
+            case .fabric(let why):
+                return finish(RemediationSkip(reason: .fabricFault, message: "\(down); \(why)"))
+            case .unattributed(let why):
+                return finish(RemediationSkip(reason: .faultUnattributed, message: "\(down); \(why)"))
+            }
+        }
         let pod = GatewayPods(snap).best(role)
         let target = RestartTarget(pod: pod?.name ?? "gw--\(name)--\(role.rawValue)", namespace: pod?.namespace ?? "",
                                    uid: pod?.uid, role: role, reason: reason, message: message)

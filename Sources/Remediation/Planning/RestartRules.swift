@@ -1,5 +1,6 @@
 import Foundation
 import HealthModel
+import KubeAPI
 
 /// Which pod, if any, the rules call for restarting (docs/remediation.md §2). Pure.
 enum RestartRules {
@@ -11,8 +12,8 @@ enum RestartRules {
     }
 
     /// DOWN reasons that a restart does not address: the DaemonSet is already (re)creating the
-    /// pod, or the pod cannot be scheduled or run at all.
-    static let downReasonsLeftAlone: Set<String> = ["PodMissing", "PodTerminating", "PodNotRunning", "NeverReported"]
+    /// pod, or the pod cannot be scheduled or run at all, or there is no GatewayAgent to report to.
+    static let downReasonsLeftAlone: Set<String> = ["PodMissing", "PodTerminating", "PodNotRunning", "NeverReported", "AgentMissing"]
 
     /// The need, and the frr rule's timer (when every BGP session was first seen down).
     static func need(_ snapshot: GatewaySnapshot, bgpDownSince: Date?, policy: RemediationPolicy,
@@ -57,9 +58,8 @@ enum RestartRules {
             guard let since = downSince else { return (.none, nil, nil) }
             let due = since.addingTimeInterval(policy.bgpDownRestartAfter)
             if now >= due {
-                let minutes = Int(now.timeIntervalSince(since)) / 60
-                return (.restart(role: .frr, reason: "BGPSessionsDown",
-                                 message: "all \(e.bgpTotal) BGP sessions have been down for \(minutes) min or more while the heartbeat is fresh"),
+                return (.restart(role: .frr, reason: RestartTarget.bgpSessionsDown,
+                                 message: "all \(e.bgpTotal) BGP sessions have been down since \(KubeTime.format(since)) while the heartbeat is fresh"),
                         since, nil)
             }
             return (.none, since, due)
