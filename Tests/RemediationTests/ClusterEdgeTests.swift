@@ -62,12 +62,13 @@ func pod(_ name: String, uid: String? = nil) -> JSONValue {
         let (server, api) = try await startEmulator()
         defer { api.shutdown() }
         var uids: [String: String] = [:]
-        for name in ["ok", "pdb", "broken", "to-delete", "replaced"] {
+        for name in ["ok", "pdb", "broken", "rbac", "to-delete", "replaced"] {
             let created = try server.store.create(.pods, pod(name), namespace: "fab")
             uids[name] = created[path: "metadata", "uid"]?.stringValue
         }
         server.setEvictionRefused(true, namespace: "fab", name: "pdb")
         server.failNext(1, status: 500, matching: RequestMatcher(resource: "pods", subresource: "eviction", name: "broken"))
+        server.failNext(1, status: 403, matching: RequestMatcher(resource: "pods", subresource: "eviction", name: "rbac"))
         let restarter = PodRestarter(client: api)
         func target(_ pod: String, uid: String? = nil) -> RestartTarget {
             RestartTarget(pod: pod, namespace: "fab", uid: uid ?? uids[pod] ?? "none", role: .dataplane, reason: "HeartbeatLost", message: "m")
@@ -80,6 +81,10 @@ func pod(_ name: String, uid: String? = nil) -> JSONValue {
         #expect(m.contains("disruption budget"))
         #expect(await restarter.execute(.evict(target("gone"))) == .notFound)
         guard case .failed = await restarter.execute(.evict(target("broken"))) else { Issue.record("expected a failure"); return }
+        // A 403 is not a failure to retry: the RBAC says no (issue 17).
+        guard case .forbidden(let why) = await restarter.execute(.evict(target("rbac"))) else { Issue.record("expected forbidden"); return }
+        #expect(why.contains("HTTP 403"))
+        #expect((try? server.store.get(.pods, namespace: "fab", name: "rbac")) != nil)
         #expect(await restarter.execute(.delete(target("to-delete"))) == .deleted)
         #expect((try? server.store.get(.pods, namespace: "fab", name: "to-delete")) == nil)
         // The pod was replaced by one with another uid: the precondition keeps the new one alive.

@@ -57,8 +57,8 @@ import Testing
         #expect(later.skips.map(\.reason) == [.budgetExhausted])
         #expect(!later.events.map(\.reason).contains("RemediationExhausted"))
 
-        let changes = TicketPlanner.update(existing: [], gateway: key("gw-1"), assessment: assessment(.down, reason: "CrashLoopBackOff"),
-                                           record: plan.record, lastEvents: [], policy: enabled, now: t0, version: "1.0.0")
+        let changes = TicketPlanner.update(existing: [], gateway: key("gw-1"), assessment: assessment(.down, reason: "CrashLoopBackOff", since: at(-60)),
+                                           record: plan.record, lastEvents: [], policy: enabled, now: t0, version: "1.0.0").changes
         #expect(changes.count == 1)
         #expect(changes.first?.draft?.incident == .remediationExhausted)
         #expect(changes.first?.draft?.severity == .critical)
@@ -194,5 +194,41 @@ import Testing
         #expect(evicted.restartTimes == [t0])
         #expect(evicted.lastAction?.result == .evicted)
         #expect(RemediationEvent.forResult(.evicted, of: action).reason == "PodRestarted")
+    }
+
+    /// Issue 17: refusals are counted (a 429 was refunded and retried every cooldown for ever, unseen);
+    /// after a 403 remediation holds until the gateway is UP instead of retrying every cooldown.
+    @Test func refusalsAreCountedAndAForbiddenRestartHoldsUntilUp() {
+        var record = RemediationRecord()
+        var now = t0
+        for attempt in 1...3 {
+            let plan = planOne(crashingDataplane("gw-1", record: record), now: now)
+            guard let action = plan.actions.first else { Issue.record("attempt \(attempt): no action, \(plan.skips)"); return }
+            record = plan.record.recording(.refusedByDisruptionBudget("PDB says no"), for: action, at: now)
+            #expect(record.refusals == .init(count: attempt, since: t0, message: "PDB says no"))
+            #expect(record.restartTimes.isEmpty, "refunded")
+            now = now.addingTimeInterval(enabled.cooldown)
+        }
+        // A restart that goes through clears them.
+        let plan = planOne(crashingDataplane("gw-1", record: record), now: now)
+        guard let action = plan.actions.first else { Issue.record("no action"); return }
+        #expect(plan.record.recording(.evicted, for: action, at: now).refusals == nil)
+
+        let forbidden = plan.record.recording(.forbidden("pods/eviction is forbidden"), for: action, at: now)
+        #expect(forbidden.lastAction?.result == .forbidden)
+        #expect(forbidden.refusals?.forbidden == true && forbidden.refusals?.count == 4)
+        #expect(forbidden.restartTimes.count == plan.record.restartTimes.count - 1, "refunded")
+        #expect(RemediationEvent.forResult(.forbidden("no"), of: action).reason == "EvictionForbidden")
+        // Long after the cooldown: held, one RemediationSkipped Event, not a retry.
+        let held = planOne(crashingDataplane("gw-1", record: forbidden), now: now.addingTimeInterval(3 * enabled.cooldown))
+        #expect(held.actions.isEmpty)
+        #expect(held.skips.map(\.reason) == [.evictionForbidden])
+        #expect(held.events.map(\.message).first?.hasPrefix("EvictionForbidden: ") == true)
+        let again = planOne(crashingDataplane("gw-1", record: held.record), now: now.addingTimeInterval(4 * enabled.cooldown))
+        #expect(again.actions.isEmpty && again.events.isEmpty)
+        // UP with nothing to restart: cleared, and the next need is acted on.
+        let up = planOne(snapshot("gw-1", assessment(.up), record: held.record), now: now.addingTimeInterval(5 * enabled.cooldown))
+        #expect(up.record.refusals == nil)
+        #expect(planOne(crashingDataplane("gw-1", record: up.record), now: now.addingTimeInterval(6 * enabled.cooldown)).actions.count == 1)
     }
 }

@@ -10,10 +10,12 @@ import Testing
             lastAction: .init(kind: "evict", pod: "gw--gw-1--frr-x", role: .frr, at: at(-30), result: .refused, message: "PDB"),
             restartTimes: [at(-900), at(-30)],
             inFlight: .init(pod: "gw--gw-1--frr-x", uid: "u", role: .frr, since: at(-30)),
-            exhaustedAt: at(-5), allBGPDownSince: at(-200), lastSkip: .cooldown)
+            exhaustedAt: at(-5), allBGPDownSince: at(-200), lastSkip: .cooldown,
+            refusals: .init(count: 2, since: at(-630), message: "PDB", forbidden: false))
         let json = record.json()
         #expect(json["lastAction"]?["at"]?.stringValue == KubeTime.format(at(-30)))
         #expect(json["lastAction"]?["role"]?.stringValue == "frr")
+        #expect(json["refusals"]?["since"]?.stringValue == KubeTime.format(at(-630)))
         let text = json.jsonString
         let back = RemediationRecord(json: try JSONValue.parse(text))
         #expect(back == record)
@@ -33,6 +35,7 @@ import Testing
         #expect(p.cooldown == 600 && p.maxRestartsPerWindow == 3 && p.window == 3600)
         #expect(p.maxInFlight == 1 && p.inFlightTimeout == 300)
         #expect(p.bgpDownRestartAfter == 120 && p.ticketAfter == 120)
+        #expect(p.ticketAfterDown == 600 && p.ticketAfterRefusals == 3)
         #expect(p.resolvedTicketTTL == 7 * 24 * 3600)
     }
 

@@ -22,7 +22,7 @@ final class CountingPoster: WebhookPosting, @unchecked Sendable {
 func sampleDraft(_ name: String, updated: Double = 150) -> TicketDraft? {
     let a = assessment(.configFail, reason: "ApplyTimedOut", since: t0, configApplied: false)
     return TicketPlanner.update(existing: [], gateway: key(name), assessment: a, record: RemediationRecord(),
-                                lastEvents: [], policy: enabled, now: at(updated), version: "0.3.0").first?.draft
+                                lastEvents: [], policy: enabled, now: at(updated), version: "0.3.0").changes.first?.draft
 }
 
 func temporaryFolder() -> String {

@@ -11,10 +11,11 @@ import Testing
     }
 
     func run(_ drafts: [TicketDraft], _ a: Assessment, now: Date, record: RemediationRecord = RemediationRecord(),
-             events: [TicketEventLine] = []) -> (changes: [TicketChange], drafts: [TicketDraft]) {
-        let changes = TicketPlanner.update(existing: drafts, gateway: gw, assessment: a, record: record, lastEvents: events,
-                                           policy: enabled, now: now, version: "0.3.0")
-        return (changes, TicketPlanner.applying(changes, to: drafts))
+             events: [TicketEventLine] = [], policy: RemediationPolicy = enabled)
+        -> (changes: [TicketChange], drafts: [TicketDraft], events: [RemediationEvent]) {
+        let plan = TicketPlanner.update(existing: drafts, gateway: gw, assessment: a, record: record, lastEvents: events,
+                                        policy: policy, now: now, version: "0.3.0")
+        return (plan.changes, TicketPlanner.applying(plan.changes, to: drafts), plan.events)
     }
 
     @Test func opensOnlyAfterTwoMinutes() {
@@ -32,7 +33,8 @@ import Testing
     @Test func configFailOpensToo() {
         let a = assessment(.configFail, reason: "ApplyTimedOut", since: t0, configApplied: false)
         #expect(run([], a, now: at(200)).changes.first?.draft?.incident == .configFail)
-        #expect(run([], assessment(.down, reason: "HeartbeatLost", since: t0), now: at(900)).changes.isEmpty)
+        // DOWN waits for ticketAfterDown (TicketLadderTests).
+        #expect(run([], assessment(.down, reason: "HeartbeatLost", since: t0), now: at(599)).changes.isEmpty)
     }
 
     @Test func oneDraftPerIncidentUpdatedOnlyWhenSomethingChanges() {
@@ -49,8 +51,12 @@ import Testing
         #expect(d.openedAt == at(120))
         drafts = updated.drafts
         #expect(drafts.count == 1)
-        // The refresh interval forces a rewrite even when nothing changed.
-        #expect(run(drafts, keepalive(since: t0), now: at(190 + 300), events: [event]).changes.count == 1)
+        // Ages and other volatile parts are rewritten once the refresh interval has passed, not before.
+        var older = keepalive(since: t0)
+        older.evidence.heartbeatAgeSeconds = 480
+        #expect(run(drafts, older, now: at(190 + 299), events: [event]).changes.isEmpty)
+        #expect(run(drafts, older, now: at(190 + 300), events: [event]).changes.count == 1)
+        #expect(run(drafts, keepalive(since: t0), now: at(190 + 300), events: [event]).changes.isEmpty, "nothing shown changed")
         // The state moves on to DOWN: the incident continues in the same draft.
         let down = run(drafts, assessment(.down, reason: "HeartbeatLost", since: at(400), heartbeatFresh: false), now: at(420), events: [event])
         #expect(down.changes.map(\.id) == [drafts[0].id])

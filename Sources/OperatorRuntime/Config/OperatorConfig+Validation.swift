@@ -46,6 +46,11 @@ extension OperatorConfig {
         guard events.burst >= 1 else { throw fail("events.burst", "must be at least 1, got \(events.burst)") }
         try seconds("events.refillInterval", events.refillInterval, positive: true)
 
+        try seconds("remediation.ticketAfterDown", remediation.ticketAfterDown)
+        guard remediation.ticketAfterRefusals >= 1 else {
+            throw fail("remediation.ticketAfterRefusals", "must be at least 1, got \(remediation.ticketAfterRefusals)")
+        }
+
         guard !server.host.isEmpty else { throw fail("server.host", "must not be empty") }
         guard (0...65535).contains(server.port) else { throw fail("server.port", "must be 0 (off) to 65535, got \(server.port)") }
     }

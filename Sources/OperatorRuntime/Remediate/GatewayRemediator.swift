@@ -101,8 +101,10 @@ public struct GatewayRemediator: Sendable {
             await tickets.noteEvents(events.map { TicketEventLine(time: now, type: $0.type.rawValue, reason: $0.reason, message: $0.message) },
                                      gateway: gateway)
         }
-        let ticketCheck = await tickets.update(gateway: gateway, assessment: assessment, record: record, now: now)
-        let next = [nextCheck, ticketCheck].compactMap { $0 }.min()
+        // The ticket ladder's Events are raised whether restarts are on or off: drafts are.
+        let ticket = await tickets.update(gateway: gateway, assessment: assessment, record: record, now: now)
+        events += ticket.events.map(Self.planned)
+        let next = [nextCheck, ticket.nextCheck].compactMap { $0 }.min()
         return RemediationOutcome(record: record, events: events, nextCheck: next)
     }
 

@@ -37,14 +37,19 @@ public actor TicketCoordinator {
         recentEvents[gateway] = list
     }
 
-    /// Plans the gateway's drafts, hands the changes to the sinks, and returns when to look again.
-    public func update(gateway: GatewayKey, assessment: Assessment, record: RemediationRecord, now: Date) async -> Date? {
-        let changes = TicketPlanner.update(
+    /// Plans the gateway's drafts and hands the changes to the sinks. Returns the escalation
+    /// ladder's Events for the GatewayAgent (remembered here for the drafts too) and when to look again.
+    public func update(gateway: GatewayKey, assessment: Assessment, record: RemediationRecord,
+                       now: Date) async -> (events: [RemediationEvent], nextCheck: Date?) {
+        let plan = TicketPlanner.update(
             existing: drafts, gateway: gateway, assessment: assessment, record: record,
             lastEvents: recentEvents[gateway] ?? [], podNamespace: podNamespace, policy: policy, now: now, version: version)
-        drafts = TicketPlanner.applying(changes, to: drafts)
-        await dispatcher.submit(changes)
-        return TicketPlanner.nextCheck(existing: drafts, gateway: gateway, assessment: assessment, policy: policy, now: now)
+        drafts = TicketPlanner.applying(plan.changes, to: drafts)
+        noteEvents(plan.events.map { TicketEventLine(time: now, type: $0.type.rawValue, reason: $0.reason, message: $0.message) },
+                   gateway: gateway)
+        await dispatcher.submit(plan.changes)
+        let next = TicketPlanner.nextCheck(existing: drafts, gateway: gateway, assessment: assessment, policy: policy, now: now)
+        return (plan.events, next)
     }
 
     /// The gateway was deleted: its open drafts are resolved.

@@ -38,10 +38,14 @@ public struct PodRestarter: Sendable {
         return result
     }
 
-    /// 429 on an eviction is a disruption budget saying no; 404, or a 409 on a uid precondition,
-    /// means the pod is already gone or replaced.
+    /// 429 on an eviction is a disruption budget saying no; 403 is the RBAC saying no (to either
+    /// kind); 404, or a 409 on a uid precondition, means the pod is already gone or replaced.
     static func classify(_ error: KubeError, action: RemediationAction) -> RestartResult {
         if error.isNotFound { return .notFound }
+        if error.isForbidden {
+            if case .api(let status, _, _) = error, let message = status.message { return .forbidden(message) }
+            return .forbidden("the API server forbids gateway-medic to \(action.kind) the pod")
+        }
         if case .evict = action, error.isTooManyRequests {
             if case .api(let status, _, _) = error, let message = status.message { return .refusedByDisruptionBudget(message) }
             return .refusedByDisruptionBudget("the eviction would violate a PodDisruptionBudget")

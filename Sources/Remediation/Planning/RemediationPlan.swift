@@ -75,6 +75,9 @@ public enum SkipReason: String, Sendable, Codable, CaseIterable {
     case lastHealthyGroupMember = "LastHealthyGroupMember"
     /// The eviction was refused and DELETE is not allowed; eviction is tried again after the cooldown.
     case evictionRefused = "EvictionRefused"
+    /// The API forbade a restart (403: gateway-medic's RBAC does not allow it). Trying again every
+    /// cooldown would only repeat the refusal: remediation holds until the gateway is UP again.
+    case evictionForbidden = "EvictionForbidden"
     /// The pod to restart is missing or already being deleted.
     case targetUnavailable = "TargetUnavailable"
     case dryRun = "DryRun"
@@ -102,7 +105,8 @@ public struct RemediationSkip: Sendable, Equatable {
 /// An Event for the operator to write on the gateway's GatewayAgent.
 public struct RemediationEvent: Sendable, Equatable {
     public enum Kind: String, Sendable { case normal = "Normal", warning = "Warning" }
-    /// `RemediationSkipped`, `RemediationExhausted`, `PodRestarted`, `PodRestartFailed`, `EvictionRefused`.
+    /// `RemediationSkipped`, `RemediationExhausted`, `PodRestarted`, `PodRestartFailed`, `EvictionRefused`,
+    /// `EvictionForbidden`; from the ticket ladder `TicketOpened` and `TicketEscalated`.
     public var reason: String
     public var type: Kind
     public var message: String
@@ -122,6 +126,9 @@ public struct RemediationEvent: Sendable, Equatable {
             return RemediationEvent(reason: "PodRestarted", type: .normal, message: "\(what) done: \(t.message)")
         case .refusedByDisruptionBudget(let m):
             return RemediationEvent(reason: "EvictionRefused", type: .warning, message: "\(what) refused: \(m)")
+        case .forbidden(let m):
+            return RemediationEvent(reason: "EvictionForbidden", type: .warning,
+                                    message: "\(what) forbidden (403): \(m); remediation of this gateway holds until it is UP again")
         case .notFound:
             return RemediationEvent(reason: "PodRestarted", type: .normal, message: "\(what): the pod was already gone or replaced")
         case .failed(let m):
@@ -136,6 +143,8 @@ public enum RestartResult: Sendable, Equatable {
     case deleted
     /// HTTP 429 on the eviction: a PodDisruptionBudget forbids it now.
     case refusedByDisruptionBudget(String)
+    /// HTTP 403: gateway-medic may not evict (or delete) the pod. Retrying will not help.
+    case forbidden(String)
     /// The pod no longer exists, or its uid changed (already replaced).
     case notFound
     case failed(String)

@@ -36,7 +36,10 @@ public enum RemediationPlanner {
         let role: PodRole, reason: String, message: String
         switch rule.need {
         case .none:
-            if snap.assessment.state == .up { record.exhaustedAt = nil }
+            if snap.assessment.state == .up {
+                record.exhaustedAt = nil
+                record.refusals = nil
+            }
             return finish(nil)
         case .notRemediable(let why):
             return finish(RemediationSkip(reason: .stateNotRemediable, message: why))
@@ -91,6 +94,9 @@ public enum RemediationPlanner {
             let text = budgetText(record, policy) + "; remediation stops for \(name) until it is UP again and a ticket draft is opened"
             let exhausted = RemediationEvent(reason: "RemediationExhausted", type: .warning, message: "\(text) (needed: \(action.description))")
             return finish(RemediationSkip(reason: .budgetExhausted, message: text), events: [exhausted])
+        }
+        if let refusals = record.refusals, refusals.forbidden {
+            return finish(RemediationSkip(reason: .evictionForbidden, message: "the API forbade restarting \(name)'s pods (403: \(refusals.message)); retrying would only repeat it, so remediation holds until \(name) is UP again and a ticket draft is opened"))
         }
         if case .evict = action, let last = record.lastAction {
             let ends = last.at.addingTimeInterval(policy.cooldown)

@@ -19,8 +19,14 @@ public struct RemediationPolicy: Sendable, Codable, Equatable {
     public var inFlightTimeout: Double
     /// The frr pod is restarted when every BGP session has been down this long with a fresh heartbeat.
     public var bgpDownRestartAfter: Double
-    /// A KEEPALIVE_FAIL or CONFIG_FAIL episode must last this long before a ticket draft opens.
+    /// A KEEPALIVE_FAIL or CONFIG_FAIL episode (or DOWN for a reason never restarted: PodMissing,
+    /// PodNotRunning, NeverReported) must last this long before a ticket draft opens.
     public var ticketAfter: Double
+    /// Any other DOWN episode opens a ticket draft once it has lasted this long, restarts on or off.
+    public var ticketAfterDown: Double
+    /// This many refused restarts in a row (429, a disruption budget) open a ticket draft; a
+    /// forbidden one (403) opens it at once.
+    public var ticketAfterRefusals: Int
     /// A state that returns within this long after its draft was resolved continues that draft.
     public var ticketReopenWindow: Double
     /// An open draft is rewritten at most this often unless something material changed.
@@ -31,7 +37,7 @@ public struct RemediationPolicy: Sendable, Codable, Equatable {
     public init(enabled: Bool = false, allowDelete: Bool = false, cooldown: Double = 600,
                 maxRestartsPerWindow: Int = 3, window: Double = 3600, maxInFlight: Int = 1,
                 inFlightTimeout: Double = 300, bgpDownRestartAfter: Double = 120, ticketAfter: Double = 120,
-                ticketReopenWindow: Double = 600, ticketRefreshInterval: Double = 300,
+                ticketAfterDown: Double = 600, ticketAfterRefusals: Int = 3, ticketReopenWindow: Double = 600, ticketRefreshInterval: Double = 300,
                 resolvedTicketTTL: Double = 7 * 24 * 3600) {
         self.enabled = enabled
         self.allowDelete = allowDelete
@@ -42,6 +48,8 @@ public struct RemediationPolicy: Sendable, Codable, Equatable {
         self.inFlightTimeout = inFlightTimeout
         self.bgpDownRestartAfter = bgpDownRestartAfter
         self.ticketAfter = ticketAfter
+        self.ticketAfterDown = ticketAfterDown
+        self.ticketAfterRefusals = ticketAfterRefusals
         self.ticketReopenWindow = ticketReopenWindow
         self.ticketRefreshInterval = ticketRefreshInterval
         self.resolvedTicketTTL = resolvedTicketTTL
@@ -65,6 +73,8 @@ public struct RemediationPolicy: Sendable, Codable, Equatable {
         inFlightTimeout = try value(.inFlightTimeout, d.inFlightTimeout)
         bgpDownRestartAfter = try value(.bgpDownRestartAfter, d.bgpDownRestartAfter)
         ticketAfter = try value(.ticketAfter, d.ticketAfter)
+        ticketAfterDown = try value(.ticketAfterDown, d.ticketAfterDown)
+        ticketAfterRefusals = try value(.ticketAfterRefusals, d.ticketAfterRefusals)
         ticketReopenWindow = try value(.ticketReopenWindow, d.ticketReopenWindow)
         ticketRefreshInterval = try value(.ticketRefreshInterval, d.ticketRefreshInterval)
         resolvedTicketTTL = try value(.resolvedTicketTTL, d.resolvedTicketTTL)

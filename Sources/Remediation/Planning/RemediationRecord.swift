@@ -14,6 +14,8 @@ public struct RemediationRecord: Sendable, Codable, Equatable {
         case deleted = "Deleted"
         /// The eviction was refused (a PodDisruptionBudget): nothing restarted.
         case refused = "Refused"
+        /// The API forbade the restart (403, RBAC): nothing restarted.
+        case forbidden = "Forbidden"
         /// The pod was already gone (or replaced: uid mismatch).
         case notFound = "NotFound"
         case failed = "Failed"
@@ -53,6 +55,27 @@ public struct RemediationRecord: Sendable, Codable, Equatable {
         }
     }
 
+    /// Consecutive restart attempts the API refused (429, a disruption budget) or forbade (403).
+    /// Counted so that a refusal repeated every cooldown opens a ticket draft instead of going on
+    /// unseen for ever; cleared by a restart that happens, or once the gateway is UP with nothing to restart.
+    public struct Refusals: Sendable, Codable, Equatable {
+        /// How many in a row.
+        public var count: Int
+        /// When the first of them was attempted (the ticket incident's start).
+        public var since: Date
+        /// The API's message for the last one, as the API gave it (drafts scrub it).
+        public var message: String
+        /// One of them was a 403: remediation holds (`EvictionForbidden`) until the gateway is UP.
+        public var forbidden: Bool
+
+        public init(count: Int, since: Date, message: String, forbidden: Bool = false) {
+            self.count = count
+            self.since = since
+            self.message = message
+            self.forbidden = forbidden
+        }
+    }
+
     public var lastAction: LastAction?
     /// Times of the restarts that count against the budget (pruned to the window by the planner).
     public var restartTimes: [Date]
@@ -63,15 +86,19 @@ public struct RemediationRecord: Sendable, Codable, Equatable {
     public var allBGPDownSince: Date?
     /// The last skip reason raised as an Event: a RemediationSkipped Event is raised only when it changes.
     public var lastSkip: SkipReason?
+    /// Refused or forbidden attempts in a row (nil: none since the last restart or recovery).
+    public var refusals: Refusals?
 
     public init(lastAction: LastAction? = nil, restartTimes: [Date] = [], inFlight: InFlight? = nil,
-                exhaustedAt: Date? = nil, allBGPDownSince: Date? = nil, lastSkip: SkipReason? = nil) {
+                exhaustedAt: Date? = nil, allBGPDownSince: Date? = nil, lastSkip: SkipReason? = nil,
+                refusals: Refusals? = nil) {
         self.lastAction = lastAction
         self.restartTimes = restartTimes
         self.inFlight = inFlight
         self.exhaustedAt = exhaustedAt
         self.allBGPDownSince = allBGPDownSince
         self.lastSkip = lastSkip
+        self.refusals = refusals
     }
 
     /// Every field is optional in the stored form (an empty object is an empty record).
@@ -83,6 +110,7 @@ public struct RemediationRecord: Sendable, Codable, Equatable {
         exhaustedAt = try c.decodeIfPresent(Date.self, forKey: .exhaustedAt)
         allBGPDownSince = try c.decodeIfPresent(Date.self, forKey: .allBGPDownSince)
         lastSkip = try c.decodeIfPresent(SkipReason.self, forKey: .lastSkip)
+        refusals = try c.decodeIfPresent(Refusals.self, forKey: .refusals)
     }
 
     public var exhausted: Bool { exhaustedAt != nil }
@@ -104,7 +132,8 @@ public struct RemediationRecord: Sendable, Codable, Equatable {
     }
 
     /// The record once the executor has reported: a restart that did not happen (refused, pod
-    /// gone, failed) neither counts against the budget nor stays in flight.
+    /// gone, failed) neither counts against the budget nor stays in flight. A refused or forbidden
+    /// one is counted in `refusals`; one that happened clears them.
     public func recording(_ result: RestartResult, for action: RemediationAction, at time: Date) -> RemediationRecord {
         var next = self
         let target = action.target
@@ -114,6 +143,7 @@ public struct RemediationRecord: Sendable, Codable, Equatable {
         case .evicted: outcome = .evicted
         case .deleted: outcome = .deleted
         case .refusedByDisruptionBudget(let m): outcome = .refused; message = m
+        case .forbidden(let m): outcome = .forbidden; message = m
         case .notFound: outcome = .notFound
         case .failed(let m): outcome = .failed; message = m
         }
@@ -123,6 +153,18 @@ public struct RemediationRecord: Sendable, Codable, Equatable {
         if outcome != .evicted && outcome != .deleted {
             if let index = next.restartTimes.lastIndex(of: at) { next.restartTimes.remove(at: index) }
             if next.inFlight?.pod == target.pod { next.inFlight = nil }
+        }
+        switch outcome {
+        case .evicted, .deleted:
+            next.refusals = nil
+        case .refused, .forbidden:
+            var refusals = next.refusals ?? Refusals(count: 0, since: at, message: "")
+            refusals.count += 1
+            refusals.message = message ?? ""
+            refusals.forbidden = refusals.forbidden || outcome == .forbidden
+            next.refusals = refusals
+        case .requested, .notFound, .failed:
+            break
         }
         return next
     }

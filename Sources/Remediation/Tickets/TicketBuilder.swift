@@ -43,30 +43,26 @@ extension TicketPlanner {
             d.kubectlCommands = TicketContent.kubectlCommands(gateway: gateway.name, namespace: gateway.namespace,
                                                               podNamespace: podNamespace, pods: pods)
             d.lastEvents = scrubbedEvents
+            d.facts = facts
             d.version = version
             d.updatedAt = now
             return d
         }
 
-        /// An update when something material changed or the refresh interval has passed; else nil
-        /// (a gateway stuck for hours must not rewrite its ConfigMap and webhook every reconcile).
+        /// The material facts now (docs/tickets.md §2).
+        var facts: TicketFacts { TicketFacts(assessment: assessment, record: record, events: scrubbedEvents) }
+
+        /// An update when the material facts changed; else, once `ticketRefreshInterval` has passed
+        /// since the last write, when anything else shown changed (ages, counters, the Events);
+        /// else nil. A gateway stuck for hours, heartbeating every 15 s, must not rewrite its
+        /// ConfigMap and webhook on every heartbeat.
         func refreshIfNeeded(_ draft: TicketDraft, policy: RemediationPolicy) -> TicketChange? {
             let fresh = refreshed(draft)
-            let due = now.timeIntervalSince(draft.updatedAt) >= policy.ticketRefreshInterval
-            return due || Self.fingerprint(fresh) != Self.fingerprint(draft) ? .update(fresh) : nil
-        }
-
-        /// What counts as a material change: state, generations, sessions, pods, liveness, Events.
-        /// Ages, lags and counters move all the time and are left out.
-        static func fingerprint(_ d: TicketDraft) -> String {
-            let e = d.evidence
-            var parts = [d.state.rawValue, d.status.rawValue, e.heartbeat ?? "-",
-                         "\(e.appliedGeneration ?? -1)/\(e.currentGeneration ?? -1)/\(e.frrAppliedGeneration ?? -1)",
-                         e.bgpSummary, e.liveness.rawValue, d.version]
-            parts += e.neighbors.map { "\($0.vrf ?? "")/\($0.address)=\($0.state)" }
-            parts += e.pods.map { "\($0.name):\($0.phase):\($0.ready):\($0.restarts):\($0.terminating):\($0.detail ?? "")" }
-            parts += d.lastEvents.map { "\($0.reason):\($0.message):\($0.count ?? 1)" }
-            return parts.joined(separator: "|")
+            if fresh.facts != draft.facts { return .update(fresh) }
+            guard now.timeIntervalSince(draft.updatedAt) >= policy.ticketRefreshInterval else { return nil }
+            var unchanged = fresh
+            unchanged.updatedAt = draft.updatedAt
+            return unchanged == draft ? nil : .update(fresh)
         }
     }
 }

@@ -3,7 +3,7 @@ import HealthModel
 import KubeAPI
 
 /// The words of a ticket: title, summary, the troubleshooting checklist adapted to the fabric,
-/// and the kubectl commands that collect more (docs/remediation.md §4.3).
+/// and the kubectl commands that collect more (docs/tickets.md §3).
 enum TicketContent {
     static let defaultPodNamespace = "fab"
 
@@ -11,6 +11,8 @@ enum TicketContent {
         switch incident {
         case .keepaliveFail: "Gateway \(gateway) is KEEPALIVE_FAIL: no heartbeat, data plane still forwarding"
         case .configFail: "Gateway \(gateway) is CONFIG_FAIL: configuration not applied"
+        case .down: "Gateway \(gateway) is DOWN: not forwarding"
+        case .remediationRefused: "Gateway \(gateway): restarts refused by the API"
         case .remediationExhausted: "Gateway \(gateway): automatic restarts exhausted"
         }
     }
@@ -20,13 +22,27 @@ enum TicketContent {
         let sinceText = KubeTimeText.format(since)
         let e = a.evidence
         let gens = "applied generation \(e.appliedGeneration.map(String.init) ?? "unknown"), current \(e.currentGeneration.map(String.init) ?? "unknown"), FRR \(e.frrAppliedGeneration.map(String.init) ?? "unknown")"
-        let heartbeat = e.heartbeatAgeSeconds.map { "the last heartbeat is \($0) s old" } ?? "no usable heartbeat"
+        let heartbeat = e.heartbeat.map { "the last heartbeat says \($0)" } ?? "no usable heartbeat"
         let now = "It is now \(a.state.rawValue) (\(a.reason)): \(a.message)."
         switch incident {
         case .keepaliveFail:
             return "Since \(sinceText) gateway-medic has not received the expected heartbeats from \(gateway) (\(heartbeat)), but \(e.livenessDetail), so traffic is still forwarded and no restart is attempted. Until the control path between the gateway and the API server is repaired, configuration changes cannot reach it. \(now)"
         case .configFail:
             return "Since \(sinceText) \(gateway) has not applied its configuration within the apply timeout (\(gens)). A restart does not fix a rejected configuration, so none is attempted; the dataplane and FRR logs say why the generation was not applied. \(now)"
+        case .down:
+            let never = TicketPlanner.downReasonsNeverRestarted.contains(a.reason)
+                ? " gateway-medic never restarts a gateway for \(a.reason): the DaemonSet, the scheduler or the node must be looked at."
+                : " Restarts (when enabled) have not brought it back; see the remediation Events below."
+            return "Since \(sinceText) \(gateway) has been DOWN: nothing shows its data plane forwarding.\(never) \(now)"
+        case .remediationRefused:
+            let r = record.refusals
+            let attempts = r.map { "\($0.count) time(s) since \(KubeTimeText.format($0.since))" } ?? "repeatedly"
+            let last = record.lastAction.map { " The last attempt was a \($0.kind) of \($0.pod) at \(KubeTimeText.format($0.at))." } ?? ""
+            let quoted = r.map { " The API answered: \"\($0.message)\"." } ?? ""
+            let why = r?.forbidden == true
+                ? "A restart was forbidden (HTTP 403): gateway-medic's service account may not evict or delete the gateway's pods, so remediation holds until the gateway is UP again."
+                : "The API refused to restart \(gateway)'s pods \(attempts) (HTTP 429: a PodDisruptionBudget); gateway-medic tries again after each cooldown, but a person must decide."
+            return "\(why)\(last)\(quoted) \(now)"
         case .remediationExhausted:
             let last = record.lastAction.map { " The last action was a \($0.kind) of \($0.pod) at \(KubeTimeText.format($0.at)) (\($0.result.rawValue))." } ?? ""
             return "gateway-medic restarted \(gateway)'s pods \(record.restartTimes.count) time(s) within its budget window and the gateway is still not healthy, so automatic remediation stopped at \(sinceText).\(last) \(now)"
@@ -47,6 +63,10 @@ enum TicketContent {
             items.append("Do not restart the gateway's pods while it forwards: restore the control path first; the state returns to UP with the next heartbeat.")
         case .configFail:
             items.append("Configuration: compare the applied, current and FRR generations below; read the dataplane and FRR logs for the rejected change; review recent changes to the Gateway, GatewayPeerings and VPCs.")
+        case .down:
+            items.append("DOWN: read the pods' Events and status (`kubectl describe pod`), the DaemonSet gw--\(gateway)--* in \(podNamespace) and the node's conditions: a pod that is missing, not scheduled or not running is the DaemonSet's or the node's problem, not something a restart fixes.")
+        case .remediationRefused:
+            items.append("Refused restarts: list the PodDisruptionBudgets in \(podNamespace) (`kubectl get pdb -n \(podNamespace)`) that cover the gateway's pods; for a 403, check gateway-medic's RBAC (`kubectl auth can-i create pods/eviction -n \(podNamespace) --as=system:serviceaccount:<operator namespace>:gateway-medic`). Decide whether to restart by hand.")
         case .remediationExhausted:
             items.append("Restarts did not help: look for the root cause in the pods' last termination reasons and previous logs before restarting anything by hand.")
         }
@@ -86,6 +106,16 @@ enum TicketContent {
         e.pods = e.pods.map { p in var p = p; p.detail = p.detail.map(SecretScrubber.scrub); return p }
         e.problems = e.problems.map { FieldProblem(path: SecretScrubber.scrub($0.path), issue: SecretScrubber.scrub($0.issue)) }
         return e
+    }
+}
+
+extension TicketContent {
+    /// A threshold for people: `2 min`, `90 s`, `1 h`.
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds)
+        if s >= 3600, s % 3600 == 0 { return "\(s / 3600) h" }
+        if s >= 60, s % 60 == 0 { return "\(s / 60) min" }
+        return "\(s) s"
     }
 }
 

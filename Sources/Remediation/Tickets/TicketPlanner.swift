@@ -24,73 +24,128 @@ public enum TicketChange: Sendable, Equatable {
     }
 }
 
-/// Opens, updates, resolves and expires ticket drafts: a pure function (docs/remediation.md §4).
+/// What `TicketPlanner.update` decided: the changes for the sinks, and one Event per escalation
+/// step taken now, for the GatewayAgent.
+public struct TicketPlan: Sendable, Equatable {
+    public var changes: [TicketChange]
+    /// `TicketOpened` or `TicketEscalated` (Warning), naming the draft and why; raised once per
+    /// step (the draft's `escalations` remember the steps taken), never per reconcile.
+    public var events: [RemediationEvent]
+
+    public init(changes: [TicketChange] = [], events: [RemediationEvent] = []) {
+        self.changes = changes
+        self.events = events
+    }
+}
+
+/// Opens, updates, resolves and expires ticket drafts: a pure function (docs/tickets.md).
 ///
-/// The incident rule: an incident of KEEPALIVE_FAIL or CONFIG_FAIL starts at the state's `since`
-/// and gets a draft once it has lasted `ticketAfter`. While a draft of that incident is open it is
-/// the same incident (updated, never duplicated), whatever the state does, until the gateway is
-/// UP: then it is resolved at the time UP began. If the same state returns and lasts `ticketAfter`
-/// again within `ticketReopenWindow` of that resolution, the draft is reopened (same id) rather
-/// than a new one opened. RemediationExhausted opens a draft at once (its start is `exhaustedAt`).
+/// The escalation ladder (§1): KEEPALIVE_FAIL or CONFIG_FAIL lasting `ticketAfter`; DOWN lasting
+/// `ticketAfterDown` (restarts on or off), or `ticketAfter` with a reason never restarted;
+/// `ticketAfterRefusals` refused restarts in a row, or one forbidden; an exhausted budget at once,
+/// whatever the state. Each step taken is a line in the draft and an Event. The gateway's state
+/// incidents are one family: while a draft of one is open, a further state step escalates it
+/// (KEEPALIVE_FAIL → DOWN is one incident) instead of opening another. A state draft is resolved
+/// when the gateway is UP (at the time UP began); a refusal or exhaustion draft when the record
+/// clears it. A step within `ticketReopenWindow` of the resolution of a draft of the same
+/// incident reopens that draft (same id) rather than opening a new one.
 public enum TicketPlanner {
     public static func update(existing: [TicketDraft], gateway: GatewayKey, assessment a: Assessment,
                               record: RemediationRecord, lastEvents: [TicketEventLine], podNamespace: String = "fab",
-                              policy: RemediationPolicy, now rawNow: Date, version: String) -> [TicketChange] {
+                              policy: RemediationPolicy, now rawNow: Date, version: String) -> TicketPlan {
         let now = rawNow.wholeSeconds
-        var changes: [TicketChange] = []
+        var expired: [TicketChange] = []
         var drafts: [TicketDraft] = []
         for d in existing where d.gatewayKey == gateway {
             if d.status == .resolved, let at = d.resolvedAt, now.timeIntervalSince(at) >= policy.resolvedTicketTTL {
-                changes.append(.expire(id: d.id))
+                expired.append(.expire(id: d.id))
             } else {
                 drafts.append(d)
             }
         }
-        let context = Context(gateway: gateway, assessment: a, record: record, podNamespace: podNamespace,
-                              events: lastEvents, version: version, now: now)
-        if a.state == .up {
-            for d in drafts where d.status == .open {
-                var resolved = context.refreshed(d)
-                resolved.status = .resolved
-                resolved.resolvedAt = min(a.since, now)
-                changes.append(.resolve(resolved))
-            }
-            return changes
+        // `working`: the gateway's drafts as this call leaves them; `written`: those it writes
+        // whatever their facts (opened, escalated, reopened, resolved), in that order.
+        var working = drafts
+        var written: [(id: String, kind: ChangeKind)] = []
+        var events: [RemediationEvent] = []
+        func touch(_ d: TicketDraft, _ kind: ChangeKind) {
+            if let i = working.firstIndex(where: { $0.id == d.id }) { working[i] = d } else { working.append(d) }
+            if !written.contains(where: { $0.id == d.id }) { written.append((d.id, kind)) }
         }
-        var handled = Set<String>()
-        for (incident, since) in activeIncidents(a, record: record, policy: policy, now: now) {
-            if let open = drafts.first(where: { $0.incident == incident && $0.status == .open }) {
-                handled.insert(open.id)
-                if let change = context.refreshIfNeeded(open, policy: policy) { changes.append(change) }
-            } else if let recent = drafts.filter({ d in
+
+        for d in drafts where d.status == .open {
+            let over: Bool = switch d.incident {
+            case .keepaliveFail, .configFail, .down: a.state == .up
+            case .remediationRefused: record.refusals == nil
+            case .remediationExhausted: record.exhaustedAt == nil
+            }
+            guard over else { continue }
+            var resolved = d
+            resolved.status = .resolved
+            resolved.resolvedAt = d.incident.isStateIncident ? min(a.since, now) : now
+            touch(resolved, .resolve)
+        }
+
+        for step in steps(a, record: record, policy: policy, now: now) {
+            let incident = step.step.incident
+            let line = TicketEscalation(at: now, step: step.step, since: step.since, text: SecretScrubber.scrub(step.why))
+            let open = working.first { d in
+                d.status == .open && (d.incident == incident || (d.incident.isStateIncident && incident.isStateIncident))
+            }
+            if var d = open {
+                guard !d.escalations.contains(where: { $0.step == step.step && $0.since == step.since }) else { continue }
+                d.append(line)
+                touch(d, .update)
+                events.append(event("TicketEscalated", d, "escalated: \(step.why)"))
+            } else if var d = working.filter({ d in
                 d.incident == incident && d.status == .resolved
-                    && d.resolvedAt.map { since.timeIntervalSince($0) <= policy.ticketReopenWindow } == true
+                    && d.resolvedAt.map { step.since.timeIntervalSince($0) <= policy.ticketReopenWindow } == true
             }).max(by: { ($0.resolvedAt ?? .distantPast) < ($1.resolvedAt ?? .distantPast) }) {
-                handled.insert(recent.id)
-                var reopened = context.refreshed(recent)
-                reopened.status = .open
-                reopened.resolvedAt = nil
-                changes.append(.update(reopened))
+                d.status = .open
+                d.resolvedAt = nil
+                d.append(line)
+                touch(d, .update)
+                events.append(event("TicketOpened", d, "reopened: \(step.why)"))
             } else {
-                let id = TicketDraft.makeID(gateway: gateway, incident: incident, since: since)
-                guard !drafts.contains(where: { $0.id == id }) else { continue }
-                handled.insert(id)
-                changes.append(.open(context.newDraft(id: id, incident: incident, since: since)))
+                let id = TicketDraft.makeID(gateway: gateway, incident: incident, since: step.since)
+                guard !working.contains(where: { $0.id == id }) else { continue }
+                let d = TicketDraft(
+                    id: id, title: "", severity: incident.severity, gateway: gateway.name, namespace: gateway.namespace,
+                    incident: incident, state: a.state, since: step.since, summary: "", evidence: Evidence(),
+                    checklist: [], kubectlCommands: [], lastEvents: [], version: version, status: .open,
+                    resolvedAt: nil, openedAt: now, updatedAt: now, escalations: [line])
+                touch(d, .open)
+                events.append(event("TicketOpened", d, "opened: \(step.why)"))
             }
         }
-        // Open drafts whose state has moved on (e.g. KEEPALIVE_FAIL → DOWN) stay open and current.
-        for d in drafts where d.status == .open && !handled.contains(d.id) {
+
+        // The Events raised now belong in the drafts written now (they will be among the last
+        // Events from the next call on: a draft must not be rewritten just to show them).
+        let raised = events.map { TicketEventLine(time: now, type: $0.type.rawValue, reason: $0.reason, message: $0.message) }
+        let context = Context(gateway: gateway, assessment: a, record: record, podNamespace: podNamespace,
+                              events: lastEvents + raised, version: version, now: now)
+        var changes = expired
+        for (id, kind) in written {
+            guard let d = working.first(where: { $0.id == id }) else { continue }
+            let fresh = context.refreshed(d)
+            switch kind {
+            case .open: changes.append(.open(fresh))
+            case .update: changes.append(.update(fresh))
+            case .resolve: changes.append(.resolve(fresh))
+            }
+        }
+        for d in working where d.status == .open && !written.contains(where: { $0.id == d.id }) {
             if let change = context.refreshIfNeeded(d, policy: policy) { changes.append(change) }
         }
-        return changes
+        return TicketPlan(changes: changes, events: events)
     }
 
-    /// When `update` could give another answer with no new input: an episode reaching
-    /// `ticketAfter`, a refresh falling due, or a resolved draft expiring.
+    /// When `update` could give another answer with no new input: a state episode reaching its
+    /// threshold, a refresh falling due, or a resolved draft expiring.
     public static func nextCheck(existing: [TicketDraft], gateway: GatewayKey, assessment a: Assessment,
                                  policy: RemediationPolicy, now: Date) -> Date? {
         var times: [Date] = []
-        if TicketIncident(state: a.state) != nil { times.append(a.since.addingTimeInterval(policy.ticketAfter)) }
+        if case let (_, after)? = stateStep(a, policy: policy) { times.append(a.since.addingTimeInterval(after)) }
         for d in existing where d.gatewayKey == gateway {
             if d.status == .open { times.append(d.updatedAt.addingTimeInterval(policy.ticketRefreshInterval)) }
             if let at = d.resolvedAt { times.append(at.addingTimeInterval(policy.resolvedTicketTTL)) }
@@ -119,13 +174,61 @@ public enum TicketPlanner {
         return byID.values.sorted { ($0.openedAt, $0.id) < ($1.openedAt, $1.id) }
     }
 
-    private static func activeIncidents(_ a: Assessment, record: RemediationRecord, policy: RemediationPolicy,
-                                        now: Date) -> [(TicketIncident, Date)] {
-        var out: [(TicketIncident, Date)] = []
-        if let incident = TicketIncident(state: a.state), now.timeIntervalSince(a.since) >= policy.ticketAfter {
-            out.append((incident, a.since))
+    private enum ChangeKind { case open, update, resolve }
+
+    /// The reasons of the Events the ladder raises.
+    public static let ladderEventReasons: Set<String> = ["TicketOpened", "TicketEscalated"]
+
+    /// DOWN reasons restarts never address (the DaemonSet or the scheduler owns them, or the
+    /// dataplane never started): waiting `ticketAfterDown` for a restart would help nobody.
+    static let downReasonsNeverRestarted: Set<String> = ["PodMissing", "PodNotRunning", "NeverReported"]
+
+    /// The state's ladder step and how long the state must last for it; nil for UP and WAITING.
+    static func stateStep(_ a: Assessment, policy: RemediationPolicy) -> (TicketStep, Double)? {
+        switch a.state {
+        case .keepaliveFail: (.keepaliveFail, policy.ticketAfter)
+        case .configFail: (.configFail, policy.ticketAfter)
+        case .down: downReasonsNeverRestarted.contains(a.reason) ? (.downNotRestarted, policy.ticketAfter) : (.down, policy.ticketAfterDown)
+        case .up, .waiting: nil
         }
-        if let at = record.exhaustedAt { out.append((.remediationExhausted, at)) }
+    }
+
+    /// The ladder steps that qualify now, each with its episode's start and why.
+    static func steps(_ a: Assessment, record: RemediationRecord, policy: RemediationPolicy,
+                      now: Date) -> [(step: TicketStep, since: Date, why: String)] {
+        var out: [(step: TicketStep, since: Date, why: String)] = []
+        if case let (step, after)? = stateStep(a, policy: policy), now.timeIntervalSince(a.since) >= after {
+            let lasted = "\(a.state.rawValue) (\(a.reason)) since \(KubeTimeText.format(a.since)), \(TicketContent.duration(after)) or more"
+            let why = step == .downNotRestarted
+                ? "\(lasted); gateway-medic never restarts a gateway for \(a.reason), so a person must look"
+                : lasted
+            out.append((step, a.since, why))
+        }
+        if let r = record.refusals {
+            let attempt = record.lastAction.map { "the \($0.kind) of \($0.pod)" } ?? "a restart"
+            if r.forbidden {
+                out.append((.evictionForbidden, r.since, "\(attempt) was forbidden (403): \"\(r.message)\"; remediation holds until the gateway is UP again"))
+            } else if r.count >= policy.ticketAfterRefusals {
+                out.append((.evictionRefused, r.since, "\(r.count) restarts refused in a row since \(KubeTimeText.format(r.since)); the last, \(attempt): \"\(r.message)\""))
+            }
+        }
+        if let at = record.exhaustedAt {
+            out.append((.remediationExhausted, at, "the restart budget ran out at \(KubeTimeText.format(at)) (\(record.restartTimes.count) restart(s) within \(TicketContent.duration(policy.window))); remediation stays stopped until the gateway is UP"))
+        }
         return out
+    }
+
+    private static func event(_ reason: String, _ d: TicketDraft, _ text: String) -> RemediationEvent {
+        RemediationEvent(reason: reason, type: .warning, message: SecretScrubber.scrub("ticket draft \(d.id) (\(d.incident.rawValue)) \(text)"))
+    }
+}
+
+extension TicketDraft {
+    /// Adds a ladder line, keeping the first and the latest ones.
+    mutating func append(_ line: TicketEscalation) {
+        escalations.append(line)
+        if escalations.count > Self.maxEscalations {
+            escalations.removeSubrange(1...(escalations.count - Self.maxEscalations))
+        }
     }
 }

@@ -26,15 +26,24 @@ public enum TicketRenderer {
             ("Incident", d.incident.rawValue), ("State", d.state.rawValue), ("Since", time(d.since)),
             ("Status", d.status.rawValue),
         ]
+        if let reason = d.facts?.reason { rows.insert(("Reason", reason), at: 4) }
         if let at = d.resolvedAt { rows.append(("Resolved at", time(at))) }
         rows += [("Updated", time(d.updatedAt)), ("Ticket id", d.id), ("gateway-medic", d.version)]
         out += rows.map { "| \($0.0) | \(cell($0.1)) |" }
-        out += ["", "## Summary", "", d.summary, "", "## Evidence", ""]
-        let age = e.heartbeatAgeSeconds.map { "\($0) s ago" } ?? "unknown"
-        out.append("- Heartbeat: \(e.heartbeat ?? "never reported") (\(age))")
+        out += ["", "## Summary", "", d.summary]
+        if !d.escalations.isEmpty {
+            out += ["", "## Escalation", ""]
+            out += d.escalations.map { "- \(time($0.at)) \($0.step.rawValue): \($0.text)" }
+        }
+        out += ["", "## Evidence", ""]
+        // Instants, not ages: a draft is not rewritten just because time passed.
+        out.append("- Heartbeat: \(e.heartbeat ?? "never reported")")
         out.append("- Generations: applied \(gen(e.appliedGeneration)), current \(gen(e.currentGeneration)), FRR \(gen(e.frrAppliedGeneration))")
-        if let lag = e.configLagSeconds { out.append("- Configuration lagging for \(lag) s") }
-        if let lag = e.routingLagSeconds { out.append("- FRR lagging for \(lag) s") }
+        if let lag = e.configLagSeconds { out.append("- Configuration lagging since \(time(d.updatedAt.addingTimeInterval(-Double(lag))))") }
+        if let lag = e.routingLagSeconds { out.append("- FRR lagging since \(time(d.updatedAt.addingTimeInterval(-Double(lag))))") }
+        if let failing = d.facts?.failingConditions, !failing.isEmpty {
+            out.append("- Failing conditions: \(failing.map { "\($0.type) \($0.status) (\($0.reason))" }.joined(separator: ", "))")
+        }
         out.append("- Liveness: \(e.liveness.rawValue): \(e.livenessDetail)")
         if !e.groups.isEmpty { out.append("- Groups: \(e.groups.joined(separator: ", "))") }
         out += ["", "### BGP neighbours (\(e.bgpSummary) established)", ""]
