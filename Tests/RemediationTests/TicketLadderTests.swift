@@ -200,4 +200,38 @@ import Testing
         #expect(first.plan.changes.count == 1)
         #expect(plan(first.drafts, a, now: at(140), events: d.lastEvents).plan.changes.isEmpty)
     }
+
+    /// A restart held because nothing attributes the fault (a lone gateway, every BGP session
+    /// down) escalates after `ticketAfterDown`; a FabricFault hold (the leaves are down) never
+    /// opens a draft; the draft resolves when the hold ends. Fails on the ladder without the step.
+    @Test func aRestartHeldAsUnattributedOpensADraftAfterTenMinutesAndAFabricFaultNever() {
+        let up = assessment(.up, since: at(-3600), bgp: (0, 2))
+        let held = RemediationRecord(allBGPDownSince: t0, lastSkip: .faultUnattributed)
+        #expect(plan([], up, now: at(599), record: held).plan.changes.isEmpty)
+        #expect(TicketPlanner.nextCheck(existing: [], gateway: gw, assessment: up, record: held, policy: enabled, now: at(30)) == at(600))
+        let opened = plan([], up, now: at(600), record: held)
+        guard case .open(let d)? = opened.plan.changes.first, opened.plan.changes.count == 1 else {
+            Issue.record("expected one open: \(opened.plan.changes)"); return
+        }
+        #expect(d.incident == .remediationHeld && d.severity == .major && d.since == t0)
+        #expect(d.escalations.map(\.step) == [.restartHeld])
+        #expect(d.escalations.first?.text.contains(KubeTime.format(t0)) == true)
+        #expect(opened.plan.events.map(\.reason) == ["TicketOpened"])
+
+        let fabric = RemediationRecord(allBGPDownSince: t0, lastSkip: .fabricFault)
+        #expect(plan([], up, now: at(3600), record: fabric).plan.changes.isEmpty, "a leaf maintenance opens no draft per gateway")
+        #expect(TicketPlanner.nextCheck(existing: [], gateway: gw, assessment: up, record: fabric, policy: enabled, now: at(30)) == nil)
+
+        // The sessions come back: the record holds nothing; the draft is resolved.
+        let back = plan(opened.drafts, assessment(.up, since: at(-3600)), now: at(900))
+        guard case .resolve(let r)? = back.plan.changes.first else { Issue.record("expected a resolve: \(back.plan.changes)"); return }
+        #expect(r.id == d.id && r.resolvedAt == at(900))
+    }
+
+    @Test func agentMissingIsADownNeverRestarted() {
+        let gone = assessment(.down, reason: "AgentMissing", since: t0, bgp: (0, 0))
+        #expect(plan([], gone, now: at(119)).plan.changes.isEmpty)
+        let opened = plan([], gone, now: at(120))
+        #expect(opened.drafts.first?.escalations.map(\.step) == [.downNotRestarted])
+    }
 }

@@ -48,7 +48,8 @@ public actor TicketCoordinator {
         noteEvents(plan.events.map { TicketEventLine(time: now, type: $0.type.rawValue, reason: $0.reason, message: $0.message) },
                    gateway: gateway)
         await dispatcher.submit(plan.changes)
-        let next = TicketPlanner.nextCheck(existing: drafts, gateway: gateway, assessment: assessment, policy: policy, now: now)
+        let next = TicketPlanner.nextCheck(existing: drafts, gateway: gateway, assessment: assessment, record: record,
+                                            policy: policy, now: now)
         return (plan.events, next)
     }
 

@@ -13,6 +13,7 @@ enum TicketContent {
         case .configFail: "Gateway \(gateway) is CONFIG_FAIL: configuration not applied"
         case .down: "Gateway \(gateway) is DOWN: not forwarding"
         case .remediationRefused: "Gateway \(gateway): restarts refused by the API"
+        case .remediationHeld: "Gateway \(gateway): every BGP session down, fault not attributed"
         case .remediationExhausted: "Gateway \(gateway): automatic restarts exhausted"
         }
     }
@@ -43,6 +44,9 @@ enum TicketContent {
                 ? "A restart was forbidden (HTTP 403): gateway-medic's service account may not evict or delete the gateway's pods, so remediation holds until the gateway is UP again."
                 : "The API refused to restart \(gateway)'s pods \(attempts) (HTTP 429: a PodDisruptionBudget); gateway-medic tries again after each cooldown, but a person must decide."
             return "\(why)\(last)\(quoted) \(now)"
+        case .remediationHeld:
+            let down = record.allBGPDownSince.map { " since \(KubeTimeText.format($0))" } ?? ""
+            return "Every BGP session of \(gateway) has been down\(down) while its heartbeat is fresh, and no leaf or other gateway shows whether the fault is the gateway's (a stuck FRR) or the fabric's. gateway-medic does not restart frr on a guess; it holds (FaultUnattributed) until the fault is attributed. \(now)"
         case .remediationExhausted:
             let last = record.lastAction.map { " The last action was a \($0.kind) of \($0.pod) at \(KubeTimeText.format($0.at)) (\($0.result.rawValue))." } ?? ""
             return "gateway-medic restarted \(gateway)'s pods \(record.restartTimes.count) time(s) within its budget window and the gateway is still not healthy, so automatic remediation stopped at \(sinceText).\(last) \(now)"
@@ -67,6 +71,8 @@ enum TicketContent {
             items.append("DOWN: read the pods' Events and status (`kubectl describe pod`), the DaemonSet gw--\(gateway)--* in \(podNamespace) and the node's conditions: a pod that is missing, not scheduled or not running is the DaemonSet's or the node's problem, not something a restart fixes.")
         case .remediationRefused:
             items.append("Refused restarts: list the PodDisruptionBudgets in \(podNamespace) (`kubectl get pdb -n \(podNamespace)`) that cover the gateway's pods; for a 403, check gateway-medic's RBAC (`kubectl auth can-i create pods/eviction -n \(podNamespace) --as=system:serviceaccount:<operator namespace>:gateway-medic`). Decide whether to restart by hand.")
+        case .remediationHeld:
+            items.append("Attribute the fault: on the leaves, `kubectl fabric inspect bgp` and their Agents' heartbeats; on the gateway, `vtysh -c 'show bgp summary'` in the frr container. If the leaves are healthy and only this gateway's sessions are down, restarting its frr pod is the usual fix.")
         case .remediationExhausted:
             items.append("Restarts did not help: look for the root cause in the pods' last termination reasons and previous logs before restarting anything by hand.")
         }

@@ -9,23 +9,27 @@ public enum TicketIncident: String, Sendable, Codable, CaseIterable {
     case down = "DOWN"
     /// Restarts refused `ticketAfterRefusals` times in a row, or forbidden once.
     case remediationRefused = "RemediationRefused"
+    /// Every BGP session down for `ticketAfterDown` while remediation holds because nothing shows
+    /// whose fault it is (`FaultUnattributed`): gateway-medic will not restart, so a person must look.
+    case remediationHeld = "RemediationHeld"
     case remediationExhausted = "RemediationExhausted"
 
     /// Lowercase, for ids: `keepalive-fail`, `config-fail`, `down`, `remediation-refused`,
-    /// `remediation-exhausted`.
+    /// `remediation-held`, `remediation-exhausted`.
     var slug: String {
         switch self {
         case .keepaliveFail: "keepalive-fail"
         case .configFail: "config-fail"
         case .down: "down"
         case .remediationRefused: "remediation-refused"
+        case .remediationHeld: "remediation-held"
         case .remediationExhausted: "remediation-exhausted"
         }
     }
 
     public var severity: TicketSeverity {
         switch self {
-        case .keepaliveFail, .configFail: .major
+        case .keepaliveFail, .configFail, .remediationHeld: .major
         case .down, .remediationRefused, .remediationExhausted: .critical
         }
     }
@@ -36,7 +40,7 @@ public enum TicketIncident: String, Sendable, Codable, CaseIterable {
     var isStateIncident: Bool {
         switch self {
         case .keepaliveFail, .configFail, .down: true
-        case .remediationRefused, .remediationExhausted: false
+        case .remediationRefused, .remediationHeld, .remediationExhausted: false
         }
     }
 }
@@ -55,6 +59,8 @@ public enum TicketStep: String, Sendable, Codable, CaseIterable {
     case evictionRefused = "EvictionRefused"
     /// A restart forbidden (403).
     case evictionForbidden = "EvictionForbidden"
+    /// Every BGP session down for `ticketAfterDown`, the restart held as `FaultUnattributed`.
+    case restartHeld = "RestartHeld"
     /// The restart budget spent.
     case remediationExhausted = "RemediationExhausted"
 
@@ -65,6 +71,7 @@ public enum TicketStep: String, Sendable, Codable, CaseIterable {
         case .configFail: .configFail
         case .down, .downNotRestarted: .down
         case .evictionRefused, .evictionForbidden: .remediationRefused
+        case .restartHeld: .remediationHeld
         case .remediationExhausted: .remediationExhausted
         }
     }

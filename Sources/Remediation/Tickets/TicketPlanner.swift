@@ -77,6 +77,7 @@ public enum TicketPlanner {
             let over: Bool = switch d.incident {
             case .keepaliveFail, .configFail, .down: a.state == .up
             case .remediationRefused: record.refusals == nil
+            case .remediationHeld: heldSince(record) == nil
             case .remediationExhausted: record.exhaustedAt == nil
             }
             guard over else { continue }
@@ -143,9 +144,10 @@ public enum TicketPlanner {
     /// When `update` could give another answer with no new input: a state episode reaching its
     /// threshold, a refresh falling due, or a resolved draft expiring.
     public static func nextCheck(existing: [TicketDraft], gateway: GatewayKey, assessment a: Assessment,
-                                 policy: RemediationPolicy, now: Date) -> Date? {
+                                 record: RemediationRecord = RemediationRecord(), policy: RemediationPolicy, now: Date) -> Date? {
         var times: [Date] = []
         if case let (_, after)? = stateStep(a, policy: policy) { times.append(a.since.addingTimeInterval(after)) }
+        if let since = heldSince(record) { times.append(since.addingTimeInterval(policy.ticketAfterDown)) }
         for d in existing where d.gatewayKey == gateway {
             if d.status == .open { times.append(d.updatedAt.addingTimeInterval(policy.ticketRefreshInterval)) }
             if let at = d.resolvedAt { times.append(at.addingTimeInterval(policy.resolvedTicketTTL)) }
@@ -176,12 +178,20 @@ public enum TicketPlanner {
 
     private enum ChangeKind { case open, update, resolve }
 
+    /// Since when a restart of frr for "every BGP session down" has been held because nothing
+    /// attributes the fault (remediation.md §2.1); nil when it is not held so. `FabricFault` opens
+    /// no draft: the leaves are down, and one draft per gateway of a leaf maintenance would flood
+    /// the ticketing system with the fabric's incident; the Events name the leaves instead.
+    static func heldSince(_ record: RemediationRecord) -> Date? {
+        record.lastSkip == .faultUnattributed ? record.allBGPDownSince : nil
+    }
+
     /// The reasons of the Events the ladder raises.
     public static let ladderEventReasons: Set<String> = ["TicketOpened", "TicketEscalated"]
 
     /// DOWN reasons restarts never address (the DaemonSet or the scheduler owns them, or the
     /// dataplane never started): waiting `ticketAfterDown` for a restart would help nobody.
-    static let downReasonsNeverRestarted: Set<String> = ["PodMissing", "PodNotRunning", "NeverReported"]
+    static let downReasonsNeverRestarted: Set<String> = ["PodMissing", "PodNotRunning", "NeverReported", "AgentMissing"]
 
     /// The state's ladder step and how long the state must last for it; nil for UP and WAITING.
     static func stateStep(_ a: Assessment, policy: RemediationPolicy) -> (TicketStep, Double)? {
@@ -211,6 +221,9 @@ public enum TicketPlanner {
             } else if r.count >= policy.ticketAfterRefusals {
                 out.append((.evictionRefused, r.since, "\(r.count) restarts refused in a row since \(KubeTimeText.format(r.since)); the last, \(attempt): \"\(r.message)\""))
             }
+        }
+        if let since = heldSince(record), now.timeIntervalSince(since) >= policy.ticketAfterDown {
+            out.append((.restartHeld, since, "every BGP session has been down since \(KubeTimeText.format(since)), \(TicketContent.duration(policy.ticketAfterDown)) or more, and nothing shows whether the fault is the gateway's or the fabric's (FaultUnattributed), so gateway-medic restarts nothing and a person must look"))
         }
         if let at = record.exhaustedAt {
             out.append((.remediationExhausted, at, "the restart budget ran out at \(KubeTimeText.format(at)) (\(record.restartTimes.count) restart(s) within \(TicketContent.duration(policy.window))); remediation stays stopped until the gateway is UP"))
