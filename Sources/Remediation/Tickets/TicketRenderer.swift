@@ -30,11 +30,10 @@ public enum TicketRenderer {
         rows += [("Updated", time(d.updatedAt)), ("Ticket id", d.id), ("gateway-medic", d.version)]
         out += rows.map { "| \($0.0) | \(cell($0.1)) |" }
         out += ["", "## Summary", "", d.summary, "", "## Evidence", ""]
-        let age = e.heartbeatAgeSeconds.map { "\($0) s ago" } ?? "unknown"
-        out.append("- Heartbeat: \(e.heartbeat ?? "never reported") (\(age))")
+        out.append("- Heartbeat: \(e.heartbeat ?? "never reported")")
         out.append("- Generations: applied \(gen(e.appliedGeneration)), current \(gen(e.currentGeneration)), FRR \(gen(e.frrAppliedGeneration))")
-        if let lag = e.configLagSeconds { out.append("- Configuration lagging for \(lag) s") }
-        if let lag = e.routingLagSeconds { out.append("- FRR lagging for \(lag) s") }
+        if let since = e.configLagSince { out.append("- Configuration lagging since \(since)") }
+        if let since = e.routingLagSince { out.append("- FRR lagging since \(since)") }
         out.append("- Liveness: \(e.liveness.rawValue): \(e.livenessDetail)")
         if !e.groups.isEmpty { out.append("- Groups: \(e.groups.joined(separator: ", "))") }
         out += ["", "### BGP neighbours (\(e.bgpSummary) established)", ""]
