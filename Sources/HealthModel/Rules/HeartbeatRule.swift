@@ -76,7 +76,7 @@ enum HeartbeatRule {
                                        memoryKey: stamp, memorySeenAt: seen.at, clockOffset: offset)
         switch (now <= staleAt, skew) {
         case (true, nil):
-            finding.draft = .isTrue(type, "HeartbeatFresh", "heartbeats arrive on schedule (\(limitText))")
+            finding.draft = .isTrue(type, "HeartbeatFresh", "the heartbeat is fresh (\(limitText))")
             finding.nextCheck = [staleAt.addingTimeInterval(1)]
         case (true, let skew?):
             finding.draft = .isTrue(type, "HeartbeatClockSkew",

@@ -28,10 +28,9 @@ enum StateRule {
         let grace = policy.startupGrace
         // §2.1 WAITING
         let age = now.timeIntervalSince(f.createdAt)
-        let created = KubeTime.format(f.createdAt)
         if f.heartbeat.status == .neverReported, age < grace {
             return Verdict(state: .waiting, reason: "AwaitingFirstHeartbeat",
-                           message: "\(f.name) has not reported yet; created at \(created) (startup grace \(describe(grace)), until \(KubeTime.format(f.createdAt.addingTimeInterval(grace))))",
+                           message: "\(f.name) has not reported yet; created at \(KubeTime.format(f.createdAt)) (startup grace \(describe(grace)), until \(KubeTime.format(f.createdAt.addingTimeInterval(grace))))",
                            nextCheck: [f.createdAt.addingTimeInterval(grace)])
         }
         if f.initStatus, let started = f.dataplaneStartedAt, now.timeIntervalSince(started) < grace {
@@ -57,7 +56,7 @@ enum StateRule {
         }
         if f.heartbeat.status == .neverReported {
             return Verdict(state: .down, reason: "NeverReported",
-                           message: "\(f.heartbeat.draft.message); created at \(created), and the startup grace \(describe(grace)) ended at \(KubeTime.format(f.createdAt.addingTimeInterval(grace)))")
+                           message: "\(f.heartbeat.draft.message); created at \(KubeTime.format(f.createdAt)), and the startup grace \(describe(grace)) ended at \(KubeTime.format(f.createdAt.addingTimeInterval(grace)))")
         }
         // §2.3 KEEPALIVE_FAIL
         if f.heartbeat.status == .stale {

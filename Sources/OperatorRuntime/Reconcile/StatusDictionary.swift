@@ -13,7 +13,7 @@ extension CompactJSON.Dictionary {
 "conditions":[{"lastTransitionTime":"2027-01-15T08:00:02Z","message":"the gateway is UP",\#
 "observedGeneration":1,"reason":"Up","status":"True","type":"Ready"},\#
 {"lastTransitionTime":"2027-01-15T08:00:02Z",\#
-"message":"heartbeats arrive on schedule (stale after 45s = 3 \u00d7 15s without one)",\#
+"message":"the heartbeat is fresh (stale after 45s = 3 \u00d7 15s without a new one)",\#
 "observedGeneration":1,"reason":"HeartbeatFresh","status":"True","type":"Heartbeat"},\#
 {"lastTransitionTime":"2027-01-15T08:00:02Z",\#
 "message":"lastAppliedGen 1 matches metadata.generation 1","observedGeneration":1,\#
