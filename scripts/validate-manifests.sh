@@ -95,8 +95,8 @@ mutate "writable root filesystem" manifests/base "readOnlyRootFilesystem must be
   "sed -i 's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: false/' manifests/base/deployment.yaml"
 mutate "RBAC in the wrong fabric namespace" manifests/base "cannot list gatewayagents" \
   "sed -i 's/^  namespace: default$/  namespace: fabric/' manifests/base/rbac-fabric.yaml"
-mutate "schema misses a field the code writes" manifests/base "status.nextCheck: field not declared" \
-  "sed -i 's/^                nextCheck:$/                nextCheckRenamed:/' manifests/base/gatewayhealth-crd.yaml"
+mutate "schema misses a field the code writes" manifests/base "status.agentGeneration: field not declared" \
+  "sed -i 's/^                agentGeneration:$/                agentGenerationRenamed:/' manifests/base/gatewayhealth-crd.yaml"
 mutate "an invalid sample that is valid" manifests/base "should be rejected" \
   "cp manifests/tests/valid/gatewayhealth-up.yaml manifests/tests/invalid/up.yaml && sed -i 's/^  namespace: default$/  namespace: default\n  annotations: {validate.gatewaymedic.io\/expected-errors: status.state}/' manifests/tests/invalid/up.yaml"
 mutate "unknown field in a built-in object" manifests/base "Additional properties are not allowed" \

@@ -55,7 +55,7 @@ struct StoryDriver {
             await display.note("\(gateway): GatewayAgent generation is now \(generation); the dataplane keeps the old one")
             // The apply timeout counts from when the operator first sees the generation.
             let key = ObjectKey(namespace: DemoWorld.namespace, name: gateway)
-            _ = await waitReal(2) { await world.medic.assessments()[key]?.observedGeneration == generation }
+            _ = await waitReal(2) { await world.medic.assessments()[key]?.agentGeneration == generation }
         case .acceptConfig(let gateway):
             try await sim.acceptConfig(gateway: gateway)
         case .crashLoop(let gateway, let container):

@@ -80,6 +80,9 @@ struct GatewayRuntime: Sendable {
     /// Every leaf the gateway peers with is in maintenance: no session can come up.
     var leavesDown = false
     var dropRatio = 0.0
+    /// How far the gateway node's clock runs behind the fabric's (negative: ahead): the
+    /// dataplane stamps its status with its own clock.
+    var clockBehind: TimeInterval = 0
     var crashing: Set<GatewayContainer> = []
     var crashEpochs: [GatewayContainer: Int] = [:]
     var crashBackoff: [GatewayContainer: TimeInterval] = [:]

@@ -12,11 +12,12 @@ struct StatusBuilder {
     /// GatewayAgent.status. Before the dataplane has applied anything it is the init status:
     /// generation 0, the epoch as apply time, no BGP/FRR/traffic state.
     func gatewayAgentStatus(_ g: GatewayPlan, _ rt: GatewayRuntime, at t: Date) -> JSONValue {
-        let now = JSONValue.string(KubeTime.format(t))
+        // The dataplane's timestamps come from the gateway node's clock.
+        let now = JSONValue.string(KubeTime.format(t.addingTimeInterval(-rt.clockBehind)))
         var status: JSONValue = [
             "lastHeartbeat": now,
             "lastAppliedGen": .int(rt.appliedGeneration),
-            "lastAppliedTime": .string(rt.appliedTime.map(KubeTime.format) ?? Self.neverApplied),
+            "lastAppliedTime": .string(rt.appliedTime.map { KubeTime.format($0.addingTimeInterval(-rt.clockBehind)) } ?? Self.neverApplied),
             "agentVersion": .string(spec.agentVersion),
             "state": [:],
         ]

@@ -10,17 +10,20 @@ public struct Assessment: Sendable, Equatable {
     public var reason: String
     public var message: String
     /// Ready, Heartbeat, ConfigApplied, RoutingApplied, PodsReady, BGPEstablished, BGPStable,
-    /// TrafficHealthy, in that order.
+    /// TrafficHealthy, in that order. Their `observedGeneration` is nil: it is set when the status
+    /// is written for a GatewayHealth object.
     public var conditions: [Condition]
     public var evidence: Evidence
     public var memory: HealthMemory
     /// The earliest time the verdict could change with no new input; nil when nothing is pending.
     public var nextCheck: Date?
-    /// The GatewayAgent's `metadata.generation` that was judged (else the Gateway's).
-    public var observedGeneration: Int64?
+    /// The GatewayAgent's `metadata.generation` that was judged (else the Gateway's). Not the
+    /// GatewayHealth's own generation: that is the persisted status's `observedGeneration`, which
+    /// only the writer of the object knows (see `statusJSON(observedGeneration:)`).
+    public var agentGeneration: Int64?
 
     public init(state: GatewayState, since: Date, reason: String, message: String, conditions: [Condition],
-                evidence: Evidence, memory: HealthMemory, nextCheck: Date?, observedGeneration: Int64?) {
+                evidence: Evidence, memory: HealthMemory, nextCheck: Date?, agentGeneration: Int64?) {
         self.state = state
         self.since = since
         self.reason = reason
@@ -29,8 +32,16 @@ public struct Assessment: Sendable, Equatable {
         self.evidence = evidence
         self.memory = memory
         self.nextCheck = nextCheck
-        self.observedGeneration = observedGeneration
+        self.agentGeneration = agentGeneration
     }
 
     public func condition(_ type: String) -> Condition? { conditions.first { $0.type == type } }
+
+    /// The reported heartbeat's age on the operator's clock when this assessment was made
+    /// (negative: stamped ahead of it); nil when there is none or it does not parse. For output
+    /// made at once (metrics, `check`): never persisted, as it is wrong a moment later.
+    public var heartbeatAgeAtEvaluation: TimeInterval? {
+        guard let text = evidence.heartbeat, let beat = KubeTime.parse(text), let evaluatedAt = memory.evaluatedAt else { return nil }
+        return evaluatedAt.timeIntervalSince(beat).rounded(.down)
+    }
 }

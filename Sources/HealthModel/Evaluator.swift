@@ -39,17 +39,17 @@ public enum HealthEvaluator {
             heartbeatAt: agent?.lastHeartbeat.value, dataplaneStartedAt: pods.dataplaneStartedAt, pods: pods, liveness: liveness, config: config, routing: routing),
             policy: policy, now: now)
 
-        let observedGeneration = agent?.generation.value ?? inputs.gateway?.generation
+        let agentGeneration = agent?.generation.value ?? inputs.gateway?.generation
         let ready: ConditionDraft = verdict.state == .up
             ? .isTrue(ConditionType.ready, "Up", "the gateway is UP")
             : .isFalse(ConditionType.ready, verdict.reason, "\(verdict.state.rawValue): \(verdict.message)")
         let drafts = [ready, heartbeat.draft, config.draft, routing.draft, pods.draft, bgp.draft, stable.draft, traffic.draft]
         var nowText: String?
-        let conditions = drafts.map { $0.finalize(previous: previousConditions, now: now, nowText: &nowText, observedGeneration: observedGeneration) }
+        let conditions = drafts.map { $0.finalize(previous: previousConditions, now: now, nowText: &nowText) }
 
         var newMemory = HealthMemory(
             evaluatedAt: now, firstSeen: firstSeen,
-            heartbeatKey: heartbeat.memoryKey, heartbeatSeenAt: heartbeat.memorySeenAt,
+            heartbeatKey: heartbeat.memoryKey, heartbeatSeenAt: heartbeat.memorySeenAt, heartbeatClockOffset: heartbeat.clockOffset,
             configLagSince: keep(config, memory.configLagSince),
             routingLagSince: keep(routing, memory.routingLagSince),
             podIssueSince: pods.issueSince, bgpCounters: stable.counters, flaps: stable.flaps,
@@ -57,13 +57,12 @@ public enum HealthEvaluator {
         newMemory.flaps.sort { ($0.at, $0.neighbor) < ($1.at, $1.neighbor) }
 
         var evidence = Evidence()
-        evidence.heartbeat = agent?.lastHeartbeat.value.map(KubeTime.format) ?? agent?.lastHeartbeatText
-        evidence.heartbeatAgeSeconds = heartbeat.ageSeconds
+        evidence.heartbeat = heartbeat.stamp ?? agent?.lastHeartbeatText
         evidence.appliedGeneration = agent?.lastAppliedGen.value ?? (agent?.isInitStatus == true ? 0 : nil)
         evidence.currentGeneration = agent?.generation.value
         evidence.frrAppliedGeneration = agent?.frrAppliedGen.value
-        evidence.configLagSeconds = config.lagSince.map { seconds(now.timeIntervalSince($0)) }
-        evidence.routingLagSeconds = routing.lagSince.map { seconds(now.timeIntervalSince($0)) }
+        evidence.configLagSince = config.lagSince.map(KubeTime.format)
+        evidence.routingLagSince = routing.lagSince.map(KubeTime.format)
         evidence.bgpEstablished = bgp.established
         evidence.bgpTotal = bgp.total
         evidence.neighbors = bgp.neighbors
@@ -80,7 +79,7 @@ public enum HealthEvaluator {
         let since = previous.flatMap { $0.state == verdict.state ? min($0.since, now) : nil } ?? now
         return Assessment(state: verdict.state, since: since, reason: verdict.reason, message: verdict.message,
                           conditions: conditions, evidence: evidence, memory: newMemory,
-                          nextCheck: checks.filter { $0 > now }.min(), observedGeneration: observedGeneration)
+                          nextCheck: checks.filter { $0 > now }.min(), agentGeneration: agentGeneration)
     }
 
     /// The previous evaluation's time if it judged `type` True (no lag then).

@@ -48,16 +48,15 @@ public struct PodEvidence: Sendable, Equatable, Codable {
 
 /// The facts behind a verdict, for the SRE who is paged.
 public struct Evidence: Sendable, Equatable, Codable {
-    /// `status.lastHeartbeat` as reported.
+    /// `status.lastHeartbeat` as reported (normalised to RFC 3339 when it parses). The persisted
+    /// status leaves it out while the heartbeat is fresh (see `Assessment.persistedEvidence`).
     public var heartbeat: String?
-    /// Its age in seconds on the operator's clock (negative: in the future); nil when unusable.
-    public var heartbeatAgeSeconds: Int?
     public var appliedGeneration: Int64?
     public var currentGeneration: Int64?
     public var frrAppliedGeneration: Int64?
-    /// How long the configuration (or FRR) has lagged, in seconds; nil when not lagging.
-    public var configLagSeconds: Int?
-    public var routingLagSeconds: Int?
+    /// When the configuration (or FRR) began to lag, RFC 3339; nil when not lagging.
+    public var configLagSince: String?
+    public var routingLagSince: String?
     public var bgpEstablished: Int
     public var bgpTotal: Int
     public var neighbors: [NeighborEvidence]

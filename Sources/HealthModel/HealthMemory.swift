@@ -42,10 +42,16 @@ public struct HealthMemory: Sendable, Equatable {
     public var evaluatedAt: Date?
     /// When the operator first saw this gateway (used when no creationTimestamp is known).
     public var firstSeen: Date?
-    /// A heartbeat that cannot be trusted (unparseable or far in the future) and when the operator
-    /// first saw that exact value: its staleness is measured on the operator's clock instead.
+    /// The heartbeat value last seen (`status.lastHeartbeat` normalised, `raw:<text>` when it does
+    /// not parse, `unreadable:<resourceVersion>` for an unreadable GatewayAgent) and when the
+    /// operator first saw that exact value: a heartbeat whose time cannot be trusted is judged by
+    /// whether its value still changes, on the operator's own clock (docs §3.2).
     public var heartbeatKey: String?
     public var heartbeatSeenAt: Date?
+    /// How far the gateway's clock runs behind the operator's, in seconds (negative: ahead), as
+    /// measured on the last heartbeat the operator saw arrive (its value changed while it was
+    /// watching): when first seen minus its stamp. Nil until one was seen arriving.
+    public var heartbeatClockOffset: Double?
     /// When `lastAppliedGen` started lagging `metadata.generation`.
     public var configLagSince: Date?
     /// When `state.frr.lastAppliedGen` started lagging `lastAppliedGen`.
@@ -62,13 +68,14 @@ public struct HealthMemory: Sendable, Equatable {
     public var traffic: SmallMap<TrafficSample>
 
     public init(evaluatedAt: Date? = nil, firstSeen: Date? = nil, heartbeatKey: String? = nil, heartbeatSeenAt: Date? = nil,
-                configLagSince: Date? = nil, routingLagSince: Date? = nil, podIssueSince: [String: Date] = [:],
+                heartbeatClockOffset: Double? = nil, configLagSince: Date? = nil, routingLagSince: Date? = nil, podIssueSince: [String: Date] = [:],
                 bgpCounters: SmallMap<BGPCounterSample> = [:], flaps: [FlapRecord] = [], trafficStamp: String? = nil,
                 traffic: SmallMap<TrafficSample> = [:]) {
         self.evaluatedAt = evaluatedAt
         self.firstSeen = firstSeen
         self.heartbeatKey = heartbeatKey
         self.heartbeatSeenAt = heartbeatSeenAt
+        self.heartbeatClockOffset = heartbeatClockOffset
         self.configLagSince = configLagSince
         self.routingLagSince = routingLagSince
         self.podIssueSince = podIssueSince

@@ -20,7 +20,9 @@ public struct HealthPolicy: Sendable, Codable, Equatable {
     public var bgpFlapWindow: Double
     /// TrafficHealthy turns False when drops rise by this fraction of packets or more. (§3.8)
     public var dropRatioThreshold: Double
-    /// A heartbeat up to this far ahead of the operator's clock counts as "just now". (§3.2)
+    /// A heartbeat up to this far ahead of the operator's clock counts as "just now"; a gateway
+    /// clock off by more than this, either way, is skew: its heartbeats are judged by when they
+    /// arrive. (§3.2)
     public var heartbeatFutureTolerance: Double
     /// A switch Agent's own heartbeat must be at most this old for its BGP sessions to count. (§2.3)
     public var switchAgentStaleAfter: Double

@@ -3,31 +3,50 @@ import KubeAPI
 
 /// The persisted form: an assessment is the `.status` of its GatewayHealth object, and is read back
 /// from it as the next evaluation's `previous`. Every time is written as RFC 3339 in whole seconds,
-/// and the evaluator reasons in whole seconds, so the round trip never changes the next verdict.
+/// and the evaluator reasons in whole seconds, so the round trip never changes the next verdict
+/// (what is left out — `nextCheck`, a fresh heartbeat's value — is never read by the evaluator).
 extension Assessment {
     /// The GatewayHealth `.status` object. Besides the assessment it carries flat fields for the
-    /// printer columns: `heartbeat`, `appliedGeneration`, `currentGeneration`, `bgp` ("x/y").
-    public func statusJSON() -> JSONValue {
+    /// printer columns: `appliedGeneration`, `currentGeneration`, `bgp` ("x/y"), and `since`.
+    /// Nothing in it is an age, and nothing that changes with every heartbeat while the verdict
+    /// stands is written as if it were current: `nextCheck` is left out, and so is the reported
+    /// heartbeat while it is fresh (`persistedEvidence`).
+    /// - Parameter observedGeneration: the GatewayHealth's own `metadata.generation` the status is
+    ///   written for, set as `status.observedGeneration` and on every condition (API conventions:
+    ///   kstatus tools wait for it to reach the object's generation); nil leaves them out.
+    public func statusJSON(observedGeneration: Int64? = nil) -> JSONValue {
         var status: [String: JSONValue] = [
             "state": .string(state.rawValue),
             "since": .string(KubeTime.format(since)),
             "reason": .string(reason),
             "message": .string(message),
-            "conditions": .array(conditions.map(Self.conditionJSON)),
-            "evidence": evidence.json(),
+            "conditions": .array(conditions.map { Self.conditionJSON($0, observedGeneration: observedGeneration) }),
+            "evidence": persistedEvidence.json(),
             "memory": memory.json(),
             "bgp": .string(evidence.bgpSummary),
         ]
-        status["nextCheck"] = nextCheck.map { .string(KubeTime.format($0)) }
         status["observedGeneration"] = observedGeneration.map { .int($0) }
-        status["heartbeat"] = evidence.heartbeat.map { .string($0) }
+        status["agentGeneration"] = agentGeneration.map { .int($0) }
         status["appliedGeneration"] = evidence.appliedGeneration.map { .int($0) }
         status["currentGeneration"] = evidence.currentGeneration.map { .int($0) }
         return .object(status)
     }
 
+    /// The evidence as persisted: without the reported heartbeat while it is fresh. That value
+    /// changes with every heartbeat and the status is written only when something material
+    /// changes, so a persisted copy would soon read as a heartbeat hours old; the Heartbeat
+    /// condition says it is fresh. (Liveness evidence is not needed exactly when the heartbeat is
+    /// fresh.) A stale heartbeat's value stays put, and is the evidence that matters then.
+    public var persistedEvidence: Evidence {
+        guard evidence.liveness == .notNeeded, evidence.heartbeat != nil else { return evidence }
+        var persisted = evidence
+        persisted.heartbeat = nil
+        return persisted
+    }
+
     /// Reads a persisted status back. Nil only when the verdict itself (state, since) is unusable;
     /// a broken part of the memory is dropped field by field, which re-seeds just those timers.
+    /// The conditions' `observedGeneration` belongs to the object, not the assessment: not read.
     public init?(status: JSONValue) {
         guard let stateText = status["state"]?.stringValue, let state = GatewayState(rawValue: stateText),
               let sinceText = status["since"]?.stringValue, let since = KubeTime.parse(sinceText)
@@ -39,16 +58,15 @@ extension Assessment {
                   message: status["message"]?.stringValue ?? "",
                   conditions: conditions, evidence: evidence,
                   memory: status["memory"].map(HealthMemory.init(json:)) ?? HealthMemory(),
-                  nextCheck: status["nextCheck"]?.stringValue.flatMap(KubeTime.parse)?.wholeSeconds,
-                  observedGeneration: status["observedGeneration"]?.intValue)
+                  nextCheck: nil, agentGeneration: status["agentGeneration"]?.intValue)
     }
 
-    private static func conditionJSON(_ c: Condition) -> JSONValue {
+    private static func conditionJSON(_ c: Condition, observedGeneration: Int64?) -> JSONValue {
         var object: [String: JSONValue] = [
             "type": .string(c.type), "status": .string(c.status), "reason": .string(c.reason),
             "message": .string(c.message), "lastTransitionTime": .string(c.lastTransitionTime),
         ]
-        object["observedGeneration"] = c.observedGeneration.map { .int($0) }
+        object["observedGeneration"] = observedGeneration.map { .int($0) }
         return .object(object)
     }
 
@@ -58,7 +76,7 @@ extension Assessment {
         else { return nil }
         return Condition(type: type, status: status, reason: json["reason"]?.stringValue ?? "",
                          message: json["message"]?.stringValue ?? "", lastTransitionTime: time,
-                         observedGeneration: json["observedGeneration"]?.intValue)
+                         observedGeneration: nil)
     }
 }
 
@@ -70,6 +88,7 @@ extension HealthMemory {
         o["firstSeen"] = time(firstSeen)
         o["heartbeatKey"] = heartbeatKey.map { .string($0) }
         o["heartbeatSeenAt"] = time(heartbeatSeenAt)
+        o["heartbeatClockOffset"] = heartbeatClockOffset.map { .int(Int64($0.rounded(.down))) }
         o["configLagSince"] = time(configLagSince)
         o["routingLagSince"] = time(routingLagSince)
         o["podIssueSince"] = .object(podIssueSince.mapValues { .string(KubeTime.format($0)) })
@@ -93,6 +112,7 @@ extension HealthMemory {
         func time(_ key: String) -> Date? { json[key]?.stringValue.flatMap(KubeTime.parse)?.wholeSeconds }
         self.init(evaluatedAt: time("evaluatedAt"), firstSeen: time("firstSeen"),
                   heartbeatKey: json["heartbeatKey"]?.stringValue, heartbeatSeenAt: time("heartbeatSeenAt"),
+                  heartbeatClockOffset: json["heartbeatClockOffset"]?.intValue.map(Double.init),
                   configLagSince: time("configLagSince"), routingLagSince: time("routingLagSince"))
         if heartbeatKey == nil || heartbeatSeenAt == nil { heartbeatKey = nil; heartbeatSeenAt = nil }
         for (role, value) in json["podIssueSince"]?.objectValue ?? [:] {
@@ -129,12 +149,11 @@ extension Evidence {
             "problems": .array(problems.map { ["path": .string($0.path), "issue": .string($0.issue)] }),
         ]
         o["heartbeat"] = heartbeat.map { .string($0) }
-        o["heartbeatAgeSeconds"] = heartbeatAgeSeconds.map { .int(Int64($0)) }
         o["appliedGeneration"] = appliedGeneration.map { .int($0) }
         o["currentGeneration"] = currentGeneration.map { .int($0) }
         o["frrAppliedGeneration"] = frrAppliedGeneration.map { .int($0) }
-        o["configLagSeconds"] = configLagSeconds.map { .int(Int64($0)) }
-        o["routingLagSeconds"] = routingLagSeconds.map { .int(Int64($0)) }
+        o["configLagSince"] = configLagSince.map { .string($0) }
+        o["routingLagSince"] = routingLagSince.map { .string($0) }
         return .object(o)
     }
 }

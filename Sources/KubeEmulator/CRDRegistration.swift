@@ -120,9 +120,14 @@ extension RegisteredResource {
             ]),
         RegisteredResource(
             type: .gatewayHealths, shortNames: ["gwh"], categories: ["gateway-medic"],
+            // As in manifests/base/gatewayhealth-crd.yaml (the e2e tests and the demo serve that file).
             printerColumns: [
                 PrinterColumn(name: "State", jsonPath: ".status.state"),
                 PrinterColumn(name: "Reason", jsonPath: ".status.reason"),
+                PrinterColumn(name: "Since", type: "date", jsonPath: ".status.since"),
+                PrinterColumn(name: "Applied", type: "integer", jsonPath: ".status.appliedGeneration"),
+                PrinterColumn(name: "Current", type: "integer", jsonPath: ".status.currentGeneration"),
+                PrinterColumn(name: "BGP", jsonPath: ".status.bgp"),
                 PrinterColumn(name: "Message", jsonPath: ".status.message", priority: 1),
                 age(),
             ]),

@@ -6,10 +6,13 @@ enum MetadataRules {
     /// Fields of metadata only the server sets; a client's values are replaced by the stored ones.
     static let serverOwned = ["uid", "creationTimestamp", "generation", "resourceVersion", "managedFields", "deletionTimestamp", "selfLink"]
 
-    /// The object without metadata and status: a change here bumps `generation`.
-    static func specPart(_ object: JSONValue) -> JSONValue {
+    /// The object without metadata (and without status when the resource has a status
+    /// subresource): a change here bumps `generation`, as kube-apiserver's custom resource strategy
+    /// does. Without the subresource, status is ordinary content and a change to it counts.
+    static func specPart(_ object: JSONValue, statusIsSubresource: Bool) -> JSONValue {
         var o = object.objectValue ?? [:]
-        for k in ["metadata", "status", "apiVersion", "kind"] { o.removeValue(forKey: k) }
+        for k in ["metadata", "apiVersion", "kind"] { o.removeValue(forKey: k) }
+        if statusIsSubresource { o.removeValue(forKey: "status") }
         return .object(o)
     }
 

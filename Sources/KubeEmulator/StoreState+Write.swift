@@ -120,7 +120,8 @@ extension StoreState {
             meta["name"] = .string(name)
             if r.type.namespaced { meta["namespace"] = .string(ns) } else { meta.removeValue(forKey: "namespace") }
             object["metadata"] = .object(meta)
-            if MetadataRules.specPart(object) != MetadataRules.specPart(old) {
+            if MetadataRules.specPart(object, statusIsSubresource: r.hasStatusSubresource)
+                != MetadataRules.specPart(old, statusIsSubresource: r.hasStatusSubresource) {
                 object["metadata"]?["generation"] = .int((old[path: "metadata", "generation"]?.intValue ?? 0) + 1)
             }
         }

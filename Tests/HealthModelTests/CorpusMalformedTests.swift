@@ -21,7 +21,7 @@ enum MalformedCorpus {
                   state: .up, reason: "Healthy", conditions: ["ConfigApplied": "Unknown/GenerationInvalid"],
                   extra: { a in
                       #expect(a.evidence.problems.contains { $0.path == "metadata.generation" })
-                      #expect(a.observedGeneration == 3)
+                      #expect(a.agentGeneration == 3, "the Gateway's, as the GatewayAgent's is unusable")
                   }),
         Situation(name: "§6 lastAppliedGen of the wrong JSON type → Unknown",
                   snapshot: agent(["status", "lastAppliedGen"], "ten"),

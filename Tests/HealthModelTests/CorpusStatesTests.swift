@@ -62,7 +62,7 @@ enum StateCorpus {
                   state: .up, reason: "Healthy", conditions: ["PodsReady": "False/ContainerNotReady", "Ready": "True/Up"], nextCheck: 1),
         Situation(name: "§2.2 boundary: container not ready for 61 s → DOWN",
                   snapshot: Snapshot(pods: [Fx.pod("dataplane", containers: [.init(name: "dataplane", ready: false)], readySince: -61), Fx.pod("frr")]),
-                  state: .down, reason: "ContainerNotReady", messageHas: ["1m1s"]),
+                  state: .down, reason: "ContainerNotReady", messageHas: ["not ready", "since 2026-04-17T16:58:59Z, longer than the pod grace 1m0s"]),
         Situation(name: "§2.2 a pod of another gateway does not stand in for this one",
                   snapshot: Snapshot(pods: [Fx.pod("dataplane", gateway: "gw-2"), Fx.pod("frr")]),
                   state: .down, reason: "PodMissing", extra: { a in #expect(a.evidence.pods.allSatisfy { !$0.name.contains("gw-2") }) }),

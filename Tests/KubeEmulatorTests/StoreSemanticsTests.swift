@@ -139,6 +139,35 @@ import Testing
         #expect(store.resource(group: "example.com", version: "v1", plural: "widgets")?.shortNames == ["wd"])
     }
 
+    /// metadata.generation of custom resources as kube-apiserver's custom resource strategy sets
+    /// it: 1 on create, +1 for a change to anything but metadata and status, unchanged by labels
+    /// and by /status writes. Without a status subresource, status is content and counts.
+    @Test func customResourceGenerationFollowsTheAPIServer() throws {
+        let health: JSONValue = ["metadata": ["name": "gw-1", "namespace": "default"],
+                                 "spec": ["gatewayAgent": ["name": "gw-1", "namespace": "default"]]]
+        let created = try store.create(.gatewayHealths, health)
+        #expect(created[path: "metadata", "generation"] == .int(1))
+        let status = try store.patch(.gatewayHealths, name: "gw-1", ["status": ["state": "UP", "observedGeneration": 1]], subresource: "status")
+        #expect(status[path: "metadata", "generation"] == .int(1) && status[path: "status", "state"] == "UP")
+        let labelled = try store.patch(.gatewayHealths, name: "gw-1", ["metadata": ["labels": ["team": "net"]]])
+        #expect(labelled[path: "metadata", "generation"] == .int(1))
+        let edited = try store.patch(.gatewayHealths, name: "gw-1", ["spec": ["gatewayAgent": ["namespace": "fab"]]])
+        #expect(edited[path: "metadata", "generation"] == .int(2))
+        let again = try store.patch(.gatewayHealths, name: "gw-1", ["status": ["state": "DOWN"]], subresource: "status")
+        #expect(again[path: "metadata", "generation"] == .int(2))
+
+        let widgets = ResourceType(group: "example.com", version: "v1", kind: "Widget", plural: "widgets", namespaced: true)
+        try store.create(.customResourceDefinitions, [
+            "metadata": ["name": "widgets.example.com"],
+            "spec": ["group": "example.com", "scope": "Namespaced", "names": ["plural": "widgets", "kind": "Widget"],
+                     "versions": [["name": "v1", "served": true, "storage": true]]],
+        ])
+        try store.create(widgets, ["metadata": ["name": "w"], "spec": ["size": 3]])
+        let widgetStatus = try store.patch(widgets, name: "w", ["status": ["ready": true]])
+        #expect(widgetStatus[path: "metadata", "generation"] == .int(2), "no status subresource: status is content")
+        #expect(widgetStatus[path: "status", "ready"] == true)
+    }
+
     @Test func managedFieldsRecordWhoChangedSpecAndWhen() throws {
         let created = try store.create(.gatewayAgents, agent("g"), fieldManager: "fabric-controller")
         _ = try store.updateStatus(.gatewayAgents, created.with(status: ["lastAppliedGen": 1]), fieldManager: "dataplane")

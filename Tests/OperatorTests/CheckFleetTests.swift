@@ -48,7 +48,8 @@ import Testing
             let stale = try #require(byName["gateway-2"])
             // Past 45 s without a heartbeat while the leaves still see its BGP sessions up.
             #expect(stale.state == .keepaliveFail)
-            #expect((stale.assessment.evidence.heartbeatAgeSeconds ?? 0) > Int(HealthPolicy.default.heartbeatStaleAfter))
+            let age = try #require(stale.assessment.heartbeatAgeAtEvaluation)
+            #expect(age > HealthPolicy.default.heartbeatStaleAfter)
             #expect(CheckResult(reports: reports, notes: []).exitCode == 1)
 
             let out = OutputCapture(), err = OutputCapture()
@@ -58,6 +59,8 @@ import Testing
             let table = out.value.split(separator: "\n")
             #expect(table.first?.hasPrefix("GATEWAY") == true)
             #expect(table.contains { $0.hasPrefix("gateway-2") && $0.contains("KEEPALIVE_FAIL") })
+            // check is printed at once: its HEARTBEAT column is the age at the check.
+            #expect(table.contains { $0.hasPrefix("gateway-2") && $0.contains("   \(CheckRenderer.age(Int(age)))   ") }, "\(out.value)")
             #expect(fixture.server.writeCount == 0)
         }
     }

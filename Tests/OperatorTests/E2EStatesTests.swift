@@ -75,7 +75,7 @@ import Testing
             try await sim.rejectConfig(gateway: "gateway-1")
             let generation = try await sim.bumpGeneration(gateway: "gateway-1")
             let key = ObjectKey(namespace: "default", name: "gateway-1")
-            _ = await waitUntil(5) { await running.instance.assessments()[key]?.observedGeneration == generation }
+            _ = await waitUntil(5) { await running.instance.assessments()[key]?.agentGeneration == generation }
             try await world.advance(to: 150, step: 5, settle: settle)
             #expect(world.state("gateway-1") == "UP", "an apply within the timeout is pending, not failed")
             try await world.advance(to: 220, step: 5, settle: settle)
@@ -138,35 +138,19 @@ import Testing
 
     /// `kubectl describe gatewayagent` lists the Events; `kubectl get gatewayhealths` the columns.
     static func kubectlShows(_ world: E2EWorld) async throws {
-        guard let kubectl = E2EProcess.which("kubectl") else {
+        guard let describe = try await world.kubectl(["--request-timeout=10s", "describe", "gatewayagent", "gateway-1"]) else {
             print("kubectl not installed: the kubectl part of the e2e test is skipped")
             return
         }
-        let kubeconfig = world.pki.directory.appendingPathComponent("kubeconfig").path
-        try """
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: e2e
-              cluster: {server: "\(world.server.baseURL)", certificate-authority: "\(world.pki.caPath)"}
-            users:
-            - name: e2e
-              user: {token: "\(world.token)"}
-            contexts:
-            - name: e2e
-              context: {cluster: e2e, user: e2e, namespace: default}
-            current-context: e2e
-
-            """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
-        let env = ["KUBECONFIG": kubeconfig, "HOME": world.pki.directory.path, "PATH": "/usr/bin:/bin"]
-        let describe = try await E2EProcess.run(kubectl, ["--request-timeout=10s", "describe", "gatewayagent", "gateway-1"], environment: env)
         #expect(describe.status == 0, "\(describe.output)")
         for reason in ["GatewayUp", "KeepaliveFail", "ConfigFail", "GatewayDown", "GatewayWaiting"] {
             #expect(describe.output.contains(reason), "describe should list \(reason):\n\(describe.output)")
         }
-        let get = try await E2EProcess.run(kubectl, ["--request-timeout=10s", "get", "gatewayhealths"], environment: env)
+        let get = try #require(try await world.kubectl(["--request-timeout=10s", "get", "gatewayhealths"]))
         #expect(get.status == 0, "\(get.output)")
-        #expect(get.output.contains("STATE") && get.output.contains("REASON") && get.output.contains("BGP"), "\(get.output)")
+        #expect(get.output.contains("STATE") && get.output.contains("REASON") && get.output.contains("SINCE") && get.output.contains("BGP"),
+                "\(get.output)")
+        #expect(!get.output.contains("HEARTBEAT"), "no frozen heartbeat column:\n\(get.output)")
         #expect(get.output.contains("gateway-1") && get.output.contains("UP"), "\(get.output)")
     }
 }

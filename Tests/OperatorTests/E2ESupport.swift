@@ -165,6 +165,30 @@ final class E2EWorld: Sendable {
 
     func state(_ gateway: String) -> String? { health(gateway)?[path: "status", "state"]?.stringValue }
 
+    /// Runs the real kubectl against the emulator (kubeconfig with the world's CA and token);
+    /// nil when kubectl is not installed.
+    func kubectl(_ arguments: [String], timeout: Double = 20) async throws -> (status: Int32, output: String)? {
+        guard let kubectl = E2EProcess.which("kubectl") else { return nil }
+        let kubeconfig = pki.directory.appendingPathComponent("kubeconfig").path
+        try """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: e2e
+              cluster: {server: "\(server.baseURL)", certificate-authority: "\(pki.caPath)"}
+            users:
+            - name: e2e
+              user: {token: "\(token)"}
+            contexts:
+            - name: e2e
+              context: {cluster: e2e, user: e2e, namespace: default}
+            current-context: e2e
+
+            """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let env = ["KUBECONFIG": kubeconfig, "HOME": pki.directory.path, "PATH": "/usr/bin:/bin"]
+        return try await E2EProcess.run(kubectl, arguments, environment: env, timeout: timeout)
+    }
+
     func agentHeartbeat(_ gateway: String) -> String? {
         (try? server.store.get(.gatewayAgents, namespace: "default", name: gateway))?[path: "status", "lastHeartbeat"]?.stringValue
     }

@@ -86,6 +86,7 @@ actor RecordingHealthWriter: GatewayHealthWriter {
         created.append(object)
         var stored = object
         stored["metadata"]?["resourceVersion"] = .string(String(version))
+        stored["metadata"]?["generation"] = 1  // as the API server sets it on create
         return stored
     }
 

@@ -10,9 +10,23 @@ import Testing
         let runs = RFx.evaluations(5)
         let (a, b) = (GatewayHealthStatus.desired(runs[3]), GatewayHealthStatus.desired(runs[4]))
         #expect(runs[4].state == .up)
-        #expect(a != b, "the raw statuses differ (heartbeat, counters, nextCheck)")
+        #expect(a != b, "the raw statuses differ (counters, the heartbeat memory)")
         #expect(!GatewayHealthStatus.differs(b, from: a))
-        #expect(b["lastHeartbeat"]?.stringValue == KubeTime.format(RFx.t0.addingTimeInterval(60)))
+        // What moves with every heartbeat while nothing is wrong is not written as if current.
+        #expect(runs[4].evidence.heartbeat == KubeTime.format(RFx.t0.addingTimeInterval(60)))
+        for key in ["lastHeartbeat", "heartbeat", "nextCheck"] { #expect(b[key] == nil, "status.\(key)") }
+        #expect(b[path: "evidence", "heartbeat"] == nil && b[path: "evidence", "heartbeatAgeSeconds"] == nil)
+    }
+
+    /// The status is written with the GatewayHealth's own generation as observedGeneration, on
+    /// the status and every condition; a new generation of the object is worth a write.
+    @Test func observedGenerationIsTheGatewayHealthsOwn() throws {
+        let run = try #require(RFx.evaluations(2).last)
+        let status = GatewayHealthStatus.desired(run, generation: 2)
+        #expect(status["observedGeneration"] == 2)
+        #expect(status["agentGeneration"] == run.agentGeneration.map { .int($0) })
+        #expect(status["conditions"]?.arrayValue?.allSatisfy { $0["observedGeneration"] == 2 } == true)
+        #expect(GatewayHealthStatus.differs(GatewayHealthStatus.desired(run, generation: 3), from: status))
     }
 
     @Test func verdictAndConditionChangesAreWorthWriting() {
@@ -141,6 +155,30 @@ import Testing
         #expect(reasons == ["GatewayUp", "KeepaliveFail"])
         let patch = await rig.writer.patches.last
         #expect(patch?[path: "metadata", "resourceVersion"] != nil, "status writes carry a resourceVersion precondition")
+    }
+
+    /// API conventions: the status says which generation of the GatewayHealth it was written
+    /// for; a new generation (someone edited the spec) is written although the verdict stands.
+    @Test func aNewGatewayHealthGenerationIsObserved() async throws {
+        let rig = Rig()
+        await rig.feed(beat: 0)
+        rig.clock.set(RFx.t0.addingTimeInterval(2))
+        _ = await rig.reconciler.reconcile(RFx.key)
+        let first = try #require(await rig.writer.patches.last)
+        #expect(first[path: "status", "observedGeneration"] == 1)
+        #expect(first[path: "status", "agentGeneration"] != nil)
+        let status = try #require(first["status"])
+        let edited: JSONValue = ["metadata": ["name": "gw-1", "namespace": "default", "resourceVersion": "500", "generation": 2],
+                                 "status": status]
+        await rig.healths.apply(WatchEvent(type: .modified, object: edited))
+        rig.clock.set(RFx.t0.addingTimeInterval(3))
+        _ = await rig.reconciler.reconcile(RFx.key)
+        #expect(await rig.writer.patches.count == 2)
+        let second = try #require(await rig.writer.patches.last)
+        #expect(second[path: "status", "observedGeneration"] == 2)
+        #expect(second[path: "status", "conditions"]?.arrayValue?.allSatisfy { $0["observedGeneration"] == 2 } == true)
+        _ = await rig.reconciler.reconcile(RFx.key)
+        #expect(await rig.writer.patches.count == 2, "written once")
     }
 
     @Test func followerEvaluatesButWritesNothingAndFailuresRetry() async {

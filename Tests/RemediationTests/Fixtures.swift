@@ -41,8 +41,7 @@ func assessment(_ state: GatewayState, reason: String = "Healthy", since: Date =
                 bgp: (Int, Int) = (2, 2), liveness: LivenessEvidence = .notNeeded, configApplied: Bool = true,
                 routingApplied: Bool = true, message: String = "details") -> Assessment {
     var e = Evidence()
-    e.heartbeat = KubeTime.format(at(-10))
-    e.heartbeatAgeSeconds = heartbeatFresh ? 10 : 300
+    e.heartbeat = KubeTime.format(at(heartbeatFresh ? -10 : -300))
     e.appliedGeneration = 7
     e.currentGeneration = configApplied ? 7 : 8
     e.frrAppliedGeneration = routingApplied ? 7 : 6
@@ -63,7 +62,7 @@ func assessment(_ state: GatewayState, reason: String = "Healthy", since: Date =
         condition(ConditionType.routingApplied, routingApplied ? "True" : "False", routingApplied ? "FRRGenerationApplied" : "FRRApplyTimedOut"),
     ]
     return Assessment(state: state, since: since, reason: reason, message: message, conditions: conditions,
-                      evidence: e, memory: HealthMemory(), nextCheck: nil, observedGeneration: 7)
+                      evidence: e, memory: HealthMemory(evaluatedAt: t0), nextCheck: nil, agentGeneration: 7)
 }
 
 func key(_ name: String) -> GatewayKey { GatewayKey(namespace: "default", name: name) }

@@ -22,8 +22,7 @@ import Testing
         var a = assessment(.configFail, reason: "ApplyTimedOut", since: since, configApplied: false)
         let elapsed = Int(now.timeIntervalSince(since))
         a.evidence.heartbeat = KubeTime.format(now.addingTimeInterval(-Double(elapsed % 15)))
-        a.evidence.heartbeatAgeSeconds = elapsed % 15
-        a.evidence.configLagSeconds = elapsed + 120
+        a.evidence.configLagSince = KubeTime.format(since.addingTimeInterval(-120))
         a.evidence.counters = [decoded(["key": "vrf-1", "packets": .int(Int64(1000 + elapsed * 10)), "drops": 0,
                                         "deltaPackets": 150, "deltaDrops": 0, "note": "compared"])].compactMap { $0 }
         a.evidence.pods = [decoded(["name": "gw--gw-1--dataplane-aaaaa", "role": "dataplane", "phase": "Running", "ready": "1/1",

@@ -1,5 +1,6 @@
 import Foundation
 import HealthModel
+import KubeAPI
 import Testing
 @testable import Remediation
 
@@ -53,7 +54,7 @@ import Testing
         #expect(drafts.count == 1)
         // Ages and other volatile parts are rewritten once the refresh interval has passed, not before.
         var older = keepalive(since: t0)
-        older.evidence.heartbeatAgeSeconds = 480
+        older.evidence.heartbeat = KubeTime.format(at(-480))
         #expect(run(drafts, older, now: at(190 + 299), events: [event]).changes.isEmpty)
         #expect(run(drafts, older, now: at(190 + 300), events: [event]).changes.count == 1)
         #expect(run(drafts, keepalive(since: t0), now: at(190 + 300), events: [event]).changes.isEmpty, "nothing shown changed")

@@ -20,7 +20,7 @@ import Testing
         let md = TicketRenderer.markdown(d)
         for needle in ["# Gateway gw-1 is KEEPALIVE_FAIL", "| Severity | major |", "| Since | 2027-01-15T08:00:00Z |",
                        "## Summary", "| Reason | KeepaliveMissed |", "## Escalation", "KeepaliveFail: KEEPALIVE_FAIL (KeepaliveMissed) since 2027-01-15T08:00:00Z",
-                       "Heartbeat: 2027-01-15T07:59:50Z", "Failing conditions: Heartbeat False (R), Ready False (KeepaliveMissed)", "Generations: applied 7, current 7, FRR 7",
+                       "Heartbeat: 2027-01-15T07:55:00Z", "the last heartbeat is stamped 2027-01-15T07:55:00Z", "Failing conditions: Heartbeat False (R), Ready False (KeepaliveMissed)", "Generations: applied 7, current 7, FRR 7",
                        "172.30.128.10", "established", "gw--gw-1--dataplane-aaaaa", "OOMKilled",
                        "StateChanged", "(×2)", "## Troubleshooting checklist", "Reachability", "Security policy",
                        "Firewall and ACLs", "Critical services", "kubectl get gatewayagent gw-1 -n default -o yaml",

@@ -21,7 +21,7 @@ struct ConditionDraft: Equatable {
     /// metav1.Condition semantics: lastTransitionTime moves only when the status changes.
     /// - Parameter nowText: `now` rendered, shared by the conditions of one evaluation (rendered
     ///   by the first that needs it): each kept copy of the same text was a string per condition.
-    func finalize(previous: [Condition]?, now: Date, nowText: inout String?, observedGeneration: Int64?) -> Condition {
+    func finalize(previous: [Condition]?, now: Date, nowText: inout String?) -> Condition {
         let old = previous?.first { $0.type == type }
         let transition: String
         if let kept = old?.status == status ? old?.lastTransitionTime : nil {
@@ -32,7 +32,7 @@ struct ConditionDraft: Equatable {
             transition = text
         }
         return Condition(type: type, status: status, reason: reason, message: message.utf8.count <= 32768 ? message : String(message.prefix(32768)),
-                         lastTransitionTime: transition, observedGeneration: observedGeneration)
+                         lastTransitionTime: transition, observedGeneration: nil)
     }
 }
 

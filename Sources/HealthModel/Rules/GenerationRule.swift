@@ -82,10 +82,13 @@ enum GenerationRule {
     private static func lag(type: String, since: Date, policy: HealthPolicy, now: Date, text: String,
                             pending: String, failed: String) -> LagFinding {
         let elapsed = now.timeIntervalSince(since)
-        let message = "\(text) for \(describe(elapsed)) (since \(KubeTime.format(since)); timeout \(describe(policy.applyTimeout)))"
+        let timeout = describe(policy.applyTimeout)
         if elapsed > policy.applyTimeout {
-            return LagFinding(timedOut: true, lagSince: since, draft: .isFalse(type, failed, message))
+            return LagFinding(timedOut: true, lagSince: since,
+                              draft: .isFalse(type, failed, "\(text) since \(KubeTime.format(since)), longer than the apply timeout \(timeout)"))
         }
+        let deadline = KubeTime.format(since.addingTimeInterval(policy.applyTimeout))
+        let message = "\(text) since \(KubeTime.format(since)) (apply timeout \(timeout): timed out if still behind after \(deadline))"
         return LagFinding(lagSince: since, draft: .isFalse(type, pending, message),
                           nextCheck: [since.addingTimeInterval(policy.applyTimeout + 1)])
     }

@@ -10,20 +10,21 @@ struct HeartbeatFinding {
         case stale
     }
     var status: Status
-    var ageSeconds: Int?
+    /// `lastHeartbeat` rendered, when it parses (the evidence and the memory share the string).
+    var stamp: String?
     var draft: ConditionDraft
     var nextCheck: [Date] = []
+    /// For the memory: the value seen, when it was first seen, and the gateway's clock offset.
     var memoryKey: String?
     var memorySeenAt: Date?
+    var clockOffset: Double?
 }
 
 enum HeartbeatRule {
     static func evaluate(_ agent: GatewayAgentView?, memory: HealthMemory, policy: HealthPolicy, now: Date) -> HeartbeatFinding {
         let type = ConditionType.heartbeat
-        let limit = policy.heartbeatStaleAfter
-        let limitText = "\(describe(limit)) = \(policy.missedKeepalives) × \(describe(policy.keepaliveInterval))"
         guard let agent else {
-            return HeartbeatFinding(status: .neverReported, draft: .isFalse(type, "AgentMissing", "no GatewayAgent exists for this gateway"))
+            return none(.isFalse(type, "AgentMissing", "no GatewayAgent exists for this gateway"), memory: memory, policy: policy, now: now)
         }
         if let why = agent.unreadable {
             // Judged like an unparseable heartbeat: by whether the object still changes.
@@ -33,32 +34,75 @@ enum HeartbeatRule {
         }
         switch agent.lastHeartbeat {
         case .absent:
-            return HeartbeatFinding(status: .neverReported,
-                                    draft: .isFalse(type, "NeverReported", "GatewayAgent \(agent.name) has no status.lastHeartbeat"))
+            return none(.isFalse(type, "NeverReported", "GatewayAgent \(agent.name) has no status.lastHeartbeat"),
+                        memory: memory, policy: policy, now: now)
         case .invalid:
             let key = "raw:" + (agent.lastHeartbeatText ?? "")
             return untrusted(key: key, reason: "HeartbeatUnparseable",
                              what: agent.lastHeartbeatText.map { "status.lastHeartbeat \"\($0)\" is not an RFC 3339 time" } ?? "status.lastHeartbeat is malformed",
                              memory: memory, policy: policy, now: now, extraCheck: nil)
         case .value(let beat):
-            let age = now.timeIntervalSince(beat)
-            let stamp = KubeTime.format(beat)
-            if age < -policy.heartbeatFutureTolerance {
-                return untrusted(key: stamp, reason: "HeartbeatInFuture",
-                                 what: "status.lastHeartbeat \(stamp) is \(describe(-age)) ahead of the operator's clock (tolerance \(describe(policy.heartbeatFutureTolerance)))",
-                                 memory: memory, policy: policy, now: now,
-                                 extraCheck: beat.addingTimeInterval(-policy.heartbeatFutureTolerance))
-            }
-            let effective = max(0, age)
-            if effective > limit {
-                return HeartbeatFinding(status: .stale, ageSeconds: seconds(age),
-                                        draft: .isFalse(type, "HeartbeatStale", "last heartbeat \(stamp) is \(describe(effective)) old (stale after \(limitText))"))
-            }
-            let skew = age < 0 ? " (\(describe(-age)) ahead of the operator's clock, within tolerance)" : ""
-            return HeartbeatFinding(status: .fresh, ageSeconds: seconds(age),
-                                    draft: .isTrue(type, "HeartbeatFresh", "last heartbeat \(stamp) is \(describe(effective)) old\(skew); stale after \(limitText)"),
-                                    nextCheck: [beat.addingTimeInterval(limit + 1)])
+            return stamped(beat, memory: memory, policy: policy, now: now)
         }
+    }
+
+    /// A heartbeat with a time. Its stamp is taken as written while the gateway's clock agrees
+    /// with the operator's (or nothing is known of it yet). Once a heartbeat has been seen
+    /// arriving, the offset between the two clocks is known; beyond the skew tolerance either
+    /// way, the stamp is read on the operator's clock (stamp + offset), so a gateway whose clock
+    /// runs behind or ahead but which writes on schedule is fresh, and one that stops is stale
+    /// the usual time after its last heartbeat arrived.
+    private static func stamped(_ beat: Date, memory: HealthMemory, policy: HealthPolicy, now: Date) -> HeartbeatFinding {
+        let type = ConditionType.heartbeat
+        let limit = policy.heartbeatStaleAfter
+        let tolerance = policy.heartbeatFutureTolerance
+        let stamp = KubeTime.format(beat)
+        let seen = sighting(key: stamp, memory: memory, policy: policy, now: now)
+        let offset = seen.arrived ? now.timeIntervalSince(beat).rounded(.down) : memory.heartbeatClockOffset
+        let skew = offset.flatMap { abs($0) > tolerance ? $0 : nil }
+        if skew == nil, now.timeIntervalSince(beat) < -tolerance {
+            var finding = untrusted(key: stamp, reason: "HeartbeatInFuture",
+                                    what: "status.lastHeartbeat \(stamp) is more than \(describe(tolerance)) ahead of the operator's clock, and how far the gateway's clock is off is not known yet",
+                                    memory: memory, policy: policy, now: now, extraCheck: beat.addingTimeInterval(-tolerance))
+            finding.stamp = stamp
+            return finding
+        }
+        // When it was written on the operator's clock: the stamp, corrected by a known skew; a
+        // clock within the tolerance gets the later of the stamp and its arrival.
+        let written = skew.map { beat.addingTimeInterval($0) } ?? max(beat, beat.addingTimeInterval(offset ?? 0))
+        let staleAt = written.addingTimeInterval(limit)
+        let limitText = "stale after \(describe(limit)) = \(policy.missedKeepalives) × \(describe(policy.keepaliveInterval)) without a new one"
+        var finding = HeartbeatFinding(status: .fresh, stamp: stamp, draft: .isTrue(type, "HeartbeatFresh", ""),
+                                       memoryKey: stamp, memorySeenAt: seen.at, clockOffset: offset)
+        switch (now <= staleAt, skew) {
+        case (true, nil):
+            finding.draft = .isTrue(type, "HeartbeatFresh", "the heartbeat is fresh (\(limitText))")
+            finding.nextCheck = [staleAt.addingTimeInterval(1)]
+        case (true, let skew?):
+            finding.draft = .isTrue(type, "HeartbeatClockSkew",
+                                    "heartbeats arrive on schedule, but the gateway's clock is \(clockText(skew)) the operator's: they are judged by when they arrive, not by their stamps (\(limitText))")
+            finding.nextCheck = [staleAt.addingTimeInterval(1)]
+        case (false, let skew?):
+            finding.status = .stale
+            finding.draft = .isFalse(type, "HeartbeatStale",
+                                     "no heartbeat since \(KubeTime.format(written)) on the operator's clock (the last is stamped \(stamp) by a gateway clock \(clockText(skew)) it; \(limitText))")
+        case (false, nil):
+            finding.status = .stale
+            let firstSight = offset == nil
+                ? "; judged by its stamp, as no heartbeat has been seen arriving yet: a gateway clock running behind would show with the next one"
+                : ""
+            finding.draft = .isFalse(type, "HeartbeatStale", "no heartbeat since \(stamp) (\(limitText))\(firstSight)")
+        }
+        return finding
+    }
+
+    /// No heartbeat: remembered as the value `absent`, so that the first heartbeat to appear while
+    /// gateway-medic watches counts as seen arriving (and a new gateway's clock offset is known
+    /// from its first heartbeat).
+    private static func none(_ draft: ConditionDraft, memory: HealthMemory, policy: HealthPolicy, now: Date) -> HeartbeatFinding {
+        let seen = sighting(key: "absent", memory: memory, policy: policy, now: now)
+        return HeartbeatFinding(status: .neverReported, draft: draft, memoryKey: "absent", memorySeenAt: seen.at,
+                                clockOffset: memory.heartbeatClockOffset)
     }
 
     /// A heartbeat whose time cannot be trusted: it is judged by whether its value still changes,
@@ -66,16 +110,30 @@ enum HeartbeatRule {
     private static func untrusted(key: String, reason: String, what: String, memory: HealthMemory,
                                   policy: HealthPolicy, now: Date, extraCheck: Date?) -> HeartbeatFinding {
         let limit = policy.heartbeatStaleAfter
-        let seenAt = (memory.heartbeatKey == key ? memory.heartbeatSeenAt : nil) ?? now
-        let unchanged = now.timeIntervalSince(seenAt)
-        let stale = unchanged > limit
+        let seen = sighting(key: key, memory: memory, policy: policy, now: now)
+        let stale = now.timeIntervalSince(seen.at) > limit
+        let since = KubeTime.format(seen.at)
         let judged = stale
-            ? "its value has not changed for \(describe(unchanged)) on the operator's clock: treated as stale"
-            : "its value changed \(describe(unchanged)) ago on the operator's clock: treated as fresh"
-        var checks = stale ? [] : [seenAt.addingTimeInterval(limit + 1)]
+            ? "its value has not changed since \(since) on the operator's clock: treated as stale"
+            : "its value was first seen at \(since) on the operator's clock: treated as fresh until unchanged for more than \(describe(limit))"
+        var checks = stale ? [] : [seen.at.addingTimeInterval(limit + 1)]
         if let extraCheck { checks.append(extraCheck) }
-        return HeartbeatFinding(status: stale ? .stale : .fresh, ageSeconds: nil,
+        return HeartbeatFinding(status: stale ? .stale : .fresh,
                                 draft: .unknown(ConditionType.heartbeat, reason, "\(what); \(judged)"),
-                                nextCheck: checks, memoryKey: key, memorySeenAt: seenAt)
+                                nextCheck: checks, memoryKey: key, memorySeenAt: seen.at, clockOffset: memory.heartbeatClockOffset)
+    }
+
+    /// When the operator first saw the heartbeat value `key`, and whether it saw it arrive: the
+    /// previous evaluation, at most the stale limit before, saw another value, so this one was
+    /// written since. A value found already there (first sight, after a gap) did not arrive.
+    private static func sighting(key: String, memory: HealthMemory, policy: HealthPolicy, now: Date) -> (at: Date, arrived: Bool) {
+        if memory.heartbeatKey == key, let at = memory.heartbeatSeenAt { return (min(at, now), false) }
+        let sinceLast = memory.evaluatedAt.map { now.timeIntervalSince($0) } ?? .infinity
+        return (now, memory.heartbeatKey != nil && sinceLast >= 0 && sinceLast <= policy.heartbeatStaleAfter)
+    }
+
+    /// `about 1m0s behind` / `about 10m0s ahead of`: the gateway's clock against the operator's.
+    private static func clockText(_ offset: Double) -> String {
+        offset > 0 ? "about \(describe(offset)) behind" : "about \(describe(-offset)) ahead of"
     }
 }

@@ -53,11 +53,12 @@ enum PodRule {
                 finding.allRunningReady = false
                 finding.issueSince[role.rawValue] = since
                 let elapsed = now.timeIntervalSince(since)
-                let text = "\(message) for \(describe(elapsed)) (DOWN after \(describe(policy.podGrace)))"
+                let notReadySince = "\(message) since \(KubeTime.format(since))"
                 if elapsed > policy.podGrace {
-                    downs.append(("ContainerNotReady", text))
+                    downs.append(("ContainerNotReady", "\(notReadySince), longer than the pod grace \(describe(policy.podGrace))"))
                 } else {
-                    waits.append(text)
+                    let deadline = KubeTime.format(since.addingTimeInterval(policy.podGrace))
+                    waits.append("\(notReadySince) (pod grace \(describe(policy.podGrace)): DOWN if still not ready after \(deadline))")
                     finding.nextCheck.append(since.addingTimeInterval(policy.podGrace + 1))
                 }
             case .unknown(let message):

@@ -38,13 +38,12 @@ enum StateRule {
         // §2.1 WAITING
         if f.heartbeat.status == .neverReported, age < grace {
             return Verdict(state: .waiting, reason: "AwaitingFirstHeartbeat",
-                           message: "\(f.name) has not reported yet; created \(describe(age)) ago (startup grace \(describe(grace)))",
+                           message: "\(f.name) has not reported yet; created at \(KubeTime.format(f.createdAt)) (startup grace \(describe(grace)), until \(KubeTime.format(f.createdAt.addingTimeInterval(grace))))",
                            nextCheck: [f.createdAt.addingTimeInterval(grace)])
         }
         if f.initStatus, let started = f.dataplaneStartedAt, now.timeIntervalSince(started) < grace {
-            let up = now.timeIntervalSince(started)
             return Verdict(state: .waiting, reason: "DataplaneInitializing",
-                           message: "the dataplane reports its init status (lastAppliedGen 0); its container started \(describe(up)) ago (startup grace \(describe(grace)))",
+                           message: "the dataplane reports its init status (lastAppliedGen 0); its container started at \(KubeTime.format(started)) (startup grace \(describe(grace)), until \(KubeTime.format(started.addingTimeInterval(grace))))",
                            nextCheck: [started.addingTimeInterval(grace)])
         }
         // A status written before the dataplane container (re)started is the old process's: until
@@ -52,9 +51,8 @@ enum StateRule {
         // pod's readiness and the GatewayAgent arrive on separate watches, in either order.)
         if f.pods.down == nil, let started = f.dataplaneStartedAt, let beat = f.heartbeatAt, beat < started,
            now.timeIntervalSince(started) < grace {
-            let up = now.timeIntervalSince(started)
             return Verdict(state: .waiting, reason: "DataplaneStarting",
-                           message: "the dataplane container started \(describe(up)) ago and has not reported since: its last heartbeat is from before the restart (startup grace \(describe(grace)))",
+                           message: "the dataplane container started at \(KubeTime.format(started)) and has not reported since: its last heartbeat is from before the restart (startup grace \(describe(grace)), until \(KubeTime.format(started.addingTimeInterval(grace))))",
                            nextCheck: [started.addingTimeInterval(grace)])
         }
         // §2.2 DOWN
@@ -66,7 +64,7 @@ enum StateRule {
         }
         if f.heartbeat.status == .neverReported {
             return Verdict(state: .down, reason: "NeverReported",
-                           message: "\(f.heartbeat.draft.message); created \(describe(age)) ago, longer than the startup grace \(describe(grace))")
+                           message: "\(f.heartbeat.draft.message); created at \(KubeTime.format(f.createdAt)), and the startup grace \(describe(grace)) ended at \(KubeTime.format(f.createdAt.addingTimeInterval(grace)))")
         }
         // §2.3 KEEPALIVE_FAIL
         if f.heartbeat.status == .stale {

@@ -20,11 +20,13 @@ public enum CheckRenderer {
     }
 
     /// kubectl-style columns: left-aligned, three spaces apart, `-` for a value not reported.
+    /// HEARTBEAT is the heartbeat's age at the check (the assessment's evaluation time): the
+    /// table is printed at once, unlike the persisted status, which carries only the instant.
     public static func table(_ reports: [GatewayReport]) -> String {
         let rows = [tableHeader] + reports.map { r in
             let e = r.assessment.evidence
             return [
-                r.name, r.state.rawValue, r.assessment.reason, e.heartbeatAgeSeconds.map(age) ?? "-",
+                r.name, r.state.rawValue, r.assessment.reason, r.assessment.heartbeatAgeAtEvaluation.map { age(Int($0)) } ?? "-",
                 e.appliedGeneration.map(String.init) ?? "-", e.currentGeneration.map(String.init) ?? "-",
                 e.bgpSummary, "\(r.readyPods)/\(e.pods.count)",
             ]

@@ -29,10 +29,13 @@ public struct GatewayReport: Sendable, Equatable {
 
     /// The machine-readable form: the GatewayHealth status shape (state, since, reason, message,
     /// conditions, evidence, bgp, generations) with the gateway's name and namespace, without the
-    /// evaluator's internal memory.
+    /// evaluator's internal memory. It is printed at once, so it also says what the persisted
+    /// status leaves out as soon outdated: the reported heartbeat while it is fresh, `nextCheck`.
     public func json() -> JSONValue {
         var object = assessment.statusJSON().objectValue ?? [:]
         object["memory"] = nil
+        object["evidence"]?["heartbeat"] = assessment.evidence.heartbeat.map { .string($0) }
+        object["nextCheck"] = assessment.nextCheck.map { .string(KubeTime.format($0)) }
         object["name"] = .string(name)
         object["namespace"] = .string(namespace)
         object["pods"] = .string("\(readyPods)/\(assessment.evidence.pods.count)")

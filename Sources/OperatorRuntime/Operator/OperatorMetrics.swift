@@ -12,9 +12,10 @@ public struct OperatorMetrics: Sendable {
         self.gauges = gauges
     }
 
-    /// Cheap enough for every reconcile: one dictionary write under a lock.
+    /// Cheap enough for every reconcile: one timestamp parse and one dictionary write under a lock.
     public func record(_ key: ObjectKey, _ assessment: Assessment) {
-        gauges?.record(key, state: assessment.state, heartbeatAgeSeconds: assessment.evidence.heartbeatAgeSeconds.map(Double.init))
+        guard let gauges else { return }
+        gauges.record(key, state: assessment.state, heartbeatAgeSeconds: assessment.heartbeatAgeAtEvaluation)
     }
 
     /// A deleted gateway: its series disappear.

@@ -13,6 +13,8 @@ public struct GatewayHealthRecord: Sendable, Equatable {
     public var namespace: String
     public var resourceVersion: String?
     public var uid: String?
+    /// `metadata.generation`: the status written for it says so in `observedGeneration`.
+    public var generation: Int64?
     /// `.status.remediation`, kept parsed: every reconcile reads it.
     public private(set) var remediation: JSONValue?
     /// `.status.state`, kept parsed: the state a recreated GatewayHealth's transitions are judged from.
@@ -21,12 +23,13 @@ public struct GatewayHealthRecord: Sendable, Equatable {
     public var paused: Bool
     private var statusBytes: CompactJSON?
 
-    public init(name: String, namespace: String, resourceVersion: String?, uid: String? = nil, status: JSONValue?,
-                paused: Bool = false) {
+    public init(name: String, namespace: String, resourceVersion: String?, uid: String? = nil, generation: Int64? = nil,
+                status: JSONValue?, paused: Bool = false) {
         self.name = name
         self.namespace = namespace
         self.resourceVersion = resourceVersion
         self.uid = uid
+        self.generation = generation
         self.paused = paused
         self.status = status
     }
@@ -51,7 +54,8 @@ public struct GatewayHealthRecord: Sendable, Equatable {
         if case .object? = json["status"] { status = json["status"] }
         self.init(name: name, namespace: json[path: "metadata", "namespace"]?.stringValue ?? "",
                   resourceVersion: json[path: "metadata", "resourceVersion"]?.stringValue,
-                  uid: json[path: "metadata", "uid"]?.stringValue, status: status,
+                  uid: json[path: "metadata", "uid"]?.stringValue,
+                  generation: json[path: "metadata", "generation"]?.intValue, status: status,
                   paused: json[path: "metadata", "annotations", "gatewaymedic.io/paused"]?.stringValue?.lowercased() == "true")
     }
 }

@@ -30,6 +30,7 @@ public struct DryRunGatewayHealthWriter: GatewayHealthWriter {
         write("[dry-run] would create GatewayHealth \(namespace)/\(name)")
         var stored = object
         stored["metadata"]?["resourceVersion"] = .string("dry-run")
+        stored["metadata"]?["generation"] = 1  // as the API server sets it on create
         return stored
     }
 

@@ -25,10 +25,13 @@ public actor GatewayReconciler {
         /// trees they were the largest part of the operator's peak memory.
         var status: CompactJSON?
         var remediation: JSONValue?
+        /// The object's `metadata.generation` as the write returned it.
+        var generation: Int64?
 
-        init(staleVersions: Set<String?>, resourceVersion: String?, status: JSONValue?) {
+        init(staleVersions: Set<String?>, resourceVersion: String?, generation: Int64?, status: JSONValue?) {
             self.staleVersions = staleVersions
             self.resourceVersion = resourceVersion
+            self.generation = generation
             self.status = status.map { CompactJSON($0, dictionary: .gatewayHealthStatus) }
             self.remediation = status?["remediation"]
         }
@@ -37,6 +40,8 @@ public actor GatewayReconciler {
     struct Persisted {
         var exists: Bool
         var resourceVersion: String?
+        /// The GatewayHealth's own `metadata.generation`: the status's `observedGeneration`.
+        var generation: Int64?
         /// `.status.remediation`: every reconcile reads it, so it is at hand without the status.
         var remediation: JSONValue?
         /// The status as we wrote it, or else the cache's record of it (both kept serialized): the
@@ -53,6 +58,7 @@ public actor GatewayReconciler {
         init(written: Written) {
             self.exists = true
             self.resourceVersion = written.resourceVersion
+            self.generation = written.generation
             self.wrote = written.status
             self.remediation = written.remediation
         }
@@ -60,6 +66,7 @@ public actor GatewayReconciler {
         init(cached: GatewayHealthRecord) {
             self.exists = true
             self.resourceVersion = cached.resourceVersion
+            self.generation = cached.generation
             self.remediation = cached.remediation
             self.cached = cached
         }
@@ -336,7 +343,8 @@ public actor GatewayReconciler {
         let stored = status.flatMap(Assessment.init(status:))
         guard let mine = last[key]?.assessment else { return stored }
         guard let stored, let status else { return mine }
-        let desired = GatewayHealthStatus.desired(mine, remediation: status["remediation"])
+        let desired = GatewayHealthStatus.desired(mine, remediation: status["remediation"],
+                                                  generation: status["observedGeneration"]?.intValue)
         return GatewayHealthStatus.differs(desired, from: status) ? stored : mine
     }
 
@@ -359,7 +367,8 @@ public actor GatewayReconciler {
                                                  namespace: namespace)
             createCount += 1
             let version = stored[path: "metadata", "resourceVersion"]?.stringValue
-            let created = Written(staleVersions: [cachedVersion], resourceVersion: version, status: nil)
+            let created = Written(staleVersions: [cachedVersion], resourceVersion: version,
+                                  generation: stored[path: "metadata", "generation"]?.intValue, status: nil)
             written[key] = created
             persisted = Persisted(written: created)
             logger.info("GatewayHealth created", metadata: ["gateway": "\(key)"])
@@ -380,7 +389,7 @@ public actor GatewayReconciler {
             agreedVersion[key] = version
             return
         }
-        let desired = GatewayHealthStatus.desired(assessment, remediation: remediationJSON)
+        let desired = GatewayHealthStatus.desired(assessment, remediation: remediationJSON, generation: persisted.generation)
         let persistedStatus = persisted.status
         guard GatewayHealthStatus.differs(desired, from: persistedStatus) else {
             agreedVersion[key] = persisted.resourceVersion
@@ -411,7 +420,8 @@ public actor GatewayReconciler {
         stale.insert(persisted.resourceVersion)
         let version = stored[path: "metadata", "resourceVersion"]?.stringValue
         stale.remove(version)
-        written[key] = Written(staleVersions: stale, resourceVersion: version, status: desired)
+        written[key] = Written(staleVersions: stale, resourceVersion: version,
+                               generation: stored[path: "metadata", "generation"]?.intValue ?? persisted.generation, status: desired)
         agreedVersion[key] = version
         lastPersistedState[key] = assessment.state
         await record(events, about: reference)

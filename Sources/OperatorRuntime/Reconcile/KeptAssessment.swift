@@ -48,8 +48,8 @@ extension GatewayReconciler {
         }
     }
 
-    /// A condition without its message, its status as one byte: 64 bytes where a `Condition`
-    /// takes 96, eight per gateway.
+    /// A condition without its message and generation, its status as one byte (a `Condition`
+    /// takes 96 bytes), eight per gateway.
     struct KeptCondition: Sendable {
         private enum Status: UInt8, Sendable {
             case isTrue, isFalse, unknown
@@ -58,10 +58,10 @@ extension GatewayReconciler {
         let type: String
         private let reason: String
         private let lastTransitionTime: String
-        private let observedGeneration: Int64?
         private let status: Status
 
-        /// nil for a status other than True, False or Unknown.
+        /// nil for a status other than True, False or Unknown. An assessment's conditions carry no
+        /// `observedGeneration` (the written status does: `statusJSON(observedGeneration:)`).
         init?(_ condition: Condition) {
             switch condition.status {
             case "True": status = .isTrue
@@ -72,7 +72,6 @@ extension GatewayReconciler {
             type = condition.type
             reason = condition.reason
             lastTransitionTime = condition.lastTransitionTime
-            observedGeneration = condition.observedGeneration
         }
 
         func condition(message: String) -> Condition {
@@ -83,7 +82,7 @@ extension GatewayReconciler {
             case .unknown: text = "Unknown"
             }
             return Condition(type: type, status: text, reason: reason, message: message,
-                             lastTransitionTime: lastTransitionTime, observedGeneration: observedGeneration)
+                             lastTransitionTime: lastTransitionTime, observedGeneration: nil)
         }
     }
 }

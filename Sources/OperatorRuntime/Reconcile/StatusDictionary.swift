@@ -9,11 +9,11 @@ extension CompactJSON.Dictionary {
 "reason":"HeartbeatStale","status":"False","type":"Heartbeat","state":"DOWN",\#
 "reason":"NotEstablished","status":"Unknown","reason":"NotReported",\#
 "message":"the dataplane has not reported yet","remediation":{"restartTimes":[],\#
-"inFlight":null},{"appliedGeneration":1,"bgp":"1/1",\#
+"inFlight":null},{"agentGeneration":1,"appliedGeneration":1,"bgp":"1/1",\#
 "conditions":[{"lastTransitionTime":"2027-01-15T08:00:02Z","message":"the gateway is UP",\#
 "observedGeneration":1,"reason":"Up","status":"True","type":"Ready"},\#
 {"lastTransitionTime":"2027-01-15T08:00:02Z",\#
-"message":"last heartbeat 2027-01-15T08:01:15Z is 2s old; stale after 45s = 3 \u00d7 15s",\#
+"message":"the heartbeat is fresh (stale after 45s = 3 \u00d7 15s without a new one)",\#
 "observedGeneration":1,"reason":"HeartbeatFresh","status":"True","type":"Heartbeat"},\#
 {"lastTransitionTime":"2027-01-15T08:00:02Z",\#
 "message":"lastAppliedGen 1 matches metadata.generation 1","observedGeneration":1,\#
@@ -34,20 +34,20 @@ extension CompactJSON.Dictionary {
 "currentGeneration":1,"evidence":{"appliedGeneration":1,"bgpEstablished":1,"bgpTotal":1,\#
 "counters":[{"deltaDrops":0,"deltaPackets":1500,"drops":0,"key":"vpc:vpc-01","note":"compared",\#
 "packets":17500}],"currentGeneration":1,"frrAppliedGeneration":1,"groups":[],\#
-"heartbeat":"2027-01-15T08:01:15Z","heartbeatAgeSeconds":2,"liveness":"NotNeeded",\#
+"liveness":"NotNeeded",\#
 "livenessDetail":"the heartbeat is fresh","neighbors":[{"address":"172.30.128.12",\#
 "enabled":true,"established":true,"expected":true,"state":"established","vrf":"default"}],\#
 "pods":[{"name":"gw--gateway-1--dataplane-x7k2q","phase":"Running","ready":"1/1","restarts":0,\#
 "role":"dataplane","terminating":false},{"name":"gw--gateway-1--frr-x7k2q","phase":"Running",\#
 "ready":"2/2","restarts":0,"role":"frr","terminating":false}],\#
 "podsSummary":"gw--gateway-1--dataplane-x7k2q Running 1/1 ready; gw--gateway-1--frr-x7k2q Running 2/2 ready",\#
-"problems":[]},"frrAppliedGeneration":1,"heartbeat":"2027-01-15T08:01:15Z",\#
-"lastHeartbeat":"2027-01-15T08:01:15Z",\#
+"problems":[]},"frrAppliedGeneration":1,\#
 "memory":{"bgpCounters":{"default/172.30.128.12":{"dropped":0,"transitions":1}},\#
 "evaluatedAt":"2027-01-15T08:01:17Z","firstSeen":"2027-01-15T08:00:02Z","flaps":[],\#
+"heartbeatClockOffset":1,"heartbeatKey":"2027-01-15T08:01:15Z","heartbeatSeenAt":"2027-01-15T08:01:16Z",\#
 "podIssueSince":{},"traffic":{"vpc:vpc-01":{"d":0,"p":17500}},\#
 "trafficStamp":"2027-01-15T08:01:15Z"},"message":"heartbeat fresh, configuration applied,\#
- pods running","nextCheck":"2027-01-15T08:02:01Z","observedGeneration":1,"reason":"Healthy",\#
+ pods running","observedGeneration":1,"reason":"Healthy",\#
 "since":"2027-01-15T08:00:02Z","state":"UP"}
 """#)
 }

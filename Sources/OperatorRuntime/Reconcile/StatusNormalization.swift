@@ -3,34 +3,40 @@ import KubeAPI
 
 /// What of a GatewayHealth status is worth an API write.
 ///
-/// Every heartbeat changes parts of an assessment without changing the verdict: the heartbeat
-/// time and age, counter samples, the evaluation time, `nextCheck`, and messages that quote ages
-/// ("last heartbeat … is 12s old"). Writing those would cost one status write per gateway per
-/// heartbeat. The reconciler therefore compares desired and persisted status on this normalised
-/// form and writes only when the verdict, a condition (status, reason, transition time), a
-/// generation, the BGP table, the pods, the problems or a remembered timer changed. When it does
-/// write, it writes the complete current status, so the volatile fields are fresh as of the last
-/// real change. The price: the persisted heartbeat column and counter samples lag while nothing
-/// else changes (the evaluator's in-memory memory stays fresh; a restarted operator compares
-/// counters over a longer interval, which still yields a correct drop ratio).
+/// Every heartbeat changes parts of an assessment without changing the verdict: counter samples,
+/// the evaluation time, the memory of the heartbeat value last seen, and prose that quotes
+/// per-observation detail (counter deltas, which leaves vouch, a clock offset to the second).
+/// Writing those would cost one status write per gateway per heartbeat. The reconciler therefore
+/// compares desired and persisted status on this normalised form and writes only when the
+/// verdict, a condition (status, reason, transition time), a generation, the BGP table, the pods,
+/// the problems or a remembered timer changed. When it does write, it writes the complete current
+/// status, so the volatile fields are as of the last real change; none of them is an age, and
+/// what changes with every heartbeat while nothing is wrong — the fresh heartbeat's own value,
+/// `nextCheck` — is not persisted at all (`Assessment.statusJSON`), so nothing persisted reads
+/// as current when it is not. The price: the persisted counter samples and heartbeat memory lag
+/// while nothing else changes (the evaluator's in-memory memory stays fresh; a restarted
+/// operator compares counters over a longer interval, which still yields a correct drop ratio,
+/// and sees a changed heartbeat value as new).
 public enum GatewayHealthStatus {
     /// Top-level status fields that move without a change of verdict.
-    static let volatileTopLevel: Set<String> = ["message", "nextCheck", "heartbeat", "lastHeartbeat"]
+    static let volatileTopLevel: Set<String> = ["message"]
     static let volatileEvidence: Set<String> = [
-        "heartbeat", "heartbeatAgeSeconds", "configLagSeconds", "routingLagSeconds", "counters",
+        "counters",
         // Prose like the messages: which leaves vouch, and whose own heartbeat is stale right now.
         "livenessDetail",
     ]
-    static let volatileMemory: Set<String> = ["evaluatedAt", "trafficStamp", "traffic"]
+    static let volatileMemory: Set<String> = [
+        "evaluatedAt", "trafficStamp", "traffic", "heartbeatKey", "heartbeatSeenAt", "heartbeatClockOffset",
+    ]
 
-    /// The status the reconciler writes: the assessment's, plus `lastHeartbeat` for the CRD's
-    /// Heartbeat printer column and `frrAppliedGeneration` declared in its schema.
-    /// `remediation` is the `RemediationRecord` to persist as `.status.remediation` (nil: none):
-    /// part of the diff, so a changed record (a restart, a cooldown, the budget) is written.
-    public static func desired(_ assessment: Assessment, remediation: JSONValue? = nil) -> JSONValue {
-        var status = assessment.statusJSON()
+    /// The status the reconciler writes: the assessment's, plus `frrAppliedGeneration` declared
+    /// in the CRD's schema. `remediation` is the `RemediationRecord` to persist as
+    /// `.status.remediation` (nil: none): part of the diff, so a changed record (a restart, a
+    /// cooldown, the budget) is written. `generation` is the GatewayHealth's own
+    /// `metadata.generation`, written as `observedGeneration` (nil: unknown, left out).
+    public static func desired(_ assessment: Assessment, remediation: JSONValue? = nil, generation: Int64? = nil) -> JSONValue {
+        var status = assessment.statusJSON(observedGeneration: generation)
         if let remediation { status["remediation"] = remediation }  // never a JSON null
-        status["lastHeartbeat"] = assessment.evidence.heartbeat.map { .string($0) }
         status["frrAppliedGeneration"] = assessment.evidence.frrAppliedGeneration.map { .int($0) }
         return status
     }
@@ -75,19 +81,19 @@ public enum GatewayHealthStatus {
     private static func stablePart(_ assessment: Assessment) -> Assessment {
         var a = assessment
         a.message = ""
-        a.nextCheck = nil
+        a.nextCheck = nil  // not persisted
         for i in a.conditions.indices { a.conditions[i].message = "" }
-        // Evidence: volatileEvidence (heartbeat also feeds the top-level heartbeat/lastHeartbeat).
-        a.evidence.heartbeat = nil
-        a.evidence.heartbeatAgeSeconds = nil
-        a.evidence.configLagSeconds = nil
-        a.evidence.routingLagSeconds = nil
+        // Evidence: as persisted (no fresh heartbeat), without volatileEvidence.
+        a.evidence = a.persistedEvidence
         a.evidence.counters = []
         a.evidence.livenessDetail = ""
         // Memory: volatileMemory.
         a.memory.evaluatedAt = nil
         a.memory.trafficStamp = nil
         a.memory.traffic = [:]
+        a.memory.heartbeatKey = nil
+        a.memory.heartbeatSeenAt = nil
+        a.memory.heartbeatClockOffset = nil
         return a
     }
 }

@@ -109,7 +109,7 @@ public struct FleetMember: Sendable {
     let state: GatewayState
     let since: Date
     let reason: String
-    let observedGeneration: Int64?
+    let agentGeneration: Int64?
     let liveness: LivenessEvidence
     let bgpEstablished: Int
     let bgpTotal: Int
@@ -123,7 +123,7 @@ public struct FleetMember: Sendable {
         state = snapshot.assessment.state
         since = snapshot.assessment.since
         reason = snapshot.assessment.reason
-        observedGeneration = snapshot.assessment.observedGeneration
+        agentGeneration = snapshot.assessment.agentGeneration
         liveness = snapshot.assessment.evidence.liveness
         bgpEstablished = snapshot.assessment.evidence.bgpEstablished
         bgpTotal = snapshot.assessment.evidence.bgpTotal
@@ -140,7 +140,7 @@ public struct FleetMember: Sendable {
         evidence.bgpTotal = bgpTotal
         let slim = Assessment(state: state, since: since, reason: reason, message: "",
                               conditions: [], evidence: evidence, memory: HealthMemory(), nextCheck: nil,
-                              observedGeneration: observedGeneration)
+                              agentGeneration: agentGeneration)
         return GatewaySnapshot(key: key, assessment: slim, inputs: GatewayInputs(gateway: gateway, agent: nil, pods: pods),
                                record: record, paused: paused)
     }

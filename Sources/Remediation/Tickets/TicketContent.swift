@@ -23,7 +23,7 @@ enum TicketContent {
         let sinceText = KubeTimeText.format(since)
         let e = a.evidence
         let gens = "applied generation \(e.appliedGeneration.map(String.init) ?? "unknown"), current \(e.currentGeneration.map(String.init) ?? "unknown"), FRR \(e.frrAppliedGeneration.map(String.init) ?? "unknown")"
-        let heartbeat = e.heartbeat.map { "the last heartbeat says \($0)" } ?? "no usable heartbeat"
+        let heartbeat = e.heartbeat.map { "the last heartbeat is stamped \($0)" } ?? "no heartbeat reported"
         let now = "It is now \(a.state.rawValue) (\(a.reason)): \(a.message)."
         switch incident {
         case .keepaliveFail:

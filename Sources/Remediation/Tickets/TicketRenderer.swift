@@ -39,8 +39,8 @@ public enum TicketRenderer {
         // Instants, not ages: a draft is not rewritten just because time passed.
         out.append("- Heartbeat: \(e.heartbeat ?? "never reported")")
         out.append("- Generations: applied \(gen(e.appliedGeneration)), current \(gen(e.currentGeneration)), FRR \(gen(e.frrAppliedGeneration))")
-        if let lag = e.configLagSeconds { out.append("- Configuration lagging since \(time(d.updatedAt.addingTimeInterval(-Double(lag))))") }
-        if let lag = e.routingLagSeconds { out.append("- FRR lagging since \(time(d.updatedAt.addingTimeInterval(-Double(lag))))") }
+        if let since = e.configLagSince { out.append("- Configuration lagging since \(since)") }
+        if let since = e.routingLagSince { out.append("- FRR lagging since \(since)") }
         if let failing = d.facts?.failingConditions, !failing.isEmpty {
             out.append("- Failing conditions: \(failing.map { "\($0.type) \($0.status) (\($0.reason))" }.joined(separator: ", "))")
         }
