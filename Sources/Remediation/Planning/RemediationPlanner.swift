@@ -102,11 +102,10 @@ public enum RemediationPlanner {
             let ends = last.at.addingTimeInterval(policy.cooldown)
             if now < ends {
                 checks.append(ends)
-                let left = Int(ends.timeIntervalSince(now))
                 if refusedBefore {
-                    return finish(RemediationSkip(reason: .evictionRefused, message: "the eviction of \(target.pod) was refused (\(last.message ?? "disruption budget")) and DELETE is not allowed (--allow-delete); eviction is tried again in \(left) s"))
+                    return finish(RemediationSkip(reason: .evictionRefused, message: "the eviction of \(target.pod) was refused (\(last.message ?? "disruption budget")) and DELETE is not allowed (--allow-delete); eviction is tried again at \(KubeTime.format(ends))"))
                 }
-                return finish(RemediationSkip(reason: .cooldown, message: "the last \(last.kind) of \(last.pod) was \(Int(now.timeIntervalSince(last.at))) s ago; cooldown \(Int(policy.cooldown)) s, \(left) s left"))
+                return finish(RemediationSkip(reason: .cooldown, message: "the last \(last.kind) of \(last.pod) was at \(KubeTime.format(last.at)); cooldown \(Int(policy.cooldown)) s, until \(KubeTime.format(ends))"))
             }
         }
         let busy = SafetyGuards.inFlight(fleet, policy: policy, now: now).filter { $0 != key || record.inFlight != nil }
