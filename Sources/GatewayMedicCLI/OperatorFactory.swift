@@ -9,7 +9,7 @@ func makeOperator(config: OperatorConfig, client: KubeClient, identity: String, 
                   gauges: GatewayHealthGauges? = nil) -> any OperatorProcess {
     let printLine: @Sendable (String) -> Void = { line in print(line) }
     return GatewayMedicOperator(config: config, client: client, clock: SystemClock(), identity: identity, logger: logger,
-                                output: config.dryRun ? printLine : nil, gauges: gauges)
+                                output: config.dryRun ? printLine : nil, version: GatewayMedicVersion.current, gauges: gauges)
 }
 
 extension GatewayMedicOperator: OperatorProcess {}
