@@ -110,6 +110,14 @@ extension KubeClient {
                 throw .configuration("the bearer token contains a line break")
             }
             headers.append("Authorization: Bearer \(token)")
+        } else if let basic = credentials.basicAuth {
+            headers.append("Authorization: \(basic.headerValue)")
+        }
+        for line in config.impersonation.headerLines {
+            guard !line.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+                throw .configuration("an impersonation value contains a line break")
+            }
+            headers.append(line)
         }
         var tls = config.tls
         if let cert = credentials.clientCertificatePEM, let key = credentials.clientKeyPEM {
