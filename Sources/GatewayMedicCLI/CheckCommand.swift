@@ -50,6 +50,9 @@ struct CheckCommand: AsyncParsableCommand {
             throw ValidationError("unknown option \(name) (see gateway-medic check --help)")
         }
         if verbosity < 0 { throw ValidationError("-v must be 0 or more") }
+        if let timeout = requestTimeout, timeout.seconds <= 0 {
+            throw ValidationError("--request-timeout must be more than 0 (e.g. 30s)")
+        }
     }
 
     /// Whether the operator's flag set (`run`) knows this flag, with or without a value.

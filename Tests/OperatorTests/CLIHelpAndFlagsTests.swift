@@ -118,6 +118,7 @@ import Testing
         let o = c.thresholds.overrides
         #expect(o.applyTimeout == 90 && o.podGrace == 3600 && o.startupGrace == 120 && o.bgpFlapWindow == 90)
         #expect(throws: (any Error).self) { try CheckCommand.parse(["--apply-timeout", "soon"]) }
+        #expect(throws: (any Error).self) { try CheckCommand.parse(["--request-timeout", "0"]) }
     }
 
     /// Operator-only settings are refused, saying where they belong; unknown flags are refused too.

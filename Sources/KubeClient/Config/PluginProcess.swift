@@ -22,7 +22,7 @@ enum PluginProcess {
     struct LaunchFailure: Error { var detail: String }
 
     /// - Parameter passTerminal: the plugin reads this process's standard input (a terminal, for
-    ///   an interactive login); otherwise it reads nothing.
+    ///   an interactive login) and writes to its standard error; otherwise it reads nothing.
     static func run(executable: String, arguments: [String], environment: [String: String], timeout: TimeInterval,
                     passTerminal: Bool = false,
                     stdoutLimit: Int = 4 << 20, stderrLimit: Int = 64 << 10) async throws(LaunchFailure) -> PluginProcessOutput {
@@ -32,7 +32,9 @@ enum PluginProcess {
         process.arguments = arguments
         process.environment = environment
         process.standardOutput = state.stdout
-        process.standardError = state.stderr
+        // Interactive: the plugin's prompts (a login URL, a device code) must reach the user at
+        // once, as client-go passes them through; its stderr is then not in an error message.
+        process.standardError = passTerminal ? FileHandle.standardError : state.stderr
         process.standardInput = passTerminal ? FileHandle.standardInput : FileHandle.nullDevice
         let wakeFD = state.wake.fileHandleForWriting.fileDescriptor
         process.terminationHandler = { _ in
