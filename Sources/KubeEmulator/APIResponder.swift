@@ -59,7 +59,7 @@ struct APIResponder: HTTPResponder {
     }
 
     private func identity(_ request: Request, _ context: Context) async -> RequestIdentity {
-        var identity = RequestIdentity(authorization: request.headers[.authorization])
+        var identity = RequestIdentity(authorization: request.headers[.authorization], authority: request.head.authority)
         for field in request.headers where field.name.canonicalName.lowercased().hasPrefix("impersonate-") {
             identity.impersonation.append("\(field.name.canonicalName.lowercased()): \(field.value)")
         }

@@ -84,15 +84,19 @@ public struct RequestIdentity: Sendable, Hashable, CustomStringConvertible {
     public var impersonation: [String]
     /// The serial number (hex) of the client certificate presented on the connection.
     public var clientCertificateSerial: String?
+    /// The `Host` (HTTP/1.1) or `:authority` (HTTP/2) the request named.
+    public var authority: String?
 
-    public init(authorization: String? = nil, impersonation: [String] = [], clientCertificateSerial: String? = nil) {
+    public init(authorization: String? = nil, impersonation: [String] = [], clientCertificateSerial: String? = nil,
+                authority: String? = nil) {
         self.authorization = authorization
         self.impersonation = impersonation
         self.clientCertificateSerial = clientCertificateSerial
+        self.authority = authority
     }
 
     public var description: String {
-        "authorization=\(authorization ?? "-") impersonation=\(impersonation) certificate=\(clientCertificateSerial ?? "-")"
+        "authorization=\(authorization ?? "-") impersonation=\(impersonation) certificate=\(clientCertificateSerial ?? "-") authority=\(authority ?? "-")"
     }
 }
 

@@ -134,6 +134,8 @@ import TestSupport
                                                                    authenticated: row.authenticated)
             #expect(kubectlSeen == medicSeen, "\(row): kubectl \(kubectlSeen) vs gateway-medic \(medicSeen)")
             if var expected = try row.expected?(cluster) {
+                // The server URL's host, also with tls-server-name (only the handshake uses that name).
+                expected.authority = expected.authority ?? URLComponents(string: cluster.url).map { "\($0.host ?? ""):\($0.port ?? 0)" }
                 if expected.clientCertificateSerial == Self.clientCertificate {
                     expected.clientCertificateSerial = try await cluster.clientSerial()
                 }

@@ -104,6 +104,7 @@ extension KubeClient {
             throw .configuration("cannot obtain credentials (\(config.origin.isEmpty ? "config" : config.origin)): \(error)")
         }
         var headers = ["Accept: application/json"]
+        if let host = endpoint.hostHeader { headers.append("Host: \(host)") }
         if let contentType = spec.contentType { headers.append("Content-Type: \(contentType)") }
         if let token = credentials.bearerToken?.value, !token.isEmpty {
             guard !token.contains(where: { $0 == "\r" || $0 == "\n" }) else {
