@@ -93,6 +93,10 @@ import TestSupport
             ["KUBECONFIG": try c.writeKubeconfig("proxy.yaml", user: ["token: \(c.token)"],
                                                  cluster: ["certificate-authority: pki/ca.crt", "proxy-url: \(proxy.url)"])]
         }, expected: { c in RequestIdentity(authorization: "Bearer \(c.token)") }),
+        Case(name: "proxy-url socks5 on loopback", setup: { c, proxy in
+            ["KUBECONFIG": try c.writeKubeconfig("socks.yaml", user: ["token: \(c.token)"],
+                                                 cluster: ["certificate-authority: pki/ca.crt", "proxy-url: \(proxy.socks5URL)"])]
+        }, expected: { c in RequestIdentity(authorization: "Bearer \(c.token)") }),
         Case(name: "tls-server-name", setup: { c, _ in
             // The server certificate names 127.0.0.1 and localhost: reached by IP, verified as localhost.
             ["KUBECONFIG": try c.writeKubeconfig("server-name.yaml", user: ["token: \(c.token)"],
@@ -141,9 +145,14 @@ import TestSupport
                 }
                 #expect(medicSeen == [expected], "\(row)")
             }
-            if row.name.hasPrefix("proxy-url") {
+            if row.name.hasPrefix("proxy-url through") {
                 #expect(proxy.connectTargets.count >= 2, "both went through the proxy: \(proxy.connectTargets)")
                 #expect(Set(proxy.connectTargets) == ["127.0.0.1:\(cluster.port)"])
+            } else if row.name.hasPrefix("proxy-url socks5") {
+                #expect(proxy.connectTargets.count >= 2, "both went through the proxy: \(proxy.connectTargets)")
+                #expect(Set(proxy.connectTargets) == ["socks5 127.0.0.1:\(cluster.port)"])
+            } else {
+                #expect(proxy.connectTargets.isEmpty)
             }
         }
     }

@@ -141,8 +141,9 @@ public func loopbackEventually(timeout: Duration = .seconds(10), _ condition: @S
     return await condition()
 }
 
-/// A forward proxy on 127.0.0.1 that only tunnels (`CONNECT host:port`), as an HTTPS proxy in
-/// front of an API server does; it records the targets it was asked for.
+/// A forward proxy on 127.0.0.1 that only tunnels, as a proxy in front of an API server does:
+/// HTTP `CONNECT host:port`, or SOCKS5 (no authentication, CONNECT) on the same port; it records
+/// the targets it was asked for, and how.
 public final class LoopbackConnectProxy: @unchecked Sendable {
     public let port: Int
     private let listener: Int32
@@ -162,8 +163,9 @@ public final class LoopbackConnectProxy: @unchecked Sendable {
     }
 
     public var url: String { "http://127.0.0.1:\(port)" }
+    public var socks5URL: String { "socks5://127.0.0.1:\(port)" }
 
-    /// The `host:port` of every CONNECT, in order.
+    /// The `host:port` of every tunnel, in order; a SOCKS5 one is prefixed `socks5 `.
     public var connectTargets: [String] {
         lock.lock()
         defer { lock.unlock() }
@@ -184,6 +186,12 @@ public final class LoopbackConnectProxy: @unchecked Sendable {
     }
 
     private func tunnel(_ client: Int32) {
+        var first: UInt8 = 0
+        guard recv(client, &first, 1, Int32(MSG_PEEK)) == 1 else { close(client); return }
+        if first == 5 {
+            socks5(client)
+            return
+        }
         guard let request = LoopbackHTTPServer.readRequest(client), request.method == "CONNECT",
               let colon = request.target.lastIndex(of: ":"), let port = UInt16(request.target[request.target.index(after: colon)...]) else {
             close(client)
@@ -192,19 +200,78 @@ public final class LoopbackConnectProxy: @unchecked Sendable {
         lock.lock()
         asked.append(request.target)
         lock.unlock()
+        guard let upstream = Self.connectLoopback(port) else {
+            Self.reply(client, Array("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n".utf8))
+            close(client)
+            return
+        }
+        Self.reply(client, Array("HTTP/1.1 200 Connection established\r\n\r\n".utf8))
+        splice(client, upstream)
+    }
+
+    /// RFC 1928 with "no authentication" and CONNECT only.
+    private func socks5(_ client: Int32) {
+        func read(_ count: Int) -> [UInt8]? {
+            var bytes = [UInt8](repeating: 0, count: count)
+            var got = 0
+            while got < count {
+                let n = bytes.withUnsafeMutableBytes { recv(client, $0.baseAddress! + got, count - got, 0) }
+                if n <= 0 { return nil }
+                got += n
+            }
+            return bytes
+        }
+        guard let greeting = read(2), let _ = read(Int(greeting[1])) else { close(client); return }
+        Self.reply(client, [5, 0])
+        guard let head = read(4), head[1] == 1 else { close(client); return }
+        let host: String
+        switch head[3] {
+        case 1: guard let a = read(4) else { close(client); return }; host = a.map(String.init).joined(separator: ".")
+        case 3: guard let n = read(1), let name = read(Int(n[0])) else { close(client); return }; host = String(decoding: name, as: UTF8.self)
+        case 4: guard read(16) != nil else { close(client); return }; host = "[ipv6]"
+        default: close(client); return
+        }
+        guard let p = read(2) else { close(client); return }
+        let port = UInt16(p[0]) << 8 | UInt16(p[1])
+        lock.lock()
+        asked.append("socks5 \(host):\(port)")
+        lock.unlock()
+        guard let upstream = Self.connectLoopback(port) else {
+            Self.reply(client, [5, 5, 0, 1, 0, 0, 0, 0, 0, 0])
+            close(client)
+            return
+        }
+        Self.reply(client, [5, 0, 0, 1, 127, 0, 0, 1, 0, 0])
+        splice(client, upstream)
+    }
+
+    private static func reply(_ fd: Int32, _ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// A loopback test proxy: every target is local.
+    private static func connectLoopback(_ port: UInt16) -> Int32? {
         let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")  // a loopback test proxy: every target is local
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = port.bigEndian
         let connected = withUnsafePointer(to: &addr) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        let reply = connected ? "HTTP/1.1 200 Connection established\r\n\r\n" : "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"
-        _ = Array(reply.utf8).withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard connected else { close(upstream); close(client); return }
-        Thread { Self.pump(from: upstream, to: client) }.start()
+        if connected { return upstream }
+        close(upstream)
+        return nil
+    }
+
+    /// Both directions until both ends are done, then both sockets are closed.
+    private func splice(_ client: Int32, _ upstream: Int32) {
+        let done = DispatchSemaphore(value: 0)
+        Thread { Self.pump(from: upstream, to: client); done.signal() }.start()
         Self.pump(from: client, to: upstream)
+        done.wait()
+        close(client)
+        close(upstream)
     }
 
     /// Copies until either side closes, then closes both directions.
