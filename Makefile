@@ -3,7 +3,7 @@ SWIFT ?= swift
 SYSTEM_PACKAGES := libcurl4-openssl-dev libyaml-dev zlib1g-dev
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: all build release test deps bench demo clean validate-manifests release-check fuzz
+.PHONY: all build release test deps bench demo clean validate-manifests release-check fuzz install uninstall
 
 all: build
 
@@ -44,6 +44,21 @@ demo: deps
 
 clean:
 	rm -rf .build
+
+# Installs gateway-medic and its kubectl plugin name (`kubectl gateway-medic ...`: kubectl finds
+# kubectl-gateway_medic on PATH) into $(DESTDIR)$(PREFIX)/bin. BIN picks an already built binary
+# (default: the release build).
+PREFIX ?= /usr/local
+BINDIR = $(DESTDIR)$(PREFIX)/bin
+BIN ?=
+install:
+	@bin="$(BIN)"; if [ -z "$$bin" ]; then $(MAKE) release && bin="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/gateway-medic"; fi; \
+	mkdir -p "$(BINDIR)" && install -m 0755 "$$bin" "$(BINDIR)/gateway-medic" && \
+	ln -sf gateway-medic "$(BINDIR)/kubectl-gateway_medic" && \
+	echo "installed $(BINDIR)/gateway-medic and $(BINDIR)/kubectl-gateway_medic"
+
+uninstall:
+	rm -f "$(BINDIR)/gateway-medic" "$(BINDIR)/kubectl-gateway_medic"
 
 # libFuzzer (with AddressSanitizer) on the watch decoder, YAML and the kubeconfig loader,
 # FUZZ_SECONDS per target, from the committed seed corpora in Fuzz/corpus/; builds only the

@@ -121,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "GatewayMedicCLI",
             dependencies: [
-                "OperatorRuntime", "KubeClient", "HealthModel", "Remediation", "FabricSimulator", "KubeEmulator", "Demo",
+                "OperatorRuntime", "KubeClient", "KubeAPI", "HealthModel", "Remediation", "FabricSimulator", "KubeEmulator", "Demo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

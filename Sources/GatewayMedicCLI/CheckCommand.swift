@@ -1,30 +1,149 @@
 import ArgumentParser
 import Foundation
+import KubeAPI
 import Logging
 import OperatorRuntime
 
-/// `gateway-medic check`: evaluate every gateway once and print the verdicts. Reads only.
+/// `gateway-medic check` (also `kubectl gateway-medic check`): evaluate gateways once and print
+/// the verdicts, with kubectl's habits (-n, names, -l, -o, --no-headers, --as, -v). Reads only.
 /// Exit 0 when every gateway is UP, 1 when one is not, 2 when the check could not be made.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Evaluate every gateway once and print its state (writes nothing).",
-        discussion: "Exit status: 0 when every gateway is UP, 1 when at least one is not, 2 on error.")
+        abstract: "Evaluate gateways once and print their state (writes nothing).",
+        discussion: """
+            Accepts only the settings that change a verdict (health thresholds and namespaces); the operator's \
+            own settings (--remediate, --leader-elect, ...) are `run` flags. Durations take 90s, 2m, 1h or bare seconds.
+            Exit status: 0 when every gateway is UP, 1 when at least one is not, 2 on error or a gateway not found.
+            """)
 
     @OptionGroup var cluster: ClusterOptions
-    @Option(name: [.customShort("o"), .long], help: "Output format: table, json or yaml.")
+    @Option(name: [.customShort("n"), .customLong("namespace"), .customLong("fabric-namespace")],
+            help: "Namespace of the GatewayAgents and Gateways (default: fabric namespace of the config, else default).")
+    var namespace: String?
+    @Option(name: [.customShort("l"), .customLong("selector")], help: "Label selector on Gateway objects, e.g. -l tier=edge.")
+    var selector: String?
+    @Option(name: [.customShort("o"), .long], help: "Output format: table, wide, json, yaml or name.")
     var output: CheckOutputFormat = .table
-    @OptionGroup var settings: ConfigFlags
+    @Flag(help: "Print the table without its header line.")
+    var noHeaders = false
+    @Option(help: "How long one request to the API server may take, e.g. 30s (default: 15s).")
+    var requestTimeout: DurationArgument?
+    @Option(name: .customLong("as"), help: "Username to impersonate (replaces the kubeconfig's `as`).")
+    var impersonateUser: String?
+    @Option(name: .customLong("as-group"), help: "Group to impersonate; repeat for several.")
+    var impersonateGroup: [String] = []
+    @Option(name: [.customShort("v"), .customLong("v")], help: "Log verbosity: 0 errors only, 4 info, 6 debug, 8 trace.")
+    var verbosity: Int = 0
+    @OptionGroup var thresholds: CheckThresholds
+    /// Gateway names, and whatever else was not recognised (refused in `validate`).
+    @Argument(parsing: .allUnrecognized, help: "Gateway names (default: all).")
+    var gateways: [String] = []
+
+    func validate() throws {
+        if let flag = gateways.first(where: { $0.hasPrefix("-") }) {
+            let name = String(flag.split(separator: "=", maxSplits: 1)[0])
+            if Self.isRunFlag(name) {
+                throw ValidationError("\(name) is a `run` flag: check reads and evaluates only, so it takes only the settings "
+                                      + "that change a verdict (see gateway-medic check --help)")
+            }
+            throw ValidationError("unknown option \(name) (see gateway-medic check --help)")
+        }
+        if verbosity < 0 { throw ValidationError("-v must be 0 or more") }
+        if let timeout = requestTimeout, timeout.seconds <= 0 {
+            throw ValidationError("--request-timeout must be more than 0 (e.g. 30s)")
+        }
+    }
+
+    /// Whether the operator's flag set (`run`) knows this flag, with or without a value.
+    static func isRunFlag(_ name: String) -> Bool {
+        (try? ConfigFlags.parse([name])) != nil || (try? ConfigFlags.parse([name, "1"])) != nil
+    }
 
     func run() async throws {
-        let runner = CheckCommandRunner(kubeconfig: cluster.kubeconfig, context: cluster.context, configFile: cluster.configFile,
-                                        overrides: settings.overrides, format: output)
+        var overrides = thresholds.overrides
+        overrides.fabricNamespace = namespace
+        let runner = CheckCommandRunner(
+            kubeconfig: cluster.kubeconfig, context: cluster.context, configFile: cluster.configFile, overrides: overrides,
+            format: output, noHeaders: noHeaders, selection: CheckSelection(names: gateways, labelSelector: selector),
+            impersonateUser: impersonateUser, impersonateGroups: impersonateGroup,
+            requestTimeout: requestTimeout.map { .milliseconds(Int(($0.seconds * 1000).rounded())) } ?? .seconds(15))
         var logger = Logger(label: "gateway-medic.check")
-        logger.logLevel = .error
+        logger.logLevel = Self.logLevel(verbosity: verbosity)
         let code = await runner.execute(
             now: Date(), logger: logger,
             stdout: { FileHandle.standardOutput.write(Data($0.utf8)) },
             stderr: { FileHandle.standardError.write(Data($0.utf8)) })
         if code != 0 { throw ExitCode(code) }
     }
+
+    /// kubectl's -v levels mapped onto log levels.
+    static func logLevel(verbosity: Int) -> Logger.Level {
+        switch verbosity {
+        case ..<1: return .error
+        case 1...3: return .warning
+        case 4...5: return .info
+        case 6...7: return .debug
+        default: return .trace
+        }
+    }
+}
+
+/// The settings that change a verdict: health thresholds and where the gateway pods are. The
+/// rest of the operator's settings belong to `run`.
+private let d = OperatorConfig.default.health
+private func def(_ seconds: Double) -> String { "(default: \(OperatorConfig.display(seconds))s)" }
+
+struct CheckThresholds: ParsableArguments {
+    @Option(help: "Namespace of the gateways' dataplane and frr pods (default: \(OperatorConfig.default.gatewayNamespace)).")
+    var gatewayNamespace: String?
+    @Option(help: "How long a new or starting gateway is WAITING \(def(d.startupGrace)).")
+    var startupGrace: DurationArgument?
+    @Option(help: "How long a pod container may be not ready before DOWN \(def(d.podGrace)).")
+    var podGrace: DurationArgument?
+    @Option(help: "Time between dataplane heartbeats \(def(d.keepaliveInterval)).")
+    var keepaliveInterval: DurationArgument?
+    @Option(help: "Heartbeats that may be missed before the heartbeat is stale (default: \(d.missedKeepalives)).")
+    var missedKeepalives: Int?
+    @Option(help: "How long the applied generation may lag before CONFIG_FAIL \(def(d.applyTimeout)).")
+    var applyTimeout: DurationArgument?
+    @Option(help: "BGP session flaps within the window that make BGPStable False (default: \(d.bgpFlapThreshold)).")
+    var bgpFlapThreshold: Int?
+    @Option(help: "The BGP flap window \(def(d.bgpFlapWindow)).")
+    var bgpFlapWindow: DurationArgument?
+    @Option(help: "Fraction of packets dropped that makes TrafficHealthy False (default: \(OperatorConfig.display(d.dropRatioThreshold))).")
+    var dropRatioThreshold: Double?
+    @Option(help: "How far a heartbeat may be ahead of this clock and count as now \(def(d.heartbeatFutureTolerance)).")
+    var heartbeatFutureTolerance: DurationArgument?
+    @Option(help: "Age after which a switch Agent's BGP sessions no longer count \(def(d.switchAgentStaleAfter)).")
+    var switchAgentStaleAfter: DurationArgument?
+    @Option(help: "A container waiting reason that makes a pod down at once; repeat for several; replaces the list (default: \(d.immediateFailureReasons.joined(separator: ","))).")
+    var immediateFailureReason: [String] = []
+
+    var overrides: ConfigOverrides {
+        var o = ConfigOverrides()
+        o.gatewayNamespace = gatewayNamespace
+        o.startupGrace = startupGrace?.seconds
+        o.podGrace = podGrace?.seconds
+        o.keepaliveInterval = keepaliveInterval?.seconds
+        o.missedKeepalives = missedKeepalives
+        o.applyTimeout = applyTimeout?.seconds
+        o.bgpFlapThreshold = bgpFlapThreshold
+        o.bgpFlapWindow = bgpFlapWindow?.seconds
+        o.dropRatioThreshold = dropRatioThreshold
+        o.heartbeatFutureTolerance = heartbeatFutureTolerance?.seconds
+        o.switchAgentStaleAfter = switchAgentStaleAfter?.seconds
+        o.immediateFailureReasons = immediateFailureReason.isEmpty ? nil : immediateFailureReason
+        return o
+    }
+}
+
+/// A duration flag: `90s`, `2m`, `1h30m`, or bare seconds.
+struct DurationArgument: ExpressibleByArgument, Sendable {
+    var seconds: Double
+    init?(argument: String) {
+        guard let seconds = DurationText.seconds(argument) else { return nil }
+        self.seconds = seconds
+    }
+    static var defaultCompletionKind: CompletionKind { .default }
 }

@@ -116,7 +116,7 @@ struct ConfigFlags: ParsableArguments {
 
 /// Where the cluster is: a kubeconfig (and context), or the in-cluster service account.
 struct ClusterOptions: ParsableArguments {
-    @Option(help: "Path of a kubeconfig file (default: in a pod the service account, else $KUBECONFIG or ~/.kube/config).")
+    @Option(help: "Path of a kubeconfig file (default: $KUBECONFIG, else in a pod the service account, else ~/.kube/config).")
     var kubeconfig: String?
     @Option(help: "Kubeconfig context to use (default: its current-context).")
     var context: String?

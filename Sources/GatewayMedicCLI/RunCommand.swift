@@ -32,6 +32,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             config = try OperatorConfig.resolve(file: cluster.configFile, overrides: settings.overrides)
             let clusterConfig = try ClusterConfigResolver.resolve(kubeconfig: cluster.kubeconfig, context: cluster.context)
+            for warning in clusterConfig.warnings { logger.warning("\(warning)") }
             client = try KubeClient(config: clusterConfig,
                                     options: ClientMetrics.options(ClientOptions(
                                         userAgent: "gateway-medic/\(GatewayMedicVersion.current) (\(identity))")),

@@ -33,7 +33,7 @@ struct APIResponder: HTTPResponder {
             var request = request
             response = await handle(&request, info: info, query: query, context: context)
         }
-        let record = RequestRecord(info: info, code: response.status.code)
+        let record = RequestRecord(info: info, code: response.status.code, identity: await identity(request, context))
         control.withLock { $0.append(record) }
         return response
     }
@@ -58,14 +58,34 @@ struct APIResponder: HTTPResponder {
         }
     }
 
-    /// A matching bearer token, or (when a client CA is configured) a verified client certificate.
+    private func identity(_ request: Request, _ context: Context) async -> RequestIdentity {
+        var identity = RequestIdentity(authorization: request.headers[.authorization], authority: request.head.authority)
+        for field in request.headers where field.name.canonicalName.lowercased().hasPrefix("impersonate-") {
+            identity.impersonation.append("\(field.name.canonicalName.lowercased()): \(field.value)")
+        }
+        identity.impersonation.sort()
+        if configuration.tls != nil,
+           let certificate = try? await Self.connection(of: context.channel).nioSSL_peerCertificate().get() {
+            identity.clientCertificateSerial = certificate.serialNumber.drop(while: { $0 == 0 }).map { String(format: "%02x", $0) }.joined()
+        }
+        return identity
+    }
+
+    /// A matching bearer token, a configured basic-auth user, or (when a client CA is configured)
+    /// a verified client certificate.
     private func authenticated(_ request: Request, _ context: Context) async -> Bool {
         let wantsCertificate = configuration.tls?.clientCAPEM != nil
         let tokens = control.withLock { $0.acceptedTokens } ?? configuration.bearerToken.map { [$0] } ?? []
-        guard !tokens.isEmpty || wantsCertificate else { return true }
+        guard !tokens.isEmpty || wantsCertificate || !configuration.basicAuthUsers.isEmpty else { return true }
         if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
             let presented = Array(header.utf8.dropFirst(7))
             if tokens.contains(where: { Array($0.utf8) == presented }) { return true }
+        }
+        if let header = request.headers[.authorization], header.hasPrefix("Basic "),
+           let decoded = Data(base64Encoded: String(header.dropFirst(6))).flatMap({ String(data: $0, encoding: .utf8) }),
+           let colon = decoded.firstIndex(of: ":"),
+           let password = configuration.basicAuthUsers[String(decoded[..<colon])], password == String(decoded[decoded.index(after: colon)...]) {
+            return true
         }
         if wantsCertificate {
             // The TLS handler lives on the connection; under HTTP/2 the context's channel is a stream.

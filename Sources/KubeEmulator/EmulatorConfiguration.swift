@@ -30,6 +30,8 @@ public struct EmulatorConfiguration: Sendable {
     /// When set, `Authorization: Bearer <token>` with this value authenticates a request.
     /// Never logged.
     public var bearerToken: String?
+    /// Username → password pairs accepted as HTTP basic authentication.
+    public var basicAuthUsers: [String: String] = [:]
     /// Registers the Hedgehog fabric resources and GatewayHealth (as CRD objects) at creation.
     public var registerFabricResources: Bool = true
     /// How often a watch that asked for bookmarks gets one.

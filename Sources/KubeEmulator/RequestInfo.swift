@@ -76,10 +76,35 @@ public struct RequestInfo: Sendable, Hashable {
     }
 }
 
+/// Who a request said it was: what a test compares between two clients given the same kubeconfig.
+public struct RequestIdentity: Sendable, Hashable, CustomStringConvertible {
+    /// The `Authorization` header as sent (test credentials only ever reach the emulator).
+    public var authorization: String?
+    /// `Impersonate-*` header lines, `name: value` with the name lowercased, sorted.
+    public var impersonation: [String]
+    /// The serial number (hex) of the client certificate presented on the connection.
+    public var clientCertificateSerial: String?
+    /// The `Host` (HTTP/1.1) or `:authority` (HTTP/2) the request named.
+    public var authority: String?
+
+    public init(authorization: String? = nil, impersonation: [String] = [], clientCertificateSerial: String? = nil,
+                authority: String? = nil) {
+        self.authorization = authorization
+        self.impersonation = impersonation
+        self.clientCertificateSerial = clientCertificateSerial
+        self.authority = authority
+    }
+
+    public var description: String {
+        "authorization=\(authorization ?? "-") impersonation=\(impersonation) certificate=\(clientCertificateSerial ?? "-") authority=\(authority ?? "-")"
+    }
+}
+
 /// One request as the emulator saw it, for tests that count what a client did.
 public struct RequestRecord: Sendable, Hashable {
     public var info: RequestInfo
     public var code: Int
+    public var identity = RequestIdentity()
     public var verb: String { info.verb }
     public var path: String { info.path }
     public var resource: String { info.resource }

@@ -65,21 +65,30 @@ import Testing
         }
     }
 
-    @Test func resolverPrefersExplicitKubeconfigThenInClusterThenKubeconfig() throws {
+    /// controller-runtime's order: --kubeconfig, then $KUBECONFIG, then in-cluster, then ~/.kube/config.
+    @Test func resolverPrefersKubeconfigFlagThenKUBECONFIGThenInClusterThenHome() throws {
         let dir = try serviceAccount()
         let kubeconfig = try folder.write("kc.yaml", """
         current-context: x
         clusters: [{name: c, cluster: {server: https://from-kubeconfig}}]
         contexts: [{name: x, context: {cluster: c}}]
         """)
-        let pod = ["KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443", "KUBECONFIG": kubeconfig]
-        let inCluster = try ClusterConfigResolver.resolve(kubeconfig: nil, context: nil, environment: pod, serviceAccountDirectory: dir)
-        #expect(inCluster.origin == "in-cluster")
-        let explicit = try ClusterConfigResolver.resolve(kubeconfig: kubeconfig, context: nil, environment: pod, serviceAccountDirectory: dir)
+        try folder.write("home/.kube/config", """
+        current-context: h
+        clusters: [{name: c, cluster: {server: https://from-home}}]
+        contexts: [{name: h, context: {cluster: c}}]
+        """)
+        let service = ["KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443", "HOME": folder.file("home")]
+        let pod = service.merging(["KUBECONFIG": kubeconfig]) { $1 }
+        let fromVariable = try ClusterConfigResolver.resolve(kubeconfig: nil, context: nil, environment: pod, serviceAccountDirectory: dir)
+        #expect(fromVariable.origin == kubeconfig, "$KUBECONFIG wins over the in-cluster config")
+        let explicit = try ClusterConfigResolver.resolve(kubeconfig: kubeconfig, context: nil, environment: service, serviceAccountDirectory: dir)
         #expect(explicit.server == "https://from-kubeconfig")
-        let withContext = try ClusterConfigResolver.resolve(kubeconfig: nil, context: "x", environment: pod, serviceAccountDirectory: dir)
-        #expect(withContext.server == "https://from-kubeconfig")
-        let laptop = try ClusterConfigResolver.resolve(kubeconfig: nil, context: nil, environment: ["KUBECONFIG": kubeconfig])
-        #expect(laptop.origin == kubeconfig)
+        let withContext = try ClusterConfigResolver.resolve(kubeconfig: nil, context: "h", environment: service, serviceAccountDirectory: dir)
+        #expect(withContext.server == "https://from-home")
+        let inCluster = try ClusterConfigResolver.resolve(kubeconfig: nil, context: nil, environment: service, serviceAccountDirectory: dir)
+        #expect(inCluster.origin == "in-cluster")
+        let laptop = try ClusterConfigResolver.resolve(kubeconfig: nil, context: nil, environment: ["HOME": folder.file("home")])
+        #expect(laptop.server == "https://from-home")
     }
 }

@@ -92,13 +92,15 @@ import Testing
         """)
     }
 
-    @Test func v1PluginGetsACleanEnvironmentAndExecInfo() async throws {
+    /// As client-go: the plugin inherits the whole environment given (`AWS_PROFILE=prod gateway-medic
+    /// check` must reach an AWS plugin) with the kubeconfig's `env` over it.
+    @Test func v1PluginInheritsTheEnvironmentPlusEnvAndGetsExecInfo() async throws {
         try plugin(body: #"{"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential", "status": {"token": "exec-token-COUNT"}}"#)
         let path = try kubeconfig(apiVersion: "client.authentication.k8s.io/v1", command: "./plugin.sh")
         let parentOnly = "GM_CONFIG_PARENT_ONLY_\(UUID().uuidString.prefix(8))"
         setenv(parentOnly, "visible-to-parent", 1)
         defer { unsetenv(parentOnly) }
-        let env = ["PATH": "/usr/bin:/bin", "HOME": folder.path, "NOT_FOR_PLUGINS": "leak"]
+        let env = ["PATH": "/usr/bin:/bin", "HOME": folder.path, "AWS_PROFILE": "prod", "PLUGIN_SETTING": "overridden"]
         let config = try KubeConfigLoader.load(explicitPath: path, environment: env)
         let credentials = try await config.credentials.credentials(refresh: false)
         #expect(credentials.bearerToken?.value == "exec-token-1")
@@ -107,8 +109,9 @@ import Testing
         #expect(seen.contains("PLUGIN_SETTING=from-kubeconfig"))
         #expect(seen.contains("HOME=\(folder.path)"))
         #expect(seen.contains("PATH=/usr/bin:/bin"))
-        #expect(!seen.contains("NOT_FOR_PLUGINS"))
-        #expect(!seen.contains(parentOnly))
+        #expect(seen.contains("AWS_PROFILE=prod"))
+        #expect(!seen.contains("PLUGIN_SETTING=overridden"), "the kubeconfig's env wins over the inherited value")
+        #expect(!seen.contains(parentOnly), "the environment given, not this process's own")
         let infoLine = try #require(seen.split(separator: "\n").first { $0.hasPrefix("KUBERNETES_EXEC_INFO=") })
         let info = try JSONValue.parse(String(infoLine.dropFirst("KUBERNETES_EXEC_INFO=".count)))
         #expect(info["apiVersion"] == "client.authentication.k8s.io/v1")
@@ -185,7 +188,7 @@ import Testing
     /// Runs a provider that must fail and returns its error.
     func failure(_ config: ExecConfig, timeout: TimeInterval = 20) async -> KubeConfigError? {
         let provider = ExecCredentials(config: config, origin: folder.file("config"), field: "users[\"u\"].user.exec",
-                                       environment: ["PATH": "/usr/bin:/bin"], timeout: timeout)
+                                       environment: ["PATH": "/usr/bin:/bin"], timeout: timeout, terminal: false)
         do {
             _ = try await provider.credentials(refresh: false)
             return nil
@@ -241,11 +244,25 @@ import Testing
         #expect(error?.description.contains("install it from example.com") == true)
     }
 
-    @Test func alwaysInteractiveIsRefused() async throws {
+    @Test func alwaysInteractiveWithoutATerminalIsRefused() async throws {
         try plugin(body: "{}")
         let error = await failure(ExecConfig(apiVersion: ExecConfig.v1, command: "./plugin.sh", interactiveMode: .always))
-        #expect(error?.description.contains("interactive") == true)
+        #expect(error?.description.contains("not a terminal") == true)
         #expect(runs == 0)
+    }
+
+    /// `spec.interactive` is true only with a terminal and a mode other than Never; Always runs with one.
+    @Test(arguments: [(ExecConfig.InteractiveMode.never, true, false), (.ifAvailable, true, true), (.ifAvailable, false, false),
+                      (.always, true, true)])
+    func interactiveModeWithATerminal(mode: ExecConfig.InteractiveMode, terminal: Bool, interactive: Bool) async throws {
+        try plugin(body: #"{"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential", "status": {"token": "t"}}"#)
+        let provider = ExecCredentials(config: ExecConfig(apiVersion: ExecConfig.v1, command: "./plugin.sh", interactiveMode: mode),
+                                       origin: folder.file("config"), field: "exec", environment: ["PATH": "/usr/bin:/bin"],
+                                       terminal: terminal)
+        #expect(try await provider.credentials(refresh: false).bearerToken?.value == "t")
+        let infoLine = try #require(folder.read("env.txt").split(separator: "\n").first { $0.hasPrefix("KUBERNETES_EXEC_INFO=") })
+        let info = try JSONValue.parse(String(infoLine.dropFirst("KUBERNETES_EXEC_INFO=".count)))
+        #expect(info[path: "spec", "interactive"] == .bool(interactive))
     }
 
     @Test func hangingPluginTimesOut() async throws {

@@ -285,4 +285,91 @@ private func kubeConfigError(_ body: () throws -> Void) -> KubeConfigError? {
         let config = try KubeConfigLoader.load(explicitPath: path, environment: [:])
         #expect(!"\(config)".contains("super-secret-token"))
     }
+
+    private func user(_ lines: String, server: String = "https://c") throws -> String {
+        try folder.write("user-\(UUID().uuidString).yaml", """
+        current-context: x
+        clusters: [{name: c, cluster: {server: "\(server)"}}]
+        users:
+        - name: u
+          user:
+        \(lines.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+        contexts: [{name: x, context: {cluster: c, user: u}}]
+        """)
+    }
+
+    /// client-go: the token file's last good read wins over an inline token.
+    @Test func tokenFileWinsOverToken() async throws {
+        try folder.write("t.txt", "from-file\n")
+        let path = try user("token: inline\ntokenFile: \(folder.file("t.txt"))")
+        #expect(try await token(try KubeConfigLoader.load(explicitPath: path, environment: [:])) == "from-file")
+    }
+
+    @Test func basicAuthAndImpersonation() async throws {
+        let path = try user("""
+        username: alice
+        password: "0123"
+        as: jane
+        as-uid: "42"
+        as-groups: [dev, ops]
+        as-user-extra: {"reason/x": [audit], scopes: [a, b]}
+        """)
+        let config = try KubeConfigLoader.load(explicitPath: path, environment: [:])
+        let credentials = try await config.credentials.credentials(refresh: false)
+        #expect(credentials.basicAuth == BasicAuth(username: "alice", password: SecretString("0123")))
+        #expect(credentials.bearerToken == nil)
+        #expect(config.impersonation == Impersonation(user: "jane", uid: "42", groups: ["dev", "ops"], extra: ["reason/x": ["audit"], "scopes": ["a", "b"]]))
+        #expect(config.impersonation.headerLines == [
+            "Impersonate-User: jane", "Impersonate-Uid: 42", "Impersonate-Group: dev", "Impersonate-Group: ops",
+            "Impersonate-Extra-reason%2Fx: audit", "Impersonate-Extra-scopes: a", "Impersonate-Extra-scopes: b"])
+        #expect(!"\(credentials)".contains("0123"), "the password is redacted")
+    }
+
+    @Test func tokenWithBasicAuthIsRefused() throws {
+        let path = try user("token: t\nusername: alice\npassword: p")
+        let error = kubeConfigError { _ = try KubeConfigLoader.load(explicitPath: path, environment: [:]) }
+        #expect(error?.field == "users[\"u\"].user.username")
+        #expect(error?.description.contains("cannot both be set") == true)
+    }
+
+    /// As kubectl: no credentials for a plain http server, a warning naming what was withheld;
+    /// impersonation stays.
+    @Test func plainHTTPServerGetsNoCredentials() async throws {
+        let path = try user("token: secret-token\nas: jane", server: "http://127.0.0.1:8080")
+        let config = try KubeConfigLoader.load(explicitPath: path, environment: [:])
+        #expect(try await token(config) == nil)
+        #expect(config.impersonation.user == "jane")
+        #expect(config.warnings.count == 1)
+        #expect(config.warnings.first?.contains("token not sent") == true && config.warnings.first?.contains("plain http") == true)
+        #expect(config.warnings.first?.contains("secret-token") == false)
+    }
+
+    @Test func authProviderNamesTheFix() throws {
+        let path = try user("auth-provider: {name: gcp, config: {access-token: very-secret}}")
+        let error = kubeConfigError { _ = try KubeConfigLoader.load(explicitPath: path, environment: [:]) }
+        #expect(error?.reason == .authProviderUnsupported("gcp"))
+        #expect(error?.field == "users[\"u\"].user.auth-provider")
+        #expect(error?.description.contains("exec credential plugin") == true)
+        #expect(error?.description.contains("gke-gcloud-auth-plugin") == true)
+        #expect(error?.description.contains("very-secret") == false)
+    }
+
+    @Test func proxySchemes() throws {
+        for proxy in ["http://p:3128", "https://p:3129", "socks5://p:1080"] {
+            let path = try folder.write("proxy.yaml", """
+            current-context: x
+            clusters: [{name: c, cluster: {server: https://c, proxy-url: "\(proxy)"}}]
+            contexts: [{name: x, context: {cluster: c}}]
+            """)
+            #expect(try KubeConfigLoader.load(explicitPath: path, environment: [:]).proxyURL == proxy)
+        }
+        let bad = try folder.write("bad-proxy.yaml", """
+        current-context: x
+        clusters: [{name: c, cluster: {server: https://c, proxy-url: "ftp://user:pw@p"}}]
+        contexts: [{name: x, context: {cluster: c}}]
+        """)
+        let error = kubeConfigError { _ = try KubeConfigLoader.load(explicitPath: bad, environment: [:]) }
+        #expect(error?.field == "clusters[\"c\"].cluster.proxy-url")
+        #expect(error?.description.contains("pw") == false)
+    }
 }

@@ -98,11 +98,76 @@ import Testing
     @Test func checkParsesItsOutputFormat() throws {
         #expect(try CheckCommand.parse(["-o", "json"]).output == .json)
         #expect(try CheckCommand.parse([]).output == .table)
-        #expect(try CheckCommand.parse(["--output", "yaml", "--fabric-namespace", "fab2"]).settings.overrides.fabricNamespace == "fab2")
+        #expect(try CheckCommand.parse(["-o", "name"]).output == .name)
+        #expect(try CheckCommand.parse(["--output", "yaml", "--fabric-namespace", "fab2"]).namespace == "fab2")
+    }
+
+    @Test func checkSpeaksKubectl() throws {
+        let c = try CheckCommand.parse([
+            "-n", "fab2", "gateway-1", "-l", "tier=edge", "gateway-2", "-o", "wide", "--no-headers", "--request-timeout", "2m",
+            "--as", "jane", "--as-group", "a", "--as-group", "b", "-v", "6",
+            "--apply-timeout", "90s", "--pod-grace", "1h", "--startup-grace", "120", "--bgp-flap-window", "1m30s",
+        ])
+        #expect(c.namespace == "fab2")
+        #expect(c.gateways == ["gateway-1", "gateway-2"])
+        #expect(c.selector == "tier=edge")
+        #expect(c.output == .wide && c.noHeaders)
+        #expect(c.requestTimeout?.seconds == 120)
+        #expect(c.impersonateUser == "jane" && c.impersonateGroup == ["a", "b"])
+        #expect(CheckCommand.logLevel(verbosity: c.verbosity) == .debug)
+        let o = c.thresholds.overrides
+        #expect(o.applyTimeout == 90 && o.podGrace == 3600 && o.startupGrace == 120 && o.bgpFlapWindow == 90)
+        #expect(throws: (any Error).self) { try CheckCommand.parse(["--apply-timeout", "soon"]) }
+        #expect(throws: (any Error).self) { try CheckCommand.parse(["--request-timeout", "0"]) }
+    }
+
+    /// Operator-only settings are refused, saying where they belong; unknown flags are refused too.
+    @Test func checkRefusesRunFlags() {
+        for (arguments, expected) in [(["--remediate"], "--remediate is a `run` flag"), (["--leader-elect"], "--leader-elect is a `run` flag"),
+                                      (["gateway-1", "--workers", "3"], "--workers is a `run` flag"),
+                                      (["--ticket-dir=/tmp"], "--ticket-dir is a `run` flag"), (["--bogus"], "unknown option --bogus")] {
+            do {
+                _ = try CheckCommand.parse(arguments)
+                Issue.record("\(arguments) must be refused")
+            } catch {
+                #expect(CheckCommand.message(for: error).contains(expected), "\(arguments): \(CheckCommand.message(for: error))")
+            }
+        }
+    }
+
+    /// Every flag of `check --help` has a row in docs/configuration.md.
+    @Test func everyCheckFlagIsDocumented() throws {
+        let docs = try Self.docs()
+        var flags: [String] = []
+        for raw in CheckCommand.helpMessage(columns: 2000).split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            guard line.hasPrefix("-") else { continue }
+            let synopsis = line.split(separator: " ").prefix { $0.hasPrefix("-") || $0.hasPrefix("<") }
+            flags += synopsis.flatMap { $0.split { ",/".contains($0) } }.map(String.init).filter { $0.hasPrefix("-") }
+        }
+        #expect(flags.count > 20)
+        for flag in flags {
+            #expect(docs.contains("`\(flag)`"), "\(flag) of check is missing from docs/configuration.md")
+        }
     }
 
     @Test func versionIsTheClientVersion() {
         #expect(GatewayMedic.configuration.version == GatewayMedicVersion.current)
         #expect(!GatewayMedicVersion.current.isEmpty)
+    }
+}
+
+import KubeAPI
+
+@Suite struct DurationTextTests {
+    @Test(arguments: [("90s", 90.0), ("2m", 120), ("1h", 3600), ("1h30m", 5400), ("1.5s", 1.5), ("500ms", 0.5), ("120", 120),
+                      ("12.5", 12.5), ("0", 0), ("1m30s", 90)])
+    func parses(text: String, seconds: Double) {
+        #expect(DurationText.seconds(text) == seconds)
+    }
+
+    @Test(arguments: ["", "-5s", "5x", "s", "1h-2m", "nan", "inf", "m5"])
+    func refuses(text: String) {
+        #expect(DurationText.seconds(text) == nil)
     }
 }

@@ -3,24 +3,13 @@ import Foundation
 import KubeAPI
 import KubeEmulator
 import Testing
+import TestSupport
 
 /// The built `gateway-medic` binary run as a user would run it.
 @Suite(.serialized) struct CLIProcessTests {
     /// Next to the test bundle (`swift build --build-tests` builds both into one folder).
     static func binary() throws -> String {
-        var candidates: [URL] = []
-        if let first = CommandLine.arguments.first {
-            var url = URL(fileURLWithPath: first)
-            while url.path != "/" && !url.lastPathComponent.hasSuffix(".xctest") && url.pathComponents.count > 1 {
-                url.deleteLastPathComponent()
-            }
-            candidates.append(url.deletingLastPathComponent().appendingPathComponent("gateway-medic"))
-            candidates.append(URL(fileURLWithPath: first).deletingLastPathComponent().appendingPathComponent("gateway-medic"))
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(root.appendingPathComponent(".build/debug/gateway-medic"))
-        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-        return try #require(found?.path, "gateway-medic not built; looked in \(candidates.map(\.path))")
+        try #require(BuiltProduct.path("gateway-medic"), "gateway-medic not built; looked in \(BuiltProduct.candidates("gateway-medic"))")
     }
 
     @Test func checkAgainstTheEmulator() async throws {
@@ -36,6 +25,52 @@ import Testing
             #expect(lines.count == 3)
             #expect(fixture.server.writeCount == 0)
         }
+    }
+
+    /// Acceptance: `make install` into a PREFIX puts `kubectl-gateway_medic` on PATH, `kubectl plugin
+    /// list` lists it, and the real kubectl runs `kubectl gateway-medic check -n default gateway-1 -o wide`.
+    @Test func kubectlPluginThroughMakeInstall() async throws {
+        let kubectl = "/usr/bin/kubectl"
+        guard FileManager.default.isExecutableFile(atPath: kubectl), FileManager.default.isExecutableFile(atPath: "/usr/bin/make") else {
+            print("kubectl or make not installed: plugin test skipped")
+            return
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let prefix = FileManager.default.temporaryDirectory.appendingPathComponent("gm-prefix-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: prefix) }
+        let install = try await CLIProcess.run("/usr/bin/make", ["-s", "-C", root, "install", "PREFIX=\(prefix)", "BIN=\(try Self.binary())"],
+                                               environment: ["PATH": "/usr/bin:/bin"])
+        #expect(install.status == 0, "make install: \(install.stderr)")
+        #expect(FileManager.default.isExecutableFile(atPath: "\(prefix)/bin/gateway-medic"))
+        #expect(FileManager.default.isExecutableFile(atPath: "\(prefix)/bin/kubectl-gateway_medic"))
+
+        let t0 = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) - 30)
+        try await CheckFixture.with(gateways: 2, t0: t0) { fixture in
+            try await fixture.simulator.step(now: Date())
+            let env = ["PATH": "\(prefix)/bin:/usr/bin:/bin", "HOME": prefix, "KUBECONFIG": fixture.kubeconfig]
+            let list = try await CLIProcess.run(kubectl, ["plugin", "list"], environment: env)
+            #expect(list.status == 0, "\(list.stderr)")
+            #expect(list.stdout.contains("\(prefix)/bin/kubectl-gateway_medic"), "\(list.stdout)")
+
+            let check = try await CLIProcess.run(kubectl, ["gateway-medic", "check", "-n", "default", "gateway-1", "-o", "wide"], environment: env)
+            #expect(check.status == 0, "stderr: \(check.stderr)\nstdout: \(check.stdout)")
+            let lines = check.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+            #expect(lines.count == 2, "only the gateway asked for: \(check.stdout)")
+            #expect(lines.first?.first == "NAMESPACE" && lines.first?.contains("MESSAGE") == true)
+            #expect(lines.last?.prefix(3) == ["default", "gateway-1", "UP"])
+            #expect(fixture.server.writeCount == 0)
+        }
+    }
+
+    @Test func checkRefusesRunFlagsAndUnknownOnes() async throws {
+        let remediate = try await CLIProcess.run(try Self.binary(), ["check", "--remediate"], environment: ["HOME": "/nonexistent"])
+        #expect(remediate.status != 0)
+        #expect(remediate.stderr.contains("--remediate is a `run` flag"), "\(remediate.stderr)")
+        let lease = try await CLIProcess.run(try Self.binary(), ["check", "--lease-name=x"], environment: ["HOME": "/nonexistent"])
+        #expect(lease.stderr.contains("--lease-name is a `run` flag"), "\(lease.stderr)")
+        let unknown = try await CLIProcess.run(try Self.binary(), ["check", "--no-such-flag"], environment: ["HOME": "/nonexistent"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("unknown option --no-such-flag"), "\(unknown.stderr)")
     }
 
     @Test func checkWithABadKubeconfigExitsTwo() async throws {

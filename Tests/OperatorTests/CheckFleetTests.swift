@@ -5,6 +5,7 @@ import KubeAPI
 import KubeClient
 import KubeEmulator
 import Testing
+import YAML
 @testable import OperatorRuntime
 
 @Suite(.serialized) struct CheckFleetTests {
@@ -21,7 +22,9 @@ import Testing
             let code = await runner.execute(now: fixture.at(30), stdout: out.write, stderr: err.write)
             #expect(code == 0, "stderr: \(err.value)\nstdout: \(out.value)")
 
-            let list = try #require(try JSONValue.parse(out.value).arrayValue)
+            let document = try JSONValue.parse(out.value)
+            #expect(document["kind"] == "List" && document["apiVersion"] == "v1", "a kubectl List: \(out.value.prefix(200))")
+            let list = try #require(document["items"]?.arrayValue)
             #expect(list.count == 3)
             for item in list {
                 #expect(item["state"] == "UP")
@@ -33,6 +36,41 @@ import Testing
             }
             #expect(list.compactMap { $0["name"]?.stringValue } == ["gateway-1", "gateway-2", "gateway-3"])
             #expect(fixture.server.writeCount == 0)
+        }
+    }
+
+    /// Names, `-l` on Gateway labels, `-o name|yaml`, `--no-headers`, and a name not found.
+    @Test func selectionAndOutputsAsKubectl() async throws {
+        try await CheckFixture.with(gateways: 3) { fixture in
+            try await fixture.simulator.step(now: fixture.at(30))
+            let client = try Self.client(fixture)
+            defer { client.shutdown() }
+            var gateway = try await client.get(.gateways, namespace: "default", name: "gateway-2")
+            gateway["metadata"]?["labels"] = ["tier": "edge"]
+            _ = try await client.update(.gateways, namespace: "default", name: "gateway-2", body: gateway)
+
+            func check(_ selection: CheckSelection, _ format: CheckOutputFormat, noHeaders: Bool = false) async -> (Int32, String, String) {
+                let runner = CheckCommandRunner(kubeconfig: fixture.kubeconfig, format: format, noHeaders: noHeaders,
+                                                selection: selection, environment: [:])
+                let out = OutputCapture(), err = OutputCapture()
+                let code = await runner.execute(now: fixture.at(30), stdout: out.write, stderr: err.write)
+                return (code, out.value, err.value)
+            }
+            let (code, names, _) = await check(CheckSelection(names: ["gateway-3", "gateway-1"]), .name)
+            #expect(code == 0)
+            #expect(names == "gateway.gateway.githedgehog.com/gateway-1\ngateway.gateway.githedgehog.com/gateway-3\n")
+
+            let (_, selected, _) = await check(CheckSelection(labelSelector: "tier=edge"), .table, noHeaders: true)
+            #expect(selected.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) } == ["gateway-2"], "\(selected)")
+
+            let (_, yaml, _) = await check(CheckSelection(names: ["gateway-1"]), .yaml)
+            let document = try YAML.parseSingleNode(yaml, source: "check")?.json
+            #expect(document?["kind"] == "List")
+            #expect(document?["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["gateway-1"])
+
+            let (missingCode, _, stderr) = await check(CheckSelection(names: ["gateway-1", "gateway-9"]), .table)
+            #expect(missingCode == 2)
+            #expect(stderr.contains("gateway \"gateway-9\" not found in namespace \"default\""), "\(stderr)")
         }
     }
 

@@ -47,7 +47,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     }
 
     /// A listening socket on 127.0.0.1:`port` and the port it got, or nil when it is taken.
-    private static func bindListener(on port: Int) -> (fd: Int32, port: Int)? {
+    static func bindListener(on port: Int) -> (fd: Int32, port: Int)? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         var yes: Int32 = 1
@@ -139,4 +139,175 @@ public func loopbackEventually(timeout: Duration = .seconds(10), _ condition: @S
         try? await Task.sleep(for: .milliseconds(20))
     }
     return await condition()
+}
+
+/// A forward proxy on 127.0.0.1 that only tunnels, as a proxy in front of an API server does:
+/// HTTP `CONNECT host:port`, or SOCKS5 (no authentication, CONNECT) on the same port; it records
+/// the targets it was asked for, and how.
+public final class LoopbackConnectProxy: @unchecked Sendable {
+    public let port: Int
+    private let listener: Int32
+    private let lock = NSLock()
+    private var asked: [String] = []
+
+    public init() throws {
+        var listening: (fd: Int32, port: Int)?
+        for candidate in ListenPorts.candidates() {
+            listening = LoopbackHTTPServer.bindListener(on: candidate)
+            if listening != nil { break }
+        }
+        guard let listening else { throw LoopbackHTTPServer.Failure() }
+        listener = listening.fd
+        port = listening.port
+        Thread { [self] in acceptLoop() }.start()
+    }
+
+    public var url: String { "http://127.0.0.1:\(port)" }
+    public var socks5URL: String { "socks5://127.0.0.1:\(port)" }
+
+    /// The `host:port` of every tunnel, in order; a SOCKS5 one is prefixed `socks5 `.
+    public var connectTargets: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return asked
+    }
+
+    public func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+
+    private func acceptLoop() {
+        while true {
+            let fd = accept(listener, nil, nil)
+            if fd < 0 { return }
+            Thread { [self] in tunnel(fd) }.start()
+        }
+    }
+
+    private func tunnel(_ client: Int32) {
+        var first: UInt8 = 0
+        guard recv(client, &first, 1, Int32(MSG_PEEK)) == 1 else { close(client); return }
+        if first == 5 {
+            socks5(client)
+            return
+        }
+        guard let request = LoopbackHTTPServer.readRequest(client), request.method == "CONNECT",
+              let colon = request.target.lastIndex(of: ":"), let port = UInt16(request.target[request.target.index(after: colon)...]) else {
+            close(client)
+            return
+        }
+        lock.lock()
+        asked.append(request.target)
+        lock.unlock()
+        guard let upstream = Self.connectLoopback(port) else {
+            Self.reply(client, Array("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n".utf8))
+            close(client)
+            return
+        }
+        Self.reply(client, Array("HTTP/1.1 200 Connection established\r\n\r\n".utf8))
+        splice(client, upstream)
+    }
+
+    /// RFC 1928 with "no authentication" and CONNECT only.
+    private func socks5(_ client: Int32) {
+        func read(_ count: Int) -> [UInt8]? {
+            var bytes = [UInt8](repeating: 0, count: count)
+            var got = 0
+            while got < count {
+                let n = bytes.withUnsafeMutableBytes { recv(client, $0.baseAddress! + got, count - got, 0) }
+                if n <= 0 { return nil }
+                got += n
+            }
+            return bytes
+        }
+        guard let greeting = read(2), let _ = read(Int(greeting[1])) else { close(client); return }
+        Self.reply(client, [5, 0])
+        guard let head = read(4), head[1] == 1 else { close(client); return }
+        let host: String
+        switch head[3] {
+        case 1: guard let a = read(4) else { close(client); return }; host = a.map(String.init).joined(separator: ".")
+        case 3: guard let n = read(1), let name = read(Int(n[0])) else { close(client); return }; host = String(decoding: name, as: UTF8.self)
+        case 4: guard read(16) != nil else { close(client); return }; host = "[ipv6]"
+        default: close(client); return
+        }
+        guard let p = read(2) else { close(client); return }
+        let port = UInt16(p[0]) << 8 | UInt16(p[1])
+        lock.lock()
+        asked.append("socks5 \(host):\(port)")
+        lock.unlock()
+        guard let upstream = Self.connectLoopback(port) else {
+            Self.reply(client, [5, 5, 0, 1, 0, 0, 0, 0, 0, 0])
+            close(client)
+            return
+        }
+        Self.reply(client, [5, 0, 0, 1, 127, 0, 0, 1, 0, 0])
+        splice(client, upstream)
+    }
+
+    private static func reply(_ fd: Int32, _ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// A loopback test proxy: every target is local.
+    private static func connectLoopback(_ port: UInt16) -> Int32? {
+        let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = port.bigEndian
+        let connected = withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        if connected { return upstream }
+        close(upstream)
+        return nil
+    }
+
+    /// Both directions until both ends are done, then both sockets are closed.
+    private func splice(_ client: Int32, _ upstream: Int32) {
+        let done = DispatchSemaphore(value: 0)
+        Thread { Self.pump(from: upstream, to: client); done.signal() }.start()
+        Self.pump(from: client, to: upstream)
+        done.wait()
+        close(client)
+        close(upstream)
+    }
+
+    /// Copies until either side closes, then closes both directions.
+    private static func pump(from source: Int32, to target: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = recv(source, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            let sent = buffer.withUnsafeBytes { send(target, $0.baseAddress, n, Int32(MSG_NOSIGNAL)) }
+            if sent != n { break }
+        }
+        shutdown(target, Int32(SHUT_WR))
+        shutdown(source, Int32(SHUT_RD))
+    }
+}
+
+/// Where `swift build --build-tests` put a product of this package: next to the test bundle.
+public enum BuiltProduct {
+    /// The paths tried, the first executable one first.
+    public static func candidates(_ name: String, filePath: String = #filePath) -> [String] {
+        var candidates: [URL] = []
+        if let first = CommandLine.arguments.first {
+            var url = URL(fileURLWithPath: first)
+            while url.path != "/" && !url.lastPathComponent.hasSuffix(".xctest") && url.pathComponents.count > 1 {
+                url.deleteLastPathComponent()
+            }
+            candidates.append(url.deletingLastPathComponent().appendingPathComponent(name))
+            candidates.append(URL(fileURLWithPath: first).deletingLastPathComponent().appendingPathComponent(name))
+        }
+        let root = URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug/\(name)"))
+        return candidates.map(\.path)
+    }
+
+    /// The built product, or nil when it is not there.
+    public static func path(_ name: String) -> String? {
+        candidates(name).first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
 }

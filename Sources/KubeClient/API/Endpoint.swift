@@ -9,6 +9,9 @@ struct Endpoint: Sendable, Equatable {
     /// The configured server, for messages.
     let displayBase: String
     let connectTo: String?
+    /// With a server name, the `Host` the server URL names (kubectl sends that one: only the TLS
+    /// handshake uses the server name); nil when the URL's host is the one libcurl sends anyway.
+    let hostHeader: String?
 
     init(server: String, serverName: String?) throws(KubeError) {
         let trimmed = server.hasSuffix("/") ? String(server.dropLast()) : server
@@ -33,9 +36,11 @@ struct Endpoint: Sendable, Equatable {
             let named = Self.bracketed(name)
             requestBase = "\(scheme)://\(named):\(port)\(path)"
             connectTo = "\(named):\(port):\(host):\(port)"
+            hostHeader = host + (parts.port.map { ":\($0)" } ?? "")
         } else {
             requestBase = "\(scheme)://\(host):\(port)\(path)"
             connectTo = nil
+            hostHeader = nil
         }
     }
 

@@ -104,12 +104,21 @@ extension KubeClient {
             throw .configuration("cannot obtain credentials (\(config.origin.isEmpty ? "config" : config.origin)): \(error)")
         }
         var headers = ["Accept: application/json"]
+        if let host = endpoint.hostHeader { headers.append("Host: \(host)") }
         if let contentType = spec.contentType { headers.append("Content-Type: \(contentType)") }
         if let token = credentials.bearerToken?.value, !token.isEmpty {
             guard !token.contains(where: { $0 == "\r" || $0 == "\n" }) else {
                 throw .configuration("the bearer token contains a line break")
             }
             headers.append("Authorization: Bearer \(token)")
+        } else if let basic = credentials.basicAuth {
+            headers.append("Authorization: \(basic.headerValue)")
+        }
+        for line in config.impersonation.headerLines {
+            guard !line.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+                throw .configuration("an impersonation value contains a line break")
+            }
+            headers.append(line)
         }
         var tls = config.tls
         if let cert = credentials.clientCertificatePEM, let key = credentials.clientKeyPEM {

@@ -14,16 +14,60 @@ public struct ClusterConfig: Sendable {
     public var namespace: String
     /// Where this came from, for error messages: a file path, or "in-cluster".
     public var origin: String
+    /// The user's `as`, `as-groups`, `as-uid`, `as-user-extra` (or `--as`/`--as-group`).
+    public var impersonation: Impersonation
+    /// What the loader chose not to use and why (credentials withheld from a plain http server),
+    /// for a command-line program to print; never holds a secret.
+    public var warnings: [String]
 
     public init(server: String, tls: TLSSettings = TLSSettings(), proxyURL: String? = nil,
-                credentials: any CredentialProvider = NoCredentials(), namespace: String = "default", origin: String = "") {
+                credentials: any CredentialProvider = NoCredentials(), namespace: String = "default", origin: String = "",
+                impersonation: Impersonation = Impersonation(), warnings: [String] = []) {
         self.server = server
         self.tls = tls
         self.proxyURL = proxyURL
         self.credentials = credentials
         self.namespace = namespace
         self.origin = origin
+        self.impersonation = impersonation
+        self.warnings = warnings
     }
+}
+
+/// Who the requests act as, through the API server's impersonation headers.
+public struct Impersonation: Sendable, Equatable {
+    public var user: String?
+    public var uid: String?
+    public var groups: [String]
+    /// `as-user-extra`: each key with its values, sent as `Impersonate-Extra-<key>`.
+    public var extra: [String: [String]]
+
+    public init(user: String? = nil, uid: String? = nil, groups: [String] = [], extra: [String: [String]] = [:]) {
+        self.user = user
+        self.uid = uid
+        self.groups = groups
+        self.extra = extra
+    }
+
+    public var isEmpty: Bool { user == nil && uid == nil && groups.isEmpty && extra.isEmpty }
+
+    /// The request header lines, as client-go's ImpersonatingRoundTripper writes them: the extra
+    /// keys percent-encoded (a header name cannot hold every character a key may).
+    public var headerLines: [String] {
+        var lines: [String] = []
+        if let user { lines.append("Impersonate-User: \(user)") }
+        if let uid { lines.append("Impersonate-Uid: \(uid)") }
+        for group in groups { lines.append("Impersonate-Group: \(group)") }
+        for key in extra.keys.sorted() {
+            let encoded = key.addingPercentEncoding(withAllowedCharacters: Self.headerKeyCharacters) ?? key
+            for value in extra[key] ?? [] { lines.append("Impersonate-Extra-\(encoded): \(value)") }
+        }
+        return lines
+    }
+
+    /// RFC 7230 token characters, less `%` (the escape itself).
+    private static let headerKeyCharacters = CharacterSet(charactersIn:
+        "!#$&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 }
 
 /// TLS material, held in memory and handed to libcurl as blobs: never written to disk.
@@ -67,14 +111,30 @@ public struct SecretString: Sendable, Hashable, CustomStringConvertible, CustomD
 /// What a request presents to the API server.
 public struct Credentials: Sendable {
     public var bearerToken: SecretString?
+    /// `username` and `password` of the kubeconfig user (HTTP basic authentication).
+    public var basicAuth: BasicAuth?
     /// Client certificate and key issued by an exec plugin (override the kubeconfig's, if any).
     public var clientCertificatePEM: SecretBytes?
     public var clientKeyPEM: SecretBytes?
-    public init(bearerToken: SecretString? = nil, clientCertificatePEM: SecretBytes? = nil, clientKeyPEM: SecretBytes? = nil) {
+    public init(bearerToken: SecretString? = nil, basicAuth: BasicAuth? = nil,
+                clientCertificatePEM: SecretBytes? = nil, clientKeyPEM: SecretBytes? = nil) {
         self.bearerToken = bearerToken
+        self.basicAuth = basicAuth
         self.clientCertificatePEM = clientCertificatePEM
         self.clientKeyPEM = clientKeyPEM
     }
+}
+
+public struct BasicAuth: Sendable, Equatable {
+    public var username: String
+    public var password: SecretString
+    public init(username: String, password: SecretString) {
+        self.username = username
+        self.password = password
+    }
+
+    /// The `Authorization` header's value.
+    var headerValue: String { "Basic " + Data("\(username):\(password.value)".utf8).base64EncodedString() }
 }
 
 /// A source of credentials. The transport asks before each request; after a 401 it asks again
@@ -92,4 +152,11 @@ public struct StaticTokenCredentials: CredentialProvider {
     public var token: SecretString
     public init(token: SecretString) { self.token = token }
     public func credentials(refresh: Bool) async throws -> Credentials { Credentials(bearerToken: token) }
+}
+
+/// Credentials fixed in the kubeconfig (basic authentication).
+public struct StaticCredentials: CredentialProvider {
+    public var value: Credentials
+    public init(_ value: Credentials) { self.value = value }
+    public func credentials(refresh: Bool) async throws -> Credentials { value }
 }

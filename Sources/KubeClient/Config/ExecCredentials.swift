@@ -1,8 +1,13 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import KubeAPI
 
 /// Credentials from an exec plugin (client.authentication.k8s.io v1 / v1beta1). The plugin runs
-/// with a clean environment (PATH and HOME only, plus the kubeconfig's `env`), its ExecCredential
+/// with the process environment plus the kubeconfig's `env`, as client-go runs it (so
+/// `AWS_PROFILE=prod gateway-medic check` reaches the AWS plugin); with a terminal on standard
+/// input and `interactiveMode` IfAvailable or Always it gets that terminal. Its ExecCredential
 /// is cached until shortly before `expirationTimestamp` (absent: forever), and it runs again on
 /// `refresh: true` (after a 401). Concurrent callers share one run.
 public actor ExecCredentials: CredentialProvider {
@@ -12,6 +17,7 @@ public actor ExecCredentials: CredentialProvider {
     private let environment: [String: String]
     private let clusterInfo: JSONValue?
     private let timeout: TimeInterval
+    private let terminal: Bool
     private let now: @Sendable () -> Date
     /// Re-run this long before the stated expiry, so a request does not race the deadline.
     private let expiryLeeway: TimeInterval = 5
@@ -27,10 +33,13 @@ public actor ExecCredentials: CredentialProvider {
     /// - Parameters:
     ///   - origin: the kubeconfig file (relative commands resolve against its folder; errors name it).
     ///   - field: the `exec` field path, for errors (`users["dev"].user.exec`).
-    ///   - environment: where PATH and HOME for the plugin come from; nothing else is passed on.
+    ///   - environment: what the plugin inherits (the kubeconfig's `env` is laid over it).
     ///   - clusterInfo: `spec.cluster` for `provideClusterInfo: true`.
+    ///   - terminal: whether standard input is a terminal the plugin may use (asked of the process when nil).
     public init(config: ExecConfig, origin: String, field: String, environment: [String: String],
-                clusterInfo: JSONValue? = nil, timeout: TimeInterval = 30, now: @escaping @Sendable () -> Date = { Date() }) {
+                clusterInfo: JSONValue? = nil, timeout: TimeInterval = 30, terminal: Bool? = nil,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.terminal = terminal ?? (isatty(STDIN_FILENO) == 1)
         self.config = config
         self.origin = origin
         self.field = field
@@ -43,9 +52,9 @@ public actor ExecCredentials: CredentialProvider {
     public func credentials(refresh: Bool) async throws -> Credentials {
         if !refresh, let cached, isFresh(cached) { return cached.credentials }
         if let inFlight { return try await inFlight.value.credentials }
-        let task = Task { [config, origin, field, environment, clusterInfo, timeout] in
+        let task = Task { [config, origin, field, environment, clusterInfo, timeout, terminal] in
             try await ExecPluginRun(config: config, origin: origin, field: field, environment: environment,
-                                    clusterInfo: clusterInfo, timeout: timeout).issue()
+                                    clusterInfo: clusterInfo, timeout: timeout, terminal: terminal).issue()
         }
         inFlight = task
         do {
@@ -73,16 +82,23 @@ struct ExecPluginRun: Sendable {
     var environment: [String: String]
     var clusterInfo: JSONValue?
     var timeout: TimeInterval
+    /// Standard input is a terminal.
+    var terminal: Bool = false
+
+    /// As client-go: interactive when the mode allows it and there is a terminal; `Always`
+    /// without a terminal is refused before the plugin runs.
+    var interactive: Bool { config.interactiveMode != .never && terminal }
 
     func issue() async throws(KubeConfigError) -> ExecCredentials.Issued {
-        guard config.interactiveMode != .always else {
-            throw failure("interactiveMode is Always, but this program never has an interactive terminal")
+        guard config.interactiveMode != .always || terminal else {
+            throw failure("interactiveMode is Always, but standard input is not a terminal (run it from a terminal, or set interactiveMode: IfAvailable)")
         }
         let executable = try resolveExecutable()
         let output: PluginProcessOutput
         do {
             output = try await PluginProcess.run(executable: executable, arguments: config.args,
-                                                 environment: pluginEnvironment(), timeout: timeout)
+                                                 environment: pluginEnvironment(), timeout: timeout,
+                                                 passTerminal: interactive)
         } catch {
             throw failure(error.detail)
         }
@@ -92,12 +108,11 @@ struct ExecPluginRun: Sendable {
         return try decode(output.stdout)
     }
 
-    /// PATH and HOME from the given environment, the kubeconfig's `env`, and KUBERNETES_EXEC_INFO.
+    /// The inherited environment, the kubeconfig's `env` over it, and KUBERNETES_EXEC_INFO.
     func pluginEnvironment() -> [String: String] {
-        var env: [String: String] = [:]
-        for name in ["PATH", "HOME"] { if let value = environment[name] { env[name] = value } }
+        var env = environment
         for entry in config.env { env[entry.name] = entry.value }
-        var spec: [String: JSONValue] = ["interactive": false]
+        var spec: [String: JSONValue] = ["interactive": .bool(interactive)]
         if config.provideClusterInfo, let clusterInfo { spec["cluster"] = clusterInfo }
         let info: JSONValue = ["apiVersion": .string(config.apiVersion), "kind": "ExecCredential", "spec": .object(spec)]
         env["KUBERNETES_EXEC_INFO"] = info.jsonString

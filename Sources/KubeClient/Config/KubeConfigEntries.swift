@@ -9,6 +9,7 @@ struct ClusterEntryReader {
         var proxyURL: String?
         /// `spec.cluster` for exec plugins that ask for it.
         var execClusterInfo: JSONValue
+        var isTLS: Bool { server.lowercased().hasPrefix("https://") }
     }
 
     var entry: NamedEntry
@@ -40,6 +41,14 @@ struct ClusterEntryReader {
             throw KubeConfigError(file: entry.file, field: "\(f).insecure-skip-tls-verify", reason: .caWithInsecure)
         }
         let proxy = try fields.string(body["proxy-url"], at: "\(f).proxy-url").flatMap { $0.isEmpty ? nil : $0 }
+        if let proxy {
+            // client-go's schemes; libcurl takes each as CURLOPT_PROXY.
+            let scheme = URL(string: proxy)?.scheme?.lowercased()
+            guard let scheme, ["http", "https", "socks5"].contains(scheme), URL(string: proxy)?.host != nil else {
+                throw KubeConfigError(file: entry.file, field: "\(f).proxy-url",
+                                      reason: .invalidField("must be an http://, https:// or socks5:// URL with a host (the value is not shown: it may hold a password)"))
+            }
+        }
 
         var info: [String: JSONValue] = ["server": .string(server)]
         if let name = tls.serverName { info["tls-server-name"] = .string(name) }
@@ -55,13 +64,18 @@ struct ClusterEntryReader {
     }
 }
 
-/// A kubeconfig `user` entry turned into client certificate material and a credential provider.
-/// Precedence as client-go: `token` over `tokenFile`; a static token or certificate makes `exec` unused.
+/// A kubeconfig `user` entry turned into client certificate material, a credential provider and
+/// impersonation. Precedence as client-go: `tokenFile` over `token` (the file's last good read
+/// wins); a static token or certificate makes `exec` unused; a token with basic auth is refused.
+/// For a plain `http://` server nothing secret is used (clientcmd reads a user's credentials only
+/// for a TLS server): a warning says so; impersonation still applies.
 struct UserEntryReader {
     struct Result {
         var clientCertificatePEM: SecretBytes?
         var clientKeyPEM: SecretBytes?
         var credentials: any CredentialProvider
+        var impersonation = Impersonation()
+        var warnings: [String] = []
     }
 
     var entry: NamedEntry
@@ -72,6 +86,11 @@ struct UserEntryReader {
         let fields = FieldReader(file: entry.file)
         let body = entry.body
         let f = entry.field
+        if let provider = try fields.mapping(body["auth-provider"], at: "\(f).auth-provider") {
+            let name = try fields.string(provider["name"], at: "\(f).auth-provider.name") ?? "(unnamed)"
+            throw KubeConfigError(file: entry.file, field: "\(f).auth-provider", reason: .authProviderUnsupported(name))
+        }
+        let impersonation = try readImpersonation(fields)
         let certificate = try pem(data: "client-certificate-data", file: "client-certificate", fields)
         let key = try pem(data: "client-key-data", file: "client-key", fields)
         if certificate != nil && key == nil {
@@ -80,19 +99,59 @@ struct UserEntryReader {
         if key != nil && certificate == nil {
             throw KubeConfigError(file: entry.file, field: "\(f).client-certificate", reason: .invalidField("client-certificate or client-certificate-data is required with a client key"))
         }
-        var result = Result(clientCertificatePEM: certificate, clientKeyPEM: key, credentials: NoCredentials())
         var exec: ExecConfig?
         if let mapping = try fields.mapping(body["exec"], at: "\(f).exec") {
             exec = try ExecConfig.read(mapping, field: "\(f).exec", fields: fields)
         }
-        if let token = try fields.string(body["token"], at: "\(f).token"), !token.isEmpty {
-            result.credentials = StaticTokenCredentials(token: SecretString(token))
-        } else if let path = try fields.string(body["tokenFile"], at: "\(f).tokenFile"), !path.isEmpty {
-            result.credentials = try TokenFileCredentials(path: FileText.resolve(path, against: entry.directory),
+        let token = try fields.string(body["token"], at: "\(f).token").flatMap { $0.isEmpty ? nil : $0 }
+        let tokenFile = try fields.string(body["tokenFile"], at: "\(f).tokenFile").flatMap { $0.isEmpty ? nil : $0 }
+        let username = try fields.string(body["username"], at: "\(f).username").flatMap { $0.isEmpty ? nil : $0 }
+        let password = try fields.string(body["password"], at: "\(f).password").flatMap { $0.isEmpty ? nil : $0 }
+        if (token != nil || tokenFile != nil) && (username != nil || password != nil) {
+            throw KubeConfigError(file: entry.file, field: "\(f).username",
+                                  reason: .invalidField("a token and username/password cannot both be set (kubectl refuses it too): keep one"))
+        }
+
+        guard cluster.isTLS else {
+            var withheld: [String] = []
+            if token != nil { withheld.append("token") }
+            if tokenFile != nil { withheld.append("tokenFile") }
+            if username != nil || password != nil { withheld.append("username/password") }
+            if exec != nil { withheld.append("exec") }
+            if certificate != nil { withheld.append("client certificate") }
+            var result = Result(credentials: NoCredentials(), impersonation: impersonation)
+            if !withheld.isEmpty {
+                result.warnings.append("\(entry.file): user \"\(entry.name)\": \(withheld.joined(separator: ", ")) not sent: the server "
+                                       + "\(cluster.server) is plain http, where credentials would travel unencrypted (kubectl does the same)")
+            }
+            return result
+        }
+
+        var result = Result(clientCertificatePEM: certificate, clientKeyPEM: key, credentials: NoCredentials(), impersonation: impersonation)
+        if let tokenFile {
+            result.credentials = try TokenFileCredentials(path: FileText.resolve(tokenFile, against: entry.directory),
                                                           origin: entry.file, field: "\(f).tokenFile")
+        } else if let token {
+            result.credentials = StaticTokenCredentials(token: SecretString(token))
+        } else if username != nil || password != nil {
+            result.credentials = StaticCredentials(Credentials(basicAuth: BasicAuth(username: username ?? "", password: SecretString(password ?? ""))))
         } else if let exec, certificate == nil {
             result.credentials = ExecCredentials(config: exec, origin: entry.file, field: "\(f).exec", environment: environment,
                                                  clusterInfo: cluster.execClusterInfo)
+        }
+        return result
+    }
+
+    private func readImpersonation(_ fields: FieldReader) throws(KubeConfigError) -> Impersonation {
+        let f = entry.field
+        var result = Impersonation()
+        result.user = try fields.string(entry.body["as"], at: "\(f).as").flatMap { $0.isEmpty ? nil : $0 }
+        result.uid = try fields.string(entry.body["as-uid"], at: "\(f).as-uid").flatMap { $0.isEmpty ? nil : $0 }
+        result.groups = try fields.strings(entry.body["as-groups"], at: "\(f).as-groups")
+        if let extra = try fields.mapping(entry.body["as-user-extra"], at: "\(f).as-user-extra") {
+            for (key, node) in extra {
+                result.extra[key] = try fields.strings(node, at: "\(f).as-user-extra.\(key)")
+            }
         }
         return result
     }

@@ -26,6 +26,8 @@ public struct KubeConfigError: Error, Sendable, Equatable, CustomStringConvertib
         case missingEnvironment(String)
         /// An exec credential plugin failed; `detail` never holds its stdout (it may hold a token).
         case execPluginFailed(command: String, detail: String)
+        /// A user's `auth-provider` (oidc, gcp, azure): removed from kubectl, not supported here.
+        case authProviderUnsupported(String)
     }
 
     /// The kubeconfig file, the service-account file, or the `KUBECONFIG` list.
@@ -59,6 +61,10 @@ public struct KubeConfigError: Error, Sendable, Equatable, CustomStringConvertib
         case .noConfiguration: return "\(place): none of the listed kubeconfig files exists"
         case .missingEnvironment(let name): return "\(place): environment variable \(name) is not set"
         case .execPluginFailed(let command, let detail): return "\(place): exec plugin \"\(command)\" failed: \(detail)"
+        case .authProviderUnsupported(let name):
+            return "\(place): auth-provider \"\(name)\" is not supported (kubectl dropped auth providers too): "
+                + "use an exec credential plugin instead, e.g. kubelogin (`kubectl oidc-login`) for oidc, "
+                + "gke-gcloud-auth-plugin for gcp, kubelogin (`kubelogin convert-kubeconfig`) for azure"
         }
     }
 }

@@ -5,7 +5,7 @@ public struct KubeConfigLoader {
     /// - Parameters:
     ///   - explicitPath: `--kubeconfig`; wins over everything and must exist.
     ///   - context: `--context`; otherwise the merged `current-context`.
-    ///   - environment: `KUBECONFIG`, `HOME`, and PATH/HOME handed to exec plugins.
+    ///   - environment: `KUBECONFIG`, `HOME`, and the environment exec plugins inherit.
     ///   - homeDirectory: where `~/.kube/config` lives; `HOME` (then the user's home) when nil.
     public static func load(explicitPath: String?, context: String? = nil,
                             environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -107,13 +107,18 @@ struct MergedKubeConfig {
         let server = try ClusterEntryReader(entry: cluster).read()
         var tls = server.tls
         var credentials: any CredentialProvider = NoCredentials()
+        var impersonation = Impersonation()
+        var warnings: [String] = []
         if let user {
             let auth = try UserEntryReader(entry: user, environment: environment, cluster: server).read()
             tls.clientCertificatePEM = auth.clientCertificatePEM
             tls.clientKeyPEM = auth.clientKeyPEM
             credentials = auth.credentials
+            impersonation = auth.impersonation
+            warnings = auth.warnings
         }
         return ClusterConfig(server: server.server, tls: tls, proxyURL: server.proxyURL, credentials: credentials,
-                             namespace: namespace ?? "default", origin: context.file)
+                             namespace: namespace ?? "default", origin: context.file,
+                             impersonation: impersonation, warnings: warnings)
     }
 }

@@ -15,13 +15,16 @@ struct PluginProcessOutput: Sendable {
     var stderr: [UInt8]
 }
 
-/// Runs a short-lived helper process (an exec credential plugin) with a clean environment and
+/// Runs a short-lived helper process (an exec credential plugin) with the given environment and
 /// a deadline. The waiting happens on a dedicated thread (poll on the output pipes and a wake
 /// pipe written by the termination handler), never on the cooperative thread pool.
 enum PluginProcess {
     struct LaunchFailure: Error { var detail: String }
 
+    /// - Parameter passTerminal: the plugin reads this process's standard input (a terminal, for
+    ///   an interactive login) and writes to its standard error; otherwise it reads nothing.
     static func run(executable: String, arguments: [String], environment: [String: String], timeout: TimeInterval,
+                    passTerminal: Bool = false,
                     stdoutLimit: Int = 4 << 20, stderrLimit: Int = 64 << 10) async throws(LaunchFailure) -> PluginProcessOutput {
         let state = RunState()
         let process = state.process
@@ -29,8 +32,10 @@ enum PluginProcess {
         process.arguments = arguments
         process.environment = environment
         process.standardOutput = state.stdout
-        process.standardError = state.stderr
-        process.standardInput = FileHandle.nullDevice
+        // Interactive: the plugin's prompts (a login URL, a device code) must reach the user at
+        // once, as client-go passes them through; its stderr is then not in an error message.
+        process.standardError = passTerminal ? FileHandle.standardError : state.stderr
+        process.standardInput = passTerminal ? FileHandle.standardInput : FileHandle.nullDevice
         let wakeFD = state.wake.fileHandleForWriting.fileDescriptor
         process.terminationHandler = { _ in
             var byte: UInt8 = 1

@@ -11,6 +11,13 @@ public struct CheckCommandRunner: Sendable {
     public var configFile: String?
     public var overrides: ConfigOverrides
     public var format: CheckOutputFormat
+    /// `--no-headers` for the table formats.
+    public var noHeaders: Bool
+    /// Gateway names and `-l`.
+    public var selection: CheckSelection
+    /// `--as` / `--as-group`: replace the kubeconfig's impersonation when given, as kubectl's flags do.
+    public var impersonateUser: String?
+    public var impersonateGroups: [String]
     /// Seen by tests; the environment decides between in-cluster and kubeconfig as for `run`.
     public var environment: [String: String]
     /// Shorter than the client's default so a laptop pointed at a dead server gets an answer soon.
@@ -18,9 +25,14 @@ public struct CheckCommandRunner: Sendable {
     public var retryAttempts: Int
 
     public init(kubeconfig: String? = nil, context: String? = nil, configFile: String? = nil,
-                overrides: ConfigOverrides = ConfigOverrides(), format: CheckOutputFormat = .table,
+                overrides: ConfigOverrides = ConfigOverrides(), format: CheckOutputFormat = .table, noHeaders: Bool = false,
+                selection: CheckSelection = CheckSelection(), impersonateUser: String? = nil, impersonateGroups: [String] = [],
                 environment: [String: String] = ProcessInfo.processInfo.environment,
                 requestTimeout: Duration = .seconds(15), retryAttempts: Int = 2) {
+        self.noHeaders = noHeaders
+        self.selection = selection
+        self.impersonateUser = impersonateUser
+        self.impersonateGroups = impersonateGroups
         self.kubeconfig = kubeconfig
         self.context = context
         self.configFile = configFile
@@ -45,7 +57,11 @@ public struct CheckCommandRunner: Sendable {
         }
         let client: KubeClient
         do {
-            let cluster = try ClusterConfigResolver.resolve(kubeconfig: kubeconfig, context: context, environment: environment)
+            var cluster = try ClusterConfigResolver.resolve(kubeconfig: kubeconfig, context: context, environment: environment)
+            for warning in cluster.warnings { stderr("warning: \(warning)\n") }
+            if impersonateUser != nil || !impersonateGroups.isEmpty {
+                cluster.impersonation = Impersonation(user: impersonateUser, groups: impersonateGroups)
+            }
             var retry = RetryPolicy()
             retry.maxAttempts = max(1, retryAttempts)
             client = try KubeClient(config: cluster, options: ClientOptions(retry: retry, requestTimeout: requestTimeout), logger: logger)
@@ -56,16 +72,19 @@ public struct CheckCommandRunner: Sendable {
         defer { client.shutdown() }
         let result: CheckResult
         do {
-            result = try await FleetCheck.evaluate(client: client, config: config, now: now)
+            result = try await FleetCheck.evaluate(client: client, config: config, now: now, selection: selection)
         } catch {
             stderr("error: cannot read the fleet from \(client.server): \(error)\n")
             return Self.exitError
         }
         for note in result.notes { stderr("note: \(note)\n") }
-        if result.reports.isEmpty {
-            stderr("note: no gateways found (GatewayAgents and Gateways in namespace \"\(config.fabricNamespace)\")\n")
+        for name in result.notFound {
+            stderr("error: gateway \"\(name)\" not found in namespace \"\(config.fabricNamespace)\"\(selection.labelSelector.map { " matching \"\($0)\"" } ?? "")\n")
         }
-        stdout(CheckRenderer.render(result.reports, format: format))
+        if result.reports.isEmpty && result.notFound.isEmpty {
+            stderr("note: no gateways found (GatewayAgents and Gateways in namespace \"\(config.fabricNamespace)\"\(selection.labelSelector.map { " matching \"\($0)\"" } ?? ""))\n")
+        }
+        stdout(CheckRenderer.render(result.reports, format: format, noHeaders: noHeaders))
         return result.exitCode
     }
 }

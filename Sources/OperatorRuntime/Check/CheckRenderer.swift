@@ -3,35 +3,49 @@ import KubeAPI
 import YAML
 
 /// How `check` prints its verdicts.
+/// How `check` prints its verdicts: kubectl's `-o` values.
 public enum CheckOutputFormat: String, Sendable, CaseIterable {
-    case table, json, yaml
+    case table, wide, json, yaml, name
 }
 
 /// Renders check reports for people (a table) or programs (a JSON or YAML list).
 public enum CheckRenderer {
     public static let tableHeader = ["GATEWAY", "STATE", "REASON", "HEARTBEAT", "APPLIED", "CURRENT", "BGP", "PODS"]
+    /// `-o wide` adds the namespace, when the state began (RFC 3339) and the message.
+    public static let wideHeader = ["NAMESPACE"] + tableHeader + ["SINCE", "MESSAGE"]
 
-    public static func render(_ reports: [GatewayReport], format: CheckOutputFormat) -> String {
+    public static func render(_ reports: [GatewayReport], format: CheckOutputFormat, noHeaders: Bool = false) -> String {
         switch format {
-        case .table: return table(reports)
-        case .json: return String(decoding: prettyJSON(.array(reports.map { $0.json() })), as: UTF8.self) + "\n"
-        case .yaml: return YAML.emit(.array(reports.map { $0.json() }))
+        case .table: return table(reports, wide: false, headers: !noHeaders)
+        case .wide: return table(reports, wide: true, headers: !noHeaders)
+        case .json: return String(decoding: prettyJSON(list(reports)), as: UTF8.self) + "\n"
+        case .yaml: return YAML.emit(list(reports))
+        case .name: return reports.map { "\(ResourceType.gateways.kind.lowercased()).\(ResourceType.gateways.group)/\($0.name)\n" }.joined()
         }
+    }
+
+    /// A kubectl `List`, so that `jq .items[]` and `kubectl`-minded scripts read it as any other.
+    static func list(_ reports: [GatewayReport]) -> JSONValue {
+        ["apiVersion": "v1", "kind": "List", "metadata": ["resourceVersion": ""], "items": .array(reports.map { $0.json() })]
     }
 
     /// kubectl-style columns: left-aligned, three spaces apart, `-` for a value not reported.
     /// HEARTBEAT is the heartbeat's age at the check (the assessment's evaluation time): the
     /// table is printed at once, unlike the persisted status, which carries only the instant.
-    public static func table(_ reports: [GatewayReport]) -> String {
-        let rows = [tableHeader] + reports.map { r in
+    public static func table(_ reports: [GatewayReport], wide: Bool = false, headers: Bool = true) -> String {
+        let header = wide ? wideHeader : tableHeader
+        let body = reports.map { r in
             let e = r.assessment.evidence
-            return [
+            let columns = [
                 r.name, r.state.rawValue, r.assessment.reason, r.assessment.heartbeatAgeAtEvaluation.map { age(Int($0)) } ?? "-",
                 e.appliedGeneration.map(String.init) ?? "-", e.currentGeneration.map(String.init) ?? "-",
                 e.bgpSummary, "\(r.readyPods)/\(e.pods.count)",
             ]
+            return wide ? [r.namespace] + columns + [KubeTime.format(r.assessment.since), r.assessment.message] : columns
         }
-        let widths = tableHeader.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let rows = (headers ? [header] : []) + body
+        guard !rows.isEmpty else { return "" }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
             row.enumerated().map { i, cell in
                 i == row.count - 1 ? cell : cell.padding(toLength: widths[i] + 3, withPad: " ", startingAt: 0)

@@ -11,7 +11,9 @@ public enum FleetCheck {
     }
 
     /// `run` with the notes about optional resources that could not be read.
-    public static func evaluate(client: KubeClient, config: OperatorConfig, now: Date) async throws(KubeError) -> CheckResult {
+    /// - Parameter selection: which gateways to report (kubectl's names and `-l`); all by default.
+    public static func evaluate(client: KubeClient, config: OperatorConfig, now: Date,
+                                selection: CheckSelection = CheckSelection()) async throws(KubeError) -> CheckResult {
         var notes: [String] = []
         var index = FleetIndex()
         let fabric = config.fabricNamespace
@@ -41,12 +43,28 @@ public enum FleetCheck {
             previous[ObjectKey(namespace: namespace, name: name)] = assessment
         }
 
-        let reports = index.gatewayKeys.sorted().map { key in
+        var keys = index.gatewayKeys.sorted()
+        if let selector = selection.labelSelector {
+            // On Gateway labels, as `kubectl get gateways -l`: a GatewayAgent alone has none to match.
+            let matching = try await client.listAll(.gateways, namespace: fabric, options: ListOptions(labelSelector: selector)).items
+            let names = Set(matching.compactMap { $0[path: "metadata", "name"]?.stringValue })
+            keys = keys.filter { names.contains($0.name) }
+        }
+        var missing: [String] = []
+        if !selection.names.isEmpty {
+            let known = Set(keys.map(\.name))
+            missing = selection.names.filter { !known.contains($0) }
+            let wanted = Set(selection.names)
+            keys = keys.filter { wanted.contains($0.name) }
+        }
+        let reports = keys.map { key in
             let before = previous[key]
             let assessment = HealthEvaluator.evaluate(index.inputs(for: key), previous: before, policy: config.health, now: now)
             return GatewayReport(namespace: key.namespace ?? fabric, name: key.name, assessment: assessment, usedPreviousAssessment: before != nil)
         }
-        return CheckResult(reports: reports, notes: notes)
+        var result = CheckResult(reports: reports, notes: notes)
+        result.notFound = missing
+        return result
     }
 
     /// A list that may legitimately be unavailable: 404 (the CRD is not installed) or 403 (the
@@ -59,5 +77,18 @@ public enum FleetCheck {
             notes.append("\(r.kind) objects (\(r.plural).\(r.group)) are not visible (HTTP \(error.statusCode ?? 0)): \(consequence)")
             return nil
         }
+    }
+}
+
+/// Which gateways a check reports, as kubectl selects objects.
+public struct CheckSelection: Sendable, Equatable {
+    /// Gateway names; empty means all.
+    public var names: [String]
+    /// A label selector on Gateway objects (`-l`).
+    public var labelSelector: String?
+
+    public init(names: [String] = [], labelSelector: String? = nil) {
+        self.names = names
+        self.labelSelector = labelSelector?.isEmpty == true ? nil : labelSelector
     }
 }

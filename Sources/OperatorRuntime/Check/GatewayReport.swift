@@ -48,13 +48,19 @@ public struct CheckResult: Sendable, Equatable {
     public var reports: [GatewayReport]
     /// E.g. "switch Agents are not visible (404): liveness falls back to pod readiness".
     public var notes: [String]
+    /// Gateway names asked for that do not exist (or do not match the selector).
+    public var notFound: [String] = []
 
     public init(reports: [GatewayReport], notes: [String]) {
         self.reports = reports
         self.notes = notes
     }
 
-    /// 0 when every gateway is UP (also for an empty fleet), 1 otherwise. Errors are 2, decided
-    /// by the caller.
-    public var exitCode: Int32 { reports.allSatisfy { $0.state == .up } ? 0 : 1 }
+    /// 0 when every gateway is UP (also for an empty fleet), 1 otherwise; 2 when a gateway asked
+    /// for by name was not found (its verdict could not be made). Other errors are 2, decided by
+    /// the caller.
+    public var exitCode: Int32 {
+        if !notFound.isEmpty { return 2 }
+        return reports.allSatisfy { $0.state == .up } ? 0 : 1
+    }
 }
