@@ -8,7 +8,7 @@ private func def(_ value: Int) -> String { "(default: \(value))" }
 private func def(_ value: String) -> String { "(default: \(value))" }
 private func def(_ value: Bool) -> String { "(default: \(value))" }
 
-/// Every setting of `OperatorConfig` as a flag. A flag that is given overrides the config file;
+/// Every setting of `OperatorConfig` as a flag; durations take `90s`, `2m`, `1h30m` or seconds. A flag that is given overrides the config file;
 /// one that is not keeps the file's value or the default. docs/configuration.md lists them all.
 struct ConfigFlags: ParsableArguments {
     @Option(help: "Namespace of GatewayAgents, Gateways and switch Agents \(def(d.fabricNamespace)).")
@@ -20,26 +20,26 @@ struct ConfigFlags: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Read and evaluate but write nothing; print what would be written \(def(d.dryRun)).")
     var dryRun: Bool?
 
-    @Option(help: "Seconds a new or starting gateway is WAITING \(def(d.health.startupGrace)).")
-    var startupGrace: Double?
-    @Option(help: "Seconds a pod container may be not ready before DOWN \(def(d.health.podGrace)).")
-    var podGrace: Double?
-    @Option(help: "Seconds between dataplane heartbeats \(def(d.health.keepaliveInterval)).")
-    var keepaliveInterval: Double?
+    @Option(help: "How long a new or starting gateway is WAITING \(def(d.health.startupGrace)).")
+    var startupGrace: DurationArgument?
+    @Option(help: "How long a pod container may be not ready before DOWN \(def(d.health.podGrace)).")
+    var podGrace: DurationArgument?
+    @Option(help: "Time between dataplane heartbeats \(def(d.health.keepaliveInterval)).")
+    var keepaliveInterval: DurationArgument?
     @Option(help: "Heartbeats that may be missed before the heartbeat is stale \(def(d.health.missedKeepalives)).")
     var missedKeepalives: Int?
-    @Option(help: "Seconds the applied generation may lag before CONFIG_FAIL \(def(d.health.applyTimeout)).")
-    var applyTimeout: Double?
+    @Option(help: "How long the applied generation may lag before CONFIG_FAIL \(def(d.health.applyTimeout)).")
+    var applyTimeout: DurationArgument?
     @Option(help: "BGP session flaps within the window that make BGPStable False \(def(d.health.bgpFlapThreshold)).")
     var bgpFlapThreshold: Int?
-    @Option(help: "Seconds of the BGP flap window \(def(d.health.bgpFlapWindow)).")
-    var bgpFlapWindow: Double?
+    @Option(help: "Duration of the BGP flap window \(def(d.health.bgpFlapWindow)).")
+    var bgpFlapWindow: DurationArgument?
     @Option(help: "Fraction of packets dropped that makes TrafficHealthy False \(def(d.health.dropRatioThreshold)).")
     var dropRatioThreshold: Double?
-    @Option(help: "Seconds a heartbeat may be ahead of this clock and count as now \(def(d.health.heartbeatFutureTolerance)).")
-    var heartbeatFutureTolerance: Double?
-    @Option(help: "Seconds after which a switch Agent's BGP sessions no longer count \(def(d.health.switchAgentStaleAfter)).")
-    var switchAgentStaleAfter: Double?
+    @Option(help: "How long a heartbeat may be ahead of this clock and count as now \(def(d.health.heartbeatFutureTolerance)).")
+    var heartbeatFutureTolerance: DurationArgument?
+    @Option(help: "Time after which a switch Agent's BGP sessions no longer count \(def(d.health.switchAgentStaleAfter)).")
+    var switchAgentStaleAfter: DurationArgument?
     @Option(help: "A container waiting reason that makes a pod down at once; repeat for several; replaces the list (default: \(d.health.immediateFailureReasons.joined(separator: ","))).")
     var immediateFailureReason: [String] = []
 
@@ -47,24 +47,24 @@ struct ConfigFlags: ParsableArguments {
     var leaderElect: Bool?
     @Option(help: "Name of the leader-election Lease \(def(d.leaderElection.leaseName)).")
     var leaseName: String?
-    @Option(help: "Seconds a lease is valid without renewal \(def(d.leaderElection.leaseDuration)).")
-    var leaseDuration: Double?
-    @Option(help: "Seconds a leader keeps trying to renew before it steps down \(def(d.leaderElection.renewDeadline)).")
-    var renewDeadline: Double?
-    @Option(help: "Seconds between attempts to acquire or renew the lease \(def(d.leaderElection.retryPeriod)).")
-    var retryPeriod: Double?
+    @Option(help: "How long a lease is valid without renewal \(def(d.leaderElection.leaseDuration)).")
+    var leaseDuration: DurationArgument?
+    @Option(help: "How long a leader keeps trying to renew before it steps down \(def(d.leaderElection.renewDeadline)).")
+    var renewDeadline: DurationArgument?
+    @Option(help: "Time between attempts to acquire or renew the lease \(def(d.leaderElection.retryPeriod)).")
+    var retryPeriod: DurationArgument?
 
     @Option(help: "Concurrent reconciles \(def(d.queue.workers)).")
     var workers: Int?
-    @Option(help: "Seconds of the first retry after a failed reconcile; doubles per failure \(def(d.queue.retryBaseDelay)).")
-    var retryBaseDelay: Double?
-    @Option(help: "Longest retry delay in seconds \(def(d.queue.retryMaxDelay)).")
-    var retryMaxDelay: Double?
+    @Option(help: "First retry delay after a failed reconcile; doubles per failure \(def(d.queue.retryBaseDelay)).")
+    var retryBaseDelay: DurationArgument?
+    @Option(help: "Longest retry delay \(def(d.queue.retryMaxDelay)).")
+    var retryMaxDelay: DurationArgument?
 
     @Option(help: "New Events one GatewayAgent may get in a burst \(def(d.events.burst)).")
     var eventBurst: Int?
-    @Option(help: "Seconds to earn back one Event after the burst \(def(d.events.refillInterval)).")
-    var eventRefillInterval: Double?
+    @Option(help: "Time to earn back one Event after the burst \(def(d.events.refillInterval)).")
+    var eventRefillInterval: DurationArgument?
 
     @Option(help: "Address of /metrics, /healthz and /readyz \(def(d.server.host)).")
     var serverHost: String?
@@ -84,27 +84,27 @@ struct ConfigFlags: ParsableArguments {
         o.gatewayNamespace = gatewayNamespace
         o.operatorNamespace = operatorNamespace
         o.dryRun = dryRun
-        o.startupGrace = startupGrace
-        o.podGrace = podGrace
-        o.keepaliveInterval = keepaliveInterval
+        o.startupGrace = startupGrace?.seconds
+        o.podGrace = podGrace?.seconds
+        o.keepaliveInterval = keepaliveInterval?.seconds
         o.missedKeepalives = missedKeepalives
-        o.applyTimeout = applyTimeout
+        o.applyTimeout = applyTimeout?.seconds
         o.bgpFlapThreshold = bgpFlapThreshold
-        o.bgpFlapWindow = bgpFlapWindow
+        o.bgpFlapWindow = bgpFlapWindow?.seconds
         o.dropRatioThreshold = dropRatioThreshold
-        o.heartbeatFutureTolerance = heartbeatFutureTolerance
-        o.switchAgentStaleAfter = switchAgentStaleAfter
+        o.heartbeatFutureTolerance = heartbeatFutureTolerance?.seconds
+        o.switchAgentStaleAfter = switchAgentStaleAfter?.seconds
         o.immediateFailureReasons = immediateFailureReason.isEmpty ? nil : immediateFailureReason
         o.leaderElection = leaderElect
         o.leaseName = leaseName
-        o.leaseDuration = leaseDuration
-        o.renewDeadline = renewDeadline
-        o.retryPeriod = retryPeriod
+        o.leaseDuration = leaseDuration?.seconds
+        o.renewDeadline = renewDeadline?.seconds
+        o.retryPeriod = retryPeriod?.seconds
         o.workers = workers
-        o.retryBaseDelay = retryBaseDelay
-        o.retryMaxDelay = retryMaxDelay
+        o.retryBaseDelay = retryBaseDelay?.seconds
+        o.retryMaxDelay = retryMaxDelay?.seconds
         o.eventBurst = eventBurst
-        o.eventRefillInterval = eventRefillInterval
+        o.eventRefillInterval = eventRefillInterval?.seconds
         o.serverHost = serverHost
         o.serverPort = serverPort
         o.remediate = remediate

@@ -1,4 +1,5 @@
 import Foundation
+import KubeAPI
 
 /// Every threshold of the health model, in seconds where it is a duration. Documented, with the
 /// reasons for each default, in docs/health-model.md §4.
@@ -65,16 +66,16 @@ public struct HealthPolicy: Sendable, Codable, Equatable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = HealthPolicy.default
-        startupGrace = try c.decodeIfPresent(Double.self, forKey: .startupGrace) ?? d.startupGrace
-        podGrace = try c.decodeIfPresent(Double.self, forKey: .podGrace) ?? d.podGrace
-        keepaliveInterval = try c.decodeIfPresent(Double.self, forKey: .keepaliveInterval) ?? d.keepaliveInterval
+        startupGrace = try c.decodeDurationIfPresent(forKey: .startupGrace) ?? d.startupGrace
+        podGrace = try c.decodeDurationIfPresent(forKey: .podGrace) ?? d.podGrace
+        keepaliveInterval = try c.decodeDurationIfPresent(forKey: .keepaliveInterval) ?? d.keepaliveInterval
         missedKeepalives = try c.decodeIfPresent(Int.self, forKey: .missedKeepalives) ?? d.missedKeepalives
-        applyTimeout = try c.decodeIfPresent(Double.self, forKey: .applyTimeout) ?? d.applyTimeout
+        applyTimeout = try c.decodeDurationIfPresent(forKey: .applyTimeout) ?? d.applyTimeout
         bgpFlapThreshold = try c.decodeIfPresent(Int.self, forKey: .bgpFlapThreshold) ?? d.bgpFlapThreshold
-        bgpFlapWindow = try c.decodeIfPresent(Double.self, forKey: .bgpFlapWindow) ?? d.bgpFlapWindow
+        bgpFlapWindow = try c.decodeDurationIfPresent(forKey: .bgpFlapWindow) ?? d.bgpFlapWindow
         dropRatioThreshold = try c.decodeIfPresent(Double.self, forKey: .dropRatioThreshold) ?? d.dropRatioThreshold
-        heartbeatFutureTolerance = try c.decodeIfPresent(Double.self, forKey: .heartbeatFutureTolerance) ?? d.heartbeatFutureTolerance
-        switchAgentStaleAfter = try c.decodeIfPresent(Double.self, forKey: .switchAgentStaleAfter) ?? d.switchAgentStaleAfter
+        heartbeatFutureTolerance = try c.decodeDurationIfPresent(forKey: .heartbeatFutureTolerance) ?? d.heartbeatFutureTolerance
+        switchAgentStaleAfter = try c.decodeDurationIfPresent(forKey: .switchAgentStaleAfter) ?? d.switchAgentStaleAfter
         immediateFailureReasons = try c.decodeIfPresent([String].self, forKey: .immediateFailureReasons) ?? d.immediateFailureReasons
     }
 }

@@ -28,3 +28,31 @@ public enum DurationText {
         return total
     }
 }
+
+/// A duration setting as a config file writes it: a number of seconds (`90`, `0.5`) or a text
+/// such as `90s`, `2m`, `1h30m`. The same words as the flags, so a value copied from one to the
+/// other means the same.
+public struct DurationSetting: Decodable, Sendable {
+    public var seconds: Double
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let seconds = try? container.decode(Double.self) {
+            self.seconds = seconds
+            return
+        }
+        let text = try container.decode(String.self)
+        guard let seconds = DurationText.seconds(text) else {
+            throw DecodingError.typeMismatch(DurationSetting.self, .init(
+                codingPath: decoder.codingPath, debugDescription: "\"\(text)\" is not a duration: write 90s, 2m, 1h30m or a number of seconds"))
+        }
+        self.seconds = seconds
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A duration setting (`DurationSetting`) in seconds, nil when the key is absent.
+    public func decodeDurationIfPresent(forKey key: Key) throws -> Double? {
+        try decodeIfPresent(DurationSetting.self, forKey: key)?.seconds
+    }
+}

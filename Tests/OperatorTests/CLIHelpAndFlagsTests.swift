@@ -90,6 +90,11 @@ import Testing
         #expect(o.workers == 2 && o.eventBurst == 3 && o.serverPort == 0)
         #expect(o.applyTimeout == nil && o.leaseDuration == nil)
 
+        // `run`'s durations take kubectl's words too (issue 22), and refuse what is not one.
+        let units = try RunCommand.parse(["--apply-timeout", "2m", "--lease-duration", "15s", "--event-refill-interval", "1h"]).settings.overrides
+        #expect(units.applyTimeout == 120 && units.leaseDuration == 15 && units.eventRefillInterval == 3600)
+        #expect(throws: (any Error).self) { try RunCommand.parse(["--pod-grace", "soon"]) }
+
         // Nothing given: nothing overridden, so the file (or the default) decides.
         #expect(try RunCommand.parse([]).settings.overrides == ConfigOverrides())
         #expect(throws: (any Error).self) { try RunCommand.parse(["--log-format", "xml"]) }

@@ -74,12 +74,25 @@ import Testing
         #expect(top.key == "leaderElect")
     }
 
+    /// Durations take kubectl's words in the file as on the command line (issue 22); bare numbers
+    /// stay seconds, so existing files keep working.
+    @Test func durationsTakeUnitsOrSeconds() throws {
+        let config = try OperatorConfig.load(file: Self.file(
+            "health:\n  podGrace: 2m\n  applyTimeout: 90\n  startupGrace: 1h30m\nleaderElection:\n  retryPeriod: 1.5s\nremediation:\n  cooldown: 15m\n  resolvedTicketTTL: 168h\n"))
+        #expect(config.health.podGrace == 120)
+        #expect(config.health.applyTimeout == 90)
+        #expect(config.health.startupGrace == 5400)
+        #expect(config.leaderElection.retryPeriod == 1.5)
+        #expect(config.remediation.cooldown == 900)
+        #expect(config.remediation.resolvedTicketTTL == 604_800)
+    }
+
     @Test func wrongTypeNamesTheKeyAndTheFile() throws {
         let path = try Self.file("health:\n  podGrace: one minute\n")
         let error = try #require(throws: ConfigError.self) { try OperatorConfig.load(file: path) }
         #expect(error.file == path)
         #expect(error.key == "health.podGrace")
-        #expect(error.description.contains("expected a number"))
+        #expect(error.description.contains("expected a duration (90s, 2m, 1h30m or a number of seconds)"))
         #expect(error.description.contains("\"one minute\""))
 
         let workers = try #require(throws: ConfigError.self) { try OperatorConfig.load(file: Self.file("queue:\n  workers: 2.5\n")) }

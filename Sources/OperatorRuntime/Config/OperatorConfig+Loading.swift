@@ -150,6 +150,7 @@ extension ConfigError {
 
     static func describe(_ type: Any.Type) -> String {
         switch type {
+        case is DurationSetting.Type: return "a duration (90s, 2m, 1h30m or a number of seconds)"
         case is Double.Type: return "a number (seconds or a ratio)"
         case is Int.Type, is Int64.Type: return "a whole number"
         case is Bool.Type: return "true or false"

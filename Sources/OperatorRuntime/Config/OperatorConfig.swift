@@ -81,9 +81,9 @@ public struct LeaderElectionSettings: Sendable, Codable, Equatable {
         let d = LeaderElectionSettings()
         enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
         leaseName = try c.decodeIfPresent(String.self, forKey: .leaseName) ?? d.leaseName
-        leaseDuration = try c.decodeIfPresent(Double.self, forKey: .leaseDuration) ?? d.leaseDuration
-        renewDeadline = try c.decodeIfPresent(Double.self, forKey: .renewDeadline) ?? d.renewDeadline
-        retryPeriod = try c.decodeIfPresent(Double.self, forKey: .retryPeriod) ?? d.retryPeriod
+        leaseDuration = try c.decodeDurationIfPresent(forKey: .leaseDuration) ?? d.leaseDuration
+        renewDeadline = try c.decodeDurationIfPresent(forKey: .renewDeadline) ?? d.renewDeadline
+        retryPeriod = try c.decodeDurationIfPresent(forKey: .retryPeriod) ?? d.retryPeriod
     }
 }
 
@@ -102,8 +102,8 @@ public struct QueueSettings: Sendable, Codable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = QueueSettings()
         workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? d.workers
-        retryBaseDelay = try c.decodeIfPresent(Double.self, forKey: .retryBaseDelay) ?? d.retryBaseDelay
-        retryMaxDelay = try c.decodeIfPresent(Double.self, forKey: .retryMaxDelay) ?? d.retryMaxDelay
+        retryBaseDelay = try c.decodeDurationIfPresent(forKey: .retryBaseDelay) ?? d.retryBaseDelay
+        retryMaxDelay = try c.decodeDurationIfPresent(forKey: .retryMaxDelay) ?? d.retryMaxDelay
     }
 }
 
@@ -120,7 +120,7 @@ public struct EventSettings: Sendable, Codable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = EventSettings()
         burst = try c.decodeIfPresent(Int.self, forKey: .burst) ?? d.burst
-        refillInterval = try c.decodeIfPresent(Double.self, forKey: .refillInterval) ?? d.refillInterval
+        refillInterval = try c.decodeDurationIfPresent(forKey: .refillInterval) ?? d.refillInterval
     }
 }
 

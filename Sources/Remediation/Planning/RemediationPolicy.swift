@@ -1,4 +1,5 @@
 import Foundation
+import KubeAPI
 
 /// Every threshold of remediation (restarts and ticket drafts), durations in seconds. Documented,
 /// with the reason for each default, in docs/remediation.md §5.
@@ -66,17 +67,17 @@ public struct RemediationPolicy: Sendable, Codable, Equatable {
         }
         enabled = try value(.enabled, d.enabled)
         allowDelete = try value(.allowDelete, d.allowDelete)
-        cooldown = try value(.cooldown, d.cooldown)
+        cooldown = try c.decodeDurationIfPresent(forKey: .cooldown) ?? d.cooldown
         maxRestartsPerWindow = try value(.maxRestartsPerWindow, d.maxRestartsPerWindow)
-        window = try value(.window, d.window)
+        window = try c.decodeDurationIfPresent(forKey: .window) ?? d.window
         maxInFlight = try value(.maxInFlight, d.maxInFlight)
-        inFlightTimeout = try value(.inFlightTimeout, d.inFlightTimeout)
-        bgpDownRestartAfter = try value(.bgpDownRestartAfter, d.bgpDownRestartAfter)
-        ticketAfter = try value(.ticketAfter, d.ticketAfter)
-        ticketAfterDown = try value(.ticketAfterDown, d.ticketAfterDown)
+        inFlightTimeout = try c.decodeDurationIfPresent(forKey: .inFlightTimeout) ?? d.inFlightTimeout
+        bgpDownRestartAfter = try c.decodeDurationIfPresent(forKey: .bgpDownRestartAfter) ?? d.bgpDownRestartAfter
+        ticketAfter = try c.decodeDurationIfPresent(forKey: .ticketAfter) ?? d.ticketAfter
+        ticketAfterDown = try c.decodeDurationIfPresent(forKey: .ticketAfterDown) ?? d.ticketAfterDown
         ticketAfterRefusals = try value(.ticketAfterRefusals, d.ticketAfterRefusals)
-        ticketReopenWindow = try value(.ticketReopenWindow, d.ticketReopenWindow)
-        ticketRefreshInterval = try value(.ticketRefreshInterval, d.ticketRefreshInterval)
-        resolvedTicketTTL = try value(.resolvedTicketTTL, d.resolvedTicketTTL)
+        ticketReopenWindow = try c.decodeDurationIfPresent(forKey: .ticketReopenWindow) ?? d.ticketReopenWindow
+        ticketRefreshInterval = try c.decodeDurationIfPresent(forKey: .ticketRefreshInterval) ?? d.ticketRefreshInterval
+        resolvedTicketTTL = try c.decodeDurationIfPresent(forKey: .resolvedTicketTTL) ?? d.resolvedTicketTTL
     }
 }
