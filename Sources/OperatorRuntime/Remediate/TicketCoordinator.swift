@@ -15,7 +15,12 @@ public actor TicketCoordinator {
     private var recentEvents: [GatewayKey: [TicketEventLine]] = [:]
     static let eventsKept = 20
 
-    public init(policy: RemediationPolicy, podNamespace: String, version: String, dispatcher: TicketDispatcher) {
+    /// `gateway_medic_tickets_open` (nil: not exported).
+    private let counters: OperatorCounters?
+
+    public init(policy: RemediationPolicy, podNamespace: String, version: String, dispatcher: TicketDispatcher,
+                counters: OperatorCounters? = nil) {
+        self.counters = counters
         self.policy = policy
         self.podNamespace = podNamespace
         self.version = version
@@ -25,9 +30,14 @@ public actor TicketCoordinator {
     /// Drafts read back from a sink at startup (or when this instance starts leading).
     public func load(_ stored: [TicketDraft]) {
         drafts = TicketPlanner.applying(stored.map { .update($0) }, to: drafts)
+        countOpen()
     }
 
     public var all: [TicketDraft] { drafts }
+
+    private func countOpen() {
+        counters?.ticketsOpen(drafts.filter { $0.status == .open }.count)
+    }
 
     /// Remembers Events raised about a gateway (they go into its draft).
     public func noteEvents(_ lines: [TicketEventLine], gateway: GatewayKey) {
@@ -45,6 +55,7 @@ public actor TicketCoordinator {
             existing: drafts, gateway: gateway, assessment: assessment, record: record,
             lastEvents: recentEvents[gateway] ?? [], podNamespace: podNamespace, policy: policy, now: now, version: version)
         drafts = TicketPlanner.applying(plan.changes, to: drafts)
+        if !plan.changes.isEmpty { countOpen() }
         noteEvents(plan.events.map { TicketEventLine(time: now, type: $0.type.rawValue, reason: $0.reason, message: $0.message) },
                    gateway: gateway)
         await dispatcher.submit(plan.changes)
@@ -57,6 +68,7 @@ public actor TicketCoordinator {
     public func gatewayRemoved(_ gateway: GatewayKey, now: Date) async {
         let changes = TicketPlanner.gatewayRemoved(existing: drafts, gateway: gateway, now: now)
         drafts = TicketPlanner.applying(changes, to: drafts)
+        countOpen()
         recentEvents[gateway] = nil
         await dispatcher.submit(changes)
     }
