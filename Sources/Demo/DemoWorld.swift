@@ -47,7 +47,8 @@ final class DemoWorld: Sendable {
         var logger = Logger(label: "gateway-medic.demo")
         logger.logLevel = .critical  // the table is the output; log lines would tear it
         medic = GatewayMedicOperator(config: Self.operatorConfig(remediate: remediate), client: client, clock: clock,
-                                     identity: "gateway-medic-demo", logger: logger, output: output)
+                                     identity: "gateway-medic-demo", logger: logger, output: output,
+                                     version: KubeClientVersion.current)
     }
 
     /// Creates the fabric objects (after the watches are open, so they see everything).

@@ -9,7 +9,7 @@ func makeOperator(config: OperatorConfig, client: KubeClient, identity: String, 
                   registry: MetricsRegistry? = nil) -> any OperatorProcess {
     let printLine: @Sendable (String) -> Void = { line in print(line) }
     return GatewayMedicOperator(config: config, client: client, clock: SystemClock(), identity: identity, logger: logger,
-                                output: config.dryRun ? printLine : nil,
+                                output: config.dryRun ? printLine : nil, version: GatewayMedicVersion.current,
                                 gauges: registry?.gatewayHealth, metricsFactory: registry?.factory)
 }
 

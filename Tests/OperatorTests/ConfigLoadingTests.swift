@@ -1,5 +1,6 @@
 import Foundation
 import HealthModel
+import Remediation
 import Testing
 @testable import OperatorRuntime
 
@@ -116,11 +117,136 @@ import Testing
     }
 
     @Test func everyKeyOfTheModelIsAccepted() throws {
-        // A file written from the model itself (every key, every section) loads back unchanged.
+        // A file written from the model itself (every key, every section, the optional ones set)
+        // loads back unchanged.
         var config = OperatorConfig.default
         config.operatorNamespace = "medic"
         config.health.bgpFlapWindow = 900
+        config.tickets.directory = "/var/tmp/tickets"
+        config.tickets.webhook = WebhookSettings(url: "https://tickets.example.com/hook", headerName: "X-Token",
+                                                 secretFile: "/run/secret", secretEnv: "HOOK_TOKEN")
         let text = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
         #expect(try OperatorConfig.parse(yaml: text, source: "inline") == config)
+    }
+
+    /// The rows of the docs' settings table: YAML key and default cell.
+    static func documentedSettings() throws -> [(key: String, defaultCell: String)] {
+        let docs = try CLIHelpAndFlagsTests.docs()
+        let table = try #require(docs.components(separatedBy: "## Settings").dropFirst().first?.components(separatedBy: "\n## ").first)
+        return table.split(separator: "\n").compactMap { line -> (String, String)? in
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count >= 5, cells[2].hasPrefix("`"), cells[2].hasSuffix("`") else { return nil }
+            return (String(cells[2].dropFirst().dropLast()), cells[3])
+        }
+    }
+
+    /// A YAML value of `kind` for `key`: the documented default when it is a literal, else a
+    /// sample the validation accepts.
+    static func sampleValue(_ key: String, kind: SettingKeys.ValueKind, defaultCell: String, folder: String) -> String {
+        let literal = defaultCell.hasPrefix("`") && defaultCell.hasSuffix("`") && defaultCell != "`none`"
+            ? String(defaultCell.dropFirst().dropLast()) : nil
+        func quoted(_ text: String) -> String { "\"\(text)\"" }
+        switch kind {
+        case .bool: return literal ?? "true"
+        case .number, .wholeNumber: return literal ?? "1"
+        case .list: return "[\(quoted(literal ?? "CrashLoopBackOff"))]"
+        case .text, .other:
+            if let literal { return quoted(literal) }
+            if key.hasSuffix(".url") { return quoted("http://127.0.0.1:9/gateway-medic/tickets") }
+            if key.hasSuffix("directory") || key.hasSuffix("File") { return quoted(folder + "/" + key) }
+            return quoted("medic-\(key.split(separator: ".").last ?? "")")
+        }
+    }
+
+    /// Acceptance 3a: a config file holding every key of docs/configuration.md is accepted
+    /// (keys read from the doc, values of the type the operator reads), and every key the
+    /// operator reads has a row in the doc. The old key check refused `tickets.webhook` and
+    /// `tickets.directory`, which the encoded defaults leave out.
+    @Test func aFileWithEveryDocumentedKeyIsAcceptedAndEveryKeyIsDocumented() throws {
+        let documented = try Self.documentedSettings()
+        #expect(documented.count > 40)
+        let folder = NSTemporaryDirectory() + "gm-every-key-\(UUID().uuidString)"
+        // Nested as in the file: section → its lines.
+        var lines: [String] = []
+        var openSections: [String] = []
+        for (key, defaultCell) in documented.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: ".").map(String.init)
+            guard let kind = OperatorConfig.settingKeys[dotted: key], case .value(let valueKind) = kind else {
+                Issue.record("docs/configuration.md documents \(key), which the operator does not read as a value")
+                continue
+            }
+            let sections = Array(parts.dropLast())
+            let shared = zip(openSections, sections).prefix { $0 == $1 }.count
+            for (depth, section) in sections.enumerated().dropFirst(shared) {
+                lines.append(String(repeating: "  ", count: depth) + section + ":")
+            }
+            openSections = sections
+            let value = Self.sampleValue(key, kind: valueKind, defaultCell: defaultCell, folder: folder)
+            lines.append(String(repeating: "  ", count: sections.count) + "\(parts.last ?? key): \(value)")
+        }
+        let path = try Self.file(lines.joined(separator: "\n") + "\n")
+        let config = try OperatorConfig.resolve(file: path, overrides: ConfigOverrides())
+        #expect(config.tickets.webhook?.url == "http://127.0.0.1:9/gateway-medic/tickets")
+        #expect(config.tickets.webhook?.secretEnv == "medic-secretEnv")
+        #expect(config.tickets.directory == folder + "/tickets.directory")
+        #expect(config.operatorNamespace == "medic-operatorNamespace")
+
+        let readByTheOperator = Set(OperatorConfig.settingKeys.dottedKeys)
+        let inTheDocs = Set(documented.map(\.key))
+        #expect(readByTheOperator.subtracting(inTheDocs).isEmpty,
+                "settings without a row in docs/configuration.md: \(readByTheOperator.subtracting(inTheDocs).sorted())")
+    }
+
+    @Test func optionalSettingsAreKeysToo() {
+        let keys = OperatorConfig.settingKeys
+        #expect(keys[dotted: "tickets.webhook.url"] == .value(.text))
+        #expect(keys[dotted: "tickets.webhook.secretEnv"] == .value(.text))
+        #expect(keys[dotted: "tickets.directory"] == .value(.text))
+        #expect(keys[dotted: "operatorNamespace"] == .value(.text))
+        #expect(keys[dotted: "health.immediateFailureReasons"] == .value(.list))
+        #expect(keys[dotted: "queue.workers"] == .value(.wholeNumber))
+        #expect(keys[dotted: "remediation.ticketAfter"] == .value(.number))
+        #expect(keys[dotted: "tickets.webhook"]?.children?.keys.sorted() == ["headerName", "secretEnv", "secretFile", "url"])
+        #expect(keys[dotted: "tickets.webhok"] == nil)
+    }
+
+    @Test func aTypoInTheTicketsBlockIsStillRefusedWithASuggestion() throws {
+        let path = try Self.file("tickets:\n  webhook:\n    url: http://127.0.0.1:9/t\n    secretfile: /run/s\n")
+        let error = try #require(throws: ConfigError.self) { try OperatorConfig.load(file: path) }
+        #expect(error.key == "tickets.webhook.secretfile")
+        #expect(error.reason == .unknownKey(suggestion: "secretFile"))
+        #expect(error.description.contains("did you mean \"secretFile\""))
+
+        let section = try #require(throws: ConfigError.self) {
+            try OperatorConfig.load(file: Self.file("tickets:\n  webhok:\n    url: http://127.0.0.1:9/t\n"))
+        }
+        #expect(section.key == "tickets.webhok")
+        #expect(section.reason == .unknownKey(suggestion: "webhook"))
+        let remediation = try #require(throws: ConfigError.self) { try OperatorConfig.load(file: Self.file("remediation:\n  ticketAftr: 60\n")) }
+        #expect(remediation.reason == .unknownKey(suggestion: "ticketAfter"))
+    }
+
+    @Test func aWebhookThatCannotWorkIsRefusedWithItsKey() throws {
+        let withoutURL = try #require(throws: ConfigError.self) {
+            try OperatorConfig.load(file: Self.file("tickets:\n  webhook:\n    secretEnv: HOOK\n"))
+        }
+        #expect(withoutURL.key == "tickets.webhook.url")
+
+        let notHTTP = try #require(throws: ConfigError.self) {
+            try OperatorConfig.resolve(file: Self.file("tickets:\n  webhook:\n    url: ftp://user:pa55word@example.com/t?token=abc\n"),
+                                       overrides: ConfigOverrides())
+        }
+        #expect(notHTTP.key == "tickets.webhook.url")
+        #expect(!notHTTP.description.contains("pa55word") && !notHTTP.description.contains("token=abc"), "\(notHTTP)")
+
+        let header = try #require(throws: ConfigError.self) {
+            try OperatorConfig.resolve(file: Self.file("tickets:\n  webhook:\n    url: https://example.com/t\n    headerName: \"X Token\"\n"),
+                                       overrides: ConfigOverrides())
+        }
+        #expect(header.key == "tickets.webhook.headerName")
+        let folder = try #require(throws: ConfigError.self) {
+            try OperatorConfig.resolve(file: Self.file("tickets:\n  directory: \"\"\n"), overrides: ConfigOverrides())
+        }
+        #expect(folder.key == "tickets.directory")
     }
 }

@@ -36,7 +36,7 @@ func pod(_ name: String, uid: String? = nil) -> JSONValue {
         defer { api.shutdown() }
         let sink = ConfigMapTicketSink(client: api, namespace: "medic")
         let d = try #require(sampleDraft("gw-1"))
-        try await sink.write(d)
+        try await sink.open(d)
         let name = "gatewaymedic-ticket-\(d.id)"
         #expect(configMapNames(server) == [name])
         let created = try #require(configMap(server, name))
@@ -47,7 +47,7 @@ func pod(_ name: String, uid: String? = nil) -> JSONValue {
         var resolved = d
         resolved.status = .resolved
         resolved.resolvedAt = at(700)
-        try await sink.write(resolved)
+        try await sink.resolve(resolved)
         #expect(configMapNames(server) == [name])
         #expect(configMap(server, name)?[path: "metadata", "labels", "gatewaymedic.io/ticket-status"]?.stringValue == "resolved")
         #expect(try await sink.loadAll() == [resolved])
@@ -55,6 +55,42 @@ func pod(_ name: String, uid: String? = nil) -> JSONValue {
         try await sink.remove(id: d.id)
         try await sink.remove(id: d.id)  // already gone: fine
         #expect(configMapNames(server).isEmpty)
+        await server.stop()
+    }
+
+    /// An update patches the stored ConfigMap directly: no create refused with 409 first (the
+    /// old sink POSTed every version and patched after the refusal). Only the exceptions fall
+    /// back: an open whose ConfigMap exists is patched, an update whose ConfigMap is gone
+    /// creates it.
+    @Test func configMapSinkUpdatesWithoutARefusedRequest() async throws {
+        let (server, api) = try await startEmulator()
+        defer { api.shutdown() }
+        let sink = ConfigMapTicketSink(client: api, namespace: "medic")
+        let d = try #require(sampleDraft("gw-1"))
+        func requests() -> [String] {
+            server.requestLog.filter { $0.resource == "configmaps" && $0.isWrite }.map { "\($0.verb) \($0.code)" }
+        }
+        try await sink.open(d)
+        for minute in 1...3 {
+            var next = d
+            next.updatedAt = at(150 + Double(minute) * 60)
+            try await sink.update(next)
+        }
+        var resolved = d
+        resolved.status = .resolved
+        resolved.resolvedAt = at(400)
+        try await sink.resolve(resolved)
+        #expect(requests() == ["create 201", "patch 200", "patch 200", "patch 200", "patch 200"])
+        #expect(try await sink.loadAll() == [resolved])
+
+        // Deleted by hand: the next update creates it again (one 404, no 409).
+        _ = try server.store.delete(.configMaps, namespace: "medic", name: ConfigMapTicketSink.configMapName(id: d.id))
+        try await sink.update(d)
+        #expect(requests().suffix(2) == ["patch 404", "create 201"])
+        // Opened by an instance that did not know it was stored: created, refused, patched.
+        try await sink.open(resolved)
+        #expect(requests().suffix(2) == ["create 409", "patch 200"])
+        #expect(try await sink.loadAll() == [resolved])
         await server.stop()
     }
 

@@ -35,11 +35,11 @@ func temporaryFolder() -> String {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let sink = DirectoryTicketSink(path: folder + "/tickets")
         let d = try #require(sampleDraft("gw-1"))
-        try await sink.write(d)
+        try await sink.open(d)
         var rewritten = d
         rewritten.status = .resolved
         rewritten.resolvedAt = at(500)
-        try await sink.write(rewritten)
+        try await sink.resolve(rewritten)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/tickets").sorted()
         #expect(files == ["\(d.id).json", "\(d.id).md"])
         #expect(try sink.loadAll() == [rewritten])
@@ -78,9 +78,9 @@ func temporaryFolder() -> String {
                                      retry: WebhookRetryPolicy(initialDelay: .milliseconds(20), maxDelay: .milliseconds(100)))
         let d1 = try #require(sampleDraft("gw-1"))
         let d2 = try #require(sampleDraft("gw-2"))
-        try await sink.write(d1)
-        try await sink.write(d2)
-        try await sink.write(d1)  // the same version again: not queued twice
+        try await sink.open(d1)
+        try await sink.open(d2)
+        try await sink.update(d1)  // the same version again: not queued twice
         #expect(await loopbackEventually { poster.attempts >= 3 })
         #expect(await sink.pendingCount == 2)
         #expect(await sink.deliveredCount == 0)
@@ -99,11 +99,11 @@ func temporaryFolder() -> String {
         #expect(first[0].body.contains("\"markdown\""))
 
         // A delivered version written again is not sent; a newer version is.
-        try await sink.write(d1)
+        try await sink.update(d1)
         var newer = d1
         newer.updatedAt = at(900)
         newer.status = .resolved
-        try await sink.write(newer)
+        try await sink.resolve(newer)
         #expect(await loopbackEventually { await sink.deliveredCount == 3 })
         let all = receiver.requests
         #expect(all.count == 3)
@@ -119,7 +119,7 @@ func temporaryFolder() -> String {
         let poster = try WebhookPoster()
         let sink = WebhookTicketSink(url: receiver.url + "/t", secret: .environment("MEDIC_HOOK"), poster: poster,
                                      environment: ["MEDIC_HOOK": "Bearer env-s3cret"])
-        try await sink.write(try #require(sampleDraft("gw-1")))
+        try await sink.open(try #require(sampleDraft("gw-1")))
         #expect(await loopbackEventually { await sink.deliveredCount == 1 })
         await sink.stop()
 

@@ -4,7 +4,7 @@ import YAML
 
 extension OperatorConfig {
     /// The settings of `file` over the defaults; nil loads the defaults. Keys are exactly the
-    /// camelCase names of `OperatorConfig` and its nested settings. An unknown key or a value of
+    /// camelCase names the settings' decoders read (`settingKeys`). An unknown key or a value of
     /// the wrong type is an error naming the key and the file: a typo must not silently fall back
     /// to a default on a production cluster.
     public static func load(file: String?) throws(ConfigError) -> OperatorConfig {
@@ -28,7 +28,7 @@ extension OperatorConfig {
             throw ConfigError(file: source, key: nil, reason: .malformedYAML("line \(error.line), column \(error.column): \(error.problem)"))
         }
         if document.isNull { return .default }  // an empty file sets nothing
-        try checkKeys(document, against: keyTree, path: [], source: source)
+        try checkKeys(document, against: settingKeys, path: [], source: source)
         do {
             return try document.decode(OperatorConfig.self)
         } catch let error as DecodingError {
@@ -64,16 +64,12 @@ extension OperatorConfig {
         return nil
     }
 
-    /// Every key the file may hold, nested as in the file: the encoded form of a configuration with
-    /// every optional set, so the list can never drift from the Codable model.
-    static var keyTree: JSONValue {
-        var full = OperatorConfig.default
-        full.operatorNamespace = ""
-        return (try? JSONValue(encoding: full)) ?? .object([:])
-    }
+    /// Every key the file may hold, nested as in the file: the keys the settings' decoders read
+    /// (`SettingKeys`), optional ones included.
+    public static let settingKeys = SettingKeys.of(OperatorConfig.self)
 
-    private static func checkKeys(_ value: JSONValue, against template: JSONValue, path: [String], source: String) throws(ConfigError) {
-        guard let allowed = template.objectValue else { return }  // a leaf: its type is checked by decoding
+    private static func checkKeys(_ value: JSONValue, against template: SettingKeys, path: [String], source: String) throws(ConfigError) {
+        guard let allowed = template.children else { return }  // a value: its type is checked by decoding
         guard let given = value.objectValue else {
             if value.isNull && !path.isEmpty { return }  // `health:` with nothing under it keeps the defaults
             throw ConfigError(file: source, key: path.isEmpty ? nil : path.joined(separator: "."), reason: .notAMapping(found: value.typeName))

@@ -1,3 +1,5 @@
+import Remediation
+
 extension OperatorConfig {
     /// Refuses settings the operator cannot run with, naming the key. Run after the file and the
     /// flags are merged, so the error is about the value that will actually be used.
@@ -53,6 +55,9 @@ extension OperatorConfig {
 
         guard !server.host.isEmpty else { throw fail("server.host", "must not be empty") }
         guard (0...65535).contains(server.port) else { throw fail("server.port", "must be 0 (off) to 65535, got \(server.port)") }
+
+        if tickets.directory?.isEmpty == true { throw fail("tickets.directory", "must not be empty (leave it out for no folder)") }
+        if let problem = tickets.webhook?.problem { throw fail("tickets.webhook.\(problem.key)", problem.detail) }
     }
 
     /// A number as the docs and help text show it: `300`, not `300.0`.

@@ -54,19 +54,18 @@ public actor GatewayMedicOperator {
         let liveness = self.liveness
         let sink: any EventSink = config.dryRun ? DryRunEventSink(write: output) : ClientEventSink(client: client)
         let writer: any GatewayHealthWriter = config.dryRun ? DryRunGatewayHealthWriter(write: output) : ClientGatewayHealthWriter(client: client)
-        // The operator's counters, when its metrics are exported (the ticket sinks are known below).
-        func makeCounters(sinks: [any TicketSink]) -> OperatorCounters? {
-            metricsFactory.map { OperatorCounters(factory: $0, ticketSinks: sinks.map(TicketDispatcher.sinkName)) }
-        }
-        let ticketSinks = TicketSinks.make(settings: config.tickets, dryRun: config.dryRun, client: client,
-                                           operatorNamespace: config.operatorNamespace ?? client.namespace, output: output,
-                                           logger: logger, webhookRetry: webhookRetry)
-        let counters = makeCounters(sinks: ticketSinks.sinks)
+        // Remediation and ticket drafts (docs/remediation.md, docs/tickets.md).
+        let ticketSinks = TicketSinks.make(
+            settings: config.tickets, dryRun: config.dryRun,
+            context: TicketSinkContext(client: client, namespace: config.operatorNamespace ?? client.namespace, logger: logger,
+                                       webhookRetry: webhookRetry),
+            output: output)
+        // The operator's counters, when its metrics are exported (a delivery series per sink).
+        let counters = metricsFactory.map { OperatorCounters(factory: $0, ticketSinks: ticketSinks.sinks.map(TicketDispatcher.sinkName)) }
         let recorder = EventRecorder(
             sink: sink, component: "gateway-medic", host: identity, clock: clock,
             options: EventRecorderOptions(spamBurst: config.events.burst, spamRefillInterval: .seconds(config.events.refillInterval)),
             logger: logger, counters: counters)
-        // Remediation and ticket drafts (docs/remediation.md, docs/tickets.md).
         self.ticketSinks = ticketSinks
         let dispatcher = TicketDispatcher(sinks: ticketSinks.sinks, logger: logger, counters: counters)
         self.ticketDispatcher = dispatcher
@@ -118,7 +117,8 @@ public actor GatewayMedicOperator {
                             events: await reconciler.eventCount, evaluations: await reconciler.evaluationCount)
     }
 
-    /// The ticket drafts this instance knows (leader: every draft; follower: those loaded at start).
+    /// The ticket drafts this instance knows (leader: every draft; follower: those of its last
+    /// term as leader, if any).
     public func ticketDrafts() async -> [TicketDraft] { await tickets.all }
 
     /// Waits until every ticket change planned so far has reached the sinks (the webhook only
@@ -178,25 +178,25 @@ public actor GatewayMedicOperator {
                 return
             }
             flags.withLock { $0.synced = true }
-            // Drafts survive a restart: read them back before the first reconcile plans any.
-            await tickets.load(await ticketSinks.loadStored(logger: logger))
             logger.info("caches synced", metadata: ["identity": "\(identity)"])
 
             var electorTask: Task<Void, Never>?
             if let elector {
                 let changes = await elector.leadershipChanges()
                 electorTask = Task { await elector.run() }
-                group.addTask { [flags, fleet, queue, logger] in
+                group.addTask { [self] in
                     for await leading in changes {
-                        let was = flags.withLock { f -> Bool in defer { f.leader = leading }; return f.leader }
-                        guard leading != was else { continue }
-                        logger.info(leading ? "leading: writing from now on" : "not leading: evaluating only")
-                        // A new leader re-judges every gateway: the old one may have died mid-change.
-                        if leading { for key in await fleet.gatewayKeys.sorted() { await queue.add(key) } }
+                        guard leading != isLeader else { continue }
+                        if leading {
+                            await startLeading()
+                        } else {
+                            flags.withLock { $0.leader = false }
+                            logger.info("not leading: evaluating only")
+                        }
                     }
                 }
             } else {
-                flags.withLock { $0.leader = true }
+                await startLeading()
             }
 
             let controller = Controller(name: "gatewayhealth", queue: queue, clock: clock, logger: logger)
@@ -213,6 +213,20 @@ public actor GatewayMedicOperator {
         await ticketSinks.webhook?.stop()
         flags.withLock { $0 = Flags() }
         logger.info("stopped", metadata: ["identity": "\(identity)"])
+    }
+
+    /// Becomes the writer. First the stored ticket drafts are read back, so that the drafts of
+    /// the previous leader (or of this process before a restart) are continued rather than opened
+    /// again; only then may reconciles write. Then every gateway is re-judged (the old leader may
+    /// have died mid-change), and so is every gateway that has drafts, existing or not, so that
+    /// the drafts of deleted gateways are resolved and expire.
+    private func startLeading() async {
+        await ticketDispatcher.waitUntilIdle()  // this instance's own last writes (an earlier term) come first
+        if let stored = await ticketSinks.loadStored(logger: logger) { await tickets.resume(from: stored) }
+        flags.withLock { $0.leader = true }
+        logger.info("leading: writing from now on")
+        let draftGateways = await tickets.gateways.map { ObjectKey(namespace: $0.namespace, name: $0.name) }
+        for key in await fleet.gatewayKeys.union(draftGateways).sorted() { await queue.add(key) }
     }
 
     private func makeElector() throws -> LeaderElector? {

@@ -183,8 +183,9 @@ public actor GatewayReconciler {
         let inputs = await fleet.inputs(for: key)
         guard inputs.gateway != nil || inputs.agent != nil else {
             forget(key)
-            await remediator?.forget(key, isLeader: canWrite(), now: clock.now())
-            return .done
+            // A deleted gateway's ticket drafts still expire: look again when the next one does.
+            let expiry = await remediator?.forget(key, isLeader: canWrite(), now: clock.now())
+            return expiry.map { .requeueAt($0) } ?? .done
         }
         let current = cacheIsCurrent()
         let persisted = await persistedState(key)

@@ -122,11 +122,13 @@ public struct GatewayRemediator: Sendable {
                                  gateway: gateway)
     }
 
-    /// The gateway is gone: forget its record, resolve its drafts (leader only).
-    public func forget(_ key: ObjectKey, isLeader: Bool, now: Date) async {
+    /// The gateway is gone: forget its record, resolve its drafts and expire them (leader only).
+    /// Returns when its drafts need another look (the next expiry).
+    public func forget(_ key: ObjectKey, isLeader: Bool, now: Date) async -> Date? {
         let gateway = GatewayKey(namespace: key.namespace ?? "", name: key.name)
         await coordinator.forget(gateway)
-        if isLeader { await tickets.gatewayRemoved(gateway, now: now) }
+        guard isLeader else { return nil }
+        return await tickets.gatewayRemoved(gateway, now: now)
     }
 
     /// How soon a restart that a fresh read did not confirm is looked at again.

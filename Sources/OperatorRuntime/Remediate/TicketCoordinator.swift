@@ -27,11 +27,18 @@ public actor TicketCoordinator {
         self.dispatcher = dispatcher
     }
 
-    /// Drafts read back from a sink at startup (or when this instance starts leading).
-    public func load(_ stored: [TicketDraft]) {
-        drafts = TicketPlanner.applying(stored.map { .update($0) }, to: drafts)
+    /// The drafts as stored, read back when this instance starts leading: they replace what it
+    /// remembered, since another leader may have opened, resolved or expired drafts meanwhile. So
+    /// a draft continues across a handover (same id, same `openedAt`), a recurrence within the
+    /// reopen window reopens it, and resolved drafts still expire.
+    public func resume(from stored: [TicketDraft]) {
+        drafts = TicketPlanner.applying(stored.map { .update($0) }, to: [])
         countOpen()
     }
+
+    /// The gateways that have drafts (the leader reconciles each, existing or not, so that the
+    /// drafts of deleted gateways are resolved and expire too).
+    public var gateways: Set<GatewayKey> { Set(drafts.map(\.gatewayKey)) }
 
     public var all: [TicketDraft] { drafts }
 
@@ -64,12 +71,17 @@ public actor TicketCoordinator {
         return (plan.events, next)
     }
 
-    /// The gateway was deleted: its open drafts are resolved.
-    public func gatewayRemoved(_ gateway: GatewayKey, now: Date) async {
-        let changes = TicketPlanner.gatewayRemoved(existing: drafts, gateway: gateway, now: now)
+    /// The gateway does not exist (any more): its open drafts are resolved, its resolved ones
+    /// expire. Returns when the next of them expires, to reconcile the gateway's key again then.
+    public func gatewayRemoved(_ gateway: GatewayKey, now: Date) async -> Date? {
+        var changes = TicketPlanner.gatewayRemoved(existing: drafts, gateway: gateway, now: now)
         drafts = TicketPlanner.applying(changes, to: drafts)
+        let expired = TicketPlanner.expired(existing: drafts, gateway: gateway, policy: policy, now: now)
+        drafts = TicketPlanner.applying(expired, to: drafts)
+        changes += expired
         countOpen()
         recentEvents[gateway] = nil
         await dispatcher.submit(changes)
+        return TicketPlanner.nextExpiry(existing: drafts, gateway: gateway, policy: policy, now: now)
     }
 }

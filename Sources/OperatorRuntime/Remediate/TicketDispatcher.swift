@@ -73,7 +73,7 @@ public actor TicketDispatcher {
         }
     }
 
-    /// The `sink` label: the sink's type without "TicketSink", lowercased (configmap, folder, webhook, print).
+    /// The `sink` label: the sink's type without "TicketSink", lowercased (configmap, directory, webhook, print).
     public static func sinkName(_ sink: any TicketSink) -> String {
         let name = String(describing: type(of: sink))
         return (name.hasSuffix("TicketSink") ? String(name.dropLast("TicketSink".count)) : name).lowercased()

@@ -35,21 +35,44 @@ public struct ConfigMapTicketSink: TicketSink {
         ]
     }
 
-    /// Creates the ConfigMap, or replaces its labels and data when it exists.
-    public func write(_ draft: TicketDraft) async throws {
-        let body = Self.configMap(for: draft, namespace: namespace)
+    /// The sink the settings ask for: nil when `tickets.configMaps` is false.
+    public static func make(enabled: Bool, context: TicketSinkContext) -> ConfigMapTicketSink? {
+        enabled ? ConfigMapTicketSink(client: context.client, namespace: context.namespace) : nil
+    }
+
+    /// A new draft: its ConfigMap does not exist yet, so it is created. When it exists after all
+    /// (stored by an instance whose drafts this one could not read), it is patched instead.
+    public func open(_ draft: TicketDraft) async throws {
         do {
-            _ = try await client.create(.configMaps, namespace: namespace, body: body)
+            _ = try await client.create(.configMaps, namespace: namespace, body: Self.configMap(for: draft, namespace: namespace))
         } catch where error.isAlreadyExists {
-            let patch: JSONValue = ["metadata": ["labels": body[path: "metadata", "labels"] ?? [:]], "data": body["data"] ?? [:]]
+            do { try await patch(draft) } catch { throw TicketSinkError.api(id: draft.id, message: error.description) }
+        } catch {
+            throw TicketSinkError.api(id: draft.id, message: error.description)
+        }
+    }
+
+    /// A new version of a stored draft: its ConfigMap is patched directly, no refused create
+    /// first. When it is gone (deleted by hand), it is created again.
+    public func update(_ draft: TicketDraft) async throws {
+        do {
+            try await patch(draft)
+        } catch where error.isNotFound {
             do {
-                _ = try await client.patch(.configMaps, namespace: namespace, name: Self.configMapName(id: draft.id), patch: .merge(patch))
+                _ = try await client.create(.configMaps, namespace: namespace, body: Self.configMap(for: draft, namespace: namespace))
             } catch {
                 throw TicketSinkError.api(id: draft.id, message: error.description)
             }
         } catch {
             throw TicketSinkError.api(id: draft.id, message: error.description)
         }
+    }
+
+    /// Replaces the labels and data of the draft's ConfigMap (a merge patch).
+    private func patch(_ draft: TicketDraft) async throws(KubeError) {
+        let body = Self.configMap(for: draft, namespace: namespace)
+        let patch: JSONValue = ["metadata": ["labels": body[path: "metadata", "labels"] ?? [:]], "data": body["data"] ?? [:]]
+        _ = try await client.patch(.configMaps, namespace: namespace, name: Self.configMapName(id: draft.id), patch: .merge(patch))
     }
 
     public func remove(id: String) async throws {
@@ -62,9 +85,9 @@ public struct ConfigMapTicketSink: TicketSink {
         }
     }
 
-    /// Every stored draft (to resume after an operator restart); ConfigMaps that do not hold a
-    /// readable draft are skipped.
-    public func loadAll() async throws -> [TicketDraft] {
+    /// Every stored draft (to continue them after a restart or a leader handover); ConfigMaps that
+    /// do not hold a readable draft are skipped.
+    public func loadAll() async throws -> [TicketDraft]? {
         let list: ObjectList
         do {
             list = try await client.listAll(.configMaps, namespace: namespace, options: ListOptions(labelSelector: Self.ticketLabel))

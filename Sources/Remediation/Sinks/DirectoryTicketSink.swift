@@ -9,7 +9,18 @@ public struct DirectoryTicketSink: TicketSink {
         self.path = path
     }
 
-    public func write(_ draft: TicketDraft) async throws {
+    /// The sink the settings ask for: nil without a folder (`tickets.directory`, `--ticket-dir`).
+    public static func make(directory: String?) -> DirectoryTicketSink? {
+        guard let directory, !directory.isEmpty else { return nil }
+        return DirectoryTicketSink(path: directory)
+    }
+
+    public func open(_ draft: TicketDraft) async throws { try write(draft) }
+
+    public func update(_ draft: TicketDraft) async throws { try write(draft) }
+
+    /// Writes both files, whether they exist or not (a rename replaces them).
+    private func write(_ draft: TicketDraft) throws {
         try checkID(draft.id)
         try ensureFolder()
         try store(TicketRenderer.json(draft), as: "\(draft.id).json")
@@ -28,7 +39,7 @@ public struct DirectoryTicketSink: TicketSink {
     }
 
     /// Every draft stored in the folder (files that are not drafts are ignored).
-    public func loadAll() throws -> [TicketDraft] {
+    public func loadAll() throws -> [TicketDraft]? {
         guard FileManager.default.fileExists(atPath: path) else { return [] }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: path) } catch {

@@ -1,25 +1,69 @@
 import Foundation
+import KubeClient
+import Logging
 
-/// Where ticket drafts go. `write` creates or replaces a draft; `remove` forgets an expired one
-/// (removing one that is not there is not an error).
+/// Where ticket drafts go. The planner's changes reach each sink in order through `apply`: an
+/// `open` is a draft no sink has stored yet, an `update` or `resolve` a new version of one opened
+/// before (by this instance or, after a restart or a leader handover, by another), an `expire`
+/// a `remove`. Sinks that keep drafts give them back with `loadAll`, so that the instance that
+/// starts leading continues them (docs/tickets.md §5).
 public protocol TicketSink: Sendable {
-    func write(_ draft: TicketDraft) async throws
+    /// Stores a draft the planner has just opened.
+    func open(_ draft: TicketDraft) async throws
+    /// Stores a new version of a draft opened before (an update, or a reopening).
+    func update(_ draft: TicketDraft) async throws
+    /// Stores the resolved version of a draft (by default, as an update).
+    func resolve(_ draft: TicketDraft) async throws
+    /// Forgets an expired draft; removing one that is not there is not an error.
     func remove(id: String) async throws
+    /// Every draft this sink keeps; nil for a sink that keeps none it can read back (a webhook,
+    /// the dry-run printer).
+    func loadAll() async throws -> [TicketDraft]?
 }
 
 extension TicketSink {
+    public func resolve(_ draft: TicketDraft) async throws { try await update(draft) }
+
+    /// Applies one planner change.
+    public func apply(_ change: TicketChange) async throws {
+        switch change {
+        case .open(let draft): try await open(draft)
+        case .update(let draft): try await update(draft)
+        case .resolve(let draft): try await resolve(draft)
+        case .expire(let id): try await remove(id: id)
+        }
+    }
+
     /// Applies planner changes in order; returns the errors instead of stopping at the first, so
     /// one failing draft does not hold back the others.
     public func apply(_ changes: [TicketChange]) async -> [any Error] {
         var errors: [any Error] = []
         for change in changes {
-            do {
-                if let draft = change.draft { try await write(draft) } else { try await remove(id: change.id) }
-            } catch {
-                errors.append(error)
-            }
+            do { try await apply(change) } catch { errors.append(error) }
         }
         return errors
+    }
+}
+
+/// What the sinks' factories may need from the operator that runs them.
+public struct TicketSinkContext: Sendable {
+    /// The API client (the ConfigMap sink).
+    public var client: KubeClient
+    /// The operator's namespace, where the ticket ConfigMaps live.
+    public var namespace: String
+    public var logger: Logger
+    /// The webhook's delivery backoff.
+    public var webhookRetry: WebhookRetryPolicy
+    /// Where a webhook's `secretEnv` is looked up.
+    public var environment: [String: String]
+
+    public init(client: KubeClient, namespace: String, logger: Logger, webhookRetry: WebhookRetryPolicy = WebhookRetryPolicy(),
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.client = client
+        self.namespace = namespace
+        self.logger = logger
+        self.webhookRetry = webhookRetry
+        self.environment = environment
     }
 }
 
@@ -31,12 +75,18 @@ public struct PrintTicketSink: TicketSink {
         self.output = output
     }
 
-    public func write(_ draft: TicketDraft) async throws {
-        output("--- ticket draft \(draft.id) (\(draft.status.rawValue)) ---\n" + TicketRenderer.markdown(draft))
-    }
+    public func open(_ draft: TicketDraft) async throws { print(draft) }
+
+    public func update(_ draft: TicketDraft) async throws { print(draft) }
 
     public func remove(id: String) async throws {
         output("--- ticket draft \(id) expired (would be removed) ---")
+    }
+
+    public func loadAll() async throws -> [TicketDraft]? { nil }
+
+    private func print(_ draft: TicketDraft) {
+        output("--- ticket draft \(draft.id) (\(draft.status.rawValue)) ---\n" + TicketRenderer.markdown(draft))
     }
 }
 

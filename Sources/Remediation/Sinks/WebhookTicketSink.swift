@@ -25,7 +25,27 @@ public final class WebhookTicketSink: TicketSink {
                              poster: poster, retry: retry, logger: logger, sleep: sleep)
     }
 
-    public func write(_ draft: TicketDraft) async throws { await queue.enqueue(draft) }
+    /// The sink the settings ask for: nil without `tickets.webhook`, or when the HTTP client
+    /// cannot start (logged: the drafts still reach the other sinks).
+    public static func make(settings: WebhookSettings?, context: TicketSinkContext) -> WebhookTicketSink? {
+        guard let settings, !settings.url.isEmpty else { return nil }
+        do {
+            return WebhookTicketSink(url: settings.url, headerName: settings.headerName, secret: settings.secretSource,
+                                     poster: try WebhookPoster(), retry: context.webhookRetry, environment: context.environment,
+                                     logger: context.logger)
+        } catch {
+            context.logger.error("the ticket webhook cannot start; drafts go to the other sinks only",
+                                 metadata: ["url": "\(WebhookPoster.displayURL(settings.url))", "error": "\(error.description)"])
+            return nil
+        }
+    }
+
+    public func open(_ draft: TicketDraft) async throws { await queue.enqueue(draft) }
+
+    public func update(_ draft: TicketDraft) async throws { await queue.enqueue(draft) }
+
+    /// The receiver keeps the drafts; nothing to read back from here.
+    public func loadAll() async throws -> [TicketDraft]? { nil }
 
     public func remove(id: String) async throws { await queue.forget(id) }
 
@@ -45,6 +65,57 @@ public final class WebhookTicketSink: TicketSink {
     }
 
     static func idempotencyKey(_ draft: TicketDraft) -> String { "\(draft.id)@\(KubeTime.format(draft.updatedAt))" }
+}
+
+/// The `tickets.webhook` settings: a receiver that gets every draft version as JSON. The secret
+/// header's value is never in the config: it is read from a file (`secretFile`) or an environment
+/// variable (`secretEnv`).
+public struct WebhookSettings: Sendable, Codable, Equatable {
+    /// The receiver's URL (required), http or https. Credentials go in the secret header, not here.
+    public var url: String
+    /// The header that carries the secret. [Authorization]
+    public var headerName: String = "Authorization"
+    /// A file whose trimmed content is the header value (e.g. a mounted Secret). [nil]
+    public var secretFile: String?
+    /// The NAME of an environment variable holding the header value. [nil]
+    public var secretEnv: String?
+
+    public init(url: String, headerName: String = "Authorization", secretFile: String? = nil, secretEnv: String? = nil) {
+        self.url = url
+        self.headerName = headerName
+        self.secretFile = secretFile
+        self.secretEnv = secretEnv
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        url = try c.decode(String.self, forKey: .url)
+        headerName = try c.decodeIfPresent(String.self, forKey: .headerName) ?? "Authorization"
+        secretFile = try c.decodeIfPresent(String.self, forKey: .secretFile)
+        secretEnv = try c.decodeIfPresent(String.self, forKey: .secretEnv)
+    }
+
+    /// Where the secret header's value comes from: the file when both are set (docs/configuration.md).
+    public var secretSource: WebhookSecretSource {
+        if let file = secretFile, !file.isEmpty { return .file(file) }
+        if let name = secretEnv, !name.isEmpty { return .environment(name) }
+        return .none
+    }
+
+    /// The first setting that cannot be used (its key under `tickets.webhook`, and why), or nil.
+    /// Messages show the URL without user info or query, which may hold credentials.
+    public var problem: (key: String, detail: String)? {
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              parsed.host?.isEmpty == false else {
+            return ("url", "must be an http or https URL with a host, got \(url.isEmpty ? "nothing" : WebhookPoster.displayURL(url))")
+        }
+        // An HTTP header name is a token: letters, digits and !#$%&'*+-.^_`|~.
+        let tokenCharacters = Set("!#$%&'*+-.^_`|~")
+        guard !headerName.isEmpty, headerName.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || tokenCharacters.contains($0)) }) else {
+            return ("headerName", "must be an HTTP header name such as Authorization, got \"\(headerName.prefix(80))\"")
+        }
+        return nil
+    }
 }
 
 /// The queue and its single delivery task.
