@@ -1,22 +1,34 @@
 # gateway-medic. `make test` is the test command; it installs the C libraries it needs first.
 SWIFT ?= swift
 SYSTEM_PACKAGES := libcurl4-openssl-dev libyaml-dev zlib1g-dev
+TEST_PACKAGES := prometheus prometheus-alertmanager
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: all build release test deps bench demo clean validate-manifests release-check fuzz install uninstall
+.PHONY: all build release test deps test-deps bench demo clean validate-manifests release-check fuzz install uninstall
 
 all: build
 
-# Makes sure the system libraries the build links are present (CI starts from a clean machine).
-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Installs the Debian packages in $(1) that are missing (CI starts from a clean machine and runs
+# as root); elsewhere it says what to install and stops.
+define install-missing
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else \
 	    echo "gateway-medic needs these system packages:$$missing"; echo "install them (e.g. sudo apt-get install$$missing) and run make again"; exit 1; \
 	  fi; \
 	fi
+endef
+
+# Makes sure the system libraries the build links are present.
+deps:
+	$(call install-missing,$(SYSTEM_PACKAGES))
+
+# The real servers the monitoring tests run: promtool and Prometheus (`prometheus`), Alertmanager
+# and amtool (`prometheus-alertmanager`). The tests fail, never skip, when they are missing.
+test-deps:
+	$(call install-missing,$(TEST_PACKAGES))
 
 build: deps
 	$(SWIFT) build
@@ -28,7 +40,7 @@ release: deps
 # manifests and the CRD schema are checked against them.
 E2E_RECORD := .build/e2e-record
 
-test: deps
+test: deps test-deps
 	$(SWIFT) build --build-tests
 	rm -rf $(E2E_RECORD) && mkdir -p $(E2E_RECORD)
 	GATEWAY_MEDIC_E2E_RECORD=$(CURDIR)/$(E2E_RECORD) $(SWIFT) test --skip-build

@@ -139,7 +139,7 @@ let package = Package(
             name: "OperatorTests",
             dependencies: [
                 "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation", "Demo",
-                "GatewayMedicCLI", "TestSupport", "Locking",
+                "GatewayMedicCLI", "TestSupport", "Locking", "YAML", "KubeAPI",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strict

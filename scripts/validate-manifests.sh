@@ -38,6 +38,8 @@ trap 'rm -rf "$work"' EXIT
 args=()
 kustomizations=()
 while IFS= read -r file; do
+  # A kustomize Component (manifests/monitoring) is rendered inside the overlays that use it.
+  grep -q '^kind: Component' "$file" && continue
   kustomizations+=("$(dirname "$file")")
 done < <(find "$manifests" -name kustomization.yaml -not -path '*/tests/*' | sort)
 [ "${#kustomizations[@]}" -gt 0 ] || die "no kustomization.yaml under $manifests/"

@@ -55,8 +55,40 @@ class Report:
         print(f"  ok   {where}")
 
 
+def prometheus_operator_problems(obj: dict) -> list[str]:
+    """The Prometheus Operator's kinds have no bundled schema: check the fields Prometheus needs."""
+    spec = obj.get("spec") or {}
+    problems = []
+    if obj["kind"] == "PrometheusRule":
+        groups = spec.get("groups")
+        if not isinstance(groups, list) or not groups:
+            return ["spec.groups: a non-empty list is required"]
+        for i, group in enumerate(groups):
+            if not isinstance(group, dict) or not group.get("name") or not isinstance(group.get("rules"), list):
+                problems.append(f"spec.groups.{i}: name and rules are required")
+                continue
+            for j, rule in enumerate(group["rules"]):
+                if not isinstance(rule, dict) or not isinstance(rule.get("expr"), str) or not (rule.get("alert") or rule.get("record")):
+                    problems.append(f"spec.groups.{i}.rules.{j}: expr and alert (or record) are required")
+    elif obj["kind"] == "ServiceMonitor":
+        if not isinstance(spec.get("selector"), dict):
+            problems.append("spec.selector is required")
+        endpoints = spec.get("endpoints")
+        if not isinstance(endpoints, list) or not endpoints or not all(isinstance(e, dict) and e.get("port") for e in endpoints):
+            problems.append("spec.endpoints: a non-empty list of endpoints with a port is required")
+    return problems
+
+
 def validate_builtin(obj: dict, version: str, report: Report, where: str) -> None:
     import kubernetes_validate
+
+    if obj.get("apiVersion") == "monitoring.coreos.com/v1" and obj.get("kind") in ("PrometheusRule", "ServiceMonitor"):
+        problems = prometheus_operator_problems(obj)
+        for p in problems:
+            report.fail(where, p)
+        if not problems:
+            report.ok(where + " (Prometheus Operator fields)")
+        return
 
     try:
         kubernetes_validate.validate(obj, version, strict=True)

@@ -24,7 +24,7 @@ struct RunCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap(LogSetup.factory(format: logFormat, level: logLevel))
         let logger = Logger(label: "gateway-medic")
         // Global, once, before anything creates a metric: the operator's metrics reach /metrics.
-        let registry = MetricsRegistry.bootstrapGlobal()
+        let registry = MetricsRegistry.bootstrapGlobal(version: GatewayMedicVersion.current)
         let config: OperatorConfig
         let client: KubeClient
         // One identity for the Lease and the User-Agent, so the API server's audit log tells replicas apart.
@@ -49,7 +49,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         defer { client.shutdown() }
         let process = makeOperator(config: config, client: client, identity: identity, logger: logger,
-                                   gauges: registry.gatewayHealth)
+                                   registry: registry)
         do {
             try await OperatorRunner.run(config: config, process: process, registry: registry, logger: logger)
         } catch {

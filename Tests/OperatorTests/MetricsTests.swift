@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import HealthModel
+import KubeAPI
 import Locking
 @testable import OperatorRuntime
 import Testing
@@ -77,68 +78,152 @@ final class RecordingMetrics: MetricsFactory, @unchecked Sendable {
 
 @Suite struct GatewayHealthMetricsTests {
     private func text(_ registry: MetricsRegistry) -> String { String(decoding: registry.exposition(), as: UTF8.self) }
+    private func render(_ gauges: GatewayHealthGauges, now: Date = RFx.t0) -> String {
+        var out: [UInt8] = []
+        gauges.render(into: &out, now: now)
+        return String(decoding: out, as: UTF8.self)
+    }
+    private typealias Entry = GatewayHealthGauges.Entry
 
-    @Test func reconciledGatewayIsOneHotAndItsSeriesDisappearWhenDeleted() async {
+    @Test func reconciledGatewayIsOneHotPerStateAndConditionAndItsSeriesDisappearWhenDeleted() async {
         let rig = ReconcileReconcilerTests.Rig()
-        let registry = MetricsRegistry(gatewayHealth: rig.gauges)
+        let registry = MetricsRegistry(gatewayHealth: rig.gauges, now: { rig.clock.now() })
         await rig.feed(beat: 0)
         _ = await rig.reconciler.reconcile(RFx.key)
         let scraped = text(registry)
-        let state = await rig.reconciler.assessments()[RFx.key]?.state
+        let assessment = await rig.reconciler.assessments()[RFx.key]
+        let state = assessment?.state
         #expect(state != nil)
         #expect(scraped.contains("# TYPE gateway_medic_gateway_state gauge\n"))
-        #expect(scraped.contains("# TYPE gateway_medic_heartbeat_age_seconds gauge\n"))
+        #expect(scraped.contains("# TYPE gateway_medic_condition gauge\n"))
+        let labels = #"gateway_namespace="default",gateway="gw-1""#
         for candidate in GatewayState.allCases {
             let value = candidate == state ? 1 : 0
-            #expect(scraped.contains(#"gateway_medic_gateway_state{gateway="gw-1",namespace="default",state="\#(candidate.rawValue)"} \#(value)"#))
+            #expect(scraped.contains(#"gateway_medic_gateway_state{\#(labels),state="\#(candidate.rawValue)"} \#(value)"#))
         }
-        #expect(scraped.contains(#"gateway_medic_heartbeat_age_seconds{gateway="gw-1",namespace="default"} "#))
+        // Every condition the model wrote, one-hot over True/False/Unknown.
+        let conditions = assessment?.conditions ?? []
+        #expect(conditions.count == ConditionType.all.count)
+        for condition in conditions {
+            for status in ["True", "False", "Unknown"] {
+                let value = status == condition.status ? 1 : 0
+                #expect(scraped.contains(#"gateway_medic_condition{\#(labels),condition="\#(condition.type)",status="\#(status)"} \#(value)"#))
+            }
+        }
+        // The heartbeat's own time, not an age: RFx.t0 is when the agent stamped it.
+        #expect(scraped.contains(#"gateway_medic_last_heartbeat_timestamp_seconds{\#(labels)} \#(Int(RFx.t0.timeIntervalSince1970))"#))
+        #expect(scraped.contains(#"gateway_medic_config_lag_seconds{\#(labels)} 0"#))
+        #expect(!scraped.contains("namespace=\"default\",") || scraped.contains("gateway_namespace=\"default\""))
 
         _ = await rig.fleet.apply(ObjectChange<GatewayView>.deleted(RFx.key, GatewayView(json: RFx.gateway())))
         _ = await rig.fleet.apply(ObjectChange<GatewayAgentView>.deleted(RFx.key, GatewayAgentView(json: RFx.agent(beat: 0))))
         _ = await rig.reconciler.reconcile(RFx.key)
         let after = text(registry)
         #expect(!after.contains("gw-1"))
-        #expect(!after.contains("gateway_medic_gateway_state"))
+        #expect(after.contains("# TYPE gateway_medic_gateway_state gauge\n"))  // the family stays announced
         #expect(rig.gauges.count == 0)
     }
 
     @Test func labelValuesAreEscapedAndSeriesSorted() {
         let gauges = GatewayHealthGauges()
-        gauges.record(ObjectKey(namespace: "ns", name: #"b"q\s"#), state: .down, heartbeatAgeSeconds: 12.5)
-        gauges.record(ObjectKey(namespace: "ns", name: "a\nline"), state: .up, heartbeatAgeSeconds: nil)
-        var out: [UInt8] = []
-        gauges.render(into: &out)
-        let text = String(decoding: out, as: UTF8.self)
-        #expect(text.contains(#"gateway_medic_gateway_state{gateway="b\"q\\s",namespace="ns",state="DOWN"} 1"#))
-        #expect(text.contains(#"gateway_medic_heartbeat_age_seconds{gateway="b\"q\\s",namespace="ns"} 12.5"#))
-        #expect(text.contains(#"gateway_medic_gateway_state{gateway="a\nline",namespace="ns",state="UP"} 1"#))
-        // No age known for "a\nline": no age line (an absent series, not a made-up 0).
-        #expect(!text.contains(#"gateway_medic_heartbeat_age_seconds{gateway="a\nline""#))
+        gauges.record(ObjectKey(namespace: "ns", name: #"b"q\s"#),
+                      Entry(state: .down, conditions: [("Ready", "False")], heartbeat: Date(timeIntervalSince1970: 12.5)))
+        gauges.record(ObjectKey(namespace: "ns", name: "a\nline"), Entry(state: .up, conditions: [], heartbeat: nil))
+        let text = render(gauges)
+        #expect(text.contains(#"gateway_medic_gateway_state{gateway_namespace="ns",gateway="b\"q\\s",state="DOWN"} 1"#))
+        #expect(text.contains(#"gateway_medic_condition{gateway_namespace="ns",gateway="b\"q\\s",condition="Ready",status="False"} 1"#))
+        #expect(text.contains(#"gateway_medic_last_heartbeat_timestamp_seconds{gateway_namespace="ns",gateway="b\"q\\s"} 12.5"#))
+        #expect(text.contains(#"gateway_medic_gateway_state{gateway_namespace="ns",gateway="a\nline",state="UP"} 1"#))
+        // No heartbeat known for "a\nline": no timestamp line (an absent series, not a made-up 0).
+        #expect(!text.contains(#"gateway_medic_last_heartbeat_timestamp_seconds{gateway_namespace="ns",gateway="a\nline""#))
         // Every sample line is one line: nothing unescaped broke one in two.
         let samples = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
-        #expect(samples.count == 11 && samples.allSatisfy { $0.hasPrefix("gateway_medic_") })
+        // 2 × 5 states, 3 condition statuses, 1 heartbeat, 2 × 2 lags.
+        #expect(samples.count == 18 && samples.allSatisfy { $0.hasPrefix("gateway_medic_") })
         let first = text.range(of: "a\\nline").map(\.lowerBound)
         let second = text.range(of: #"b\"q"#).map(\.lowerBound)
         #expect(first != nil && second != nil && first! < second!)
     }
 
-    @Test func anUnagedHeartbeatKeepsTheLastAgeAndNonFiniteValuesUsePrometheusSpelling() {
+    @Test func aMissingHeartbeatKeepsTheLastTimestampAndLagsAreMeasuredAtScrapeTime() {
         let gauges = GatewayHealthGauges()
         let key = ObjectKey(namespace: "ns", name: "gw")
-        gauges.record(key, state: .up, heartbeatAgeSeconds: 3)
-        gauges.record(key, state: .down, heartbeatAgeSeconds: nil)
-        var out: [UInt8] = []
-        gauges.render(into: &out)
-        let text = String(decoding: out, as: UTF8.self)
-        #expect(text.contains(#"gateway_medic_heartbeat_age_seconds{gateway="gw",namespace="ns"} 3.0"#))
-        #expect(text.contains(#"state="DOWN"} 1"#) && text.contains(#"state="UP"} 0"#))
+        let beat = RFx.t0.addingTimeInterval(-30)
+        gauges.record(key, Entry(state: .up, conditions: [], heartbeat: beat))
+        let lagSince = RFx.t0.addingTimeInterval(-90)
+        gauges.record(key, Entry(state: .configFail, conditions: [], heartbeat: nil, configLagSince: lagSince,
+                                 routingLagSince: RFx.t0.addingTimeInterval(5)))
+        let atT0 = render(gauges, now: RFx.t0)
+        #expect(atT0.contains(#"gateway_medic_last_heartbeat_timestamp_seconds{gateway_namespace="ns",gateway="gw"} \#(Int(beat.timeIntervalSince1970))"#))
+        #expect(atT0.contains(#"gateway_medic_config_lag_seconds{gateway_namespace="ns",gateway="gw"} 90"#))
+        // A lag stamped ahead of our clock has not begun: 0, never negative.
+        #expect(atT0.contains(#"gateway_medic_frr_lag_seconds{gateway_namespace="ns",gateway="gw"} 0"#))
+        // No new evaluation, a later scrape: the lag grows (an age kept from the evaluation would be frozen).
+        let later = render(gauges, now: RFx.t0.addingTimeInterval(60))
+        #expect(later.contains(#"gateway_medic_config_lag_seconds{gateway_namespace="ns",gateway="gw"} 150"#))
+        #expect(later.contains(#"gateway_medic_frr_lag_seconds{gateway_namespace="ns",gateway="gw"} 55"#))
         #expect(GatewayHealthGauges.number(.infinity) == "+Inf" && GatewayHealthGauges.number(-.infinity) == "-Inf")
-        #expect(GatewayHealthGauges.number(.nan) == "NaN")
+        #expect(GatewayHealthGauges.number(.nan) == "NaN" && GatewayHealthGauges.number(2.5) == "2.5")
     }
 
-    @Test func emptyTableAddsNothingToTheRegistryOutput() {
+    @Test func everyFamilyHasHelpAndTypeAndNoLabelIsOneThatPrometheusOwns() async {
+        let registry = MetricsRegistry(version: "1.2.3", now: { RFx.t0 })
+        registry.exportLeader { true }
+        // The operator's counters and the controller-runtime-named families, through the backend.
+        _ = OperatorCounters(factory: registry.factory, ticketSinks: ["configmap"])
+        let queue = WorkQueue<String>(name: "gatewayhealth", clock: ManualClock(), metricsFactory: registry.factory)
+        _ = Controller(name: "gatewayhealth", queue: queue, clock: ManualClock(), metricsFactory: registry.factory)
+        await queue.add("a")
+        registry.gatewayHealth.record(ObjectKey(namespace: "ns", name: "gw"),
+                                      Entry(state: .up, conditions: [("Ready", "True")], heartbeat: RFx.t0))
+        let lines = text(registry).split(separator: "\n")
+        let types = lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] }
+        let helps = Set(lines.filter { $0.hasPrefix("# HELP ") }.map { $0.split(separator: " ")[2] })
+        #expect(types.count == Set(types).count)  // one block per family
+        for name in types { #expect(helps.contains(name), "no HELP for \(name)") }
+        for family in ["gateway_medic_leader", "gateway_medic_build_info", "process_cpu_seconds_total", "process_resident_memory_bytes",
+                       "process_open_fds", "gateway_medic_remediation_actions_total", "gateway_medic_remediation_skips_total",
+                       "gateway_medic_tickets_open", "gateway_medic_tickets_total", "gateway_medic_ticket_deliveries_total",
+                       "gateway_medic_events_dropped_total", "workqueue_depth", "controller_runtime_reconcile_total",
+                       "gateway_medic_condition", "gateway_medic_last_heartbeat_timestamp_seconds"] {
+            #expect(types.contains(Substring(family)), "\(family) not exposed")
+        }
+        #expect(lines.contains("gateway_medic_leader 1"))
+        #expect(lines.contains(#"gateway_medic_build_info{version="1.2.3"} 1"#))
+        for line in lines where !line.hasPrefix("#") {
+            for owned in ["namespace", "job", "instance", "pod"] {
+                #expect(!line.contains("{\(owned)=\"") && !line.contains(",\(owned)=\""), "\(line) has label \(owned)")
+            }
+        }
+    }
+
+    @Test func operatorCountersCountTicketsDeliveriesAndDroppedEvents() async {
+        // The known series exist from the start, at 0.
         let registry = MetricsRegistry()
-        #expect(registry.exposition() == registry.prometheus.emitToBuffer())
+        _ = OperatorCounters(factory: registry.factory, ticketSinks: ["print"])
+        let initial = text(registry)
+        for series in [#"gateway_medic_tickets_total{event="opened"} 0"#, #"gateway_medic_ticket_deliveries_total{sink="print",result="failure"} 0"#,
+                       #"gateway_medic_remediation_skips_total{reason="Cooldown"} 0"#, #"gateway_medic_remediation_actions_total{action="evict",result="done"} 0"#,
+                       "gateway_medic_events_dropped_total 0", "gateway_medic_tickets_open 0.0"] {
+            #expect(initial.contains(series + "\n"), "missing: \(series)")
+        }
+        let metrics = RecordingMetrics()
+        let counters = OperatorCounters(factory: metrics, ticketSinks: ["print"])
+        counters.remediationSkipped("Cooldown")
+        counters.ticketsOpen(3)
+        counters.ticketDelivered(sink: "print", success: false)
+        counters.eventDropped()
+        #expect(metrics["gateway_medic_remediation_skips_total{reason=Cooldown}"] == 1)
+        #expect(metrics["gateway_medic_tickets_open{}"] == 3)
+        #expect(metrics["gateway_medic_ticket_deliveries_total{result=failure,sink=print}"] == 1)
+        #expect(metrics["gateway_medic_events_dropped_total{}"] == 1)
+
+        // The spam filter's refusals reach the counter.
+        let recorder = EventRecorder(sink: MemoryEventSink(), component: "gateway-medic", clock: ManualClock(start: RFx.t0),
+                                     options: EventRecorderOptions(spamBurst: 1), counters: counters)
+        let agent = ObjectReference(apiVersion: "v1", kind: "Pod", name: "p", namespace: "ns", uid: "u")
+        _ = await recorder.record(involved: agent, type: .normal, reason: "A", message: "a")
+        _ = await recorder.record(involved: agent, type: .normal, reason: "B", message: "b")
+        #expect(metrics["gateway_medic_events_dropped_total{}"] == 2)
     }
 }

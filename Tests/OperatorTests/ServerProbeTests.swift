@@ -40,6 +40,11 @@ import Testing
         let text = String(decoding: registry.exposition(), as: UTF8.self)
         #expect(text.contains(#"gateway_medic_api_requests_total{verb="list",resource="pods",code="200"} 2"#))
         #expect(text.contains(#"gateway_medic_api_requests_total{verb="get",resource="gatewayagents",code="0"} 1"#))
+        // The first watch of a resource creates its restart series at 0; the next one is a restart.
+        hook("watch", "pods", 200)
+        #expect(String(decoding: registry.exposition(), as: UTF8.self).contains(#"gateway_medic_watch_restarts_total{resource="pods"} 0"#))
+        hook("watch", "pods", 200)
+        #expect(String(decoding: registry.exposition(), as: UTF8.self).contains(#"gateway_medic_watch_restarts_total{resource="pods"} 1"#))
     }
 
     @Test func runnerServesReadinessOfTheOperatorAndStopsOnASignal() async throws {

@@ -22,10 +22,10 @@ public enum ClientMetrics {
                 .increment()
             if verb == "watch" {
                 let first = watchesSeen.withLock { $0.insert(resource).inserted }
-                if !first {
-                    Counter(label: "gateway_medic_watch_restarts_total", dimensions: [("resource", resource)], factory: factory)
-                        .increment()
-                }
+                // The first watch creates the series at 0, so increase() sees the first restart
+                // and rules can tell "no restarts" from "not exported".
+                Counter(label: "gateway_medic_watch_restarts_total", dimensions: [("resource", resource)], factory: factory)
+                    .increment(by: first ? 0 : 1)
             }
         }
         return result

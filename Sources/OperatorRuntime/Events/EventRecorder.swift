@@ -93,13 +93,16 @@ public actor EventRecorder {
     public private(set) var createdCount = 0
     public private(set) var patchedCount = 0
     public private(set) var failedCount = 0
+    /// `gateway_medic_events_dropped_total` (nil: not exported).
+    private let counters: OperatorCounters?
 
     /// - Parameters:
     ///   - component: `source.component` and `reportingComponent` (e.g. "gateway-medic").
     ///   - host: `source.host` / `reportingInstance` (the pod or node name).
     public init(sink: any EventSink, component: String, host: String? = nil,
                 clock: any RuntimeClock = SystemClock(), options: EventRecorderOptions = EventRecorderOptions(),
-                logger: Logger = Logger(label: "gateway-medic.events")) {
+                logger: Logger = Logger(label: "gateway-medic.events"), counters: OperatorCounters? = nil) {
+        self.counters = counters
         self.sink = sink
         self.source = EventSource(component: component, host: host)
         self.clock = clock
@@ -151,6 +154,7 @@ public actor EventRecorder {
         buckets.set(spamKey, bucket)
         guard allowed else {
             droppedCount += 1
+            counters?.eventDropped()
             logger.warning("Event dropped by the spam filter",
                            metadata: ["object": "\(describe(reference))", "reason": "\(reason)",
                                       "dropped": "\(droppedCount)"])

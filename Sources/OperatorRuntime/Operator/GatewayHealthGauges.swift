@@ -1,11 +1,22 @@
+import Foundation
 import HealthModel
+import KubeAPI
 import Locking
 
 /// The per-gateway series of /metrics, kept in a table of our own and rendered in the Prometheus
 /// text format at scrape time:
 ///
-///     gateway_medic_gateway_state{gateway,namespace,state}   1 for the current state, 0 for the other four
-///     gateway_medic_heartbeat_age_seconds{gateway,namespace} age of the heartbeat at the last evaluation
+///     gateway_medic_gateway_state{gateway_namespace,gateway,state}              1 for the current state, 0 for the other four
+///     gateway_medic_condition{gateway_namespace,gateway,condition,status}       1 for each condition's status, 0 for the other two
+///     gateway_medic_last_heartbeat_timestamp_seconds{gateway_namespace,gateway} the heartbeat's own time (Unix seconds)
+///     gateway_medic_config_lag_seconds{gateway_namespace,gateway}               how long the applied generation has lagged, at scrape time
+///     gateway_medic_frr_lag_seconds{gateway_namespace,gateway}                  the same for FRR
+///
+/// Instants are kept, not ages: a timestamp is exact whenever it is read (the query computes the
+/// age), and the lags are computed from the instant the lag began at scrape time, so nothing is
+/// frozen between evaluations. The gateway's namespace is `gateway_namespace`, never `namespace`:
+/// Prometheus' target labels (`namespace`, `pod`, `job`, `instance`) would rename ours to
+/// `exported_namespace` under the Prometheus Operator's default `honorLabels: false`.
 ///
 /// Why not the Prometheus registry: swift-prometheus copies a metric family's whole set of label
 /// sets to add one series, so registering 6 series per gateway made the first sync O(N²)
@@ -15,19 +26,41 @@ import Locking
 public final class GatewayHealthGauges: Sendable {
     struct Entry: Equatable {
         var state: GatewayState
-        var heartbeatAgeSeconds: Double?
+        /// (type, status) in the assessment's order.
+        var conditions: [(type: String, status: String)]
+        var heartbeat: Date?
+        var configLagSince: Date? = nil
+        var routingLagSince: Date? = nil
+
+        static func == (lhs: Entry, rhs: Entry) -> Bool {
+            lhs.state == rhs.state && lhs.heartbeat == rhs.heartbeat && lhs.configLagSince == rhs.configLagSince
+                && lhs.routingLagSince == rhs.routingLagSince
+                && lhs.conditions.map(\.type) == rhs.conditions.map(\.type) && lhs.conditions.map(\.status) == rhs.conditions.map(\.status)
+        }
     }
 
     private let table = Locked<[ObjectKey: Entry]>([:])
 
     public init() {}
 
-    /// Records a gateway's state and, when known, its heartbeat age (nil keeps the last age: an
-    /// unparseable or missing heartbeat cannot be aged).
-    public func record(_ key: ObjectKey, state: GatewayState, heartbeatAgeSeconds: Double?) {
+    /// Records a gateway's latest assessment. A heartbeat that is missing or does not parse keeps
+    /// the last one seen (the series says when the gateway last reported, not that it never did).
+    public func record(_ key: ObjectKey, _ assessment: Assessment) {
+        let evidence = assessment.evidence
+        let beat = evidence.heartbeat.flatMap(KubeTime.parse)
+        let entry = Entry(state: assessment.state,
+                          conditions: assessment.conditions.map { ($0.type, $0.status) },
+                          heartbeat: beat,
+                          configLagSince: evidence.configLagSince.flatMap(KubeTime.parse),
+                          routingLagSince: evidence.routingLagSince.flatMap(KubeTime.parse))
+        record(key, entry)
+    }
+
+    func record(_ key: ObjectKey, _ entry: Entry) {
         table.withLock { table in
-            let age = heartbeatAgeSeconds ?? table[key]?.heartbeatAgeSeconds
-            table[key] = Entry(state: state, heartbeatAgeSeconds: age)
+            var entry = entry
+            if entry.heartbeat == nil { entry.heartbeat = table[key]?.heartbeat }
+            table[key] = entry
         }
     }
 
@@ -39,12 +72,13 @@ public final class GatewayHealthGauges: Sendable {
     /// Gateways with series (tests, footprint).
     public var count: Int { table.withLock { $0.count } }
 
-    /// Appends both families, HELP and TYPE lines first, gateways sorted by namespace and name
-    /// (a stable order makes diffs of two scrapes readable). Nothing when no gateway is known.
-    public func render(into out: inout [UInt8]) {
+    /// Appends every family, HELP and TYPE lines first, gateways sorted by namespace and name
+    /// (a stable order makes diffs of two scrapes readable). Families are announced even with no
+    /// gateway known, so rules and dashboards can tell "no gateways" from "no such metric".
+    /// `now` is the scrape's time: the lags are measured to it.
+    public func render(into out: inout [UInt8], now: Date) {
         let entries = table.current.sorted { $0.key < $1.key }
-        guard !entries.isEmpty else { return }
-        out.reserveCapacity(out.count + entries.count * 420)
+        out.reserveCapacity(out.count + entries.count * 1400)
         out.append(contentsOf: Self.stateHeader.utf8)
         for (key, entry) in entries {
             let labels = Self.labels(key)
@@ -53,26 +87,64 @@ public final class GatewayHealthGauges: Sendable {
                 out.append(contentsOf: (state == entry.state ? "1\n" : "0\n").utf8)
             }
         }
-        out.append(contentsOf: Self.ageHeader.utf8)
+        out.append(contentsOf: Self.conditionHeader.utf8)
         for (key, entry) in entries {
-            guard let age = entry.heartbeatAgeSeconds else { continue }
-            out.append(contentsOf: "gateway_medic_heartbeat_age_seconds{\(Self.labels(key))} \(Self.number(age))\n".utf8)
+            let labels = Self.labels(key)
+            for condition in entry.conditions {
+                let prefix = "gateway_medic_condition{\(labels),condition=\"\(Self.escape(condition.type))\",status=\""
+                for status in Self.conditionStatuses {
+                    out.append(contentsOf: "\(prefix)\(status)\"} ".utf8)
+                    out.append(contentsOf: (status == condition.status ? "1\n" : "0\n").utf8)
+                }
+            }
+        }
+        out.append(contentsOf: Self.heartbeatHeader.utf8)
+        for (key, entry) in entries {
+            guard let beat = entry.heartbeat else { continue }
+            out.append(contentsOf: "gateway_medic_last_heartbeat_timestamp_seconds{\(Self.labels(key))} \(Self.number(beat.timeIntervalSince1970))\n".utf8)
+        }
+        for (header, name, since) in [(Self.configLagHeader, "gateway_medic_config_lag_seconds", \Entry.configLagSince),
+                                      (Self.frrLagHeader, "gateway_medic_frr_lag_seconds", \Entry.routingLagSince)] {
+            out.append(contentsOf: header.utf8)
+            for (key, entry) in entries {
+                // 0 while not lagging; never negative (a lag stamped ahead of our clock has not begun).
+                let lag = entry[keyPath: since].map { max(0, now.timeIntervalSince($0).rounded(.down)) } ?? 0
+                out.append(contentsOf: "\(name){\(Self.labels(key))} \(Self.number(lag))\n".utf8)
+            }
         }
     }
+
+    /// metav1.Condition's statuses, one-hot per condition.
+    static let conditionStatuses = ["True", "False", "Unknown"]
 
     static let stateHeader = """
         # HELP gateway_medic_gateway_state 1 for the gateway's current state, 0 for the other states.
         # TYPE gateway_medic_gateway_state gauge
 
         """
-    static let ageHeader = """
-        # HELP gateway_medic_heartbeat_age_seconds Age of the GatewayAgent's last heartbeat at the last evaluation.
-        # TYPE gateway_medic_heartbeat_age_seconds gauge
+    static let conditionHeader = """
+        # HELP gateway_medic_condition 1 for the status each condition of the gateway's GatewayHealth has, 0 for the other statuses.
+        # TYPE gateway_medic_condition gauge
+
+        """
+    static let heartbeatHeader = """
+        # HELP gateway_medic_last_heartbeat_timestamp_seconds The GatewayAgent's status.lastHeartbeat as reported (Unix time); the age is time() minus this.
+        # TYPE gateway_medic_last_heartbeat_timestamp_seconds gauge
+
+        """
+    static let configLagHeader = """
+        # HELP gateway_medic_config_lag_seconds Seconds since the dataplane's applied generation began to lag the current one (0 when not lagging).
+        # TYPE gateway_medic_config_lag_seconds gauge
+
+        """
+    static let frrLagHeader = """
+        # HELP gateway_medic_frr_lag_seconds Seconds since FRR's applied generation began to lag the dataplane's (0 when not lagging).
+        # TYPE gateway_medic_frr_lag_seconds gauge
 
         """
 
     static func labels(_ key: ObjectKey) -> String {
-        "gateway=\"\(escape(key.name))\",namespace=\"\(escape(key.namespace ?? ""))\""
+        "gateway_namespace=\"\(escape(key.namespace ?? ""))\",gateway=\"\(escape(key.name))\""
     }
 
     /// A label value in the text format: backslash, double quote and line feed escaped.
@@ -96,6 +168,7 @@ public final class GatewayHealthGauges: Sendable {
     static func number(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
     }
 }

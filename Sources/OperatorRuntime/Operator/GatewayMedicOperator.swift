@@ -4,6 +4,7 @@ import KubeAPI
 import KubeClient
 import Locking
 import Logging
+import Metrics
 import Remediation
 
 /// gateway-medic's controller: informers for GatewayAgents, Gateways, switch Agents, the gateway
@@ -36,7 +37,8 @@ public actor GatewayMedicOperator {
 
     public init(config: OperatorConfig, client: KubeClient, clock: any RuntimeClock = SystemClock(), identity: String? = nil,
                 logger: Logger, output: (@Sendable (String) -> Void)? = nil, version: String = "dev",
-                webhookRetry: WebhookRetryPolicy = WebhookRetryPolicy(), gauges: GatewayHealthGauges? = nil) {
+                webhookRetry: WebhookRetryPolicy = WebhookRetryPolicy(), gauges: GatewayHealthGauges? = nil,
+                metricsFactory: (any MetricsFactory)? = nil) {
         self.config = config
         self.client = client
         self.clock = clock
@@ -52,21 +54,23 @@ public actor GatewayMedicOperator {
         let liveness = self.liveness
         let sink: any EventSink = config.dryRun ? DryRunEventSink(write: output) : ClientEventSink(client: client)
         let writer: any GatewayHealthWriter = config.dryRun ? DryRunGatewayHealthWriter(write: output) : ClientGatewayHealthWriter(client: client)
-        let recorder = EventRecorder(
-            sink: sink, component: "gateway-medic", host: identity, clock: clock,
-            options: EventRecorderOptions(spamBurst: config.events.burst, spamRefillInterval: .seconds(config.events.refillInterval)),
-            logger: logger)
         // Remediation and ticket drafts (docs/remediation.md, docs/tickets.md).
         let ticketSinks = TicketSinks.make(
             settings: config.tickets, dryRun: config.dryRun,
             context: TicketSinkContext(client: client, namespace: config.operatorNamespace ?? client.namespace, logger: logger,
                                        webhookRetry: webhookRetry),
             output: output)
+        // The operator's counters, when its metrics are exported (a delivery series per sink).
+        let counters = metricsFactory.map { OperatorCounters(factory: $0, ticketSinks: ticketSinks.sinks.map(TicketDispatcher.sinkName)) }
+        let recorder = EventRecorder(
+            sink: sink, component: "gateway-medic", host: identity, clock: clock,
+            options: EventRecorderOptions(spamBurst: config.events.burst, spamRefillInterval: .seconds(config.events.refillInterval)),
+            logger: logger, counters: counters)
         self.ticketSinks = ticketSinks
-        let dispatcher = TicketDispatcher(sinks: ticketSinks.sinks, logger: logger)
+        let dispatcher = TicketDispatcher(sinks: ticketSinks.sinks, logger: logger, counters: counters)
         self.ticketDispatcher = dispatcher
         let tickets = TicketCoordinator(policy: config.remediation, podNamespace: config.gatewayNamespace, version: version,
-                                        dispatcher: dispatcher)
+                                        dispatcher: dispatcher, counters: counters)
         self.tickets = tickets
         let coordinator = RemediationCoordinator(policy: config.remediation, dryRun: config.dryRun, health: config.health)
         self.remediationCoordinator = coordinator
@@ -76,13 +80,14 @@ public actor GatewayMedicOperator {
                                            execute: { await restarter.execute($0) }, output: output, logger: logger,
                                            recheck: LiveRecheck(client: client, fabricNamespace: config.fabricNamespace,
                                                                 gatewayNamespace: config.gatewayNamespace, health: config.health,
-                                                                remediation: config.remediation))
+                                                                remediation: config.remediation),
+                                           counters: counters)
         let healths = Store<GatewayHealthRecord>(projection: { GatewayHealthRecord(json: $0) })
         let reconciler = GatewayReconciler(
             fleet: fleet, healths: healths, writer: writer, recorder: recorder, policy: config.health, clock: clock,
             // Writes and restarts wait while a cache is frozen or being rebuilt (CacheLiveness).
             canWrite: { flags.withLock { $0.leader } }, cacheIsCurrent: { liveness.isLive },
-            metrics: OperatorMetrics(gauges: gauges), logger: logger, remediator: remediator)
+            metrics: OperatorMetrics(gauges: gauges, counters: counters), logger: logger, remediator: remediator)
         self.reconciler = reconciler
         self.informers = OperatorInformers.make(config: config, client: client, clock: clock, logger: logger,
                                                 fleet: fleet, healths: healths, queue: queue, reconciler: reconciler,

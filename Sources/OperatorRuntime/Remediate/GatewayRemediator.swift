@@ -29,11 +29,15 @@ public struct GatewayRemediator: Sendable {
     private let logger: Logger
     /// Confirms each restart from a fresh read of the API before it is executed (nil: trust the cache).
     private let recheck: LiveRecheck?
+    /// `gateway_medic_remediation_actions_total` and `_skips_total` (nil: not exported).
+    private let counters: OperatorCounters?
 
     public init(coordinator: RemediationCoordinator, tickets: TicketCoordinator, dryRun: Bool, restartsEnabled: Bool,
                 execute: @escaping @Sendable (RemediationAction) async -> RestartResult,
-                output: @escaping @Sendable (String) -> Void, logger: Logger, recheck: LiveRecheck? = nil) {
+                output: @escaping @Sendable (String) -> Void, logger: Logger, recheck: LiveRecheck? = nil,
+                counters: OperatorCounters? = nil) {
         self.recheck = recheck
+        self.counters = counters
         self.coordinator = coordinator
         self.tickets = tickets
         self.execute = execute
@@ -56,6 +60,7 @@ public struct GatewayRemediator: Sendable {
                                                    isLeader: isLeader, now: now)
         let prior = known ?? snapshot.record
         for skip in plan.skips {
+            counters?.remediationSkipped(skip.reason.rawValue)
             logger.info("remediation skipped", metadata: [
                 "gateway": "\(gateway)", "reason": "\(skip.reason.rawValue)", "message": "\(skip.message)",
             ])
@@ -81,6 +86,7 @@ public struct GatewayRemediator: Sendable {
                     record.inFlight = prior.inFlight
                     record.lastSkip = .unconfirmed
                     await coordinator.replace(record, gateway: gateway)
+                    counters?.remediationSkipped(SkipReason.unconfirmed.rawValue)
                     let message = "\(SkipReason.unconfirmed.rawValue): not done: \(action.description); \(why)"
                     logger.notice("remediation skipped", metadata: [
                         "gateway": "\(gateway)", "reason": "\(SkipReason.unconfirmed.rawValue)", "message": "\(message)",
@@ -94,6 +100,7 @@ public struct GatewayRemediator: Sendable {
                 }
             }
             let result = await execute(action)
+            counters?.remediationAction(action, result: result)
             record = await coordinator.recordResult(result, of: action, gateway: gateway, at: now)
             events.append(Self.planned(RemediationEvent.forResult(result, of: action)))
         }

@@ -15,7 +15,12 @@ public actor TicketCoordinator {
     private var recentEvents: [GatewayKey: [TicketEventLine]] = [:]
     static let eventsKept = 20
 
-    public init(policy: RemediationPolicy, podNamespace: String, version: String, dispatcher: TicketDispatcher) {
+    /// `gateway_medic_tickets_open` (nil: not exported).
+    private let counters: OperatorCounters?
+
+    public init(policy: RemediationPolicy, podNamespace: String, version: String, dispatcher: TicketDispatcher,
+                counters: OperatorCounters? = nil) {
+        self.counters = counters
         self.policy = policy
         self.podNamespace = podNamespace
         self.version = version
@@ -28,6 +33,7 @@ public actor TicketCoordinator {
     /// reopen window reopens it, and resolved drafts still expire.
     public func resume(from stored: [TicketDraft]) {
         drafts = TicketPlanner.applying(stored.map { .update($0) }, to: [])
+        countOpen()
     }
 
     /// The gateways that have drafts (the leader reconciles each, existing or not, so that the
@@ -35,6 +41,10 @@ public actor TicketCoordinator {
     public var gateways: Set<GatewayKey> { Set(drafts.map(\.gatewayKey)) }
 
     public var all: [TicketDraft] { drafts }
+
+    private func countOpen() {
+        counters?.ticketsOpen(drafts.filter { $0.status == .open }.count)
+    }
 
     /// Remembers Events raised about a gateway (they go into its draft).
     public func noteEvents(_ lines: [TicketEventLine], gateway: GatewayKey) {
@@ -52,6 +62,7 @@ public actor TicketCoordinator {
             existing: drafts, gateway: gateway, assessment: assessment, record: record,
             lastEvents: recentEvents[gateway] ?? [], podNamespace: podNamespace, policy: policy, now: now, version: version)
         drafts = TicketPlanner.applying(plan.changes, to: drafts)
+        if !plan.changes.isEmpty { countOpen() }
         noteEvents(plan.events.map { TicketEventLine(time: now, type: $0.type.rawValue, reason: $0.reason, message: $0.message) },
                    gateway: gateway)
         await dispatcher.submit(plan.changes)
@@ -68,6 +79,7 @@ public actor TicketCoordinator {
         let expired = TicketPlanner.expired(existing: drafts, gateway: gateway, policy: policy, now: now)
         drafts = TicketPlanner.applying(expired, to: drafts)
         changes += expired
+        countOpen()
         recentEvents[gateway] = nil
         await dispatcher.submit(changes)
         return TicketPlanner.nextExpiry(existing: drafts, gateway: gateway, policy: policy, now: now)

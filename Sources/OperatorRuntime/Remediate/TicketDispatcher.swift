@@ -17,7 +17,11 @@ public actor TicketDispatcher {
     /// Errors the sinks returned since start.
     public private(set) var errorCount = 0
 
-    public init(sinks: [any TicketSink], logger: Logger) {
+    /// `gateway_medic_tickets_total` and `_ticket_deliveries_total` (nil: not exported).
+    private let counters: OperatorCounters?
+
+    public init(sinks: [any TicketSink], logger: Logger, counters: OperatorCounters? = nil) {
+        self.counters = counters
         self.sinks = sinks
         self.logger = logger
     }
@@ -27,6 +31,7 @@ public actor TicketDispatcher {
 
     public func submit(_ changes: [TicketChange]) {
         guard !changes.isEmpty, !sinks.isEmpty else { return }
+        for change in changes { counters?.ticketChanged(Self.event(change)) }
         queue.append(contentsOf: changes)
         if worker == nil { worker = Task { await self.drain() } }
     }
@@ -41,7 +46,9 @@ public actor TicketDispatcher {
         while !queue.isEmpty {
             let change = queue.removeFirst()
             for sink in sinks {
-                for error in await sink.apply([change]) {
+                let errors = await sink.apply([change])
+                counters?.ticketDelivered(sink: Self.sinkName(sink), success: errors.isEmpty)
+                for error in errors {
                     errorCount += 1
                     logger.warning("ticket sink failed", metadata: [
                         "ticket": "\(change.id)", "sink": "\(type(of: sink))", "error": "\(Self.describe(error))",
@@ -54,6 +61,22 @@ public actor TicketDispatcher {
         let waiters = idleWaiters
         idleWaiters.removeAll()
         for waiter in waiters { waiter.resume() }
+    }
+
+    /// The `event` label of a change (an expiry removes a resolved draft after its retention).
+    static func event(_ change: TicketChange) -> String {
+        switch change {
+        case .open: "opened"
+        case .update: "updated"
+        case .resolve: "resolved"
+        case .expire: "expired"
+        }
+    }
+
+    /// The `sink` label: the sink's type without "TicketSink", lowercased (configmap, directory, webhook, print).
+    public static func sinkName(_ sink: any TicketSink) -> String {
+        let name = String(describing: type(of: sink))
+        return (name.hasSuffix("TicketSink") ? String(name.dropLast("TicketSink".count)) : name).lowercased()
     }
 
     /// Our sinks' errors describe themselves without secrets; anything else is named by type.

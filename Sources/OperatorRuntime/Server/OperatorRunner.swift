@@ -11,6 +11,7 @@ public enum OperatorRunner {
         // Probes first: the group stops services in reverse order, so the operator stops (and
         // releases its lease) while /healthz still answers.
         var services: [any Service] = []
+        registry.exportLeader { process.isLeader }
         if config.server.port != 0 {
             services.append(ProbeServer(settings: config.server, registry: registry, process: process, logger: logger, onListening: onListening))
         } else {
