@@ -66,10 +66,14 @@ final class E2EWorld: Sendable {
 
     /// - Parameter http2: offer HTTP/2 (the fault tests, which stop the server under load, use
     ///   HTTP/1.1: NIO's HTTP/2 server can trap when a stream opens as it shuts down).
-    init(pki: E2EPKI, gateways: Int, timing: FabricTiming, http2: Bool = true) async throws {
+    /// - Parameter bookmarkInterval: how often the emulator sends each watch a bookmark (the
+    ///   fault tests compress kube-apiserver's minute, as they compress the client's waits).
+    init(pki: E2EPKI, gateways: Int, timing: FabricTiming, http2: Bool = true,
+         bookmarkInterval: Duration = EmulatorConfiguration().bookmarkInterval) async throws {
         self.pki = pki
         var configuration = EmulatorConfiguration(
             tls: .init(certificateChainPEM: pki.certificatePEM, privateKeyPEM: pki.keyPEM, http2: http2), bearerToken: token)
+        configuration.bookmarkInterval = bookmarkInterval
         let clock = self.clock
         configuration.now = { clock.now() }
         server = EmulatedAPIServer(configuration: configuration)
