@@ -63,7 +63,7 @@ struct FaultRun {
     /// during a fault may not get there, the next one will).
     func caughtUp() async {
         // A broken watch resumes at once and catches up at the emulator's next bookmark (50 ms
-        // of wall time here), unless its re-open fails too: the informer then waits for its
+        // of wall time in the e2e world), unless its re-open fails too: the informer then waits for its
         // backoff on the world's clock, and only the next step can help.
         guard await waitUntil(0.5, { running.instance.cacheIsLive }) else { return await idle() }
         _ = await waitUntil(5) { await running.caughtUp(world, gateways: FaultScript.gateways) }
@@ -218,8 +218,7 @@ extension E2ETests {
             return
         }
         defer { pki.remove() }
-        let world = try await E2EWorld(pki: pki, gateways: FaultScript.gateways.count, timing: timing, http2: false,
-                                       bookmarkInterval: .milliseconds(50))
+        let world = try await E2EWorld(pki: pki, gateways: FaultScript.gateways.count, timing: timing, http2: false)
         let client = try world.faultClient(credentials: try credentials?(world))
         let log = CapturedLog()
         let quiet = quietLogger("e2e.faults")
