@@ -192,7 +192,7 @@ public actor Informer<Value: Sendable> {
             let changes = await store.finishRelist(resourceVersion: version)
             for change in changes { await onChange(change) }
             progress.withLock { $0.deliveredVersion = version }
-            if let behind { logger.info("caught up at \(version) (list after resuming from \(behind.from))") }
+            if let behind { logger.info("caught up at \(version) by listing (behind since \(behind.from))") }
             markSynced()
             catchUp()
             return version
@@ -259,19 +259,19 @@ public actor Informer<Value: Sendable> {
                 // The connection worked until it was cut: re-open at once (client-go does too).
                 logger.info("watch cut, resumed from \(resumeAt)", metadata: ["error": "\(error)"])
             } else {
-                let delay = await pause()
-                logger.warning("watch failed; resuming from \(resumeAt)", metadata: ["error": "\(error)", "after": "\(delay)"])
+                await pause { delay in
+                    logger.warning("watch failed; resuming from \(resumeAt) in \(delay)", metadata: ["error": "\(error)"])
+                }
             }
             return resumeAt
         }
     }
 
-    /// Waits out the next backoff delay; returns it.
-    @discardableResult
-    private func pause() async -> Duration {
+    /// Waits out the next backoff delay, after telling `announce` how long it is.
+    private func pause(_ announce: (Duration) -> Void = { _ in }) async {
         let delay = backoff.nextDelay(now: clock.now())
+        announce(delay)
         try? await clock.sleep(for: delay)
-        return delay
     }
 
     /// One watch request, raced against the idle watchdog; and whether it delivered anything.
