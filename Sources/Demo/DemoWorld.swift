@@ -27,6 +27,9 @@ final class DemoWorld: Sendable {
         self.clock = clock
         var configuration = EmulatorConfiguration()
         configuration.now = { clock.now() }
+        // The story runs minutes of clock in seconds: bookmarks (kube-apiserver: a minute) come
+        // as often, or a quiet watch would look dead to the informer's idle watchdog.
+        configuration.bookmarkInterval = .milliseconds(100)
         server = EmulatedAPIServer(configuration: configuration)
         crdSource = try Self.registerGatewayHealthCRD(server.store, explicitPath: crdPath)
         do {

@@ -48,6 +48,20 @@ extension EmulatedAPIServer {
         return watches.count
     }
 
+    /// Arms every open HTTP watch to be cut in the middle of its next line (an event or a
+    /// bookmark): the first half of the line is sent, then the connection is closed, as when a
+    /// link drops mid-transfer. Returns how many watches were armed; `midLineCutCount` counts
+    /// the cuts made.
+    @discardableResult
+    public func cutWatchesMidLine() -> Int {
+        let watches = control.withLock { Array($0.watches.values) }
+        for w in watches { w.midLineCut.armed.withLock { $0 = true } }
+        return watches.count
+    }
+
+    /// Watches cut in the middle of a line so far.
+    public var midLineCutCount: Int { control.withLock { $0.midLineCuts } }
+
     /// How many HTTP watches are streaming now.
     public var openWatchCount: Int { control.withLock { $0.watches.count } }
 

@@ -34,8 +34,13 @@ public struct EmulatorConfiguration: Sendable {
     public var basicAuthUsers: [String: String] = [:]
     /// Registers the Hedgehog fabric resources and GatewayHealth (as CRD objects) at creation.
     public var registerFabricResources: Bool = true
-    /// How often a watch that asked for bookmarks gets one.
+    /// How often a watch that asked for bookmarks gets one (kube-apiserver's watch cache: about
+    /// a minute).
     public var bookmarkInterval: Duration = .seconds(60)
+    /// A watch that asked for bookmarks and has a `timeoutSeconds` longer than this gets one this
+    /// long before its deadline too (kube-apiserver: 2 s), so a client that opens a short watch
+    /// learns promptly that it has seen every change up to the server's resourceVersion.
+    public var bookmarkBeforeTimeout: Duration = .seconds(2)
     /// How many change events are kept for watches that resume from a resourceVersion; older
     /// ones are compacted (a watch from before them gets 410 Gone).
     public var historyLimit: Int = 100_000

@@ -1,11 +1,18 @@
 import Hummingbird
 import KubeAPI
+import Locking
 import NIOCore
 
 /// An HTTP watch in flight, so `cutAllWatches()` can abort it.
 struct ActiveWatch: Sendable {
     var connection: any Channel
     var watch: StoreWatch
+    var midLineCut: MidLineCut
+}
+
+/// Set by `cutWatchesMidLine()`: the watch's next line is sent in part, then its connection closed.
+final class MidLineCut: Sendable {
+    let armed = Locked(false)
 }
 
 /// The server's mutable test controls: injected faults, delay, the request log, open watches
@@ -25,6 +32,8 @@ struct ControlState {
     var writes = 0
     var watches: [Int: ActiveWatch] = [:]
     var nextWatch = 0
+    /// Watches cut in the middle of a line so far (`cutWatchesMidLine`).
+    var midLineCuts = 0
     var connections: [ObjectIdentifier: any Channel] = [:]
     var port = 0
 

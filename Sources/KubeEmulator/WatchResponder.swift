@@ -30,15 +30,18 @@ struct WatchResponder {
         }
         // Under HTTP/2 the context's channel is a stream; a cut closes the whole connection.
         let connection = APIResponder.connection(of: channel)
+        let midLineCut = MidLineCut()
         let id = control.withLock { state -> Int in
             state.nextWatch += 1
-            state.watches[state.nextWatch] = ActiveWatch(connection: connection, watch: watch)
+            state.watches[state.nextWatch] = ActiveWatch(connection: connection, watch: watch, midLineCut: midLineCut)
             return state.nextWatch
         }
         // A client that goes away must not leave a watcher registered.
         channel.closeFuture.whenComplete { _ in watch.cancel() }
         let timeout = query["timeoutSeconds"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
         let bookmarkInterval = configuration.bookmarkInterval
+        // kube-apiserver's watch cache also sends a bookmark shortly before the watch's deadline.
+        let bookmarkBeforeDeadline = timeout.map { Duration.seconds($0) - configuration.bookmarkBeforeTimeout }.flatMap { $0 > .zero ? $0 : nil }
         let control = self.control
         let now = configuration.now
         let includeObject = query["includeObject"]
@@ -61,9 +64,16 @@ struct WatchResponder {
                     watch.sendBookmark()
                 }
             }
+            let lastBookmark = bookmarkBeforeDeadline.map { delay in
+                Task {
+                    try await Task.sleep(for: delay)
+                    watch.sendBookmark()
+                }
+            }
             defer {
                 timer?.cancel()
                 bookmarks.cancel()
+                lastBookmark?.cancel()
                 watch.cancel()
                 _ = control.withLock { $0.watches.removeValue(forKey: id) }
             }
@@ -80,6 +90,12 @@ struct WatchResponder {
             for await event in watch.events {
                 var line: [UInt8] = []
                 HTTPResponses.watchLine(shaped(event), into: &line)
+                if midLineCut.armed.current {
+                    try await writer.write(ByteBuffer(bytes: line.prefix(line.count / 2)))
+                    control.withLock { $0.midLineCuts += 1 }
+                    connection.close(promise: nil)
+                    return
+                }
                 try await writer.write(ByteBuffer(bytes: line))
             }
             try await writer.finish(nil)

@@ -83,35 +83,46 @@ func makeChanges(_ store: ObjectStore, namespace: String, count: Int, offset: In
         }
     }
 
-    @Test func cutWatchResumesWithoutLossOrDuplicates() async throws {
+    /// A cut watch (between lines, then in the middle of one) ends with a transport error; a
+    /// watch opened from its last resourceVersion, as the informer opens it, replays exactly
+    /// what the cut one missed: nothing lost, nothing twice.
+    @Test func cutWatchResumedFromItsVersionLosesAndRepeatsNothing() async throws {
         try await withE2ECluster { cluster in
             let client = try cluster.tokenClient()
-            let stream = client.watch(.configMaps, namespace: "cut",
-                                      options: WatchOptions(resourceVersion: String(cluster.server.store.resourceVersion)))
-            let (received, sink) = AsyncStream<Change>.makeStream()
-            let consumer = Task {
-                var count = 0
-                for try await event in stream where event.type != .bookmark {
-                    sink.yield(Change(event.type, event.object))
-                    count += 1
-                    if count == 200 { break }
-                }
-                sink.finish()
-            }
-            var expected = try makeChanges(cluster.server.store, namespace: "cut", count: 100)
+            let store = cluster.server.store
+            var from = String(store.resourceVersion)
+            var expected = try makeChanges(store, namespace: "cut", count: 100)
             var seen: [Change] = []
-            var iterator = received.makeAsyncIterator()
-            while seen.count < 100, let change = await iterator.next() { seen.append(change) }
-            #expect(cluster.server.cutAllWatches() == 1)
-            expected += try makeChanges(cluster.server.store, namespace: "cut", count: 100, offset: 100)
-            while let change = await iterator.next() { seen.append(change) }
-            try await consumer.value
-
-            #expect(seen == expected, "no event lost or duplicated across the cut")
-            let watches = cluster.server.requestLog.filter { $0.verb == "watch" }
-            #expect(watches.count >= 2)
-            #expect(watches.dropFirst().first?.info.query["resourceVersion"] == String(expected[99].resourceVersion),
-                    "the re-opened watch resumes after the last event seen")
+            for round in 0..<3 {
+                var iterator = client.watch(.configMaps, namespace: "cut", options: WatchOptions(resourceVersion: from)).makeAsyncIterator()
+                while seen.count < expected.count, let event = try await iterator.next() {
+                    if event.type != .bookmark { seen.append(Change(event.type, event.object)) }
+                }
+                guard round < 2 else { break }
+                #expect(await e2eEventually { cluster.server.openWatchCount == 1 })
+                if round == 0 {
+                    #expect(cluster.server.cutAllWatches() == 1)
+                    expected += try makeChanges(store, namespace: "cut", count: 50, offset: expected.count)
+                } else {
+                    // The first change after this is sent in part, then the connection closes.
+                    #expect(cluster.server.cutWatchesMidLine() == 1)
+                    expected += try makeChanges(store, namespace: "cut", count: 50, offset: expected.count)
+                }
+                do throws(KubeError) {
+                    while let event = try await iterator.next() {
+                        if event.type != .bookmark { seen.append(Change(event.type, event.object)) }
+                    }
+                    Issue.record("the cut watch ended as if the server had closed it")
+                } catch {
+                    #expect(error.isTransport, "\(error)")
+                }
+                from = try #require(iterator.resourceVersion)
+                #expect(from == String(seen.last?.resourceVersion ?? -1), "resume after the last whole event")
+            }
+            #expect(seen == expected, "no event lost or duplicated across the cuts")
+            #expect(cluster.server.midLineCutCount == 1)
+            let resumes = cluster.server.requestLog.filter { $0.verb == "watch" }.dropFirst().map { $0.info.query["resourceVersion"] }
+            #expect(resumes == [String(expected[99].resourceVersion), String(expected[149].resourceVersion)])
         }
     }
 
@@ -120,31 +131,28 @@ func makeChanges(_ store: ObjectStore, namespace: String, count: Int, offset: In
             let client = try cluster.tokenClient()
             let store = cluster.server.store
             try store.create(.configMaps, configMap("first", namespace: "compacted"))
-            let stream = client.watch(.configMaps, namespace: "compacted", options: WatchOptions())
-            let (received, sink) = AsyncStream<WatchEvent>.makeStream()
-            let consumer = Task { () -> KubeError? in
-                do {
-                    for try await event in stream { sink.yield(event) }
-                    return nil
-                } catch let error as KubeError {
-                    return error
-                } catch {
-                    return .configuration("unexpected error \(error)")
-                }
-            }
-            var iterator = received.makeAsyncIterator()
+            var iterator = client.watch(.configMaps, namespace: "compacted", options: WatchOptions()).makeAsyncIterator()
             // The watch has a resume point once its first event arrived.
-            #expect(await iterator.next()?.object.name == "first")
-            // Keep the watch away while history moves on and is compacted: every re-open gets a 503
-            // until the faults are cleared, so the order is certain.
-            cluster.server.failNext(1_000_000, status: 503, matching: RequestMatcher(verb: "watch"))
+            #expect(try await iterator.next()?.object.name == "first")
+            #expect(await e2eEventually { cluster.server.openWatchCount == 1 })
             #expect(cluster.server.cutAllWatches() == 1)
+            do throws(KubeError) {
+                while try await iterator.next() != nil {}
+            } catch {
+                #expect(error.isTransport, "\(error)")
+            }
+            // History moves on and is compacted while no watch is open.
             try store.create(.configMaps, configMap("second", namespace: "compacted"))
             cluster.server.compact()
-            cluster.server.clearFaults()
-            let error = try await withDeadline(10) { await consumer.value }
-            #expect(error?.isGone == true, "\(String(describing: error))")
-            if case .gone(let rv)? = error { #expect(rv != nil) }
+            let from = try #require(iterator.resourceVersion)
+            var resumed = client.watch(.configMaps, namespace: "compacted", options: WatchOptions(resourceVersion: from)).makeAsyncIterator()
+            do throws(KubeError) {
+                let event = try await resumed.next()
+                Issue.record("expected 410 Gone, got \(String(describing: event))")
+            } catch {
+                #expect(error.isGone, "\(error)")
+                if case .gone(let rv) = error { #expect(rv == from) }
+            }
         }
     }
 
@@ -153,30 +161,21 @@ func makeChanges(_ store: ObjectStore, namespace: String, count: Int, offset: In
             let client = try cluster.tokenClient()
             let store = cluster.server.store
             try store.create(.configMaps, configMap("only", namespace: "marked"))
-            let stream = client.watch(.configMaps, namespace: "marked", options: WatchOptions(allowBookmarks: true))
-            let (received, sink) = AsyncStream<WatchEvent>.makeStream()
-            let consumer = Task {
-                for try await event in stream { sink.yield(event) }
-            }
-            defer { consumer.cancel() }
-            var iterator = received.makeAsyncIterator()
-            let added = await iterator.next()
+            var iterator = client.watch(.configMaps, namespace: "marked", options: WatchOptions(allowBookmarks: true)).makeAsyncIterator()
+            let added = try await iterator.next()
             #expect(added?.type == .added && added?.object.name == "only")
             // History moves on elsewhere; this watch sees nothing of it but a bookmark.
             for i in 0..<5 { try store.create(.configMaps, configMap("elsewhere-\(i)", namespace: "other")) }
             #expect(await e2eEventually { cluster.server.openWatchCount == 1 })
             cluster.server.sendBookmarks()
-            let bookmark = await iterator.next()
+            let bookmark = try await iterator.next()
             #expect(bookmark?.type == .bookmark)
             let bookmarkRV = bookmark?.object.resourceVersion
             #expect(bookmarkRV == String(store.resourceVersion))
             #expect(bookmarkRV != added?.object.resourceVersion)
-
-            #expect(cluster.server.cutAllWatches() == 1)
-            #expect(await e2eEventually { cluster.server.requestLog.filter { $0.verb == "watch" }.count >= 2 })
-            let resumed = cluster.server.requestLog.filter { $0.verb == "watch" }.dropFirst().first
-            #expect(resumed?.info.query["resourceVersion"] == bookmarkRV)
-            #expect(resumed?.info.query["allowWatchBookmarks"] == "true")
+            #expect(iterator.resourceVersion == bookmarkRV, "a watch resumed from here skips the history that was not its")
+            let request = cluster.server.requestLog.first { $0.verb == "watch" }
+            #expect(request?.info.query["allowWatchBookmarks"] == "true")
         }
     }
 }

@@ -108,10 +108,9 @@ struct E2ECluster: Sendable {
     var url: String { server.baseURL }
     var port: Int { server.port }
 
-    /// Options for tests: quick retries and watch reconnects.
+    /// Options for tests: quick retries.
     static let fastOptions = ClientOptions(
         retry: RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(10), maxDelay: .seconds(2)),
-        watchBackoff: BackoffPolicy(initialDelay: .milliseconds(20), multiplier: 2, jitter: 0.2, maxDelay: .milliseconds(200)),
         requestTimeout: .seconds(10))
 
     /// Writes a kubeconfig whose cluster trusts the test CA (by file, relative to the kubeconfig)

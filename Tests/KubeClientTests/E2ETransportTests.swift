@@ -130,7 +130,7 @@ import Testing
             // ever); with nothing else in the response the watch simply ends.
             cluster.server.serveRawNext(1, body: "{\"type\":\"ADDED\",\"object\":{\n", matching: RequestMatcher(verb: "watch"))
             var events = 0
-            for try await _ in client.watch(.namespaces, namespace: nil, options: WatchOptions(resume: false)) { events += 1 }
+            for try await _ in client.watch(.namespaces, namespace: nil, options: WatchOptions()) { events += 1 }
             #expect(events == 0)
             // And the client still works afterwards.
             #expect(try await client.get(.namespaces, namespace: nil, name: "default").name == "default")

@@ -18,10 +18,9 @@ func pod(_ name: String, rv: Int) -> String {
 }
 
 func fastClient(_ server: ScriptedHTTPServer, credentials: any CredentialProvider = NoCredentials()) throws -> KubeClient {
-    let fast = BackoffPolicy(initialDelay: .milliseconds(10), maxDelay: .milliseconds(50))
-    return try KubeClient(
+    try KubeClient(
         config: ClusterConfig(server: server.url, credentials: credentials),
-        options: ClientOptions(retry: RetryPolicy(baseDelay: .milliseconds(10)), watchBackoff: fast, requestTimeout: .seconds(10)))
+        options: ClientOptions(retry: RetryPolicy(baseDelay: .milliseconds(10)), requestTimeout: .seconds(10)))
 }
 
 @Suite(.timeLimit(.minutes(1))) struct TransportTests {

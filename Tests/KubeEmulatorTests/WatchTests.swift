@@ -67,6 +67,45 @@ import Testing
         }
     }
 
+    /// As kube-apiserver's watch cache: a watch with a deadline gets a bookmark shortly before
+    /// it, so a client can open a short watch to learn it has seen everything up to now.
+    @Test func bookmarkShortlyBeforeTheDeadline() async throws {
+        var configuration = EmulatorConfiguration()
+        configuration.bookmarkBeforeTimeout = .milliseconds(800)
+        try await withEmulator(configuration) { server in
+            let from = server.store.resourceVersion
+            try server.store.create(.gatewayAgents, agent("missed"))
+            let stream = try Curl(server).watch("\(agents)?watch=1&allowWatchBookmarks=true&timeoutSeconds=1&resourceVersion=\(from)")
+            let replayed = event(await stream.next(timeout: 5))
+            #expect(replayed?.type == "ADDED" && replayed?.name == "missed")
+            let bookmark = event(await stream.next(timeout: 5))
+            #expect(bookmark?.type == "BOOKMARK")
+            #expect(bookmark?.rv == String(server.store.resourceVersion))
+            #expect(await stream.next(timeout: 5) == nil, "then the deadline ends the watch")
+            #expect(await stream.exitStatus() == 0)
+            // No bookmark was asked for: none is sent.
+            let plain = try Curl(server).watch("\(agents)?watch=1&timeoutSeconds=1&resourceVersion=\(server.store.resourceVersion)")
+            #expect(await plain.next(timeout: 5) == nil)
+        }
+    }
+
+    @Test func cutInTheMiddleOfALine() async throws {
+        try await withEmulator { server in
+            let stream = try Curl(server).watch("\(agents)?watch=1&resourceVersion=\(server.store.resourceVersion)")
+            #expect(await eventually { server.openWatchCount == 1 })
+            #expect(server.cutWatchesMidLine() == 1)
+            #expect(server.midLineCutCount == 0, "armed: the cut waits for the next line")
+            try server.store.create(.gatewayAgents, agent("halved"))
+            let part = try #require(await stream.next())
+            #expect((try? JSONValue.parse(part)) == nil, "only a part of the line arrived: \(part)")
+            #expect(part.hasPrefix(#"{"type":"ADDED""#))
+            #expect(await stream.next() == nil)
+            #expect(await stream.exitStatus() != 0, "curl reports a transfer cut short")
+            #expect(server.midLineCutCount == 1)
+            #expect(await eventually { server.openWatchCount == 0 && server.store.watcherCount == 0 })
+        }
+    }
+
     @Test func exactListAndContinueFromBeforeCompactionAreGone() async throws {
         try await withEmulator { server in
             for i in 0..<3 { try server.store.create(.gatewayAgents, agent("g\(i)")) }

@@ -76,8 +76,7 @@ extension E2ETests {
     /// list carries the bad object too.
     static func forceRelist(_ world: E2EWorld) async {
         let lists = world.server.requestLog.filter { $0.verb == "list" && $0.resource == "gatewayagents" }.count
-        world.server.compact()
-        world.server.cutAllWatches()
+        #expect(throws: Never.self) { try world.cutWatchesAndForgetHistory() }
         let relisted = await waitUntil(10) {
             world.server.requestLog.filter { $0.verb == "list" && $0.resource == "gatewayagents" && $0.code == 200 }.count > lists
         }

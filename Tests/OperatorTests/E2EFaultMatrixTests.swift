@@ -18,45 +18,113 @@ extension E2ETests {
             let world = run.world
             let rss = ProcessMemory.residentBytes()
             try await run.run(to: run.script.faultStart)
-            let listsBefore = await run.running.instance.footprint().lists
+            let faultStart = world.server.requestLog.count
             var restarts = 0
-            try await run.run(to: run.script.faultEnd, inject: { t in
+            var compaction: (index: Int, version: Int64)?
+            try await run.run(to: run.script.faultEnd, inject: { elapsed in
+                let t = Int(elapsed.rounded())  // the clock's Date arithmetic is not exact
                 // A plain restart at 30 s (watches resume from their resourceVersion); at 60 s one
-                // whose new watch cache starts after the operator's versions (410 Gone: relist).
-                if t == 30 || t == 60 {
-                    if t == 60 { world.server.compact() }
+                // whose new watch cache starts after the operator's versions (the history moved
+                // on while it was down, and was compacted): 410 Gone, relist.
+                if t == 30 {
                     try await world.server.restart()
+                    restarts += 1
+                }
+                if t == 60 {
+                    #expect(world.informerLists(since: faultStart).isEmpty, "the first restart was resumed, not relisted")
+                    await world.server.stop()
+                    try world.server.store.create(.configMaps, ["metadata": ["name": "e2e-history-moved-on", "namespace": "default"]])
+                    world.server.compact()
+                    compaction = (world.server.requestLog.count, world.server.store.resourceVersion)
+                    try await world.server.start()
                     restarts += 1
                 }
             })
             try await run.run(to: run.script.end)
             #expect(restarts == 2)
             #expect(world.server.isListening)
-            let lists = await run.running.instance.footprint().lists
-            #expect(lists > listsBefore, "the restart with a compacted history forced a relist (\(listsBefore) → \(lists))")
-            print("fault-matrix observed [restart]: \(restarts) restarts, lists \(listsBefore) → \(lists), watch interruptions \(run.running.instance.watchInterruptions)")
+            let compacted = try #require(compaction)
+            let lists = world.informerLists(since: faultStart)
+            let gone = world.watchesAnsweredGone(since: compacted.index, compactedAt: compacted.version)
+            Self.expectOneRelistPerGone(lists: lists, gone: gone, log: run.log)
+            #expect(gone == Self.informerResources, "every watch resumed from before the compaction")
+            print("fault-matrix observed [restart]: \(restarts) restarts, relists \(lists.sorted { $0.key < $1.key }), "
+                  + "watches answered 410 \(gone.sorted()), watch interruptions \(run.running.instance.watchInterruptions)")
             await run.expectOutcome(rssBefore: rss)
         }
     }
 
+    /// Issue 23's acceptance: every watch cut every 3 s for a minute, every other cut in the
+    /// middle of a line. Beyond the initial sync no LIST but the one relist of each kind whose
+    /// resume met the compaction's 410 (proved by the request log), and every transition Event
+    /// exactly once.
     @Test func faultWatchesCutEveryFewSecondsForAMinute() async throws {
         try await Self.withFaultRun { run in
             let world = run.world
             let rss = ProcessMemory.residentBytes()
             try await run.run(to: run.script.faultStart)
+            let faultStart = world.server.requestLog.count
             var cuts = 0
-            try await run.run(to: run.script.faultEnd, inject: { t in
-                // Every 3 s of world time for the minute; once, the history is compacted as well.
-                guard Int(t) % 3 == 0 else { return }
-                if t == 51 { world.server.compact() }
-                cuts += world.server.cutAllWatches()
+            var compaction: (index: Int, version: Int64)?
+            try await run.run(to: run.script.faultEnd, inject: { elapsed in
+                let t = Int(elapsed.rounded())  // the clock's Date arithmetic is not exact
+                // Every 3 s of world time for the minute; every other cut lands in the middle of
+                // the next line each watch gets (an event or a bookmark). Bookmarks keep every
+                // resume point fresh, so a compaction alone forces no 410. Once, the watches are
+                // kept away (503) for a second, the history moves on meanwhile and is compacted:
+                // every resume then meets 410 Gone.
+                if t == 52 {
+                    try world.server.store.create(.configMaps, ["metadata": ["name": "e2e-history-moved-on", "namespace": "default"]])
+                    world.server.compact()
+                    compaction = (world.server.requestLog.count, world.server.store.resourceVersion)
+                    world.server.clearFaults()
+                }
+                guard t % 3 == 0 else { return }
+                if t == 51 {
+                    #expect(world.informerLists(since: faultStart).isEmpty, "no LIST for 10 cuts without 410")
+                    world.server.failNext(1_000_000, status: 503, matching: RequestMatcher(verb: "watch"))
+                }
+                if t % 6 == 0 {
+                    // Armed watches are cut at their next line; the next bookmark comes within 50 ms.
+                    let before = world.server.midLineCutCount
+                    let armed = world.server.cutWatchesMidLine()
+                    _ = await waitUntil(2) { world.server.midLineCutCount >= before + armed }
+                    cuts += armed
+                } else {
+                    cuts += world.server.cutAllWatches()
+                }
             })
             try await run.run(to: run.script.end)
             #expect(cuts >= 20, "\(cuts) watches cut")
-            #expect(run.running.instance.watchInterruptions >= 20, "every cut made its informer relist")
-            print("fault-matrix observed [cuts]: \(cuts) watches cut, \(run.running.instance.watchInterruptions) interruptions, \(await run.running.instance.footprint().lists) lists")
+            #expect(world.server.midLineCutCount >= 20, "\(world.server.midLineCutCount) cuts in the middle of a line")
+            #expect(run.running.instance.watchInterruptions >= 20, "every cut was seen")
+            let compacted = try #require(compaction)
+            let lists = world.informerLists(since: faultStart)
+            let gone = world.watchesAnsweredGone(since: compacted.index, compactedAt: compacted.version)
+            Self.expectOneRelistPerGone(lists: lists, gone: gone, log: run.log)
+            #expect(gone == Self.informerResources, "every watch kept away resumed from before the compaction")
+            let resumed = run.log.messages.filter { $0.contains("watch cut, resumed from") }.count
+            print("fault-matrix observed [cuts]: \(cuts) watches cut (\(world.server.midLineCutCount) mid-line), "
+                  + "\(run.running.instance.watchInterruptions) interruptions, \(resumed) resumes, "
+                  + "relists \(lists.sorted { $0.key < $1.key }) after 410 on \(gone.sorted())")
             await run.expectOutcome(rssBefore: rss)
         }
+    }
+
+    static let informerResources: Set = ["gateways", "gatewaypeerings", "gatewayagents", "pods", "agents", "gatewayhealths"]
+
+    /// Exactly one LIST of each kind whose resume the emulator answered 410, none of the others,
+    /// and the log line of each relist names the 410 (no "relisting" without one).
+    static func expectOneRelistPerGone(lists: [String: Int], gone: Set<String>, log: CapturedLog,
+                                       sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(lists == Dictionary(uniqueKeysWithValues: gone.map { ($0, 1) }),
+                "LISTs after the initial sync \(lists); watches answered 410: \(gone.sorted())", sourceLocation: sourceLocation)
+        let relisting = log.messages.filter { $0.contains(", relisting") || $0.contains("; relisting") }
+        let named = Set(relisting.compactMap { line -> String? in
+            guard line.contains("410 Gone at "), let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]") else { return nil }
+            return String(line[line.index(after: open)..<close])
+        })
+        #expect(named == gone && relisting.count == gone.count, "relist log lines: \(relisting)", sourceLocation: sourceLocation)
     }
 
     /// With restarts enabled: failures must never turn into a restart nobody planned.
@@ -66,6 +134,7 @@ extension E2ETests {
             let world = run.world
             let rss = ProcessMemory.residentBytes()
             try await run.run(to: script.faultStart)
+            let faultStart = world.server.requestLog.count
             world.server.failRandomly(fraction: 0.3, statuses: [500, 503, 429], retryAfter: 1, seed: 8)
             try await run.run(to: script.faultEnd, inject: { t in
                 // Watches re-open every 10 s, so every informer's requests meet the failures too.
@@ -78,7 +147,8 @@ extension E2ETests {
             #expect(statuses.count >= 2, "failures seen: \(statuses)")
             let operatorFailures = world.server.requestLog.filter { $0.userAgent.hasPrefix("gateway-medic/") && [500, 503, 429].contains($0.code) }
             print("fault-matrix observed [5xx/429]: \(failed) requests failed (operator: \(operatorFailures.count), codes \(statuses.sorted())), "
-                  + "\(run.running.instance.watchInterruptions) watch interruptions, evictions \(world.evictions.count), drafts \(world.ticketDrafts().map(\.gateway))")
+                  + "\(run.running.instance.watchInterruptions) watch interruptions, lists after the initial sync \(world.informerLists(since: faultStart)), "
+                  + "evictions \(world.evictions.count), drafts \(world.ticketDrafts().map(\.gateway))")
             #expect(world.ticketDrafts().allSatisfy { $0.gateway == "gateway-1" }, "\(world.ticketDrafts().map(\.id))")
             await run.expectOutcome(rssBefore: rss)
         }
@@ -128,6 +198,7 @@ extension E2ETests {
             let world = run.world
             let rss = ProcessMemory.residentBytes()
             try await run.run(to: run.script.faultStart)
+            let faultStart = world.server.requestLog.count
             try await run.run(to: run.script.faultEnd, inject: { t in
                 // The old token stops working first (cut watches re-authenticate), and only 5 s
                 // later the kubelet's new token lands in the file (atomically, as its symlink swap).
@@ -145,7 +216,8 @@ extension E2ETests {
                 $0.userAgent.hasPrefix("gateway-medic/") && $0.isWrite && $0.code < 300
             }
             #expect(!laterWrites.isEmpty, "the operator wrote again with the new token")
-            print("fault-matrix observed [token]: \(refused.count) requests refused with 401, \(laterWrites.count) writes after the last 401, lists \(await run.running.instance.footprint().lists)")
+            print("fault-matrix observed [token]: \(refused.count) requests refused with 401, \(laterWrites.count) writes after the last 401, "
+                  + "lists after the initial sync \(world.informerLists(since: faultStart))")
             let stale = try world.faultClient(userAgent: "e2e-stale-token/1")  // still holds the old token
             defer { stale.shutdown() }
             await #expect(throws: KubeError.self) { _ = try await stale.get(.gatewayHealths, namespace: "default", name: "gateway-1") }
@@ -165,20 +237,23 @@ extension E2ETests {
             let probe = try world.faultClient(userAgent: "e2e-probe/1")
             await #expect(throws: KubeError.self) { _ = try await probe.list(.gatewayHealths, namespace: "default") }
             probe.shutdown()
+            let outageStart = world.server.requestLog.count
             try await run.run(to: script.faultEnd, step: 5, settle: { await run.idle() })
             try await world.server.start()
             #expect(!run.running.instance.cacheIsLive, "the broken watches marked the caches stale")
-            // The informers relist when their backoff (world time, at most 30 s) runs out and the
-            // request in flight when the server went away has timed out (wall time).
-            let relistStart = world.elapsed
+            // The informers re-open their watches when their backoff (world time, at most 30 s)
+            // runs out, and catch up at the emulator's first bookmark.
+            let returned = world.elapsed
             while world.elapsed < script.faultEnd + 40 {
                 if await waitUntil(3, { run.running.instance.cacheIsLive }) { break }
                 try await run.run(to: world.elapsed + 5, step: 5, settle: { await run.idle() })
             }
             let footprint = await run.running.instance.footprint()
             #expect(run.running.instance.cacheIsLive, "\(footprint)")
-            print("fault-matrix observed [unreachable]: caches live again \(world.elapsed - relistStart) s (world) after the server returned; "
-                  + "evictions \(world.evictions.count), drafts \(world.ticketDrafts().map(\.gateway)), lists \(footprint.lists)")
+            #expect(world.informerLists(since: outageStart).isEmpty, "the history survived: resumed, not relisted")
+            print("fault-matrix observed [unreachable]: caches live again \(world.elapsed - returned) s (world) after the server returned; "
+                  + "evictions \(world.evictions.count), drafts \(world.ticketDrafts().map(\.gateway)), "
+                  + "lists during and after the outage \(world.informerLists(since: outageStart))")
             try await run.run(to: 170)
             await E2ETests.expectState(world, "gateway-1", .keepaliveFail)
             try await run.run(to: script.end)

@@ -4,6 +4,7 @@ import HealthModel
 import KubeAPI
 import KubeClient
 import KubeEmulator
+import Logging
 @testable import OperatorRuntime
 import Testing
 
@@ -55,12 +56,15 @@ struct FaultRun {
     let world: E2EWorld
     let running: RunningOperator
     let script: FaultScript
+    /// The operator's log messages ("info [gatewayagents] 410 Gone at 812, relisting").
+    let log: CapturedLog
 
     /// Waits until the operator saw every heartbeat and has nothing queued (bounded; a step
     /// during a fault may not get there, the next one will).
     func caughtUp() async {
-        // A broken watch relists at once, unless its list fails too: the informer then waits
-        // for its backoff on the world's clock, and only the next step can help.
+        // A broken watch resumes at once and catches up at the emulator's next bookmark (50 ms
+        // of wall time in the e2e world), unless its re-open fails too: the informer then waits for its
+        // backoff on the world's clock, and only the next step can help.
         guard await waitUntil(0.5, { running.instance.cacheIsLive }) else { return await idle() }
         _ = await waitUntil(5) { await running.caughtUp(world, gateways: FaultScript.gateways) }
         await running.instance.ticketsDelivered()
@@ -160,9 +164,10 @@ enum ProcessMemory {
 
 extension E2EWorld {
     /// A client as the operator has it, with its wall-clock backoffs compressed like the world's
-    /// time (retries after 10 ms doubling to 200 ms, watch re-opens after 20 ms doubling to
-    /// 200 ms; `Retry-After` is capped at 200 ms too; a request gives up after 2 s). The world's clock runs a minute in a few
-    /// seconds; uncompressed, a 30 s reconnect backoff would outlast the whole test.
+    /// time (retries after 10 ms doubling to 200 ms; `Retry-After` is capped at 200 ms too; a
+    /// request gives up after 2 s). The world's clock runs a minute in a few seconds;
+    /// uncompressed, a 30 s retry would outlast the whole test. Watch re-opens back off on the
+    /// world's clock (the informer's), so they need no compressing.
     func faultClient(credentials: (any CredentialProvider)? = nil,
                      userAgent: String = ClientOptions().userAgent) throws -> KubeClient {
         let config = ClusterConfig(
@@ -172,8 +177,28 @@ extension E2EWorld {
         return try KubeClient(config: config, options: ClientOptions(
             userAgent: userAgent,
             retry: RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(10), maxDelay: .milliseconds(200)),
-            watchBackoff: BackoffPolicy(initialDelay: .milliseconds(20), maxDelay: .milliseconds(200), resetAfter: .seconds(5)),
             requestTimeout: .seconds(2)))
+    }
+
+    /// The operator's LISTs of each resource its informers watch, among the requests logged
+    /// from index `start` of the request log on (other lists, such as ticket drafts', are not counted).
+    func informerLists(since start: Int) -> [String: Int] {
+        let watched: Set = ["gateways", "gatewaypeerings", "gatewayagents", "pods", "agents", "gatewayhealths"]
+        var lists: [String: Int] = [:]
+        for record in server.requestLog.dropFirst(start)
+        where record.verb == "list" && record.userAgent.hasPrefix("gateway-medic/") && watched.contains(record.resource) {
+            lists[record.resource, default: 0] += 1
+        }
+        return lists
+    }
+
+    /// The resources whose watch the operator re-opened, from request-log index `start` on, from
+    /// a resourceVersion older than `compactedAt`: the emulator answered those with 410 Gone.
+    func watchesAnsweredGone(since start: Int, compactedAt: Int64) -> Set<String> {
+        Set(server.requestLog.dropFirst(start).filter {
+            $0.verb == "watch" && $0.userAgent.hasPrefix("gateway-medic/")
+                && ($0.info.query["resourceVersion"].flatMap { Int64($0) }).map { $0 < compactedAt } == true
+        }.map(\.resource))
     }
 
     /// The operator's requests (by User-Agent) answered with `code`.
@@ -195,11 +220,16 @@ extension E2ETests {
         defer { pki.remove() }
         let world = try await E2EWorld(pki: pki, gateways: FaultScript.gateways.count, timing: timing, http2: false)
         let client = try world.faultClient(credentials: try credentials?(world))
+        let log = CapturedLog()
+        let quiet = quietLogger("e2e.faults")
+        let logger = Logger(label: "e2e.faults") { label in
+            MultiplexLogHandler([quiet.handler, CapturedLog.Handler(lines: log.lines)])
+        }
         let instance = GatewayMedicOperator(config: config, client: client, clock: world.clock, identity: "medic-a",
-                                            logger: quietLogger("e2e.faults"))
+                                            logger: logger)
         let running = RunningOperator(instance: instance, client: client, task: Task { try await instance.run() })
         do {
-            try await body(FaultRun(world: world, running: running, script: script))
+            try await body(FaultRun(world: world, running: running, script: script, log: log))
         } catch {
             await running.stop()
             await world.stop()

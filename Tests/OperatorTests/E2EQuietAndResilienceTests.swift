@@ -45,9 +45,10 @@ extension E2ETests {
             let listsBefore = world.server.requestLog.filter { $0.verb == "list" && $0.resource == "gatewayagents" }.count
             #expect(world.server.cutAllWatches() >= 5)
             try await world.advance(to: 55, step: 5, settle: settle)
-            // History forgotten, then every watch cut: resuming gets 410 Gone and relists.
-            world.server.compact()
-            world.server.cutAllWatches()
+            #expect(world.server.requestLog.filter { $0.verb == "list" && $0.resource == "gatewayagents" }.count == listsBefore,
+                    "a cut watch resumes from its last resourceVersion: no LIST")
+            // Every watch cut while the history moves on and is compacted: resuming gets 410 Gone and relists.
+            try world.cutWatchesAndForgetHistory()
             try await world.advance(to: 75, settle: settle)
             await Self.expectState(world, "gateway-1", .keepaliveFail)
             let relisted = await waitUntil(10) {
@@ -56,8 +57,7 @@ extension E2ETests {
             #expect(relisted, "the 410 forced a relist")
 
             try await world.simulator.resumeHeartbeats(gateway: "gateway-1")
-            world.server.compact()
-            world.server.cutAllWatches()
+            try world.cutWatchesAndForgetHistory()
             try await world.advance(to: 95, settle: settle)
             await Self.expectState(world, "gateway-1", .up)
             try await world.advance(to: 110, step: 5, settle: settle)

@@ -66,10 +66,17 @@ final class E2EWorld: Sendable {
 
     /// - Parameter http2: offer HTTP/2 (the fault tests, which stop the server under load, use
     ///   HTTP/1.1: NIO's HTTP/2 server can trap when a stream opens as it shuts down).
-    init(pki: E2EPKI, gateways: Int, timing: FabricTiming, http2: Bool = true) async throws {
+    /// - Parameter bookmarkInterval: how often the emulator sends each watch a bookmark, in wall
+    ///   time: kube-apiserver's minute compressed like the world's clock, which runs minutes in
+    ///   seconds. Without it a quiet watch would look dead to the informer's idle watchdog (world
+    ///   time) and a resumed watch would wait seconds of wall time for the bookmark that says it
+    ///   has caught up.
+    init(pki: E2EPKI, gateways: Int, timing: FabricTiming, http2: Bool = true,
+         bookmarkInterval: Duration = .milliseconds(50)) async throws {
         self.pki = pki
         var configuration = EmulatorConfiguration(
             tls: .init(certificateChainPEM: pki.certificatePEM, privateKeyPEM: pki.keyPEM, http2: http2), bearerToken: token)
+        configuration.bookmarkInterval = bookmarkInterval
         let clock = self.clock
         configuration.now = { clock.now() }
         server = EmulatedAPIServer(configuration: configuration)
@@ -156,6 +163,17 @@ final class E2EWorld: Sendable {
     }
 
     var elapsed: TimeInterval { clock.now().timeIntervalSince(t0) }
+
+    /// Cuts every watch so that every resume meets 410 Gone, however fresh the bookmarks kept
+    /// the informers' resume points: re-opens are refused (503) while the history moves on (a
+    /// write no informer watches) and is compacted; then the refusals stop.
+    func cutWatchesAndForgetHistory() throws {
+        server.failNext(1_000_000, status: 503, matching: RequestMatcher(verb: "watch"))
+        server.cutAllWatches()
+        try server.store.create(.configMaps, ["metadata": ["name": .string("e2e-history-\(UUID().uuidString.lowercased())"), "namespace": "default"]])
+        server.compact()
+        server.clearFaults()
+    }
 
     // MARK: Reading the emulator
 

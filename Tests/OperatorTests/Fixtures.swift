@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import Locking
+import Logging
 @testable import OperatorRuntime
 
 /// Polls `condition` (yielding, then 1 ms pauses) for up to `seconds`; for waiting on effects
@@ -99,6 +100,8 @@ actor MemoryEventSink: EventSink {
 final class ScriptedSource: ListWatchSource, @unchecked Sendable {
     struct OpenedWatch: Sendable {
         var resourceVersion: String
+        /// The server-side timeout asked for (nil: the usual random 5–10 minutes).
+        var timeoutSeconds: Int?
         var continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
     }
 
@@ -123,9 +126,36 @@ final class ScriptedSource: ListWatchSource, @unchecked Sendable {
         return (items, rv)
     }
 
-    func watch(from resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
+    func watch(from resourceVersion: String, timeoutSeconds: Int?) -> AsyncThrowingStream<WatchEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: WatchEvent.self)
-        openedContinuation.yield(OpenedWatch(resourceVersion: resourceVersion, continuation: continuation))
+        openedContinuation.yield(OpenedWatch(resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, continuation: continuation))
         return stream
+    }
+}
+
+/// Log messages kept in memory (level, informer and message), for tests that assert what was logged.
+final class CapturedLog: Sendable {
+    let lines = Locked<[String]>([])
+
+    /// "info [pods] 410 Gone at 12, relisting", oldest first.
+    var messages: [String] { lines.current }
+
+    /// A logger whose every message lands here (and nowhere else).
+    var logger: Logger { Logger(label: "test") { _ in Handler(lines: self.lines) } }
+
+    struct Handler: LogHandler {
+        let lines: Locked<[String]>
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let informer = (event.metadata?["informer"] ?? metadata["informer"]).map { "[\($0)] " } ?? ""
+            lines.withLock { $0.append("\(event.level) \(informer)\(event.message)") }
+        }
     }
 }

@@ -5,9 +5,6 @@ public struct ClientOptions: Sendable {
     /// Retries of 429 and 5xx answers (and connection errors on reads). Default: 5 attempts,
     /// 0.2 s doubling to at most 30 s, honouring `Retry-After`.
     public var retry: RetryPolicy
-    /// Reconnect backoff for watches. Default: 0.8 s, ×2, jitter, cap 30 s, reset after 120 s
-    /// without an error.
-    public var watchBackoff: BackoffPolicy
     /// Whole-request deadline for everything but watches. Default 30 s.
     public var requestTimeout: Duration
     /// Called after every HTTP exchange with the Kubernetes verb ("get", "list", "create",
@@ -27,14 +24,13 @@ public struct ClientOptions: Sendable {
     public var watchDeliveryWindow: Duration
 
     public init(userAgent: String = "gateway-medic/\(KubeClientVersion.current)", retry: RetryPolicy = RetryPolicy(),
-                watchBackoff: BackoffPolicy = BackoffPolicy(), requestTimeout: Duration = .seconds(30),
+                requestTimeout: Duration = .seconds(30),
                 maxObjectBytes: Int = 16 << 20, watchDeliveryWindow: Duration = .milliseconds(10),
                 onResponse: (@Sendable (_ verb: String, _ resource: String, _ code: Int) -> Void)? = nil) {
         self.watchDeliveryWindow = max(.zero, watchDeliveryWindow)
         self.maxObjectBytes = max(1 << 10, maxObjectBytes)
         self.userAgent = userAgent
         self.retry = retry
-        self.watchBackoff = watchBackoff
         self.requestTimeout = requestTimeout
         self.onResponse = onResponse
     }
@@ -64,65 +60,8 @@ public struct RetryPolicy: Sendable, Hashable {
     /// scaled by `jitter` in [0.5, 1] ("equal jitter"), unless the server said `retryAfter`.
     public func delay(beforeRetry retry: Int, retryAfter: Duration?, jitter: Double) -> Duration {
         if honorRetryAfter, let retryAfter { return min(max(retryAfter, .zero), maxDelay) }
-        let exponential = BackoffPolicy.scaled(baseDelay, by: 2, times: max(0, retry - 1), cap: maxDelay)
-        return exponential * (0.5 + 0.5 * min(max(jitter, 0), 1))
-    }
-}
-
-/// Exponential backoff with jitter and a reset after a quiet period (for watch reconnects).
-public struct BackoffPolicy: Sendable, Hashable {
-    public var initialDelay: Duration
-    public var multiplier: Double
-    /// Fraction of the delay that is randomised: the wait is in [d·(1−jitter), d·(1+jitter)],
-    /// never above `maxDelay`.
-    public var jitter: Double
-    public var maxDelay: Duration
-    /// After this long without a failure the delay starts again from `initialDelay`.
-    public var resetAfter: Duration
-
-    public init(initialDelay: Duration = .milliseconds(800), multiplier: Double = 2, jitter: Double = 0.2,
-                maxDelay: Duration = .seconds(30), resetAfter: Duration = .seconds(120)) {
-        self.initialDelay = initialDelay
-        self.multiplier = multiplier
-        self.jitter = jitter
-        self.maxDelay = maxDelay
-        self.resetAfter = resetAfter
-    }
-
-    static func scaled(_ base: Duration, by factor: Double, times: Int, cap: Duration) -> Duration {
-        var d = base
-        for _ in 0..<min(times, 64) {
-            d = d * factor
-            if d >= cap { return cap }
-        }
-        return min(d, cap)
-    }
-}
-
-/// The state of one backoff sequence. Pure: the caller passes the time and the random number,
-/// so tests drive it without a clock. There is no attempt budget: it never gives up.
-public struct Backoff: Sendable {
-    public let policy: BackoffPolicy
-    public private(set) var failures = 0
-    private var lastFailure: ContinuousClock.Instant?
-
-    public init(policy: BackoffPolicy) { self.policy = policy }
-
-    /// Records a failure at `now` and returns how long to wait before trying again. `random`
-    /// is uniform in [0, 1].
-    public mutating func nextDelay(now: ContinuousClock.Instant, random: Double) -> Duration {
-        if let lastFailure, now - lastFailure >= policy.resetAfter { failures = 0 }
-        lastFailure = now
-        let base = BackoffPolicy.scaled(policy.initialDelay, by: policy.multiplier, times: failures, cap: policy.maxDelay)
-        failures += 1
-        let j = min(max(policy.jitter, 0), 1)
-        let factor = 1 - j + 2 * j * min(max(random, 0), 1)
-        return min(base * factor, policy.maxDelay)
-    }
-
-    /// Forgets earlier failures (e.g. after a long healthy stream).
-    public mutating func reset() {
-        failures = 0
-        lastFailure = nil
+        var exponential = baseDelay
+        for _ in 0..<min(max(0, retry - 1), 64) where exponential < maxDelay { exponential = exponential * 2 }
+        return min(exponential, maxDelay) * (0.5 + 0.5 * min(max(jitter, 0), 1))
     }
 }

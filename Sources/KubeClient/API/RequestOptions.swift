@@ -38,22 +38,21 @@ public struct WatchOptions: Sendable, Hashable {
     /// Server-side timeout of each watch request; nil picks a random 300...600 s per request
     /// (as client-go does) so that many watches do not reconnect in lockstep.
     public var timeoutSeconds: Int?
+    /// Ask for BOOKMARK events: the server's resourceVersion, sent after every change before it
+    /// (a resumed watch uses one to know it has caught up).
     public var allowBookmarks: Bool
-    /// Re-open the watch from the last seen resourceVersion when it ends or drops.
-    public var resume: Bool
     /// Keep each plain object as its bytes (`WatchEvent.unparsed`) for a consumer that reads them
     /// directly; its tree is then built only if someone asks for `object`.
     public var defersObjects: Bool
 
     public init(resourceVersion: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil,
-                timeoutSeconds: Int? = nil, allowBookmarks: Bool = true, resume: Bool = true, defersObjects: Bool = false) {
+                timeoutSeconds: Int? = nil, allowBookmarks: Bool = true, defersObjects: Bool = false) {
         self.defersObjects = defersObjects
         self.resourceVersion = resourceVersion
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
         self.timeoutSeconds = timeoutSeconds
         self.allowBookmarks = allowBookmarks
-        self.resume = resume
     }
 
     func queryItems(resourceVersion: String?, timeoutSeconds: Int) -> [QueryItem] {

@@ -2,15 +2,16 @@ import Foundation
 import KubeAPI
 import Logging
 
-/// The events of one watch: ADDED, MODIFIED, DELETED and BOOKMARK, in order.
+/// The events of one watch request: ADDED, MODIFIED, DELETED and BOOKMARK, in order.
 ///
-/// With `resume` the stream outlives its HTTP requests: when the server ends a request (its
-/// timeout) the watch re-opens at once from the last resourceVersion; when a request fails
-/// (connection cut, 5xx, dead link noticed by the idle deadline) it re-opens after the client's
-/// `watchBackoff`, which never runs out and resets after a quiet period. The stream throws
-/// `.gone` on 410 (HTTP or an ERROR event): the caller must relist. Other ERROR events, 4xx
-/// answers and malformed lines throw their typed error. Cancelling the consuming task, or
-/// dropping the iterator, aborts the transfer.
+/// One stream is one HTTP request. It ends (nil) when the server ends the request (its
+/// `timeoutSeconds`); it throws when the request cannot be opened or the connection breaks
+/// (`.transport`, 5xx, a dead link noticed by the idle deadline), `.gone` on 410 (HTTP or an
+/// ERROR event: the caller must relist), and the typed error of other ERROR events and 4xx
+/// answers. A line cut in the middle by a broken connection is never delivered. Resuming from
+/// `resourceVersion` (the last version seen) is the caller's: the informer's watcher does it,
+/// as client-go's reflector does. Cancelling the consuming task, or dropping the iterator,
+/// aborts the transfer.
 public struct WatchStream: AsyncSequence, Sendable {
     public typealias Element = WatchEvent
     public typealias Failure = KubeError
@@ -29,28 +30,22 @@ public struct WatchStream: AsyncSequence, Sendable {
         public typealias Failure = KubeError
 
         private let connector: WatchConnector
-        private let resume: Bool
         private var decoder: WatchEventDecoder
         private var splitter: LineSplitter
         private var lines: [LineSplitter.Line] = []
         private var lineIndex = 0
         private var stream: ResponseStream?
-        private var backoff: Backoff
-        private var pendingDelay: Duration?
-        private var openedAt = ContinuousClock.now
-        private var eventsOnConnection = 0
+        private var opened = false
         private var finished = false
 
         init(client: KubeClient, resource: ResourceType, namespace: String?, options: WatchOptions) {
             connector = WatchConnector(client: client, resource: resource, namespace: namespace, options: options)
-            resume = options.resume
             decoder = WatchEventDecoder(path: connector.path, resourceVersion: options.resourceVersion)
             decoder.defersObjects = options.defersObjects
-            backoff = Backoff(policy: client.options.watchBackoff)
             splitter = LineSplitter(maxLineLength: client.options.maxObjectBytes)
         }
 
-        /// The last resourceVersion seen (from objects and bookmarks).
+        /// The last resourceVersion seen (from objects and bookmarks): where a new watch resumes.
         public var resourceVersion: String? { decoder.lastResourceVersion }
 
         public mutating func next() async throws(KubeError) -> WatchEvent? {
@@ -71,7 +66,6 @@ public struct WatchStream: AsyncSequence, Sendable {
                 if lineIndex < lines.count {
                     let line = lines[lineIndex]
                     lineIndex += 1
-                    eventsOnConnection += 1
                     let outcome: WatchEventDecoder.Outcome
                     switch line {
                     case .complete(let bytes): outcome = try decoder.decodeTolerant(bytes)
@@ -93,7 +87,10 @@ public struct WatchStream: AsyncSequence, Sendable {
                     }
                 }
                 guard let stream else {
-                    try await connect(isolation: actor)
+                    // One request per stream: once it has ended, the stream is over.
+                    guard !opened else { end(); return nil }
+                    opened = true
+                    stream = try await connector.open(resourceVersion: decoder.lastResourceVersion).get()
                     continue
                 }
                 switch await stream.next() {
@@ -101,48 +98,15 @@ public struct WatchStream: AsyncSequence, Sendable {
                     lines = splitter.split(chunk)
                     lineIndex = 0
                 case .success(nil):
+                    // The server ended the request. A partial last line (no newline) is dropped
+                    // with the splitter: its event is replayed by a watch resumed from here.
                     self.stream = nil
-                    guard resume else { end(); return nil }
-                    // A server-side timeout after a healthy stream reconnects at once; a stream
-                    // that ends at once with nothing in it is treated as a failure, so a
-                    // misbehaving server cannot make us spin.
-                    if eventsOnConnection == 0 && ContinuousClock.now - openedAt < .seconds(1) {
-                        scheduleRetry(after: .transport(url: connector.path, message: "watch ended immediately"))
-                    }
                 case .failure(let error):
                     self.stream = nil
-                    guard resume, error.isTransient else { throw error }
-                    scheduleRetry(after: error)
+                    throw error
                 }
             }
             return nil
-        }
-
-        private mutating func connect(isolation actor: isolated (any Actor)?) async throws(KubeError) {
-            if let delay = pendingDelay {
-                pendingDelay = nil
-                try await KubeClient.sleep(delay)
-            }
-            splitter.reset()
-            lines = []
-            lineIndex = 0
-            switch await connector.open(resourceVersion: decoder.lastResourceVersion) {
-            case .success(let opened):
-                stream = opened
-                openedAt = .now
-                eventsOnConnection = 0
-            case .failure(let error):
-                guard resume, error.isTransient else { throw error }
-                scheduleRetry(after: error)
-            }
-        }
-
-        private mutating func scheduleRetry(after error: KubeError) {
-            let delay = backoff.nextDelay(now: .now, random: Double.random(in: 0...1))
-            pendingDelay = delay
-            connector.client.logger.debug(
-                "watch interrupted, re-opening",
-                metadata: ["path": "\(connector.path)", "error": "\(error)", "delay": "\(delay)"])
         }
 
         private mutating func end() {
@@ -154,7 +118,7 @@ public struct WatchStream: AsyncSequence, Sendable {
     }
 }
 
-/// Opens the HTTP requests of one watch: query, credentials, a 401 refresh, error answers.
+/// Opens the HTTP request of one watch: query, credentials, a 401 refresh, error answers.
 struct WatchConnector: Sendable {
     let client: KubeClient
     let resource: ResourceType

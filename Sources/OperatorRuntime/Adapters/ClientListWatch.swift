@@ -2,9 +2,9 @@ import KubeAPI
 import KubeClient
 
 /// `ListWatchSource` over a `KubeClient` for one resource type, namespace and selectors: the
-/// list pages through `listAll` (500 per page), the watch resumes from the list's
-/// resourceVersion and, inside the client, re-opens itself after a server timeout or a cut
-/// connection. Only a 410 Gone (relist) or a non-transient error reaches the informer.
+/// list pages through `listAll` (500 per page); each watch is one request with bookmarks, from
+/// the resourceVersion the informer gives. Resuming a watch that ended or broke is the
+/// informer's (`Informer`), not the client's.
 public struct ClientListWatch: ListWatchSource {
     public let client: KubeClient
     public let resource: ResourceType
@@ -13,19 +13,12 @@ public struct ClientListWatch: ListWatchSource {
     public let labelSelector: String?
     public let fieldSelector: String?
     public let pageSize: Int
-    /// Server-side timeout of each watch request; nil lets the client pick 300–600 s.
-    public let watchTimeoutSeconds: Int?
-    /// True: a broken watch re-opens inside the client from its last resourceVersion (the
-    /// informer never hears of it). False: it throws, so the caller can relist instead.
-    public let resumeInClient: Bool
     /// Watch events keep plain objects as bytes (`WatchEvent.unparsed`), for a store that reads
     /// its views from them.
     public let defersObjects: Bool
 
     public init(client: KubeClient, resource: ResourceType, namespace: String?, labelSelector: String? = nil,
-                fieldSelector: String? = nil, pageSize: Int = 500, watchTimeoutSeconds: Int? = nil,
-                resumeInClient: Bool = true, defersObjects: Bool = false) {
-        self.resumeInClient = resumeInClient
+                fieldSelector: String? = nil, pageSize: Int = 500, defersObjects: Bool = false) {
         self.defersObjects = defersObjects
         self.client = client
         self.resource = resource
@@ -33,7 +26,6 @@ public struct ClientListWatch: ListWatchSource {
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
         self.pageSize = max(1, pageSize)
-        self.watchTimeoutSeconds = watchTimeoutSeconds
     }
 
     public func list() async throws -> (items: [JSONValue], resourceVersion: String) {
@@ -69,11 +61,10 @@ public struct ClientListWatch: ListWatchSource {
         }
     }
 
-    public func watch(from resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
+    public func watch(from resourceVersion: String, timeoutSeconds: Int?) -> AsyncThrowingStream<WatchEvent, any Error> {
         let options = WatchOptions(resourceVersion: resourceVersion.isEmpty ? nil : resourceVersion,
                                    labelSelector: labelSelector, fieldSelector: fieldSelector,
-                                   timeoutSeconds: watchTimeoutSeconds, allowBookmarks: true, resume: resumeInClient,
-                                   defersObjects: defersObjects)
+                                   timeoutSeconds: timeoutSeconds, allowBookmarks: true, defersObjects: defersObjects)
         // Pulled by the informer's task: no pump task, no hand-off per event. The informer stops
         // iterating (idle timeout, shutdown) by cancelling, which aborts the transfer.
         return AsyncThrowingStream.pulling(client.watch(resource, namespace: namespace, options: options))

@@ -10,36 +10,102 @@ public struct InformerOptions: Sendable {
     /// and the list is retried every `absentRetryInterval`.
     public var optionalResource: Bool
     public var absentRetryInterval: Duration
-    /// Reconnect backoff for list and watch errors.
+    /// Backoff for a list that failed, a watch that could not be re-opened, and a watch that
+    /// ended or broke before delivering anything.
     public var backoff: Backoff
     /// A watch that delivers nothing (not even a bookmark) for this long is presumed silently dead
     /// and restarted. Nil disables the watchdog. Keep it above the server-side watch timeout.
     public var watchIdleTimeout: Duration?
+    /// Server-side timeout (seconds) of a watch opened to catch up after a break. The API
+    /// server's watch cache sends a BOOKMARK about a minute apart and 2 s before a watch's
+    /// deadline, so a short catch-up watch gets its bookmark (the proof of having caught up)
+    /// within seconds rather than a minute. Nil: the usual random 5–10 minutes.
+    public var catchUpWatchTimeout: Int?
+    /// Catch-up watches that may end or break without a bookmark before the informer relists
+    /// instead (a server that sends no bookmarks must not keep the cache behind for ever).
+    public var catchUpAttempts: Int
+    /// Told (synchronously, keep it short) when the cache falls behind the API (false: a watch
+    /// broke) and when it has caught up again (true).
+    public var onCurrencyChange: (@Sendable (_ isCurrent: Bool) -> Void)?
 
     public init(optionalResource: Bool = false, absentRetryInterval: Duration = .seconds(300),
-                backoff: Backoff = Backoff(), watchIdleTimeout: Duration? = .seconds(660)) {
+                backoff: Backoff = Backoff(), watchIdleTimeout: Duration? = .seconds(660),
+                catchUpWatchTimeout: Int? = 5, catchUpAttempts: Int = 3,
+                onCurrencyChange: (@Sendable (_ isCurrent: Bool) -> Void)? = nil) {
         self.optionalResource = optionalResource
         self.absentRetryInterval = absentRetryInterval
         self.backoff = backoff
         self.watchIdleTimeout = watchIdleTimeout
+        self.catchUpWatchTimeout = catchUpWatchTimeout
+        self.catchUpAttempts = max(1, catchUpAttempts)
+        self.onCurrencyChange = onCurrencyChange
     }
 }
 
-/// Keeps a `Store` in step with the API: list → watch → (on 410 Gone) relist, forever, with a
-/// backoff on errors. Every change applied to the store is passed to `onChange` after the store
-/// was updated, so a handler that enqueues keys and a reconcile that reads the store agree.
+/// Keeps a `Store` in step with the API, as client-go's reflector and kube-rs's watcher do:
+///
+///     list (paginated) → watch from the list's resourceVersion, with bookmarks
+///       ├ ended by the server (its 5–10 min timeout) → watch again from the last version seen
+///       ├ cut, refused, or silent past the idle timeout → resume from the last version seen
+///       │   (at once when the broken watch had delivered something, else after the backoff)
+///       └ 410 Gone (HTTP or ERROR event), 404 → relist
+///
+/// Bookmarks keep the last version seen fresh, so a resume rarely meets a 410; nothing but a
+/// 410 (or a 404) relists.
+///
+/// **Behind and current.** From the moment a watch breaks until the missed changes have been
+/// replayed, the cache is *behind*: frozen, then replaying old intermediate states one by one.
+/// A resumed watch has *caught up* when it delivers a BOOKMARK: the server sends one only after
+/// every change before its resourceVersion, so the replay is over. (The first event after the
+/// resume proves nothing: it is the oldest missed change.) A relist caught up once it is applied.
+/// A watch the server ended on its timeout and that re-opens at once is not a break. While
+/// behind, the watch is opened with `catchUpWatchTimeout` so that the server's bookmark comes
+/// within seconds; after `catchUpAttempts` such watches without one, the informer relists.
+/// `isCurrent` and `onCurrencyChange` tell the operator, which writes nothing while a cache is
+/// behind (`CacheLiveness`).
+///
+/// Every change applied to the store is passed to `onChange` after the store was updated, so a
+/// handler that enqueues keys and a reconcile that reads the store agree.
 public actor Informer<Value: Sendable> {
     struct Progress {
         var hasSynced = false
         var isAbsent = false
+        /// False from a watch break until the resumed watch's bookmark (or a relist) is applied.
+        var isCurrent = false
         var watchRestarts = 0
         var lists = 0
+        var breaks = 0
         /// The resourceVersion of the last list or event whose changes `onChange` has finished with.
         var deliveredVersion: String?
     }
 
+    /// How one watch request ended.
     enum WatchOutcome: Sendable {
-        case ended(eventsSeen: Bool), gone, failed(any Error), idle
+        /// The server ended it (its timeout) or the stream finished.
+        case ended
+        /// It broke: a cut connection, a refused request, an ERROR event other than 410.
+        case failed(any Error)
+        /// The resourceVersion is too old (410 Gone, "Expired"), or the resource is gone (404).
+        case relist(any Error)
+        /// Nothing arrived within the idle timeout.
+        case idle
+
+        /// Whether the watch was open at all (a failure with nothing delivered may never have been).
+        func wasOpen(delivered: Bool) -> Bool {
+            switch self {
+            case .ended, .idle: true
+            case .failed: delivered
+            case .relist: false
+            }
+        }
+    }
+
+    /// A watch that broke and has not caught up yet.
+    struct CatchUp {
+        /// The version the first resumed watch started from (for the log).
+        var from: String
+        /// Catch-up watches that ended or broke without a bookmark.
+        var attempts = 0
     }
 
     public nonisolated let name: String
@@ -48,10 +114,9 @@ public actor Informer<Value: Sendable> {
     private let clock: any RuntimeClock
     private let logger: Logger
     private let onChange: @Sendable (ObjectChange<Value>) async -> Void
-    private let idleTimeout: Duration?
-    private let optionalResource: Bool
-    private let absentRetryInterval: Duration
+    private let options: InformerOptions
     private var backoff: Backoff
+    private var behind: CatchUp?
     private nonisolated let progress = Locked(Progress())
     private var syncWaiters: [CheckedContinuation<Void, Never>] = []
 
@@ -67,9 +132,7 @@ public actor Informer<Value: Sendable> {
         logger[metadataKey: "informer"] = "\(name)"
         self.logger = logger
         self.onChange = onChange
-        self.idleTimeout = options.watchIdleTimeout
-        self.optionalResource = options.optionalResource
-        self.absentRetryInterval = options.absentRetryInterval
+        self.options = options
         self.backoff = options.backoff
     }
 
@@ -80,8 +143,12 @@ public actor Informer<Value: Sendable> {
     public nonisolated var hasSynced: Bool { progress.withLock { $0.hasSynced } }
     /// True while an optional resource is not served by the API.
     public nonisolated var isAbsent: Bool { progress.withLock { $0.isAbsent } }
+    /// True when synced and no watch broke since the last catch-up (see the type's comment).
+    public nonisolated var isCurrent: Bool { progress.withLock { $0.isCurrent } }
     /// How many times a watch was restarted (timeout, error, 410 Gone, idle).
     public nonisolated var watchRestarts: Int { progress.withLock { $0.watchRestarts } }
+    /// How many times the cache fell behind (a watch broke after the first sync).
+    public nonisolated var watchBreaks: Int { progress.withLock { $0.breaks } }
     /// How many successful lists were applied (1 + relists).
     public nonisolated var listCount: Int { progress.withLock { $0.lists } }
     /// The resourceVersion of the last list, event or bookmark whose change has been applied to the
@@ -99,13 +166,18 @@ public actor Informer<Value: Sendable> {
 
     /// Lists and watches until the calling task is cancelled.
     public func run() async {
+        var resumeFrom: String?
         while !Task.isCancelled {
-            guard let version = await listOnce() else { continue }
-            await watchUntilRelistNeeded(from: version)
+            if let version = resumeFrom {
+                resumeFrom = await watch(from: version)
+            } else {
+                resumeFrom = await listOnce()
+            }
         }
     }
 
-    /// One list attempt; nil when it failed (after waiting as the failure requires).
+    /// One list attempt; the version to watch from, or nil when it failed (after waiting as the
+    /// failure requires).
     private func listOnce() async -> String? {
         do {
             // Page by page into the store's relist buffer: each page's raw objects are dropped
@@ -120,19 +192,22 @@ public actor Informer<Value: Sendable> {
             let changes = await store.finishRelist(resourceVersion: version)
             for change in changes { await onChange(change) }
             progress.withLock { $0.deliveredVersion = version }
+            if let behind { logger.info("caught up at \(version) by listing (behind since \(behind.from))") }
             markSynced()
+            catchUp()
             return version
         } catch where Task.isCancelled {
             return nil
-        } catch let error where optionalResource && source.isNotFound(error) {
+        } catch let error where options.optionalResource && source.isNotFound(error) {
             if !isAbsent {
                 logger.notice("optional resource is not served; treating it as absent",
-                              metadata: ["retryEvery": "\(absentRetryInterval)"])
+                              metadata: ["retryEvery": "\(options.absentRetryInterval)"])
                 progress.withLock { $0.isAbsent = true }
                 for change in await store.removeAll() { await onChange(change) }
             }
             markSynced()
-            try? await clock.sleep(for: absentRetryInterval)
+            catchUp()
+            try? await clock.sleep(for: options.absentRetryInterval)
             return nil
         } catch {
             let delay = backoff.nextDelay(now: clock.now())
@@ -142,55 +217,86 @@ public actor Informer<Value: Sendable> {
         }
     }
 
-    /// Watches, resuming after timeouts and errors, until a relist is needed or cancellation.
-    private func watchUntilRelistNeeded(from listVersion: String) async {
-        var version = listVersion
-        while !Task.isCancelled {
-            let outcome = await watchOnce(from: version)
-            if Task.isCancelled { return }
-            progress.withLock { $0.watchRestarts += 1 }
-            version = await store.lastResourceVersion ?? version
-            switch outcome {
-            case .ended(let eventsSeen):
-                logger.debug("watch ended; resuming", metadata: ["resourceVersion": "\(version)"])
-                // A stream that ends at once, empty, again and again must not spin.
-                if !eventsSeen { try? await clock.sleep(for: backoff.nextDelay(now: clock.now())) }
-            case .gone:
-                logger.info("watch resourceVersion expired (410 Gone); relisting")
-                return
-            case .idle:
-                logger.warning("watch silent past the idle timeout; restarting it")
-            case .failed(let error):
-                let delay = backoff.nextDelay(now: clock.now())
-                logger.warning("watch failed; retrying", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
-                try? await clock.sleep(for: delay)
+    /// One watch request from `version`; the version to resume from, or nil to relist.
+    private func watch(from version: String) async -> String? {
+        let catchingUp = behind != nil
+        let (outcome, delivered) = await watchOnce(from: version,
+                                                   timeoutSeconds: catchingUp ? options.catchUpWatchTimeout : nil)
+        if Task.isCancelled { return version }
+        progress.withLock { $0.watchRestarts += 1 }
+        let resumeAt = await store.lastResourceVersion ?? version
+        // A catch-up watch that was open but ended before its bookmark (which clears `behind`).
+        // Watches that could not be opened do not count: an outage is waited out, not relisted.
+        if catchingUp, var pending = behind, outcome.wasOpen(delivered: delivered) {
+            pending.attempts += 1
+            behind = pending
+            if pending.attempts >= options.catchUpAttempts {
+                logger.warning("no bookmark from \(pending.attempts) watches resumed from \(pending.from); relisting to catch up")
+                return nil
             }
+        }
+        switch outcome {
+        case .ended:
+            logger.debug("watch ended by the server; resumed from \(resumeAt)")
+            // A stream that ends at once, empty, again and again must not spin.
+            if !delivered { await pause() }
+            return resumeAt
+        case .relist(let error):
+            fallBehind(at: resumeAt)
+            if source.isGone(error) {
+                logger.info("410 Gone at \(resumeAt), relisting", metadata: ["error": "\(error)"])
+            } else {
+                logger.info("watch answered 404 at \(resumeAt), relisting", metadata: ["error": "\(error)"])
+            }
+            return nil
+        case .idle:
+            fallBehind(at: resumeAt)
+            logger.warning("watch silent for \(options.watchIdleTimeout ?? .zero), presumed dead; resumed from \(resumeAt)")
+            return resumeAt
+        case .failed(let error):
+            fallBehind(at: resumeAt)
+            if delivered {
+                // The connection worked until it was cut: re-open at once (client-go does too).
+                logger.info("watch cut, resumed from \(resumeAt)", metadata: ["error": "\(error)"])
+            } else {
+                await pause { delay in
+                    logger.warning("watch failed; resuming from \(resumeAt) in \(delay)", metadata: ["error": "\(error)"])
+                }
+            }
+            return resumeAt
         }
     }
 
-    /// One watch stream, raced against the idle watchdog.
-    private func watchOnce(from version: String) async -> WatchOutcome {
-        let stream = source.watch(from: version)
+    /// Waits out the next backoff delay, after telling `announce` how long it is.
+    private func pause(_ announce: (Duration) -> Void = { _ in }) async {
+        let delay = backoff.nextDelay(now: clock.now())
+        announce(delay)
+        try? await clock.sleep(for: delay)
+    }
+
+    /// One watch request, raced against the idle watchdog; and whether it delivered anything.
+    private func watchOnce(from version: String, timeoutSeconds: Int?) async -> (WatchOutcome, delivered: Bool) {
+        let stream = source.watch(from: version, timeoutSeconds: timeoutSeconds)
         let source = self.source
         let clock = self.clock
         let lastActivity = Locked(clock.now())
-        return await withTaskGroup(of: WatchOutcome?.self) { group in
+        let delivered = Locked(false)
+        let outcome = await withTaskGroup(of: WatchOutcome?.self) { group in
             group.addTask {
-                var seen = false
                 do {
                     for try await event in stream {
-                        seen = true
+                        delivered.withLock { $0 = true }
                         lastActivity.withLock { $0 = clock.now() }
                         if let outcome = await self.handle(event) { return outcome }
                     }
-                    return .ended(eventsSeen: seen)
+                    return .ended
                 } catch is CancellationError {
                     return nil
                 } catch {
-                    return source.isGone(error) || source.isNotFound(error) ? .gone : .failed(error)
+                    return source.isGone(error) || source.isNotFound(error) ? .relist(error) : .failed(error)
                 }
             }
-            if let idle = idleTimeout?.timeInterval {
+            if let idle = options.watchIdleTimeout?.timeInterval {
                 group.addTask {
                     while true {
                         let deadline = lastActivity.current.addingTimeInterval(idle)
@@ -201,23 +307,53 @@ public actor Informer<Value: Sendable> {
             }
             let first = await group.next() ?? nil
             group.cancelAll()
-            return first ?? .ended(eventsSeen: false)
+            return first ?? .ended
         }
+        return (outcome, delivered.current)
     }
 
     /// Applies one event; a non-nil outcome ends the watch.
     private func handle(_ event: WatchEvent) async -> WatchOutcome? {
         if event.type == .error {
             let status = event.errorStatus
-            if let status, status.code == 410 || status.reason == "Expired" || status.reason == "Gone" { return .gone }
-            let message = status?.message ?? "watch ERROR event without a readable Status"
-            return .failed(WatchStreamError(status: status, message: message))
+            let error = WatchStreamError(status: status, message: status?.message ?? "watch ERROR event without a readable Status")
+            if let status, source.isGone(status) { return .relist(status) }
+            return .failed(error)
         }
         if let change = await store.apply(event) { await onChange(change) }
         if let version = event.resourceVersion {
             progress.withLock { $0.deliveredVersion = version }
         }
+        if event.type == .bookmark, let behind {
+            logger.info("caught up at \(event.resourceVersion ?? "?") (bookmark after resuming from \(behind.from))")
+            catchUp()
+        }
         return nil
+    }
+
+    /// The cache is behind from now until a bookmark or a relist (see the type's comment).
+    private func fallBehind(at version: String) {
+        guard behind == nil else { return }
+        behind = CatchUp(from: version)
+        let wasCurrent = progress.withLock { p -> Bool in
+            defer { p.isCurrent = false }
+            guard p.hasSynced else { return false }
+            p.breaks += 1
+            return p.isCurrent
+        }
+        if wasCurrent { options.onCurrencyChange?(false) }
+    }
+
+    /// Caught up: the store holds everything up to the server's version.
+    private func catchUp() {
+        behind = nil
+        // The connection is known to work again: the next failure starts the backoff afresh.
+        backoff.reset()
+        let wasCurrent = progress.withLock { p -> Bool in
+            defer { p.isCurrent = true }
+            return p.isCurrent
+        }
+        if !wasCurrent { options.onCurrencyChange?(true) }
     }
 
     private func markSynced() {

@@ -14,12 +14,13 @@ public protocol ListWatchSource: Sendable {
     /// hands over `list()` as one page.
     func list(pages page: @Sendable (_ items: [JSONValue], _ startsList: Bool) async throws -> Void) async throws -> String
 
-    /// Events after `resourceVersion`. The stream ends normally when the server closes the
-    /// watch (a timeout): the informer then resumes from the last version it saw. It throws
-    /// when the watch breaks; an error for which `isGone` is true means "relist". The informer
-    /// stops iterating (cancels) on an idle timeout: the stream's `onTermination` should then
-    /// close the connection.
-    func watch(from resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error>
+    /// Events after `resourceVersion`, with bookmarks, from one watch request that the server
+    /// ends after `timeoutSeconds` (nil: a random 5–10 minutes, as client-go asks). The stream
+    /// ends normally when the server ends the request, and throws when the watch breaks (a cut
+    /// connection, a refused request); an error for which `isGone` is true means "relist". The
+    /// informer resumes from the last version it saw, and stops iterating (cancels) on an idle
+    /// timeout: the stream's `onTermination` should then close the connection.
+    func watch(from resourceVersion: String, timeoutSeconds: Int?) -> AsyncThrowingStream<WatchEvent, any Error>
 
     /// True when `error` means the resourceVersion is too old (HTTP 410 / reason Expired/Gone).
     func isGone(_ error: any Error) -> Bool

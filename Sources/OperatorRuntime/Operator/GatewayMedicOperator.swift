@@ -85,7 +85,7 @@ public actor GatewayMedicOperator {
         let healths = Store<GatewayHealthRecord>(projection: { GatewayHealthRecord(json: $0) })
         let reconciler = GatewayReconciler(
             fleet: fleet, healths: healths, writer: writer, recorder: recorder, policy: config.health, clock: clock,
-            // Writes and restarts wait while a cache is frozen or being rebuilt (CacheLiveness).
+            // Writes and restarts wait while a cache is frozen or replaying (CacheLiveness).
             canWrite: { flags.withLock { $0.leader } }, cacheIsCurrent: { liveness.isLive },
             metrics: OperatorMetrics(gauges: gauges, counters: counters), logger: logger, remediator: remediator)
         self.reconciler = reconciler
@@ -101,9 +101,10 @@ public actor GatewayMedicOperator {
 
     /// True once every informer listed its resource (an absent optional CRD counts as listed).
     public nonisolated var hasSynced: Bool { flags.withLock { $0.synced } }
-    /// False while a watch is broken and its cache not yet relisted: nothing is written then.
+    /// False while a watch is broken and its cache has not caught up (a bookmark on the resumed
+    /// watch, or a relist after 410): nothing is written then.
     public nonisolated var cacheIsLive: Bool { liveness.isLive }
-    /// Watches that broke since start (each was followed by a relist).
+    /// Times a cache fell behind since start (each followed by a resume, a relist only after 410).
     public nonisolated var watchInterruptions: Int { liveness.interruptions }
     /// True while this instance may write (always, once synced, without leader election).
     public nonisolated var isLeader: Bool { flags.withLock { $0.leader } }

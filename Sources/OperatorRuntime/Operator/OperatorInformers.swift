@@ -40,28 +40,30 @@ enum OperatorInformers {
         let enqueue: @Sendable ([ObjectKey]) async -> Void = { keys in
             for key in keys { await queue.add(key) }
         }
-        // A broken watch relists rather than replays (CacheLiveness says why).
         // `defersObjects`: the store reads its views from the event's bytes (the heartbeat path).
         func source(_ resource: ResourceType, _ namespace: String, defersObjects: Bool = false) -> any ListWatchSource {
-            LivenessTrackingSource(base: ClientListWatch(client: client, resource: resource, namespace: namespace,
-                                                         resumeInClient: false, defersObjects: defersObjects),
-                                   name: resource.plural, liveness: liveness, clock: clock)
+            ClientListWatch(client: client, resource: resource, namespace: namespace, defersObjects: defersObjects)
+        }
+        // A broken watch resumes; until it has caught up nothing is written (CacheLiveness says why).
+        func options(_ resource: ResourceType, optional: Bool = false) -> InformerOptions {
+            InformerOptions(optionalResource: optional, onCurrencyChange: liveness.tracking(resource.plural))
         }
         let fabric = config.fabricNamespace
         let gateways = Informer<AnnotatedGateway>(
             name: "gateways", source: source(.gateways, fabric), projection: { AnnotatedGateway(json: $0) },
-            clock: clock, logger: logger) { change in await enqueue(await fleet.apply(change)) }
+            clock: clock, options: options(.gateways), logger: logger) { change in await enqueue(await fleet.apply(change)) }
         // GatewayPeerings: only the group each names (remediation's group-safety guard). Optional:
         // without the CRD no group carries peerings.
         let peerings = Informer<String>(
             name: "gatewaypeerings", source: source(.gatewayPeerings, fabric),
             projection: { RemediationFacts.peeringGroup($0) }, clock: clock,
-            options: InformerOptions(optionalResource: true), logger: logger) { change in
+            options: options(.gatewayPeerings, optional: true), logger: logger) { change in
             await enqueue(await fleet.apply(peering: change))
         }
         let agents = Informer<GatewayAgentView>(
             name: "gatewayagents", source: source(.gatewayAgents, fabric, defersObjects: true),
-            projection: { GatewayAgentView(json: $0) }, byteProjection: { GatewayAgentView(bytes: $0) }, clock: clock, logger: logger) { change in await enqueue(await fleet.apply(change)) }
+            projection: { GatewayAgentView(json: $0) }, byteProjection: { GatewayAgentView(bytes: $0) }, clock: clock,
+            options: options(.gatewayAgents), logger: logger) { change in await enqueue(await fleet.apply(change)) }
         let pods = Informer<PodView>(
             name: "pods", source: source(.pods, config.gatewayNamespace),
             // Only gateway pods (owned by a gw--<gateway>--<role> DaemonSet) are cached.
@@ -69,20 +71,21 @@ enum OperatorInformers {
                 let pod = PodView(json: json)
                 return pod.gatewayName == nil ? nil : pod
             },
-            clock: clock, logger: logger) { change in await enqueue(await fleet.apply(change)) }
+            clock: clock, options: options(.pods), logger: logger) { change in await enqueue(await fleet.apply(change)) }
         let switchSource = PresenceTrackingSource(base: source(.switchAgents, fabric, defersObjects: true)) { visible in
             await enqueue(await fleet.setSwitchAgentsVisible(visible))
         }
         let switchAgents = Informer<SwitchAgentView>(
             name: "agents", source: switchSource, projection: { SwitchAgentView(json: $0) },
-            byteProjection: { SwitchAgentView(bytes: $0) }, clock: clock, options: InformerOptions(optionalResource: true), logger: logger) { change in
+            byteProjection: { SwitchAgentView(bytes: $0) }, clock: clock,
+            options: options(.switchAgents, optional: true), logger: logger) { change in
             // Only gateways that need a leaf's word right now (heartbeat not fresh): a leaf's
             // heartbeat changes nothing for the others.
             await enqueue(await reconciler.affectedBySwitchAgents(await fleet.apply(change)))
         }
         let healthInformer = Informer<GatewayHealthRecord>(
             name: "gatewayhealths", source: source(.gatewayHealths, fabric), store: healths, clock: clock,
-            logger: logger) { change in
+            options: options(.gatewayHealths), logger: logger) { change in
             // Our own write needs no second look; anyone else's (or a relist) does, and a deleted
             // one is recreated.
             if await reconciler.noteHealthChange(change) { await queue.add(change.key) }

@@ -29,8 +29,8 @@ struct PresenceTrackingSource: ListWatchSource {
         }
     }
 
-    func watch(from resourceVersion: String) -> AsyncThrowingStream<WatchEvent, any Error> {
-        base.watch(from: resourceVersion)
+    func watch(from resourceVersion: String, timeoutSeconds: Int?) -> AsyncThrowingStream<WatchEvent, any Error> {
+        base.watch(from: resourceVersion, timeoutSeconds: timeoutSeconds)
     }
 
     func isGone(_ error: any Error) -> Bool { base.isGone(error) }
