@@ -35,7 +35,7 @@ struct CheckCommand: AsyncParsableCommand {
     var impersonateGroup: [String] = []
     @Option(name: [.customShort("v"), .customLong("v")], help: "Log verbosity: 0 errors only, 4 info, 6 debug, 8 trace.")
     var verbosity: Int = 0
-    @OptionGroup var thresholds: CheckThresholds
+    @OptionGroup var thresholds: VerdictFlags
     /// Gateway names, and whatever else was not recognised (refused in `validate`).
     @Argument(parsing: .allUnrecognized, help: "Gateway names (default: all).")
     var gateways: [String] = []
@@ -86,55 +86,6 @@ struct CheckCommand: AsyncParsableCommand {
         case 6...7: return .debug
         default: return .trace
         }
-    }
-}
-
-/// The settings that change a verdict: health thresholds and where the gateway pods are. The
-/// rest of the operator's settings belong to `run`.
-private let d = OperatorConfig.default.health
-private func def(_ seconds: Double) -> String { "(default: \(OperatorConfig.display(seconds))s)" }
-
-struct CheckThresholds: ParsableArguments {
-    @Option(help: "Namespace of the gateways' dataplane and frr pods (default: \(OperatorConfig.default.gatewayNamespace)).")
-    var gatewayNamespace: String?
-    @Option(help: "How long a new or starting gateway is WAITING \(def(d.startupGrace)).")
-    var startupGrace: DurationArgument?
-    @Option(help: "How long a pod container may be not ready before DOWN \(def(d.podGrace)).")
-    var podGrace: DurationArgument?
-    @Option(help: "Time between dataplane heartbeats \(def(d.keepaliveInterval)).")
-    var keepaliveInterval: DurationArgument?
-    @Option(help: "Heartbeats that may be missed before the heartbeat is stale (default: \(d.missedKeepalives)).")
-    var missedKeepalives: Int?
-    @Option(help: "How long the applied generation may lag before CONFIG_FAIL \(def(d.applyTimeout)).")
-    var applyTimeout: DurationArgument?
-    @Option(help: "BGP session flaps within the window that make BGPStable False (default: \(d.bgpFlapThreshold)).")
-    var bgpFlapThreshold: Int?
-    @Option(help: "The BGP flap window \(def(d.bgpFlapWindow)).")
-    var bgpFlapWindow: DurationArgument?
-    @Option(help: "Fraction of packets dropped that makes TrafficHealthy False (default: \(OperatorConfig.display(d.dropRatioThreshold))).")
-    var dropRatioThreshold: Double?
-    @Option(help: "How far a heartbeat may be ahead of this clock and count as now \(def(d.heartbeatFutureTolerance)).")
-    var heartbeatFutureTolerance: DurationArgument?
-    @Option(help: "Age after which a switch Agent's BGP sessions no longer count \(def(d.switchAgentStaleAfter)).")
-    var switchAgentStaleAfter: DurationArgument?
-    @Option(help: "A container waiting reason that makes a pod down at once; repeat for several; replaces the list (default: \(d.immediateFailureReasons.joined(separator: ","))).")
-    var immediateFailureReason: [String] = []
-
-    var overrides: ConfigOverrides {
-        var o = ConfigOverrides()
-        o.gatewayNamespace = gatewayNamespace
-        o.startupGrace = startupGrace?.seconds
-        o.podGrace = podGrace?.seconds
-        o.keepaliveInterval = keepaliveInterval?.seconds
-        o.missedKeepalives = missedKeepalives
-        o.applyTimeout = applyTimeout?.seconds
-        o.bgpFlapThreshold = bgpFlapThreshold
-        o.bgpFlapWindow = bgpFlapWindow?.seconds
-        o.dropRatioThreshold = dropRatioThreshold
-        o.heartbeatFutureTolerance = heartbeatFutureTolerance?.seconds
-        o.switchAgentStaleAfter = switchAgentStaleAfter?.seconds
-        o.immediateFailureReasons = immediateFailureReason.isEmpty ? nil : immediateFailureReason
-        return o
     }
 }
 

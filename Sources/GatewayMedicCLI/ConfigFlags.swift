@@ -8,40 +8,19 @@ private func def(_ value: Int) -> String { "(default: \(value))" }
 private func def(_ value: String) -> String { "(default: \(value))" }
 private func def(_ value: Bool) -> String { "(default: \(value))" }
 
-/// Every setting of `OperatorConfig` as a flag; durations take `90s`, `2m`, `1h30m` or seconds. A flag that is given overrides the config file;
-/// one that is not keeps the file's value or the default. docs/configuration.md lists them all.
+/// Every setting of `OperatorConfig` as a flag; durations take `90s`, `2m`, `1h30m` or seconds.
+/// A flag that is given overrides the config file; one that is not keeps the file's value or the
+/// default. docs/configuration.md lists them all.
 struct ConfigFlags: ParsableArguments {
     @Option(help: "Namespace of GatewayAgents, Gateways and switch Agents \(def(d.fabricNamespace)).")
     var fabricNamespace: String?
-    @Option(help: "Namespace of the gateways' dataplane and frr pods \(def(d.gatewayNamespace)).")
-    var gatewayNamespace: String?
     @Option(help: "The operator's own namespace for its Lease (default: the service account's or the kubeconfig context's).")
     var operatorNamespace: String?
     @Flag(inversion: .prefixedNo, help: "Read and evaluate but write nothing; print what would be written \(def(d.dryRun)).")
     var dryRun: Bool?
 
-    @Option(help: "How long a new or starting gateway is WAITING \(def(d.health.startupGrace)).")
-    var startupGrace: DurationArgument?
-    @Option(help: "How long a pod container may be not ready before DOWN \(def(d.health.podGrace)).")
-    var podGrace: DurationArgument?
-    @Option(help: "Time between dataplane heartbeats \(def(d.health.keepaliveInterval)).")
-    var keepaliveInterval: DurationArgument?
-    @Option(help: "Heartbeats that may be missed before the heartbeat is stale \(def(d.health.missedKeepalives)).")
-    var missedKeepalives: Int?
-    @Option(help: "How long the applied generation may lag before CONFIG_FAIL \(def(d.health.applyTimeout)).")
-    var applyTimeout: DurationArgument?
-    @Option(help: "BGP session flaps within the window that make BGPStable False \(def(d.health.bgpFlapThreshold)).")
-    var bgpFlapThreshold: Int?
-    @Option(help: "Duration of the BGP flap window \(def(d.health.bgpFlapWindow)).")
-    var bgpFlapWindow: DurationArgument?
-    @Option(help: "Fraction of packets dropped that makes TrafficHealthy False \(def(d.health.dropRatioThreshold)).")
-    var dropRatioThreshold: Double?
-    @Option(help: "How long a heartbeat may be ahead of this clock and count as now \(def(d.health.heartbeatFutureTolerance)).")
-    var heartbeatFutureTolerance: DurationArgument?
-    @Option(help: "Time after which a switch Agent's BGP sessions no longer count \(def(d.health.switchAgentStaleAfter)).")
-    var switchAgentStaleAfter: DurationArgument?
-    @Option(help: "A container waiting reason that makes a pod down at once; repeat for several; replaces the list (default: \(d.health.immediateFailureReasons.joined(separator: ","))).")
-    var immediateFailureReason: [String] = []
+    /// The settings that change a verdict (also `check`'s).
+    @OptionGroup var verdict: VerdictFlags
 
     @Flag(inversion: .prefixedNo, help: "Elect a leader on a Lease before writing \(def(d.leaderElection.enabled)).")
     var leaderElect: Bool?
@@ -81,20 +60,9 @@ struct ConfigFlags: ParsableArguments {
     var overrides: ConfigOverrides {
         var o = ConfigOverrides()
         o.fabricNamespace = fabricNamespace
-        o.gatewayNamespace = gatewayNamespace
         o.operatorNamespace = operatorNamespace
         o.dryRun = dryRun
-        o.startupGrace = startupGrace?.seconds
-        o.podGrace = podGrace?.seconds
-        o.keepaliveInterval = keepaliveInterval?.seconds
-        o.missedKeepalives = missedKeepalives
-        o.applyTimeout = applyTimeout?.seconds
-        o.bgpFlapThreshold = bgpFlapThreshold
-        o.bgpFlapWindow = bgpFlapWindow?.seconds
-        o.dropRatioThreshold = dropRatioThreshold
-        o.heartbeatFutureTolerance = heartbeatFutureTolerance?.seconds
-        o.switchAgentStaleAfter = switchAgentStaleAfter?.seconds
-        o.immediateFailureReasons = immediateFailureReason.isEmpty ? nil : immediateFailureReason
+        verdict.apply(to: &o)
         o.leaderElection = leaderElect
         o.leaseName = leaseName
         o.leaseDuration = leaseDuration?.seconds
@@ -111,6 +79,56 @@ struct ConfigFlags: ParsableArguments {
         o.allowDelete = allowDelete
         o.ticketDirectory = ticketDir
         return o
+    }
+}
+
+/// The settings that change a verdict: where the gateway pods are and the health thresholds.
+/// `check` takes only these; `run` takes them among all the others (one declaration for both).
+struct VerdictFlags: ParsableArguments {
+    @Option(help: "Namespace of the gateways' dataplane and frr pods \(def(d.gatewayNamespace)).")
+    var gatewayNamespace: String?
+    @Option(help: "How long a new or starting gateway is WAITING \(def(d.health.startupGrace)).")
+    var startupGrace: DurationArgument?
+    @Option(help: "How long a pod container may be not ready before DOWN \(def(d.health.podGrace)).")
+    var podGrace: DurationArgument?
+    @Option(help: "Time between dataplane heartbeats \(def(d.health.keepaliveInterval)).")
+    var keepaliveInterval: DurationArgument?
+    @Option(help: "Heartbeats that may be missed before the heartbeat is stale \(def(d.health.missedKeepalives)).")
+    var missedKeepalives: Int?
+    @Option(help: "How long the applied generation may lag before CONFIG_FAIL \(def(d.health.applyTimeout)).")
+    var applyTimeout: DurationArgument?
+    @Option(help: "BGP session flaps within the window that make BGPStable False \(def(d.health.bgpFlapThreshold)).")
+    var bgpFlapThreshold: Int?
+    @Option(help: "Duration of the BGP flap window \(def(d.health.bgpFlapWindow)).")
+    var bgpFlapWindow: DurationArgument?
+    @Option(help: "Fraction of packets dropped that makes TrafficHealthy False \(def(d.health.dropRatioThreshold)).")
+    var dropRatioThreshold: Double?
+    @Option(help: "How long a heartbeat may be ahead of this clock and count as now \(def(d.health.heartbeatFutureTolerance)).")
+    var heartbeatFutureTolerance: DurationArgument?
+    @Option(help: "Time after which a switch Agent's BGP sessions no longer count \(def(d.health.switchAgentStaleAfter)).")
+    var switchAgentStaleAfter: DurationArgument?
+    @Option(help: "A container waiting reason that makes a pod down at once; repeat for several; replaces the list (default: \(d.health.immediateFailureReasons.joined(separator: ","))).")
+    var immediateFailureReason: [String] = []
+
+    var overrides: ConfigOverrides {
+        var o = ConfigOverrides()
+        apply(to: &o)
+        return o
+    }
+
+    func apply(to o: inout ConfigOverrides) {
+        o.gatewayNamespace = gatewayNamespace
+        o.startupGrace = startupGrace?.seconds
+        o.podGrace = podGrace?.seconds
+        o.keepaliveInterval = keepaliveInterval?.seconds
+        o.missedKeepalives = missedKeepalives
+        o.applyTimeout = applyTimeout?.seconds
+        o.bgpFlapThreshold = bgpFlapThreshold
+        o.bgpFlapWindow = bgpFlapWindow?.seconds
+        o.dropRatioThreshold = dropRatioThreshold
+        o.heartbeatFutureTolerance = heartbeatFutureTolerance?.seconds
+        o.switchAgentStaleAfter = switchAgentStaleAfter?.seconds
+        o.immediateFailureReasons = immediateFailureReason.isEmpty ? nil : immediateFailureReason
     }
 }
 
