@@ -1,7 +1,7 @@
 # gateway-medic. `make test` is the test command; it installs the C libraries it needs first.
 SWIFT ?= swift
 SYSTEM_PACKAGES := libcurl4-openssl-dev libyaml-dev zlib1g-dev
-TEST_PACKAGES := prometheus prometheus-alertmanager
+TEST_PACKAGES := prometheus prometheus-alertmanager openssl
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
 .PHONY: all build release test deps test-deps bench demo clean validate-manifests release-check fuzz install uninstall
@@ -25,8 +25,9 @@ endef
 deps:
 	$(call install-missing,$(SYSTEM_PACKAGES))
 
-# The real servers the monitoring tests run: promtool and Prometheus (`prometheus`), Alertmanager
-# and amtool (`prometheus-alertmanager`). The tests fail, never skip, when they are missing.
+# The real programs the tests run: promtool and Prometheus (`prometheus`), Alertmanager and amtool
+# (`prometheus-alertmanager`), openssl (test certificates). kubectl comes with the machine image
+# (Debian has no package of it). Under CI=true a test whose tool is missing fails, never skips.
 test-deps:
 	$(call install-missing,$(TEST_PACKAGES))
 

@@ -132,7 +132,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["KubeEmulator"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "YAML", "TestSupport", "Locking"], swiftSettings: strict),
-        .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "KubeClient"], swiftSettings: strict),
+        .testTarget(name: "KubeEmulatorTests", dependencies: ["TestSupport", "KubeEmulator", "KubeClient"], swiftSettings: strict),
         .testTarget(name: "HealthModelTests", dependencies: ["HealthModel"], swiftSettings: strict),
         .testTarget(name: "RemediationTests", dependencies: ["Remediation", "HealthModel", "KubeClient", "KubeEmulator", "TestSupport"], swiftSettings: strict),
         .testTarget(

@@ -125,7 +125,7 @@ import TestSupport
     @Test(arguments: cases)
     func kubectlAndCheckPresentTheSameIdentity(_ row: Case) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.kubectl) else {
-            print("kubectl not installed at \(Self.kubectl): kubectl parity test skipped")
+            missingTool("kubectl not installed at \(Self.kubectl): kubectl parity test skipped")
             return
         }
         let medic = try #require(BuiltProduct.path("gateway-medic"), "gateway-medic not built: \(BuiltProduct.candidates("gateway-medic"))")

@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import KubeClient
 import Testing
+import TestSupport
 @testable import KubeEmulator
 
 /// The real kubectl reads what the client wrote: an Event about a GatewayAgent shows up in
@@ -10,7 +11,7 @@ import Testing
     @Test func kubectlShowsTheEventTheClientCreated() async throws {
         let binary = "/usr/bin/kubectl"
         guard FileManager.default.isExecutableFile(atPath: binary) else {
-            print("kubectl not installed at \(binary): kubectl end-to-end test skipped")
+            missingTool("kubectl not installed at \(binary): kubectl end-to-end test skipped")
             return
         }
         try await withE2ECluster { cluster in

@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import KubeClient
 import Testing
+import TestSupport
 @testable import KubeEmulator
 
 // Shared fixtures of the end-to-end tests: the real client over real HTTPS on loopback against
@@ -159,7 +160,7 @@ func withE2ECluster(seconds: Double = 20, http2: Bool = true, configure: (inout 
                     _ body: @escaping @Sendable (E2ECluster) async throws -> Void) async throws {
     let folder = try ConfigFixtureFolder()
     guard let pki = try await E2EPKI.make(in: try folder.directory("pki")) else {
-        print("openssl not installed: end-to-end test skipped")
+        missingTool("openssl not installed: end-to-end test skipped")
         return
     }
     let token = "e2e-token-\(UUID().uuidString)"

@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import Testing
+import TestSupport
 @testable import KubeEmulator
 
 /// The real kubectl against the emulator: discovery, tables, describe with events, apply of a CRD.
@@ -19,11 +20,11 @@ import Testing
     /// An HTTPS emulator with token auth and a kubeconfig for it, or nil when a tool is missing.
     func withKubectl(_ body: (EmulatedAPIServer, Kubectl) async throws -> Void) async throws {
         guard let binary = ProcessRunner.which("kubectl") else {
-            print("kubectl not installed: kubectl tests skipped")
+            missingTool("kubectl not installed: kubectl tests skipped")
             return
         }
         guard let certs = try await TestCertificates.make() else {
-            print("openssl not installed: kubectl tests skipped")
+            missingTool("openssl not installed: kubectl tests skipped")
             return
         }
         defer { certs.remove() }

@@ -1,12 +1,13 @@
 import Foundation
 import KubeAPI
 import Testing
+import TestSupport
 @testable import KubeEmulator
 
 @Suite struct TLSAuthTests {
     @Test func tokenOrClientCertificateOverHTTPS() async throws {
         guard let certs = try await TestCertificates.make() else {
-            print("openssl not installed: TLS test skipped")
+            missingTool("openssl not installed: TLS test skipped")
             return
         }
         defer { certs.remove() }

@@ -32,7 +32,7 @@ import TestSupport
     @Test func kubectlPluginThroughMakeInstall() async throws {
         let kubectl = "/usr/bin/kubectl"
         guard FileManager.default.isExecutableFile(atPath: kubectl), FileManager.default.isExecutableFile(atPath: "/usr/bin/make") else {
-            print("kubectl or make not installed: plugin test skipped")
+            missingTool("kubectl or make not installed: plugin test skipped")
             return
         }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

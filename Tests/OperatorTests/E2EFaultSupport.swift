@@ -7,6 +7,7 @@ import KubeEmulator
 import Logging
 @testable import OperatorRuntime
 import Testing
+import TestSupport
 
 /// The fault matrix's shared script (docs/reliability.md). Three gateways; while the fault is
 /// on, gateway-1 stops its heartbeats (KEEPALIVE_FAIL) and, when `crash` is set, gateway-2's
@@ -214,7 +215,7 @@ extension E2ETests {
                              credentials: ((E2EWorld) throws -> any CredentialProvider)? = nil,
                              _ body: (FaultRun) async throws -> Void) async throws {
         guard let pki = try E2EPKI.make() else {
-            print("openssl not installed: fault test skipped")
+            missingTool("openssl not installed: fault test skipped")
             return
         }
         defer { pki.remove() }

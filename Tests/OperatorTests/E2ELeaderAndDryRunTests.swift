@@ -6,13 +6,14 @@ import KubeClient
 import Locking
 @testable import OperatorRuntime
 import Testing
+import TestSupport
 
 extension E2ETests {
     /// Acceptance 4: two instances, one leader; a crashed leader is replaced within the lease
     /// time; nothing is written twice.
     @Test func twoInstancesOneWriterAndHandoverAfterACrash() async throws {
         guard let pki = try E2EPKI.make() else {
-            print("openssl not installed: e2e test skipped")
+            missingTool("openssl not installed: e2e test skipped")
             return
         }
         defer { pki.remove() }
@@ -135,7 +136,7 @@ extension E2ETests {
     /// Acceptance 6: the same Event 100 times is one object with count 100.
     @Test func repeatedEventIsOneObjectWithCount() async throws {
         guard let pki = try E2EPKI.make() else {
-            print("openssl not installed: e2e test skipped")
+            missingTool("openssl not installed: e2e test skipped")
             return
         }
         defer { pki.remove() }

@@ -5,6 +5,7 @@ import KubeAPI
 import KubeClient
 @testable import OperatorRuntime
 import Testing
+import TestSupport
 
 /// The e2e tests share one suite so they run one after another (each runs an emulator, a
 /// simulated fabric and one or two operators; the machine has two cores).
@@ -17,7 +18,7 @@ import Testing
                              output: (@Sendable (String) -> Void)? = nil,
                              _ body: (E2EWorld, RunningOperator) async throws -> Void) async throws {
         guard let pki = try E2EPKI.make() else {
-            print("openssl not installed: e2e test skipped")
+            missingTool("openssl not installed: e2e test skipped")
             return
         }
         defer { pki.remove() }
@@ -139,7 +140,7 @@ import Testing
     /// `kubectl describe gatewayagent` lists the Events; `kubectl get gatewayhealths` the columns.
     static func kubectlShows(_ world: E2EWorld) async throws {
         guard let describe = try await world.kubectl(["--request-timeout=10s", "describe", "gatewayagent", "gateway-1"]) else {
-            print("kubectl not installed: the kubectl part of the e2e test is skipped")
+            missingTool("kubectl not installed: the kubectl part of the e2e test is skipped")
             return
         }
         #expect(describe.status == 0, "\(describe.output)")

@@ -5,6 +5,7 @@ import KubeAPI
 import KubeEmulator
 @testable import OperatorRuntime
 import Testing
+import TestSupport
 
 /// Issue 17: a GatewayHealth status that tells the truth however long it goes unwritten.
 extension E2ETests {
@@ -18,7 +19,7 @@ extension E2ETests {
             try await world.advance(to: 30, settle: settle)
             for gateway in gateways { await Self.expectState(world, gateway, .up) }
             guard let first = try await world.kubectl(["--request-timeout=10s", "get", "gatewayhealths"]) else {
-                print("kubectl not installed: kubectlShowsALiveSinceAndNoAge skipped")
+                missingTool("kubectl not installed: kubectlShowsALiveSinceAndNoAge skipped")
                 return
             }
             #expect(first.status == 0, "\(first.output)")

@@ -5,6 +5,7 @@ import Locking
 @testable import OperatorRuntime
 import Remediation
 import Testing
+import TestSupport
 
 extension E2ETests {
     /// Acceptance 4: handover with open drafts. Two instances start together (so the follower
@@ -17,7 +18,7 @@ extension E2ETests {
     /// with a new openedAt, and the deleted gateway's draft stayed open for ever.)
     @Test func aNewLeaderContinuesResolvesAndExpiresTheDraftsOfTheOldOne() async throws {
         guard let pki = try E2EPKI.make() else {
-            print("openssl not installed: e2e test skipped")
+            missingTool("openssl not installed: e2e test skipped")
             return
         }
         defer { pki.remove() }
