@@ -4,6 +4,63 @@ import Glibc
 #endif
 import KubeEmulator
 
+/// A listening socket on 127.0.0.1 whose accept loop hands each connection to a thread of its
+/// own: the one socket loop of the loopback test servers in this file.
+struct LoopbackListener: Sendable {
+    let fd: Int32
+    let port: Int
+
+    /// Binds `port`, or with 0 a free port below the ephemeral range (`ListenPorts`), so that a
+    /// server started again on it later finds it still free.
+    init(port: Int) throws {
+        var listening: (fd: Int32, port: Int)?
+        for candidate in port == 0 ? ListenPorts.candidates() : [port] {
+            listening = Self.openSocket(on: candidate)
+            if listening != nil { break }
+        }
+        guard let listening else { throw LoopbackHTTPServer.Failure() }
+        fd = listening.fd
+        self.port = listening.port
+    }
+
+    /// A listening socket on 127.0.0.1:`port` and the port it got, or nil when it is taken.
+    private static func openSocket(on port: Int) -> (fd: Int32, port: Int)? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sp in
+                bind(fd, sp, len) == 0 && listen(fd, 16) == 0 && getsockname(fd, sp, &len) == 0
+            }
+        }
+        guard ok else { close(fd); return nil }
+        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
+    }
+
+    /// Accepts until `stop()`; `serve` owns (and closes) each connection.
+    func start(_ serve: @escaping @Sendable (Int32) -> Void) {
+        let listener = fd
+        Thread {
+            while true {
+                let connection = accept(listener, nil, nil)
+                if connection < 0 { return }
+                Thread { serve(connection) }.start()
+            }
+        }.start()
+    }
+
+    func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+    }
+}
+
 /// A tiny HTTP/1.1 server on 127.0.0.1 playing a webhook receiver in the tests: one thread per connection, one request
 /// per connection, answers from a handler. It can be started on a port a stopped one used, to
 /// play a receiver that goes down and comes back.
@@ -25,8 +82,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     }
     public struct Failure: Error {}
 
-    public let port: Int
-    private let listener: Int32
+    public var port: Int { listener.port }
+    private let listener: LoopbackListener
     private let handler: @Sendable (Request) -> Response
     private let lock = NSLock()
     private var received: [Request] = []
@@ -35,35 +92,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     ///   a receiver started again on it later finds it still free.
     public init(port: Int = 0, handler: @escaping @Sendable (Request) -> Response = { _ in .ok }) throws {
         self.handler = handler
-        var listening: (fd: Int32, port: Int)?
-        for candidate in port == 0 ? ListenPorts.candidates() : [port] {
-            listening = Self.bindListener(on: candidate)
-            if listening != nil { break }
-        }
-        guard let listening else { throw Failure() }
-        listener = listening.fd
-        self.port = listening.port
-        Thread { [self] in acceptLoop() }.start()
-    }
-
-    /// A listening socket on 127.0.0.1:`port` and the port it got, or nil when it is taken.
-    static func bindListener(on port: Int) -> (fd: Int32, port: Int)? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(port).bigEndian
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sp in
-                bind(fd, sp, len) == 0 && listen(fd, 16) == 0 && getsockname(fd, sp, &len) == 0
-            }
-        }
-        guard ok else { close(fd); return nil }
-        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
+        listener = try LoopbackListener(port: port)
+        listener.start { [self] fd in serve(fd) }
     }
 
     public var url: String { "http://127.0.0.1:\(port)" }
@@ -74,18 +104,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         return received
     }
 
-    public func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-    }
-
-    private func acceptLoop() {
-        while true {
-            let fd = accept(listener, nil, nil)
-            if fd < 0 { return }
-            Thread { [self] in serve(fd) }.start()
-        }
-    }
+    public func stop() { listener.stop() }
 
     private func serve(_ fd: Int32) {
         defer { close(fd) }
@@ -145,21 +164,14 @@ public func loopbackEventually(timeout: Duration = .seconds(10), _ condition: @S
 /// HTTP `CONNECT host:port`, or SOCKS5 (no authentication, CONNECT) on the same port; it records
 /// the targets it was asked for, and how.
 public final class LoopbackConnectProxy: @unchecked Sendable {
-    public let port: Int
-    private let listener: Int32
+    public var port: Int { listener.port }
+    private let listener: LoopbackListener
     private let lock = NSLock()
     private var asked: [String] = []
 
     public init() throws {
-        var listening: (fd: Int32, port: Int)?
-        for candidate in ListenPorts.candidates() {
-            listening = LoopbackHTTPServer.bindListener(on: candidate)
-            if listening != nil { break }
-        }
-        guard let listening else { throw LoopbackHTTPServer.Failure() }
-        listener = listening.fd
-        port = listening.port
-        Thread { [self] in acceptLoop() }.start()
+        listener = try LoopbackListener(port: 0)
+        listener.start { [self] fd in tunnel(fd) }
     }
 
     public var url: String { "http://127.0.0.1:\(port)" }
@@ -172,18 +184,7 @@ public final class LoopbackConnectProxy: @unchecked Sendable {
         return asked
     }
 
-    public func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-    }
-
-    private func acceptLoop() {
-        while true {
-            let fd = accept(listener, nil, nil)
-            if fd < 0 { return }
-            Thread { [self] in tunnel(fd) }.start()
-        }
-    }
+    public func stop() { listener.stop() }
 
     private func tunnel(_ client: Int32) {
         var first: UInt8 = 0
