@@ -100,6 +100,7 @@ extension FabricSimulator {
         let t = instant(now)
         guard !gateways[g].crashing.contains(container) else { return }
         gateways[g].crashing.insert(container)
+        gateways[g].awaitingReadiness.remove(container)
         gateways[g].crashEpochs[container, default: 0] += 1
         gateways[g].crashBackoff[container] = spec.timing.crashLoopBackoff
         let role: PodRole = container == .dataplane ? .dataplane : .frr
@@ -129,14 +130,26 @@ extension FabricSimulator {
 
     /// Ends every crash loop on the gateway: the containers start for good (one more restart),
     /// a healed dataplane starts over with its init status, a healed FRR gets its config again.
-    public func heal(gateway: String, now: Date? = nil) async throws {
+    /// With `readyAfter`, the restarted containers run but are reported not ready until their
+    /// readiness probe passes that many seconds later (a probe's initial delay), as a kubelet
+    /// reports them: the crash-loop-then-recover sequence of a real pod. A crash in between
+    /// (`crashLoop`) cancels the pending readiness.
+    public func heal(gateway: String, readyAfter: TimeInterval = 0, now: Date? = nil) async throws {
         let g = try gatewayIndex(gateway)
+        guard readyAfter >= 0 else { throw FabricSimulatorError.invalidArgument("readyAfter must not be negative, got \(readyAfter)") }
         let t = instant(now)
         let healed = gateways[g].crashing
         guard !healed.isEmpty else { return }
         gateways[g].crashing = []
         for container in healed { gateways[g].crashEpochs[container, default: 0] += 1 }
         gateways[g].crashBackoff = [:]
+        if readyAfter > 0 {
+            gateways[g].awaitingReadiness.formUnion(healed)
+            for container in healed {
+                queue.push(.readinessPassed(gateway: g, container: container, epoch: gateways[g].crashEpochs[container, default: 0]),
+                           at: t.addingTimeInterval(readyAfter))
+            }
+        }
         // The process starts (and the dataplane writes its init status) before its readiness probe
         // passes: a pod is never seen Ready next to the crashed process's old status.
         if healed.contains(.dataplane), gateways[g].dataplaneCanRun, !gateways[g].dataplaneUp {
@@ -150,6 +163,11 @@ extension FabricSimulator {
             bumpRestart(g, role: role, container: container.rawValue, at: t, failed: false)
             try await writePodStatus(g, role: role, at: t)
         }
+    }
+
+    func readinessPassed(_ g: Int, container: GatewayContainer, epoch: Int, at t: Date) async throws {
+        guard gateways[g].crashEpochs[container, default: 0] == epoch, gateways[g].awaitingReadiness.remove(container) != nil else { return }
+        try await writePodStatus(g, role: container == .dataplane ? .dataplane : .frr, at: t)
     }
 
     /// The gateway's node stops responding: pods go Unknown (NodeLost, not ready), the dataplane

@@ -35,14 +35,15 @@ extension FabricSimulator {
         guard var pod = gateways[g].pod(role) else { return }
         let rt = gateways[g]
         let crashing = Set(rt.crashing.map(\.rawValue)).intersection(role.containers)
-        let ready = !pod.pending && !rt.nodeGone && crashing.isEmpty
+        let probing = Set(rt.awaitingReadiness.map(\.rawValue)).intersection(role.containers)
+        let ready = !pod.pending && !rt.nodeGone && crashing.isEmpty && probing.isEmpty
         if ready != pod.ready {
             pod.ready = ready
             pod.readyChangedAt = t
             gateways[g].pods[role] = pod
         }
         let backoff = rt.crashing.compactMap { rt.crashBackoff[$0] }.max() ?? spec.timing.crashLoopBackoff
-        let status = podObjects.status(pod, crashing: crashing, nodeGone: rt.nodeGone, backoff: backoff)
+        let status = podObjects.status(pod, crashing: crashing, awaitingReadiness: probing, nodeGone: rt.nodeGone, backoff: backoff)
         _ = try await store.updateStatus(.pods, namespace: spec.gatewayNamespace, name: pod.name, status: status)
     }
 
@@ -51,6 +52,8 @@ extension FabricSimulator {
         guard let pod = gateways[g].pod(role) else { return }
         gateways[g].pods[role]?.exists = false
         podOwners[pod.name] = nil
+        // The replacement's containers start afresh: no readiness pending from this pod.
+        gateways[g].awaitingReadiness.subtract(GatewayContainer.allCases.filter { role.containers.contains($0.rawValue) })
         if role == .dataplane {
             stopDataplane(g, at: t)
         } else {

@@ -11,6 +11,7 @@ enum SimEvent: Sendable {
     case leafHeartbeat(leaf: Int, beat: Int)
     case recreatePod(gateway: Int, role: PodRole)
     case crashLoopTick(gateway: Int, container: GatewayContainer, epoch: Int)
+    case readinessPassed(gateway: Int, container: GatewayContainer, epoch: Int)
     case podSweep
 }
 
@@ -169,6 +170,8 @@ public actor FabricSimulator {
             try await recreatePod(g, role: role, at: t)
         case .crashLoopTick(let g, let container, let epoch):
             try await crashLoopTick(g, container: container, epoch: epoch, at: t)
+        case .readinessPassed(let g, let container, let epoch):
+            try await readinessPassed(g, container: container, epoch: epoch, at: t)
         case .podSweep:
             if let interval = spec.timing.podSweepInterval { queue.push(.podSweep, at: t.addingTimeInterval(interval)) }
             try await sweepPods(at: t)

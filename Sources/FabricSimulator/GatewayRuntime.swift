@@ -86,6 +86,8 @@ struct GatewayRuntime: Sendable {
     var crashing: Set<GatewayContainer> = []
     var crashEpochs: [GatewayContainer: Int] = [:]
     var crashBackoff: [GatewayContainer: TimeInterval] = [:]
+    /// Healed containers running again whose readiness probe has not passed yet (`heal(readyAfter:)`).
+    var awaitingReadiness: Set<GatewayContainer> = []
 
     // Pods.
     var pods: [PodRole: SimPod] = [:]

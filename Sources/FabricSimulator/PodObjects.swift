@@ -42,9 +42,10 @@ struct PodObjects {
         ]
     }
 
-    /// Pod.status. `crashing` names the containers in CrashLoopBackOff; `nodeGone` means the
-    /// kubelet stopped reporting, so the node controller marked the pod NodeLost.
-    func status(_ pod: SimPod, crashing: Set<String>, nodeGone: Bool, backoff: TimeInterval) -> JSONValue {
+    /// Pod.status. `crashing` names the containers in CrashLoopBackOff, `awaitingReadiness` the
+    /// running ones whose readiness probe has not passed yet; `nodeGone` means the kubelet
+    /// stopped reporting, so the node controller marked the pod NodeLost.
+    func status(_ pod: SimPod, crashing: Set<String>, awaitingReadiness: Set<String> = [], nodeGone: Bool, backoff: TimeInterval) -> JSONValue {
         let ready = pod.ready
         let changed = JSONValue.string(KubeTime.format(pod.readyChangedAt))
         let created = JSONValue.string(KubeTime.format(pod.createdAt))
@@ -68,7 +69,7 @@ struct PodObjects {
             }
             var status: JSONValue = [
                 "name": .string(c.name), "image": .string(image(c.name)),
-                "ready": .bool(!pod.pending && !nodeGone && !isCrashing),
+                "ready": .bool(!pod.pending && !nodeGone && !isCrashing && !awaitingReadiness.contains(c.name)),
                 "started": .bool(!pod.pending && !isCrashing),
                 "restartCount": .int(Int64(c.restartCount)),
                 "state": state, "lastState": [:],

@@ -35,7 +35,8 @@ public enum HealthEvaluator {
             p.reason == "AgentMissing" || p.condition(ConditionType.heartbeat).map { $0.reason != "AgentMissing" } == true
         } == true
         let verdict = StateRule.decide(StateRule.Facts(
-            name: name, createdAt: createdAt, heartbeat: heartbeat, agentWentAway: agentWentAway, initStatus: agent?.isInitStatus ?? false,
+            name: name, createdAt: createdAt, heartbeat: heartbeat, agentWentAway: agentWentAway,
+            wasDown: previous?.state == .down, initStatus: agent?.isInitStatus ?? false,
             heartbeatAt: agent?.lastHeartbeat.value, dataplaneStartedAt: pods.dataplaneStartedAt, pods: pods, liveness: liveness, config: config, routing: routing),
             policy: policy, now: now)
 
@@ -52,7 +53,9 @@ public enum HealthEvaluator {
             heartbeatKey: heartbeat.memoryKey, heartbeatSeenAt: heartbeat.memorySeenAt, heartbeatClockOffset: heartbeat.clockOffset,
             configLagSince: keep(config, memory.configLagSince),
             routingLagSince: keep(routing, memory.routingLagSince),
-            podIssueSince: pods.issueSince, bgpCounters: stable.counters, flaps: stable.flaps,
+            podIssueSince: pods.issueSince,
+            // Only a failure that made the gateway DOWN holds it DOWN until the container is Ready.
+            failedContainers: verdict.state == .down ? pods.failedContainers : [:], bgpCounters: stable.counters, flaps: stable.flaps,
             trafficStamp: traffic.stamp, traffic: traffic.samples)
         newMemory.flaps.sort { ($0.at, $0.neighbor) < ($1.at, $1.neighbor) }
 

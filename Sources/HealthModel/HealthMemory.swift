@@ -34,6 +34,18 @@ public struct TrafficSample: Sendable, Equatable, Codable {
     }
 }
 
+/// A pod and those of its containers whose failure made the gateway DOWN (docs §2.2 "One
+/// incident, one DOWN"): while that pod lives, the DOWN lasts until they are Ready again.
+public struct FailedContainers: Sendable, Equatable {
+    /// The pod's `metadata.uid` (its name when it has none): a replacement pod is another pod.
+    public var pod: String
+    public var containers: [String]
+    public init(pod: String, containers: [String]) {
+        self.pod = pod
+        self.containers = containers
+    }
+}
+
 /// What the evaluator must remember between evaluations. It is persisted in the GatewayHealth
 /// status (see Persistence.swift), so restarting the operator resets no timer. An empty memory
 /// means "first sight": timers are then seeded from the objects themselves (docs §5).
@@ -58,6 +70,8 @@ public struct HealthMemory: Sendable, Equatable {
     public var routingLagSince: Date?
     /// Per pod role: when a not-ready container was first seen, if the pod gives no better time.
     public var podIssueSince: [String: Date]
+    /// Per pod role: the containers whose failure made the gateway DOWN, kept while it is DOWN.
+    public var failedContainers: [String: FailedContainers]
     /// Per `vrf/address`: BGP flap counters at the last observation.
     public var bgpCounters: SmallMap<BGPCounterSample>
     /// Counter rises still inside the flap window.
@@ -69,7 +83,7 @@ public struct HealthMemory: Sendable, Equatable {
 
     public init(evaluatedAt: Date? = nil, firstSeen: Date? = nil, heartbeatKey: String? = nil, heartbeatSeenAt: Date? = nil,
                 heartbeatClockOffset: Double? = nil, configLagSince: Date? = nil, routingLagSince: Date? = nil, podIssueSince: [String: Date] = [:],
-                bgpCounters: SmallMap<BGPCounterSample> = [:], flaps: [FlapRecord] = [], trafficStamp: String? = nil,
+                failedContainers: [String: FailedContainers] = [:], bgpCounters: SmallMap<BGPCounterSample> = [:], flaps: [FlapRecord] = [], trafficStamp: String? = nil,
                 traffic: SmallMap<TrafficSample> = [:]) {
         self.evaluatedAt = evaluatedAt
         self.firstSeen = firstSeen
@@ -79,6 +93,7 @@ public struct HealthMemory: Sendable, Equatable {
         self.configLagSince = configLagSince
         self.routingLagSince = routingLagSince
         self.podIssueSince = podIssueSince
+        self.failedContainers = failedContainers
         self.bgpCounters = bgpCounters
         self.flaps = flaps
         self.trafficStamp = trafficStamp

@@ -92,6 +92,11 @@ extension HealthMemory {
         o["configLagSince"] = time(configLagSince)
         o["routingLagSince"] = time(routingLagSince)
         o["podIssueSince"] = .object(podIssueSince.mapValues { .string(KubeTime.format($0)) })
+        if !failedContainers.isEmpty {
+            o["failedContainers"] = .object(failedContainers.mapValues { f in
+                ["pod": .string(f.pod), "containers": .array(f.containers.map { .string($0) })]
+            })
+        }
         o["bgpCounters"] = .object(bgpCounters.mapValues { s in
             var c: [String: JSONValue] = [:]
             c["transitions"] = s.transitions.map { .int($0) }
@@ -117,6 +122,11 @@ extension HealthMemory {
         if heartbeatKey == nil || heartbeatSeenAt == nil { heartbeatKey = nil; heartbeatSeenAt = nil }
         for (role, value) in json["podIssueSince"]?.objectValue ?? [:] {
             if let date = value.stringValue.flatMap(KubeTime.parse) { podIssueSince[role] = date.wholeSeconds }
+        }
+        for (role, value) in json["failedContainers"]?.objectValue ?? [:] {
+            guard let pod = value["pod"]?.stringValue, let names = value["containers"]?.arrayValue?.compactMap(\.stringValue),
+                  !names.isEmpty else { continue }
+            failedContainers[role] = FailedContainers(pod: pod, containers: names)
         }
         bgpCounters = SmallMap((json["bgpCounters"]?.objectValue ?? [:]).compactMap { key, value in
             value.objectValue == nil ? nil

@@ -43,6 +43,11 @@ extension RegisteredResource {
             hasStatusSubresource: storage[path: "subresources", "status"] != nil,
             printerColumns: columns,
             definedByCRD: name)
+        for v in versionObjects {
+            if let version = v["name"]?.stringValue, let schema = v[path: "schema", "openAPIV3Schema"], schema.objectValue != nil {
+                schemas[version] = schema
+            }
+        }
     }
 
     /// A CRD object declaring this resource (schema left open: the emulator does not validate).

@@ -33,6 +33,9 @@ public struct RegisteredResource: Sendable, Hashable {
     public var printerColumns: [PrinterColumn]
     /// Set when the resource was registered by creating a CustomResourceDefinition.
     public var definedByCRD: String?
+    /// Per served version, the CRD's `schema.openAPIV3Schema`: published in the OpenAPI
+    /// documents as kube-apiserver publishes a CRD's (what `kubectl explain` reads).
+    public var schemas: [String: JSONValue] = [:]
 
     public init(type: ResourceType, versions: [String]? = nil, singular: String? = nil, shortNames: [String] = [],
                 categories: [String] = [], hasStatusSubresource: Bool = true, printerColumns: [PrinterColumn] = [],

@@ -119,7 +119,92 @@ enum StateCorpus {
                   state: .keepaliveFail, reason: "KeepaliveMissed", conditions: ["ConfigApplied": "False/ApplyTimedOut"]),
     ]
 
-    static let all = waiting + downPods + heartbeat + keepalive
+    /// The dataplane container crash-looping at `at` (its last heartbeat 2 s before).
+    static func dataplaneCrashed(at: Double) -> Snapshot {
+        Snapshot(agent: Fx.agent(heartbeat: at - 2),
+                 pods: [Fx.pod("dataplane", containers: [.init(name: "dataplane", ready: false, waiting: "CrashLoopBackOff", restarts: 1)], readySince: at),
+                        Fx.pod("frr")])
+    }
+
+    /// The kubelet restarted the dataplane container at `started`; Ready or not yet.
+    static func dataplaneRestarted(started: Double, ready: Bool, readySince: Double, agent: JSONValue) -> Snapshot {
+        Snapshot(agent: agent,
+                 pods: [Fx.pod("dataplane", containers: [.init(name: "dataplane", ready: ready, started: started, restarts: 2)], readySince: readySince),
+                        Fx.pod("frr")])
+    }
+
+    static let frrCrashed = Snapshot(pods: [Fx.pod("dataplane"), Fx.pod("frr", containers: [.init(name: "frr", ready: false, waiting: "CrashLoopBackOff", restarts: 1), .init(name: "frr-exporter")], readySince: -50)])
+
+    /// §2.6: a crash that recovers is one DOWN, never WAITING or a second DOWN in between; and
+    /// the other side: WAITING for a clean restart, a fresh judgement for a replaced pod.
+    static let oneIncident: [Situation] = [
+        Situation(name: "§2.6 crash, restarted by the kubelet, not Ready yet, init status → still DOWN ContainerRestarted, not WAITING",
+                  earlier: [(-50, dataplaneCrashed(at: -50))],
+                  snapshot: dataplaneRestarted(started: -2, ready: false, readySince: -50, agent: Fx.initAgent(heartbeat: -1)),
+                  state: .down, reason: "ContainerRestarted",
+                  conditions: ["PodsReady": "False/ContainerRestarted", "Ready": "False/ContainerRestarted"],
+                  messageHas: ["since 2026-04-17T16:59:58Z", "has not been Ready since", "ContainerNotReady after the pod grace 1m0s, at 2026-04-17T17:00:58Z"],
+                  extra: { a in
+                      #expect(a.since == Fx.at(-50), "DOWN since the crash")
+                      #expect(a.memory.failedContainers["dataplane"] == FailedContainers(pod: "uid-dataplane-x7v9s", containers: ["dataplane"]))
+                  }),
+        Situation(name: "§2.6 the restarted container still not Ready 61 s after its restart → DOWN ContainerNotReady",
+                  earlier: [(-70, dataplaneCrashed(at: -70)), (-61, dataplaneRestarted(started: -61, ready: false, readySince: -70, agent: Fx.agent(heartbeat: -72)))],
+                  snapshot: dataplaneRestarted(started: -61, ready: false, readySince: -70, agent: Fx.agent(heartbeat: -5)),
+                  state: .down, reason: "ContainerNotReady",
+                  messageHas: ["since 2026-04-17T16:58:59Z, longer than the pod grace 1m0s", "has not been Ready since"],
+                  extra: { a in #expect(a.since == Fx.at(-70)) }),
+        Situation(name: "§2.6 Ready again, the new process still in its init status → DOWN DataplaneRestarting, not WAITING",
+                  earlier: [(-50, dataplaneCrashed(at: -50)), (-2, dataplaneRestarted(started: -2, ready: false, readySince: -50, agent: Fx.initAgent(heartbeat: -2)))],
+                  snapshot: dataplaneRestarted(started: -2, ready: true, readySince: -1, agent: Fx.initAgent(heartbeat: -1)),
+                  state: .down, reason: "DataplaneRestarting",
+                  conditions: ["PodsReady": "True/PodsRunningReady", "Ready": "False/DataplaneRestarting"],
+                  messageHas: ["restarted at 2026-04-17T16:59:58Z", "init status", "DOWN until it applies its configuration"],
+                  extra: { a in
+                      #expect(a.since == Fx.at(-50))
+                      #expect(a.memory.failedContainers.isEmpty, "Ready again: the container's failure is over")
+                  }),
+        Situation(name: "§2.6 Ready again, the status still the crashed process's → DOWN DataplaneRestarting, not UP on its word",
+                  earlier: [(-10, dataplaneCrashed(at: -10))],
+                  snapshot: dataplaneRestarted(started: -2, ready: true, readySince: -1, agent: Fx.agent(heartbeat: -12)),
+                  state: .down, reason: "DataplaneRestarting", messageHas: ["from before the restart"]),
+        Situation(name: "§2.6 Ready again and the configuration applied since the restart → UP: the incident is over",
+                  earlier: [(-50, dataplaneCrashed(at: -50)), (-2, dataplaneRestarted(started: -2, ready: false, readySince: -50, agent: Fx.initAgent(heartbeat: -2)))],
+                  snapshot: dataplaneRestarted(started: -2, ready: true, readySince: -1, agent: Fx.agent(heartbeat: -1)),
+                  state: .up, reason: "Healthy", conditions: ["PodsReady": "True/PodsRunningReady"]),
+        Situation(name: "§2.6 the restarted dataplane wrote its init status and crashed again → DOWN CrashLoopBackOff, not WAITING",
+                  earlier: [(-50, dataplaneCrashed(at: -50)), (-20, dataplaneRestarted(started: -20, ready: false, readySince: -50, agent: Fx.initAgent(heartbeat: -20)))],
+                  snapshot: Snapshot(agent: Fx.initAgent(heartbeat: -19),
+                                     pods: [Fx.pod("dataplane", containers: [.init(name: "dataplane", ready: false, waiting: "CrashLoopBackOff", restarts: 3)], readySince: -50, created: -60),
+                                            Fx.pod("frr")]),
+                  state: .down, reason: "CrashLoopBackOff"),
+        Situation(name: "§2.6 the crashed frr container restarted in the same pod, not Ready yet → DOWN ContainerRestarted",
+                  earlier: [(-50, frrCrashed)],
+                  snapshot: Snapshot(pods: [Fx.pod("dataplane"), Fx.pod("frr", containers: [.init(name: "frr", ready: false, started: -3, restarts: 2), .init(name: "frr-exporter")], readySince: -50)]),
+                  state: .down, reason: "ContainerRestarted", messageHas: ["the failure of frr made the gateway DOWN"]),
+        Situation(name: "§2.6 the crashed frr pod was replaced (a new uid): its containers get the pod grace from their start → UP",
+                  earlier: [(-50, frrCrashed)],
+                  snapshot: Snapshot(pods: [Fx.pod("dataplane"), Fx.pod("frr", suffix: "new00", containers: [.init(name: "frr", ready: false, started: -3), .init(name: "frr-exporter", started: -3)], readySince: -5, created: -5)]),
+                  state: .up, reason: "Healthy", conditions: ["PodsReady": "False/ContainerNotReady"],
+                  extra: { a in #expect(a.memory.failedContainers.isEmpty) }),
+        Situation(name: "§2.6 a container DOWN past the pod grace, then restarted by its liveness probe → still DOWN ContainerRestarted",
+                  earlier: [(-10, Snapshot(pods: [Fx.pod("dataplane", containers: [.init(name: "dataplane", ready: false)], readySince: -80), Fx.pod("frr")]))],
+                  snapshot: Snapshot(pods: [Fx.pod("dataplane", containers: [.init(name: "dataplane", ready: false, started: -3, restarts: 1)], readySince: -80), Fx.pod("frr")]),
+                  state: .down, reason: "ContainerRestarted", extra: { a in #expect(a.since == Fx.at(-10)) }),
+        Situation(name: "§2.6 WAITING is for a gateway that was not DOWN: UP, then a clean dataplane restart (init status) → WAITING",
+                  earlier: [(-60, Snapshot(agent: Fx.agent(heartbeat: -62)))],
+                  snapshot: dataplaneRestarted(started: -20, ready: true, readySince: -18, agent: Fx.initAgent(heartbeat: -2)),
+                  state: .waiting, reason: "DataplaneInitializing"),
+        Situation(name: "§2.2 a container restarted 10 s ago counts from its restart, not from the Ready condition's older transition → UP",
+                  snapshot: Snapshot(pods: [Fx.pod("dataplane"), Fx.pod("frr", containers: [.init(name: "frr", ready: false, started: -10, restarts: 1), .init(name: "frr-exporter")], readySince: -70)]),
+                  state: .up, reason: "Healthy", conditions: ["PodsReady": "False/ContainerNotReady"],
+                  extra: { a in
+                      #expect(a.condition(ConditionType.podsReady)?.message.contains("since 2026-04-17T16:59:50Z") == true, "\(a.evidence.podsSummary)")
+                      #expect(a.nextCheck == Fx.at(41), "the heartbeat turning stale comes first; the pod grace ends at +51")
+                  }),
+    ]
+
+    static let all = waiting + downPods + heartbeat + keepalive + oneIncident
 }
 
 @Suite("Corpus §2: states")

@@ -124,6 +124,7 @@ struct PersistenceTests {
         let memory = HealthMemory(
             evaluatedAt: Fx.t0, firstSeen: Fx.at(-9), heartbeatKey: "raw:yesterday", heartbeatSeenAt: Fx.at(-3), heartbeatClockOffset: -61,
             configLagSince: Fx.at(-50), routingLagSince: Fx.at(-40), podIssueSince: ["frr": Fx.at(-20)],
+            failedContainers: ["dataplane": FailedContainers(pod: "uid-1", containers: ["dataplane"])],
             bgpCounters: ["default/1.2.3.4": BGPCounterSample(transitions: 3, dropped: nil)],
             flaps: [FlapRecord(neighbor: "default/1.2.3.4", at: Fx.at(-30), transitions: 2, dropped: 1)],
             trafficStamp: "2026-04-17T16:59:55Z", traffic: ["vpc:vpc-01": TrafficSample(packets: 5, drops: 1)])

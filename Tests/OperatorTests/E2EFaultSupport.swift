@@ -11,7 +11,8 @@ import TestSupport
 
 /// The fault matrix's shared script (docs/reliability.md). Three gateways; while the fault is
 /// on, gateway-1 stops its heartbeats (KEEPALIVE_FAIL) and, when `crash` is set, gateway-2's
-/// dataplane crash-loops and heals (DOWN → WAITING → UP); after the fault gateway-1 resumes.
+/// dataplane crash-loops and heals (DOWN, still DOWN while its new process reports its init
+/// status, then UP: health-model.md §2.6); after the fault gateway-1 resumes.
 /// gateway-3 stays healthy throughout. The expected transition Events follow from the script.
 struct FaultScript {
     var faultStart: TimeInterval = 20
@@ -34,13 +35,13 @@ struct FaultScript {
     var expectedEvents: [String: [String: Int]] {
         [
             "gateway-1": ["GatewayWaiting": 1, "GatewayUp": 2, "KeepaliveFail": 1].merging(remediation ? ["RemediationSkipped": 1] : [:]) { a, _ in a },
-            "gateway-2": crash ? ["GatewayWaiting": 2, "GatewayUp": 2, "GatewayDown": 1] : ["GatewayWaiting": 1, "GatewayUp": 1],
+            "gateway-2": crash ? ["GatewayWaiting": 1, "GatewayUp": 2, "GatewayDown": 1] : ["GatewayWaiting": 1, "GatewayUp": 1],
             "gateway-3": ["GatewayWaiting": 1, "GatewayUp": 1],
         ]
     }
 
     /// The fabric changes due in (after, upTo]; true when gateway-2 was healed (it then reports
-    /// its init status, WAITING, until its next heartbeat).
+    /// its init status, DOWN `DataplaneRestarting`, until it applies its configuration).
     func apply(_ sim: FabricSimulator, after: TimeInterval, upTo: TimeInterval) async throws -> Bool {
         func due(_ t: TimeInterval) -> Bool { t > after && t <= upTo }
         if due(stopHeartbeatsAt) { try await sim.stopHeartbeats(gateway: "gateway-1") }
@@ -83,8 +84,8 @@ struct FaultRun {
             let now = world.elapsed
             let next = min(seconds, now + step)
             if try await script.apply(world.simulator, after: now, upTo: next) {
-                // The script's expectation: WAITING is seen before the next heartbeat ends it.
-                _ = await waitUntil(10) { world.state("gateway-2") == "WAITING" }
+                // The script's expectation: the recovery is seen before the applied configuration ends it.
+                _ = await waitUntil(10) { world.health("gateway-2")?[path: "status", "reason"]?.stringValue == "DataplaneRestarting" }
             }
             try await inject(now)
             try await world.advance(to: next, step: step, settle: settle ?? { await self.caughtUp() })

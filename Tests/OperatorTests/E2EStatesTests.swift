@@ -86,26 +86,25 @@ import TestSupport
             try await world.advance(to: 225, settle: settle)
             await Self.expectState(world, "gateway-1", .up)
 
-            // DOWN by a crash loop; the healed dataplane starts with its init status (WAITING).
+            // DOWN by a crash loop; the healed dataplane starts with its init status: still DOWN
+            // (one incident, one DOWN: health-model.md §2.6) until it applies its configuration.
             try await sim.crashLoop(gateway: "gateway-1", container: .dataplane)
             try await world.advance(to: 226, settle: settle)
             await Self.expectState(world, "gateway-1", .down)
             #expect(world.health("gateway-1")?[path: "status", "reason"]?.stringValue == "CrashLoopBackOff")
             try await sim.heal(gateway: "gateway-1")
-            await Self.expectState(world, "gateway-1", .waiting)
-            // The pod's update and the new status come on separate watches: DataplaneStarting
-            // (the old status, a newer container) may show first; both are WAITING.
             let reason = { world.health("gateway-1")?[path: "status", "reason"]?.stringValue }
-            #expect(await waitUntil(10) { reason() == "DataplaneInitializing" }, "\(reason() ?? "none")")
+            #expect(await waitUntil(10) { reason() == "DataplaneRestarting" }, "\(reason() ?? "none")")
+            #expect(world.state("gateway-1") == "DOWN")
             try await world.advance(to: 230, settle: settle)
             await Self.expectState(world, "gateway-1", .up)
 
-            // DOWN by a lost node; back, it restarts through WAITING again.
+            // DOWN by a lost node; back, its restarted dataplane keeps it DOWN until it has applied its configuration.
             try await sim.nodeGone(gateway: "gateway-1")
             try await world.advance(to: 231, settle: settle)
             await Self.expectState(world, "gateway-1", .down)
             try await sim.nodeBack(gateway: "gateway-1")
-            await Self.expectState(world, "gateway-1", .waiting)
+            #expect(await waitUntil(10) { reason() == "DataplaneRestarting" }, "\(reason() ?? "none")")
             try await world.advance(to: 235, settle: settle)
             await Self.expectState(world, "gateway-1", .up)
 
@@ -122,7 +121,7 @@ import TestSupport
 
             var counts1 = try await world.eventCounts(about: "gateway-1", client: running.client)
             counts1["TrafficDrops"] = nil
-            #expect(counts1 == ["GatewayWaiting": 3, "GatewayUp": 5, "KeepaliveFail": 1, "ConfigFail": 1, "GatewayDown": 2],
+            #expect(counts1 == ["GatewayWaiting": 1, "GatewayUp": 5, "KeepaliveFail": 1, "ConfigFail": 1, "GatewayDown": 2],
                     "\(counts1)")
             let events2 = try await world.events(about: "gateway-2", client: running.client)
             #expect(events2.contains { $0.reason == "BGPSessionDown" && $0.type == "Warning" && ($0.message ?? "").contains("BGPEstablished") })

@@ -91,6 +91,43 @@ struct FabricSimulatorFaultTests {
         #expect(await f.simulator.activeGateway(group: "gw-group-1") == "gateway-1")
     }
 
+    /// Crash loop, then recovery as a kubelet reports it with a readiness probe: the container
+    /// runs again (init status at once) but stays not ready until the probe passes.
+    @Test func healedContainerIsNotReadyUntilItsReadinessProbePasses() async throws {
+        let f = try await running()
+        let podName = await f.simulator.podName(gateway: "gateway-1", pod: .dataplane)
+        try await f.simulator.crashLoop(gateway: "gateway-1", container: .dataplane, now: f.at(20))
+        try await f.step(to: 40)
+        try await f.simulator.heal(gateway: "gateway-1", readyAfter: 25, now: f.at(45))
+        func dataplane() async throws -> (container: JSONValue, ready: String?) {
+            let pod = try #require(try await f.pod(podName))
+            let container = try #require(pod[path: "status", "containerStatuses"]?.arrayValue?.first)
+            let ready = pod[path: "status", "conditions"]?.arrayValue?.first { $0["type"] == "Ready" }
+            return (container, ready?["status"]?.stringValue)
+        }
+        var now = try await dataplane()
+        #expect(now.container[path: "state", "running", "startedAt"]?.time == f.at(45))
+        #expect(now.container["ready"] == false && now.container["started"] == true && now.ready == "False")
+        #expect(try await f.agentStatus("gateway-1")?["lastAppliedGen"] == 0)  // the new process's init status
+        try await f.step(to: 69)
+        now = try await dataplane()
+        #expect(now.container["ready"] == false)
+        #expect(try await f.agentStatus("gateway-1")?["lastAppliedGen"] == 1)  // applied before its probe passed
+        try await f.step(to: 70)
+        now = try await dataplane()
+        #expect(now.container["ready"] == true && now.ready == "True")
+        #expect(now.container["restartCount"] == 3)  // the crash, a tick at 30, the recovery
+
+        // A crash before the probe passes cancels the pending readiness.
+        try await f.simulator.crashLoop(gateway: "gateway-1", container: .dataplane, now: f.at(80))
+        try await f.simulator.heal(gateway: "gateway-1", readyAfter: 30, now: f.at(85))
+        try await f.simulator.crashLoop(gateway: "gateway-1", container: .dataplane, now: f.at(90))
+        try await f.step(to: 120)
+        now = try await dataplane()
+        #expect(now.container["ready"] == false && now.container[path: "state", "waiting", "reason"] == "CrashLoopBackOff")
+        await #expect(throws: FabricSimulatorError.self) { try await f.simulator.heal(gateway: "gateway-1", readyAfter: -1) }
+    }
+
     @Test func crashLoopingFRRTakesBGPDownButHeartbeatsGoOn() async throws {
         let f = try await running()
         let podName = await f.simulator.podName(gateway: "gateway-2", pod: .frr)

@@ -97,6 +97,18 @@ import Testing
         #expect(planOne(snapshot("gw-1", assessment(.waiting, reason: "DataplaneInitializing"))).actions.isEmpty)
     }
 
+    /// health-model.md §2.6: a container the kubelet restarted after the failure that made the
+    /// gateway DOWN gets its pod grace before its pod is deleted; past it, ContainerNotReady is.
+    @Test func aRestartedContainerWithinItsGraceIsLeftAlone() {
+        for reason in ["ContainerRestarted", "DataplaneRestarting"] {
+            let snap = snapshot("gw-1", assessment(.down, reason: reason), pods: [pod("gw-1", .dataplane, ready: false)])
+            #expect(planOne(snap).actions.isEmpty, "\(reason)")
+            #expect(planOne(snap).skips.isEmpty, "\(reason)")
+        }
+        let pastGrace = snapshot("gw-1", assessment(.down, reason: "ContainerNotReady"), pods: [pod("gw-1", .dataplane, ready: false)])
+        #expect(planOne(pastGrace).actions.first?.target.reason == "DataplaneNotReady")
+    }
+
     @Test func aTerminatingTargetIsUnavailable() {
         let snap = snapshot("gw-1", assessment(.down, reason: "HeartbeatLost", heartbeatFresh: false, liveness: .none),
                             pods: [pod("gw-1", .dataplane, deleting: true), pod("gw-1", .frr)])

@@ -14,13 +14,18 @@ struct PodFinding {
     var summary: String
     /// When the dataplane container (else the dataplane pod) started.
     var dataplaneStartedAt: Date?
+    /// Per role: the pod and containers whose failure makes the gateway DOWN now; remembered
+    /// while the gateway is DOWN, so that their restart does not end the incident (§2.2).
+    var failedContainers: [String: FailedContainers] = [:]
 }
 
 enum PodRule {
     private enum Verdict {
         case ok
-        case downNow(String, String)
-        case notReady(since: Date, message: String)
+        /// `failed`: the containers that failed (a container reason such as CrashLoopBackOff);
+        /// empty for a reason about the whole pod.
+        case downNow(String, String, failed: [String])
+        case notReady(since: Date, message: String, names: [String])
         case unknown(String)
     }
 
@@ -43,19 +48,43 @@ enum PodRule {
                 let main = containerList(pod).first { $0.name == "dataplane" } ?? containerList(pod).first
                 finding.dataplaneStartedAt = main?.startedAt ?? pod.startTime
             }
+            // The containers of this very pod whose failure made the gateway DOWN (§2.2 "One
+            // incident, one DOWN"); a replacement pod (another uid) starts afresh.
+            let identity = pod.uid ?? pod.name
+            let failedBefore = memory.failedContainers[role.rawValue].flatMap { $0.pod == identity ? $0.containers : nil } ?? []
+            func remember(_ names: [String]) {
+                let all = failedBefore + names.filter { !failedBefore.contains($0) }
+                if !all.isEmpty { finding.failedContainers[role.rawValue] = FailedContainers(pod: identity, containers: all) }
+            }
             switch judge(pod, role: role, memory: memory, policy: policy, now: now) {
             case .ok:
                 okLines.append("\(pod.name) Running \(readyText(pod)) ready")
-            case .downNow(let reason, let message):
+            case .downNow(let reason, let message, let failed):
                 downs.append((reason, message))
                 finding.allRunningReady = false
-            case .notReady(let since, let message):
+                if reason != "PodTerminating" { remember(failed) }
+            case .notReady(let since, let message, let names):
                 finding.allRunningReady = false
                 finding.issueSince[role.rawValue] = since
                 let elapsed = now.timeIntervalSince(since)
                 let notReadySince = "\(message) since \(KubeTime.format(since))"
-                if elapsed > policy.podGrace {
+                // Not Ready, or not reported at all (no status to show it Ready).
+                let stillFailed = failedBefore.filter { name in containerList(pod).first { $0.name == name }?.ready != true }
+                let failure = "the failure of \(stillFailed.joined(separator: ", ")) made the gateway DOWN and it has not been Ready since"
+                if !stillFailed.isEmpty, elapsed > policy.podGrace {
+                    downs.append(("ContainerNotReady", "\(notReadySince), longer than the pod grace \(describe(policy.podGrace)); \(failure)"))
+                    remember([])
+                } else if !stillFailed.isEmpty {
+                    // Restarted after the failure that made the gateway DOWN, not Ready yet: the
+                    // same incident. Its own reason while the new process is within its pod
+                    // grace, so that remediation leaves the kubelet's restart its chance.
+                    let deadline = KubeTime.format(since.addingTimeInterval(policy.podGrace))
+                    downs.append(("ContainerRestarted", "\(notReadySince); \(failure): DOWN until it is Ready again (ContainerNotReady after the pod grace \(describe(policy.podGrace)), at \(deadline))"))
+                    finding.nextCheck.append(since.addingTimeInterval(policy.podGrace + 1))
+                    remember([])
+                } else if elapsed > policy.podGrace {
                     downs.append(("ContainerNotReady", "\(notReadySince), longer than the pod grace \(describe(policy.podGrace))"))
+                    remember(names)
                 } else {
                     let deadline = KubeTime.format(since.addingTimeInterval(policy.podGrace))
                     waits.append("\(notReadySince) (pod grace \(describe(policy.podGrace)): DOWN if still not ready after \(deadline))")
@@ -64,6 +93,8 @@ enum PodRule {
             case .unknown(let message):
                 finding.allRunningReady = false
                 unknowns.append(message)
+                // A status that cannot be read says nothing about a recovery: keep the failure.
+                remember([])
             }
         }
         let all = downs.map(\.1) + waits + unknowns + okLines
@@ -95,12 +126,12 @@ enum PodRule {
     }
 
     private static func judge(_ pod: PodView, role: PodRole, memory: HealthMemory, policy: HealthPolicy, now: Date) -> Verdict {
-        if pod.isBeingDeleted { return .downNow("PodTerminating", "\(pod.name) is being deleted") }
+        if pod.isBeingDeleted { return .downNow("PodTerminating", "\(pod.name) is being deleted", failed: []) }
         switch pod.phase {
         case .absent: return .unknown("\(pod.name) reports no status.phase")
         case .invalid: return .unknown("\(pod.name) has a malformed status.phase")
         case .value(let phase) where phase != "Running":
-            return .downNow("PodNotRunning", "\(pod.name) is \(phase), not Running")
+            return .downNow("PodNotRunning", "\(pod.name) is \(phase), not Running", failed: [])
         case .value: break
         }
         let containers: [ContainerStatusView]
@@ -112,23 +143,31 @@ enum PodRule {
         for c in containers {
             if let waiting = c.waitingReason, policy.immediateFailureReasons.contains(waiting) {
                 let reason = isCamelCase(waiting) ? waiting : "ContainerFailing"
-                return .downNow(reason, "\(pod.name) container \(c.name) is in \(waiting) (restarts \(c.restartCount))")
+                return .downNow(reason, "\(pod.name) container \(c.name) is in \(waiting) (restarts \(c.restartCount))",
+                                failed: containers.filter { !$0.ready }.map(\.name))
             }
         }
         let notReady = containers.filter { !$0.ready }
         guard !notReady.isEmpty || containers.isEmpty else { return .ok }
         let names = containers.isEmpty ? "no container statuses" : notReady.map { describeContainer($0) }.joined(separator: ", ")
         return .notReady(since: notReadySince(pod, notReady, role: role, memory: memory, now: now),
-                         message: "\(pod.name) not ready (\(names))")
+                         message: "\(pod.name) not ready (\(names))",
+                         names: notReady.map(\.name))
     }
 
     /// When the pod became not ready: the Ready condition's transition time is the best record;
     /// then the operator's memory of first seeing it; then a running container's start; else now.
+    /// A container that (re)started later counts from its latest start, never from an earlier
+    /// crash: the new process gets its own pod grace (§2.2). With several not-ready containers,
+    /// the earliest of their starts; a container that is not running has no start to go by.
     private static func notReadySince(_ pod: PodView, _ notReady: [ContainerStatusView], role: PodRole,
                                       memory: HealthMemory, now: Date) -> Date {
         let fromPod = [pod.condition("Ready"), pod.condition("ContainersReady")]
             .compactMap { $0 }.first { $0.status != "True" && $0.lastTransitionTime != nil }?.lastTransitionTime
-        let since = fromPod ?? memory.podIssueSince[role.rawValue] ?? notReady.compactMap(\.startedAt).max() ?? now
+        let starts = notReady.map(\.startedAt)
+        let latestStart = starts.contains(nil) ? nil : starts.compactMap { $0 }.min()
+        var since = fromPod ?? memory.podIssueSince[role.rawValue] ?? latestStart ?? now
+        if let latestStart { since = max(since, latestStart) }
         return min(since, now)
     }
 

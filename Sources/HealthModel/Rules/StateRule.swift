@@ -16,6 +16,9 @@ enum StateRule {
         var heartbeat: HeartbeatFinding
         /// No GatewayAgent now, but the previous evaluation saw one (or already said AgentMissing).
         var agentWentAway: Bool = false
+        /// The previous evaluation said DOWN: a restart now is part of that incident (§2.2 "One
+        /// incident, one DOWN"), not a gateway starting.
+        var wasDown: Bool = false
         var initStatus: Bool
         /// The reported `lastHeartbeat` (nil when absent or unparseable).
         var heartbeatAt: Date?
@@ -41,23 +44,34 @@ enum StateRule {
                            message: "\(f.name) has not reported yet; created at \(KubeTime.format(f.createdAt)) (startup grace \(describe(grace)), until \(KubeTime.format(f.createdAt.addingTimeInterval(grace))))",
                            nextCheck: [f.createdAt.addingTimeInterval(grace)])
         }
-        if f.initStatus, let started = f.dataplaneStartedAt, now.timeIntervalSince(started) < grace {
-            return Verdict(state: .waiting, reason: "DataplaneInitializing",
-                           message: "the dataplane reports its init status (lastAppliedGen 0); its container started at \(KubeTime.format(started)) (startup grace \(describe(grace)), until \(KubeTime.format(started.addingTimeInterval(grace))))",
-                           nextCheck: [started.addingTimeInterval(grace)])
-        }
-        // A status written before the dataplane container (re)started is the old process's: until
-        // the new one reports, the gateway is starting, not UP on its predecessor's word. (The
-        // pod's readiness and the GatewayAgent arrive on separate watches, in either order.)
-        if f.pods.down == nil, let started = f.dataplaneStartedAt, let beat = f.heartbeatAt, beat < started,
-           now.timeIntervalSince(started) < grace {
-            return Verdict(state: .waiting, reason: "DataplaneStarting",
-                           message: "the dataplane container started at \(KubeTime.format(started)) and has not reported since: its last heartbeat is from before the restart (startup grace \(describe(grace)), until \(KubeTime.format(started.addingTimeInterval(grace))))",
-                           nextCheck: [started.addingTimeInterval(grace)])
+        // A dataplane that restarted while the gateway was DOWN is part of that incident, not a
+        // gateway starting: the WAITING rules are for gateways that are not DOWN (§2.2).
+        if !f.wasDown, let restart = restartedDataplane(f, grace: grace, now: now) {
+            if restart.initStatus {
+                return Verdict(state: .waiting, reason: "DataplaneInitializing",
+                               message: "the dataplane reports its init status (lastAppliedGen 0); its container started at \(KubeTime.format(restart.started)) (startup grace \(describe(grace)), until \(KubeTime.format(restart.started.addingTimeInterval(grace))))",
+                               nextCheck: [restart.started.addingTimeInterval(grace)])
+            }
+            // A status written before the dataplane container (re)started is the old process's: until
+            // the new one reports, the gateway is starting, not UP on its predecessor's word. (The
+            // pod's readiness and the GatewayAgent arrive on separate watches, in either order.)
+            if f.pods.down == nil {
+                return Verdict(state: .waiting, reason: "DataplaneStarting",
+                               message: "the dataplane container started at \(KubeTime.format(restart.started)) and has not reported since: its last heartbeat is from before the restart (startup grace \(describe(grace)), until \(KubeTime.format(restart.started.addingTimeInterval(grace))))",
+                               nextCheck: [restart.started.addingTimeInterval(grace)])
+            }
         }
         // §2.2 DOWN
         if let down = f.pods.down {
             return Verdict(state: .down, reason: down.reason, message: "a critical service is down: \(down.message)")
+        }
+        // Recovering from a DOWN: not over until the new process has applied its configuration.
+        if f.wasDown, let restart = restartedDataplane(f, grace: grace, now: now) {
+            let detail = restart.initStatus ? "it reports its init status (lastAppliedGen 0)"
+                : "it has not reported since: its last heartbeat is from before the restart"
+            return Verdict(state: .down, reason: "DataplaneRestarting",
+                           message: "the gateway was DOWN and its dataplane restarted at \(KubeTime.format(restart.started)); \(detail): DOWN until it applies its configuration (startup grace \(describe(grace)), until \(KubeTime.format(restart.started.addingTimeInterval(grace))))",
+                           nextCheck: [restart.started.addingTimeInterval(grace)])
         }
         if f.heartbeat.status == .stale, !f.liveness.alive {
             return Verdict(state: .down, reason: "HeartbeatLost", message: "\(f.heartbeat.draft.message); \(f.liveness.detail)")
@@ -80,5 +94,16 @@ enum StateRule {
         }
         // §2.5 UP
         return Verdict(state: .up, reason: "Healthy", message: "heartbeat fresh, configuration applied, pods running")
+    }
+
+    /// The dataplane container started less than the startup grace ago and its new process has
+    /// not applied a configuration yet: it reports its init status, or nothing since its start
+    /// (the status is the previous process's). A starting gateway is WAITING then (§2.1); one that
+    /// was DOWN stays DOWN (§2.2).
+    private static func restartedDataplane(_ f: Facts, grace: TimeInterval, now: Date) -> (started: Date, initStatus: Bool)? {
+        guard let started = f.dataplaneStartedAt, now.timeIntervalSince(started) < grace else { return nil }
+        if f.initStatus { return (started, true) }
+        if let beat = f.heartbeatAt, beat < started { return (started, false) }
+        return nil
     }
 }

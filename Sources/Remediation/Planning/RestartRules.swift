@@ -12,8 +12,11 @@ enum RestartRules {
     }
 
     /// DOWN reasons that a restart does not address: the DaemonSet is already (re)creating the
-    /// pod, or the pod cannot be scheduled or run at all, or there is no GatewayAgent to report to.
-    static let downReasonsLeftAlone: Set<String> = ["PodMissing", "PodTerminating", "PodNotRunning", "NeverReported", "AgentMissing"]
+    /// pod, or the pod cannot be scheduled or run at all, or there is no GatewayAgent to report to,
+    /// or the failed container was restarted and its new process is still within its pod grace or
+    /// startup grace (health-model.md §2.6): deleting its pod would only start it over.
+    static let downReasonsLeftAlone: Set<String> = ["PodMissing", "PodTerminating", "PodNotRunning", "NeverReported", "AgentMissing",
+                                                    "ContainerRestarted", "DataplaneRestarting"]
 
     /// The need, and the frr rule's timer (when every BGP session was first seen down).
     static func need(_ snapshot: GatewaySnapshot, bgpDownSince: Date?, policy: RemediationPolicy,
