@@ -82,3 +82,21 @@ enum StateRule {
         return Verdict(state: .up, reason: "Healthy", message: "heartbeat fresh, configuration applied, pods running")
     }
 }
+
+/// The state decision's own declaration (it writes Ready, first in the status, and combines the
+/// standard rules' findings): the fields it owns besides the rules' (`HealthRules.fields`).
+extension StateRule {
+    /// Liveness reads the switch Agents and the pods; the rest it reads through the rules' findings.
+    static let reads: Set<RuleInput> = [.gatewaySpec, .agentMetadata, .agentHeartbeat, .pods, .switchAgents]
+
+    static let fields: [OwnedField] = [
+        // Prose like the condition messages: it quotes per-observation detail.
+        .status("message", volatile: true) { $0.message = "" },
+        .memory("evaluatedAt", volatile: true) { $0.evaluatedAt = nil },
+        .memory("firstSeen"),
+        .evidence("liveness"),
+        // Which leaves vouch, and whose own heartbeat is stale right now.
+        .evidence("livenessDetail", volatile: true) { $0.livenessDetail = "" },
+        .evidence("groups"), .evidence("problems"),
+    ]
+}
