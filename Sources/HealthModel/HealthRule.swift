@@ -173,6 +173,8 @@ public struct HealthRules: Sendable {
     public let messageKeeping: Set<String>
     /// Every owned field: the state decision's, then each rule's.
     public let fields: [OwnedField]
+    /// The volatile ones (blanked on every steady-state comparison).
+    private let volatileFields: [OwnedField]
     /// The volatile field names per place (`GatewayHealthStatus.normalized` leaves them out).
     public let volatileStatus: Set<String>
     public let volatileEvidence: Set<String>
@@ -194,6 +196,7 @@ public struct HealthRules: Sendable {
         messageKeeping = Set(rules.filter(\.readsPreviousMessage).map(\.condition))
         let fields = StateRule.fields + rules.flatMap(\.fields)
         self.fields = fields
+        volatileFields = fields.filter(\.volatile)
         func volatile(_ place: OwnedField.Place) -> Set<String> {
             Set(fields.filter { $0.place == place && $0.volatile }.map(\.name))
         }
@@ -216,9 +219,9 @@ public struct HealthRules: Sendable {
 
     /// `assessment` with the volatile fields of `places` blanked, as `GatewayHealthStatus.normalized`
     /// leaves them out of the JSON (it also leaves out every condition's message: prose).
-    public func blankingVolatile(_ assessment: Assessment, in places: Set<OwnedField.Place> = [.status, .evidence, .memory]) -> Assessment {
+    public func blankingVolatile(_ assessment: Assessment, in places: [OwnedField.Place] = [.status, .evidence, .memory]) -> Assessment {
         var a = assessment
-        for field in fields where field.volatile && places.contains(field.place) { field.blank(&a) }
+        for field in volatileFields where places.contains(field.place) { field.blank(&a) }
         return a
     }
 }

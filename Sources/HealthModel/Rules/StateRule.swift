@@ -86,8 +86,10 @@ enum StateRule {
 /// The state decision's own declaration (it writes Ready, first in the status, and combines the
 /// standard rules' findings): the fields it owns besides the rules' (`HealthRules.fields`).
 extension StateRule {
-    /// Liveness reads the switch Agents and the pods; the rest it reads through the rules' findings.
-    static let reads: Set<RuleInput> = [.gatewaySpec, .agentMetadata, .agentHeartbeat, .pods, .switchAgents]
+    /// Besides the rules' findings: the creation times, the init status and the reported
+    /// heartbeat (the WAITING rules), the switch Agents and protocol IPs (liveness), the Gateway's
+    /// groups and every object's problems (evidence).
+    static let reads: Set<RuleInput> = [.gatewaySpec, .agentMetadata, .agentHeartbeat, .agentGenerations, .pods, .switchAgents]
 
     static let fields: [OwnedField] = [
         // Prose like the condition messages: it quotes per-observation detail.
