@@ -9,9 +9,8 @@ public struct Assessment: Sendable, Equatable {
     /// CamelCase, e.g. `HeartbeatLost`.
     public var reason: String
     public var message: String
-    /// Ready, Heartbeat, ConfigApplied, RoutingApplied, PodsReady, BGPEstablished, BGPStable,
-    /// TrafficHealthy, in that order. Their `observedGeneration` is nil: it is set when the status
-    /// is written for a GatewayHealth object.
+    /// Ready, then one per rule in the registry's order (`HealthRules.conditions`). Their
+    /// `observedGeneration` is nil: it is set when the status is written for a GatewayHealth object.
     public var conditions: [Condition]
     public var evidence: Evidence
     public var memory: HealthMemory

@@ -41,7 +41,8 @@ public enum GatewayState: String, Codable, Sendable, CaseIterable {
     case waiting = "WAITING", up = "UP", down = "DOWN", keepaliveFail = "KEEPALIVE_FAIL", configFail = "CONFIG_FAIL"
 }
 
-/// The condition types an assessment carries, all of positive polarity (docs §3).
+/// The condition types of the standard rules, all of positive polarity (docs §3); their order in
+/// the status is the registry's (`HealthRules.standard`).
 public enum ConditionType {
     public static let ready = "Ready"
     public static let heartbeat = "Heartbeat"
@@ -51,5 +52,6 @@ public enum ConditionType {
     public static let bgpEstablished = "BGPEstablished"
     public static let bgpStable = "BGPStable"
     public static let trafficHealthy = "TrafficHealthy"
-    public static let all = [ready, heartbeat, configApplied, routingApplied, podsReady, bgpEstablished, bgpStable, trafficHealthy]
+    /// The standard status's conditions in order: derived from the rule registry.
+    public static var all: [String] { HealthRules.standard.conditions }
 }

@@ -78,7 +78,7 @@ actor PageLog {
     private static func withoutProse(_ conditions: [Condition]) -> [Condition] {
         conditions.map { c in
             var c = c
-            if c.type != ConditionType.trafficHealthy { c.message = "" }
+            if !HealthRules.standard.messageKeeping.contains(c.type) { c.message = "" }
             return c
         }
     }

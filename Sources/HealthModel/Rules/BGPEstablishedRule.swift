@@ -9,7 +9,24 @@ struct BGPEstablishedFinding {
     var total: Int
 }
 
-enum BGPEstablishedRule {
+struct BGPEstablishedRule: HealthRule {
+    let condition = ConditionType.bgpEstablished
+    let docSection = "§3.6"
+    let reasons = ["AllEstablished", "NeighborsNotEstablished", "SessionStateInvalid", "BGPStateMissing", "BGPStateInvalid", "NoNeighbors"]
+    let events = [ConditionEvent(when: "False", .warning, reason: "BGPSessionDown")]
+    let reads: Set<RuleInput> = [.gatewaySpec, .agentBGP]
+    let fields: [OwnedField] = [.evidence("bgpEstablished"), .evidence("bgpTotal"), .evidence("neighbors")]
+
+    func evaluate(_ context: inout RuleContext) -> RuleOutcome {
+        let agent = context.inputs.agent
+        let expected = context.inputs.gateway?.neighbors ?? agent?.expectedNeighbors ?? []
+        let finding = Self.evaluate(agent, expected: expected)
+        context.evidence.bgpEstablished = finding.established
+        context.evidence.bgpTotal = finding.total
+        context.evidence.neighbors = finding.neighbors
+        return RuleOutcome(finding.draft)
+    }
+
     static func evaluate(_ agent: GatewayAgentView?, expected: [ExpectedNeighbor]) -> BGPEstablishedFinding {
         let type = ConditionType.bgpEstablished
         let expectedIPs = Set(expected.map(\.ip))

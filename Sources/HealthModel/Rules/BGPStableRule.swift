@@ -10,7 +10,21 @@ struct BGPStableFinding {
     var nextCheck: [Date] = []
 }
 
-enum BGPStableRule {
+struct BGPStableRule: HealthRule {
+    let condition = ConditionType.bgpStable
+    let docSection = "§3.7"
+    let reasons = ["Stable", "BGPFlapping", "BaselineRecorded", "CounterInvalid", "BGPStateMissing"]
+    let events = [ConditionEvent(when: "False", .warning, reason: "BGPFlapping")]
+    let reads: Set<RuleInput> = [.agentBGP]
+    let fields: [OwnedField] = [.memory("bgpCounters"), .memory("flaps")]
+
+    func evaluate(_ context: inout RuleContext) -> RuleOutcome {
+        let finding = Self.evaluate(context.inputs.agent, memory: context.memory, policy: context.policy, now: context.now)
+        context.newMemory.bgpCounters = finding.counters
+        context.newMemory.flaps = finding.flaps.sorted { ($0.at, $0.neighbor) < ($1.at, $1.neighbor) }
+        return RuleOutcome(finding.draft, nextCheck: finding.nextCheck)
+    }
+
     static func evaluate(_ agent: GatewayAgentView?, memory: HealthMemory, policy: HealthPolicy, now: Date) -> BGPStableFinding {
         let type = ConditionType.bgpStable
         let window = policy.bgpFlapWindow

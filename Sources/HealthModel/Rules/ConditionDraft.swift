@@ -2,19 +2,26 @@ import Foundation
 import KubeAPI
 
 /// A condition before its lastTransitionTime is decided (that needs the previous assessment).
-struct ConditionDraft: Equatable {
-    var type: String
-    var status: String
-    var reason: String
-    var message: String
+public struct ConditionDraft: Sendable, Equatable {
+    public var type: String
+    public var status: String
+    public var reason: String
+    public var message: String
 
-    static func isTrue(_ type: String, _ reason: String, _ message: String) -> ConditionDraft {
+    public init(type: String, status: String, reason: String, message: String) {
+        self.type = type
+        self.status = status
+        self.reason = reason
+        self.message = message
+    }
+
+    public static func isTrue(_ type: String, _ reason: String, _ message: String) -> ConditionDraft {
         ConditionDraft(type: type, status: "True", reason: reason, message: message)
     }
-    static func isFalse(_ type: String, _ reason: String, _ message: String) -> ConditionDraft {
+    public static func isFalse(_ type: String, _ reason: String, _ message: String) -> ConditionDraft {
         ConditionDraft(type: type, status: "False", reason: reason, message: message)
     }
-    static func unknown(_ type: String, _ reason: String, _ message: String) -> ConditionDraft {
+    public static func unknown(_ type: String, _ reason: String, _ message: String) -> ConditionDraft {
         ConditionDraft(type: type, status: "Unknown", reason: reason, message: message)
     }
 

@@ -9,7 +9,65 @@ struct LagFinding {
     var nextCheck: [Date] = []
 }
 
+/// ConfigApplied (docs §3.3): the dataplane has applied the GatewayAgent's generation.
+struct ConfigAppliedRule: HealthRule {
+    let condition = ConditionType.configApplied
+    let docSection = "§3.3"
+    let reasons = ["GenerationApplied", "ApplyPending", "ApplyTimedOut", "AgentMissing", "NotReported",
+                   "GenerationUnknown", "GenerationInvalid", "AppliedGenerationInvalid"]
+    let reads: Set<RuleInput> = [.agentMetadata, .agentHeartbeat, .agentGenerations]
+    let fields: [OwnedField] = [
+        .memory("configLagSince"),
+        .evidence("appliedGeneration"), .evidence("currentGeneration"), .evidence("configLagSince"),
+    ]
+
+    func evaluate(_ context: inout RuleContext) -> RuleOutcome {
+        let agent = context.inputs.agent
+        let finding = GenerationRule.dataplane(agent, memory: context.memory,
+                                               previousSawNoLag: context.previousSawTrue(condition),
+                                               policy: context.policy, now: context.now)
+        context.config = finding
+        context.newMemory.configLagSince = GenerationRule.keep(finding, context.memory.configLagSince)
+        context.evidence.appliedGeneration = agent?.lastAppliedGen.value ?? (agent?.isInitStatus == true ? 0 : nil)
+        context.evidence.currentGeneration = agent?.generation.value
+        context.evidence.configLagSince = finding.lagSince.map(KubeTime.format)
+        return RuleOutcome(finding.draft, nextCheck: finding.nextCheck)
+    }
+}
+
+/// RoutingApplied (docs §3.4): FRR has applied the generation the dataplane applied.
+struct RoutingAppliedRule: HealthRule {
+    let condition = ConditionType.routingApplied
+    let docSection = "§3.4"
+    let reasons = ["FRRGenerationApplied", "FRRApplyPending", "FRRApplyTimedOut", "DataplaneInitializing", "FRRStateMissing",
+                   "FRRGenerationInvalid", "AppliedGenerationInvalid", "NotReported", "AgentMissing"]
+    let reads: Set<RuleInput> = [.agentHeartbeat, .agentGenerations]
+    let fields: [OwnedField] = [
+        .memory("routingLagSince"),
+        .evidence("frrAppliedGeneration"), .evidence("routingLagSince"),
+    ]
+
+    func evaluate(_ context: inout RuleContext) -> RuleOutcome {
+        let agent = context.inputs.agent
+        let finding = GenerationRule.routing(agent, memory: context.memory,
+                                             previousSawNoLag: context.previousSawTrue(condition),
+                                             policy: context.policy, now: context.now)
+        context.routing = finding
+        context.newMemory.routingLagSince = GenerationRule.keep(finding, context.memory.routingLagSince)
+        context.evidence.frrAppliedGeneration = agent?.frrAppliedGen.value
+        context.evidence.routingLagSince = finding.lagSince.map(KubeTime.format)
+        return RuleOutcome(finding.draft, nextCheck: finding.nextCheck)
+    }
+}
+
+/// The generation-lag logic ConfigApplied and RoutingApplied share.
 enum GenerationRule {
+    /// A lag timer survives an evaluation that could not judge (Unknown): one malformed status
+    /// must not restart the apply timeout.
+    static func keep(_ finding: LagFinding, _ old: Date?) -> Date? {
+        finding.draft.status == "Unknown" ? old : finding.lagSince
+    }
+
     /// ConfigApplied: `status.lastAppliedGen` against `metadata.generation`.
     static func dataplane(_ agent: GatewayAgentView?, memory: HealthMemory, previousSawNoLag: Date?,
                           policy: HealthPolicy, now: Date) -> LagFinding {

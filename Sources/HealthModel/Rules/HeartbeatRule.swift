@@ -20,7 +20,32 @@ struct HeartbeatFinding {
     var clockOffset: Double?
 }
 
-enum HeartbeatRule {
+struct HeartbeatRule: HealthRule {
+    let condition = ConditionType.heartbeat
+    let docSection = "§3.2"
+    let reasons = ["HeartbeatFresh", "HeartbeatClockSkew", "HeartbeatStale", "NeverReported", "AgentMissing",
+                   "HeartbeatInFuture", "HeartbeatUnparseable", "ObjectUnreadable"]
+    let reads: Set<RuleInput> = [.agentHeartbeat]
+    let fields: [OwnedField] = [
+        // The value last seen moves with every heartbeat: the persisted copy lags while nothing
+        // else changes (a restarted operator then sees the current value as new).
+        .memory("heartbeatKey", volatile: true) { $0.heartbeatKey = nil },
+        .memory("heartbeatSeenAt", volatile: true) { $0.heartbeatSeenAt = nil },
+        .memory("heartbeatClockOffset", volatile: true) { $0.heartbeatClockOffset = nil },
+        // Left out of the persisted status while fresh (`Assessment.persistedEvidence`).
+        .evidence("heartbeat"),
+    ]
+
+    func evaluate(_ context: inout RuleContext) -> RuleOutcome {
+        let finding = Self.evaluate(context.inputs.agent, memory: context.memory, policy: context.policy, now: context.now)
+        context.heartbeat = finding
+        context.newMemory.heartbeatKey = finding.memoryKey
+        context.newMemory.heartbeatSeenAt = finding.memorySeenAt
+        context.newMemory.heartbeatClockOffset = finding.clockOffset
+        context.evidence.heartbeat = finding.stamp ?? context.inputs.agent?.lastHeartbeatText
+        return RuleOutcome(finding.draft, nextCheck: finding.nextCheck)
+    }
+
     static func evaluate(_ agent: GatewayAgentView?, memory: HealthMemory, policy: HealthPolicy, now: Date) -> HeartbeatFinding {
         let type = ConditionType.heartbeat
         guard let agent else {

@@ -19,7 +19,25 @@ struct PodFinding {
     var failedContainers: [String: FailedContainers] = [:]
 }
 
-enum PodRule {
+struct PodRule: HealthRule {
+    let condition = ConditionType.podsReady
+    let docSection = "§3.5"
+    /// Besides these, a waiting reason configured in `immediateFailureReasons` (CamelCase).
+    let reasons = ["PodsRunningReady", "PodMissing", "PodTerminating", "PodNotRunning", "CrashLoopBackOff", "ContainerFailing",
+                   "ContainerRestarted", "ContainerNotReady", "PodStatusInvalid"]
+    let reads: Set<RuleInput> = [.pods]
+    let fields: [OwnedField] = [.memory("podIssueSince"), .evidence("pods"), .evidence("podsSummary")]
+
+    func evaluate(_ context: inout RuleContext) -> RuleOutcome {
+        let finding = Self.evaluate(context.inputs.pods, gateway: context.inputs.gatewayName, memory: context.memory,
+                                    policy: context.policy, now: context.now)
+        context.pods = finding
+        context.newMemory.podIssueSince = finding.issueSince
+        context.evidence.pods = finding.evidence
+        context.evidence.podsSummary = finding.summary
+        return RuleOutcome(finding.draft, nextCheck: finding.nextCheck)
+    }
+
     private enum Verdict {
         case ok
         /// `failed`: the containers that failed (a container reason such as CrashLoopBackOff);

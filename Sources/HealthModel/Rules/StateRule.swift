@@ -107,3 +107,25 @@ enum StateRule {
         return nil
     }
 }
+
+/// The state decision's own declaration (it writes Ready, first in the status, and combines the
+/// standard rules' findings): the fields it owns besides the rules' (`HealthRules.fields`).
+extension StateRule {
+    /// Besides the rules' findings: the creation times, the init status and the reported
+    /// heartbeat (the WAITING rules), the switch Agents and protocol IPs (liveness), the Gateway's
+    /// groups and every object's problems (evidence).
+    static let reads: Set<RuleInput> = [.gatewaySpec, .agentMetadata, .agentHeartbeat, .agentGenerations, .pods, .switchAgents]
+
+    static let fields: [OwnedField] = [
+        // Prose like the condition messages: it quotes per-observation detail.
+        .status("message", volatile: true) { $0.message = "" },
+        .memory("evaluatedAt", volatile: true) { $0.evaluatedAt = nil },
+        .memory("firstSeen"),
+        // The containers whose failure holds a DOWN (§2.6): kept only when the verdict is DOWN.
+        .memory("failedContainers"),
+        .evidence("liveness"),
+        // Which leaves vouch, and whose own heartbeat is stale right now.
+        .evidence("livenessDetail", volatile: true) { $0.livenessDetail = "" },
+        .evidence("groups"), .evidence("problems"),
+    ]
+}

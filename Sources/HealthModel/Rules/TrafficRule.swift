@@ -11,7 +11,30 @@ struct TrafficFinding {
     var evidence: [CounterEvidence]
 }
 
-enum TrafficRule {
+struct TrafficRule: HealthRule {
+    let condition = ConditionType.trafficHealthy
+    let docSection = "§3.8"
+    let reasons = ["DropsBelowThreshold", "NoTrafficCounters", "DropsAboveThreshold", "BaselineRecorded", "CounterInvalid", "CountersMissing"]
+    let events = [ConditionEvent(when: "False", .warning, reason: "TrafficDrops")]
+    /// The heartbeat identifies a collection when `lastCollectedTime` is not reported.
+    let reads: Set<RuleInput> = [.agentCounters, .agentHeartbeat]
+    /// The samples and their deltas move with every collection while the verdict stands.
+    let fields: [OwnedField] = [
+        .memory("trafficStamp", volatile: true) { $0.trafficStamp = nil },
+        .memory("traffic", volatile: true) { $0.traffic = [:] },
+        .evidence("counters", volatile: true) { $0.counters = [] },
+    ]
+    /// A collection seen again repeats the previous verdict, message included.
+    let readsPreviousMessage = true
+
+    func evaluate(_ context: inout RuleContext) -> RuleOutcome {
+        let finding = Self.evaluate(context.inputs.agent, memory: context.memory, previous: context.previous?.conditions, policy: context.policy)
+        context.newMemory.trafficStamp = finding.stamp
+        context.newMemory.traffic = finding.samples
+        context.evidence.counters = finding.evidence
+        return RuleOutcome(finding.draft)
+    }
+
     static func evaluate(_ agent: GatewayAgentView?, memory: HealthMemory, previous: [Condition]?, policy: HealthPolicy) -> TrafficFinding {
         let type = ConditionType.trafficHealthy
         guard let agent, agent.hasState else {

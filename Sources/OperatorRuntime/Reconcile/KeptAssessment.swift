@@ -6,8 +6,9 @@ extension GatewayReconciler {
     /// values inline, in a table up to twice its count, and an assessment is 433 bytes inline),
     /// its conditions compact, and without what only the status written in the same reconcile
     /// shows. Every comparison treats that as volatile (`GatewayHealthStatus`), and as a
-    /// previous assessment the evaluator reads no prose but `TrafficHealthy`'s message (kept: a
-    /// collection seen again repeats its verdict).
+    /// previous assessment the evaluator reads no prose but the messages of the rules that
+    /// declare `readsPreviousMessage` (TrafficHealthy: a collection seen again repeats its
+    /// verdict): those are kept whole.
     final class Kept: Sendable {
         /// The assessment without its conditions.
         private let rest: Assessment
@@ -15,24 +16,28 @@ extension GatewayReconciler {
         /// The conditions as they were, when one has a status the compact form has no byte for
         /// (the evaluator writes none such).
         private let unusual: [Condition]?
-        private let trafficMessage: String
+        /// The kept messages, in condition order: the first apart, as the standard rules keep
+        /// one and an empty array takes no allocation.
+        private let firstMessage: String
+        private let moreMessages: [String]
 
-        init(_ assessment: Assessment) {
-            var rest = assessment
-            rest.message = ""
+        init(_ assessment: Assessment, rules: HealthRules = .standard) {
+            // The memory stays whole: the evaluator reads it, volatile fields included.
+            var rest = rules.blankingVolatile(assessment, in: [.status, .evidence])
             rest.conditions = []
-            rest.evidence.counters = []
-            rest.evidence.livenessDetail = ""
             self.rest = rest
-            let compact = assessment.conditions.compactMap(KeptCondition.init)
+            let keeping = rules.messageKeeping
+            let compact = assessment.conditions.compactMap { KeptCondition($0, keepsMessage: keeping.contains($0.type)) }
             let complete = compact.count == assessment.conditions.count
             conditions = complete ? compact : []
             unusual = complete ? nil : assessment.conditions.map { c in
                 var c = c
-                if c.type != ConditionType.trafficHealthy { c.message = "" }
+                if !keeping.contains(c.type) { c.message = "" }
                 return c
             }
-            trafficMessage = assessment.condition(ConditionType.trafficHealthy)?.message ?? ""
+            let messages = complete ? assessment.conditions.filter { keeping.contains($0.type) }.map(\.message) : []
+            firstMessage = messages.first ?? ""
+            moreMessages = Array(messages.dropFirst())
         }
 
         var assessment: Assessment {
@@ -41,8 +46,11 @@ extension GatewayReconciler {
                 a.conditions = unusual
                 return a
             }
+            var next = 0
             a.conditions = conditions.map { kept in
-                kept.condition(message: kept.type == ConditionType.trafficHealthy ? trafficMessage : "")
+                guard kept.keepsMessage else { return kept.condition(message: "") }
+                defer { next += 1 }
+                return kept.condition(message: next == 0 ? firstMessage : moreMessages[next - 1])
             }
             return a
         }
@@ -59,10 +67,12 @@ extension GatewayReconciler {
         private let reason: String
         private let lastTransitionTime: String
         private let status: Status
+        /// Its rule reads its previous message (kept apart by `Kept`).
+        let keepsMessage: Bool
 
         /// nil for a status other than True, False or Unknown. An assessment's conditions carry no
         /// `observedGeneration` (the written status does: `statusJSON(observedGeneration:)`).
-        init?(_ condition: Condition) {
+        init?(_ condition: Condition, keepsMessage: Bool) {
             switch condition.status {
             case "True": status = .isTrue
             case "False": status = .isFalse
@@ -70,6 +80,7 @@ extension GatewayReconciler {
             default: return nil
             }
             type = condition.type
+            self.keepsMessage = keepsMessage
             reason = condition.reason
             lastTransitionTime = condition.lastTransitionTime
         }

@@ -18,16 +18,8 @@ import KubeAPI
 /// operator compares counters over a longer interval, which still yields a correct drop ratio,
 /// and sees a changed heartbeat value as new).
 public enum GatewayHealthStatus {
-    /// Top-level status fields that move without a change of verdict.
-    static let volatileTopLevel: Set<String> = ["message"]
-    static let volatileEvidence: Set<String> = [
-        "counters",
-        // Prose like the messages: which leaves vouch, and whose own heartbeat is stale right now.
-        "livenessDetail",
-    ]
-    static let volatileMemory: Set<String> = [
-        "evaluatedAt", "trafficStamp", "traffic", "heartbeatKey", "heartbeatSeenAt", "heartbeatClockOffset",
-    ]
+    // Which fields are volatile is declared by the rule that owns each (`HealthRule.fields`,
+    // `StateRule.fields`); the JSON form and the struct form below both derive from that.
 
     /// The status the reconciler writes: the assessment's, plus `frrAppliedGeneration` declared
     /// in the CRD's schema. `remediation` is the `RemediationRecord` to persist as
@@ -42,9 +34,9 @@ public enum GatewayHealthStatus {
     }
 
     /// `status` without the fields that change on every heartbeat.
-    public static func normalized(_ status: JSONValue) -> JSONValue {
+    public static func normalized(_ status: JSONValue, rules: HealthRules = .standard) -> JSONValue {
         guard case .object(var object) = status else { return status }
-        for key in volatileTopLevel { object.removeValue(forKey: key) }
+        for key in rules.volatileStatus { object.removeValue(forKey: key) }
         if case .array(let conditions)? = object["conditions"] {
             object["conditions"] = .array(conditions.map { condition in
                 var condition = condition
@@ -52,15 +44,15 @@ public enum GatewayHealthStatus {
                 return condition
             })
         }
-        object["evidence"] = object["evidence"].map { strip($0, volatileEvidence) }
-        object["memory"] = object["memory"].map { strip($0, volatileMemory) }
+        object["evidence"] = object["evidence"].map { strip($0, rules.volatileEvidence) }
+        object["memory"] = object["memory"].map { strip($0, rules.volatileMemory) }
         return .object(object)
     }
 
     /// True when writing `desired` over `persisted` would change something that matters.
-    public static func differs(_ desired: JSONValue, from persisted: JSONValue?) -> Bool {
+    public static func differs(_ desired: JSONValue, from persisted: JSONValue?, rules: HealthRules = .standard) -> Bool {
         guard let persisted else { return true }
-        return normalized(desired) != normalized(persisted)
+        return normalized(desired, rules: rules) != normalized(persisted, rules: rules)
     }
 
     private static func strip(_ value: JSONValue, _ keys: Set<String>) -> JSONValue {
@@ -72,28 +64,18 @@ public enum GatewayHealthStatus {
     /// True when two assessments give the same `normalized` status (for the same remediation
     /// record), decided on the structs: the reconciler's steady-state path, which spares building
     /// and normalising two status documents per heartbeat. It blanks the same volatile fields as
-    /// `normalized` (whose JSON is a function of them alone), so "same" here implies "same" there;
-    /// the converse is not needed (a "differs" answer falls back to the JSON comparison).
-    public static func sameOutsideVolatile(_ a: Assessment, _ b: Assessment) -> Bool {
-        stablePart(a) == stablePart(b)
+    /// `normalized` (each declaration blanks its struct field and names its JSON key), so "same"
+    /// here implies "same" there; the converse is not needed (a "differs" answer falls back to
+    /// the JSON comparison).
+    public static func sameOutsideVolatile(_ a: Assessment, _ b: Assessment, rules: HealthRules = .standard) -> Bool {
+        stablePart(a, rules) == stablePart(b, rules)
     }
 
-    private static func stablePart(_ assessment: Assessment) -> Assessment {
+    private static func stablePart(_ assessment: Assessment, _ rules: HealthRules) -> Assessment {
         var a = assessment
-        a.message = ""
         a.nextCheck = nil  // not persisted
+        a.evidence = a.persistedEvidence  // no fresh heartbeat
         for i in a.conditions.indices { a.conditions[i].message = "" }
-        // Evidence: as persisted (no fresh heartbeat), without volatileEvidence.
-        a.evidence = a.persistedEvidence
-        a.evidence.counters = []
-        a.evidence.livenessDetail = ""
-        // Memory: volatileMemory.
-        a.memory.evaluatedAt = nil
-        a.memory.trafficStamp = nil
-        a.memory.traffic = [:]
-        a.memory.heartbeatKey = nil
-        a.memory.heartbeatSeenAt = nil
-        a.memory.heartbeatClockOffset = nil
-        return a
+        return rules.blankingVolatile(a)
     }
 }

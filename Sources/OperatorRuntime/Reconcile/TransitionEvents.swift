@@ -38,19 +38,13 @@ public enum TransitionEvents {
         }
     }
 
-    /// Findings that get their own Warning when the condition turns False.
-    static let findings: [(condition: String, reason: String)] = [
-        (ConditionType.bgpEstablished, "BGPSessionDown"),
-        (ConditionType.bgpStable, "BGPFlapping"),
-        (ConditionType.trafficHealthy, "TrafficDrops"),
-    ]
-
-    /// The Events for going from `persisted` (nil: no status yet) to `assessment`.
+    /// The Events for going from `persisted` (nil: no status yet) to `assessment`: the state's
+    /// transition, then each rule's condition Events (`HealthRule.events`) in status order.
     /// - Parameter stateBeforeDeletion: with no persisted status, the state the GatewayHealth
     ///   said before someone deleted it (nil: it never had one): the recreated object continues
     ///   that story instead of announcing the state as new.
     public static func plan(persisted: JSONValue?, assessment: Assessment, gateway: String,
-                            stateBeforeDeletion: GatewayState? = nil) -> [PlannedEvent] {
+                            stateBeforeDeletion: GatewayState? = nil, rules: HealthRules = .standard) -> [PlannedEvent] {
         var events: [PlannedEvent] = []
         let oldState = persisted?["state"]?.stringValue.flatMap(GatewayState.init(rawValue:)) ?? stateBeforeDeletion
         if oldState != assessment.state {
@@ -59,12 +53,22 @@ public enum TransitionEvents {
                 type: type(for: assessment.state), reason: reason(for: assessment.state),
                 message: "gateway \(gateway) is \(assessment.state.rawValue)\(from): \(assessment.reason): \(assessment.message)"))
         }
-        for (conditionType, reason) in findings {
-            guard let now = assessment.condition(conditionType), now.status == "False" else { continue }
-            if conditionStatus(persisted, conditionType) == "False" { continue }
-            events.append(PlannedEvent(type: .warning, reason: reason, message: "\(conditionType) \(now.reason): \(now.message)"))
+        for rule in rules.rules {
+            for event in rule.events {
+                guard let now = assessment.condition(rule.condition), now.status == event.status else { continue }
+                if conditionStatus(persisted, rule.condition) == event.status { continue }
+                events.append(PlannedEvent(type: eventType(event.kind), reason: event.reason,
+                                           message: "\(rule.condition) \(now.reason): \(now.message)"))
+            }
         }
         return events
+    }
+
+    static func eventType(_ kind: ConditionEvent.Kind) -> EventType {
+        switch kind {
+        case .normal: .normal
+        case .warning: .warning
+        }
     }
 
     static func conditionStatus(_ status: JSONValue?, _ type: String) -> String? {
