@@ -15,6 +15,7 @@ struct RuleRegistryTests {
         let t = Fx.at(-10)
         a.memory = HealthMemory(evaluatedAt: Fx.t0, firstSeen: Fx.at(-100), heartbeatKey: "k", heartbeatSeenAt: t, heartbeatClockOffset: 3,
                                 configLagSince: t, routingLagSince: t, podIssueSince: ["frr": t],
+                                failedContainers: ["frr": FailedContainers(pod: "uid-frr", containers: ["frr"])],
                                 bgpCounters: ["default/1.2.3.4": BGPCounterSample(transitions: 1, dropped: 2)],
                                 flaps: [FlapRecord(neighbor: "default/1.2.3.4", at: t, transitions: 1, dropped: 1)],
                                 trafficStamp: "s", traffic: ["vpc:a": TrafficSample(packets: 5, drops: 1)])
