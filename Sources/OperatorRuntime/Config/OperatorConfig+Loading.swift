@@ -4,7 +4,7 @@ import YAML
 
 extension OperatorConfig {
     /// The settings of `file` over the defaults; nil loads the defaults. Keys are exactly the
-    /// camelCase names the settings' decoders read (`settingKeys`). An unknown key or a value of
+    /// camelCase keys the settings declare (`OperatorConfig.settings`, `settingKeys`). An unknown key or a value of
     /// the wrong type is an error naming the key and the file: a typo must not silently fall back
     /// to a default on a production cluster.
     public static func load(file: String?) throws(ConfigError) -> OperatorConfig {
@@ -20,6 +20,7 @@ extension OperatorConfig {
     }
 
     /// The settings of a YAML (or JSON) document over the defaults; `source` names it in errors.
+    /// Each declared setting reads its own key, of its own kind: there is no other decoder.
     public static func parse(yaml text: String, source: String) throws(ConfigError) -> OperatorConfig {
         let document: JSONValue
         do {
@@ -31,9 +32,8 @@ extension OperatorConfig {
         try checkKeys(document, against: settingKeys, path: [], source: source)
         var config = OperatorConfig.default
         for setting in settings {
-            let sectionPath = setting.sectionPath
-            let section = sectionPath.reduce(Optional(document)) { node, key in node?[key] }
-            guard let given = section?[setting.key.split(separator: ".").last.map(String.init) ?? setting.key], !given.isNull else {
+            let section = setting.sectionPath.reduce(Optional(document)) { node, key in node?[key] }
+            guard let given = section?[setting.name], !given.isNull else {
                 // A key its section needs (`tickets.webhook.url` once `tickets.webhook` is given).
                 if setting.requiredInSection, let section, section.objectValue != nil {
                     throw ConfigError(file: source, key: setting.key, reason: .invalidValue("required but missing"))

@@ -187,8 +187,10 @@ public struct Setting: Sendable {
     /// The default as the help text and the docs show it.
     public var defaultDescription: String { defaultValue?.description ?? unsetDefault ?? "none" }
 
-    /// The section keys above it (`tickets.webhook` for `tickets.webhook.url`).
+    /// The section keys above it (`tickets`, `webhook` for `tickets.webhook.url`).
     var sectionPath: [String] { Array(key.split(separator: ".").map(String.init).dropLast()) }
+    /// Its key within its section (`url`).
+    var name: String { key.split(separator: ".").last.map(String.init) ?? key }
 }
 
 /// The common reasons a value is refused, worded once.
