@@ -11,13 +11,15 @@ enum SettingFlags {
     enum Command { case run, check }
 
     /// The settings `command` takes as flags, in declaration order.
-    static func settings(of command: Command) -> [Setting] {
-        OperatorConfig.settings.filter { $0.flag != nil && (command == .run || $0.changesVerdict) }
+    static func settings(of command: Command, among all: [Setting] = OperatorConfig.settings) -> [Setting] {
+        all.filter { $0.flag != nil && (command == .run || $0.changesVerdict) }
     }
 
     /// The overrides the setting flags among `words` give, and the other words (the gateway
     /// names of `check`); a flag no setting has, or a `run` flag given to `check`, is an error.
-    static func parse(_ words: [String], for command: Command) throws -> (overrides: ConfigOverrides, rest: [String]) {
+    static func parse(_ words: [String], for command: Command,
+                      among all: [Setting] = OperatorConfig.settings) throws -> (overrides: ConfigOverrides, rest: [String]) {
+        let byFlag = Dictionary(all.compactMap { s in s.flag.map { ($0, s) } }, uniquingKeysWith: { first, _ in first })
         var overrides = ConfigOverrides()
         var rest: [String] = []
         var index = 0
@@ -28,10 +30,10 @@ enum SettingFlags {
             let parts = word.drop { $0 == "-" }.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0])
             let inline = parts.count > 1 ? String(parts[1]) : nil
-            let negated = name.hasPrefix("no-") && OperatorConfig.setting(flag: String(name.dropFirst(3)))?.kind == .bool
+            let negated = name.hasPrefix("no-") && byFlag[String(name.dropFirst(3))]?.kind == .bool
             let flagName = negated ? String(name.dropFirst(3)) : name
             let shown = "--" + name
-            guard word.hasPrefix("--"), let setting = OperatorConfig.setting(flag: flagName) else {
+            guard word.hasPrefix("--"), let setting = byFlag[flagName] else {
                 throw ValidationError("unknown option \(word.split(separator: "=")[0]) (see gateway-medic \(command) --help)")
             }
             if command == .check && !setting.changesVerdict {
@@ -70,9 +72,9 @@ enum SettingFlags {
     }
 
     /// The help of `command`'s setting flags, in ArgumentParser's layout, wrapped at 80 columns.
-    static func help(for command: Command) -> String {
+    static func help(for command: Command, among all: [Setting] = OperatorConfig.settings) -> String {
         var lines = ["SETTINGS (each overrides --config; durations take 90s, 2m, 1h30m or seconds):"]
-        for setting in settings(of: command) {
+        for setting in settings(of: command, among: all) {
             guard let flag = setting.flag else { continue }
             let synopsis = setting.kind == .bool ? "--\(flag)/--no-\(flag)" : "--\(flag) \(setting.kind.placeholder)"
             lines.append("  " + synopsis)

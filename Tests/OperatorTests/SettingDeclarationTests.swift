@@ -107,6 +107,33 @@ import Testing
         #expect(drop.key == "health.dropRatioThreshold")
         var unknown = ConfigOverrides()
         unknown["health.noSuchThing"] = .number(1)
-        #expect(unknown == ConfigOverrides(), "a key no setting declares is not an override")
+        #expect(unknown.applied(to: .default) == .default, "a key no setting declares changes nothing")
+    }
+
+    /// Acceptance 3: a setting added by its declaration alone is read from the file, parsed from
+    /// its flag, listed in the help and refused by its rule. (Declared here, in the test target,
+    /// over an existing field: a new field is the only other line a new setting needs.)
+    @Test func aSettingDeclaredOnceIsAFileKeyAFlagAndHelp() throws {
+        let extra = Setting.value("queue.parallelism", \.queue.workers, flag: "parallelism",
+                                  doc: "Throwaway: the workers under another name.", rule: SettingRule.atLeast(2))
+        let all = OperatorConfig.settings + [extra]
+        let config = try OperatorConfig.parse(yaml: "queue:\n  parallelism: 7\n", source: "inline", settings: all)
+        #expect(config.queue.workers == 7)
+        let typo = try #require(throws: ConfigError.self) {
+            try OperatorConfig.parse(yaml: "queue:\n  paralelism: 7\n", source: "inline", settings: all)
+        }
+        #expect(typo.reason == .unknownKey(suggestion: "parallelism"))
+        #expect(throws: ConfigError.self) { try OperatorConfig.parse(yaml: "queue:\n  parallelism: 7\n", source: "inline") }
+
+        let flags = try SettingFlags.parse(["--parallelism", "3"], for: .run, among: all).overrides
+        #expect(flags["queue.parallelism"] == .wholeNumber(3))
+        #expect(flags.applied(to: .default, settings: all).queue.workers == 3)
+        #expect(SettingFlags.help(for: .run, among: all).contains("--parallelism <n>"))
+        #expect(!SettingFlags.help(for: .check, among: all).contains("--parallelism"), "not a verdict setting")
+        #expect(throws: (any Error).self) { try SettingFlags.parse(["--parallelism", "3"], for: .check, among: all) }
+        var one = OperatorConfig.default
+        one.queue.workers = 1
+        #expect(extra.problem(in: one) == "must be at least 2, got 1")
+        #expect(extra.defaultValue == .wholeNumber(OperatorConfig.default.queue.workers), "its default is the field's")
     }
 }

@@ -6,20 +6,17 @@ public struct ConfigOverrides: Sendable, Equatable {
 
     public init() {}
 
-    /// The value given for the setting with this file key; nil when none was given. Setting a key
-    /// that no setting declares is a programming error and is ignored.
+    /// The value given for the setting with this file key; nil when none was given. A key that no
+    /// setting declares changes nothing.
     public subscript(key: String) -> SettingValue? {
         get { values[key] }
-        set {
-            guard OperatorConfig.setting(key: key) != nil else { return }
-            values[key] = newValue
-        }
+        set { values[key] = newValue }
     }
 
     /// `config` with every given setting applied.
-    public func applied(to config: OperatorConfig) -> OperatorConfig {
+    public func applied(to config: OperatorConfig, settings: [Setting] = OperatorConfig.settings) -> OperatorConfig {
         var c = config
-        for setting in OperatorConfig.settings {
+        for setting in settings {
             if let value = values[setting.key] { setting.set(value, in: &c) }
         }
         return c

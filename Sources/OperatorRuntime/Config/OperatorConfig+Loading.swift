@@ -22,6 +22,12 @@ extension OperatorConfig {
     /// The settings of a YAML (or JSON) document over the defaults; `source` names it in errors.
     /// Each declared setting reads its own key, of its own kind: there is no other decoder.
     public static func parse(yaml text: String, source: String) throws(ConfigError) -> OperatorConfig {
+        try parse(yaml: text, source: source, settings: settings, keys: settingKeys)
+    }
+
+    /// The same with another list of declarations (a test adds a throwaway setting).
+    static func parse(yaml text: String, source: String, settings: [Setting],
+                      keys: SettingKeys? = nil) throws(ConfigError) -> OperatorConfig {
         let document: JSONValue
         do {
             document = try YAML.parseSingle(text, source: source)
@@ -29,7 +35,7 @@ extension OperatorConfig {
             throw ConfigError(file: source, key: nil, reason: .malformedYAML("line \(error.line), column \(error.column): \(error.problem)"))
         }
         if document.isNull { return .default }  // an empty file sets nothing
-        try checkKeys(document, against: settingKeys, path: [], source: source)
+        try checkKeys(document, against: keys ?? SettingKeys(settings: settings), path: [], source: source)
         var config = OperatorConfig.default
         for setting in settings {
             let section = setting.sectionPath.reduce(Optional(document)) { node, key in node?[key] }
