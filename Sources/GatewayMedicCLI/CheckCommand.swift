@@ -15,7 +15,8 @@ struct CheckCommand: AsyncParsableCommand {
             Accepts only the settings that change a verdict (health thresholds and namespaces); the operator's \
             own settings (--remediate, --leader-elect, ...) are `run` flags. Durations take 90s, 2m, 1h or bare seconds.
             Exit status: 0 when every gateway is UP, 1 when at least one is not, 2 on error or a gateway not found.
-            """)
+
+            """ + SettingFlags.help(for: .check))
 
     @OptionGroup var cluster: ClusterOptions
     @Option(name: [.customShort("n"), .customLong("namespace"), .customLong("fabric-namespace")],
@@ -35,34 +36,27 @@ struct CheckCommand: AsyncParsableCommand {
     var impersonateGroup: [String] = []
     @Option(name: [.customShort("v"), .customLong("v")], help: "Log verbosity: 0 errors only, 4 info, 6 debug, 8 trace.")
     var verbosity: Int = 0
-    @OptionGroup var thresholds: VerdictFlags
-    /// Gateway names, and whatever else was not recognised (refused in `validate`).
+    /// Gateway names and the setting flags that change a verdict (`SettingFlags`); anything
+    /// else is refused in `validate`.
     @Argument(parsing: .allUnrecognized, help: "Gateway names (default: all).")
-    var gateways: [String] = []
+    var words: [String] = []
+
+    /// The gateways named.
+    var gateways: [String] { (try? SettingFlags.parse(words, for: .check).rest) ?? [] }
+    /// The verdict settings given as flags.
+    var thresholds: ConfigOverrides { (try? SettingFlags.parse(words, for: .check).overrides) ?? ConfigOverrides() }
 
     func validate() throws {
-        if let flag = gateways.first(where: { $0.hasPrefix("-") }) {
-            let name = String(flag.split(separator: "=", maxSplits: 1)[0])
-            if Self.isRunFlag(name) {
-                throw ValidationError("\(name) is a `run` flag: check reads and evaluates only, so it takes only the settings "
-                                      + "that change a verdict (see gateway-medic check --help)")
-            }
-            throw ValidationError("unknown option \(name) (see gateway-medic check --help)")
-        }
+        _ = try SettingFlags.parse(words, for: .check)
         if verbosity < 0 { throw ValidationError("-v must be 0 or more") }
         if let timeout = requestTimeout, timeout.seconds <= 0 {
             throw ValidationError("--request-timeout must be more than 0 (e.g. 30s)")
         }
     }
 
-    /// Whether the operator's flag set (`run`) knows this flag, with or without a value.
-    static func isRunFlag(_ name: String) -> Bool {
-        (try? ConfigFlags.parse([name])) != nil || (try? ConfigFlags.parse([name, "1"])) != nil
-    }
-
     func run() async throws {
-        var overrides = thresholds.overrides
-        overrides.fabricNamespace = namespace
+        var overrides = thresholds
+        overrides["fabricNamespace"] = namespace.map(SettingValue.text)
         let runner = CheckCommandRunner(
             kubeconfig: cluster.kubeconfig, context: cluster.context, configFile: cluster.configFile, overrides: overrides,
             format: output, noHeaders: noHeaders, selection: CheckSelection(names: gateways, labelSelector: selector),

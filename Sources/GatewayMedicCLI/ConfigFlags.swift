@@ -1,135 +1,140 @@
 import ArgumentParser
+import KubeAPI
 import OperatorRuntime
 
-/// A setting's default for the help text, read from `OperatorConfig` (never repeated here).
-private let d = OperatorConfig.default
-private func def(_ value: Double) -> String { "(default: \(OperatorConfig.display(value)))" }
-private func def(_ value: Int) -> String { "(default: \(value))" }
-private func def(_ value: String) -> String { "(default: \(value))" }
-private func def(_ value: Bool) -> String { "(default: \(value))" }
+/// The flags of the settings, derived from their declarations (`OperatorConfig.settings`): a
+/// setting with a flag is a flag of `run`, and of `check` too when it changes a verdict. A flag
+/// that is given overrides the config file; one that is not keeps the file's value or the default.
+/// ArgumentParser declares its options statically, so these are read from the words it does not
+/// recognise, and their help is the command's discussion. docs/configuration.md lists them all.
+enum SettingFlags {
+    enum Command { case run, check }
 
-/// Every setting of `OperatorConfig` as a flag; durations take `90s`, `2m`, `1h30m` or seconds.
-/// A flag that is given overrides the config file; one that is not keeps the file's value or the
-/// default. docs/configuration.md lists them all.
-struct ConfigFlags: ParsableArguments {
-    @Option(help: "Namespace of GatewayAgents, Gateways and switch Agents \(def(d.fabricNamespace)).")
-    var fabricNamespace: String?
-    @Option(help: "The operator's own namespace for its Lease (default: the service account's or the kubeconfig context's).")
-    var operatorNamespace: String?
-    @Flag(inversion: .prefixedNo, help: "Read and evaluate but write nothing; print what would be written \(def(d.dryRun)).")
-    var dryRun: Bool?
+    /// The settings `command` takes as flags, in declaration order.
+    static func settings(of command: Command, among all: [Setting] = OperatorConfig.settings) -> [Setting] {
+        all.filter { $0.flag != nil && (command == .run || $0.changesVerdict) }
+    }
 
-    /// The settings that change a verdict (also `check`'s).
-    @OptionGroup var verdict: VerdictFlags
+    /// The overrides the setting flags among `words` give, and the other words (the gateway
+    /// names of `check`); a flag no setting has, or a `run` flag given to `check`, is an error.
+    static func parse(_ words: [String], for command: Command,
+                      among all: [Setting] = OperatorConfig.settings) throws -> (overrides: ConfigOverrides, rest: [String]) {
+        let byFlag = Dictionary(all.compactMap { s in s.flag.map { ($0, s) } }, uniquingKeysWith: { first, _ in first })
+        var overrides = ConfigOverrides()
+        var rest: [String] = []
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            index += 1
+            guard word.hasPrefix("-"), word.count > 1 else { rest.append(word); continue }
+            let parts = word.drop { $0 == "-" }.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0])
+            let inline = parts.count > 1 ? String(parts[1]) : nil
+            let negated = name.hasPrefix("no-") && byFlag[String(name.dropFirst(3))]?.kind == .bool
+            let flagName = negated ? String(name.dropFirst(3)) : name
+            let shown = "--" + name
+            guard word.hasPrefix("--"), let setting = byFlag[flagName] else {
+                throw ValidationError("unknown option \(word.split(separator: "=")[0]) (see gateway-medic \(command) --help)")
+            }
+            if command == .check && !setting.changesVerdict {
+                throw ValidationError("\(shown) is a `run` flag: check reads and evaluates only, so it takes only the settings "
+                                      + "that change a verdict (see gateway-medic check --help)")
+            }
+            if setting.kind == .bool {
+                if inline != nil { throw ValidationError("\(shown) takes no value") }
+                overrides[setting.key] = .bool(!negated)
+                continue
+            }
+            guard let text = inline ?? (index < words.count ? words[index] : nil) else {
+                throw ValidationError("missing value for \(shown) (\(setting.kind.placeholderText))")
+            }
+            if inline == nil { index += 1 }
+            guard let value = Self.value(text, kind: setting.kind, adding: overrides[setting.key]) else {
+                throw ValidationError("the value '\(text)' is invalid for \(shown): expected \(setting.kind.placeholderText)")
+            }
+            overrides[setting.key] = value
+        }
+        return (overrides, rest)
+    }
 
-    @Flag(inversion: .prefixedNo, help: "Elect a leader on a Lease before writing \(def(d.leaderElection.enabled)).")
-    var leaderElect: Bool?
-    @Option(help: "Name of the leader-election Lease \(def(d.leaderElection.leaseName)).")
-    var leaseName: String?
-    @Option(help: "How long a lease is valid without renewal \(def(d.leaderElection.leaseDuration)).")
-    var leaseDuration: DurationArgument?
-    @Option(help: "How long a leader keeps trying to renew before it steps down \(def(d.leaderElection.renewDeadline)).")
-    var renewDeadline: DurationArgument?
-    @Option(help: "Time between attempts to acquire or renew the lease \(def(d.leaderElection.retryPeriod)).")
-    var retryPeriod: DurationArgument?
+    /// `text` as a value of `kind`; a list flag given again adds to the list.
+    private static func value(_ text: String, kind: SettingKind, adding previous: SettingValue?) -> SettingValue? {
+        switch kind {
+        case .bool: return nil
+        case .duration: return DurationText.seconds(text).map { .number($0) }
+        case .number: return Double(text).flatMap { $0.isFinite ? .number($0) : nil }
+        case .wholeNumber: return Int(text).map { .wholeNumber($0) }
+        case .text: return .text(text)
+        case .list:
+            if case .list(let items) = previous { return .list(items + [text]) }
+            return .list([text])
+        }
+    }
 
-    @Option(help: "Concurrent reconciles \(def(d.queue.workers)).")
-    var workers: Int?
-    @Option(help: "First retry delay after a failed reconcile; doubles per failure \(def(d.queue.retryBaseDelay)).")
-    var retryBaseDelay: DurationArgument?
-    @Option(help: "Longest retry delay \(def(d.queue.retryMaxDelay)).")
-    var retryMaxDelay: DurationArgument?
+    /// The help of `command`'s setting flags, in ArgumentParser's layout, wrapped at 80 columns.
+    static func help(for command: Command, among all: [Setting] = OperatorConfig.settings) -> String {
+        var lines = ["SETTINGS (each overrides --config; durations take 90s, 2m, 1h30m or seconds):"]
+        for setting in settings(of: command, among: all) {
+            guard let flag = setting.flag else { continue }
+            let synopsis = setting.kind == .bool ? "--\(flag)/--no-\(flag)" : "--\(flag) \(setting.kind.placeholder)"
+            lines.append("  " + synopsis)
+            let text = setting.doc.dropLast(setting.doc.hasSuffix(".") ? 1 : 0) + " (default: \(setting.defaultDescription))."
+            lines += wrap(String(text), indent: 8, width: 80)
+        }
+        return lines.joined(separator: "\n")
+    }
 
-    @Option(help: "New Events one GatewayAgent may get in a burst \(def(d.events.burst)).")
-    var eventBurst: Int?
-    @Option(help: "Time to earn back one Event after the burst \(def(d.events.refillInterval)).")
-    var eventRefillInterval: DurationArgument?
-
-    @Option(help: "Address of /metrics, /healthz and /readyz \(def(d.server.host)).")
-    var serverHost: String?
-    @Option(help: "Port of /metrics, /healthz and /readyz; 0 turns them off \(def(d.server.port)).")
-    var serverPort: Int?
-
-    @Flag(inversion: .prefixedNo, help: "Restart unhealthy dataplane and frr pods through the Eviction API, behind the guards \(def(d.remediation.enabled)).")
-    var remediate: Bool?
-    @Flag(inversion: .prefixedNo, help: "DELETE a pod when its eviction is refused \(def(d.remediation.allowDelete)).")
-    var allowDelete: Bool?
-    @Option(help: "Also write ticket drafts as <id>.md and <id>.json into this folder (default: none).")
-    var ticketDir: String?
-
-    var overrides: ConfigOverrides {
-        var o = ConfigOverrides()
-        o.fabricNamespace = fabricNamespace
-        o.operatorNamespace = operatorNamespace
-        o.dryRun = dryRun
-        verdict.apply(to: &o)
-        o.leaderElection = leaderElect
-        o.leaseName = leaseName
-        o.leaseDuration = leaseDuration?.seconds
-        o.renewDeadline = renewDeadline?.seconds
-        o.retryPeriod = retryPeriod?.seconds
-        o.workers = workers
-        o.retryBaseDelay = retryBaseDelay?.seconds
-        o.retryMaxDelay = retryMaxDelay?.seconds
-        o.eventBurst = eventBurst
-        o.eventRefillInterval = eventRefillInterval?.seconds
-        o.serverHost = serverHost
-        o.serverPort = serverPort
-        o.remediate = remediate
-        o.allowDelete = allowDelete
-        o.ticketDirectory = ticketDir
-        return o
+    private static func wrap(_ text: String, indent: Int, width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && indent + line.count + 1 + word.count > width {
+                lines.append(String(repeating: " ", count: indent) + line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(String(repeating: " ", count: indent) + line) }
+        return lines
     }
 }
 
-/// The settings that change a verdict: where the gateway pods are and the health thresholds.
-/// `check` takes only these; `run` takes them among all the others (one declaration for both).
-struct VerdictFlags: ParsableArguments {
-    @Option(help: "Namespace of the gateways' dataplane and frr pods \(def(d.gatewayNamespace)).")
-    var gatewayNamespace: String?
-    @Option(help: "How long a new or starting gateway is WAITING \(def(d.health.startupGrace)).")
-    var startupGrace: DurationArgument?
-    @Option(help: "How long a pod container may be not ready before DOWN \(def(d.health.podGrace)).")
-    var podGrace: DurationArgument?
-    @Option(help: "Time between dataplane heartbeats \(def(d.health.keepaliveInterval)).")
-    var keepaliveInterval: DurationArgument?
-    @Option(help: "Heartbeats that may be missed before the heartbeat is stale \(def(d.health.missedKeepalives)).")
-    var missedKeepalives: Int?
-    @Option(help: "How long the applied generation may lag before CONFIG_FAIL \(def(d.health.applyTimeout)).")
-    var applyTimeout: DurationArgument?
-    @Option(help: "BGP session flaps within the window that make BGPStable False \(def(d.health.bgpFlapThreshold)).")
-    var bgpFlapThreshold: Int?
-    @Option(help: "Duration of the BGP flap window \(def(d.health.bgpFlapWindow)).")
-    var bgpFlapWindow: DurationArgument?
-    @Option(help: "Fraction of packets dropped that makes TrafficHealthy False \(def(d.health.dropRatioThreshold)).")
-    var dropRatioThreshold: Double?
-    @Option(help: "How long a heartbeat may be ahead of this clock and count as now \(def(d.health.heartbeatFutureTolerance)).")
-    var heartbeatFutureTolerance: DurationArgument?
-    @Option(help: "Time after which a switch Agent's BGP sessions no longer count \(def(d.health.switchAgentStaleAfter)).")
-    var switchAgentStaleAfter: DurationArgument?
-    @Option(help: "A container waiting reason that makes a pod down at once; repeat for several; replaces the list (default: \(d.health.immediateFailureReasons.joined(separator: ","))).")
-    var immediateFailureReason: [String] = []
-
-    var overrides: ConfigOverrides {
-        var o = ConfigOverrides()
-        apply(to: &o)
-        return o
+extension SettingKind {
+    /// What a flag's value must be, for its error.
+    var placeholderText: String {
+        switch self {
+        case .duration: "a duration such as 90s, 2m, 1h30m or seconds"
+        case .number: "a number"
+        case .wholeNumber: "a whole number"
+        case .text, .list: "a text"
+        case .bool: "no value"
+        }
     }
 
-    func apply(to o: inout ConfigOverrides) {
-        o.gatewayNamespace = gatewayNamespace
-        o.startupGrace = startupGrace?.seconds
-        o.podGrace = podGrace?.seconds
-        o.keepaliveInterval = keepaliveInterval?.seconds
-        o.missedKeepalives = missedKeepalives
-        o.applyTimeout = applyTimeout?.seconds
-        o.bgpFlapThreshold = bgpFlapThreshold
-        o.bgpFlapWindow = bgpFlapWindow?.seconds
-        o.dropRatioThreshold = dropRatioThreshold
-        o.heartbeatFutureTolerance = heartbeatFutureTolerance?.seconds
-        o.switchAgentStaleAfter = switchAgentStaleAfter?.seconds
-        o.immediateFailureReasons = immediateFailureReason.isEmpty ? nil : immediateFailureReason
+    var placeholder: String {
+        switch self {
+        case .duration: "<duration>"
+        case .number: "<number>"
+        case .wholeNumber: "<n>"
+        case .text, .list: "<text>"
+        case .bool: ""
+        }
     }
+}
+
+/// Every setting flag of `run` (see `SettingFlags`).
+struct ConfigFlags: ParsableArguments {
+    /// The words ArgumentParser did not recognise: the setting flags and their values.
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var words: [String] = []
+
+    mutating func validate() throws {
+        let parsed = try SettingFlags.parse(words, for: .run)
+        if let stray = parsed.rest.first { throw ValidationError("unexpected argument '\(stray)' (see gateway-medic run --help)") }
+    }
+
+    /// The settings given as flags (valid once `validate` has passed).
+    var overrides: ConfigOverrides { (try? SettingFlags.parse(words, for: .run).overrides) ?? ConfigOverrides() }
 }
 
 /// Where the cluster is: a kubeconfig (and context), or the in-cluster service account.

@@ -11,7 +11,7 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the operator: watch the gateways and write their GatewayHealth and Events.",
         discussion: "Settings come from the defaults, then --config, then the flags. "
-            + "SIGTERM or SIGINT shuts down gracefully; a second one forces the exit.")
+            + "SIGTERM or SIGINT shuts down gracefully; a second one forces the exit.\n\n" + SettingFlags.help(for: .run))
 
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var settings: ConfigFlags

@@ -82,17 +82,18 @@ import Testing
         #expect(command.logFormat == .json)
         #expect(command.logLevel == .debug)
         let o = command.settings.overrides
-        #expect(o.dryRun == true)
-        #expect(o.leaderElection == false)
-        #expect(o.podGrace == 12.5)
-        #expect(o.missedKeepalives == 4)
-        #expect(o.immediateFailureReasons == ["A", "B"])
-        #expect(o.workers == 2 && o.eventBurst == 3 && o.serverPort == 0)
-        #expect(o.applyTimeout == nil && o.leaseDuration == nil)
+        #expect(o["dryRun"] == .bool(true))
+        #expect(o["leaderElection.enabled"] == .bool(false))
+        #expect(o["health.podGrace"] == .number(12.5))
+        #expect(o["health.missedKeepalives"] == .wholeNumber(4))
+        #expect(o["health.immediateFailureReasons"] == .list(["A", "B"]))
+        #expect(o["queue.workers"] == .wholeNumber(2) && o["events.burst"] == .wholeNumber(3) && o["server.port"] == .wholeNumber(0))
+        #expect(o["health.applyTimeout"] == nil && o["leaderElection.leaseDuration"] == nil)
 
         // `run`'s durations take kubectl's words too (issue 22), and refuse what is not one.
         let units = try RunCommand.parse(["--apply-timeout", "2m", "--lease-duration", "15s", "--event-refill-interval", "1h"]).settings.overrides
-        #expect(units.applyTimeout == 120 && units.leaseDuration == 15 && units.eventRefillInterval == 3600)
+        #expect(units["health.applyTimeout"] == .number(120) && units["leaderElection.leaseDuration"] == .number(15)
+                && units["events.refillInterval"] == .number(3600))
         #expect(throws: (any Error).self) { try RunCommand.parse(["--pod-grace", "soon"]) }
 
         // Nothing given: nothing overridden, so the file (or the default) decides.
@@ -120,8 +121,9 @@ import Testing
         #expect(c.requestTimeout?.seconds == 120)
         #expect(c.impersonateUser == "jane" && c.impersonateGroup == ["a", "b"])
         #expect(CheckCommand.logLevel(verbosity: c.verbosity) == .debug)
-        let o = c.thresholds.overrides
-        #expect(o.applyTimeout == 90 && o.podGrace == 3600 && o.startupGrace == 120 && o.bgpFlapWindow == 90)
+        let o = c.thresholds
+        #expect(o["health.applyTimeout"] == .number(90) && o["health.podGrace"] == .number(3600)
+                && o["health.startupGrace"] == .number(120) && o["health.bgpFlapWindow"] == .number(90))
         #expect(throws: (any Error).self) { try CheckCommand.parse(["--apply-timeout", "soon"]) }
         #expect(throws: (any Error).self) { try CheckCommand.parse(["--request-timeout", "0"]) }
     }

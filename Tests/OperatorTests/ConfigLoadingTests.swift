@@ -49,9 +49,9 @@ import Testing
     @Test func flagsOverrideTheFile() throws {
         let path = try Self.file("health:\n  podGrace: 90\n  applyTimeout: 200\nqueue:\n  workers: 8\n")
         var flags = ConfigOverrides()
-        flags.podGrace = 30
-        flags.leaderElection = false
-        flags.serverPort = 0
+        flags["health.podGrace"] = .number(30)
+        flags["leaderElection.enabled"] = .bool(false)
+        flags["server.port"] = .wholeNumber(0)
         let config = try OperatorConfig.resolve(file: path, overrides: flags)
         #expect(config.health.podGrace == 30)  // flag beats file
         #expect(config.health.applyTimeout == 200)  // file beats default
@@ -115,7 +115,7 @@ import Testing
 
     @Test func invalidMergedValuesAreRefusedWithTheirKey() throws {
         var flags = ConfigOverrides()
-        flags.workers = 0
+        flags["queue.workers"] = .wholeNumber(0)
         let workers = try #require(throws: ConfigError.self) { try OperatorConfig.resolve(file: nil, overrides: flags) }
         #expect(workers.key == "queue.workers")
 
@@ -124,7 +124,7 @@ import Testing
         #expect(lease.key == "leaderElection")
         // With leader election off, the lease timings do not matter.
         var off = ConfigOverrides()
-        off.leaderElection = false
+        off["leaderElection.enabled"] = .bool(false)
         #expect(try OperatorConfig.resolve(file: path, overrides: off).leaderElection.leaseDuration == 5)
         #expect(throws: Never.self) { try OperatorConfig.default.validate() }
     }
@@ -163,7 +163,7 @@ import Testing
         case .bool: return literal ?? "true"
         case .number, .wholeNumber: return literal ?? "1"
         case .list: return "[\(quoted(literal ?? "CrashLoopBackOff"))]"
-        case .text, .other:
+        case .text:
             if let literal { return quoted(literal) }
             if key.hasSuffix(".url") { return quoted("http://127.0.0.1:9/gateway-medic/tickets") }
             if key.hasSuffix("directory") || key.hasSuffix("File") { return quoted(folder + "/" + key) }
@@ -261,5 +261,38 @@ import Testing
             try OperatorConfig.resolve(file: Self.file("tickets:\n  directory: \"\"\n"), overrides: ConfigOverrides())
         }
         #expect(folder.key == "tickets.directory")
+    }
+
+    /// Issue 20: `tickets.alertmanager` (docs/tickets.md §4) loads, its credentials are file or
+    /// environment names only, and a bad section is refused naming the key.
+    @Test func theAlertmanagerSectionLoadsAndIsValidated() throws {
+        let config = try OperatorConfig.resolve(file: Self.file("""
+            tickets:
+              alertmanager:
+                url: https://alertmanager.monitoring.svc:9093
+                caFile: /etc/am/ca.crt
+                bearerTokenFile: /etc/am/token
+                resendInterval: 2m
+            """), overrides: ConfigOverrides())
+        #expect(config.tickets.alertmanager == AlertmanagerSettings(url: "https://alertmanager.monitoring.svc:9093", caFile: "/etc/am/ca.crt",
+                                                                    bearerTokenFile: "/etc/am/token", resendInterval: 120))
+        let missing = try #require(throws: ConfigError.self) {
+            try OperatorConfig.load(file: Self.file("tickets:\n  alertmanager:\n    bearerTokenEnv: AM_TOKEN\n"))
+        }
+        #expect(missing.key == "tickets.alertmanager.url")
+        let typo = try #require(throws: ConfigError.self) {
+            try OperatorConfig.load(file: Self.file("tickets:\n  alertmanager:\n    url: http://am:9093\n    bearerTokenFil: /run/t\n"))
+        }
+        #expect(typo.key == "tickets.alertmanager.bearerTokenFil" && typo.reason == .unknownKey(suggestion: "bearerTokenFile"))
+        let credentials = try #require(throws: ConfigError.self) {
+            try OperatorConfig.resolve(file: Self.file("tickets:\n  alertmanager:\n    url: http://medic:pa55word@am:9093\n"),
+                                       overrides: ConfigOverrides())
+        }
+        #expect(credentials.key == "tickets.alertmanager.url" && !credentials.description.contains("pa55word"))
+        let halfBasic = try #require(throws: ConfigError.self) {
+            try OperatorConfig.resolve(file: Self.file("tickets:\n  alertmanager:\n    url: http://am:9093\n    passwordEnv: AM_PASSWORD\n"),
+                                       overrides: ConfigOverrides())
+        }
+        #expect(halfBasic.key == "tickets.alertmanager.username")
     }
 }

@@ -48,7 +48,7 @@ extension E2ETests {
             try await world.advance(to: 400, step: 5, settle: settle)
             let stored = world.ticketDrafts(of: "gateway-1")
             #expect(stored.count == 1 && stored.first?.status == .open, "the ConfigMap does not wait for the webhook")
-            let webhook = try #require(instance.webhookSink)
+            let webhook = try #require(instance.ticketSink(named: "webhook")?.deliveryQueue)
             #expect(await webhook.pendingCount == 1, "kept while the receiver is down")
             #expect(receiver.requests.count >= 1, "it was tried")
             #expect(await webhook.deliveredCount == 0)

@@ -1,86 +1,24 @@
-/// Settings given on the command line. Every field is optional: nil keeps the value of the config
-/// file (or the default). The defaults themselves live only in `OperatorConfig`.
+/// Settings given on the command line, by the setting's file key (`health.podGrace`). A setting
+/// not given keeps the value of the config file (or the default): the defaults themselves live
+/// only in `OperatorConfig`. The flags fill it from the declarations (`OperatorConfig.settings`).
 public struct ConfigOverrides: Sendable, Equatable {
-    public var fabricNamespace: String?
-    public var gatewayNamespace: String?
-    public var operatorNamespace: String?
-    public var dryRun: Bool?
-
-    // health
-    public var startupGrace: Double?
-    public var podGrace: Double?
-    public var keepaliveInterval: Double?
-    public var missedKeepalives: Int?
-    public var applyTimeout: Double?
-    public var bgpFlapThreshold: Int?
-    public var bgpFlapWindow: Double?
-    public var dropRatioThreshold: Double?
-    public var heartbeatFutureTolerance: Double?
-    public var switchAgentStaleAfter: Double?
-    /// Replaces the whole list when given.
-    public var immediateFailureReasons: [String]?
-
-    // leaderElection
-    public var leaderElection: Bool?
-    public var leaseName: String?
-    public var leaseDuration: Double?
-    public var renewDeadline: Double?
-    public var retryPeriod: Double?
-
-    // queue
-    public var workers: Int?
-    public var retryBaseDelay: Double?
-    public var retryMaxDelay: Double?
-
-    // events
-    public var eventBurst: Int?
-    public var eventRefillInterval: Double?
-
-    // server
-    public var serverHost: String?
-    public var serverPort: Int?
-
-    // remediation and tickets
-    public var remediate: Bool?
-    public var allowDelete: Bool?
-    public var ticketDirectory: String?
+    public private(set) var values: [String: SettingValue] = [:]
 
     public init() {}
 
-    /// `config` with every given flag applied.
-    public func applied(to config: OperatorConfig) -> OperatorConfig {
+    /// The value given for the setting with this file key; nil when none was given. A key that no
+    /// setting declares changes nothing.
+    public subscript(key: String) -> SettingValue? {
+        get { values[key] }
+        set { values[key] = newValue }
+    }
+
+    /// `config` with every given setting applied.
+    public func applied(to config: OperatorConfig, settings: [Setting] = OperatorConfig.settings) -> OperatorConfig {
         var c = config
-        func set<T>(_ value: T?, _ target: inout T) { if let value { target = value } }
-        set(fabricNamespace, &c.fabricNamespace)
-        set(gatewayNamespace, &c.gatewayNamespace)
-        if let operatorNamespace { c.operatorNamespace = operatorNamespace }
-        set(dryRun, &c.dryRun)
-        set(startupGrace, &c.health.startupGrace)
-        set(podGrace, &c.health.podGrace)
-        set(keepaliveInterval, &c.health.keepaliveInterval)
-        set(missedKeepalives, &c.health.missedKeepalives)
-        set(applyTimeout, &c.health.applyTimeout)
-        set(bgpFlapThreshold, &c.health.bgpFlapThreshold)
-        set(bgpFlapWindow, &c.health.bgpFlapWindow)
-        set(dropRatioThreshold, &c.health.dropRatioThreshold)
-        set(heartbeatFutureTolerance, &c.health.heartbeatFutureTolerance)
-        set(switchAgentStaleAfter, &c.health.switchAgentStaleAfter)
-        set(immediateFailureReasons, &c.health.immediateFailureReasons)
-        set(leaderElection, &c.leaderElection.enabled)
-        set(leaseName, &c.leaderElection.leaseName)
-        set(leaseDuration, &c.leaderElection.leaseDuration)
-        set(renewDeadline, &c.leaderElection.renewDeadline)
-        set(retryPeriod, &c.leaderElection.retryPeriod)
-        set(workers, &c.queue.workers)
-        set(retryBaseDelay, &c.queue.retryBaseDelay)
-        set(retryMaxDelay, &c.queue.retryMaxDelay)
-        set(eventBurst, &c.events.burst)
-        set(eventRefillInterval, &c.events.refillInterval)
-        set(serverHost, &c.server.host)
-        set(serverPort, &c.server.port)
-        set(remediate, &c.remediation.enabled)
-        set(allowDelete, &c.remediation.allowDelete)
-        if let ticketDirectory { c.tickets.directory = ticketDirectory }
+        for setting in settings {
+            if let value = values[setting.key] { setting.set(value, in: &c) }
+        }
         return c
     }
 }

@@ -4,7 +4,7 @@ import YAML
 
 extension OperatorConfig {
     /// The settings of `file` over the defaults; nil loads the defaults. Keys are exactly the
-    /// camelCase names the settings' decoders read (`settingKeys`). An unknown key or a value of
+    /// camelCase keys the settings declare (`OperatorConfig.settings`, `settingKeys`). An unknown key or a value of
     /// the wrong type is an error naming the key and the file: a typo must not silently fall back
     /// to a default on a production cluster.
     public static func load(file: String?) throws(ConfigError) -> OperatorConfig {
@@ -20,7 +20,14 @@ extension OperatorConfig {
     }
 
     /// The settings of a YAML (or JSON) document over the defaults; `source` names it in errors.
+    /// Each declared setting reads its own key, of its own kind: there is no other decoder.
     public static func parse(yaml text: String, source: String) throws(ConfigError) -> OperatorConfig {
+        try parse(yaml: text, source: source, settings: settings, keys: settingKeys)
+    }
+
+    /// The same with another list of declarations (a test adds a throwaway setting).
+    static func parse(yaml text: String, source: String, settings: [Setting],
+                      keys: SettingKeys? = nil) throws(ConfigError) -> OperatorConfig {
         let document: JSONValue
         do {
             document = try YAML.parseSingle(text, source: source)
@@ -28,45 +35,74 @@ extension OperatorConfig {
             throw ConfigError(file: source, key: nil, reason: .malformedYAML("line \(error.line), column \(error.column): \(error.problem)"))
         }
         if document.isNull { return .default }  // an empty file sets nothing
-        try checkKeys(document, against: settingKeys, path: [], source: source)
-        do {
-            return try document.decode(OperatorConfig.self)
-        } catch let error as DecodingError {
-            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, let key = fractionalKey(in: document) {
-                // Foundation reports 2.5 for an integer setting without saying where: find it.
-                throw ConfigError(file: source, key: key, reason: .wrongType(expected: "a whole number", found: "a fraction"))
+        try checkKeys(document, against: keys ?? SettingKeys(settings: settings), path: [], source: source)
+        var config = OperatorConfig.default
+        for setting in settings {
+            let section = setting.sectionPath.reduce(Optional(document)) { node, key in node?[key] }
+            guard let given = section?[setting.name], !given.isNull else {
+                // A key its section needs (`tickets.webhook.url` once `tickets.webhook` is given).
+                if setting.requiredInSection, let section, section.objectValue != nil {
+                    throw ConfigError(file: source, key: setting.key, reason: .invalidValue("required but missing"))
+                }
+                continue
             }
-            throw ConfigError(decoding: error, document: document, source: source)
-        } catch {
-            throw ConfigError(file: source, key: nil, reason: .invalidValue("\(error)"))
+            setting.set(try value(given, of: setting, source: source), in: &config)
+        }
+        return config
+    }
+
+    /// The value `given` for `setting`, or an error naming the key and what was found there.
+    private static func value(_ given: JSONValue, of setting: Setting, source: String) throws(ConfigError) -> SettingValue {
+        func wrong(_ found: String? = nil) -> ConfigError {
+            ConfigError(file: source, key: setting.key, reason: .wrongType(expected: setting.kind.expected, found: found ?? describe(given)))
+        }
+        switch setting.kind {
+        case .bool:
+            guard let b = given.boolValue else { throw wrong() }
+            return .bool(b)
+        case .wholeNumber:
+            if case .double(let d) = given, d.rounded() != d {
+                throw ConfigError(file: source, key: setting.key, reason: .wrongType(expected: "a whole number", found: "a fraction"))
+            }
+            guard let n = given.intValue, let whole = Int(exactly: n) else { throw wrong() }
+            return .wholeNumber(whole)
+        case .number:
+            guard let d = given.doubleValue else { throw wrong() }
+            return .number(d)
+        case .duration:
+            if let d = given.doubleValue { return .number(d) }
+            guard let text = given.stringValue, let seconds = DurationText.seconds(text) else { throw wrong() }
+            return .number(seconds)
+        case .text:
+            guard let text = given.stringValue else { throw wrong() }
+            return .text(text)
+        case .list:
+            guard let items = given.arrayValue else { throw wrong() }
+            var texts: [String] = []
+            for (index, item) in items.enumerated() {
+                guard let text = item.stringValue else {
+                    throw ConfigError(file: source, key: "\(setting.key)[\(index)]",
+                                      reason: .wrongType(expected: SettingKind.text.expected, found: describe(item)))
+                }
+                texts.append(text)
+            }
+            return .list(texts)
         }
     }
 
-    /// The first key holding a fraction whose replacement by a whole number lets the document
-    /// decode: the integer setting that was given a fraction.
-    private static func fractionalKey(in document: JSONValue) -> String? {
-        func leaves(_ value: JSONValue, _ path: [String]) -> [[String]] {
-            switch value {
-            case .object(let o): return o.keys.sorted().flatMap { leaves(o[$0] ?? .null, path + [$0]) }
-            case .double(let d) where d.rounded() != d: return [path]
-            default: return []
-            }
+    /// What was found where a value was expected, as the error says it.
+    private static func describe(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let s): return "the string \"\(s)\""
+        case .int(let i): return "the number \(i)"
+        case .double(let d): return "the number \(d)"
+        case .bool(let b): return "\(b)"
+        default: return "a \(value.typeName)"
         }
-        func replacing(_ value: JSONValue, _ path: ArraySlice<String>) -> JSONValue {
-            guard let key = path.first else { return .int(Int64((value.doubleValue ?? 0).rounded(.towardZero))) }
-            var copy = value
-            copy[key] = replacing(value[key] ?? .null, path.dropFirst())
-            return copy
-        }
-        for path in leaves(document, []) where (try? replacing(document, path[...]).decode(OperatorConfig.self)) != nil {
-            return path.joined(separator: ".")
-        }
-        return nil
     }
 
-    /// Every key the file may hold, nested as in the file: the keys the settings' decoders read
-    /// (`SettingKeys`), optional ones included.
-    public static let settingKeys = SettingKeys.of(OperatorConfig.self)
+    /// Every key the file may hold, nested as in the file: the declared settings' keys.
+    public static let settingKeys = SettingKeys(settings: settings)
 
     private static func checkKeys(_ value: JSONValue, against template: SettingKeys, path: [String], source: String) throws(ConfigError) {
         guard let allowed = template.children else { return }  // a value: its type is checked by decoding
@@ -105,58 +141,5 @@ extension OperatorConfig {
             }
         }
         return row[b.count]
-    }
-}
-
-extension ConfigError {
-    /// Names the key a decoding error is about, and what was found there.
-    init(decoding error: DecodingError, document: JSONValue, source: String) {
-        func key(_ path: [any CodingKey]) -> String? {
-            path.isEmpty ? nil : path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-                .replacingOccurrences(of: ".[", with: "[")
-        }
-        func found(_ path: [any CodingKey]) -> String {
-            var value: JSONValue? = document
-            for k in path {
-                if let i = k.intValue {
-                    value = value?.arrayValue.flatMap { i < $0.count ? $0[i] : nil }
-                } else {
-                    value = value?[k.stringValue]
-                }
-            }
-            guard let value else { return "nothing" }
-            switch value {
-            case .string(let s): return "the string \"\(s)\""
-            case .int(let i): return "the number \(i)"
-            case .double(let d): return "the number \(d)"
-            case .bool(let b): return "\(b)"
-            default: return "a \(value.typeName)"
-            }
-        }
-        switch error {
-        case .typeMismatch(let type, let context):
-            self.init(file: source, key: key(context.codingPath), reason: .wrongType(expected: Self.describe(type), found: found(context.codingPath)))
-        case .valueNotFound(let type, let context):
-            self.init(file: source, key: key(context.codingPath), reason: .wrongType(expected: Self.describe(type), found: "null"))
-        case .dataCorrupted(let context):
-            // JSONDecoder reports a number that does not fit the type (4.5 for an integer) this way.
-            self.init(file: source, key: key(context.codingPath), reason: .wrongType(expected: "a whole number", found: found(context.codingPath)))
-        case .keyNotFound(let k, let context):
-            self.init(file: source, key: key(context.codingPath + [k]), reason: .invalidValue("required but missing"))
-        @unknown default:
-            self.init(file: source, key: nil, reason: .invalidValue("\(error)"))
-        }
-    }
-
-    static func describe(_ type: Any.Type) -> String {
-        switch type {
-        case is DurationSetting.Type: return "a duration (90s, 2m, 1h30m or a number of seconds)"
-        case is Double.Type: return "a number (seconds or a ratio)"
-        case is Int.Type, is Int64.Type: return "a whole number"
-        case is Bool.Type: return "true or false"
-        case is String.Type: return "a string (quote values such as yes, no or 0123)"
-        case is [String].Type: return "a list of strings"
-        default: return "a \(type)"
-        }
     }
 }

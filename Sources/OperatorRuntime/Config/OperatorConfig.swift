@@ -2,10 +2,11 @@ import HealthModel
 import Remediation
 import KubeAPI
 
-/// Every setting of gateway-medic, with its default: the one source of truth. A YAML config file
-/// sets any subset (missing keys keep their defaults) and command-line flags override the file.
-/// docs/configuration.md lists each key with its flag and default.
-public struct OperatorConfig: Sendable, Codable, Equatable {
+/// Every setting of gateway-medic, with its default: the one place defaults are written. Each
+/// setting is declared once in `OperatorConfig.settings` (its key, flag, doc and rule); a YAML
+/// config file sets any subset (missing keys keep their defaults) and command-line flags override
+/// the file. docs/configuration.md lists each key with its flag and default.
+public struct OperatorConfig: Sendable, Encodable, Equatable {
     /// Where Hedgehog keeps GatewayAgents, Gateways and switch Agents. [default]
     public var fabricNamespace: String
     /// Where the gateways' dataplane and frr pods run. [fab]
@@ -43,26 +44,10 @@ public struct OperatorConfig: Sendable, Codable, Equatable {
     }
 
     public static let `default` = OperatorConfig()
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = OperatorConfig.default
-        fabricNamespace = try c.decodeIfPresent(String.self, forKey: .fabricNamespace) ?? d.fabricNamespace
-        gatewayNamespace = try c.decodeIfPresent(String.self, forKey: .gatewayNamespace) ?? d.gatewayNamespace
-        operatorNamespace = try c.decodeIfPresent(String.self, forKey: .operatorNamespace) ?? d.operatorNamespace
-        dryRun = try c.decodeIfPresent(Bool.self, forKey: .dryRun) ?? d.dryRun
-        health = try c.decodeIfPresent(HealthPolicy.self, forKey: .health) ?? d.health
-        remediation = try c.decodeIfPresent(RemediationPolicy.self, forKey: .remediation) ?? d.remediation
-        tickets = try c.decodeIfPresent(TicketSettings.self, forKey: .tickets) ?? d.tickets
-        leaderElection = try c.decodeIfPresent(LeaderElectionSettings.self, forKey: .leaderElection) ?? d.leaderElection
-        queue = try c.decodeIfPresent(QueueSettings.self, forKey: .queue) ?? d.queue
-        events = try c.decodeIfPresent(EventSettings.self, forKey: .events) ?? d.events
-        server = try c.decodeIfPresent(ServerSettings.self, forKey: .server) ?? d.server
-    }
 }
 
 /// Leader election on a coordination.k8s.io Lease (client-go's defaults).
-public struct LeaderElectionSettings: Sendable, Codable, Equatable {
+public struct LeaderElectionSettings: Sendable, Encodable, Equatable {
     /// Off only for a single replica or a test. [true]
     public var enabled: Bool = true
     /// The Lease's name, in the operator namespace. [gateway-medic]
@@ -75,20 +60,10 @@ public struct LeaderElectionSettings: Sendable, Codable, Equatable {
     public var retryPeriod: Double = 2
 
     public init() {}
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = LeaderElectionSettings()
-        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
-        leaseName = try c.decodeIfPresent(String.self, forKey: .leaseName) ?? d.leaseName
-        leaseDuration = try c.decodeDurationIfPresent(forKey: .leaseDuration) ?? d.leaseDuration
-        renewDeadline = try c.decodeDurationIfPresent(forKey: .renewDeadline) ?? d.renewDeadline
-        retryPeriod = try c.decodeDurationIfPresent(forKey: .retryPeriod) ?? d.retryPeriod
-    }
 }
 
 /// The reconcile work queue.
-public struct QueueSettings: Sendable, Codable, Equatable {
+public struct QueueSettings: Sendable, Encodable, Equatable {
     /// Concurrent reconciles (never two for one gateway). [4]
     public var workers: Int = 4
     /// First retry delay after a failed reconcile, seconds; doubles per failure. [0.005]
@@ -97,46 +72,24 @@ public struct QueueSettings: Sendable, Codable, Equatable {
     public var retryMaxDelay: Double = 300
 
     public init() {}
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = QueueSettings()
-        workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? d.workers
-        retryBaseDelay = try c.decodeDurationIfPresent(forKey: .retryBaseDelay) ?? d.retryBaseDelay
-        retryMaxDelay = try c.decodeDurationIfPresent(forKey: .retryMaxDelay) ?? d.retryMaxDelay
-    }
 }
 
 /// Kubernetes Events on the GatewayAgent.
-public struct EventSettings: Sendable, Codable, Equatable {
+public struct EventSettings: Sendable, Encodable, Equatable {
     /// New Event objects one GatewayAgent may get in a burst; repeats are aggregated, not limited. [25]
     public var burst: Int = 25
     /// Seconds to earn back one new Event after the burst is spent. [300]
     public var refillInterval: Double = 300
 
     public init() {}
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = EventSettings()
-        burst = try c.decodeIfPresent(Int.self, forKey: .burst) ?? d.burst
-        refillInterval = try c.decodeDurationIfPresent(forKey: .refillInterval) ?? d.refillInterval
-    }
 }
 
 /// The HTTP endpoints: /metrics, /healthz, /readyz.
-public struct ServerSettings: Sendable, Codable, Equatable {
+public struct ServerSettings: Sendable, Encodable, Equatable {
     /// Address to listen on. [0.0.0.0]
     public var host: String = "0.0.0.0"
     /// Port; 0 turns the endpoints off. [8080]
     public var port: Int = 8080
 
     public init() {}
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = ServerSettings()
-        host = try c.decodeIfPresent(String.self, forKey: .host) ?? d.host
-        port = try c.decodeIfPresent(Int.self, forKey: .port) ?? d.port
-    }
 }

@@ -61,7 +61,7 @@ public actor GatewayMedicOperator {
                                        webhookRetry: webhookRetry),
             output: output)
         // The operator's counters, when its metrics are exported (a delivery series per sink).
-        let counters = metricsFactory.map { OperatorCounters(factory: $0, ticketSinks: ticketSinks.sinks.map(TicketDispatcher.sinkName)) }
+        let counters = metricsFactory.map { OperatorCounters(factory: $0, ticketSinks: ticketSinks.sinks.map(\.name)) }
         let recorder = EventRecorder(
             sink: sink, component: "gateway-medic", host: identity, clock: clock,
             options: EventRecorderOptions(spamBurst: config.events.burst, spamRefillInterval: .seconds(config.events.refillInterval)),
@@ -123,11 +123,12 @@ public actor GatewayMedicOperator {
     public func ticketDrafts() async -> [TicketDraft] { await tickets.all }
 
     /// Waits until every ticket change planned so far has reached the sinks (the webhook only
-    /// queues; see `webhookSink`).
+    /// and Alertmanager sinks only queue; see `ticketSink(named:)`).
     public func ticketsDelivered() async { await ticketDispatcher.waitUntilIdle() }
 
-    /// The webhook sink, when one is configured (its pending and delivered counts).
-    public nonisolated var webhookSink: WebhookTicketSink? { ticketSinks.webhook }
+    /// The ticket sink of this name (`webhook`, `alertmanager`, ...), when configured; its
+    /// `deliveryQueue` has the pending and delivered counts.
+    public nonisolated func ticketSink(named name: String) -> (any TicketSink)? { ticketSinks.sink(named: name) }
 
     /// Nothing queued, being reconciled, or due on a timer right now (tests and the demo wait for
     /// it between steps of their simulated clock).
@@ -211,7 +212,7 @@ public actor GatewayMedicOperator {
             group.cancelAll()
         }
         await ticketDispatcher.waitUntilIdle()
-        await ticketSinks.webhook?.stop()
+        await ticketSinks.stop()
         flags.withLock { $0 = Flags() }
         logger.info("stopped", metadata: ["identity": "\(identity)"])
     }

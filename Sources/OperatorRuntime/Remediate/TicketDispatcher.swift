@@ -47,11 +47,11 @@ public actor TicketDispatcher {
             let change = queue.removeFirst()
             for sink in sinks {
                 let errors = await sink.apply([change])
-                counters?.ticketDelivered(sink: Self.sinkName(sink), success: errors.isEmpty)
+                counters?.ticketDelivered(sink: sink.name, success: errors.isEmpty)
                 for error in errors {
                     errorCount += 1
                     logger.warning("ticket sink failed", metadata: [
-                        "ticket": "\(change.id)", "sink": "\(type(of: sink))", "error": "\(Self.describe(error))",
+                        "ticket": "\(change.id)", "sink": "\(sink.name)", "error": "\(Self.describe(error))",
                     ])
                 }
             }
@@ -71,12 +71,6 @@ public actor TicketDispatcher {
         case .resolve: "resolved"
         case .expire: "expired"
         }
-    }
-
-    /// The `sink` label: the sink's type without "TicketSink", lowercased (configmap, directory, webhook, print).
-    public static func sinkName(_ sink: any TicketSink) -> String {
-        let name = String(describing: type(of: sink))
-        return (name.hasSuffix("TicketSink") ? String(name.dropLast("TicketSink".count)) : name).lowercased()
     }
 
     /// Our sinks' errors describe themselves without secrets; anything else is named by type.

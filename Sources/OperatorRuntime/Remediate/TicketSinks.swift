@@ -3,23 +3,30 @@ import Logging
 import Remediation
 
 /// The ticket sinks the configuration asks for (docs/tickets.md §4): a dry run only prints;
-/// otherwise ConfigMaps in the operator namespace (unless turned off), a folder, a webhook, each
-/// made by its own factory from its own settings.
+/// otherwise ConfigMaps in the operator namespace (unless turned off), a folder, then every
+/// optional sink whose section is configured, each made by its own settings
+/// (`TicketSinkSettings.makeSink`): the factory knows no sink's type.
 public struct TicketSinks: Sendable {
     /// In order: the ConfigMaps first, so they are the store drafts are read back from.
     public var sinks: [any TicketSink]
-    public var webhook: WebhookTicketSink?
 
     public static func make(settings: TicketSettings, dryRun: Bool, context: TicketSinkContext,
                             output: @escaping @Sendable (String) -> Void) -> TicketSinks {
-        if dryRun { return TicketSinks(sinks: [PrintTicketSink(output: output)], webhook: nil) }
-        let webhook = WebhookTicketSink.make(settings: settings.webhook, context: context)
-        let sinks: [(any TicketSink)?] = [
+        if dryRun { return TicketSinks(sinks: [PrintTicketSink(output: output)]) }
+        let stores: [(any TicketSink)?] = [
             ConfigMapTicketSink.make(enabled: settings.configMaps, context: context),
             DirectoryTicketSink.make(directory: settings.directory),
-            webhook,
         ]
-        return TicketSinks(sinks: sinks.compactMap { $0 }, webhook: webhook)
+        let optional = settings.sinkSections.compactMap { $0?.makeSink(context: context) }
+        return TicketSinks(sinks: stores.compactMap { $0 } + optional)
+    }
+
+    /// The sink of this name (`webhook`, `alertmanager`, ...), if configured.
+    public func sink(named name: String) -> (any TicketSink)? { sinks.first { $0.name == name } }
+
+    /// Stops every sink's background work (pending deliveries stay undelivered).
+    public func stop() async {
+        for sink in sinks { await sink.stop() }
     }
 
     /// The drafts kept by the first sink that keeps any (the ConfigMaps, else the folder); nil
@@ -30,7 +37,7 @@ public struct TicketSinks: Sendable {
                 if let drafts = try await sink.loadAll() { return drafts }
             } catch {
                 logger.warning("cannot read the stored ticket drafts; continuing with the ones in memory",
-                               metadata: ["sink": "\(type(of: sink))",
+                               metadata: ["sink": "\(sink.name)",
                                           "error": "\((error as? TicketSinkError)?.description ?? "\(type(of: error))")"])
                 return nil
             }

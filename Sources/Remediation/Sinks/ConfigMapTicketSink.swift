@@ -36,6 +36,8 @@ public struct ConfigMapTicketSink: TicketSink {
     }
 
     /// The sink the settings ask for: nil when `tickets.configMaps` is false.
+    public var name: String { "configmap" }
+
     public static func make(enabled: Bool, context: TicketSinkContext) -> ConfigMapTicketSink? {
         enabled ? ConfigMapTicketSink(client: context.client, namespace: context.namespace) : nil
     }

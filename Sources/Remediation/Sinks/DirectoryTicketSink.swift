@@ -10,6 +10,8 @@ public struct DirectoryTicketSink: TicketSink {
     }
 
     /// The sink the settings ask for: nil without a folder (`tickets.directory`, `--ticket-dir`).
+    public var name: String { "directory" }
+
     public static func make(directory: String?) -> DirectoryTicketSink? {
         guard let directory, !directory.isEmpty else { return nil }
         return DirectoryTicketSink(path: directory)

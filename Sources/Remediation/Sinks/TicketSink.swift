@@ -19,10 +19,29 @@ public protocol TicketSink: Sendable {
     /// Every draft this sink keeps; nil for a sink that keeps none it can read back (a webhook,
     /// the dry-run printer).
     func loadAll() async throws -> [TicketDraft]?
+    /// The sink's name: the `sink` label of `gateway_medic_ticket_deliveries_total` and of logs.
+    var name: String { get }
+    /// The queue that delivers in the background, for a sink that has one (tests and shutdown
+    /// wait on it); nil for a sink that stores while it is applied.
+    var deliveryQueue: TicketDeliveryQueue? { get }
+    /// Stops background work at shutdown.
+    func stop() async
+}
+
+/// The settings of an optional sink (a section under `tickets:`): how they make their sink.
+/// `TicketSettings.sinkSections` lists the sections; the factory asks each one, without knowing
+/// its type.
+public protocol TicketSinkSettings: Sendable {
+    /// The sink; nil when it cannot start (the reason logged through `context`).
+    func makeSink(context: TicketSinkContext) -> (any TicketSink)?
 }
 
 extension TicketSink {
     public func resolve(_ draft: TicketDraft) async throws { try await update(draft) }
+
+    public var deliveryQueue: TicketDeliveryQueue? { nil }
+
+    public func stop() async {}
 
     /// Applies one planner change.
     public func apply(_ change: TicketChange) async throws {
@@ -85,6 +104,8 @@ public struct PrintTicketSink: TicketSink {
 
     public func loadAll() async throws -> [TicketDraft]? { nil }
 
+    public var name: String { "print" }
+
     private func print(_ draft: TicketDraft) {
         output("--- ticket draft \(draft.id) (\(draft.status.rawValue)) ---\n" + TicketRenderer.markdown(draft))
     }
@@ -100,7 +121,7 @@ public enum TicketSinkError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .io(let path, let message): "cannot write the ticket file \(path): \(message)"
         case .api(let id, let message): "cannot store ticket draft \(id) as a ConfigMap: \(message)"
-        case .secretUnavailable(let source, let message): "cannot read the webhook secret from \(source): \(message)"
+        case .secretUnavailable(let source, let message): "cannot read the secret from \(source): \(message)"
         }
     }
 }

@@ -10,7 +10,7 @@ public protocol WebhookPosting: Sendable {
 
 extension WebhookPoster: WebhookPosting {}
 
-/// Where the webhook's secret header value comes from. It is read again before every attempt, so
+/// Where a sink's secret (the webhook's header value, Alertmanager's token or password) comes from. It is read again before every attempt, so
 /// a rotated file is picked up; it is never logged.
 public enum WebhookSecretSource: Sendable, CustomStringConvertible {
     case none
@@ -25,6 +25,11 @@ public enum WebhookSecretSource: Sendable, CustomStringConvertible {
         case .file(let path): "file \(path)"
         case .environment(let name): "environment variable \(name)"
         }
+    }
+
+    var isSet: Bool {
+        if case .none = self { return false }
+        return true
     }
 
     func read(environment: [String: String]) throws(TicketSinkError) -> SecretString? {
