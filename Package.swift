@@ -10,7 +10,10 @@ let package = Package(
     name: "gateway-medic",
     platforms: [.macOS(.v14)],
     products: [
+        // The operator: what the container image ships. It links no API server, emulator or simulator.
         .executable(name: "gateway-medic", targets: ["GatewayMedicCLI"]),
+        // The scripted demo: the operator against the embedded emulator and a simulated fabric (`make demo`).
+        .executable(name: "gateway-medic-demo", targets: ["GatewayMedicDemo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -100,7 +103,7 @@ let package = Package(
             dependencies: ["KubeEmulator", "KubeAPI", "HealthModel"],
             swiftSettings: strict
         ),
-        // `gateway-medic demo`: the operator against the emulator and a scripted simulated fabric.
+        // The demo's story and display: the operator against the emulator and a scripted simulated fabric.
         .target(
             name: "Demo",
             dependencies: [
@@ -121,9 +124,19 @@ let package = Package(
         .executableTarget(
             name: "GatewayMedicCLI",
             dependencies: [
-                "OperatorRuntime", "KubeClient", "KubeAPI", "HealthModel", "Remediation", "FabricSimulator", "KubeEmulator", "Demo",
+                "OperatorRuntime", "KubeClient", "KubeAPI", "HealthModel", "Remediation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // `gateway-medic-demo` (`make demo`): kept out of `gateway-medic` so that the operator's
+        // binary and image contain no API server (`make release-check` looks with nm).
+        .executableTarget(
+            name: "GatewayMedicDemo",
+            dependencies: [
+                "Demo", "KubeClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
