@@ -48,13 +48,16 @@ let package = Package(
         .target(name: "YAML", dependencies: ["CYAML", "KubeAPI"], swiftSettings: strict),
         // The generic API machinery: JSON values, ObjectMeta, lists, Status, watch events, Events, Leases.
         .target(name: "KubeAPI", dependencies: ["CZlib"], swiftSettings: strict),
-        // A value behind a lock, shared by the transport, the emulator and the runtime.
+        // A value behind a lock, shared by the transport, the emulator and the runtime: the one lock type.
         .target(name: "Locking", swiftSettings: strict),
+        // When to do something next: the one deadline heap (work queue, fabric simulator) and the one
+        // exponential backoff (request retries, watch reconnects, reconcile failures, webhooks).
+        .target(name: "Scheduling", swiftSettings: strict),
         // The client: kubeconfig, credentials, the libcurl transport, requests and watches.
         .target(
             name: "KubeClient",
             dependencies: [
-                "CCurl", "YAML", "KubeAPI", "Locking",
+                "CCurl", "YAML", "KubeAPI", "Locking", "Scheduling",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -79,7 +82,7 @@ let package = Package(
         .target(
             name: "Remediation",
             dependencies: [
-                "HealthModel", "KubeAPI", "KubeClient",
+                "HealthModel", "KubeAPI", "KubeClient", "Scheduling",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -88,7 +91,7 @@ let package = Package(
         .target(
             name: "OperatorRuntime",
             dependencies: [
-                "KubeClient", "KubeAPI", "HealthModel", "Remediation", "YAML", "Locking",
+                "KubeClient", "KubeAPI", "HealthModel", "Remediation", "YAML", "Locking", "Scheduling",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -100,14 +103,14 @@ let package = Package(
         // A simulated Hedgehog fabric living on the emulator (tests, demo, benchmark).
         .target(
             name: "FabricSimulator",
-            dependencies: ["KubeEmulator", "KubeAPI", "HealthModel"],
+            dependencies: ["KubeEmulator", "KubeAPI", "HealthModel", "Scheduling"],
             swiftSettings: strict
         ),
         // The demo's story and display: the operator against the emulator and a scripted simulated fabric.
         .target(
             name: "Demo",
             dependencies: [
-                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation",
+                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation", "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -116,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "GatewayMedicBench",
             dependencies: [
-                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "KubeAPI",
+                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "KubeAPI", "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -141,13 +144,15 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // Test helpers shared by several test targets (a loopback HTTP receiver for webhooks).
-        .target(name: "TestSupport", dependencies: ["KubeEmulator"], path: "Tests/TestSupport", swiftSettings: strict),
+        // The test helpers, one of each: `eventually`, `ChildProcess` (the process runner), `TestPKI`
+        // (openssl-made certificates), `LoopbackHTTPServer` (the raw HTTP server), `missingTool`.
+        .target(name: "TestSupport", dependencies: ["KubeEmulator", "KubeAPI", "Locking"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "YAML", "TestSupport", "Locking"], swiftSettings: strict),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["TestSupport", "KubeEmulator", "KubeClient"], swiftSettings: strict),
         .testTarget(name: "HealthModelTests", dependencies: ["HealthModel"], swiftSettings: strict),
-        .testTarget(name: "RemediationTests", dependencies: ["Remediation", "HealthModel", "KubeClient", "KubeEmulator", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "RemediationTests", dependencies: ["Remediation", "HealthModel", "KubeClient", "KubeEmulator", "TestSupport", "Locking"], swiftSettings: strict),
         .testTarget(
             name: "OperatorTests",
             dependencies: [

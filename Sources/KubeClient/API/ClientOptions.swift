@@ -1,3 +1,5 @@
+import Scheduling
+
 /// How a `KubeClient` behaves. Every default is chosen to match client-go / kube-rs.
 public struct ClientOptions: Sendable {
     /// Sent as `User-Agent`. Default "gateway-medic/<version>".
@@ -60,8 +62,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// scaled by `jitter` in [0.5, 1] ("equal jitter"), unless the server said `retryAfter`.
     public func delay(beforeRetry retry: Int, retryAfter: Duration?, jitter: Double) -> Duration {
         if honorRetryAfter, let retryAfter { return min(max(retryAfter, .zero), maxDelay) }
-        var exponential = baseDelay
-        for _ in 0..<min(max(0, retry - 1), 64) where exponential < maxDelay { exponential = exponential * 2 }
-        return min(exponential, maxDelay) * (0.5 + 0.5 * min(max(jitter, 0), 1))
+        let exponential = Backoff(initial: baseDelay, factor: 2, cap: maxDelay).delay(afterFailures: retry)
+        return exponential * (0.5 + 0.5 * min(max(jitter, 0), 1))
     }
 }
