@@ -47,7 +47,10 @@ let package = Package(
         // YAML text → the JSON value the API speaks.
         .target(name: "YAML", dependencies: ["CYAML", "KubeAPI"], swiftSettings: strict),
         // The generic API machinery: JSON values, ObjectMeta, lists, Status, watch events, Events, Leases.
+        // It defines no product resource: no Hedgehog or gateway-medic type.
         .target(name: "KubeAPI", dependencies: ["CZlib"], swiftSettings: strict),
+        // Where the Hedgehog fabric's resources and gateway-medic's GatewayHealth live in the API.
+        .target(name: "HedgehogResources", dependencies: ["KubeAPI"], swiftSettings: strict),
         // A value behind a lock, shared by the transport, the emulator and the runtime: the one lock type.
         .target(name: "Locking", swiftSettings: strict),
         // When to do something next: the one deadline heap (work queue, fabric simulator) and the one
@@ -66,7 +69,7 @@ let package = Package(
         .target(
             name: "KubeEmulator",
             dependencies: [
-                "KubeAPI", "Locking",
+                "KubeAPI", "HedgehogResources", "Locking",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -91,7 +94,7 @@ let package = Package(
         .target(
             name: "OperatorRuntime",
             dependencies: [
-                "KubeClient", "KubeAPI", "HealthModel", "Remediation", "YAML", "Locking", "Scheduling",
+                "KubeClient", "KubeAPI", "HedgehogResources", "HealthModel", "Remediation", "YAML", "Locking", "Scheduling",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -103,14 +106,14 @@ let package = Package(
         // A simulated Hedgehog fabric living on the emulator (tests, demo, benchmark).
         .target(
             name: "FabricSimulator",
-            dependencies: ["KubeEmulator", "KubeAPI", "HealthModel", "Scheduling"],
+            dependencies: ["KubeEmulator", "KubeAPI", "HedgehogResources", "HealthModel", "Scheduling"],
             swiftSettings: strict
         ),
         // The demo's story and display: the operator against the emulator and a scripted simulated fabric.
         .target(
             name: "Demo",
             dependencies: [
-                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation", "Locking",
+                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HedgehogResources", "HealthModel", "Remediation", "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -119,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "GatewayMedicBench",
             dependencies: [
-                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "KubeAPI", "Locking",
+                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "KubeAPI", "HedgehogResources", "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -138,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "GatewayMedicDemo",
             dependencies: [
-                "Demo", "KubeClient",
+                "Demo", "OperatorRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -149,15 +152,17 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["KubeEmulator", "KubeAPI", "Locking"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"], swiftSettings: strict),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "YAML", "TestSupport", "Locking"], swiftSettings: strict),
-        .testTarget(name: "KubeEmulatorTests", dependencies: ["TestSupport", "KubeEmulator", "KubeClient"], swiftSettings: strict),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], swiftSettings: strict),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "HedgehogResources", "YAML", "TestSupport", "Locking"], swiftSettings: strict),
+        .testTarget(name: "KubeEmulatorTests", dependencies: ["TestSupport", "KubeEmulator", "KubeClient", "KubeAPI", "HedgehogResources"], swiftSettings: strict),
         .testTarget(name: "HealthModelTests", dependencies: ["HealthModel"], swiftSettings: strict),
+        .testTarget(name: "FabricSimulatorTests", dependencies: ["FabricSimulator", "KubeEmulator", "KubeAPI", "HedgehogResources", "Locking"], swiftSettings: strict),
         .testTarget(name: "RemediationTests", dependencies: ["Remediation", "HealthModel", "KubeClient", "KubeEmulator", "TestSupport", "Locking"], swiftSettings: strict),
         .testTarget(
             name: "OperatorTests",
             dependencies: [
                 "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation", "Demo",
-                "GatewayMedicCLI", "TestSupport", "Locking", "YAML", "KubeAPI",
+                "GatewayMedicCLI", "TestSupport", "Locking", "YAML", "KubeAPI", "HedgehogResources",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strict

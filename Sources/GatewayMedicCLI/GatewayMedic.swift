@@ -12,11 +12,6 @@ struct GatewayMedic: AsyncParsableCommand {
         subcommands: [RunCommand.self, CheckCommand.self, VersionCommand.self])
 }
 
-/// The version, in one place: the client's (which also sends it as the User-Agent).
-enum GatewayMedicVersion {
-    static let current = KubeClientVersion.current
-}
-
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Demo
 import Foundation
-import KubeClient
+import OperatorRuntime
 
 /// `gateway-medic-demo`: the operator against an embedded API server and a simulated fabric of 4
 /// gateways in 2 groups, playing a scripted story. Exits non-zero when a step is not reached.
@@ -11,7 +11,7 @@ struct GatewayMedicDemo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway-medic-demo",
         abstract: "Run the operator against an embedded API server and a scripted simulated fabric.",
-        version: KubeClientVersion.current)
+        version: GatewayMedicVersion.current)
 
     @Option(help: "Scales time: 2 plays the story twice as fast. (default: 1)")
     var speed: Double = 1

@@ -35,7 +35,7 @@ func fastClient(_ server: LoopbackHTTPServer, credentials: any CredentialProvide
         let request = try #require(server.requests.first)
         #expect(request.target == "/api/v1/namespaces/default/pods/a%20b")
         #expect(request.headers["authorization"] == "Bearer t0k")
-        #expect(request.headers["user-agent"] == "gateway-medic/\(KubeClientVersion.current)")
+        #expect(request.headers["user-agent"] == ClientOptions.defaultUserAgent)
         #expect(client.activeTransfers == 0)
     }
 

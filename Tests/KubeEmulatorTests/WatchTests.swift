@@ -1,4 +1,5 @@
 import Foundation
+import HedgehogResources
 import KubeAPI
 import Testing
 import TestSupport
@@ -41,18 +42,18 @@ import TestSupport
             let rv = try #require(first[path: "metadata", "resourceVersion"]?.stringValue)
             try server.store.create(.gatewayAgents, agent("b"))
             let resumed = try Curl(server).watch("\(agents)?watch=true&resourceVersion=\(rv)")
-            let next = event(await resumed.next())
+            let next = event(await resumed.nextLine())
             #expect(next?.type == "ADDED" && next?.name == "b", "only changes after the given version")
-            resumed.stop()
+            resumed.terminateIfRunning()
 
             server.compact()
             let expired = try Curl(server).watch("\(agents)?watch=1&resourceVersion=\(rv)")
-            let line = try #require(await expired.next())
+            let line = try #require(await expired.nextLine())
             let value = try JSONValue.parse(line)
             #expect(value["type"] == "ERROR")
             #expect(value[path: "object", "code"] == .int(410))
             #expect(value[path: "object", "reason"] == "Expired")
-            #expect(await expired.next() == nil, "the stream ends after the error")
+            #expect(await expired.nextLine() == nil, "the stream ends after the error")
         }
     }
 
@@ -86,7 +87,7 @@ import TestSupport
             #expect(await stream.exitStatus() == 0)
             // No bookmark was asked for: none is sent.
             let plain = try Curl(server).watch("\(agents)?watch=1&timeoutSeconds=1&resourceVersion=\(server.store.resourceVersion)")
-            #expect(await plain.next(timeout: 5) == nil)
+            #expect(await plain.nextLine(within: .seconds(5)) == nil)
         }
     }
 

@@ -1,6 +1,7 @@
 import FabricSimulator
 import Foundation
 import HealthModel
+import HedgehogResources
 import KubeAPI
 import KubeClient
 import KubeEmulator
@@ -170,7 +171,7 @@ extension E2EWorld {
     /// uncompressed, a 30 s retry would outlast the whole test. Watch re-opens back off on the
     /// world's clock (the informer's), so they need no compressing.
     func faultClient(credentials: (any CredentialProvider)? = nil,
-                     userAgent: String = ClientOptions().userAgent) throws -> KubeClient {
+                     userAgent: String = GatewayMedicVersion.userAgent) throws -> KubeClient {
         let config = ClusterConfig(
             server: server.baseURL, tls: TLSSettings(certificateAuthorityPEM: SecretBytes(pki.caPEM)),
             credentials: credentials ?? StaticTokenCredentials(token: SecretString(token)), namespace: "default",

@@ -1,3 +1,4 @@
+import HedgehogResources
 import TestSupport
 import FabricSimulator
 import Foundation
@@ -55,7 +56,7 @@ final class E2EWorld: Sendable {
 
     /// A client as the operator has it; `userAgent` tells the test's own reads apart in the
     /// request log (the RBAC check counts only the operator's requests).
-    func client(namespace: String = "default", userAgent: String = ClientOptions().userAgent) throws -> KubeClient {
+    func client(namespace: String = "default", userAgent: String = GatewayMedicVersion.userAgent) throws -> KubeClient {
         let config = ClusterConfig(
             server: server.baseURL, tls: TLSSettings(certificateAuthorityPEM: SecretBytes(pki.caPEM)),
             credentials: StaticTokenCredentials(token: SecretString(token)), namespace: namespace, origin: "e2e")

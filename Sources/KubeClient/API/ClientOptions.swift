@@ -2,7 +2,8 @@ import Scheduling
 
 /// How a `KubeClient` behaves. Every default is chosen to match client-go / kube-rs.
 public struct ClientOptions: Sendable {
-    /// Sent as `User-Agent`. Default "gateway-medic/<version>".
+    /// Sent as `User-Agent`. Default `defaultUserAgent`; an application names itself (gateway-medic
+    /// sends "gateway-medic/<version>").
     public var userAgent: String
     /// Retries of 429 and 5xx answers (and connection errors on reads). Default: 5 attempts,
     /// 0.2 s doubling to at most 30 s, honouring `Retry-After`.
@@ -25,7 +26,10 @@ public struct ClientOptions: Sendable {
     /// operator's CPU; 10 ms is a fifth of the 50 ms event → status target. Zero: at once.
     public var watchDeliveryWindow: Duration
 
-    public init(userAgent: String = "gateway-medic/\(KubeClientVersion.current)", retry: RetryPolicy = RetryPolicy(),
+    /// The client's own name, for callers that give none.
+    public static let defaultUserAgent = "kubeclient-swift"
+
+    public init(userAgent: String = ClientOptions.defaultUserAgent, retry: RetryPolicy = RetryPolicy(),
                 requestTimeout: Duration = .seconds(30),
                 maxObjectBytes: Int = 16 << 20, watchDeliveryWindow: Duration = .milliseconds(10),
                 onResponse: (@Sendable (_ verb: String, _ resource: String, _ code: Int) -> Void)? = nil) {
@@ -36,10 +40,6 @@ public struct ClientOptions: Sendable {
         self.requestTimeout = requestTimeout
         self.onResponse = onResponse
     }
-}
-
-public enum KubeClientVersion {
-    public static let current = "0.1.0"
 }
 
 /// Retries of one request.

@@ -1,5 +1,6 @@
 @testable import FabricSimulator
 import Foundation
+import HedgehogResources
 import KubeAPI
 import KubeEmulator
 import Testing
