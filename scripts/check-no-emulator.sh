@@ -26,8 +26,8 @@ grep -Eq '(^|[^0-9])15OperatorRuntime' "$symbols" || die "$binary has no Operato
 modules='12KubeEmulator|15FabricSimulator|4Demo|16GatewayMedicDemo|14HummingbirdTLS|16HummingbirdHTTP2|6NIOSSL'
 found="$(grep -E "(^|[^0-9])($modules)|CNIOBoringSSL" "$symbols" | awk '{print $NF}' || true)"
 if [ -n "$found" ]; then
-  echo "check-no-emulator: $binary links the emulator or its server parts ($(printf '%s\n' "$found" | wc -l) symbols), e.g.:" >&2
-  printf '%s\n' "$found" | head -5 >&2
+  echo "check-no-emulator: $binary links the emulator or its server parts ($(wc -l <<<"$found") symbols), e.g.:" >&2
+  sed -n 1,5p <<<"$found" >&2
   exit 1
 fi
 echo "check-no-emulator: $binary ($(stat -c %s "$binary") bytes) has no emulator, simulator, demo or TLS server symbols"
