@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# gateway-medic image: a static-Swift-stdlib release binary on Debian bookworm-slim.
+# gateway-medic image: a static-Swift-stdlib release binary on Debian bookworm-slim. The binary holds
+# no API server: the emulator, fabric simulator and demo are gateway-medic-demo, never built here.
 #   docker build -t gateway-medic:0.1.0 .
 # The build toolchain matches the one the project is developed with (Swift 6.3, Debian 12).
 ARG SWIFT_IMAGE=swift:6.3-bookworm

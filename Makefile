@@ -50,10 +50,13 @@ test: deps test-deps
 	.build-venv/bin/python scripts/check_e2e_record.py $(E2E_RECORD) manifests
 	$(MAKE) release-check
 
-# The scripted story on an embedded API server and a simulated fabric (under a minute).
+# The scripted story on an embedded API server and a simulated fabric (under a minute). A program
+# of its own, gateway-medic-demo: the gateway-medic binary holds no API server. DEMO_ARGS passes
+# options (e.g. --speed 4, --plain, --no-remediate).
+DEMO_ARGS ?=
 demo: deps
-	$(SWIFT) build --product gateway-medic
-	$$($(SWIFT) build --show-bin-path)/gateway-medic demo
+	$(SWIFT) build --product gateway-medic-demo
+	$$($(SWIFT) build --show-bin-path)/gateway-medic-demo $(DEMO_ARGS)
 
 clean:
 	rm -rf .build
@@ -86,9 +89,11 @@ validate-manifests:
 	./scripts/validate-manifests.sh
 
 # Checks that the runtime image of the Dockerfile provides every shared library the release
-# binary needs. Builds the release binary first.
+# binary needs, and that the binary links no API server (nm: no emulator, simulator or demo
+# symbols). Builds the release binary first.
 release-check: release
 	./scripts/check-runtime-libs.sh
+	./scripts/check-no-emulator.sh
 
 # Benchmark: the release-built operator against the in-process emulator and a simulated fabric
 # at 10, 1,000 and 10,000 gateways (a few minutes). BENCH_ARGS=--quick for a smoke run.

@@ -10,7 +10,10 @@ let package = Package(
     name: "gateway-medic",
     platforms: [.macOS(.v14)],
     products: [
+        // The operator: what the container image ships. It links no API server, emulator or simulator.
         .executable(name: "gateway-medic", targets: ["GatewayMedicCLI"]),
+        // The scripted demo: the operator against the embedded emulator and a simulated fabric (`make demo`).
+        .executable(name: "gateway-medic-demo", targets: ["GatewayMedicDemo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,14 +47,20 @@ let package = Package(
         // YAML text → the JSON value the API speaks.
         .target(name: "YAML", dependencies: ["CYAML", "KubeAPI"], swiftSettings: strict),
         // The generic API machinery: JSON values, ObjectMeta, lists, Status, watch events, Events, Leases.
+        // It defines no product resource: no Hedgehog or gateway-medic type.
         .target(name: "KubeAPI", dependencies: ["CZlib"], swiftSettings: strict),
-        // A value behind a lock, shared by the transport, the emulator and the runtime.
+        // Where the Hedgehog fabric's resources and gateway-medic's GatewayHealth live in the API.
+        .target(name: "HedgehogResources", dependencies: ["KubeAPI"], swiftSettings: strict),
+        // A value behind a lock, shared by the transport, the emulator and the runtime: the one lock type.
         .target(name: "Locking", swiftSettings: strict),
+        // When to do something next: the one deadline heap (work queue, fabric simulator) and the one
+        // exponential backoff (request retries, watch reconnects, reconcile failures, webhooks).
+        .target(name: "Scheduling", swiftSettings: strict),
         // The client: kubeconfig, credentials, the libcurl transport, requests and watches.
         .target(
             name: "KubeClient",
             dependencies: [
-                "CCurl", "YAML", "KubeAPI", "Locking",
+                "CCurl", "YAML", "KubeAPI", "Locking", "Scheduling",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -60,7 +69,7 @@ let package = Package(
         .target(
             name: "KubeEmulator",
             dependencies: [
-                "KubeAPI", "Locking",
+                "KubeAPI", "HedgehogResources", "Locking",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -76,7 +85,7 @@ let package = Package(
         .target(
             name: "Remediation",
             dependencies: [
-                "HealthModel", "KubeAPI", "KubeClient",
+                "HealthModel", "KubeAPI", "KubeClient", "Scheduling",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -85,7 +94,7 @@ let package = Package(
         .target(
             name: "OperatorRuntime",
             dependencies: [
-                "KubeClient", "KubeAPI", "HealthModel", "Remediation", "YAML", "Locking",
+                "KubeClient", "KubeAPI", "HedgehogResources", "HealthModel", "Remediation", "YAML", "Locking", "Scheduling",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -97,14 +106,14 @@ let package = Package(
         // A simulated Hedgehog fabric living on the emulator (tests, demo, benchmark).
         .target(
             name: "FabricSimulator",
-            dependencies: ["KubeEmulator", "KubeAPI", "HealthModel"],
+            dependencies: ["KubeEmulator", "KubeAPI", "HedgehogResources", "HealthModel", "Scheduling"],
             swiftSettings: strict
         ),
-        // `gateway-medic demo`: the operator against the emulator and a scripted simulated fabric.
+        // The demo's story and display: the operator against the emulator and a scripted simulated fabric.
         .target(
             name: "Demo",
             dependencies: [
-                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation",
+                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HedgehogResources", "HealthModel", "Remediation", "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -113,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "GatewayMedicBench",
             dependencies: [
-                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "KubeAPI",
+                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "KubeAPI", "HedgehogResources", "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -121,25 +130,39 @@ let package = Package(
         .executableTarget(
             name: "GatewayMedicCLI",
             dependencies: [
-                "OperatorRuntime", "KubeClient", "KubeAPI", "HealthModel", "Remediation", "FabricSimulator", "KubeEmulator", "Demo",
+                "OperatorRuntime", "KubeClient", "KubeAPI", "HealthModel", "Remediation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
+        // `gateway-medic-demo` (`make demo`): kept out of `gateway-medic` so that the operator's
+        // binary and image contain no API server (`make release-check` looks with nm).
+        .executableTarget(
+            name: "GatewayMedicDemo",
+            dependencies: [
+                "Demo", "OperatorRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
 
-        // Test helpers shared by several test targets (a loopback HTTP receiver for webhooks).
-        .target(name: "TestSupport", dependencies: ["KubeEmulator"], path: "Tests/TestSupport", swiftSettings: strict),
+        // The test helpers, one of each: `eventually`, `ChildProcess` (the process runner), `TestPKI`
+        // (openssl-made certificates), `LoopbackHTTPServer` (the raw HTTP server), `missingTool`.
+        .target(name: "TestSupport", dependencies: ["KubeEmulator", "KubeAPI", "Locking"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "YAML", "TestSupport", "Locking"], swiftSettings: strict),
-        .testTarget(name: "KubeEmulatorTests", dependencies: ["TestSupport", "KubeEmulator", "KubeClient"], swiftSettings: strict),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"], swiftSettings: strict),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], swiftSettings: strict),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "HedgehogResources", "YAML", "TestSupport", "Locking"], swiftSettings: strict),
+        .testTarget(name: "KubeEmulatorTests", dependencies: ["TestSupport", "KubeEmulator", "KubeClient", "KubeAPI", "HedgehogResources"], swiftSettings: strict),
         .testTarget(name: "HealthModelTests", dependencies: ["HealthModel"], swiftSettings: strict),
-        .testTarget(name: "RemediationTests", dependencies: ["Remediation", "HealthModel", "KubeClient", "KubeEmulator", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "FabricSimulatorTests", dependencies: ["FabricSimulator", "KubeEmulator", "KubeAPI", "HedgehogResources", "Locking"], swiftSettings: strict),
+        .testTarget(name: "RemediationTests", dependencies: ["Remediation", "HealthModel", "KubeClient", "KubeEmulator", "TestSupport", "Locking"], swiftSettings: strict),
         .testTarget(
             name: "OperatorTests",
             dependencies: [
                 "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation", "Demo",
-                "GatewayMedicCLI", "TestSupport", "Locking", "YAML", "KubeAPI",
+                "GatewayMedicCLI", "TestSupport", "Locking", "YAML", "KubeAPI", "HedgehogResources",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strict

@@ -3,7 +3,7 @@ import Foundation
 import KubeEmulator
 import OperatorRuntime
 
-/// `gateway-medic demo`: the real operator, in-process, against the embedded API server on
+/// `gateway-medic-demo`: the real operator, in-process, against the embedded API server on
 /// loopback and a simulated fabric of four gateways in two groups, playing a scripted story
 /// (boot → UP, KEEPALIVE_FAIL with its ticket draft, CONFIG_FAIL, an frr crash → DOWN → restart
 /// → UP) while a table shows every GatewayHealth state and the Events as they are written.
@@ -25,7 +25,7 @@ public struct DemoRunner: Sendable {
         let display = DemoDisplay(plain: options.plain, output: options.output,
                                   gateways: sim.gatewayNames.map { ($0, sim.group(gateway: $0) ?? "") },
                                   elapsed: { world.elapsed })
-        await display.setHeader("gateway-medic demo · \(sim.gatewayNames.count) simulated gateways in \(sim.groupNames.count) groups · "
+        await display.setHeader("gateway-medic-demo · \(sim.gatewayNames.count) simulated gateways in \(sim.groupNames.count) groups · "
             + "operator in-process against \(world.server.baseURL) · \(String(format: "%g", options.pace))× time")
 
         let watchers: DemoWatchers

@@ -1,6 +1,7 @@
 import FabricSimulator
 import Foundation
 import HealthModel
+import HedgehogResources
 import KubeAPI
 import KubeClient
 import KubeEmulator
@@ -42,7 +43,7 @@ final class DemoWorld: Sendable {
         do {
             simulator = try FabricSimulator(spec: spec, store: EmulatorFabricStore(store: server.store), startTime: t0)
             client = try KubeClient(config: ClusterConfig(server: server.baseURL, namespace: Self.namespace, origin: "demo"),
-                                    options: ClientOptions(retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(20))))
+                                    options: ClientOptions(userAgent: GatewayMedicVersion.userAgent, retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(20))))
         } catch {
             await server.stop()
             throw DemoError.setup("\(error)")
@@ -51,7 +52,7 @@ final class DemoWorld: Sendable {
         logger.logLevel = .critical  // the table is the output; log lines would tear it
         medic = GatewayMedicOperator(config: Self.operatorConfig(remediate: remediate), client: client, clock: clock,
                                      identity: "gateway-medic-demo", logger: logger, output: output,
-                                     version: KubeClientVersion.current)
+                                     version: GatewayMedicVersion.current)
     }
 
     /// Creates the fabric objects (after the watches are open, so they see everything).

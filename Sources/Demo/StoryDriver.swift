@@ -2,6 +2,7 @@ import FabricSimulator
 import Foundation
 import HealthModel
 import KubeAPI
+import Locking
 import OperatorRuntime
 import Remediation
 
@@ -156,11 +157,10 @@ struct StoryDriver {
 }
 
 /// How the operator's `run()` ended, readable from the driver without awaiting.
-final class OperatorOutcome: @unchecked Sendable {
-    private let lock = NSLock()
-    private var ended: String?
+final class OperatorOutcome: Sendable {
+    private let ended = Locked<String?>(nil)
 
-    var failure: String? { lock.withLock { ended } }
+    var failure: String? { ended.current }
 
-    func record(_ why: String) { lock.withLock { ended = ended ?? why } }
+    func record(_ why: String) { ended.withLock { $0 = $0 ?? why } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HedgehogResources
 import KubeAPI
 
 /// The fabric controller's objects, as JSON with Hedgehog's exact field names.

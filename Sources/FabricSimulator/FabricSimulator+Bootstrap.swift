@@ -1,4 +1,5 @@
 import Foundation
+import HedgehogResources
 import KubeAPI
 
 extension FabricSimulator {

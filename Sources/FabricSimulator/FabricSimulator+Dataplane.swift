@@ -1,4 +1,5 @@
 import Foundation
+import HedgehogResources
 import KubeAPI
 
 /// The gateway dataplane: start, apply generations, heartbeat; and what follows from it (BGP,

@@ -1,4 +1,5 @@
 import Foundation
+import HedgehogResources
 import KubeAPI
 
 /// Scripted faults and changes. Each takes effect at `now` (default: the simulation's current

@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import KubeEmulator
+import Scheduling
 
 /// Something the simulation does at a given time. Events carry the epoch of the process or
 /// fault they belong to; when that has moved on, the event is stale and dropped.
@@ -30,7 +31,7 @@ public actor FabricSimulator {
     let podObjects: PodObjects
 
     var random: SplitMix64
-    var queue = EventQueue<SimEvent>()
+    var queue = DeadlineHeap<SimEvent>()
     var gateways: [GatewayRuntime]
     var leafOrigins: [Date]
     /// Leaves in maintenance: their switch agents write nothing (see `startLeafMaintenance`).

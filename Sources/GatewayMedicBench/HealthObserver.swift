@@ -1,6 +1,8 @@
 import Foundation
+import HedgehogResources
 import KubeAPI
 import KubeEmulator
+import Locking
 
 /// Watches GatewayHealth objects in the emulator's store (not over HTTP) and times the
 /// operator's writes: when each gateway first got a status (initial sync) and, for gateways
@@ -15,7 +17,7 @@ final class HealthObserver: Sendable {
         var statusChanges = 0
     }
 
-    private let state = LockedBox(State())
+    private let state = Locked(State())
     private let commits: CommitLog
     private let watch: StoreWatch
     private let task: Task<Void, Never>
@@ -35,7 +37,7 @@ final class HealthObserver: Sendable {
         }
     }
 
-    private static func note(name: String, status: JSONValue, at now: ContinuousClock.Instant, state: LockedBox<State>,
+    private static func note(name: String, status: JSONValue, at now: ContinuousClock.Instant, state: Locked<State>,
                              commits: CommitLog) {
         state.withLock { s in
             if s.firstStatus[name] == nil { s.firstStatus[name] = now }

@@ -25,7 +25,8 @@ enum OperatorChild {
         var logger = Logger(label: "bench.operator")
         logger.logLevel = .error
         do {
-            let client = try KubeClient(config: ClusterConfig(server: arguments.url, namespace: "default", origin: "bench"))
+            let client = try KubeClient(config: ClusterConfig(server: arguments.url, namespace: "default", origin: "bench"),
+                                        options: ClientOptions(userAgent: GatewayMedicVersion.userAgent))
             let instance = GatewayMedicOperator(config: config, client: client, clock: clock, identity: "bench",
                                                 logger: logger, output: { _ in },
                                                 gauges: registry?.gatewayHealth)

@@ -2,6 +2,7 @@ import FabricSimulator
 import Foundation
 import KubeAPI
 import KubeEmulator
+import Locking
 
 /// The emulator's store as the simulator writes to it, noting when each GatewayAgent write
 /// (spec or status) committed and counting the GatewayAgent and switch Agent status writes
@@ -50,7 +51,7 @@ final class CommitLog: Sendable {
         var leafStatusWrites = 0
     }
 
-    private let state = LockedBox(State())
+    private let state = Locked(State())
 
     func agentCommitted(_ name: String, status: Bool) {
         let now = ContinuousClock.now
@@ -66,18 +67,4 @@ final class CommitLog: Sendable {
 
     /// GatewayAgent status writes and switch Agent status writes so far.
     var heartbeats: (gateway: Int, leaf: Int) { state.withLock { ($0.agentStatusWrites, $0.leafStatusWrites) } }
-}
-
-/// A value behind a lock (the bench's own; no global state).
-final class LockedBox<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
 }

@@ -9,12 +9,7 @@ struct GatewayMedic: AsyncParsableCommand {
         commandName: "gateway-medic",
         abstract: "Health of Hedgehog fabric gateways, as a Kubernetes operator and a one-shot check.",
         version: GatewayMedicVersion.current,
-        subcommands: [RunCommand.self, CheckCommand.self, DemoCommand.self, VersionCommand.self])
-}
-
-/// The version, in one place: the client's (which also sends it as the User-Agent).
-enum GatewayMedicVersion {
-    static let current = KubeClientVersion.current
+        subcommands: [RunCommand.self, CheckCommand.self, VersionCommand.self])
 }
 
 struct VersionCommand: ParsableCommand {

@@ -1,3 +1,4 @@
+import HedgehogResources
 import KubeAPI
 
 /// Reading a CustomResourceDefinition object into a served resource, and writing the fabric's

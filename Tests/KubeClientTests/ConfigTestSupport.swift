@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 
 /// A temporary folder for one test's kubeconfig corpus, removed when the fixture goes away.
 final class ConfigFixtureFolder: @unchecked Sendable {
@@ -27,15 +28,14 @@ final class ConfigFixtureFolder: @unchecked Sendable {
 }
 
 /// A clock the test moves by hand.
-final class ConfigTestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
+final class ConfigTestClock: Sendable {
+    private let current: Locked<Date>
 
-    init(_ start: Date) { current = start }
+    init(_ start: Date) { current = Locked(start) }
 
-    var now: Date { lock.withLock { current } }
-    func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
-    func set(_ date: Date) { lock.withLock { current = date } }
+    var now: Date { current.current }
+    func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    func set(_ date: Date) { current.withLock { $0 = date } }
 }
 
 func configBase64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }

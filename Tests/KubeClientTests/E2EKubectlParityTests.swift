@@ -179,7 +179,7 @@ import TestSupport
         #expect(kubectlSeen == medicSeen, "kubectl \(kubectlSeen) vs gateway-medic \(medicSeen)")
         #expect(medicSeen.allSatisfy { $0.authorization == nil }, "\(medicSeen)")
         #expect(medicSeen.allSatisfy { $0.impersonation == ["impersonate-group: developers", "impersonate-user: jane"] }, "\(medicSeen)")
-        let check = try await E2EProcess.run(medic, ["check"], environment: env, timeout: 30)
+        let check = try await ChildProcess.run(medic, ["check"], environment: env, timeout: .seconds(30))
         #expect(check.stderr.contains("plain http"), "\(check.stderr)")
         #expect(!check.stderr.contains(token))
     }
@@ -194,7 +194,7 @@ import TestSupport
             current-context: c
 
             """)
-        let check = try await E2EProcess.run(medic, ["check", "--kubeconfig", kubeconfig], environment: ["HOME": folder.path], timeout: 30)
+        let check = try await ChildProcess.run(medic, ["check", "--kubeconfig", kubeconfig], environment: ["HOME": folder.path], timeout: .seconds(30))
         #expect(check.status == 2)
         #expect(check.stderr.contains("auth-provider \"oidc\" is not supported"), "\(check.stderr)")
         #expect(check.stderr.contains("kubelogin"), "\(check.stderr)")
@@ -205,13 +205,13 @@ import TestSupport
     static func runBoth(medic: String, env: [String: String], in directory: String, server: EmulatedAPIServer,
                         authenticated: Bool) async throws -> (kubectl: Set<RequestIdentity>, medic: Set<RequestIdentity>) {
         let before = server.requestLog.count
-        let get = try await E2EProcess.run("/bin/sh", ["-c", "cd \"$1\" && shift && exec \"$@\"", "sh", directory, kubectl,
+        let get = try await ChildProcess.run("/bin/sh", ["-c", "cd \"$1\" && shift && exec \"$@\"", "sh", directory, kubectl,
                                                         "--request-timeout=10s", "get", "gatewayagents", "-n", "default"],
-                                           environment: env, timeout: 30)
+                                           environment: env, timeout: .seconds(30))
         if authenticated { #expect(get.status == 0, "kubectl: \(get.stderr)") }
         let middle = server.requestLog.count
-        let check = try await E2EProcess.run("/bin/sh", ["-c", "cd \"$1\" && shift && exec \"$@\"", "sh", directory, medic, "check"],
-                                             environment: env, timeout: 30)
+        let check = try await ChildProcess.run("/bin/sh", ["-c", "cd \"$1\" && shift && exec \"$@\"", "sh", directory, medic, "check"],
+                                             environment: env, timeout: .seconds(30))
         if authenticated { #expect(check.status != 2, "gateway-medic check: \(check.stderr)") }
         let log = server.requestLog
         let kubectlRecords = log[before..<middle], medicRecords = log[middle...]
@@ -226,8 +226,8 @@ import TestSupport
 extension E2ECluster {
     /// The serial number of the test client certificate, as the emulator's log writes it (lowercase hex).
     func clientSerial() async throws -> String {
-        let openssl = try #require(E2EProcess.which("openssl"))
-        let result = try await E2EProcess.run(openssl, ["x509", "-noout", "-serial", "-in", pki.path("client.crt")])
+        let openssl = try #require(ChildProcess.which("openssl"))
+        let result = try await ChildProcess.run(openssl, ["x509", "-noout", "-serial", "-in", pki.path("client.crt")])
         let hex = try #require(result.stdout.split(separator: "=").last).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         return hex.count % 2 == 0 ? hex : "0" + hex
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HedgehogResources
 import KubeAPI
 import KubeClient
 import Testing
@@ -33,8 +34,8 @@ import TestSupport
             let kubeconfig = try cluster.writeKubeconfig("kubectl.yaml", user: ["token: \(cluster.token)"],
                                                          cluster: ["certificate-authority: \(cluster.pki.path("ca.crt"))"])
             let env = ["KUBECONFIG": kubeconfig, "HOME": cluster.folder.path, "PATH": "/usr/bin:/bin"]
-            func kubectl(_ args: [String]) async throws -> E2EProcess.Result {
-                try await E2EProcess.run(binary, ["--request-timeout=10s"] + args, environment: env, timeout: 15)
+            func kubectl(_ args: [String]) async throws -> ChildProcess.Result {
+                try await ChildProcess.run(binary, ["--request-timeout=10s"] + args, environment: env, timeout: .seconds(15))
             }
             let get = try await kubectl(["get", "gatewayagents"])
             #expect(get.status == 0, "\(get.stderr)")

@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import KubeClient
 import Testing
+import TestSupport
 @testable import KubeEmulator
 
 /// One observed or expected watch event, reduced to what ordering is about.
@@ -99,7 +100,7 @@ func makeChanges(_ store: ObjectStore, namespace: String, count: Int, offset: In
                     if event.type != .bookmark { seen.append(Change(event.type, event.object)) }
                 }
                 guard round < 2 else { break }
-                #expect(await e2eEventually { cluster.server.openWatchCount == 1 })
+                #expect(await eventually { cluster.server.openWatchCount == 1 })
                 if round == 0 {
                     #expect(cluster.server.cutAllWatches() == 1)
                     expected += try makeChanges(store, namespace: "cut", count: 50, offset: expected.count)
@@ -134,7 +135,7 @@ func makeChanges(_ store: ObjectStore, namespace: String, count: Int, offset: In
             var iterator = client.watch(.configMaps, namespace: "compacted", options: WatchOptions()).makeAsyncIterator()
             // The watch has a resume point once its first event arrived.
             #expect(try await iterator.next()?.object.name == "first")
-            #expect(await e2eEventually { cluster.server.openWatchCount == 1 })
+            #expect(await eventually { cluster.server.openWatchCount == 1 })
             #expect(cluster.server.cutAllWatches() == 1)
             do throws(KubeError) {
                 while try await iterator.next() != nil {}
@@ -166,7 +167,7 @@ func makeChanges(_ store: ObjectStore, namespace: String, count: Int, offset: In
             #expect(added?.type == .added && added?.object.name == "only")
             // History moves on elsewhere; this watch sees nothing of it but a bookmark.
             for i in 0..<5 { try store.create(.configMaps, configMap("elsewhere-\(i)", namespace: "other")) }
-            #expect(await e2eEventually { cluster.server.openWatchCount == 1 })
+            #expect(await eventually { cluster.server.openWatchCount == 1 })
             cluster.server.sendBookmarks()
             let bookmark = try await iterator.next()
             #expect(bookmark?.type == .bookmark)

@@ -8,91 +8,6 @@ import TestSupport
 // Shared fixtures of the end-to-end tests: the real client over real HTTPS on loopback against
 // the emulator. Key material is made at run time with the `openssl` CLI; nothing is committed.
 
-/// Runs a command-line tool with a hard time limit. Pipes are read on dedicated threads: blocking
-/// reads must never occupy the cooperative pool that the emulator under test runs on.
-enum E2EProcess {
-    struct Result: Sendable {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func which(_ tool: String) -> String? {
-        ["/usr/bin", "/usr/local/bin", "/bin"].map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    private static func drain(_ pipe: Pipe) async -> Data {
-        await withCheckedContinuation { c in
-            Thread.detachNewThread { c.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
-        }
-    }
-
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                    timeout: Double = 20) async throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        let exited = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { p in
-            exited.continuation.yield(p.terminationStatus)
-            exited.continuation.finish()
-        }
-        try process.run()
-        async let o = drain(out)
-        async let e = drain(err)
-        let killer = Task.detached {
-            try await Task.sleep(for: .seconds(timeout))
-            if process.isRunning { process.terminate() }
-        }
-        let stdout = await o, stderr = await e
-        var iterator = exited.stream.makeAsyncIterator()
-        let status = await iterator.next() ?? -1
-        killer.cancel()
-        return Result(status: status, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
-    }
-}
-
-/// A throwaway PKI: a CA, a server certificate for 127.0.0.1, a client certificate it signed, and
-/// an unrelated CA (for the mismatch test).
-struct E2EPKI: Sendable {
-    let directory: String
-    func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
-    func text(_ name: String) throws -> String { try String(contentsOfFile: path(name), encoding: .utf8) }
-
-    /// nil when `openssl` is not installed (the caller skips with a note).
-    static func make(in directory: String) async throws -> E2EPKI? {
-        guard let openssl = E2EProcess.which("openssl") else { return nil }
-        let pki = E2EPKI(directory: directory)
-        func run(_ args: [String]) async throws {
-            let r = try await E2EProcess.run(openssl, args)
-            guard r.status == 0 else { throw E2ESetupError(message: "openssl \(args.prefix(2).joined(separator: " ")): \(r.stderr)") }
-        }
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        for ca in ["ca", "other-ca"] {
-            try await run(["req", "-x509"] + ec + ["-keyout", pki.path("\(ca).key"), "-out", pki.path("\(ca).crt"), "-days", "1",
-                                                    "-subj", "/CN=e2e-\(ca)"])
-        }
-        try "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n".write(toFile: pki.path("server.ext"), atomically: true, encoding: .utf8)
-        try "extendedKeyUsage=clientAuth\n".write(toFile: pki.path("client.ext"), atomically: true, encoding: .utf8)
-        for (who, cn) in [("server", "127.0.0.1"), ("client", "e2e-tester")] {
-            try await run(["req"] + ec + ["-keyout", pki.path("\(who).key"), "-out", pki.path("\(who).csr"), "-subj", "/CN=\(cn)"])
-            try await run(["x509", "-req", "-in", pki.path("\(who).csr"), "-CA", pki.path("ca.crt"), "-CAkey", pki.path("ca.key"),
-                           "-CAcreateserial", "-out", pki.path("\(who).crt"), "-days", "1", "-extfile", pki.path("\(who).ext")])
-        }
-        return pki
-    }
-}
-
-struct E2ESetupError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}
-
 struct E2ETimeout: Error, CustomStringConvertible {
     var seconds: Double
     var description: String { "the test did not finish within \(seconds) s" }
@@ -102,7 +17,7 @@ struct E2ETimeout: Error, CustomStringConvertible {
 /// by the test CA, a temp folder with the PKI, and helpers to write kubeconfigs and make clients.
 struct E2ECluster: Sendable {
     let server: EmulatedAPIServer
-    let pki: E2EPKI
+    let pki: TestPKI
     let folder: ConfigFixtureFolder
     let token: String
 
@@ -159,7 +74,7 @@ struct E2ECluster: Sendable {
 func withE2ECluster(seconds: Double = 20, http2: Bool = true, configure: (inout EmulatorConfiguration) -> Void = { _ in },
                     _ body: @escaping @Sendable (E2ECluster) async throws -> Void) async throws {
     let folder = try ConfigFixtureFolder()
-    guard let pki = try await E2EPKI.make(in: try folder.directory("pki")) else {
+    guard let pki = try await TestPKI.make(in: try folder.directory("pki")) else {
         missingTool("openssl not installed: end-to-end test skipped")
         return
     }
@@ -197,15 +112,6 @@ func withDeadline<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable ()
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes: waiting for a state, not a guessed time.
-func e2eEventually(timeout: Double = 5, _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return condition()
-}
 
 /// Runs `body`, which must throw a `KubeError`, and returns it.
 func expectKubeError(_ body: () async throws -> Void) async -> KubeError? {

@@ -84,8 +84,7 @@ import Testing
 
 /// Collects warnings and worse (a class so the copies swift-log makes share the lines).
 final class WarningLines: LogHandler, @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
+    private let lines = Locked<[String]>([])
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .warning
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -94,11 +93,10 @@ final class WarningLines: LogHandler, @unchecked Sendable {
     }
 
     func log(event: LogEvent) {
-        lock.lock(); defer { lock.unlock() }
-        lines.append("\(event.message) \(event.metadata ?? [:])")
+        lines.withLock { $0.append("\(event.message) \(event.metadata ?? [:])") }
     }
 
-    var current: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+    var current: [String] { lines.current }
 }
 
 @Suite struct StreamBufferTests {

@@ -3,6 +3,7 @@ import KubeAPI
 @testable import KubeClient
 import Locking
 import Testing
+import TestSupport
 
 /// Token "stale" until refreshed, then "fresh"; counts the calls.
 struct RefreshingToken: CredentialProvider {
@@ -17,7 +18,7 @@ func pod(_ name: String, rv: Int) -> String {
     #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"\#(name)","namespace":"default","resourceVersion":"\#(rv)"}}"#
 }
 
-func fastClient(_ server: ScriptedHTTPServer, credentials: any CredentialProvider = NoCredentials()) throws -> KubeClient {
+func fastClient(_ server: LoopbackHTTPServer, credentials: any CredentialProvider = NoCredentials()) throws -> KubeClient {
     try KubeClient(
         config: ClusterConfig(server: server.url, credentials: credentials),
         options: ClientOptions(retry: RetryPolicy(baseDelay: .milliseconds(10)), requestTimeout: .seconds(10)))
@@ -25,21 +26,21 @@ func fastClient(_ server: ScriptedHTTPServer, credentials: any CredentialProvide
 
 @Suite(.timeLimit(.minutes(1))) struct TransportTests {
     @Test func getSendsHeadersAndEncodesThePath() async throws {
-        let server = try ScriptedHTTPServer { _, _ in [.json(200, pod("a b", rv: 5))] }
+        let server = try LoopbackHTTPServer { _, _ in [.json(200, pod("a b", rv: 5))] }
         defer { server.stop() }
         let client = try fastClient(server, credentials: StaticTokenCredentials(token: SecretString("t0k")))
         defer { client.shutdown() }
         let object = try await client.get(.pods, namespace: "default", name: "a b")
         #expect(object[path: "metadata", "resourceVersion"] == "5")
-        let request = try #require(server.requests.withLock { $0.first })
+        let request = try #require(server.requests.first)
         #expect(request.target == "/api/v1/namespaces/default/pods/a%20b")
         #expect(request.headers["authorization"] == "Bearer t0k")
-        #expect(request.headers["user-agent"] == "gateway-medic/\(KubeClientVersion.current)")
+        #expect(request.headers["user-agent"] == ClientOptions.defaultUserAgent)
         #expect(client.activeTransfers == 0)
     }
 
     @Test func unauthorizedRefreshesCredentialsOnce() async throws {
-        let server = try ScriptedHTTPServer { request, _ in
+        let server = try LoopbackHTTPServer { request, _ in
             request.headers["authorization"] == "Bearer fresh" ? [.json(200, "{}")] : [.json(401, #"{"kind":"Status","code":401,"reason":"Unauthorized"}"#)]
         }
         defer { server.stop() }
@@ -48,11 +49,11 @@ func fastClient(_ server: ScriptedHTTPServer, credentials: any CredentialProvide
         defer { client.shutdown() }
         _ = try await client.get(.namespaces, namespace: nil, name: "x")
         #expect(token.calls.withLock { $0 } == 2)
-        #expect(server.requests.withLock { $0.map { $0.headers["authorization"] ?? "" } } == ["Bearer stale", "Bearer fresh"])
+        #expect(server.requests.map { $0.headers["authorization"] ?? "" } == ["Bearer stale", "Bearer fresh"])
     }
 
     @Test func tooManyRequestsIsRetriedAndClientErrorsAreNot() async throws {
-        let server = try ScriptedHTTPServer { request, index in
+        let server = try LoopbackHTTPServer { request, index in
             if request.target.hasSuffix("/missing") {
                 return [.json(404, #"{"kind":"Status","code":404,"reason":"NotFound","message":"pods \"missing\" not found"}"#)]
             }
@@ -62,15 +63,15 @@ func fastClient(_ server: ScriptedHTTPServer, credentials: any CredentialProvide
         let client = try fastClient(server)
         defer { client.shutdown() }
         _ = try await client.get(.pods, namespace: "default", name: "p")
-        #expect(server.requests.withLock { $0.count } == 3)
+        #expect(server.requests.count == 3)
         let error = await #expect(throws: KubeError.self) { try await client.get(.pods, namespace: "default", name: "missing") }
         #expect(error?.isNotFound == true)
         #expect(error?.description.contains("pods \"missing\" not found") == true)
-        #expect(server.requests.withLock { $0.count } == 4)
+        #expect(server.requests.count == 4)
     }
 
     @Test func connectionErrorsNameTheURL() async throws {
-        let server = try ScriptedHTTPServer { _, _ in [] }
+        let server = try LoopbackHTTPServer { _, _ in [] }
         server.stop()  // nothing listens on the port any more
         let client = try KubeClient(config: ClusterConfig(server: server.url), options: ClientOptions(retry: RetryPolicy(maxAttempts: 1)))
         defer { client.shutdown() }
@@ -81,12 +82,12 @@ func fastClient(_ server: ScriptedHTTPServer, credentials: any CredentialProvide
     }
 
     @Test func cancellingTheTaskAbortsTheTransfer() async throws {
-        let server = try ScriptedHTTPServer { _, _ in [.hang] }
+        let server = try LoopbackHTTPServer { _, _ in [.hang] }
         defer { server.stop() }
         let client = try fastClient(server)
         defer { client.shutdown() }
         let task = Task { try await client.get(.pods, namespace: "default", name: "slow") }
-        while server.requests.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(5)) }
+        try #require(await eventually { !server.requests.isEmpty })
         #expect(client.activeTransfers == 1)
         task.cancel()
         #expect(endedCancelled(await task.result))
@@ -94,11 +95,11 @@ func fastClient(_ server: ScriptedHTTPServer, credentials: any CredentialProvide
     }
 
     @Test func shutdownFailsPendingRequests() async throws {
-        let server = try ScriptedHTTPServer { _, _ in [.hang] }
+        let server = try LoopbackHTTPServer { _, _ in [.hang] }
         defer { server.stop() }
         let client = try fastClient(server)
         let task = Task { try await client.get(.pods, namespace: "default", name: "slow") }
-        while server.requests.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(5)) }
+        try #require(await eventually { !server.requests.isEmpty })
         client.shutdown()
         #expect(endedCancelled(await task.result))
         let error = await #expect(throws: KubeError.self) { try await client.get(.pods, namespace: "default", name: "p") }
@@ -106,7 +107,7 @@ func fastClient(_ server: ScriptedHTTPServer, credentials: any CredentialProvide
     }
 
     @Test func listAllFollowsContinueTokens() async throws {
-        let server = try ScriptedHTTPServer { request, _ in
+        let server = try LoopbackHTTPServer { request, _ in
             if request.target.contains("continue=t%2B1") {
                 return [.json(200, #"{"kind":"PodList","metadata":{"resourceVersion":"9","continue":""},"items":[\#(pod("c", rv: 3))]}"#)]
             }
@@ -118,7 +119,7 @@ func fastClient(_ server: ScriptedHTTPServer, credentials: any CredentialProvide
         let list = try await client.listAll(.pods, namespace: "default", options: ListOptions(labelSelector: "app in (x,y)", limit: 2))
         #expect(list.items.compactMap { $0[path: "metadata", "name"]?.stringValue } == ["a", "b", "c"])
         #expect(list.metadata.resourceVersion == "9")
-        #expect(server.requests.withLock { $0.map(\.target) } == [
+        #expect(server.requests.map(\.target) == [
             "/api/v1/namespaces/default/pods?labelSelector=app%20in%20%28x%2Cy%29&limit=2",
             "/api/v1/namespaces/default/pods?labelSelector=app%20in%20%28x%2Cy%29&limit=2&continue=t%2B1",
         ])

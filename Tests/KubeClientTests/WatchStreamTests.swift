@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import Testing
+import TestSupport
 @testable import KubeClient
 
 func event(_ type: String, rv: Int) -> String {
@@ -8,7 +9,7 @@ func event(_ type: String, rv: Int) -> String {
 }
 
 /// Three events and a bookmark after the requested resourceVersion, cut into 7-byte chunks.
-func splitStream(after rv: Int) -> [ScriptedHTTPServer.Step] {
+func splitStream(after rv: Int) -> [LoopbackHTTPServer.Step] {
     let text = event("ADDED", rv: rv + 1) + event("MODIFIED", rv: rv + 2) + event("DELETED", rv: rv + 3) + event("BOOKMARK", rv: rv + 10)
     let bytes = Array(text.utf8)
     let chunks = stride(from: 0, to: bytes.count, by: 7).map { String(decoding: bytes[$0..<min($0 + 7, bytes.count)], as: UTF8.self) }
@@ -22,7 +23,7 @@ func requestedVersion(_ target: String) -> Int {
 @Suite(.timeLimit(.minutes(1))) struct WatchStreamTests {
     /// One stream is one request: it ends when the server ends it; resuming is the informer's.
     @Test func decodesSplitLinesAndEndsWithTheRequest() async throws {
-        let server = try ScriptedHTTPServer { request, _ in splitStream(after: requestedVersion(request.target)) + [.lastChunk] }
+        let server = try LoopbackHTTPServer { request, _ in splitStream(after: requestedVersion(request.target)) + [.lastChunk] }
         defer { server.stop() }
         let client = try fastClient(server)
         defer { client.shutdown() }
@@ -31,14 +32,14 @@ func requestedVersion(_ target: String) -> Int {
             seen.append("\(e.type.rawValue) \(e.object[path: "metadata", "resourceVersion"]?.stringValue ?? "-")")
         }
         #expect(seen == ["ADDED 101", "MODIFIED 102", "DELETED 103", "BOOKMARK 110"])
-        let targets = server.requests.withLock { $0.map(\.target) }
+        let targets = server.requests.map(\.target)
         #expect(targets == ["/api/v1/namespaces/default/pods?watch=1&allowWatchBookmarks=true&resourceVersion=100&timeoutSeconds=30"])
     }
 
     /// A connection cut in the middle of a line: the part is never delivered, the stream throws
     /// a transport error, and its resume point is the last whole line's version.
     @Test func cutInTheMiddleOfALineThrowsAndKeepsTheResumePoint() async throws {
-        let server = try ScriptedHTTPServer { request, _ in
+        let server = try LoopbackHTTPServer { request, _ in
             splitStream(after: requestedVersion(request.target)) + [.chunk(#"{"type":"ADDED","object":{"kind":"Pod","metadata":{"name":"cut","resourceVersion":"1"#)]
         }
         defer { server.stop() }
@@ -55,12 +56,12 @@ func requestedVersion(_ target: String) -> Int {
         #expect(seen == ["w", "w", "w", "w"], "the cut line is not delivered")
         #expect(failure?.isTransport == true, "\(String(describing: failure))")
         #expect(iterator.resourceVersion == "110")
-        #expect(server.requests.withLock { $0.count } == 1, "the client does not re-open by itself")
+        #expect(server.requests.count == 1, "the client does not re-open by itself")
     }
 
     @Test func errorEventWith410EndsTheStreamWithGone() async throws {
         let gone = #"{"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version"}}"# + "\n"
-        let server = try ScriptedHTTPServer { request, _ in splitStream(after: 5) + [.chunk(gone), .lastChunk] }
+        let server = try LoopbackHTTPServer { request, _ in splitStream(after: 5) + [.chunk(gone), .lastChunk] }
         defer { server.stop() }
         let client = try fastClient(server)
         defer { client.shutdown() }
@@ -74,7 +75,7 @@ func requestedVersion(_ target: String) -> Int {
     }
 
     @Test func http410AndForbiddenAreTypedErrors() async throws {
-        let server = try ScriptedHTTPServer { request, _ in
+        let server = try LoopbackHTTPServer { request, _ in
             request.target.contains("resourceVersion=1&")
                 ? [.json(410, #"{"kind":"Status","code":410,"reason":"Expired"}"#)]
                 : [.json(403, #"{"kind":"Status","code":403,"reason":"Forbidden","message":"cannot watch pods"}"#)]
@@ -91,7 +92,7 @@ func requestedVersion(_ target: String) -> Int {
         }
         #expect(forbidden?.isForbidden == true)
         #expect(forbidden?.description.contains("cannot watch pods") == true)
-        #expect(server.requests.withLock { $0.count } == 2)
+        #expect(server.requests.count == 2)
     }
 
     /// A malformed line must not end the watch: resuming from the last resourceVersion would
@@ -99,7 +100,7 @@ func requestedVersion(_ target: String) -> Int {
     @Test func malformedLineIsSkippedAndTheWatchGoesOn() async throws {
         let deep = #"{"type":"MODIFIED","object":{"kind":"Pod","metadata":{"name":"deep","resourceVersion":"7"},"status":"#
             + String(repeating: "[", count: 400) + String(repeating: "]", count: 400) + "}}\n"
-        let server = try ScriptedHTTPServer { _, _ in
+        let server = try LoopbackHTTPServer { _, _ in
             [.chunkedHead, .chunk("{oops}\n"), .chunk(event("ADDED", rv: 5)), .chunk(deep), .chunk(event("MODIFIED", rv: 8)), .lastChunk]
         }
         defer { server.stop() }
@@ -118,7 +119,7 @@ func requestedVersion(_ target: String) -> Int {
     @Test func oversizedLineBecomesAStubAndTheWatchGoesOn() async throws {
         let big = #"{"object":{"kind":"Pod","metadata":{"name":"big","namespace":"default","resourceVersion":"6"},"status":{"blob":""#
             + String(repeating: "x", count: 200_000) + #""}},"type":"MODIFIED"}"# + "\n"
-        let server = try ScriptedHTTPServer { _, _ in
+        let server = try LoopbackHTTPServer { _, _ in
             [.chunkedHead, .chunk(event("ADDED", rv: 5)), .chunk(big), .chunk(event("MODIFIED", rv: 7)), .lastChunk]
         }
         defer { server.stop() }
@@ -137,13 +138,12 @@ func requestedVersion(_ target: String) -> Int {
     }
 
     @Test func leavingTheLoopAbortsTheTransfer() async throws {
-        let server = try ScriptedHTTPServer { _, _ in splitStream(after: 0) + [.hang] }
+        let server = try LoopbackHTTPServer { _, _ in splitStream(after: 0) + [.hang] }
         defer { server.stop() }
         let client = try fastClient(server)
         defer { client.shutdown() }
         for try await _ in client.watch(.pods, namespace: nil, options: WatchOptions()) { break }
         // The cancel command is asynchronous: wait for the driver to process it.
-        while client.activeTransfers != 0 { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(client.activeTransfers == 0)
+        #expect(await eventually { client.activeTransfers == 0 })
     }
 }

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import KubeAPI
 @testable import KubeEmulator
@@ -21,7 +22,7 @@ struct Curl {
 
     func request(_ method: String, _ path: String, body: String? = nil, contentType: String = "application/json",
                  headers: [String] = [], timeout: Double = 10) async throws -> Reply {
-        guard let curl = ProcessRunner.which("curl") else { throw CurlMissing() }
+        guard let curl = ChildProcess.which("curl") else { throw CurlMissing() }
         let headerFile = FileManager.default.temporaryDirectory.appendingPathComponent("hdr-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: headerFile) }
         var args = ["-s", "-S", "-X", method, "--max-time", String(Int(timeout)), "-D", headerFile, "-w", "\n%{http_code}"] + extraArguments
@@ -30,7 +31,7 @@ struct Curl {
             args += ["-H", "Content-Type: \(contentType)", "--data-binary", "@-"]
         }
         args.append(baseURL + path)
-        let result = try await ProcessRunner.run(curl, args, stdin: body ?? "", timeout: timeout + 2)
+        let result = try await ChildProcess.run(curl, args, stdin: body ?? "", timeout: .seconds(timeout + 2))
         var text = result.stdout
         let codeLine = text.split(separator: "\n", omittingEmptySubsequences: false).last.map(String.init) ?? "0"
         text = String(text.dropLast(codeLine.count)).trimmingCharacters(in: .newlines)
@@ -47,9 +48,9 @@ struct Curl {
     func delete(_ path: String, body: JSONValue? = nil) async throws -> Reply { try await request("DELETE", path, body: body?.jsonString) }
 
     /// Opens a watch with curl -N and returns its lines as they arrive.
-    func watch(_ pathAndQuery: String) throws -> LineStream {
-        guard let curl = ProcessRunner.which("curl") else { throw CurlMissing() }
-        return try LineStream(curl, ["-s", "-N", "--max-time", "30"] + extraArguments + [baseURL + pathAndQuery])
+    func watch(_ pathAndQuery: String) throws -> ChildProcess {
+        guard let curl = ChildProcess.which("curl") else { throw CurlMissing() }
+        return try ChildProcess.start(curl, ["-s", "-N", "--max-time", "30"] + extraArguments + [baseURL + pathAndQuery])
     }
 }
 
@@ -70,15 +71,6 @@ func withEmulator<T>(_ configuration: EmulatorConfiguration = EmulatorConfigurat
     }
 }
 
-/// Waits for a condition instead of sleeping a guessed time.
-func eventually(timeout: Double = 5, _ condition: () -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
-}
 
 func agent(_ name: String, namespace: String = "default", labels: [String: String] = [:], generation spec: Int64 = 1) -> JSONValue {
     var meta: JSONValue = ["name": .string(name), "namespace": .string(namespace)]

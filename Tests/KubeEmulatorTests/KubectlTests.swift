@@ -1,4 +1,5 @@
 import Foundation
+import HedgehogResources
 import KubeAPI
 import Testing
 import TestSupport
@@ -11,25 +12,25 @@ import TestSupport
         let kubeconfig: String
         let home: String
 
-        func run(_ args: [String], stdin: String? = nil) async throws -> ProcessResult {
+        func run(_ args: [String], stdin: String? = nil) async throws -> ChildProcess.Result {
             let env = ["KUBECONFIG": kubeconfig, "HOME": home, "PATH": "/usr/bin:/bin"]
-            return try await ProcessRunner.run(binary, ["--request-timeout=10s"] + args, environment: env, stdin: stdin, timeout: 20)
+            return try await ChildProcess.run(binary, ["--request-timeout=10s"] + args, environment: env, stdin: stdin, timeout: .seconds(20))
         }
     }
 
     /// An HTTPS emulator with token auth and a kubeconfig for it, or nil when a tool is missing.
     func withKubectl(_ body: (EmulatedAPIServer, Kubectl) async throws -> Void) async throws {
-        guard let binary = ProcessRunner.which("kubectl") else {
+        guard let binary = ChildProcess.which("kubectl") else {
             missingTool("kubectl not installed: kubectl tests skipped")
             return
         }
-        guard let certs = try await TestCertificates.make() else {
+        guard let certs = try await TestPKI.make() else {
             missingTool("openssl not installed: kubectl tests skipped")
             return
         }
         defer { certs.remove() }
         let token = "kubectl-\(UUID().uuidString)"
-        try await withEmulator(EmulatorConfiguration(tls: try certs.tls(clientCA: false), bearerToken: token)) { server in
+        try await withEmulator(EmulatorConfiguration(tls: certs.emulatorTLS(clientCA: false), bearerToken: token)) { server in
             let kubeconfig = certs.directory.appendingPathComponent("kubeconfig").path
             let text = """
                 apiVersion: v1
@@ -38,7 +39,7 @@ import TestSupport
                 - name: emulator
                   cluster:
                     server: \(server.baseURL)
-                    certificate-authority: \(certs.caCertificate)
+                    certificate-authority: \(certs.caPath)
                 users:
                 - name: tester
                   user:
@@ -93,14 +94,14 @@ import TestSupport
     @Test func getWatchPrintsTheSameColumns() async throws {
         try await withKubectl { server, kubectl in
             let created = try server.store.create(.gatewayAgents, agent("gateway-1"))
-            let watch = try LineStream("/usr/bin/env", ["KUBECONFIG=\(kubectl.kubeconfig)", "HOME=\(kubectl.home)", kubectl.binary,
+            let watch = try ChildProcess.start("/usr/bin/env", ["KUBECONFIG=\(kubectl.kubeconfig)", "HOME=\(kubectl.home)", kubectl.binary,
                                                         "get", "gwag", "-w", "--request-timeout=15s"])
-            defer { watch.stop() }
-            #expect(await watch.next()?.contains("APPLIEDG") == true)
-            #expect(await watch.next()?.hasPrefix("gateway-1") == true)
+            defer { watch.terminateIfRunning() }
+            #expect(await watch.nextLine()?.contains("APPLIEDG") == true)
+            #expect(await watch.nextLine()?.hasPrefix("gateway-1") == true)
             #expect(await eventually { server.openWatchCount == 1 })
             _ = try server.store.updateStatus(.gatewayAgents, created.with(status: ["lastAppliedGen": 5, "agentVersion": "v9.9"]))
-            let row = await watch.next()
+            let row = await watch.nextLine()
             #expect(row?.contains("v9.9") == true, "a watch event prints in the table's columns: \(row ?? "nil")")
         }
     }

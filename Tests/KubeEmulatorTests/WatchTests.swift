@@ -1,6 +1,8 @@
 import Foundation
+import HedgehogResources
 import KubeAPI
 import Testing
+import TestSupport
 @testable import KubeEmulator
 
 @Suite struct WatchTests {
@@ -16,21 +18,21 @@ import Testing
             try server.store.create(.gatewayAgents, agent("a", labels: ["w": "1"]))
             try server.store.create(.gatewayAgents, agent("skipped"))
             let stream = try Curl(server).watch("\(agents)?watch=1&allowWatchBookmarks=true&labelSelector=w%3D1")
-            defer { stream.stop() }
-            let initial = event(await stream.next())
+            defer { stream.terminateIfRunning() }
+            let initial = event(await stream.nextLine())
             #expect(initial?.type == "ADDED" && initial?.name == "a")
             #expect(await eventually { server.openWatchCount == 1 })
             try server.store.create(.gatewayAgents, agent("b", labels: ["w": "1"]))
-            let added = event(await stream.next())
+            let added = event(await stream.nextLine())
             #expect(added?.type == "ADDED" && added?.name == "b")
             _ = try server.store.patch(.gatewayAgents, name: "b", ["spec": ["x": 1]])
-            #expect(event(await stream.next())?.type == "MODIFIED")
+            #expect(event(await stream.nextLine())?.type == "MODIFIED")
             server.sendBookmarks()
-            let bookmark = event(await stream.next())
+            let bookmark = event(await stream.nextLine())
             #expect(bookmark?.type == "BOOKMARK")
             #expect(bookmark?.rv == String(server.store.resourceVersion))
             _ = try server.store.delete(.gatewayAgents, name: "b")
-            #expect(event(await stream.next())?.type == "DELETED")
+            #expect(event(await stream.nextLine())?.type == "DELETED")
         }
     }
 
@@ -40,18 +42,18 @@ import Testing
             let rv = try #require(first[path: "metadata", "resourceVersion"]?.stringValue)
             try server.store.create(.gatewayAgents, agent("b"))
             let resumed = try Curl(server).watch("\(agents)?watch=true&resourceVersion=\(rv)")
-            let next = event(await resumed.next())
+            let next = event(await resumed.nextLine())
             #expect(next?.type == "ADDED" && next?.name == "b", "only changes after the given version")
-            resumed.stop()
+            resumed.terminateIfRunning()
 
             server.compact()
             let expired = try Curl(server).watch("\(agents)?watch=1&resourceVersion=\(rv)")
-            let line = try #require(await expired.next())
+            let line = try #require(await expired.nextLine())
             let value = try JSONValue.parse(line)
             #expect(value["type"] == "ERROR")
             #expect(value[path: "object", "code"] == .int(410))
             #expect(value[path: "object", "reason"] == "Expired")
-            #expect(await expired.next() == nil, "the stream ends after the error")
+            #expect(await expired.nextLine() == nil, "the stream ends after the error")
         }
     }
 
@@ -60,10 +62,10 @@ import Testing
         configuration.bookmarkInterval = .milliseconds(200)
         try await withEmulator(configuration) { server in
             let stream = try Curl(server).watch("\(agents)?watch=1&allowWatchBookmarks=1&resourceVersion=\(server.store.resourceVersion)")
-            defer { stream.stop() }
-            let first = event(await stream.next(timeout: 5))
+            defer { stream.terminateIfRunning() }
+            let first = event(await stream.nextLine(within: .seconds(5)))
             #expect(first?.type == "BOOKMARK")
-            #expect(event(await stream.next(timeout: 5))?.type == "BOOKMARK")
+            #expect(event(await stream.nextLine(within: .seconds(5)))?.type == "BOOKMARK")
         }
     }
 
@@ -76,16 +78,16 @@ import Testing
             let from = server.store.resourceVersion
             try server.store.create(.gatewayAgents, agent("missed"))
             let stream = try Curl(server).watch("\(agents)?watch=1&allowWatchBookmarks=true&timeoutSeconds=1&resourceVersion=\(from)")
-            let replayed = event(await stream.next(timeout: 5))
+            let replayed = event(await stream.nextLine(within: .seconds(5)))
             #expect(replayed?.type == "ADDED" && replayed?.name == "missed")
-            let bookmark = event(await stream.next(timeout: 5))
+            let bookmark = event(await stream.nextLine(within: .seconds(5)))
             #expect(bookmark?.type == "BOOKMARK")
             #expect(bookmark?.rv == String(server.store.resourceVersion))
-            #expect(await stream.next(timeout: 5) == nil, "then the deadline ends the watch")
+            #expect(await stream.nextLine(within: .seconds(5)) == nil, "then the deadline ends the watch")
             #expect(await stream.exitStatus() == 0)
             // No bookmark was asked for: none is sent.
             let plain = try Curl(server).watch("\(agents)?watch=1&timeoutSeconds=1&resourceVersion=\(server.store.resourceVersion)")
-            #expect(await plain.next(timeout: 5) == nil)
+            #expect(await plain.nextLine(within: .seconds(5)) == nil)
         }
     }
 
@@ -96,10 +98,10 @@ import Testing
             #expect(server.cutWatchesMidLine() == 1)
             #expect(server.midLineCutCount == 0, "armed: the cut waits for the next line")
             try server.store.create(.gatewayAgents, agent("halved"))
-            let part = try #require(await stream.next())
+            let part = try #require(await stream.nextLine())
             #expect((try? JSONValue.parse(part)) == nil, "only a part of the line arrived: \(part)")
             #expect(part.hasPrefix(#"{"type":"ADDED""#))
-            #expect(await stream.next() == nil)
+            #expect(await stream.nextLine() == nil)
             #expect(await stream.exitStatus() != 0, "curl reports a transfer cut short")
             #expect(server.midLineCutCount == 1)
             #expect(await eventually { server.openWatchCount == 0 && server.store.watcherCount == 0 })
@@ -127,7 +129,7 @@ import Testing
         try await withEmulator { server in
             let started = Date()
             let stream = try Curl(server).watch("\(agents)?watch=1&timeoutSeconds=1")
-            #expect(await stream.next(timeout: 8) == nil)
+            #expect(await stream.nextLine(within: .seconds(8)) == nil)
             #expect(await stream.exitStatus() == 0, "curl exits 0 when the chunked body ended properly")
             #expect(Date().timeIntervalSince(started) < 8)
             #expect(await eventually { server.store.watcherCount == 0 })
@@ -138,10 +140,10 @@ import Testing
         try await withEmulator { server in
             try server.store.create(.gatewayAgents, agent("a"))
             let stream = try Curl(server).watch("\(agents)?watch=1")
-            #expect(event(await stream.next())?.name == "a")
+            #expect(event(await stream.nextLine())?.name == "a")
             #expect(await eventually { server.openWatchCount == 1 })
             #expect(server.cutAllWatches() == 1)
-            #expect(await stream.next() == nil)
+            #expect(await stream.nextLine() == nil)
             #expect(await stream.exitStatus() != 0, "curl reports a transfer cut short")
             #expect(await eventually { server.store.watcherCount == 0 })
         }

@@ -1,8 +1,10 @@
 import FabricSimulator
 import Foundation
+import HedgehogResources
 import KubeAPI
 import KubeEmulator
 import Testing
+import TestSupport
 
 /// Two `gateway-medic run` processes against one emulator: one leads and writes, and when it is
 /// killed (SIGKILL: no lease release) the other takes over within the lease time.
@@ -15,12 +17,12 @@ import Testing
         try await CheckFixture.with(gateways: 2, t0: t0) { fixture in
             try await fixture.simulator.step(now: Date())
             let binary = try CLIProcessTests.binary()
-            func start() throws -> CLIProcess {
-                try CLIProcess.start(binary, [
+            func start() throws -> ChildProcess {
+                try ChildProcess.start(binary, [
                     "run", "--kubeconfig", fixture.kubeconfig, "--server-host", "127.0.0.1", "--server-port", String(try freePort()),
                     "--operator-namespace", "default", "--lease-duration", String(Self.leaseSeconds), "--renew-deadline", "3",
                     "--retry-period", "0.5", "--log-format", "json",
-                ])
+                ], environment: ["HOME": "/nonexistent"], record: E2EOutputRecord.cliOutput)
             }
             let a = try start()
             defer { a.terminateIfRunning() }
@@ -38,8 +40,8 @@ import Testing
             func states() -> [String] {
                 ((try? store.list(.gatewayHealths, namespace: "default"))?.items ?? []).compactMap { $0[path: "status", "state"]?.stringValue }
             }
-            #expect(await waitUntil(15) { [idA, idB].contains(holder() ?? "") }, "a leader is elected")
-            #expect(await waitUntil(15) { states() == ["UP", "UP"] }, "the leader writes both GatewayHealths: \(states())")
+            #expect(await eventually(15) { [idA, idB].contains(holder() ?? "") }, "a leader is elected")
+            #expect(await eventually(15) { states() == ["UP", "UP"] }, "the leader writes both GatewayHealths: \(states())")
             let leaderID = try #require(holder())
             let (leader, follower, followerID) = leaderID == idA ? (a, b, idB) : (b, a, idA)
 
@@ -52,7 +54,7 @@ import Testing
             // A crash: the lease is not released; the follower takes over once it expires.
             leader.signal(SIGKILL)
             let killed = Date()
-            #expect(await waitUntil(20) { holder() == followerID }, "the follower takes the lease")
+            #expect(await eventually(20) { holder() == followerID }, "the follower takes the lease")
             let handover = Date().timeIntervalSince(killed)
             #expect(handover < Self.leaseSeconds * 2 + 2, "handover took \(handover) s for a \(Self.leaseSeconds) s lease")
 
@@ -68,7 +70,7 @@ import Testing
                         && log["change"]?.stringValue?.hasPrefix("new status") == true
                 }
             }
-            #expect(await waitUntil(15) { rewritten() && states() == ["UP", "UP"] }, "the new leader recreates the GatewayHealth: \(states())")
+            #expect(await eventually(15) { rewritten() && states() == ["UP", "UP"] }, "the new leader recreates the GatewayHealth: \(states())")
             let recreated = fixture.server.requestLog.filter { $0.verb == "create" && $0.resource == "gatewayhealths" }
             #expect(recreated.last?.info.userAgent.contains("(\(followerID))") == true)
 

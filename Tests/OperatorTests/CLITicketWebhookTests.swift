@@ -18,7 +18,7 @@ import Testing
         try await CheckFixture.with(gateways: 1, t0: t0) { fixture in
             try await fixture.simulator.step(now: Date())
             let binary = try CLIProcessTests.binary()
-            let version = try await CLIProcess.run(binary, ["--version"], environment: [:]).stdout
+            let version = try await ChildProcess.run(binary, ["--version"], environment: [:], record: E2EOutputRecord.cliOutput).stdout
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(!version.isEmpty && version != "dev")
 
@@ -42,10 +42,10 @@ import Testing
                     url: \(receiver.url)/gateway-medic/tickets
                     secretEnv: MEDIC_TEST_WEBHOOK_TOKEN
                 """)
-            let process = try CLIProcess.start(binary, [
+            let process = try ChildProcess.start(binary, [
                 "run", "--kubeconfig", fixture.kubeconfig, "--config", config, "--no-leader-elect",
                 "--server-port", "0", "--log-format", "json",
-            ], environment: ["HOME": "/nonexistent", "MEDIC_TEST_WEBHOOK_TOKEN": secret])
+            ], environment: ["HOME": "/nonexistent", "MEDIC_TEST_WEBHOOK_TOKEN": secret], record: E2EOutputRecord.cliOutput)
             defer { process.terminateIfRunning() }
             let synced = await process.firstLog { $0["msg"]?.stringValue == "caches synced" ? true : nil }
             #expect(synced == true, "the binary started with the config file: \(process.stderrLines())")
@@ -56,7 +56,7 @@ import Testing
             let delivered: @Sendable () -> JSONValue? = {
                 receiver.requests.lazy.compactMap { try? JSONValue.parse($0.body) }.first { $0["kind"]?.stringValue == "gateway-medic.ticket" }
             }
-            #expect(await loopbackEventually(timeout: .seconds(30)) { delivered() != nil },
+            #expect(await eventually(30) { delivered() != nil },
                     "no draft reached the receiver; requests: \(receiver.requests.count), log: \(process.stderrLines().suffix(20))")
             let ticket = try #require(delivered()?["ticket"])
             #expect(ticket["gateway"]?.stringValue == "gateway-1")

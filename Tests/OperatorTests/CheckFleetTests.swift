@@ -1,6 +1,7 @@
 import FabricSimulator
 import Foundation
 import HealthModel
+import HedgehogResources
 import KubeAPI
 import KubeClient
 import KubeEmulator

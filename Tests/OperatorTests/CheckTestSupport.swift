@@ -2,6 +2,7 @@ import FabricSimulator
 import Foundation
 import KubeAPI
 import KubeEmulator
+import Locking
 
 /// The fabric simulator writing straight into the emulator's store (not over HTTP, so the
 /// emulator's `writeCount` counts only what the code under test writes).
@@ -92,12 +93,11 @@ struct CheckFixture {
 }
 
 /// Collects what a command prints.
-final class OutputCapture: @unchecked Sendable {
-    private let lock = NSLock()
-    private var text = ""
+final class OutputCapture: Sendable {
+    private let text = Locked("")
 
-    var write: @Sendable (String) -> Void { { [self] s in lock.lock(); text += s; lock.unlock() } }
-    var value: String { lock.lock(); defer { lock.unlock() }; return text }
+    var write: @Sendable (String) -> Void { { [text] s in text.withLock { $0 += s } } }
+    var value: String { text.current }
 }
 
 extension CheckFixture {

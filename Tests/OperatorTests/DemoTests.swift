@@ -1,14 +1,14 @@
 @testable import Demo
 import Foundation
 import HealthModel
+import Locking
 import Testing
 
 /// Collects the demo's output lines across tasks.
-private final class Lines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func append(_ line: String) { lock.withLock { lines.append(line) } }
-    var all: [String] { lock.withLock { lines } }
+private final class Lines: Sendable {
+    private let lines = Locked<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.current }
 }
 
 /// The demo runs the real operator against the embedded API server, so its tests run one after

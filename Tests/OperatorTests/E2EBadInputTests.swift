@@ -1,11 +1,13 @@
 import FabricSimulator
 import Foundation
 import HealthModel
+import HedgehogResources
 import KubeAPI
 import KubeClient
 import KubeEmulator
 @testable import OperatorRuntime
 import Testing
+import TestSupport
 
 /// Bad objects end to end (docs/reliability.md, Bad input): the operator against the emulator
 /// and a simulated fabric of three gateways, gateway-2 made bad. Each test checks that the
@@ -22,7 +24,7 @@ extension E2ETests {
     static func withBadGateway(inject: (E2EWorld) async throws -> Void,
                                check: (E2EWorld, RunningOperator) async throws -> Void) async throws {
         try await withOperator(gateways: 3) { world, running in
-            let settle: () async -> Void = { _ = await waitUntil(5) { await running.caughtUp(world, gateways: good) } }
+            let settle: () async -> Void = { _ = await eventually(5) { await running.caughtUp(world, gateways: good) } }
             try await world.advance(to: 10, settle: settle)
             for gateway in all { await expectState(world, gateway, .up) }
 
@@ -37,13 +39,13 @@ extension E2ETests {
                 print("gateway-2 at t+30: \(world.state("gateway-2") ?? "-") \(health[path: "status", "reason"]?.stringValue ?? "") "
                       + "\(conditions) problems=\(problems(health) ?? []) size=\(health.serialized().count)")
             }
-            #expect(await waitUntil(10) { await running.caughtUp(world, gateways: good) }, "the other gateways' heartbeats all arrived")
+            #expect(await eventually(10) { await running.caughtUp(world, gateways: good) }, "the other gateways' heartbeats all arrived")
             for gateway in good { await expectState(world, gateway, .up) }
 
             try await world.simulator.resumeHeartbeats(gateway: "gateway-2")
             try await world.advance(to: 60, step: 5, settle: settle)
             await expectState(world, "gateway-2", .up)
-            #expect(await waitUntil(10) { await running.caughtUp(world, gateways: all) }, "gateway-2's later updates arrived")
+            #expect(await eventually(10) { await running.caughtUp(world, gateways: all) }, "gateway-2's later updates arrived")
             #expect(world.health("gateway-2").flatMap(problems)?.isEmpty == true, "no problem left after recovery")
             for gateway in good {
                 let counts = try await world.eventCounts(about: gateway, client: running.client)
@@ -77,7 +79,7 @@ extension E2ETests {
     static func forceRelist(_ world: E2EWorld) async {
         let lists = world.server.requestLog.filter { $0.verb == "list" && $0.resource == "gatewayagents" }.count
         #expect(throws: Never.self) { try world.cutWatchesAndForgetHistory() }
-        let relisted = await waitUntil(10) {
+        let relisted = await eventually(10) {
             world.server.requestLog.filter { $0.verb == "list" && $0.resource == "gatewayagents" && $0.code == 200 }.count > lists
         }
         #expect(relisted, "the operator relisted the GatewayAgents")
@@ -92,7 +94,7 @@ extension E2ETests {
                 status["state"] = ["frr": "stuck", "bgp": ["vrfs": ["default": ["neighbors": ["172.30.128.12": "up"]]]], "vpcs": [1, 2]]
             }
         }, check: { world, _ in
-            let reached = await waitUntil(10) { Self.condition(world, "gateway-2", "Heartbeat") == "Unknown/HeartbeatUnparseable" }
+            let reached = await eventually(10) { Self.condition(world, "gateway-2", "Heartbeat") == "Unknown/HeartbeatUnparseable" }
             #expect(reached, "Heartbeat: \(Self.condition(world, "gateway-2", "Heartbeat") ?? "none")")
             #expect(Self.condition(world, "gateway-2", "ConfigApplied") == "Unknown/AppliedGenerationInvalid")
             // The unparseable heartbeat changed 20 s ago on the operator's clock: still trusted as fresh.
@@ -120,7 +122,7 @@ extension E2ETests {
                 }
             }
         }, check: { world, _ in
-            let judged = await waitUntil(10) { world.health("gateway-2")?[path: "status", "bgp"]?.stringValue == "1024/1024" }
+            let judged = await eventually(10) { world.health("gateway-2")?[path: "status", "bgp"]?.stringValue == "1024/1024" }
             #expect(judged, "bgp: \(world.health("gateway-2")?[path: "status", "bgp"]?.stringValue ?? "none")")
             #expect(world.state("gateway-2") == "UP")
             let problems = world.health("gateway-2").flatMap(Self.problems) ?? []
@@ -140,7 +142,7 @@ extension E2ETests {
                 status["debug"] = deep
             }
         }, check: { world, _ in
-            let marked = await waitUntil(10) {
+            let marked = await eventually(10) {
                 (world.health("gateway-2").flatMap(Self.problems) ?? []).contains { $0.contains("nested deeper than 256 levels were dropped") }
             }
             #expect(marked, "problems: \(world.health("gateway-2").flatMap(Self.problems) ?? [])")
@@ -148,8 +150,8 @@ extension E2ETests {
             await Self.forceRelist(world)
             let beat = world.agentHeartbeat("gateway-1")
             try await world.advance(to: 35, step: 5)
-            #expect(await waitUntil(10) { world.agentHeartbeat("gateway-1") != beat }, "the fabric moved on")
-            #expect(await waitUntil(10) { world.health("gateway-2").flatMap(Self.problems)?.isEmpty == false },
+            #expect(await eventually(10) { world.agentHeartbeat("gateway-1") != beat }, "the fabric moved on")
+            #expect(await eventually(10) { world.health("gateway-2").flatMap(Self.problems)?.isEmpty == false },
                     "after the relist gateway-2 is still read in part, with its reason")
         })
     }
@@ -170,7 +172,7 @@ extension E2ETests {
             world.server.serveRawNext(1, bytes: bytes, matching: RequestMatcher(verb: "watch", resource: "gatewayagents"))
             world.server.cutAllWatches()
         }, check: { world, _ in
-            let reached = await waitUntil(10) { Self.condition(world, "gateway-2", "Heartbeat") == "Unknown/HeartbeatUnparseable" }
+            let reached = await eventually(10) { Self.condition(world, "gateway-2", "Heartbeat") == "Unknown/HeartbeatUnparseable" }
             #expect(reached, "Heartbeat: \(Self.condition(world, "gateway-2", "Heartbeat") ?? "none")")
             let heartbeat = world.health("gateway-2")?[path: "status", "evidence", "heartbeat"]?.stringValue
             #expect(heartbeat == nil || heartbeat?.contains("\u{FFFD}") == true, "repaired, never raw bytes: \(heartbeat ?? "nil")")
@@ -186,7 +188,7 @@ extension E2ETests {
                 status["blob"] = .string(String(repeating: "x", count: 50 << 20))
             }
         }, check: { world, _ in
-            let reached = await waitUntil(15) { Self.condition(world, "gateway-2", "Heartbeat") == "Unknown/ObjectUnreadable" }
+            let reached = await eventually(15) { Self.condition(world, "gateway-2", "Heartbeat") == "Unknown/ObjectUnreadable" }
             #expect(reached, "Heartbeat: \(Self.condition(world, "gateway-2", "Heartbeat") ?? "none")")
             let problems = world.health("gateway-2").flatMap(Self.problems) ?? []
             #expect(problems.contains { $0.contains("exceeds the client's 16777216-byte limit") }, "\(problems)")
@@ -195,8 +197,8 @@ extension E2ETests {
             await Self.forceRelist(world)
             let beat = world.agentHeartbeat("gateway-1")
             try await world.advance(to: 35, step: 5)
-            #expect(await waitUntil(10) { world.agentHeartbeat("gateway-1") != beat })
-            #expect(await waitUntil(15) { Self.condition(world, "gateway-2", "Heartbeat") == "Unknown/ObjectUnreadable" })
+            #expect(await eventually(10) { world.agentHeartbeat("gateway-1") != beat })
+            #expect(await eventually(15) { Self.condition(world, "gateway-2", "Heartbeat") == "Unknown/ObjectUnreadable" })
         })
     }
 

@@ -1,11 +1,13 @@
 import FabricSimulator
 import Foundation
 import HealthModel
+import HedgehogResources
 import KubeAPI
 import KubeClient
 import KubeEmulator
 @testable import OperatorRuntime
 import Testing
+import TestSupport
 
 /// Issue 8's fault matrix, end to end (docs/reliability.md): the operator over HTTPS against
 /// the emulator, the simulated fabric changing state while each fault is on, the world's clock
@@ -88,7 +90,7 @@ extension E2ETests {
                     // Armed watches are cut at their next line; the next bookmark comes within 50 ms.
                     let before = world.server.midLineCutCount
                     let armed = world.server.cutWatchesMidLine()
-                    _ = await waitUntil(2) { world.server.midLineCutCount >= before + armed }
+                    _ = await eventually(2) { world.server.midLineCutCount >= before + armed }
                     cuts += armed
                 } else {
                     cuts += world.server.cutAllWatches()
@@ -245,7 +247,7 @@ extension E2ETests {
             // runs out, and catch up at the emulator's first bookmark.
             let returned = world.elapsed
             while world.elapsed < script.faultEnd + 40 {
-                if await waitUntil(3, { run.running.instance.cacheIsLive }) { break }
+                if await eventually(3, { run.running.instance.cacheIsLive }) { break }
                 try await run.run(to: world.elapsed + 5, step: 5, settle: { await run.idle() })
             }
             let footprint = await run.running.instance.footprint()

@@ -1,6 +1,7 @@
 import FabricSimulator
 import Foundation
 import HealthModel
+import HedgehogResources
 import KubeAPI
 import KubeClient
 import KubeEmulator
@@ -67,14 +68,14 @@ struct FaultRun {
         // A broken watch resumes at once and catches up at the emulator's next bookmark (50 ms
         // of wall time in the e2e world), unless its re-open fails too: the informer then waits for its
         // backoff on the world's clock, and only the next step can help.
-        guard await waitUntil(0.5, { running.instance.cacheIsLive }) else { return await idle() }
-        _ = await waitUntil(5) { await running.caughtUp(world, gateways: FaultScript.gateways) }
+        guard await eventually(0.5, { running.instance.cacheIsLive }) else { return await idle() }
+        _ = await eventually(5) { await running.caughtUp(world, gateways: FaultScript.gateways) }
         await running.instance.ticketsDelivered()
     }
 
     /// Waits only for the operator to have nothing in hand (the API is away: it cannot catch up).
     func idle() async {
-        _ = await waitUntil(2) { await running.instance.isIdle() }
+        _ = await eventually(2) { await running.instance.isIdle() }
     }
 
     /// Runs the world up to `seconds` in `step`-second steps; `inject(t)` runs before each step.
@@ -85,7 +86,7 @@ struct FaultRun {
             let next = min(seconds, now + step)
             if try await script.apply(world.simulator, after: now, upTo: next) {
                 // The script's expectation: the recovery is seen before the applied configuration ends it.
-                _ = await waitUntil(10) { world.health("gateway-2")?[path: "status", "reason"]?.stringValue == "DataplaneRestarting" }
+                _ = await eventually(10) { world.health("gateway-2")?[path: "status", "reason"]?.stringValue == "DataplaneRestarting" }
             }
             try await inject(now)
             try await world.advance(to: next, step: step, settle: settle ?? { await self.caughtUp() })
@@ -171,7 +172,7 @@ extension E2EWorld {
     /// uncompressed, a 30 s retry would outlast the whole test. Watch re-opens back off on the
     /// world's clock (the informer's), so they need no compressing.
     func faultClient(credentials: (any CredentialProvider)? = nil,
-                     userAgent: String = ClientOptions().userAgent) throws -> KubeClient {
+                     userAgent: String = GatewayMedicVersion.userAgent) throws -> KubeClient {
         let config = ClusterConfig(
             server: server.baseURL, tls: TLSSettings(certificateAuthorityPEM: SecretBytes(pki.caPEM)),
             credentials: credentials ?? StaticTokenCredentials(token: SecretString(token)), namespace: "default",
@@ -215,7 +216,7 @@ extension E2ETests {
     static func withFaultRun(script: FaultScript = FaultScript(), config: OperatorConfig = e2eConfig(),
                              credentials: ((E2EWorld) throws -> any CredentialProvider)? = nil,
                              _ body: (FaultRun) async throws -> Void) async throws {
-        guard let pki = try E2EPKI.make() else {
+        guard let pki = try await TestPKI.make() else {
             missingTool("openssl not installed: fault test skipped")
             return
         }

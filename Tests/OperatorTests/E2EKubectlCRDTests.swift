@@ -14,7 +14,7 @@ extension E2ETests {
     @Test func kubectlExplainsGatewayHealthFindsItByCategoryAndShowsWideColumns() async throws {
         try await Self.withOperator { world, running in
             let gateways = ["gateway-1", "gateway-2"]
-            let settle: () async -> Void = { _ = await waitUntil(5) { await running.caughtUp(world, gateways: gateways) } }
+            let settle: () async -> Void = { _ = await eventually(5) { await running.caughtUp(world, gateways: gateways) } }
             try await world.advance(to: 10, settle: settle)
             await Self.expectState(world, "gateway-1", .up)
             guard let explain = try await world.kubectl(["--request-timeout=10s", "explain", "gatewayhealth.status.conditions"]) else {

@@ -1,6 +1,7 @@
 import FabricSimulator
 import Foundation
 import HealthModel
+import HedgehogResources
 import KubeAPI
 import KubeClient
 import Locking
@@ -12,7 +13,7 @@ extension E2ETests {
     /// Acceptance 4: two instances, one leader; a crashed leader is replaced within the lease
     /// time; nothing is written twice.
     @Test func twoInstancesOneWriterAndHandoverAfterACrash() async throws {
-        guard let pki = try E2EPKI.make() else {
+        guard let pki = try await TestPKI.make() else {
             missingTool("openssl not installed: e2e test skipped")
             return
         }
@@ -33,7 +34,7 @@ extension E2ETests {
             return world.clock.now().timeIntervalSince(renewed) <= 6
         }
         do {
-            #expect(await waitUntil(10) { a.instance.isLeader != b.instance.isLeader })
+            #expect(await eventually(10) { a.instance.isLeader != b.instance.isLeader })
             let (leader, follower) = a.instance.isLeader ? (a, b) : (b, a)
             #expect(holder() == leader.instance.identity)
             // Each step waits for both to catch up and for the leader's renewal to land, so the
@@ -45,7 +46,7 @@ extension E2ETests {
             // round is never outrun by the test moving time.
             let settle: () async -> Void = {
                 let expected = leaderAlive.current ? 16 : 8
-                let ok = await waitUntil(5) {
+                let ok = await eventually(5) {
                     let caughtUp = await leader.caughtUp(world, gateways: gateways) || !leaderAlive.current
                     let follows = await follower.caughtUp(world, gateways: gateways)
                     return caughtUp && follows && world.clock.sleeperCount >= expected
@@ -113,7 +114,7 @@ extension E2ETests {
         try await Self.withOperator(config: e2eConfig(leaderElection: true, dryRun: true),
                                     output: { line in lines.withLock { $0.append(line) } }) { world, running in
             let settle: () async -> Void = {
-                _ = await waitUntil(5) { await running.caughtUp(world, gateways: ["gateway-1", "gateway-2"]) }
+                _ = await eventually(5) { await running.caughtUp(world, gateways: ["gateway-1", "gateway-2"]) }
             }
             try await world.advance(to: 10, settle: settle)
             try await world.simulator.stopHeartbeats(gateway: "gateway-1")
@@ -135,7 +136,7 @@ extension E2ETests {
 
     /// Acceptance 6: the same Event 100 times is one object with count 100.
     @Test func repeatedEventIsOneObjectWithCount() async throws {
-        guard let pki = try E2EPKI.make() else {
+        guard let pki = try await TestPKI.make() else {
             missingTool("openssl not installed: e2e test skipped")
             return
         }

@@ -3,6 +3,7 @@ import Foundation
 import HealthModel
 import KubeAPI
 @testable import OperatorRuntime
+import TestSupport
 import Testing
 
 extension E2ETests {
@@ -25,7 +26,7 @@ extension E2ETests {
         config.events.burst = 1_000
         try await Self.withOperator(gateways: 2, config: config) { world, running in
             let gateways = ["gateway-1", "gateway-2"]
-            let settle: () async -> Void = { _ = await waitUntil(5) { await running.caughtUp(world, gateways: gateways) } }
+            let settle: () async -> Void = { _ = await eventually(5) { await running.caughtUp(world, gateways: gateways) } }
             let sim = world.simulator
             try await world.advance(to: 10, settle: settle)
             await Self.expectState(world, "gateway-1", .up)

@@ -23,6 +23,9 @@ enum E2EOutputRecord {
 
     static var isRecording: Bool { folder != nil }
 
+    /// For `ChildProcess`: what a child process prints goes to `cli-output.txt`.
+    static let cliOutput: @Sendable (String) -> Void = { append($0, to: "cli-output.txt") }
+
     /// Remembers a secret the suite handed to the operator (the scan looks for it everywhere).
     static func secret(_ value: String) {
         guard !value.isEmpty, !value.contains("\n") else { return }

@@ -5,13 +5,14 @@ import KubeAPI
 import KubeClient
 @testable import OperatorRuntime
 import Testing
+import TestSupport
 
 extension E2ETests {
     /// Acceptance 2: a steady fleet costs no API writes, however many heartbeats arrive.
     @Test func unchangedHeartbeatsCauseNoWrites() async throws {
         let gateways = (1...10).map { "gateway-\($0)" }
         try await Self.withOperator(gateways: 10) { world, running in
-            let settle: () async -> Void = { _ = await waitUntil(5) { await running.caughtUp(world, gateways: gateways) } }
+            let settle: () async -> Void = { _ = await eventually(5) { await running.caughtUp(world, gateways: gateways) } }
             try await world.advance(to: 60, settle: settle)
             for gateway in gateways { await Self.expectState(world, gateway, .up) }
             await settle()
@@ -36,7 +37,7 @@ extension E2ETests {
     @Test func cutWatchesAndGoneRelistKeepTransitionsExact() async throws {
         try await Self.withOperator { world, running in
             let gateways = ["gateway-1", "gateway-2"]
-            let settle: () async -> Void = { _ = await waitUntil(5) { await running.caughtUp(world, gateways: gateways) } }
+            let settle: () async -> Void = { _ = await eventually(5) { await running.caughtUp(world, gateways: gateways) } }
             try await world.advance(to: 10, settle: settle)
             await Self.expectState(world, "gateway-1", .up)
 
@@ -51,7 +52,7 @@ extension E2ETests {
             try world.cutWatchesAndForgetHistory()
             try await world.advance(to: 75, settle: settle)
             await Self.expectState(world, "gateway-1", .keepaliveFail)
-            let relisted = await waitUntil(10) {
+            let relisted = await eventually(10) {
                 world.server.requestLog.filter { $0.verb == "list" && $0.resource == "gatewayagents" }.count > listsBefore
             }
             #expect(relisted, "the 410 forced a relist")

@@ -5,6 +5,7 @@ import KubeAPI
 @testable import OperatorRuntime
 import Remediation
 import Testing
+import TestSupport
 
 /// The cooldown guard and the follower, proven by the emulator's request log.
 extension E2ETests {
@@ -43,20 +44,20 @@ extension E2ETests {
     /// drafts; the follower's requests (told apart by their User-Agent) hold no eviction and no
     /// ConfigMap, GatewayHealth or Event write.
     @Test func onlyTheLeaderRestartsAndWritesTickets() async throws {
-        guard let pki = try E2EPKI.make() else { return }
+        guard let pki = try await TestPKI.make() else { return }
         defer { pki.remove() }
         let world = try await E2EWorld(pki: pki, gateways: 2, timing: Self.timing)
         let config = remediationConfig(leaderElection: true) { $0.cooldown = 120; $0.inFlightTimeout = 120 }
         let a = try RunningOperator.start(world, config: config, identity: "medic-a")
         let b = try RunningOperator.start(world, config: config, identity: "medic-b")
         do {
-            #expect(await waitUntil(10) { a.instance.isLeader != b.instance.isLeader })
+            #expect(await eventually(10) { a.instance.isLeader != b.instance.isLeader })
             let (leader, follower) = a.instance.isLeader ? (a, b) : (b, a)
             let gateways = ["gateway-1", "gateway-2"]
             // Both instances catch up, and every clock sleeper (informer watchdogs, elector) is
             // parked again, so a lease renewal is never outrun by the test moving time.
             let settle: () async -> Void = {
-                let ok = await waitUntil(10) {
+                let ok = await eventually(10) {
                     let one = await leader.caughtUp(world, gateways: gateways)
                     let two = await follower.caughtUp(world, gateways: gateways)
                     return one && two && world.clock.sleeperCount >= 16

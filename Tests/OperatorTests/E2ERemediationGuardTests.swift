@@ -1,12 +1,14 @@
 import FabricSimulator
 import Foundation
 import HealthModel
+import HedgehogResources
 import KubeAPI
 import KubeClient
 import Locking
 @testable import OperatorRuntime
 import Remediation
 import Testing
+import TestSupport
 
 /// The guards, proven by the emulator's request log (`create` on `pods/eviction`).
 extension E2ETests {
@@ -28,7 +30,7 @@ extension E2ETests {
             let first = world.evictions.first ?? ""
             try await world.advance(to: firstAt + 340, step: 5, settle: settle)
             // The requeue at the slot's timeout runs on the queue's own timer: wait for it.
-            #expect(await waitUntil(5) { world.evictions.count == 2 }, "the second after the in-flight timeout: \(world.evictions)")
+            #expect(await eventually(5) { world.evictions.count == 2 }, "the second after the in-flight timeout: \(world.evictions)")
             #expect(world.evictions.last.map { !$0.hasPrefix(String(first.prefix(13))) } == true)
             let skipped = try await world.events(about: "gateway-1", client: running.client)
                 + world.events(about: "gateway-2", client: running.client)

@@ -5,13 +5,14 @@ import KubeAPI
 @testable import OperatorRuntime
 import Remediation
 import Testing
+import TestSupport
 
 extension E2ETests {
     /// The operator is restarted mid-incident (a new instance on the same emulator): it reads the
     /// drafts back and keeps updating the same one, and it reads the restart budget back from the
     /// GatewayHealth status — a crash loop that used 2 restarts before gets only 1 more after.
     @Test func anOperatorRestartKeepsTheDraftAndTheRestartBudget() async throws {
-        guard let pki = try E2EPKI.make() else { return }
+        guard let pki = try await TestPKI.make() else { return }
         defer { pki.remove() }
         let world = try await E2EWorld(pki: pki, gateways: 2, timing: Self.timing)
         let config = remediationConfig { $0.cooldown = 120; $0.inFlightTimeout = 120 }
@@ -38,7 +39,7 @@ extension E2ETests {
             let next = try RunningOperator.start(world, config: config, identity: "medic-b")
             second = next
             let resettle = Self.settler(world, next, gateways)
-            #expect(await waitUntil(10) { next.instance.hasSynced })
+            #expect(await eventually(10) { next.instance.hasSynced })
             try await world.advance(to: restartedAt + 600, step: 5, settle: resettle)
             #expect(world.evictions(of: "gateway-1") == 3, "one more restart, not three: \(world.evictions)")
             let events = try await world.eventCounts(about: "gateway-1", client: next.client)

@@ -5,6 +5,7 @@ import KubeEmulator
 @testable import OperatorRuntime
 import Remediation
 import Testing
+import TestSupport
 
 /// Reading remediation's traces out of the emulator: evictions from the request log, ticket
 /// drafts from their ConfigMaps.
@@ -46,7 +47,7 @@ extension E2ETests {
     static func settler(_ world: E2EWorld, _ running: RunningOperator, _ gateways: [String],
                         sourceLocation: SourceLocation = #_sourceLocation) -> () async -> Void {
         {
-            let settled = await waitUntil(10) { await running.caughtUp(world, gateways: gateways) }
+            let settled = await eventually(10) { await running.caughtUp(world, gateways: gateways) }
             if !settled {
                 Issue.record("the operator did not catch up within 10 s at t+\(world.elapsed)s", sourceLocation: sourceLocation)
             }

@@ -12,7 +12,7 @@ extension E2ETests {
     /// The webhook receiver is down when a draft opens: the drafts are kept, delivered once it is
     /// back, none lost and none sent twice; the ConfigMaps are written meanwhile.
     @Test func webhookDownKeepsDraftsAndDeliversEachOnceWhenBack() async throws {
-        guard let pki = try E2EPKI.make() else { return }
+        guard let pki = try await TestPKI.make() else { return }
         defer { pki.remove() }
         let up = Locked(false)
         // Keys of the requests answered 200: each draft version must appear once.
@@ -54,10 +54,10 @@ extension E2ETests {
             #expect(await webhook.deliveredCount == 0)
 
             up.withLock { $0 = true }
-            #expect(await loopbackEventually { await webhook.pendingCount == 0 })
+            #expect(await eventually { await webhook.pendingCount == 0 })
             try await world.simulator.resumeHeartbeats(gateway: "gateway-1")
             try await world.advance(to: 460, step: 5, settle: settle)
-            #expect(await loopbackEventually { let pending = await webhook.pendingCount; let done = await webhook.deliveredCount; return pending == 0 && done >= 2 })
+            #expect(await eventually { let pending = await webhook.pendingCount; let done = await webhook.deliveredCount; return pending == 0 && done >= 2 })
 
             let delivered = accepted.current
             let keys = Set(delivered)

@@ -17,7 +17,7 @@ import TestSupport
     static func withOperator(gateways: Int = 2, config: OperatorConfig = e2eConfig(),
                              output: (@Sendable (String) -> Void)? = nil,
                              _ body: (E2EWorld, RunningOperator) async throws -> Void) async throws {
-        guard let pki = try E2EPKI.make() else {
+        guard let pki = try await TestPKI.make() else {
             missingTool("openssl not installed: e2e test skipped")
             return
         }
@@ -38,7 +38,7 @@ import TestSupport
     /// Waits for the GatewayHealth of `gateway` to show `state`, stepping nothing.
     static func expectState(_ world: E2EWorld, _ gateway: String, _ state: GatewayState,
                             sourceLocation: SourceLocation = #_sourceLocation) async {
-        let reached = await waitUntil(10) { world.state(gateway) == state.rawValue }
+        let reached = await eventually(10) { world.state(gateway) == state.rawValue }
         #expect(reached, "\(gateway) should be \(state.rawValue) at t+\(world.elapsed)s, is \(world.state(gateway) ?? "none")",
                 sourceLocation: sourceLocation)
     }
@@ -46,7 +46,7 @@ import TestSupport
     @Test func everyStateIsReachedFromUpAndBack() async throws {
         try await Self.withOperator { world, running in
             let gateways = ["gateway-1", "gateway-2"]
-            let settle: () async -> Void = { _ = await waitUntil(5) { await running.caughtUp(world, gateways: gateways) } }
+            let settle: () async -> Void = { _ = await eventually(5) { await running.caughtUp(world, gateways: gateways) } }
             let sim = world.simulator
 
             // Bootstrap: no dataplane has reported yet.
@@ -76,7 +76,7 @@ import TestSupport
             try await sim.rejectConfig(gateway: "gateway-1")
             let generation = try await sim.bumpGeneration(gateway: "gateway-1")
             let key = ObjectKey(namespace: "default", name: "gateway-1")
-            _ = await waitUntil(5) { await running.instance.assessments()[key]?.agentGeneration == generation }
+            _ = await eventually(5) { await running.instance.assessments()[key]?.agentGeneration == generation }
             try await world.advance(to: 150, step: 5, settle: settle)
             #expect(world.state("gateway-1") == "UP", "an apply within the timeout is pending, not failed")
             try await world.advance(to: 220, step: 5, settle: settle)
@@ -94,7 +94,7 @@ import TestSupport
             #expect(world.health("gateway-1")?[path: "status", "reason"]?.stringValue == "CrashLoopBackOff")
             try await sim.heal(gateway: "gateway-1")
             let reason = { world.health("gateway-1")?[path: "status", "reason"]?.stringValue }
-            #expect(await waitUntil(10) { reason() == "DataplaneRestarting" }, "\(reason() ?? "none")")
+            #expect(await eventually(10) { reason() == "DataplaneRestarting" }, "\(reason() ?? "none")")
             #expect(world.state("gateway-1") == "DOWN")
             try await world.advance(to: 230, settle: settle)
             await Self.expectState(world, "gateway-1", .up)
@@ -104,7 +104,7 @@ import TestSupport
             try await world.advance(to: 231, settle: settle)
             await Self.expectState(world, "gateway-1", .down)
             try await sim.nodeBack(gateway: "gateway-1")
-            #expect(await waitUntil(10) { reason() == "DataplaneRestarting" }, "\(reason() ?? "none")")
+            #expect(await eventually(10) { reason() == "DataplaneRestarting" }, "\(reason() ?? "none")")
             try await world.advance(to: 235, settle: settle)
             await Self.expectState(world, "gateway-1", .up)
 

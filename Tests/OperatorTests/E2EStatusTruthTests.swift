@@ -1,6 +1,7 @@
 import FabricSimulator
 import Foundation
 import HealthModel
+import HedgehogResources
 import KubeAPI
 import KubeEmulator
 @testable import OperatorRuntime
@@ -15,7 +16,7 @@ extension E2ETests {
     @Test func kubectlShowsALiveSinceAndNoAge() async throws {
         let gateways = ["gateway-1", "gateway-2"]
         try await Self.withOperator(gateways: 2) { world, running in
-            let settle: () async -> Void = { _ = await waitUntil(5) { await running.caughtUp(world, gateways: gateways) } }
+            let settle: () async -> Void = { _ = await eventually(5) { await running.caughtUp(world, gateways: gateways) } }
             try await world.advance(to: 30, settle: settle)
             for gateway in gateways { await Self.expectState(world, gateway, .up) }
             guard let first = try await world.kubectl(["--request-timeout=10s", "get", "gatewayhealths"]) else {
@@ -89,7 +90,7 @@ extension E2ETests {
     @Test func gatewayClockBehindIsFreshWhileItWrites() async throws {
         let gateways = ["gateway-1", "gateway-2"]
         try await Self.withOperator(gateways: 2) { world, running in
-            let settle: () async -> Void = { _ = await waitUntil(5) { await running.caughtUp(world, gateways: gateways) } }
+            let settle: () async -> Void = { _ = await eventually(5) { await running.caughtUp(world, gateways: gateways) } }
             try await world.simulator.setClockSkew(gateway: "gateway-1", behind: 60)
             try await world.advance(to: 120, step: 5, settle: settle)
             await Self.expectState(world, "gateway-1", .up)
@@ -101,7 +102,7 @@ extension E2ETests {
             // A restart (or a new leader) reads the measured offset back from the status.
             await running.stop()
             let next = try RunningOperator.start(world, config: e2eConfig(), identity: "medic-b")
-            let settleNext: () async -> Void = { _ = await waitUntil(5) { await next.caughtUp(world, gateways: gateways) } }
+            let settleNext: () async -> Void = { _ = await eventually(5) { await next.caughtUp(world, gateways: gateways) } }
             try await world.advance(to: 200, step: 5, settle: settleNext)
             await Self.expectState(world, "gateway-1", .up)
             var counts = try await world.eventCounts(about: "gateway-1", client: next.client)

@@ -1,3 +1,5 @@
+import HedgehogResources
+import TestSupport
 import FabricSimulator
 import Foundation
 import HealthModel
@@ -8,56 +10,9 @@ import Logging
 @testable import OperatorRuntime
 import YAML
 
-/// A throwaway CA and server certificate for 127.0.0.1, made with the `openssl` CLI in a
-/// temporary folder at run time. No key material is committed.
-struct E2EPKI {
-    let directory: URL
-    let caPEM: String
-    let certificatePEM: String
-    let keyPEM: String
-    var caPath: String { directory.appendingPathComponent("ca.crt").path }
-
-    static func make() throws -> E2EPKI? {
-        guard let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl", "/bin/openssl"]
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-pki-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
-            .write(toFile: path("server.ext"), atomically: true, encoding: .utf8)
-        try run(openssl, ["req", "-x509"] + ec + ["-keyout", path("ca.key"), "-out", path("ca.crt"), "-days", "1", "-subj", "/CN=e2e-ca"])
-        try run(openssl, ["req"] + ec + ["-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=127.0.0.1"])
-        try run(openssl, ["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
-                          "-CAcreateserial", "-out", path("server.crt"), "-days", "1", "-extfile", path("server.ext")])
-        return E2EPKI(directory: dir, caPEM: try String(contentsOfFile: path("ca.crt"), encoding: .utf8),
-                      certificatePEM: try String(contentsOfFile: path("server.crt"), encoding: .utf8),
-                      keyPEM: try String(contentsOfFile: path("server.key"), encoding: .utf8))
-    }
-
-    /// Runs openssl to completion (it is quick and reads nothing from stdin).
-    private static func run(_ tool: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw E2EError("openssl \(arguments.first ?? "") failed") }
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: directory) }
-}
-
-struct E2EError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// One emulator over HTTPS, a simulated fabric living in it, and a shared ManualClock.
 final class E2EWorld: Sendable {
-    let pki: E2EPKI
+    let pki: TestPKI
     let token = "e2e-\(UUID().uuidString)"
     let clock = ManualClock()
     let server: EmulatedAPIServer
@@ -71,11 +26,11 @@ final class E2EWorld: Sendable {
     ///   seconds. Without it a quiet watch would look dead to the informer's idle watchdog (world
     ///   time) and a resumed watch would wait seconds of wall time for the bookmark that says it
     ///   has caught up.
-    init(pki: E2EPKI, gateways: Int, timing: FabricTiming, http2: Bool = true,
+    init(pki: TestPKI, gateways: Int, timing: FabricTiming, http2: Bool = true,
          bookmarkInterval: Duration = .milliseconds(50)) async throws {
         self.pki = pki
         var configuration = EmulatorConfiguration(
-            tls: .init(certificateChainPEM: pki.certificatePEM, privateKeyPEM: pki.keyPEM, http2: http2), bearerToken: token)
+            tls: .init(certificateChainPEM: pki.serverCertificatePEM, privateKeyPEM: pki.serverKeyPEM, http2: http2), bearerToken: token)
         configuration.bookmarkInterval = bookmarkInterval
         let clock = self.clock
         configuration.now = { clock.now() }
@@ -101,7 +56,7 @@ final class E2EWorld: Sendable {
 
     /// A client as the operator has it; `userAgent` tells the test's own reads apart in the
     /// request log (the RBAC check counts only the operator's requests).
-    func client(namespace: String = "default", userAgent: String = ClientOptions().userAgent) throws -> KubeClient {
+    func client(namespace: String = "default", userAgent: String = GatewayMedicVersion.userAgent) throws -> KubeClient {
         let config = ClusterConfig(
             server: server.baseURL, tls: TLSSettings(certificateAuthorityPEM: SecretBytes(pki.caPEM)),
             credentials: StaticTokenCredentials(token: SecretString(token)), namespace: namespace, origin: "e2e")
@@ -185,8 +140,8 @@ final class E2EWorld: Sendable {
 
     /// Runs the real kubectl against the emulator (kubeconfig with the world's CA and token);
     /// nil when kubectl is not installed.
-    func kubectl(_ arguments: [String], timeout: Double = 20) async throws -> (status: Int32, output: String)? {
-        guard let kubectl = E2EProcess.which("kubectl") else { return nil }
+    func kubectl(_ arguments: [String], timeout: Double = 20) async throws -> ChildProcess.Result? {
+        guard let kubectl = ChildProcess.which("kubectl") else { return nil }
         let kubeconfig = pki.directory.appendingPathComponent("kubeconfig").path
         try """
             apiVersion: v1
@@ -204,7 +159,7 @@ final class E2EWorld: Sendable {
 
             """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
         let env = ["KUBECONFIG": kubeconfig, "HOME": pki.directory.path, "PATH": "/usr/bin:/bin"]
-        return try await E2EProcess.run(kubectl, arguments, environment: env, timeout: timeout)
+        return try await ChildProcess.run(kubectl, arguments, environment: env, timeout: .seconds(timeout))
     }
 
     func agentHeartbeat(_ gateway: String) -> String? {
@@ -313,13 +268,3 @@ struct RunningOperator {
     }
 }
 
-/// Polls `condition` until it holds or `seconds` of wall time pass (a deadline, not a sleep
-/// for synchronisation).
-func waitUntil(_ seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let limit = Date().addingTimeInterval(seconds)
-    while Date() < limit {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(2))
-    }
-    return try await condition()
-}

@@ -1,5 +1,6 @@
 import FabricSimulator
 import Foundation
+import HedgehogResources
 import KubeAPI
 import Locking
 @testable import OperatorRuntime
@@ -17,7 +18,7 @@ extension E2ETests {
     /// (Before, drafts were read only at process start: the new leader opened the draft again
     /// with a new openedAt, and the deleted gateway's draft stayed open for ever.)
     @Test func aNewLeaderContinuesResolvesAndExpiresTheDraftsOfTheOldOne() async throws {
-        guard let pki = try E2EPKI.make() else {
+        guard let pki = try await TestPKI.make() else {
             missingTool("openssl not installed: e2e test skipped")
             return
         }
@@ -29,7 +30,7 @@ extension E2ETests {
         let b = try RunningOperator.start(world, config: config, identity: "medic-b")
         let gateways = ["gateway-1", "gateway-2"]
         do {
-            #expect(await waitUntil(10) { a.instance.isLeader != b.instance.isLeader })
+            #expect(await eventually(10) { a.instance.isLeader != b.instance.isLeader })
             let (leader, follower) = a.instance.isLeader ? (a, b) : (b, a)
             let leaderAlive = Locked(true)
             // As in twoInstancesOneWriterAndHandoverAfterACrash: after each step both instances
@@ -40,7 +41,7 @@ extension E2ETests {
             // 15 s). Then the ticket writes have landed.
             let settle: () async -> Void = {
                 let expected = leaderAlive.current ? 14 : 7
-                let ok = await waitUntil(5) {
+                let ok = await eventually(5) {
                     let caughtUp = await leader.caughtUp(world, gateways: gateways) || !leaderAlive.current
                     let follows = await follower.caughtUp(world, gateways: gateways)
                     return caughtUp && follows && world.clock.sleeperCount >= expected

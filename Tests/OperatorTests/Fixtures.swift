@@ -4,18 +4,6 @@ import Locking
 import Logging
 @testable import OperatorRuntime
 
-/// Polls `condition` (yielding, then 1 ms pauses) for up to `seconds`; for waiting on effects
-/// of background tasks that have no event to await. The bound is generous: the whole suite starts
-/// at once on two cores, and a trivial controller test once needed more than 5 s to be scheduled.
-func eventually(_ seconds: Double = 20, _ condition: @Sendable () async -> Bool) async -> Bool {
-    let limit = Date().addingTimeInterval(seconds)
-    while Date() < limit {
-        if await condition() { return true }
-        await Task.yield()
-        try? await Task.sleep(for: .milliseconds(1))
-    }
-    return await condition()
-}
 
 /// A raw API object with the given name, namespace, resourceVersion and spec.
 func object(_ name: String, namespace: String? = "fab", rv: String, spec: JSONValue = [:]) -> JSONValue {

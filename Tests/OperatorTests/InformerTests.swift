@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import Locking
 import Testing
+import TestSupport
 @testable import OperatorRuntime
 
 /// Collects change descriptions in order.
@@ -275,16 +276,6 @@ func bookmark(_ rv: String) -> WatchEvent {
         }
         run.cancel()
         await run.value
-    }
-
-    @Test func backoffGrowsCapsAndResets() {
-        var backoff = Backoff(random: { 0 })
-        let start = Date(timeIntervalSince1970: 0)
-        let delays = (0..<8).map { backoff.nextDelay(now: start.addingTimeInterval(Double($0))).timeInterval }
-        #expect(delays == [0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 30, 30])
-        #expect(backoff.nextDelay(now: start.addingTimeInterval(500)).timeInterval == 0.8)  // quiet for > 2 min
-        var jittered = Backoff(random: { 0.999 })
-        #expect(jittered.nextDelay(now: start).timeInterval < 1.2 + 1e-9)
     }
 }
 

@@ -2,6 +2,7 @@ import FabricSimulator
 import Foundation
 import KubeAPI
 import Testing
+import TestSupport
 
 /// The `gateway-medic` binary against the emulator and a simulated fabric, seen by what SREs run:
 /// its /metrics carries every metric the rules and the dashboard use, and a real Prometheus
@@ -14,14 +15,14 @@ import Testing
 /// scrape and evaluation) in seconds.
 @Suite(.serialized) struct MonitoringE2ETests {
     /// The operator running against a fresh fabric of `gateways`, its /metrics port, until `body` ends.
-    static func withOperator(gateways: Int, _ body: (CheckFixture, CLIProcess, Int) async throws -> Void) async throws {
+    static func withOperator(gateways: Int, _ body: (CheckFixture, ChildProcess, Int) async throws -> Void) async throws {
         let t0 = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) - 5)
         try await CheckFixture.with(gateways: gateways, t0: t0) { fixture in
             try await fixture.simulator.step(now: Date())
-            let process = try CLIProcess.start(try CLIProcessTests.binary(), [
+            let process = try ChildProcess.start(try CLIProcessTests.binary(), [
                 "run", "--kubeconfig", fixture.kubeconfig, "--server-host", "127.0.0.1", "--server-port", String(try freePort()),
                 "--no-leader-elect", "--log-format", "json",
-            ])
+            ], environment: ["HOME": "/nonexistent"], record: E2EOutputRecord.cliOutput)
             defer { process.terminateIfRunning() }
             let port = try #require(await process.firstLog { $0["port"]?.stringValue.flatMap(Int.init) })
             try await body(fixture, process, port)
@@ -30,16 +31,14 @@ import Testing
         }
     }
 
-    /// Polls `probe` (stepping the fabric to now each time) until it gives a value, at most `limit`.
+    /// Polls `probe` (stepping the fabric to now each time) until it gives a value, at most `limit`,
+    /// at a real server's pace.
     static func poll<T: Sendable>(_ fixture: CheckFixture, within limit: TimeInterval,
                                   _ probe: @escaping @Sendable () async throws -> T?) async throws -> T? {
-        let deadline = Date().addingTimeInterval(limit)
-        while Date() < deadline {
+        try await eventuallyValue(limit, every: .milliseconds(500)) {
             try await fixture.simulator.step(now: Date())
-            if let value = try await probe() { return value }
-            try await Task.sleep(for: .milliseconds(500))  // a real server's pace, not a synchronisation
+            return try await probe()
         }
-        return nil
     }
 
     @Test func everyMetricTheRulesAndTheDashboardUseIsExposedByARunningOperator() async throws {
@@ -87,11 +86,11 @@ import Testing
 
                 """.write(to: dir.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
             let webPort = try freePort()
-            let server = try CLIProcess.start(prometheus, [
+            let server = try ChildProcess.start(prometheus, [
                 "--config.file=\(dir.appendingPathComponent("prometheus.yml").path)",
                 "--storage.tsdb.path=\(dir.appendingPathComponent("data").path)",
                 "--web.listen-address=127.0.0.1:\(webPort)", "--log.level=warn",
-            ], environment: ["HOME": dir.path])
+            ], environment: ["HOME": dir.path], record: E2EOutputRecord.cliOutput)
             defer { server.terminateIfRunning() }
             let api = "http://127.0.0.1:\(webPort)/api/v1"
 

@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import Testing
+import TestSupport
 
 /// manifests/monitoring checked offline: promtool on the PrometheusRule's rules and its unit
 /// tests (tests/rules-test.yaml, a test per alert that it is silent one evaluation before it
@@ -13,11 +14,11 @@ import Testing
         try Monitoring.writeRulesFile(to: dir.appendingPathComponent("rules.yaml"))
         try FileManager.default.copyItem(at: Monitoring.folder.appendingPathComponent("tests/rules-test.yaml"),
                                          to: dir.appendingPathComponent("rules-test.yaml"))
-        let check = try await CLIProcess.run(promtool, ["check", "rules", dir.appendingPathComponent("rules.yaml").path],
-                                             environment: [:], timeout: .seconds(60))
+        let check = try await ChildProcess.run(promtool, ["check", "rules", dir.appendingPathComponent("rules.yaml").path],
+                                             environment: [:], timeout: .seconds(60), record: E2EOutputRecord.cliOutput)
         #expect(check.status == 0, "promtool check rules: \(check.stdout)\(check.stderr)")
-        let unit = try await CLIProcess.run(promtool, ["test", "rules", dir.appendingPathComponent("rules-test.yaml").path],
-                                            environment: [:], timeout: .seconds(120))
+        let unit = try await ChildProcess.run(promtool, ["test", "rules", dir.appendingPathComponent("rules-test.yaml").path],
+                                            environment: [:], timeout: .seconds(120), record: E2EOutputRecord.cliOutput)
         #expect(unit.status == 0, "promtool test rules: \(unit.stdout)\(unit.stderr)")
         #expect(unit.stdout.contains("SUCCESS"))
 

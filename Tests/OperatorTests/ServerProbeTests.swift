@@ -4,6 +4,7 @@ import Locking
 import Logging
 @testable import OperatorRuntime
 import Testing
+import TestSupport
 
 /// Serialized: two tests signal this very process.
 @Suite(.serialized) struct ServerProbeTests {
@@ -11,12 +12,12 @@ import Testing
         let registry = MetricsRegistry()
         Counter(label: "gateway_medic_test_probes_total", factory: registry.factory).increment(by: 3)
         let ready = Locked(false)
-        let ports = PortBox()
+        let ports = ReportedPort()
         let server = ProbeServer(host: "127.0.0.1", port: 0, registry: registry, readiness: { ready.current },
                                  logger: quietLogger("test.probes"), onListening: ports.report)
         let task = Task { try await server.run() }
         defer { task.cancel() }
-        let port = try #require(await CLIProcess.withTimeout(.seconds(15)) { await ports.next() })
+        let port = try #require(await withTimeout(.seconds(15)) { await ports.next() })
         let base = "http://127.0.0.1:\(port)"
 
         #expect(try await httpGet("\(base)/healthz").status == 200)
@@ -49,7 +50,7 @@ import Testing
 
     @Test func runnerServesReadinessOfTheOperatorAndStopsOnASignal() async throws {
         let process = FakeOperator()
-        let ports = PortBox()
+        let ports = ReportedPort()
         var config = OperatorConfig.default
         config.server.host = "127.0.0.1"
         config.server.port = try freePort()
@@ -61,8 +62,8 @@ import Testing
                                          supervisor: supervisor, onListening: ports.report,
                                          onSignalsReady: { signalsReady.continuation.yield() })
         }
-        _ = await CLIProcess.withTimeout(.seconds(15)) { await signalsReady.stream.first { _ in true } }
-        let port = try #require(await CLIProcess.withTimeout(.seconds(15)) { await ports.next() })
+        _ = await withTimeout(.seconds(15)) { await signalsReady.stream.first { _ in true } }
+        let port = try #require(await withTimeout(.seconds(15)) { await ports.next() })
         #expect(try await httpGet("http://127.0.0.1:\(port)/readyz").status == 503)
         process.synced.withLock { $0 = true }
         #expect(try await httpGet("http://127.0.0.1:\(port)/readyz").status == 200)
@@ -81,12 +82,12 @@ import Testing
         let run = Task {
             try await supervisor.run([OperatorService(process: process)], onSignalsReady: { signalsReady.continuation.yield() })
         }
-        _ = await CLIProcess.withTimeout(.seconds(15)) { await signalsReady.stream.first { _ in true } }
-        _ = await CLIProcess.withTimeout(.seconds(15)) { await process.started.stream.first { _ in true } }
+        _ = await withTimeout(.seconds(15)) { await signalsReady.stream.first { _ in true } }
+        _ = await withTimeout(.seconds(15)) { await process.started.stream.first { _ in true } }
         kill(getpid(), SIGUSR2)  // graceful shutdown begins; the operator ignores it
-        #expect(await CLIProcess.withTimeout(.seconds(15)) { await process.cancelSeen.stream.first { _ in true } } != nil)
+        #expect(await withTimeout(.seconds(15)) { await process.cancelSeen.stream.first { _ in true } } != nil)
         kill(getpid(), SIGUSR2)  // the second one forces
-        #expect(await CLIProcess.withTimeout(.seconds(15)) { await forced.stream.first { _ in true } } == SIGUSR2)
+        #expect(await withTimeout(.seconds(15)) { await forced.stream.first { _ in true } } == SIGUSR2)
         process.release()
         _ = try? await run.value
     }

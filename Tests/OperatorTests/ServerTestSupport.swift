@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -70,7 +71,7 @@ final class FakeOperator: OperatorProcess, @unchecked Sendable {
 }
 
 /// The port a server reports once listening.
-final class PortBox: @unchecked Sendable {
+final class ReportedPort: Sendable {
     let stream = AsyncStream<Int>.makeStream()
     var report: @Sendable (Int) async -> Void { { [stream] port in stream.continuation.yield(port) } }
     func next() async -> Int? {
@@ -78,39 +79,4 @@ final class PortBox: @unchecked Sendable {
         return await iterator.next()
     }
 }
-
-/// A loopback TCP port that was free a moment ago, below the ephemeral range (`ListenPorts`: an
-/// outgoing connection of another test cannot take it before the process under test binds it).
-/// Needed where port 0 means "off" rather than "any".
-func freePort() throws -> Int {
-    for candidate in ListenPorts.candidates() {
-        if let port = try bindable(candidate) { return port }
-    }
-    throw PortError()
-}
-
-/// `port` (0: the kernel's pick) when a socket could bind it on 127.0.0.1 just now, else nil.
-private func bindable(_ port: Int) throws -> Int? {
-    #if canImport(Glibc)
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    #else
-    let fd = socket(AF_INET, SOCK_STREAM, 0)
-    #endif
-    guard fd >= 0 else { throw PortError() }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = UInt16(port).bigEndian
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-            bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
-        }
-    }
-    return bound ? Int(UInt16(bigEndian: address.sin_port)) : nil
-}
-
-struct PortError: Error {}
-
 

@@ -2,19 +2,19 @@ import Foundation
 import HealthModel
 import KubeAPI
 import KubeClient
+import Locking
 import TestSupport
 import Testing
 @testable import Remediation
 
 /// Counts attempts on the way to a real poster.
-final class CountingPoster: WebhookPosting, @unchecked Sendable {
+final class CountingPoster: WebhookPosting, Sendable {
     let inner: WebhookPoster
-    private let lock = NSLock()
-    private var count = 0
+    private let count = Locked(0)
     init(_ inner: WebhookPoster) { self.inner = inner }
-    var attempts: Int { lock.withLock { count } }
+    var attempts: Int { count.current }
     func postJSON(url: String, body: [UInt8], headers: [String: String], secretHeaders: [String: SecretString]) async throws -> Int {
-        lock.withLock { count += 1 }
+        count.withLock { $0 += 1 }
         return try await inner.postJSON(url: url, body: body, headers: headers, secretHeaders: secretHeaders)
     }
 }
@@ -81,13 +81,13 @@ func temporaryFolder() -> String {
         try await sink.open(d1)
         try await sink.open(d2)
         try await sink.update(d1)  // the same version again: not queued twice
-        #expect(await loopbackEventually { poster.attempts >= 3 })
+        #expect(await eventually { poster.attempts >= 3 })
         #expect(await sink.pendingCount == 2)
         #expect(await sink.deliveredCount == 0)
 
         let receiver = try LoopbackHTTPServer(port: port)
         defer { receiver.stop() }
-        #expect(await loopbackEventually { await sink.deliveredCount == 2 })
+        #expect(await eventually { await sink.deliveredCount == 2 })
         #expect(await sink.pendingCount == 0)
         let first = receiver.requests
         #expect(first.count == 2)
@@ -104,7 +104,7 @@ func temporaryFolder() -> String {
         newer.updatedAt = at(900)
         newer.status = .resolved
         try await sink.resolve(newer)
-        #expect(await loopbackEventually { await sink.deliveredCount == 3 })
+        #expect(await eventually { await sink.deliveredCount == 3 })
         let all = receiver.requests
         #expect(all.count == 3)
         #expect(all[2].headers["idempotency-key"] == "\(d1.id)@\(KubeTime.format(at(900)))")
@@ -120,7 +120,7 @@ func temporaryFolder() -> String {
         let sink = WebhookTicketSink(url: receiver.url + "/t", secret: .environment("MEDIC_HOOK"), poster: poster,
                                      environment: ["MEDIC_HOOK": "Bearer env-s3cret"])
         try await sink.open(try #require(sampleDraft("gw-1")))
-        #expect(await loopbackEventually { await sink.deliveredCount == 1 })
+        #expect(await eventually { await sink.deliveredCount == 1 })
         await sink.stop()
 
         // A 401 names the URL without its query, never the secret.

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import KubeEmulator
+import Locking
 
 /// A listening socket on 127.0.0.1 whose accept loop hands each connection to a thread of its
 /// own: the one socket loop of the loopback test servers in this file.
@@ -61,10 +62,21 @@ struct LoopbackListener: Sendable {
     }
 }
 
-/// A tiny HTTP/1.1 server on 127.0.0.1 playing a webhook receiver in the tests: one thread per connection, one request
-/// per connection, answers from a handler. It can be started on a port a stopped one used, to
-/// play a receiver that goes down and comes back.
-public final class LoopbackHTTPServer: @unchecked Sendable {
+/// A loopback TCP port that was free a moment ago, below the ephemeral range (`ListenPorts`: an
+/// outgoing connection of another test cannot take it before the process under test binds it).
+/// Needed where port 0 means "off" rather than "any".
+public func freePort() throws -> Int {
+    let listener = try LoopbackListener(port: 0)
+    listener.stop()
+    return listener.port
+}
+
+/// A tiny HTTP/1.1 server on 127.0.0.1, the one raw HTTP server of the tests: one thread per
+/// connection, one request per connection. It plays a webhook receiver (answers from a handler;
+/// it can be started on a port a stopped one used, to play a receiver that goes down and comes
+/// back) and the transport edge cases the emulator cannot produce (answers written by a script:
+/// bytes, pauses, a cut in the middle of a line, or nothing at all).
+public final class LoopbackHTTPServer: Sendable {
     public struct Request: Sendable {
         public var method: String
         public var target: String
@@ -80,47 +92,69 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             self.body = body
         }
     }
+    /// One step of a scripted answer.
+    public enum Step: Sendable {
+        case send(String)
+        case pause(Duration)
+        case hang  // never answer (until the server stops or the client hangs up)
+    }
     public struct Failure: Error {}
 
     public var port: Int { listener.port }
     private let listener: LoopbackListener
-    private let handler: @Sendable (Request) -> Response
-    private let lock = NSLock()
-    private var received: [Request] = []
+    private let script: @Sendable (Request, Int) -> [Step]
+    private let received = Locked<[Request]>([])
+    private let stopped = Locked(false)
 
+    /// Answers each request with the steps `script` gives for it and its index (0 for the first).
     /// - Parameter port: 0 picks a free port below the ephemeral range (`ListenPorts`), so that
     ///   a receiver started again on it later finds it still free.
-    public init(port: Int = 0, handler: @escaping @Sendable (Request) -> Response = { _ in .ok }) throws {
-        self.handler = handler
+    public init(port: Int = 0, script: @escaping @Sendable (Request, Int) -> [Step]) throws {
+        self.script = script
         listener = try LoopbackListener(port: port)
         listener.start { [self] fd in serve(fd) }
     }
 
-    public var url: String { "http://127.0.0.1:\(port)" }
-
-    public var requests: [Request] {
-        lock.lock()
-        defer { lock.unlock() }
-        return received
+    /// Answers each request with `handler`'s JSON response.
+    public convenience init(port: Int = 0, handler: @escaping @Sendable (Request) -> Response = { _ in .ok }) throws {
+        try self.init(port: port, script: { request, _ in
+            let response = handler(request)
+            return [.json(response.status, response.body)]
+        })
     }
 
-    public func stop() { listener.stop() }
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Every request so far, in order.
+    public var requests: [Request] { received.current }
+
+    public func stop() {
+        stopped.withLock { $0 = true }
+        listener.stop()
+    }
 
     private func serve(_ fd: Int32) {
         defer { close(fd) }
         guard let request = Self.readRequest(fd) else { return }
-        lock.lock()
-        received.append(request)
-        lock.unlock()
-        let response = handler(request)
-        let text = "HTTP/1.1 \(response.status) X\r\nContent-Type: application/json\r\nContent-Length: \(response.body.utf8.count)\r\nConnection: close\r\n\r\n\(response.body)"
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        let index = received.withLock { $0.append(request); return $0.count - 1 }
+        for step in script(request, index) {
+            switch step {
+            case .send(let text):
+                let bytes = Array(text.utf8)
+                if bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) < 0 { return }
+            case .pause(let d):
+                Thread.sleep(forTimeInterval: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+            case .hang:
+                while !stopped.current {
+                    var byte: UInt8 = 0
+                    if recv(fd, &byte, 1, 0) <= 0 { return }  // the client hung up
+                }
+            }
+        }
     }
 
     /// Reads one HTTP/1.1 request (head and Content-Length body) from a connected socket; nil when
-    /// the peer hangs up first or the request line is malformed. Shared with the scripted server
-    /// of the client tests.
+    /// the peer hangs up first or the request line is malformed.
     public static func readRequest(_ fd: Int32) -> Request? {
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 8192)
@@ -150,24 +184,24 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     }
 }
 
-/// Waits for a condition, polling; false when the deadline passes first.
-public func loopbackEventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
+extension LoopbackHTTPServer.Step {
+    /// A whole JSON answer, `Connection: close`.
+    public static func json(_ status: Int, _ body: String, headers: [String] = []) -> Self {
+        let extra = headers.map { "\($0)\r\n" }.joined()
+        return .send("HTTP/1.1 \(status) X\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\(extra)Connection: close\r\n\r\n\(body)")
     }
-    return await condition()
+    public static let chunkedHead = Self.send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+    public static func chunk(_ text: String) -> Self { .send(String(text.utf8.count, radix: 16) + "\r\n" + text + "\r\n") }
+    public static let lastChunk = Self.send("0\r\n\r\n")
 }
 
 /// A forward proxy on 127.0.0.1 that only tunnels, as a proxy in front of an API server does:
 /// HTTP `CONNECT host:port`, or SOCKS5 (no authentication, CONNECT) on the same port; it records
 /// the targets it was asked for, and how.
-public final class LoopbackConnectProxy: @unchecked Sendable {
+public final class LoopbackConnectProxy: Sendable {
     public var port: Int { listener.port }
     private let listener: LoopbackListener
-    private let lock = NSLock()
-    private var asked: [String] = []
+    private let asked = Locked<[String]>([])
 
     public init() throws {
         listener = try LoopbackListener(port: 0)
@@ -178,11 +212,7 @@ public final class LoopbackConnectProxy: @unchecked Sendable {
     public var socks5URL: String { "socks5://127.0.0.1:\(port)" }
 
     /// The `host:port` of every tunnel, in order; a SOCKS5 one is prefixed `socks5 `.
-    public var connectTargets: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return asked
-    }
+    public var connectTargets: [String] { asked.current }
 
     public func stop() { listener.stop() }
 
@@ -198,9 +228,7 @@ public final class LoopbackConnectProxy: @unchecked Sendable {
             close(client)
             return
         }
-        lock.lock()
-        asked.append(request.target)
-        lock.unlock()
+        asked.withLock { $0.append(request.target) }
         guard let upstream = Self.connectLoopback(port) else {
             Self.reply(client, Array("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n".utf8))
             close(client)
@@ -234,9 +262,7 @@ public final class LoopbackConnectProxy: @unchecked Sendable {
         }
         guard let p = read(2) else { close(client); return }
         let port = UInt16(p[0]) << 8 | UInt16(p[1])
-        lock.lock()
-        asked.append("socks5 \(host):\(port)")
-        lock.unlock()
+        asked.withLock { $0.append("socks5 \(host):\(port)") }
         guard let upstream = Self.connectLoopback(port) else {
             Self.reply(client, [5, 5, 0, 1, 0, 0, 0, 0, 0, 0])
             close(client)

@@ -1,6 +1,9 @@
+import Scheduling
+
 /// How a `KubeClient` behaves. Every default is chosen to match client-go / kube-rs.
 public struct ClientOptions: Sendable {
-    /// Sent as `User-Agent`. Default "gateway-medic/<version>".
+    /// Sent as `User-Agent`. Default `defaultUserAgent`; an application names itself (gateway-medic
+    /// sends "gateway-medic/<version>").
     public var userAgent: String
     /// Retries of 429 and 5xx answers (and connection errors on reads). Default: 5 attempts,
     /// 0.2 s doubling to at most 30 s, honouring `Retry-After`.
@@ -23,7 +26,10 @@ public struct ClientOptions: Sendable {
     /// operator's CPU; 10 ms is a fifth of the 50 ms event → status target. Zero: at once.
     public var watchDeliveryWindow: Duration
 
-    public init(userAgent: String = "gateway-medic/\(KubeClientVersion.current)", retry: RetryPolicy = RetryPolicy(),
+    /// The client's own name, for callers that give none.
+    public static let defaultUserAgent = "kubeclient-swift"
+
+    public init(userAgent: String = ClientOptions.defaultUserAgent, retry: RetryPolicy = RetryPolicy(),
                 requestTimeout: Duration = .seconds(30),
                 maxObjectBytes: Int = 16 << 20, watchDeliveryWindow: Duration = .milliseconds(10),
                 onResponse: (@Sendable (_ verb: String, _ resource: String, _ code: Int) -> Void)? = nil) {
@@ -34,10 +40,6 @@ public struct ClientOptions: Sendable {
         self.requestTimeout = requestTimeout
         self.onResponse = onResponse
     }
-}
-
-public enum KubeClientVersion {
-    public static let current = "0.1.0"
 }
 
 /// Retries of one request.
@@ -60,8 +62,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// scaled by `jitter` in [0.5, 1] ("equal jitter"), unless the server said `retryAfter`.
     public func delay(beforeRetry retry: Int, retryAfter: Duration?, jitter: Double) -> Duration {
         if honorRetryAfter, let retryAfter { return min(max(retryAfter, .zero), maxDelay) }
-        var exponential = baseDelay
-        for _ in 0..<min(max(0, retry - 1), 64) where exponential < maxDelay { exponential = exponential * 2 }
-        return min(exponential, maxDelay) * (0.5 + 0.5 * min(max(jitter, 0), 1))
+        let exponential = Backoff(initial: baseDelay, factor: 2, cap: maxDelay).delay(afterFailures: retry)
+        return exponential * (0.5 + 0.5 * min(max(jitter, 0), 1))
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import Locking
 import Logging
+import Scheduling
 
 /// How an informer behaves around failures.
 public struct InformerOptions: Sendable {

@@ -64,7 +64,7 @@ public struct CheckCommandRunner: Sendable {
             }
             var retry = RetryPolicy()
             retry.maxAttempts = max(1, retryAttempts)
-            client = try KubeClient(config: cluster, options: ClientOptions(retry: retry, requestTimeout: requestTimeout), logger: logger)
+            client = try KubeClient(config: cluster, options: ClientOptions(userAgent: GatewayMedicVersion.userAgent, retry: retry, requestTimeout: requestTimeout), logger: logger)
         } catch {
             stderr("error: cannot configure the cluster connection: \(error)\n")
             return Self.exitError

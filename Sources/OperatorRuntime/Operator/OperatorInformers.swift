@@ -1,4 +1,5 @@
 import HealthModel
+import HedgehogResources
 import KubeAPI
 import KubeClient
 import Logging

@@ -1,4 +1,5 @@
 import Foundation
+import Scheduling
 
 /// Per-key exponential backoff for failed reconciles: `base · 2^n`, capped at `max`, where n is
 /// the number of failures since the key last succeeded (client-go's item exponential limiter).
@@ -28,8 +29,6 @@ public struct ExponentialRateLimiter<Key: Hashable & Sendable>: Sendable {
     public var trackedCount: Int { failures.count }
 
     static func delay(base: Duration, max: Duration, failures n: Int) -> Duration {
-        // 2^n overflows Double's useful range long before it matters: the cap wins first.
-        let seconds = base.timeInterval * pow(2, Double(Swift.min(n, 1000)))
-        return seconds >= max.timeInterval ? max : .seconds(seconds)
+        Backoff(initial: base, factor: 2, cap: max).delay(afterFailures: n + 1)
     }
 }

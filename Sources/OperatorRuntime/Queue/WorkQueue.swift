@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import Scheduling
 
 /// A rate-limited delaying work queue (client-go's workqueue with kube-rs's scheduler rule):
 ///
@@ -70,7 +71,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         if dirty.contains(key) { return }
         if let existing = waiting[key], existing <= deadline { return }
         waiting[key] = deadline
-        heap.push(deadline, key)
+        heap.push(key, at: deadline)
         rescheduleTimer()
     }
 
@@ -193,9 +194,9 @@ public actor WorkQueue<Key: Hashable & Sendable> {
 
     /// Drops heap entries whose key no longer waits for that deadline; returns the earliest live one.
     private func earliestLiveDeadline() -> Date? {
-        while let top = heap.top {
-            if waiting[top.key] == top.deadline { return top.deadline }
-            heap.pop()
+        while let top = heap.first {
+            if waiting[top.payload] == top.due { return top.due }
+            heap.popFirst()
         }
         return nil
     }
@@ -223,7 +224,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         timer = nil
         timerDeadline = nil
         let now = clock.now()
-        while let deadline = earliestLiveDeadline(), deadline <= now, let (_, key) = heap.pop() {
+        while let deadline = earliestLiveDeadline(), deadline <= now, let key = heap.popFirst()?.payload {
             waiting.removeValue(forKey: key)
             add(key)
         }

@@ -1,3 +1,4 @@
+import HedgehogResources
 import KubeAPI
 import KubeClient
 

@@ -1,5 +1,6 @@
 import Foundation
 import KubeClient
+import Scheduling
 
 /// Something that POSTs JSON: `WebhookPoster` in production, anything in tests.
 public protocol WebhookPosting: Sendable {
@@ -66,9 +67,8 @@ public struct WebhookRetryPolicy: Sendable, Equatable {
 
     /// The wait after the `attempt`-th consecutive failure (1-based).
     public func delay(afterAttempt attempt: Int) -> Duration {
-        let factor = pow(max(multiplier, 1), Double(max(attempt - 1, 0)))
-        let seconds = min(initialDelay.seconds * factor, maxDelay.seconds)
-        return .milliseconds(Int64((seconds * 1000).rounded()))
+        let delay = Backoff(initial: initialDelay, factor: multiplier, cap: maxDelay).delay(afterFailures: attempt)
+        return .milliseconds(Int64((delay.seconds * 1000).rounded()))
     }
 }
 

@@ -1,5 +1,6 @@
 @testable import FabricSimulator
 import Foundation
+import HedgehogResources
 import KubeAPI
 import KubeEmulator
 import Testing
@@ -44,23 +45,5 @@ struct FabricSimulatorStoreTests {
         try await store.delete(.gatewayAgents, namespace: "default", name: "gateway-1")
         #expect(try await store.get(.gatewayAgents, namespace: "default", name: "gateway-1") == nil)
         #expect(await store.writes().map(\.verb) == [.create, .updateStatus, .update, .update, .delete])
-    }
-
-    @Test func eventQueuePopsInTimeThenInsertionOrder() {
-        var queue = EventQueue<Int>()
-        var random = SplitMix64(seed: 3)
-        let base = Date(timeIntervalSince1970: 0)
-        var expected: [(Date, Int)] = []
-        for i in 0..<500 {
-            let due = base.addingTimeInterval(Double(random.next() % 50))
-            queue.push(i, at: due)
-            expected.append((due, i))
-        }
-        expected.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-        #expect(queue.popDue(notAfter: base.addingTimeInterval(-1)) == nil)
-        var popped: [Int] = []
-        while let entry = queue.popDue(notAfter: base.addingTimeInterval(100)) { popped.append(entry.payload) }
-        #expect(popped == expected.map(\.1))
-        #expect(queue.nextDue == nil)
     }
 }

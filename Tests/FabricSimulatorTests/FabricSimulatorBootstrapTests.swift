@@ -1,5 +1,6 @@
 import FabricSimulator
 import Foundation
+import HedgehogResources
 import KubeAPI
 import Testing
 

@@ -1,13 +1,17 @@
 import ArgumentParser
 import Demo
 import Foundation
+import OperatorRuntime
 
-/// `gateway-medic demo`: the operator against an embedded API server and a simulated fabric of 4
+/// `gateway-medic-demo`: the operator against an embedded API server and a simulated fabric of 4
 /// gateways in 2 groups, playing a scripted story. Exits non-zero when a step is not reached.
-struct DemoCommand: AsyncParsableCommand {
+/// A program of its own so that the `gateway-medic` binary (and its image) holds no API server.
+@main
+struct GatewayMedicDemo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo",
-        abstract: "Run the operator against an embedded API server and a scripted simulated fabric.")
+        commandName: "gateway-medic-demo",
+        abstract: "Run the operator against an embedded API server and a scripted simulated fabric.",
+        version: GatewayMedicVersion.current)
 
     @Option(help: "Scales time: 2 plays the story twice as fast. (default: 1)")
     var speed: Double = 1

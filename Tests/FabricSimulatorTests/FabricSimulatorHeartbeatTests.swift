@@ -1,6 +1,8 @@
 import FabricSimulator
 import Foundation
+import HedgehogResources
 import KubeAPI
+import Locking
 import Testing
 
 @Suite("FabricSimulator heartbeats and config")
@@ -145,12 +147,11 @@ struct FabricSimulatorHeartbeatTests {
 }
 
 /// A clock the test moves by hand; `sleep` jumps it forward.
-final class SimulatedTestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Date
-    init(_ start: Date) { value = start }
-    var now: Date { lock.withLock { value } }
-    func set(_ t: Date) { lock.withLock { value = t } }
+final class SimulatedTestClock: Sendable {
+    private let value: Locked<Date>
+    init(_ start: Date) { value = Locked(start) }
+    var now: Date { value.current }
+    func set(_ t: Date) { value.withLock { $0 = t } }
 }
 
 @Suite("FabricSimulator external spec changes")

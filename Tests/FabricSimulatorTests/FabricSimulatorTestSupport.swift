@@ -1,5 +1,6 @@
 import FabricSimulator
 import Foundation
+import HedgehogResources
 import KubeAPI
 
 /// Shared fixtures for the FabricSimulator tests: a fabric on an in-memory store, explicit time.

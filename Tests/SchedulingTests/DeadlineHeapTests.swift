@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+import Scheduling
+
+@Suite struct DeadlineHeapTests {
+    @Test func popsInTimeThenInsertionOrder() {
+        var heap = DeadlineHeap<Int>()
+        var state: UInt64 = 3
+        let base = Date(timeIntervalSince1970: 0)
+        var expected: [(Date, Int)] = []
+        for i in 0..<500 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407  // a fixed sequence, many ties
+            let due = base.addingTimeInterval(Double((state >> 33) % 50))
+            heap.push(i, at: due)
+            expected.append((due, i))
+        }
+        expected.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        #expect(heap.count == 500)
+        #expect(heap.popDue(notAfter: base.addingTimeInterval(-1)) == nil)
+        #expect(heap.count == 500)
+        var popped: [Int] = []
+        while let entry = heap.popDue(notAfter: base.addingTimeInterval(100)) { popped.append(entry.payload) }
+        #expect(popped == expected.map(\.1))
+        #expect(heap.nextDue == nil)
+        #expect(heap.isEmpty)
+    }
+
+    @Test func popFirstIgnoresTheDeadlineAndRemoveAllEmpties() {
+        var heap = DeadlineHeap<String>()
+        let base = Date(timeIntervalSince1970: 1000)
+        heap.push("late", at: base.addingTimeInterval(60))
+        heap.push("early", at: base)
+        #expect(heap.first?.payload == "early")
+        #expect(heap.nextDue == base)
+        #expect(heap.popFirst()?.payload == "early")
+        #expect(heap.popDue(notAfter: base) == nil)
+        #expect(heap.popFirst()?.payload == "late")
+        #expect(heap.popFirst() == nil)
+        heap.push("x", at: base)
+        heap.removeAll()
+        #expect(heap.isEmpty && heap.first == nil)
+    }
+}
