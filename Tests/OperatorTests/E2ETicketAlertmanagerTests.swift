@@ -14,7 +14,7 @@ final class AlertmanagerProcess: @unchecked Sendable {
     let port: Int
     let folder: URL
     let binary: String
-    private(set) var process: CLIProcess?
+    private(set) var process: ChildProcess?
 
     var url: String { "http://127.0.0.1:\(port)" }
 
@@ -34,15 +34,15 @@ final class AlertmanagerProcess: @unchecked Sendable {
 
     /// Starts it (again: same port, same storage) and waits, at most 20 s, until it is ready.
     func start() async throws {
-        let process = try CLIProcess.start(binary, [
+        let process = try ChildProcess.start(binary, [
             "--config.file=\(folder.appendingPathComponent("alertmanager.yml").path)",
             "--storage.path=\(folder.appendingPathComponent("data").path)",
             "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address=", "--log.level=warn",
         ], environment: ["HOME": folder.path])
         self.process = process
         let url = self.url
-        let ready = await loopbackEventually(timeout: .seconds(20)) { (try? await httpGet(url + "/-/ready"))?.status == 200 }
-        guard ready else { throw E2EError("Alertmanager did not become ready on \(url)") }
+        let ready = await eventually(20) { (try? await httpGet(url + "/-/ready"))?.status == 200 }
+        guard ready else { throw Failure(description: "Alertmanager did not become ready on \(url)") }
     }
 
     /// Stops it and waits, at most 10 s, until it has exited.
@@ -86,7 +86,7 @@ extension E2ETests {
     /// its labels (seen by amtool and the API), is resolved on recovery, and an Alertmanager outage
     /// loses nothing and sends nothing twice.
     @Test func keepaliveFailDraftsBecomeAlertmanagerAlertsResolvedOnRecoveryAndSurviveAnOutage() async throws {
-        guard let pki = try E2EPKI.make() else { return }
+        guard let pki = try await TestPKI.make() else { missingTool("openssl"); return }
         defer { pki.remove() }
         let binary: String
         let amtool: String
@@ -127,7 +127,7 @@ extension E2ETests {
             try await world.advance(to: 400, step: 5, settle: settle)
             let draft = try #require(world.ticketDrafts(of: "gateway-1").first)
             #expect(draft.state == .keepaliveFail && draft.status == .open)
-            #expect(await loopbackEventually { await alertmanager.alerts()?.count == 1 }, "the alert never reached Alertmanager")
+            #expect(await eventually { await alertmanager.alerts()?.count == 1 }, "the alert never reached Alertmanager")
             let alert = try #require(await alertmanager.alerts()?.first)
             #expect(alert["labels"] == [
                 "alertname": "GatewayMedicTicket", "gateway_namespace": .string(draft.namespace), "gateway": "gateway-1",
@@ -141,7 +141,7 @@ extension E2ETests {
             #expect(endsAt > Date().addingTimeInterval(600), "an open alert ends four resend intervals ahead")
 
             // amtool sees the same alert.
-            let query = try await CLIProcess.run(amtool, ["alert", "query", "--alertmanager.url=\(alertmanager.url)", "-o", "json",
+            let query = try await ChildProcess.run(amtool, ["alert", "query", "--alertmanager.url=\(alertmanager.url)", "-o", "json",
                                                           "alertname=GatewayMedicTicket"], environment: ["HOME": alertmanager.folder.path])
             #expect(query.status == 0, "amtool: \(query.stderr)")
             let listed = try JSONValue.parse(query.stdout).arrayValue ?? []
@@ -157,13 +157,13 @@ extension E2ETests {
             // Back on the same port and storage: both alerts are there (gateway-1's, which the
             // restarted Alertmanager had forgotten, posted again), each once.
             try await alertmanager.start()
-            #expect(await loopbackEventually(timeout: .seconds(20)) {
+            #expect(await eventually(20) {
                 Set((await alertmanager.alerts() ?? []).compactMap { $0["labels"]?["gateway"]?.stringValue }) == ["gateway-1", "gateway-2"]
             }, "an alert was lost in the outage")
             let afterOutage = await alertmanager.alerts() ?? []
             let fingerprints = afterOutage.compactMap { $0["fingerprint"]?.stringValue }
             #expect(fingerprints.count == 2 && Set(fingerprints).count == 2, "each alert once: \(afterOutage)")
-            #expect(await loopbackEventually { await queue.pendingCount == 0 })
+            #expect(await eventually { await queue.pendingCount == 0 })
             let delivered = await queue.deliveredCount
 
             // Recovery: both drafts resolve, both alerts are resolved (gone from the active list)
@@ -172,8 +172,8 @@ extension E2ETests {
             try await world.simulator.resumeHeartbeats(gateway: "gateway-2")
             try await world.advance(to: 860, step: 5, settle: settle)
             #expect(world.ticketDrafts().allSatisfy { $0.status == .resolved })
-            #expect(await loopbackEventually { await alertmanager.alerts()?.isEmpty == true }, "the alerts were not resolved")
-            #expect(await loopbackEventually { await queue.pendingCount == 0 })
+            #expect(await eventually { await alertmanager.alerts()?.isEmpty == true }, "the alerts were not resolved")
+            #expect(await eventually { await queue.pendingCount == 0 })
             // Since its restart Alertmanager received each alert once: gateway-2's from the queue,
             // gateway-1's posted again on reconnection, and one resolution each.
             #expect(await queue.deliveredCount >= delivered + 2)

@@ -29,7 +29,7 @@ import Testing
         let sink = try Self.sink(receiver, path: "/")
         var draft = try #require(sampleDraft("gw-1"))
         try await sink.open(draft)
-        #expect(await loopbackEventually { receiver.requests.count == 1 })
+        #expect(await eventually { receiver.requests.count == 1 })
         let request = try #require(receiver.requests.first)
         #expect(request.method == "POST" && request.target == "/api/v2/alerts")
         let alert = try #require(try Self.posted(request).first)
@@ -49,7 +49,7 @@ import Testing
         draft.resolvedAt = draft.updatedAt.addingTimeInterval(30)
         draft.updatedAt = draft.resolvedAt!
         try await sink.resolve(draft)
-        #expect(await loopbackEventually { receiver.requests.count == 2 })
+        #expect(await eventually { receiver.requests.count == 2 })
         let resolved = try Self.posted(receiver.requests[1])
         #expect(resolved.count == 1 && resolved.first?["labels"]?["state"] == "CONFIG_FAIL")
         #expect(resolved.first?["endsAt"]?.stringValue == KubeTime.format(Self.now))
@@ -82,11 +82,11 @@ import Testing
         let sink = try Self.sink(receiver)
         var draft = try #require(sampleDraft("gw-1"))
         try await sink.open(draft)
-        #expect(await loopbackEventually { receiver.requests.count == 1 })
+        #expect(await eventually { receiver.requests.count == 1 })
         draft.state = .down
         draft.updatedAt = draft.updatedAt.addingTimeInterval(60)
         try await sink.update(draft)
-        #expect(await loopbackEventually { receiver.requests.count == 2 })
+        #expect(await eventually { receiver.requests.count == 2 })
         let alerts = try Self.posted(receiver.requests[1])
         #expect(alerts.count == 2)
         #expect(alerts.first?["labels"]?["state"] == "CONFIG_FAIL" && alerts.first?["endsAt"]?.stringValue == KubeTime.format(Self.now))
@@ -106,17 +106,17 @@ import Testing
         })
         var draft = try #require(sampleDraft("gw-1"))
         try await sink.open(draft)
-        #expect(await loopbackEventually { await sink.deliveryQueue?.deliveredCount == 1 })
+        #expect(await eventually { await sink.deliveryQueue?.deliveredCount == 1 })
         await gate.tick()
-        #expect(await loopbackEventually { receiver.requests.count == 2 }, "resent while open")
-        #expect(await loopbackEventually { await sink.deliveryQueue?.resentCount == 1 })
+        #expect(await eventually { receiver.requests.count == 2 }, "resent while open")
+        #expect(await eventually { await sink.deliveryQueue?.resentCount == 1 })
         draft.status = .resolved
         draft.updatedAt = draft.updatedAt.addingTimeInterval(60)
         try await sink.resolve(draft)
-        #expect(await loopbackEventually { await sink.deliveryQueue?.deliveredCount == 2 })
+        #expect(await eventually { await sink.deliveryQueue?.deliveredCount == 2 })
         await gate.tick()
         await gate.tick()
-        #expect(await loopbackEventually { await sink.deliveryQueue?.pendingCount == 0 })
+        #expect(await eventually { await sink.deliveryQueue?.pendingCount == 0 })
         #expect(receiver.requests.count == 3, "a resolved alert is not resent")
         await sink.stop()
         await gate.tick()  // lets the stopped timer end
@@ -149,7 +149,7 @@ import Testing
         defer { receiver.stop() }
         let sink = try Self.sink(receiver, authorization: { SecretString("Bearer s3cret") })
         try await sink.open(try #require(sampleDraft("gw-1")))
-        #expect(await loopbackEventually { await sink.deliveryQueue?.deliveredCount == 1 })
+        #expect(await eventually { await sink.deliveryQueue?.deliveredCount == 1 })
         await sink.stop()
     }
 }
