@@ -74,6 +74,18 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         rescheduleTimer()
     }
 
+    /// Moves `key`'s pending deadline from `from` to the later `to`, when `from` is exactly what
+    /// it waits for (and it is not queued to run already); otherwise does nothing, which leaves
+    /// the key to run no later than planned. A heartbeat that leaves a gateway's verdict as it was
+    /// moves its staleness check this way (`GatewayReconciler.advance`). The entry for `from`
+    /// stays in the heap until it surfaces and is dropped as stale; the timer, if set for it,
+    /// wakes, finds nothing due and sleeps until the next live deadline.
+    public func postpone(_ key: Key, from: Date, to: Date) {
+        guard !isShutDown, to > from, waiting[key] == from, !dirty.contains(key) else { return }
+        waiting[key] = to
+        heap.push(to, key)
+    }
+
     public func addAfter(_ key: Key, delay: Duration) {
         addAfter(key, deadline: clock.now().addingTimeInterval(delay.timeInterval))
     }
