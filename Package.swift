@@ -44,7 +44,7 @@ let package = Package(
         // YAML text → the JSON value the API speaks.
         .target(name: "YAML", dependencies: ["CYAML", "KubeAPI"], swiftSettings: strict),
         // The generic API machinery: JSON values, ObjectMeta, lists, Status, watch events, Events, Leases.
-        .target(name: "KubeAPI", dependencies: ["CZlib"], swiftSettings: strict),
+        .target(name: "KubeAPI", dependencies: ["CZlib", "Locking"], swiftSettings: strict),
         // A value behind a lock, shared by the transport, the emulator and the runtime.
         .target(name: "Locking", swiftSettings: strict),
         // The client: kubeconfig, credentials, the libcurl transport, requests and watches.

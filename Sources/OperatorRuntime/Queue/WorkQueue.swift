@@ -77,13 +77,14 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// Moves `key`'s pending deadline from `from` to the later `to`, when `from` is exactly what
     /// it waits for (and it is not queued to run already); otherwise does nothing, which leaves
     /// the key to run no later than planned. A heartbeat that leaves a gateway's verdict as it was
-    /// moves its staleness check this way (`GatewayReconciler.advance`). The entry for `from`
-    /// stays in the heap until it surfaces and is dropped as stale; the timer, if set for it,
-    /// wakes, finds nothing due and sleeps until the next live deadline.
+    /// moves its staleness check this way (`GatewayReconciler.advance`), several times before
+    /// it comes due: only `waiting` changes here, and the key's heap entry moves to the new
+    /// deadline when it surfaces (`earliestLiveDeadline`), so the heap keeps one entry per key
+    /// however often it is postponed. The timer, if set for the old deadline, wakes, finds
+    /// nothing due and sleeps until the next live one.
     public func postpone(_ key: Key, from: Date, to: Date) {
         guard !isShutDown, to > from, waiting[key] == from, !dirty.contains(key) else { return }
         waiting[key] = to
-        heap.push(to, key)
     }
 
     public func addAfter(_ key: Key, delay: Duration) {
@@ -203,11 +204,14 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         getters.remove(at: index).continuation.resume(returning: nil)
     }
 
-    /// Drops heap entries whose key no longer waits for that deadline; returns the earliest live one.
+    /// Drops heap entries whose key no longer waits for that deadline, and moves those of keys
+    /// postponed since to their new deadline; returns the earliest live one.
     private func earliestLiveDeadline() -> Date? {
         while let top = heap.top {
-            if waiting[top.key] == top.deadline { return top.deadline }
+            let live = waiting[top.key]
+            if live == top.deadline { return top.deadline }
             heap.pop()
+            if let live, live > top.deadline { heap.push(live, top.key) }
         }
         return nil
     }
