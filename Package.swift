@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "YAML", dependencies: ["CYAML", "KubeAPI"], swiftSettings: strict),
         // The generic API machinery: JSON values, ObjectMeta, lists, Status, watch events, Events, Leases.
         // It defines no product resource: no Hedgehog or gateway-medic type.
-        .target(name: "KubeAPI", dependencies: ["CZlib"], swiftSettings: strict),
+        .target(name: "KubeAPI", dependencies: ["CZlib", "Locking"], swiftSettings: strict),
         // Where the Hedgehog fabric's resources and gateway-medic's GatewayHealth live in the API.
         .target(name: "HedgehogResources", dependencies: ["KubeAPI"], swiftSettings: strict),
         // A value behind a lock, shared by the transport, the emulator and the runtime: the one lock type.

@@ -1,9 +1,12 @@
+import Locking
+
 /// One line of a watch stream.
 ///
 /// Its object is normally parsed. A decoder asked to defer (see `WatchEvent.Unparsed`) keeps a
 /// well-formed object as its bytes instead, with the identity fields read out of them: a cache
 /// that can project those bytes straight into its view then never builds the tree. `object`
-/// parses them on first need, so every other reader sees the same value either way.
+/// parses them on first need, once: the tree is kept for every later read (of this event or a
+/// copy of it), so every other reader sees the same value either way.
 public struct WatchEvent: Sendable, Hashable {
     public enum Kind: String, Sendable, Codable {
         case added = "ADDED", modified = "MODIFIED", deleted = "DELETED", bookmark = "BOOKMARK", error = "ERROR"
@@ -33,6 +36,8 @@ public struct WatchEvent: Sendable, Hashable {
     /// The object's bytes while nobody has needed its tree.
     public private(set) var unparsed: Unparsed?
     private var parsedObject: JSONValue
+    /// A deferred object's tree once a reader needed it (copies of the event share it).
+    private var tree: Locked<JSONValue?>?
 
     public init(type: Kind, object: JSONValue) {
         self.type = type
@@ -43,16 +48,30 @@ public struct WatchEvent: Sendable, Hashable {
         self.type = type
         self.unparsed = unparsed
         self.parsedObject = .null
+        self.tree = Locked(nil)
     }
 
-    /// The object (parsed from the kept bytes at each read of a deferred event: bind it once).
+    /// The object (a deferred one is parsed from its bytes at the first read, then kept).
     public var object: JSONValue {
-        get { unparsed?.parsed ?? parsedObject }
+        get {
+            guard let unparsed, let tree else { return parsedObject }
+            return tree.withLock { kept in
+                if let kept { return kept }
+                let parsed = unparsed.parsed
+                kept = parsed
+                return parsed
+            }
+        }
         set {
             unparsed = nil
+            tree = nil
             parsedObject = newValue
         }
     }
+
+    /// Whether the object's tree exists (it always does unless the event was deferred and no
+    /// reader has needed the tree yet).
+    public var hasTree: Bool { unparsed == nil || tree?.withLock({ $0 != nil }) == true }
 
     /// `metadata.resourceVersion`, without parsing a deferred object.
     public var resourceVersion: String? {

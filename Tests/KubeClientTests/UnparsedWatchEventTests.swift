@@ -30,6 +30,22 @@ import Testing
         }
     }
 
+    /// `object` parses a deferred object once, at the first read; later reads (of the event or
+    /// a copy) get the kept tree.
+    @Test func aDeferredObjectIsParsedOnce() throws {
+        let event = try #require(try decode(#"{"type":"MODIFIED","object":{"metadata":{"name":"gw-1","resourceVersion":"5"},"spec":{"a":1}}}"#))
+        #expect(event.unparsed != nil && !event.hasTree, "nobody needed the tree yet")
+        let copy = event
+        let first = event.object
+        #expect(first[path: "spec", "a"] == 1)
+        #expect(event.hasTree && copy.hasTree, "kept for every later read, the copy's too")
+        #expect(copy.object == first && event.unparsed != nil, "the bytes stay for a byte reader")
+        var replaced = event
+        replaced.object = ["metadata": ["name": "other"]]
+        #expect(replaced.unparsed == nil && replaced.object[path: "metadata", "name"] == "other")
+        #expect(event.object == first, "the original is untouched")
+    }
+
     @Test func theDecoderTracksTheVersionOfUnparsedEvents() throws {
         var decoder = WatchEventDecoder(path: "/apis/x", resourceVersion: "1")
         decoder.defersObjects = true

@@ -63,6 +63,22 @@ import Remediation
         #expect(index.inputs(for: g2).switchAgents.isEmpty)
     }
 
+    /// A leaf heartbeat naming the same peers re-indexes nothing and reaches the same gateways;
+    /// a session that changes peer, or loses its router ID, is not "the same peers".
+    @Test func aLeafHeartbeatWithTheSamePeersKeepsTheIndex() {
+        var index = FleetIndex()
+        index.upsert(gateway: gateway("gateway-1", ip: "172.30.8.1"))
+        let g1 = ObjectKey(namespace: "default", name: "gateway-1")
+        index.upsert(switchAgent: leaf("leaf-01", sessionTo: "172.30.8.1"))
+        #expect(index.upsert(switchAgent: leaf("leaf-01", sessionTo: "172.30.8.1")) == [g1])
+        #expect(index.inputs(for: g1).switchAgents.map(\.name) == ["leaf-01"])
+        let same = leaf("leaf-01", sessionTo: "172.30.8.1").sessions
+        #expect(FleetIndex.sameSessionPeers(same, same))
+        #expect(!FleetIndex.sameSessionPeers(same, leaf("leaf-01", sessionTo: "172.30.8.2").sessions))
+        #expect(!FleetIndex.sameSessionPeers(same, leaf("leaf-01", sessionTo: "0.0.0.0").sessions))
+        #expect(!FleetIndex.sameSessionPeers(same, []))
+    }
+
     /// A Gateway with its link addresses (`spec.interfaces.*.ips`).
     func gateway(_ name: String, ip: String, links: [String]) -> GatewayView {
         var interfaces: [String: JSONValue] = [:]

@@ -82,6 +82,34 @@ import TestSupport
         #expect(await queue.deadline(of: "b") == nil)
     }
 
+    /// A heartbeat that moves no verdict moves the gateway's staleness check: only the exact
+    /// deadline asked for is moved, and only later; a key queued to run stays queued.
+    @Test func postponeMovesOnlyTheDeadlineItKnows() async {
+        let clock = ManualClock()
+        let queue = WorkQueue<String>(name: "t", clock: clock)
+        let now = clock.now()
+        await queue.addAfter("a", deadline: now.addingTimeInterval(10))
+        await clock.waitForSleepers(1)
+        await queue.postpone("a", from: now.addingTimeInterval(9), to: now.addingTimeInterval(25))
+        #expect(await queue.deadline(of: "a") == now.addingTimeInterval(10), "not the deadline it waits for: left alone")
+        await queue.postpone("a", from: now.addingTimeInterval(10), to: now.addingTimeInterval(5))
+        #expect(await queue.deadline(of: "a") == now.addingTimeInterval(10), "never earlier")
+        await queue.postpone("a", from: now.addingTimeInterval(10), to: now.addingTimeInterval(25))
+        #expect(await queue.deadline(of: "a") == now.addingTimeInterval(25))
+        clock.advance(by: 10)  // the timer set for 10 s wakes and finds nothing due
+        await clock.waitForSleepers(1)
+        #expect(await queue.depth == 0)
+        #expect(clock.nextDeadline == now.addingTimeInterval(25))
+        clock.advance(by: 15)
+        #expect(await queue.next() == "a")
+        await queue.done("a")
+        // Queued to run now: a postpone does not delay it.
+        await queue.add("b")
+        await queue.postpone("b", from: now.addingTimeInterval(25), to: now.addingTimeInterval(60))
+        #expect(await queue.deadline(of: "b") == nil)
+        #expect(await queue.next() == "b")
+    }
+
     @Test func rateLimitedBackoffGrowsAndForgetResets() async {
         let clock = ManualClock()
         let queue = WorkQueue<String>(name: "t", clock: clock, baseDelay: .milliseconds(5), maxDelay: .seconds(1))

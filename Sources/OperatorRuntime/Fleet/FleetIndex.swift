@@ -169,8 +169,22 @@ public struct FleetIndex: Sendable {
         let key = ObjectKey(namespace: switchAgent.namespace, name: switchAgent.name)
         let old = switchAgents[key]
         switchAgents[key] = switchAgent
+        // A leaf's heartbeat: the same sessions with the same peers, nothing to re-index.
+        if let old, Self.sameSessionPeers(old.sessions, switchAgent.sessions) { return gatewaysReported(by: [switchAgent]) }
         reindexSwitchAgent(key, old: old, new: switchAgent)
         return gatewaysReported(by: [old, switchAgent])
+    }
+
+    /// Whether two session lists name the same peers in the same order (the router ID, or the
+    /// neighbour address of a session that names none): what the indexes by router ID and by
+    /// address are built from. Compared without building a set, as every leaf heartbeat asks.
+    static func sameSessionPeers(_ a: [LeafSessionView], _ b: [LeafSessionView]) -> Bool {
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) {
+            let id = remoteRouterID(of: x)
+            guard id == remoteRouterID(of: y), id != nil || x.neighbor == y.neighbor else { return false }
+        }
+        return true
     }
 
     @discardableResult

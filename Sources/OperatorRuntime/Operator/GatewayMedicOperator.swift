@@ -115,7 +115,8 @@ public actor GatewayMedicOperator {
     /// What this instance wrote so far.
     public func writeCounts() async -> OperatorWriteCounts {
         OperatorWriteCounts(creates: await reconciler.createCount, statusWrites: await reconciler.statusWriteCount,
-                            events: await reconciler.eventCount, evaluations: await reconciler.evaluationCount)
+                            events: await reconciler.eventCount, evaluations: await reconciler.evaluationCount,
+                            advanced: await reconciler.advanceCount)
     }
 
     /// The ticket drafts this instance knows (leader: every draft; follower: those of its last
@@ -284,6 +285,8 @@ public struct OperatorWriteCounts: Sendable, Equatable {
     public var statusWrites: Int
     public var events: Int
     public var evaluations: Int
+    /// Heartbeats judged without an evaluation: they moved no verdict (`GatewayReconciler.advance`).
+    public var advanced: Int = 0
 }
 
 public enum GatewayMedicOperatorError: Error, Sendable, CustomStringConvertible {

@@ -64,7 +64,17 @@ enum OperatorInformers {
         let agents = Informer<GatewayAgentView>(
             name: "gatewayagents", source: source(.gatewayAgents, fabric, defersObjects: true),
             projection: { GatewayAgentView(json: $0) }, byteProjection: { GatewayAgentView(bytes: $0) }, clock: clock,
-            options: options(.gatewayAgents), logger: logger) { change in await enqueue(await fleet.apply(change)) }
+            options: options(.gatewayAgents), logger: logger) { change in
+            let keys = await fleet.apply(change)
+            // A heartbeat that moves no verdict moves the gateway's staleness check instead of
+            // queueing an evaluation (`GatewayReconciler.advance`); anything else is queued.
+            if case .updated(let key, let old, let new) = change, old.sameOutsideObservations(as: new),
+               let moved = await reconciler.advance(key, from: old, to: new) {
+                await queue.postpone(key, from: moved.from, to: moved.to)
+                return
+            }
+            await enqueue(keys)
+        }
         let pods = Informer<PodView>(
             name: "pods", source: source(.pods, config.gatewayNamespace),
             // Only gateway pods (owned by a gw--<gateway>--<role> DaemonSet) are cached.

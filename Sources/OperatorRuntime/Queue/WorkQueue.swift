@@ -75,6 +75,19 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         rescheduleTimer()
     }
 
+    /// Moves `key`'s pending deadline from `from` to the later `to`, when `from` is exactly what
+    /// it waits for (and it is not queued to run already); otherwise does nothing, which leaves
+    /// the key to run no later than planned. A heartbeat that leaves a gateway's verdict as it was
+    /// moves its staleness check this way (`GatewayReconciler.advance`), several times before
+    /// it comes due: only `waiting` changes here, and the key's heap entry moves to the new
+    /// deadline when it surfaces (`earliestLiveDeadline`), so the heap keeps one entry per key
+    /// however often it is postponed. The timer, if set for the old deadline, wakes, finds
+    /// nothing due and sleeps until the next live one.
+    public func postpone(_ key: Key, from: Date, to: Date) {
+        guard !isShutDown, to > from, waiting[key] == from, !dirty.contains(key) else { return }
+        waiting[key] = to
+    }
+
     public func addAfter(_ key: Key, delay: Duration) {
         addAfter(key, deadline: clock.now().addingTimeInterval(delay.timeInterval))
     }
@@ -192,11 +205,14 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         getters.remove(at: index).continuation.resume(returning: nil)
     }
 
-    /// Drops heap entries whose key no longer waits for that deadline; returns the earliest live one.
+    /// Drops heap entries whose key no longer waits for that deadline, and moves those of keys
+    /// postponed since to their new deadline; returns the earliest live one.
     private func earliestLiveDeadline() -> Date? {
         while let top = heap.first {
-            if waiting[top.payload] == top.due { return top.due }
+            let live = waiting[top.payload]
+            if live == top.due { return top.due }
             heap.popFirst()
+            if let live, live > top.due { heap.push(top.payload, at: live) }
         }
         return nil
     }

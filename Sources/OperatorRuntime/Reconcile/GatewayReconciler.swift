@@ -13,7 +13,10 @@ import Remediation
 /// assessment's `nextCheck`, the instant its verdict could change with no new input.
 ///
 /// The work queue never runs one key twice at once, so the per-key bookkeeping here is never
-/// touched by two reconciles of the same key concurrently.
+/// touched by two reconciles of the same key concurrently. The evaluation itself runs off this
+/// actor (`reconcile`), and what to write is a pure function (`planStatus`); the actor keeps
+/// the per-key memory and is the writer. A heartbeat that moves no verdict is not reconciled
+/// at all but advanced (`advance`, docs/health-model.md §8).
 public actor GatewayReconciler {
     /// Our latest write of a key, until the cache shows it. The cache lags the API by a watch
     /// event; a reconcile in between must judge against what we wrote, not against the stale
@@ -38,7 +41,7 @@ public actor GatewayReconciler {
         }
     }
 
-    struct Persisted {
+    struct Persisted: Sendable {
         var exists: Bool
         var resourceVersion: String?
         /// The GatewayHealth's own `metadata.generation`: the status's `observedGeneration`.
@@ -105,6 +108,10 @@ public actor GatewayReconciler {
     private var heartbeatWasFresh: Set<ObjectKey> = []
     /// Keys whose reconcile has started and not finished (see `affectedBySwitchAgents`).
     private var inProgress: Set<ObjectKey> = []
+    /// Keys whose last reconcile left nothing pending but the assessment's own `nextCheck`: the
+    /// cache was current, remediation asked for no later look and raised nothing, and the status
+    /// write (if any) succeeded. Only these may be advanced by a heartbeat (`advance`).
+    private var settled: Set<ObjectKey> = []
     private var written: [ObjectKey: Written] = [:]
     /// Events of a status write that failed without an answer (a cut connection): the write may
     /// still have landed. If the persisted status turns out to be the one we sent, they are
@@ -120,6 +127,8 @@ public actor GatewayReconciler {
     public private(set) var statusWriteCount = 0
     public private(set) var eventCount = 0
     public private(set) var evaluationCount = 0
+    /// Heartbeats judged by `advance` (the heartbeat and traffic rules only), not evaluated.
+    public private(set) var advanceCount = 0
 
     /// - Parameter cacheIsCurrent: asked once at the start of a reconcile; false while a cache
     ///   is frozen or being rebuilt (CacheLiveness): the verdict is not trusted enough to write
@@ -178,22 +187,80 @@ public actor GatewayReconciler {
         }
     }
 
-    public func reconcile(_ key: ObjectKey) async -> ReconcileResult {
+    /// A GatewayAgent update from `old` to `agent` that may change only the heartbeat and the
+    /// counter collection (the informer hands over both views): when the gateway is settled and
+    /// `HealthEvaluator.advance` finds that no verdict moves, the kept assessment takes the new
+    /// heartbeat and counter memory without an evaluation, and the answer is the staleness
+    /// deadline to move (the requeue the last reconcile asked for, and the new one). Nil: the
+    /// caller enqueues the gateway as for any change. Never skips a change that matters: a
+    /// reconcile in progress or a gateway not settled is left to the queue, and `advance` says
+    /// nil for any input a verdict depends on.
+    public func advance(_ key: ObjectKey, from old: GatewayAgentView, to agent: GatewayAgentView) -> (from: Date, to: Date)? {
+        guard settled.contains(key), !inProgress.contains(key), let kept = last[key] else { return nil }
+        let previous = kept.assessment
+        guard let from = previous.nextCheck,
+              let next = HealthEvaluator.advance(previous, from: old, to: agent, policy: policy, now: clock.now()),
+              let to = next.nextCheck
+        else { return nil }
+        last[key] = Kept(next)
+        metrics.record(key, next)
+        advanceCount += 1
+        return (from, to)
+    }
+
+    /// What a reconcile judges against, gathered on this actor before the evaluation.
+    struct Prepared: Sendable {
+        var inputs: GatewayInputs
+        /// The cache was current at the start (asked once, see `init`).
+        var current: Bool
+        var persisted: Persisted
+        /// `last[key]`, when the persisted status is known to say what it says (see `previous`).
+        var agreed: Assessment?
+        var previous: Assessment?
+        var now: Date
+    }
+
+    /// One reconcile in three steps: what to judge against (on this actor), the evaluation (off
+    /// it: a pure function, so the reconcile workers evaluate in parallel), and what follows —
+    /// remediation, the status write and its Events (on this actor again). The work queue never
+    /// runs a key twice at once; `inProgress` keeps `advance` off the key meanwhile.
+    public nonisolated func reconcile(_ key: ObjectKey) async -> ReconcileResult {
+        switch await prepare(key) {
+        case .done(let result):
+            return result
+        case .evaluate(let prepared):
+            let assessment = HealthEvaluator.evaluate(prepared.inputs, previous: prepared.previous, policy: policy,
+                                                      now: prepared.now)
+            return await conclude(key, prepared, assessment)
+        }
+    }
+
+    private enum Preparation: Sendable {
+        case done(ReconcileResult)
+        case evaluate(Prepared)
+    }
+
+    private func prepare(_ key: ObjectKey) async -> Preparation {
         inProgress.insert(key)
-        defer { inProgress.remove(key) }
+        settled.remove(key)
         let inputs = await fleet.inputs(for: key)
         guard inputs.gateway != nil || inputs.agent != nil else {
             forget(key)
             // A deleted gateway's ticket drafts still expire: look again when the next one does.
             let expiry = await remediator?.forget(key, isLeader: canWrite(), now: clock.now())
-            return expiry.map { .requeueAt($0) } ?? .done
+            inProgress.remove(key)
+            return .done(expiry.map { .requeueAt($0) } ?? .done)
         }
         let current = cacheIsCurrent()
         let persisted = await persistedState(key)
-        let agreed = agreedPrevious(key, persisted)
-        let previous = agreed ?? choosePrevious(key, persisted)
-        let now = clock.now()
-        let assessment = HealthEvaluator.evaluate(inputs, previous: previous, policy: policy, now: now)
+        let (previous, agreed) = previous(key, persisted)
+        return .evaluate(Prepared(inputs: inputs, current: current, persisted: persisted, agreed: agreed,
+                                  previous: previous, now: clock.now()))
+    }
+
+    private func conclude(_ key: ObjectKey, _ prepared: Prepared, _ assessment: Assessment) async -> ReconcileResult {
+        defer { inProgress.remove(key) }
+        let (inputs, current, persisted, now) = (prepared.inputs, prepared.current, prepared.persisted, prepared.now)
         evaluationCount += 1
         last[key] = Kept(assessment)
         if assessment.evidence.liveness == .notNeeded { heartbeatWasFresh.insert(key) } else { heartbeatWasFresh.remove(key) }
@@ -202,11 +269,17 @@ public actor GatewayReconciler {
         let remediation = await remediate(key, assessment, inputs: inputs, persisted: persisted, acting: current, now: now)
         let nextCheck = [assessment.nextCheck, remediation?.nextCheck].compactMap { $0 }.min()
         let next: ReconcileResult = nextCheck.map { .requeueAt($0) } ?? .done
-        guard current, canWrite(), let subject = Self.subject(inputs) else { return next }
+        // Nothing pending but the assessment's own deadline (see `advance`).
+        let settles = current && remediation?.nextCheck == nil && remediation?.events.isEmpty != false
+        guard current, canWrite(), let subject = Self.subject(inputs) else {
+            if settles { settled.insert(key) }
+            return next
+        }
         var outcome: ReconcileResult = next
         do {
             try await write(key, assessment, subject: subject, persisted: persisted, remediation: remediation?.record,
-                            agreedPrevious: agreed)
+                            agreedPrevious: prepared.agreed)
+            if settles { settled.insert(key) }
         } catch {
             outcome = .retry(error)
         }
@@ -300,6 +373,7 @@ public actor GatewayReconciler {
     public func forget(_ key: ObjectKey) {
         if last.removeValue(forKey: key) != nil { metrics.forget(key) }
         heartbeatWasFresh.remove(key)
+        settled.remove(key)
         agreedVersion.removeValue(forKey: key)
         written.removeValue(forKey: key)
         unconfirmed.removeValue(forKey: key)
@@ -332,22 +406,22 @@ public actor GatewayReconciler {
         return nil
     }
 
-    /// `last[key]`, when the persisted status is still the version it was found to agree with.
-    private func agreedPrevious(_ key: ObjectKey, _ persisted: Persisted) -> Assessment? {
-        guard let version = persisted.resourceVersion, agreedVersion[key] == version else { return nil }
-        return last[key]?.assessment
-    }
-
-    /// The persisted assessment is the truth; the in-memory one is preferred only while it says
-    /// the same (it then carries fresher volatile memory: counter samples, evaluation time).
-    private func choosePrevious(_ key: ObjectKey, _ persisted: Persisted) -> Assessment? {
+    /// The previous assessment, from one source: the persisted status (our own write while the
+    /// cache has not shown it yet, else the cache's). The in-memory `last[key]` stands for it
+    /// when it is known to say the same — it then carries fresher volatile memory (counter
+    /// samples, the heartbeat, the evaluation time): without reading the status when it was
+    /// found to agree with this very version (`agreed`, the steady state), else after comparing
+    /// the two normalised. A GatewayHealth written by someone else, or restored, wins.
+    private func previous(_ key: ObjectKey, _ persisted: Persisted) -> (previous: Assessment?, agreed: Assessment?) {
+        let mine = last[key]?.assessment
+        if let version = persisted.resourceVersion, agreedVersion[key] == version, let mine { return (mine, mine) }
         let status = persisted.status
         let stored = status.flatMap(Assessment.init(status:))
-        guard let mine = last[key]?.assessment else { return stored }
-        guard let stored, let status else { return mine }
+        guard let mine else { return (stored, nil) }
+        guard let stored, let status else { return (mine, nil) }
         let desired = GatewayHealthStatus.desired(mine, remediation: status["remediation"],
                                                   generation: status["observedGeneration"]?.intValue)
-        return GatewayHealthStatus.differs(desired, from: status) ? stored : mine
+        return (GatewayHealthStatus.differs(desired, from: status) ? stored : mine, nil)
     }
 
     /// - Parameter remediation: the record to persist; nil keeps the persisted one (no remediator).
@@ -391,26 +465,21 @@ public actor GatewayReconciler {
             agreedVersion[key] = version
             return
         }
-        let desired = GatewayHealthStatus.desired(assessment, remediation: remediationJSON, generation: persisted.generation)
         let persistedStatus = persisted.status
-        guard GatewayHealthStatus.differs(desired, from: persistedStatus) else {
+        guard let plan = Self.planStatus(assessment, gateway: key.name, persistedStatus: persistedStatus,
+                                         persistedVersion: persisted.resourceVersion, generation: persisted.generation,
+                                         remediation: remediationJSON,
+                                         stateBeforeDeletion: persistedStatus == nil ? lastPersistedState[key] : nil)
+        else {
             agreedVersion[key] = persisted.resourceVersion
             return
         }
         if existed { cachedVersion = await healths.get(key)?.resourceVersion }
         guard canWrite() else { return }  // leadership may have moved while we awaited
-        let events = TransitionEvents.plan(persisted: persistedStatus, assessment: assessment, gateway: key.name,
-                                           stateBeforeDeletion: persistedStatus == nil ? lastPersistedState[key] : nil)
-
-        let statusPatch = persistedStatus.flatMap { MergePatch.diff(from: $0, to: desired) } ?? desired
-        var patch: JSONValue = ["status": statusPatch]
-        if let version = persisted.resourceVersion, version != "dry-run" {
-            patch["metadata"] = ["resourceVersion": .string(version)]  // optimistic concurrency
-        }
-        let summary = Self.summary(old: persistedStatus, new: desired, assessment: assessment)
+        let (desired, events, summary) = (plan.desired, plan.events, plan.summary)
         let stored: JSONValue
         do {
-            stored = try await writer.patchStatus(namespace: namespace, name: key.name, patch: patch, summary: summary)
+            stored = try await writer.patchStatus(namespace: namespace, name: key.name, patch: plan.patch, summary: summary)
         } catch let error as KubeError where error.isTransport || error.isCancelled {
             unconfirmed[key] = (desired, events)  // no answer: it may have been applied
             throw error
@@ -430,6 +499,41 @@ public actor GatewayReconciler {
         // Logged after the Events so the line says the whole write is done.
         logger.info("GatewayHealth status written",
                     metadata: ["gateway": "\(key)", "change": "\(summary)", "events": "\(events.map(\.reason).joined(separator: ","))"])
+    }
+
+    /// A status write and the Events it raises.
+    struct StatusPlan: Sendable, Equatable {
+        /// The whole status as it should read.
+        var desired: JSONValue
+        /// The merge patch from the persisted status, with its resourceVersion precondition.
+        var patch: JSONValue
+        var events: [PlannedEvent]
+        /// One line saying what the write changes.
+        var summary: String
+    }
+
+    /// The pure step of a reconcile's write: from the assessment and the persisted status (nil:
+    /// none yet) the status write to make and its transition Events, or nil when nothing worth a
+    /// write changed (`GatewayHealthStatus.differs`). No I/O and no state: `write` is the edge
+    /// that creates the object, sends the patch and raises the Events.
+    /// - Parameters:
+    ///   - generation: the GatewayHealth's own `metadata.generation` (`observedGeneration`).
+    ///   - remediation: `.status.remediation` to persist (nil: none).
+    ///   - stateBeforeDeletion: the state a deleted GatewayHealth said, when this one is its
+    ///     replacement (no transition is raised twice).
+    static func planStatus(_ assessment: Assessment, gateway: String, persistedStatus: JSONValue?, persistedVersion: String?,
+                           generation: Int64?, remediation: JSONValue?, stateBeforeDeletion: GatewayState?) -> StatusPlan? {
+        let desired = GatewayHealthStatus.desired(assessment, remediation: remediation, generation: generation)
+        guard GatewayHealthStatus.differs(desired, from: persistedStatus) else { return nil }
+        let events = TransitionEvents.plan(persisted: persistedStatus, assessment: assessment, gateway: gateway,
+                                           stateBeforeDeletion: stateBeforeDeletion)
+        let statusPatch = persistedStatus.flatMap { MergePatch.diff(from: $0, to: desired) } ?? desired
+        var patch: JSONValue = ["status": statusPatch]
+        if let version = persistedVersion, version != "dry-run" {
+            patch["metadata"] = ["resourceVersion": .string(version)]  // optimistic concurrency
+        }
+        return StatusPlan(desired: desired, patch: patch, events: events,
+                          summary: summary(old: persistedStatus, new: desired, assessment: assessment))
     }
 
     /// - Parameter note: also remember them for the gateway's ticket draft (remediation's own

@@ -1,0 +1,140 @@
+import Foundation
+import KubeAPI
+import Testing
+@testable import HealthModel
+
+/// A heartbeat that moves no verdict is judged by the heartbeat and traffic rules alone
+/// (`HealthEvaluator.advance`, docs/health-model.md §7): its result is exactly the full
+/// evaluation's, and every update that could change a verdict is left to the full evaluation.
+@Suite("Heartbeat advance")
+struct HeartbeatAdvanceTests {
+    /// The GatewayAgent at heartbeat `beat` (seconds from t0), its counters grown with it.
+    static func agent(_ beat: Double, generation: Int64 = 10, appliedGen: Int64 = 10, drops: Int64 = 0,
+                      packets: Int64? = nil, neighbors: [String: JSONValue] = Fx.defaultNeighbors,
+                      vpcs: [String: JSONValue]? = nil, stamp: Double? = nil) -> JSONValue {
+        let p = packets ?? Int64(100_000 + beat * 1_000)
+        var json = Fx.agent(generation: generation, heartbeat: stamp ?? beat, appliedGen: appliedGen, neighbors: neighbors,
+                            vpcs: vpcs ?? ["vpc-01": Fx.counters(p, drops)],
+                            peerings: ["vpc-01->vpc-02": Fx.counters(p / 2, 0)], collected: stamp ?? beat)
+        json["metadata"]?["resourceVersion"] = .string("rv-\(Int(beat))")
+        return json
+    }
+
+    static func view(_ json: JSONValue) -> GatewayAgentView { GatewayAgentView(json: json) }
+
+    static func evaluate(_ agent: JSONValue, at: Double, _ previous: Assessment?, pods: [JSONValue] = Fx.healthyPods()) -> Assessment {
+        HealthEvaluator.evaluate(Snapshot(agent: agent, pods: pods).inputs, previous: previous, policy: .default, now: Fx.at(at))
+    }
+
+    /// Two heartbeats in: UP, every condition True (the traffic baseline is recorded by the first).
+    static func quiet(at beat: Double = -30) -> (assessment: Assessment, agent: JSONValue) {
+        let first = evaluate(agent(beat - 15), at: beat - 14, nil)
+        let agent = agent(beat)
+        return (evaluate(agent, at: beat + 1, first), agent)
+    }
+
+    static func advance(_ previous: Assessment, from old: JSONValue, to new: JSONValue, at: Double) -> Assessment? {
+        HealthEvaluator.advance(previous, from: view(old), to: view(new), policy: .default, now: Fx.at(at))
+    }
+
+    @Test func aQuietGatewaysHeartbeatAdvancesExactlyAsAnEvaluation() throws {
+        var (full, old) = Self.quiet()
+        #expect(full.state == .up && full.conditions.allSatisfy { $0.status == "True" }, "\(full.conditions)")
+        var advanced = full
+        // Five heartbeats, counters rising (drops too, below the threshold), each arriving 1 s
+        // after its stamp (the offset, within the skew tolerance, moves the deadline by 1 s).
+        for (i, beat) in stride(from: -15.0, through: 45, by: 15).enumerated() {
+            let new = Self.agent(beat, drops: Int64(i))
+            let next = try #require(Self.advance(advanced, from: old, to: new, at: beat + 1), "heartbeat \(beat)")
+            full = Self.evaluate(new, at: beat + 1, full)
+            #expect(next == full, "advanced and evaluated differ at heartbeat \(beat)")
+            #expect(next.nextCheck == Fx.at(beat + 47), "the staleness deadline moved with the heartbeat")
+            #expect(next.memory.heartbeatKey == KubeTime.format(Fx.at(beat)) && next.evidence.heartbeat == next.memory.heartbeatKey)
+            advanced = next
+            old = new
+        }
+    }
+
+    /// Staleness end: a stale (or never fresh) previous assessment is evaluated on the next heartbeat.
+    @Test func aHeartbeatEndingAStalenessIsEvaluated() {
+        let (quiet, old) = Self.quiet()
+        let stale = Self.evaluate(old, at: 30, quiet)
+        #expect(stale.condition(ConditionType.heartbeat)?.status == "False")
+        let new = Self.agent(31)
+        #expect(Self.advance(stale, from: old, to: new, at: 32) == nil)
+        #expect(Self.evaluate(new, at: 32, stale).state == .up)
+        // A heartbeat that arrives after the deadline passed, before the requeue ran: stale at
+        // the advance's instant is not fresh either (the rule says so, not the previous verdict).
+        #expect(Self.advance(quiet, from: old, to: Self.agent(-30, stamp: -30), at: 40) == nil)
+    }
+
+    @Test func aChangedGenerationIsEvaluated() {
+        let (quiet, old) = Self.quiet()
+        let newGeneration = Self.agent(-15, generation: 11)
+        #expect(Self.advance(quiet, from: old, to: newGeneration, at: -14) == nil)
+        #expect(Self.evaluate(newGeneration, at: -14, quiet).condition(ConditionType.configApplied)?.status == "False")
+        #expect(Self.advance(quiet, from: old, to: Self.agent(-15, appliedGen: 9), at: -14) == nil)
+    }
+
+    @Test func aBGPChangeIsEvaluated() {
+        let (quiet, old) = Self.quiet()
+        var down = Fx.defaultNeighbors
+        down["172.30.128.12"] = Fx.neighbor("active")
+        #expect(Self.advance(quiet, from: old, to: Self.agent(-15, neighbors: down), at: -14) == nil)
+        #expect(Self.evaluate(Self.agent(-15, neighbors: down), at: -14, quiet).condition(ConditionType.bgpEstablished)?.status == "False")
+        var flapped = Fx.defaultNeighbors
+        flapped["172.30.128.12"] = Fx.neighbor(transitions: 2, dropped: 1)
+        #expect(Self.advance(quiet, from: old, to: Self.agent(-15, neighbors: flapped), at: -14) == nil,
+                "a counter rise starts a flap window (a timer) even below the threshold")
+    }
+
+    @Test func countersThatChangeTheTrafficVerdictAreEvaluated() {
+        let (quiet, old) = Self.quiet()
+        // Drops above 1 % of the packets since the last collection.
+        let dropping = Self.agent(-15, drops: 500)
+        #expect(Self.advance(quiet, from: old, to: dropping, at: -14) == nil)
+        #expect(Self.evaluate(dropping, at: -14, quiet).condition(ConditionType.trafficHealthy)?.status == "False")
+        // A counter reset (dataplane restart), a new counter, a malformed one.
+        #expect(Self.advance(quiet, from: old, to: Self.agent(-15, packets: 5), at: -14) == nil)
+        let added = Self.agent(-15, vpcs: ["vpc-01": Fx.counters(200_000, 0), "vpc-03": Fx.counters(1, 0)])
+        #expect(Self.advance(quiet, from: old, to: added, at: -14) == nil)
+        let malformed = Self.agent(-15, vpcs: ["vpc-01": ["p": "many", "d": 0]])
+        #expect(Self.advance(quiet, from: old, to: malformed, at: -14) == nil)
+    }
+
+    /// The measured clock offset crossing the skew tolerance turns Heartbeat to HeartbeatClockSkew.
+    @Test func aClockOffsetCrossingTheSkewToleranceIsEvaluated() {
+        let (quiet, old) = Self.quiet()
+        // Arriving 40 s after its stamp (tolerance 30 s), and one stamped 40 s ahead.
+        let behind = Self.agent(-15, stamp: -29)
+        #expect(Self.advance(quiet, from: old, to: behind, at: 11) == nil)
+        #expect(Self.evaluate(behind, at: 11, quiet).condition(ConditionType.heartbeat)?.reason == "HeartbeatClockSkew")
+        let ahead = Self.agent(-15, stamp: 25)
+        #expect(Self.advance(quiet, from: old, to: ahead, at: -15) == nil)
+        #expect(Self.evaluate(ahead, at: -15, quiet).condition(ConditionType.heartbeat)?.reason == "HeartbeatClockSkew")
+        // Within the tolerance: advanced, and the offset remembered as the evaluation would.
+        let late = Self.agent(-15, stamp: -25)
+        let advanced = Self.advance(quiet, from: old, to: late, at: -5)
+        #expect(advanced != nil && advanced == Self.evaluate(late, at: -5, quiet))
+        #expect(advanced?.memory.heartbeatClockOffset == 20)
+    }
+
+    /// Pods are not a GatewayAgent's input (a pod change is queued by its own informer), but a
+    /// pod issue pending keeps the gateway from being advanced: its grace timer must run.
+    @Test func aPendingPodIssueIsEvaluated() {
+        let first = Self.evaluate(Self.agent(-45), at: -44, nil)
+        let notReady = [Fx.pod("dataplane", containers: [Fx.Container(name: "dataplane", ready: false)], readySince: -40), Fx.pod("frr")]
+        let old = Self.agent(-30)
+        let waiting = Self.evaluate(old, at: -29, first, pods: notReady)
+        #expect(waiting.condition(ConditionType.podsReady)?.status == "False")
+        #expect(Self.advance(waiting, from: old, to: Self.agent(-15), at: -14) == nil)
+    }
+
+    @Test func aHeartbeatThatIsNotATimeOrGoesBackIsEvaluated() {
+        let (quiet, old) = Self.quiet()
+        var unparseable = Self.agent(-15)
+        unparseable["status"]?["lastHeartbeat"] = "yesterday"
+        #expect(Self.advance(quiet, from: old, to: unparseable, at: -14) == nil)
+        #expect(Self.advance(quiet, from: old, to: Self.agent(-40), at: -14) == nil, "a heartbeat older than the last one")
+    }
+}
