@@ -27,6 +27,7 @@ CONFIG_KEYS: dict[str, Any] = {
     "queue": {"workers", "retryBaseDelay", "retryMaxDelay"},
     "events": {"burst", "refillInterval"},
     "server": {"host", "port"},
+    "tickets": {"configMaps", "directory", "webhook", "alertmanager"},
     "remediation": {"enabled", "allowDelete", "cooldown", "maxRestartsPerWindow", "window", "maxInFlight",
                     "inFlightTimeout", "bgpDownRestartAfter", "ticketAfter", "ticketReopenWindow",
                     "ticketRefreshInterval", "resolvedTicketTTL"},
