@@ -43,4 +43,15 @@ fi
 command -v "$kubectl" >/dev/null 2>&1 && "$kubectl" kustomize --help >/dev/null 2>&1 \
   || missing "kubectl (with kustomize) is needed to compare the chart with manifests/"
 
-KUBECTL="$kubectl" exec "$venv/bin/python" "$root/scripts/test_chart.py"
+# The rendered objects also go through validate-manifests' offline checks (Kubernetes schemas,
+# the CRD's schema, policy), with its venv (.build-venv/, made by scripts/validate-manifests.sh).
+"$root/.build-venv/bin/python" -c 'import kubernetes_validate, jsonschema, yaml' 2>/dev/null \
+  || missing ".build-venv/ is missing: run scripts/validate-manifests.sh (make validate-manifests) first"
+rendered="$(mktemp -d)"
+trap 'rm -rf "$rendered"' EXIT
+KUBECTL="$kubectl" "$venv/bin/python" "$root/scripts/test_chart.py" "$rendered"
+args=()
+for file in "$rendered"/*.yaml; do args+=(--rendered "chart:$(basename "$file" .yaml)=$file"); done
+echo
+echo "test-chart: the rendered objects through validate-manifests' checks"
+"$root/.build-venv/bin/python" "$root/scripts/validate_manifests.py" --kubernetes-version "${KUBERNETES_VERSION:-1.30}" "${args[@]}"

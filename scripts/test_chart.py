@@ -10,7 +10,9 @@
    The stored objects of each profile must equal `kubectl kustomize` of the matching overlay of
    manifests/ (labels, the config checksum and kustomize's ConfigMap name hash aside), pass the
    same policy checks as manifests/ (scripts/manifest_policy.py), and the dry-run profile grants
-   no write verb except on its Lease.
+   no write verb except on its Lease. A chart copy changed in one field must be caught (self-test).
+   With a folder argument, each profile's objects are written there (test-chart.sh runs them
+   through scripts/validate_manifests.py: Kubernetes schemas, the CRD schema, policy).
 
 Run by `make test-chart` with .build-helm-venv/bin/python. Exits non-zero on any failure.
 """
@@ -250,7 +252,7 @@ def make_handler(store: Store):
     return Handler
 
 
-def render(values: dict, work: pathlib.Path, name: str) -> list[dict]:
+def render(values: dict, work: pathlib.Path, name: str, chart: pathlib.Path = CHART) -> list[dict]:
     """The objects the chart creates with `values`, installed into a fresh recording server."""
     store = Store()
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(store))
@@ -264,7 +266,7 @@ def render(values: dict, work: pathlib.Path, name: str) -> list[dict]:
         path = work / f"kubeconfig-{name}"
         path.write_text(kubeconfig)
         config = helm.Configuration(namespace=NAMESPACE, kubeconfig=str(path))
-        asyncio.run(helm.Install(config).run("gateway-medic", str(CHART), values=values or None, wait=False,
+        asyncio.run(helm.Install(config).run("gateway-medic", str(chart), values=values or None, wait=False,
                                              timeout=60))
     finally:
         server.shutdown()
@@ -347,7 +349,15 @@ def dry_run_writes(objects: list[dict], lease: str) -> list[str]:
     return out
 
 
+def differences(objects: list[dict], target: str) -> list[str]:
+    chart, manifests = normalized(objects), normalized(kustomize(target))
+    return [f"{k}: only in the chart" for k in sorted(set(chart) - set(manifests))] + \
+           [f"{k}: only in manifests/" for k in sorted(set(manifests) - set(chart))] + \
+           [f"{k}{d}" for k in sorted(set(chart) & set(manifests)) for d in diff(chart[k], manifests[k])]
+
+
 def main() -> int:
+    out_dir = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else None  # rendered objects, per profile
     work = pathlib.Path(tempfile.mkdtemp(prefix="test-chart-"))
     try:
         print("== lint (the real Helm engine)")
@@ -362,20 +372,27 @@ def main() -> int:
         print("== rendered objects (Helm install into a recording API server)")
         for name, (values, target) in PROFILES.items():
             objects = render(values, work, name)
-            problems = manifest_policy.check(objects + [{"apiVersion": "v1", "kind": "Namespace",
-                                                         "metadata": {"name": NAMESPACE}}])
+            # The release namespace is made by `helm install --create-namespace`, not by the chart.
+            release_namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}
+            problems = manifest_policy.check(objects + [release_namespace])
             (fail if problems else ok)(f"{name}: policy {problems or 'passed'}")
             if values.get("dryRun"):
                 lease = yaml.safe_load((CHART / "values.yaml").read_text())["dryRunLeaseName"]
                 writes = dry_run_writes(objects, lease)
                 (fail if writes else ok)(f"{name}: dry-run writes {writes or 'nothing but its Lease'}")
+            if out_dir:
+                (out_dir / f"{name}.yaml").write_text(yaml.safe_dump_all(objects + [release_namespace], sort_keys=False))
             if target:
-                chart, manifests = normalized(objects), normalized(kustomize(target))
-                differences = [f"{k}: only in the chart" for k in sorted(set(chart) - set(manifests))] + \
-                              [f"{k}: only in manifests/" for k in sorted(set(manifests) - set(chart))] + \
-                              [f"{k}{d}" for k in sorted(set(chart) & set(manifests)) for d in diff(chart[k], manifests[k])]
-                (fail if differences else ok)(f"{name}: equals kustomize {target}"
-                                              + ("" if not differences else ":\n         " + "\n         ".join(differences[:20])))
+                found = differences(objects, target)
+                (fail if found else ok)(f"{name}: equals kustomize {target}"
+                                        + ("" if not found else ":\n         " + "\n         ".join(found[:20])))
+        print("== self-test: a chart that drifts from manifests/ is caught")
+        drifted = chart_with({}, work, "drifted")
+        template = drifted / "templates" / "deployment.yaml"
+        template.write_text(template.read_text().replace("revisionHistoryLimit: 5", "revisionHistoryLimit: 6"))
+        found = differences(render({}, work, "drifted", drifted), "manifests/base")
+        (ok if found == ["Deployment gateway-medic/gateway-medic.spec.revisionHistoryLimit: chart 6 != manifests 5"]
+         else fail)(f"drifted chart: {found}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print()
