@@ -4,7 +4,7 @@ SYSTEM_PACKAGES := libcurl4-openssl-dev libyaml-dev zlib1g-dev
 TEST_PACKAGES := prometheus prometheus-alertmanager openssl
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: all build release test deps test-deps bench demo clean validate-manifests release-check fuzz install uninstall
+.PHONY: all build release test deps test-deps bench demo clean validate-manifests test-chart release-check fuzz install uninstall
 
 all: build
 
@@ -47,6 +47,7 @@ test: deps test-deps
 	GATEWAY_MEDIC_E2E_RECORD=$(CURDIR)/$(E2E_RECORD) $(SWIFT) test --skip-build
 	$(MAKE) fuzz
 	./scripts/validate-manifests.sh
+	./scripts/test-chart.sh
 	.build-venv/bin/python scripts/check_e2e_record.py $(E2E_RECORD) manifests
 	$(MAKE) release-check
 
@@ -87,6 +88,12 @@ fuzz: deps
 # schema and its samples, RBAC and pod policy). Creates .build-venv/ on first use.
 validate-manifests:
 	./scripts/validate-manifests.sh
+
+# The Helm chart, with the real Helm engine (helm-sdkpy, Python >= 3.12, in .build-helm-venv/):
+# lint per profile, values.schema.json refusing wrong values, rendered objects equal to
+# manifests/ (kustomize) and passing its policy checks; dry-run writes only its Lease.
+test-chart:
+	./scripts/test-chart.sh
 
 # Checks that the runtime image of the Dockerfile provides every shared library the release
 # binary needs, and that the binary links no API server (nm: no emulator, simulator or demo

@@ -32,7 +32,7 @@ def rules(paths):
     pairs = set()
     for path in paths:
         for doc in yaml.safe_load_all(path.read_text()):
-            if isinstance(doc, list):  # a JSON patch adding rules (the allow-delete overlay)
+            if isinstance(doc, list):  # a JSON patch adding rules (the allow-delete component)
                 found = [op.get("value") for op in doc if isinstance(op, dict) and isinstance(op.get("value"), dict)]
             elif isinstance(doc, dict) and doc.get("kind") in ("Role", "ClusterRole"):
                 found = doc.get("rules", [])
@@ -88,7 +88,8 @@ def main():
         resource = r["resource"] + (f"/{r['subresource']}" if r.get("subresource") else "")
         used.add((r["verb"], r["group"], resource))
     base = rules(sorted((manifests / "base").glob("*.yaml")))
-    overlays = rules(sorted((manifests / "overlays").glob("*/*.yaml")))
+    # The options: restarts (pods/eviction) and allow-delete (pod delete) are granted by components.
+    overlays = rules(sorted((manifests / "components").glob("*/*.yaml")))
     problems = []
     for pair in sorted(used - base - overlays):
         problems.append("the operator issued %s %s but no Role grants it" % (pair[0], "/".join(filter(None, pair[1:]))))

@@ -27,6 +27,7 @@ CONFIG_KEYS: dict[str, Any] = {
     "queue": {"workers", "retryBaseDelay", "retryMaxDelay"},
     "events": {"burst", "refillInterval"},
     "server": {"host", "port"},
+    "tickets": {"configMaps", "directory", "webhook", "alertmanager"},
     "remediation": {"enabled", "allowDelete", "cooldown", "maxRestartsPerWindow", "window", "maxInFlight",
                     "inFlightTimeout", "bgpDownRestartAfter", "ticketAfter", "ticketReopenWindow",
                     "ticketRefreshInterval", "resolvedTicketTTL"},
@@ -90,7 +91,50 @@ def _config(objects: list[dict], deployment: dict, problems: list[str]) -> dict:
             for sub in (value or {}):
                 if sub not in CONFIG_KEYS[key]:
                     problems.append(f"config.yaml: unknown key {key}.{sub} (the operator would refuse to start)")
+    return _with_flags(config, deployment, problems)
+
+
+# The setting flags the manifests' components and the chart add to the container's args (flags
+# override config.yaml: docs/configuration.md): flag -> (key path, value or None when it takes one).
+SETTING_FLAGS: dict[str, tuple[tuple[str, ...], Any]] = {
+    "--dry-run": (("dryRun",), True), "--no-dry-run": (("dryRun",), False),
+    "--remediate": (("remediation", "enabled"), True), "--no-remediate": (("remediation", "enabled"), False),
+    "--allow-delete": (("remediation", "allowDelete"), True),
+    "--no-allow-delete": (("remediation", "allowDelete"), False),
+    "--leader-elect": (("leaderElection", "enabled"), True),
+    "--no-leader-elect": (("leaderElection", "enabled"), False),
+    "--lease-name": (("leaderElection", "leaseName"), None),
+    "--fabric-namespace": (("fabricNamespace",), None), "--gateway-namespace": (("gatewayNamespace",), None),
+    "--operator-namespace": (("operatorNamespace",), None),
+}
+
+
+def _with_flags(config: dict, deployment: dict, problems: list[str]) -> dict:
+    containers = deployment["spec"]["template"]["spec"].get("containers") or [{}]
+    args = list(containers[0].get("args") or [])
+    config = {k: (dict(v) if isinstance(v, dict) else v) for k, v in config.items()}
+    i = 0
+    while i < len(args):
+        word, value = args[i], None
+        if "=" in word and word.split("=", 1)[0] in SETTING_FLAGS:
+            word, value = word.split("=", 1)
+        if word in SETTING_FLAGS:
+            path, fixed = SETTING_FLAGS[word]
+            if fixed is None and value is None:
+                if i + 1 >= len(args):
+                    problems.append(f"container args: {word} needs a value")
+                    break
+                i += 1
+                value = args[i]
+            target = config
+            for key in path[:-1]:
+                target = target.setdefault(key, {})
+            target[path[-1]] = fixed if fixed is not None else value
+        i += 1
     return config
+
+
+WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
 
 
 def _check_rbac(objects: list[dict], config: dict, problems: list[str]) -> None:
@@ -117,6 +161,7 @@ def _check_rbac(objects: list[dict], config: dict, problems: list[str]) -> None:
     fabric = config.get("fabricNamespace", "default")
     pods_ns = config.get("gatewayNamespace", "fab")
     own_ns = config.get("operatorNamespace") or SERVICE_ACCOUNT[0]
+    dry_run = bool(config.get("dryRun"))
     needed = [
         (fabric, "gwint.githedgehog.com", "gatewayagents", ["list", "watch"]),
         (fabric, "gateway.githedgehog.com", "gateways", ["list", "watch"]),
@@ -129,6 +174,9 @@ def _check_rbac(objects: list[dict], config: dict, problems: list[str]) -> None:
         (own_ns, "", "configmaps", ["list", "create", "patch", "delete"]),
         (own_ns, "coordination.k8s.io", "leases", ["create"]),
     ]
+    if dry_run:  # reads only (and its Lease, checked below)
+        needed = [(ns, g, r, verbs if r == "leases" else [v for v in verbs if v not in WRITE_VERBS])
+                  for ns, g, r, verbs in needed]
     for namespace, group, resource, verbs in needed:
         for verb in verbs:
             if not _allows(grants, namespace, group, resource, verb):
@@ -141,6 +189,16 @@ def _check_rbac(objects: list[dict], config: dict, problems: list[str]) -> None:
                  and (not r.get("resourceNames") or lease in r["resourceNames"]) for scope, r in grants)
         if not ok:
             problems.append(f"RBAC: gateway-medic cannot {verb} its Lease {own_ns}/{lease}")
+
+    if dry_run:
+        for scope, rule in grants:
+            writes = sorted(WRITE_VERBS & set(rule.get("verbs", [])))
+            lease_only = rule.get("resources") == ["leases"] and rule.get("apiGroups") == ["coordination.k8s.io"] \
+                and scope == own_ns and (writes == ["create"] or rule.get("resourceNames") == [lease])
+            if writes and not lease_only:
+                problems.append(f"RBAC: dry-run grants {', '.join(writes)} on {', '.join(rule.get('resources', []))} "
+                                f"in {scope or 'the cluster'} (dry-run may write only its Lease {own_ns}/{lease})")
+        return
 
     remediation = config.get("remediation") or {}
     evicts = _allows(grants, pods_ns, "", "pods/eviction", "create")

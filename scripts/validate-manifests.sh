@@ -86,7 +86,11 @@ mutate() {  # name, kustomization to render, expected message, shell command run
 mutate "pod delete in base" manifests/base "pod delete is granted" \
   "sed -i 's/verbs: \[list, watch\]/verbs: [list, watch, delete]/' manifests/base/rbac-gateway-pods.yaml"
 mutate "allow-delete without the RBAC" manifests/overlays/remediation-allow-delete "pod delete is not granted" \
-  "sed -i '/^patches:/,/namespace: fab/d' manifests/overlays/remediation-allow-delete/kustomization.yaml"
+  "sed -i '/rbac-delete-patch.yaml/,/name: gateway-medic-remediation}/d' manifests/components/allow-delete/kustomization.yaml"
+mutate "dry-run that writes" manifests/overlays/dry-run "dry-run grants create on configmaps" \
+  "sed -i 's/^            verbs: \\[list\\]$/            verbs: [list, create]/' manifests/components/dry-run/kustomization.yaml"
+mutate "dry-run combined with remediation keeps evictions" manifests/overlays/dry-run-remediation "dry-run grants create on pods/eviction" \
+  "sed -i '/name: gateway-medic-remediation}/,/value: \\[\\]/d' manifests/components/dry-run/kustomization.yaml"
 mutate "eviction without remediation" manifests/base "pods/eviction create is granted" \
   "sed -i 's/resources: \[pods\]/resources: [pods, pods\/eviction]/; s/verbs: \[list, watch\]/verbs: [list, watch, create]/' manifests/base/rbac-gateway-pods.yaml"
 mutate "config key typo" manifests/base "unknown key 'fabricNamspace'" \
