@@ -24,11 +24,13 @@ public struct OperatorConfig: Sendable, Codable, Equatable {
     public var queue: QueueSettings
     public var events: EventSettings
     public var server: ServerSettings
+    public var informers: InformerSettings
 
     public init(fabricNamespace: String = "default", gatewayNamespace: String = "fab", operatorNamespace: String? = nil,
                 dryRun: Bool = false, health: HealthPolicy = .default, remediation: RemediationPolicy = .default,
                 tickets: TicketSettings = .init(), leaderElection: LeaderElectionSettings = .init(),
-                queue: QueueSettings = .init(), events: EventSettings = .init(), server: ServerSettings = .init()) {
+                queue: QueueSettings = .init(), events: EventSettings = .init(), server: ServerSettings = .init(),
+                informers: InformerSettings = .init()) {
         self.fabricNamespace = fabricNamespace
         self.gatewayNamespace = gatewayNamespace
         self.operatorNamespace = operatorNamespace
@@ -40,6 +42,7 @@ public struct OperatorConfig: Sendable, Codable, Equatable {
         self.queue = queue
         self.events = events
         self.server = server
+        self.informers = informers
     }
 
     public static let `default` = OperatorConfig()
@@ -58,6 +61,7 @@ public struct OperatorConfig: Sendable, Codable, Equatable {
         queue = try c.decodeIfPresent(QueueSettings.self, forKey: .queue) ?? d.queue
         events = try c.decodeIfPresent(EventSettings.self, forKey: .events) ?? d.events
         server = try c.decodeIfPresent(ServerSettings.self, forKey: .server) ?? d.server
+        informers = try c.decodeIfPresent(InformerSettings.self, forKey: .informers) ?? d.informers
     }
 }
 
@@ -138,5 +142,20 @@ public struct ServerSettings: Sendable, Codable, Equatable {
         let d = ServerSettings()
         host = try c.decodeIfPresent(String.self, forKey: .host) ?? d.host
         port = try c.decodeIfPresent(Int.self, forKey: .port) ?? d.port
+    }
+}
+
+/// How the informers read the API.
+public struct InformerSettings: Sendable, Codable, Equatable {
+    /// Sync and relist with streaming lists (`sendInitialEvents=true`, the WatchList feature),
+    /// falling back to paginated LISTs where the server refuses or ignores them. [true]
+    public var streamingLists: Bool = true
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = InformerSettings()
+        streamingLists = try c.decodeIfPresent(Bool.self, forKey: .streamingLists) ?? d.streamingLists
     }
 }
