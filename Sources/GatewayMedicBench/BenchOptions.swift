@@ -17,6 +17,11 @@ struct BenchOptions: Sendable {
     /// The operator records its metrics into a Prometheus registry, as `run` does. `--no-metrics`
     /// leaves the no-op backend, to separate the registry's cost from the operator's own.
     var metrics: Bool = true
+    /// The operator syncs and relists with streaming lists (`informers.streamingLists`, on by
+    /// default); `--no-streaming-lists` makes it LIST, to compare sync time and peak RSS.
+    var streamingLists: Bool = true
+    /// `/metrics` scrapes timed per size once the fleet is synced (`--scrapes 0`: none).
+    var scrapes: Int = 10
 
     /// `--child <url> <simOrigin> <wallOrigin> <factor>`: the operator process.
     var child: ChildArguments?
@@ -26,6 +31,8 @@ struct BenchOptions: Sendable {
         var simOrigin: Double
         var wallOrigin: Double
         var factor: Double
+        /// Where the child serves `/metrics` (nil: not served).
+        var metricsPort: Int?
     }
 
     struct UsageError: Error, CustomStringConvertible {
@@ -34,7 +41,7 @@ struct BenchOptions: Sendable {
 
     static let usage = """
         usage: GatewayMedicBench [--sizes 10,1000,10000] [--quick] [--factor F] [--steady S] [--faults S]
-                                 [--decode-events N] [--no-baseline] [--no-metrics]
+                                 [--decode-events N] [--no-baseline] [--no-metrics] [--no-streaming-lists] [--scrapes N]
         """
 
     static func parse(_ arguments: [String]) throws(UsageError) -> BenchOptions {
@@ -69,6 +76,11 @@ struct BenchOptions: Sendable {
             case "--decode-events": options.decodeEvents = Int(try number(flag))
             case "--no-baseline": options.baseline = false
             case "--no-metrics": options.metrics = false
+            case "--no-streaming-lists": options.streamingLists = false
+            case "--scrapes": options.scrapes = Int(try number(flag))
+            case "--metrics-port":
+                let port = Int(try number(flag))
+                options.child?.metricsPort = port
             case "--child":
                 let url = try value(flag)
                 let sim = try number(flag), wall = try number(flag), factor = try number(flag)

@@ -5,7 +5,8 @@ enum BenchReport {
     static func runAll(_ options: BenchOptions) async throws -> Int32 {
         func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         say("gateway-medic bench: sizes \(options.sizes.map(String.init).joined(separator: ", ")), time ×\(fmt(options.timeFactor, 1)), "
-            + "steady \(fmt(options.steadySeconds, 0)) s, changes \(fmt(options.faultSeconds, 0)) s per size")
+            + "steady \(fmt(options.steadySeconds, 0)) s, changes \(fmt(options.faultSeconds, 0)) s per size, "
+            + "streaming lists \(options.streamingLists ? "on" : "off")")
         say("decoding \(options.decodeEvents) GatewayAgent watch events on one core…")
         let decode = try await DecodeBenchmark.run(events: options.decodeEvents, path: .bytes)
         let tree = try await DecodeBenchmark.run(events: options.decodeEvents, path: .tree)
@@ -16,11 +17,19 @@ enum BenchReport {
         }
         say("")
         say(table(results))
+        for r in results {
+            say("\(r.gateways) gateways: synced with \(r.syncStreamingLists) streaming lists + \(r.syncListPages) LIST pages"
+                + (r.scrape.map { s in
+                    "; /metrics \(s.bytes) B, \(s.series) series, \(fmt(s.secondsPerScrape.p50 * 1000, 1)) ms per scrape "
+                        + "(max \(fmt(s.secondsPerScrape.max * 1000, 1))), operator CPU \(fmt(s.operatorCPUSecondsPerScrape * 1000, 1)) ms per scrape, "
+                        + "peak RSS with scrapes \(r.operatorPeakRSSWithScrapesMB.map { fmt($0, 0) } ?? "?") MB"
+                } ?? ""))
+        }
         say("watch decoding (one core): \(fmt(decode.eventsPerSecond, 0)) events/s, \(fmt(decode.megabytesPerSecond, 1)) MB/s, "
             + "\(fmt(decode.averageEventBytes, 0)) B per event, \(decode.fromBytes) of \(decode.events) read from bytes "
             + "(through the tree: \(fmt(tree.eventsPerSecond, 0)) events/s, \(fmt(tree.megabytesPerSecond, 1)) MB/s)")
         say("bench parent (emulator + simulator) peak RSS: \(fmt(ProcessStats.selfPeakRSSMB(), 0)) MB")
-        say(json(results, decode, tree: tree))
+        say(json(results, decode, tree: tree, options: options))
         return 0
     }
 
@@ -45,7 +54,7 @@ enum BenchReport {
         }.joined(separator: "\n")
     }
 
-    static func json(_ results: [FleetResult], _ decode: DecodeResult, tree: DecodeResult) -> String {
+    static func json(_ results: [FleetResult], _ decode: DecodeResult, tree: DecodeResult, options: BenchOptions) -> String {
         func num(_ x: Double?) -> Any { x.flatMap { $0.isFinite ? ($0 * 1000).rounded() / 1000 : nil } ?? NSNull() }
         let sizes: [[String: Any]] = results.map { r in
             [
@@ -58,6 +67,12 @@ enum BenchReport {
                               "samples": r.latency.count, "unanswered": r.unanswered] as [String: Any],
                 "operatorPeakRSSMB": num(r.operatorPeakRSSMB), "operatorRSSAfterSyncMB": num(r.operatorRSSAfterSyncMB),
                 "simulatorErrors": r.simulatorErrors,
+                "syncStreamingLists": r.syncStreamingLists, "syncListPages": r.syncListPages,
+                "scrape": r.scrape.map { s in
+                    ["scrapes": s.scrapes, "bytes": s.bytes, "series": s.series, "msP50": num(s.secondsPerScrape.p50 * 1000),
+                     "msMax": num(s.secondsPerScrape.max * 1000), "operatorCPUMsPerScrape": num(s.operatorCPUSecondsPerScrape * 1000),
+                     "operatorPeakRSSWithScrapesMB": num(r.operatorPeakRSSWithScrapesMB)] as [String: Any]
+                } ?? NSNull(),
             ]
         }
         let object: [String: Any] = [
@@ -68,6 +83,7 @@ enum BenchReport {
                               "treeMegabytesPerSecond": num(tree.megabytesPerSecond)] as [String: Any],
             "benchParentPeakRSSMB": num(ProcessStats.selfPeakRSSMB()),
             "transport": "plain HTTP/1.1 on loopback",
+            "streamingLists": options.streamingLists,
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)

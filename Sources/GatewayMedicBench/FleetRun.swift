@@ -1,5 +1,8 @@
 import FabricSimulator
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import KubeAPI
 import KubeEmulator
 import OperatorRuntime
@@ -27,6 +30,22 @@ struct FleetResult: Sendable {
     var operatorPeakRSSMB: Double?
     var operatorRSSAfterSyncMB: Double?
     var simulatorErrors: Int
+    /// How the informers synced: streaming lists served (200) and LIST pages, up to the sync.
+    var syncStreamingLists: Int
+    var syncListPages: Int
+    /// `/metrics` scrapes (nil: none made): wall time and the operator's CPU per scrape, bytes.
+    var scrape: ScrapeCost?
+    /// The operator's peak RSS once the scrapes were made too.
+    var operatorPeakRSSWithScrapesMB: Double?
+}
+
+/// What serving `/metrics` costs at one fleet size.
+struct ScrapeCost: Sendable {
+    var scrapes: Int
+    var secondsPerScrape: Percentiles
+    var operatorCPUSecondsPerScrape: Double
+    var bytes: Int
+    var series: Int
 }
 
 /// One fleet size: emulator + simulated fabric here, the operator in a child process.
@@ -70,24 +89,29 @@ enum FleetRun {
 
         let observer = try HealthObserver(store: server.store, namespace: spec.fabricNamespace, commits: commits)
         defer { observer.stop() }
+        let metricsPort = options.metrics && options.scrapes > 0 ? ListenPorts.candidates().first.flatMap { $0 == 0 ? nil : $0 } : nil
         let child = try spawnOperator(url: server.baseURL, simOrigin: simOrigin, wallOrigin: wallOrigin, factor: options.timeFactor,
-                                      metrics: options.metrics)
+                                      metrics: options.metrics, streamingLists: options.streamingLists, metricsPort: metricsPort)
         let spawned = ContinuousClock.now
         defer { if child.isRunning { child.terminate() } }
         let synced = await observer.waitForStatuses(n, timeout: 180)
         let syncSeconds = synced ? observer.lastFirstStatus.map { ($0 - spawned).timeInterval } : nil
         say("  \(n) gateways: " + (syncSeconds.map { "synced in \(fmt($0)) s" } ?? "NOT synced (\(observer.gatewaysWithStatus) statuses)"))
+        let syncRequests = server.requestLog.filter { $0.userAgent.hasPrefix("gateway-medic/") && $0.code == 200 }
+        let syncStreamingLists = syncRequests.filter { $0.verb == "watch" && $0.isList }.count
+        let syncListPages = syncRequests.filter { $0.verb == "list" }.count
+        say("  \(n) gateways: synced with \(syncStreamingLists) streaming lists and \(syncListPages) LIST pages")
         await settle(observer)
         let rssAfterSync = ProcessStats.memoryMB(pid: child.processIdentifier, field: "VmRSS")
 
         // Steady state: nothing changes but heartbeats.
-        let listsBefore = server.requestLog.filter { $0.verb == "list" }.count
+        let listsBefore = server.requestLog.filter(\.isList).count
         let c0 = ProcessStats.cpuSeconds(pid: child.processIdentifier) ?? 0, p0 = ProcessStats.selfCPUSeconds()
         let w0 = server.writeCount, hb0 = commits.heartbeats, t0 = ContinuousClock.now
         try await Task.sleep(for: .seconds(options.steadySeconds))
         let c1 = ProcessStats.cpuSeconds(pid: child.processIdentifier) ?? 0, p1 = ProcessStats.selfCPUSeconds()
         let w1 = server.writeCount, hb1 = commits.heartbeats, elapsed = (ContinuousClock.now - t0).timeInterval
-        let relists = server.requestLog.filter { $0.verb == "list" }.count - listsBefore
+        let relists = server.requestLog.filter(\.isList).count - listsBefore
         let gatewayBeats = hb1.gateway - hb0.gateway, leafBeats = hb1.leaf - hb0.leaf
 
         // Latency: configuration changes (spec generation bumps) on random gateways under the same load.
@@ -96,6 +120,15 @@ enum FleetRun {
         try await Task.sleep(for: .seconds(3))
         let (samples, unanswered) = observer.latencies
         let peak = ProcessStats.memoryMB(pid: child.processIdentifier, field: "VmHWM")
+        // Scrapes last: the peak above stays comparable with rounds that made none.
+        var scrape: ScrapeCost?
+        if let metricsPort { scrape = try await scrapeCost(port: metricsPort, pid: child.processIdentifier, scrapes: options.scrapes) }
+        if let scrape {
+            say("  \(n) gateways: /metrics \(scrape.bytes) bytes, \(scrape.series) series, "
+                + "\(fmt(scrape.secondsPerScrape.p50 * 1000, 1)) ms per scrape (max \(fmt(scrape.secondsPerScrape.max * 1000, 1))), "
+                + "operator CPU \(fmt(scrape.operatorCPUSecondsPerScrape * 1000, 1)) ms per scrape")
+        }
+        let peakWithScrapes = ProcessStats.memoryMB(pid: child.processIdentifier, field: "VmHWM")
         let errors = await simulator.errorCount
         child.terminate()
         child.waitUntilExit()
@@ -110,7 +143,9 @@ enum FleetRun {
             baselineCorePercent: baseline,
             writesPerHeartbeat: gatewayBeats > 0 ? Double(w1 - w0) / Double(gatewayBeats) : .nan, steadyWrites: w1 - w0,
             relists: relists, latency: Percentiles(samples), unanswered: unanswered,
-            operatorPeakRSSMB: peak, operatorRSSAfterSyncMB: rssAfterSync, simulatorErrors: errors)
+            operatorPeakRSSMB: peak, operatorRSSAfterSyncMB: rssAfterSync, simulatorErrors: errors,
+            syncStreamingLists: syncStreamingLists, syncListPages: syncListPages, scrape: scrape,
+            operatorPeakRSSWithScrapesMB: scrape == nil ? nil : peakWithScrapes)
     }
 
     /// Waits until the operator's first round of writes has stopped (no status change for 2 s).
@@ -144,10 +179,32 @@ enum FleetRun {
         }
     }
 
+    /// Times `scrapes` GETs of the operator's `/metrics` (as Prometheus would make them, one at
+    /// a time) and the operator's CPU time they took.
+    private static func scrapeCost(port: Int, pid: Int32, scrapes: Int) async throws -> ScrapeCost {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        request.timeoutInterval = 30
+        var seconds: [Double] = []
+        var bytes = 0, series = 0
+        let cpu0 = ProcessStats.cpuSeconds(pid: pid) ?? 0
+        for _ in 0..<scrapes {
+            let start = ContinuousClock.now
+            let (data, _) = try await URLSession.shared.data(for: request)
+            seconds.append((ContinuousClock.now - start).timeInterval)
+            bytes = data.count
+            series = data.split(separator: UInt8(ascii: "\n")).filter { $0.first != UInt8(ascii: "#") }.count
+        }
+        let cpu = (ProcessStats.cpuSeconds(pid: pid) ?? 0) - cpu0
+        return ScrapeCost(scrapes: scrapes, secondsPerScrape: Percentiles(seconds), operatorCPUSecondsPerScrape: cpu / Double(max(1, scrapes)),
+                          bytes: bytes, series: series)
+    }
+
     private static func spawnOperator(url: String, simOrigin: Double, wallOrigin: Double, factor: Double,
-                                      metrics: Bool) throws -> Process {
+                                      metrics: Bool, streamingLists: Bool, metricsPort: Int?) throws -> Process {
         let process = Process()
-        let arguments = ["--child", url, String(simOrigin), String(wallOrigin), String(factor)] + (metrics ? [] : ["--no-metrics"])
+        var arguments = ["--child", url, String(simOrigin), String(wallOrigin), String(factor)] + (metrics ? [] : ["--no-metrics"])
+        if !streamingLists { arguments.append("--no-streaming-lists") }
+        if let metricsPort { arguments += ["--metrics-port", String(metricsPort)] }
         // BENCH_CHILD_WRAPPER="heaptrack -o /tmp/op" (or "valgrind --tool=massif") profiles the
         // operator alone; its CPU and RSS figures are then the wrapper's, not comparable.
         let wrapper = ProcessInfo.processInfo.environment["BENCH_CHILD_WRAPPER"]?.split(separator: " ").map(String.init) ?? []

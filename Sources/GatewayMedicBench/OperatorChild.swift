@@ -7,7 +7,7 @@ import OperatorRuntime
 /// apart from the emulator and the simulated fabric (they live in the parent). It talks to the
 /// emulator over plain HTTP on loopback, as one replica without leader election.
 enum OperatorChild {
-    static func run(_ arguments: BenchOptions.ChildArguments, metrics: Bool) async -> Int32 {
+    static func run(_ arguments: BenchOptions.ChildArguments, metrics: Bool, streamingLists: Bool) async -> Int32 {
         exitWhenParentGoes()
         // The parent's simulated time: simOrigin at wallOrigin, running `factor` times faster.
         let simNow = arguments.simOrigin + (Date().timeIntervalSince1970 - arguments.wallOrigin) * arguments.factor
@@ -18,6 +18,7 @@ enum OperatorChild {
         var config = OperatorConfig()
         config.operatorNamespace = "default"
         config.leaderElection.enabled = false
+        config.informers.streamingLists = streamingLists
         // BENCH_WORKERS=16 measures whether more reconcile workers speed up the initial fill.
         if let workers = ProcessInfo.processInfo.environment["BENCH_WORKERS"].flatMap({ Int($0) }), workers >= 1 {
             config.queue.workers = workers
@@ -25,7 +26,12 @@ enum OperatorChild {
         var logger = Logger(label: "bench.operator")
         logger.logLevel = .error
         do {
-            let client = try KubeClient(config: ClusterConfig(server: arguments.url, namespace: "default", origin: "bench"),
+            if let registry, let port = arguments.metricsPort {
+                // `/metrics` as `run` serves it, for the parent to time scrapes.
+                let probes = ProbeServer(host: "127.0.0.1", port: port, registry: registry, readiness: { true }, logger: logger)
+                Task { try await probes.run() }
+            }
+                        let client = try KubeClient(config: ClusterConfig(server: arguments.url, namespace: "default", origin: "bench"),
                                         options: ClientOptions(userAgent: GatewayMedicVersion.userAgent))
             let instance = GatewayMedicOperator(config: config, client: client, clock: clock, identity: "bench",
                                                 logger: logger, output: { _ in },

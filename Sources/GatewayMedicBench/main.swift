@@ -12,7 +12,7 @@ do {
     exit(2)
 }
 if let child = options.child {
-    exit(await OperatorChild.run(child, metrics: options.metrics))
+    exit(await OperatorChild.run(child, metrics: options.metrics, streamingLists: options.streamingLists))
 }
 do {
     exit(try await BenchReport.runAll(options))

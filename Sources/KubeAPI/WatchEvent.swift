@@ -32,6 +32,15 @@ public struct WatchEvent: Sendable, Hashable {
         public var parsed: JSONValue { (try? JSONValue.parse(bytes)) ?? .object([:]) }
     }
 
+    /// The annotation of the BOOKMARK that ends a streaming list's initial events
+    /// (`sendInitialEvents=true`): every object that existed has been sent as ADDED.
+    public static let initialEventsEndAnnotation = "k8s.io/initial-events-end"
+
+    /// True for the BOOKMARK that ends a streaming list's initial events.
+    public var isInitialEventsEnd: Bool {
+        type == .bookmark && object[path: "metadata", "annotations", Self.initialEventsEndAnnotation]?.stringValue == "true"
+    }
+
     public var type: Kind
     /// The object's bytes while nobody has needed its tree.
     public private(set) var unparsed: Unparsed?

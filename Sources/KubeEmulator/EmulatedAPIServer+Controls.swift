@@ -33,6 +33,11 @@ extension EmulatedAPIServer {
         control.withLock { $0.delay = delay }
     }
 
+    /// Serves, refuses or ignores streaming lists from now on (`EmulatorConfiguration.streamingLists`).
+    public func serveStreamingLists(_ mode: EmulatorConfiguration.StreamingLists) {
+        control.withLock { $0.streamingLists = mode }
+    }
+
     /// Aborts every open HTTP watch mid-stream by closing its connection (TCP-level, no final
     /// chunk). Returns how many watches were cut.
     @discardableResult

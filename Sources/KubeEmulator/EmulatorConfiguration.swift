@@ -41,6 +41,9 @@ public struct EmulatorConfiguration: Sendable {
     /// long before its deadline too (kube-apiserver: 2 s), so a client that opens a short watch
     /// learns promptly that it has seen every change up to the server's resourceVersion.
     public var bookmarkBeforeTimeout: Duration = .seconds(2)
+    /// How a streaming list (a watch with `sendInitialEvents=true`, kube-apiserver's WatchList
+    /// feature) is answered. `EmulatedAPIServer.serveStreamingLists(_:)` changes it at run time.
+    public var streamingLists: StreamingLists = .served
     /// How many change events are kept for watches that resume from a resourceVersion; older
     /// ones are compacted (a watch from before them gets 410 Gone).
     public var historyLimit: Int = 100_000
@@ -53,6 +56,18 @@ public struct EmulatorConfiguration: Sendable {
     /// The clock for timestamps (creationTimestamp, managedFields times, table ages).
     public var now: @Sendable () -> Date = { Date() }
     public var logger: Logger = Logger(label: "gateway-medic.emulator")
+
+    /// What the server does with `sendInitialEvents` and `resourceVersionMatch` on a watch.
+    public enum StreamingLists: Sendable {
+        /// As kube-apiserver ≥ 1.32 (or ≥ 1.27 with the WatchList feature gate on): the current
+        /// objects as ADDED, a BOOKMARK annotated `k8s.io/initial-events-end: "true"`, then changes.
+        case served
+        /// As kube-apiserver 1.27–1.31 with the feature gate off (or < 1.27, which forbids
+        /// `resourceVersionMatch` on a watch): 422 Invalid.
+        case refused
+        /// As a server or proxy that drops the parameters it does not know: a plain watch.
+        case ignored
+    }
 
     public init(tls: TLS? = nil, bearerToken: String? = nil, port: Int = 0) {
         self.tls = tls

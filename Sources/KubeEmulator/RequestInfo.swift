@@ -113,6 +113,11 @@ public struct RequestRecord: Sendable, Hashable {
     public var name: String? { info.name }
     public var userAgent: String { info.userAgent }
 
+    /// A LIST, or a streaming list (a watch with `sendInitialEvents=true`, which lists too).
+    public var isList: Bool {
+        info.verb == "list" || (info.verb == "watch" && ["1", "true"].contains(info.query["sendInitialEvents"]?.lowercased() ?? ""))
+    }
+
     /// create, update, patch, delete and deletecollection by a client (eviction posts count too).
     public var isWrite: Bool { ["create", "update", "patch", "delete", "deletecollection"].contains(info.verb) }
 }

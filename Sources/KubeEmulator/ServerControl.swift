@@ -26,6 +26,8 @@ struct ControlState {
     /// Overrides `EmulatorConfiguration.bearerToken` once set (`acceptBearerTokens`).
     var acceptedTokens: [String]?
     var delay: Duration = .zero
+    /// Overrides `EmulatorConfiguration.streamingLists` once set (`serveStreamingLists`).
+    var streamingLists: EmulatorConfiguration.StreamingLists?
     var log: [RequestRecord] = []
     var logLimit = 100_000
     /// Counted apart from the log, which keeps only its newest `logLimit` entries.

@@ -30,6 +30,12 @@ enum StatusErrors {
                details: StatusDetails(name: name, group: r.type.group, kind: r.type.kind))
     }
 
+    /// A query parameter kube-apiserver's ListOptions validation forbids (422, as it answers).
+    static func invalidListOptions(_ field: String, _ why: String) -> Status {
+        Status(message: "ListOptions.meta.k8s.io \"\" is invalid: \(field): Forbidden: \(why)", reason: "Invalid", code: 422,
+               details: StatusDetails(group: "meta.k8s.io", kind: "ListOptions"))
+    }
+
     static func badRequest(_ message: String) -> Status {
         Status(message: message, reason: "BadRequest", code: 400)
     }

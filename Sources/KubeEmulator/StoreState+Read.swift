@@ -69,8 +69,13 @@ extension StoreState {
 
     /// Registers a watcher and returns what it must see first: the current objects (no
     /// resourceVersion, or "0") or the changes after the given one. 410 when those were compacted.
+    ///
+    /// `sendInitialEvents` (a streaming list; validated by the caller): true sends the current
+    /// objects as ADDED whatever the resourceVersion (it only has to be not newer than the
+    /// store's), then the BOOKMARK annotated `k8s.io/initial-events-end`; false with no
+    /// resourceVersion starts at the current one with nothing before.
     mutating func addWatcher(_ r: RegisteredResource, as type: ResourceType, namespace: String?, filter: ObjectFilter,
-                             resourceVersion from: String?, allowBookmarks: Bool)
+                             resourceVersion from: String?, allowBookmarks: Bool, sendInitialEvents: Bool? = nil)
         throws(Status) -> (id: Int, initial: [WatchEvent], stream: AsyncStream<WatchEvent>)
     {
         let ns: String? = r.type.namespaced ? namespace : nil
@@ -78,7 +83,24 @@ extension StoreState {
         let entry = WatcherEntry(key: r.key, namespace: ns, filter: filter, allowBookmarks: allowBookmarks,
                                  apiVersion: type.apiVersion, kind: type.kind, continuation: continuation)
         var initial: [WatchEvent] = []
-        if let from, !from.isEmpty, from != "0" {
+        let fromNothing = from.map { $0.isEmpty || $0 == "0" } ?? true
+        if sendInitialEvents == true {
+            if !fromNothing {
+                guard let rv = Int64(from ?? "") else { throw StatusErrors.badRequest("invalid resourceVersion \"\(from ?? "")\": not a number") }
+                // kube-apiserver waits up to 3 s for its cache to reach a newer version, then answers this.
+                guard rv <= resourceVersion else {
+                    throw Status(message: "Too large resource version: \(rv), current: \(resourceVersion)", reason: "Timeout", code: 504,
+                                 details: StatusDetails(retryAfterSeconds: 1))
+                }
+            }
+            initial = sortedObjects(r, namespace: ns, filter: filter).map {
+                WatchEvent(type: .added, object: Self.relabel($0.object, apiVersion: type.apiVersion, kind: type.kind))
+            }
+            initial.append(WatchEvent(type: .bookmark, object: Self.bookmarkObject(apiVersion: type.apiVersion, kind: type.kind,
+                                                                                    resourceVersion: resourceVersion, initialEventsEnd: true)))
+        } else if sendInitialEvents == false, fromNothing {
+            initial = []
+        } else if let from, !fromNothing {
             guard let rv = Int64(from) else { throw StatusErrors.badRequest("invalid resourceVersion \"\(from)\": not a number") }
             guard let changes = changes(after: rv, key: r.key) else {
                 throw StatusErrors.expired("too old resource version: \(rv) (\(compactedThrough))")

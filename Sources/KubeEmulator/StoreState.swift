@@ -129,11 +129,16 @@ struct StoreState {
 
     mutating func bookmark(_ id: Int) {
         guard let w = watchers[id], w.allowBookmarks else { return }
-        let object: JSONValue = [
-            "apiVersion": .string(w.apiVersion), "kind": .string(w.kind),
-            "metadata": ["resourceVersion": .string(String(resourceVersion))],
-        ]
+        let object = Self.bookmarkObject(apiVersion: w.apiVersion, kind: w.kind, resourceVersion: resourceVersion, initialEventsEnd: false)
         deliver(WatchEvent(type: .bookmark, object: object), to: id)
+    }
+
+    /// A BOOKMARK's object: only the kind and the resourceVersion, plus, at the end of a streaming
+    /// list's initial events, the annotation `k8s.io/initial-events-end: "true"`.
+    static func bookmarkObject(apiVersion: String, kind: String, resourceVersion: Int64, initialEventsEnd: Bool) -> JSONValue {
+        var metadata: JSONValue = ["resourceVersion": .string(String(resourceVersion))]
+        if initialEventsEnd { metadata["annotations"] = [WatchEvent.initialEventsEndAnnotation: "true"] }
+        return ["apiVersion": .string(apiVersion), "kind": .string(kind), "metadata": metadata]
     }
 
     /// Objects are stored once per group/plural; a reader sees the version it asked for.

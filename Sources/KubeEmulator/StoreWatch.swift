@@ -32,13 +32,15 @@ public final class StoreWatch: Sendable {
 extension ObjectStore {
     /// Watches a resource. `resourceVersion` nil or "0": the current objects arrive as ADDED
     /// first; otherwise the changes after it (410 Expired `Status` when they were compacted).
+    /// `sendInitialEvents`: a streaming list (`StoreState.addWatcher`).
     public func watch(_ type: ResourceType, namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil,
-                      resourceVersion: String? = nil, allowBookmarks: Bool = false) throws(Status) -> StoreWatch {
+                      resourceVersion: String? = nil, allowBookmarks: Bool = false,
+                      sendInitialEvents: Bool? = nil) throws(Status) -> StoreWatch {
         let filter = try ObjectFilter(labelSelector: labelSelector, fieldSelector: fieldSelector)
         let (id, initial, stream) = try state.withLockTyped { s throws(Status) in
             let r = try s.resolve(type)
             return try s.addWatcher(r, as: type, namespace: namespace, filter: filter, resourceVersion: resourceVersion,
-                                    allowBookmarks: allowBookmarks)
+                                    allowBookmarks: allowBookmarks, sendInitialEvents: sendInitialEvents)
         }
         return StoreWatch(id: id, initialEvents: initial, events: stream, store: self)
     }

@@ -17,9 +17,11 @@ struct WatchResponder {
         headers[.contentType] = "application/json"
         let watch: StoreWatch
         do {
+            let allowBookmarks = ["1", "true"].contains(query["allowWatchBookmarks"]?.lowercased() ?? "")
+            let sendInitialEvents = try streamingList(query, allowBookmarks: allowBookmarks)
             watch = try store.watch(type, namespace: info.namespace, labelSelector: query["labelSelector"], fieldSelector: fieldSelector(info, query),
-                                    resourceVersion: query["resourceVersion"],
-                                    allowBookmarks: ["1", "true"].contains(query["allowWatchBookmarks"]?.lowercased() ?? ""))
+                                    resourceVersion: query["resourceVersion"], allowBookmarks: allowBookmarks,
+                                    sendInitialEvents: sendInitialEvents)
         } catch where error.code == 410 {
             // Like the real server: 200, then one ERROR event carrying the 410 Status.
             var line: [UInt8] = []
@@ -101,6 +103,39 @@ struct WatchResponder {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// `sendInitialEvents` as kube-apiserver's ListOptions validation lets it through (nil: not
+    /// asked for, or ignored by an `.ignored` server); 422 Invalid where it refuses it.
+    private func streamingList(_ query: [String: String], allowBookmarks: Bool) throws(Status) -> Bool? {
+        let send = query["sendInitialEvents"].map { ["1", "true"].contains($0.lowercased()) }
+        let match = query["resourceVersionMatch"].flatMap { $0.isEmpty ? nil : $0 }
+        switch control.withLock({ $0.streamingLists }) ?? configuration.streamingLists {
+        case .ignored:
+            return nil
+        case .refused:
+            if send != nil {
+                throw StatusErrors.invalidListOptions("sendInitialEvents", "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled")
+            }
+            if match != nil {
+                throw StatusErrors.invalidListOptions("resourceVersionMatch", "resourceVersionMatch is forbidden for watch")
+            }
+            return nil
+        case .served:
+            guard let send else {
+                if match != nil {
+                    throw StatusErrors.invalidListOptions("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided")
+                }
+                return nil
+            }
+            guard match == "NotOlderThan" else {
+                throw StatusErrors.invalidListOptions("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan")
+            }
+            if send && !allowBookmarks {
+                throw StatusErrors.invalidListOptions("allowWatchBookmarks", "allowWatchBookmarks must be true when sendInitialEvents is true")
+            }
+            return send
+        }
     }
 
     /// `/namespaces/ns/things?watch=1&fieldSelector=metadata.name=x`, or the old `/watch/.../name` form, pin a name.

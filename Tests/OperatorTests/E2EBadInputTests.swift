@@ -77,10 +77,10 @@ extension E2ETests {
     /// Forgets the emulator's history and cuts every watch: the operator must relist, and the
     /// list carries the bad object too.
     static func forceRelist(_ world: E2EWorld) async {
-        let lists = world.server.requestLog.filter { $0.verb == "list" && $0.resource == "gatewayagents" }.count
+        let lists = world.server.requestLog.filter { $0.isList && $0.resource == "gatewayagents" }.count
         #expect(throws: Never.self) { try world.cutWatchesAndForgetHistory() }
         let relisted = await eventually(10) {
-            world.server.requestLog.filter { $0.verb == "list" && $0.resource == "gatewayagents" && $0.code == 200 }.count > lists
+            world.server.requestLog.filter { $0.isList && $0.resource == "gatewayagents" && $0.code == 200 }.count > lists
         }
         #expect(relisted, "the operator relisted the GatewayAgents")
     }

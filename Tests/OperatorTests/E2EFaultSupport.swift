@@ -183,13 +183,13 @@ extension E2EWorld {
             requestTimeout: .seconds(2)))
     }
 
-    /// The operator's LISTs of each resource its informers watch, among the requests logged
+    /// The operator's LISTs (streaming lists included) of each resource its informers watch, among the requests logged
     /// from index `start` of the request log on (other lists, such as ticket drafts', are not counted).
     func informerLists(since start: Int) -> [String: Int] {
         let watched: Set = ["gateways", "gatewaypeerings", "gatewayagents", "pods", "agents", "gatewayhealths"]
         var lists: [String: Int] = [:]
         for record in server.requestLog.dropFirst(start)
-        where record.verb == "list" && record.userAgent.hasPrefix("gateway-medic/") && watched.contains(record.resource) {
+        where record.isList && record.userAgent.hasPrefix("gateway-medic/") && watched.contains(record.resource) {
             lists[record.resource, default: 0] += 1
         }
         return lists

@@ -48,17 +48,17 @@ extension E2ETests {
 
             try await world.simulator.stopHeartbeats(gateway: "gateway-1")
             try await world.advance(to: 40, step: 5, settle: settle)
-            let listsBefore = world.server.requestLog.filter { $0.verb == "list" && $0.resource == "gatewayagents" }.count
+            let listsBefore = world.server.requestLog.filter { $0.isList && $0.resource == "gatewayagents" }.count
             #expect(world.server.cutAllWatches() >= 5)
             try await world.advance(to: 55, step: 5, settle: settle)
-            #expect(world.server.requestLog.filter { $0.verb == "list" && $0.resource == "gatewayagents" }.count == listsBefore,
+            #expect(world.server.requestLog.filter { $0.isList && $0.resource == "gatewayagents" }.count == listsBefore,
                     "a cut watch resumes from its last resourceVersion: no LIST")
             // Every watch cut while the history moves on and is compacted: resuming gets 410 Gone and relists.
             try world.cutWatchesAndForgetHistory()
             try await world.advance(to: 75, settle: settle)
             await Self.expectState(world, "gateway-1", .keepaliveFail)
             let relisted = await eventually(10) {
-                world.server.requestLog.filter { $0.verb == "list" && $0.resource == "gatewayagents" }.count > listsBefore
+                world.server.requestLog.filter { $0.isList && $0.resource == "gatewayagents" }.count > listsBefore
             }
             #expect(relisted, "the 410 forced a relist")
 

@@ -145,6 +145,30 @@ final class RecordingMetrics: MetricsFactory, @unchecked Sendable {
         #expect(first != nil && second != nil && first! < second!)
     }
 
+    /// /metrics streams the per-gateway series in bounded pieces (a 10,000-gateway text is
+    /// ≈ 37 MB); joined, they are exactly the whole text, families in order, none cut or doubled.
+    @Test func chunkedRenderingIsTheWholeTextInBoundedPieces() {
+        let gauges = GatewayHealthGauges()
+        for i in 0..<300 {
+            gauges.record(ObjectKey(namespace: "ns", name: String(format: "gw-%03d", i)),
+                          Entry(state: i % 7 == 0 ? .down : .up, conditions: [("Ready", "True"), ("Heartbeat", "False")],
+                                heartbeat: i % 5 == 0 ? nil : RFx.t0, configLagSince: RFx.t0.addingTimeInterval(-10)))
+        }
+        let whole = render(gauges)
+        var chunks = gauges.chunks(now: RFx.t0, chunkBytes: 4096)
+        var pieces: [[UInt8]] = []
+        while let chunk = chunks.next() { pieces.append(chunk) }
+        #expect(String(decoding: pieces.joined(), as: UTF8.self) == whole)
+        #expect(pieces.count > 10)
+        // A piece ends after the gateway that took it past the limit: one gateway's lines at most beyond it.
+        #expect(pieces.allSatisfy { $0.count < 4096 + 1024 }, "\(pieces.map(\.count).max() ?? 0)")
+        #expect(pieces.dropLast().allSatisfy { $0.last == UInt8(ascii: "\n") })
+        var empty = GatewayHealthGauges().chunks(now: RFx.t0, chunkBytes: 4096)
+        let announced = String(decoding: empty.next() ?? [], as: UTF8.self)
+        #expect(announced.contains("# TYPE gateway_medic_gateway_state gauge") && announced.contains("# TYPE gateway_medic_frr_lag_seconds gauge"))
+        #expect(empty.next() == nil)
+    }
+
     @Test func aMissingHeartbeatKeepsTheLastTimestampAndLagsAreMeasuredAtScrapeTime() {
         let gauges = GatewayHealthGauges()
         let key = ObjectKey(namespace: "ns", name: "gw")

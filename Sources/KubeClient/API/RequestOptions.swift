@@ -44,10 +44,18 @@ public struct WatchOptions: Sendable, Hashable {
     /// Keep each plain object as its bytes (`WatchEvent.unparsed`) for a consumer that reads them
     /// directly; its tree is then built only if someone asks for `object`.
     public var defersObjects: Bool
+    /// A streaming list (kube-apiserver's WatchList): `sendInitialEvents=true` with
+    /// `resourceVersionMatch=NotOlderThan` and bookmarks. The server first sends every object as
+    /// ADDED (as of `resourceVersion` or newer; nil: the newest), then a BOOKMARK annotated
+    /// `k8s.io/initial-events-end: "true"` (`WatchEvent.isInitialEventsEnd`), then the changes.
+    /// A server without the feature refuses it (422 Invalid) or ignores it (a plain watch).
+    public var sendInitialEvents: Bool
 
     public init(resourceVersion: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil,
-                timeoutSeconds: Int? = nil, allowBookmarks: Bool = true, defersObjects: Bool = false) {
+                timeoutSeconds: Int? = nil, allowBookmarks: Bool = true, defersObjects: Bool = false,
+                sendInitialEvents: Bool = false) {
         self.defersObjects = defersObjects
+        self.sendInitialEvents = sendInitialEvents
         self.resourceVersion = resourceVersion
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
@@ -57,7 +65,11 @@ public struct WatchOptions: Sendable, Hashable {
 
     func queryItems(resourceVersion: String?, timeoutSeconds: Int) -> [QueryItem] {
         var items: [QueryItem] = [("watch", "1")]
-        if allowBookmarks { items.append(("allowWatchBookmarks", "true")) }
+        if allowBookmarks || sendInitialEvents { items.append(("allowWatchBookmarks", "true")) }
+        if sendInitialEvents {
+            items.append(("sendInitialEvents", "true"))
+            items.append(("resourceVersionMatch", "NotOlderThan"))
+        }
         if let labelSelector { items.append(("labelSelector", labelSelector)) }
         if let fieldSelector { items.append(("fieldSelector", fieldSelector)) }
         if let resourceVersion { items.append(("resourceVersion", resourceVersion)) }

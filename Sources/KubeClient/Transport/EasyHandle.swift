@@ -46,9 +46,11 @@ struct EasyHandleBuilder {
         try check(gm_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, transfer.errorBuffer), "ERRORBUFFER")
         try set(easy, CURLOPT_NOSIGNAL, 1)
         // HTTP/2 over TLS when the server offers it; wait for a multiplexed connection rather
-        // than opening a second one.
+        // than opening a second one. Not over plain HTTP, which is HTTP/1.1 here: there, requests
+        // started together while the first one's connection was still open waited for it, and a
+        // watch never ends (the informers' streaming lists all start at once: only one ran).
         try set(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
-        try set(easy, CURLOPT_PIPEWAIT, 1)
+        if r.url.lowercased().hasPrefix("https:") { try set(easy, CURLOPT_PIPEWAIT, 1) }
         try set(easy, CURLOPT_ACCEPT_ENCODING, string: "")
         if !r.userAgent.isEmpty { try set(easy, CURLOPT_USERAGENT, string: r.userAgent) }
         try set(easy, CURLOPT_TCP_KEEPALIVE, 1)

@@ -16,10 +16,14 @@ public struct ClientListWatch: ListWatchSource {
     /// Watch events keep plain objects as bytes (`WatchEvent.unparsed`), for a store that reads
     /// its views from them.
     public let defersObjects: Bool
+    /// The informer syncs and relists with streaming lists (`streamingList`), falling back to
+    /// LIST when the server refuses or ignores them.
+    public let streamingLists: Bool
 
     public init(client: KubeClient, resource: ResourceType, namespace: String?, labelSelector: String? = nil,
-                fieldSelector: String? = nil, pageSize: Int = 500, defersObjects: Bool = false) {
+                fieldSelector: String? = nil, pageSize: Int = 500, defersObjects: Bool = false, streamingLists: Bool = false) {
         self.defersObjects = defersObjects
+        self.streamingLists = streamingLists
         self.client = client
         self.resource = resource
         self.namespace = namespace
@@ -68,6 +72,21 @@ public struct ClientListWatch: ListWatchSource {
         // Pulled by the informer's task: no pump task, no hand-off per event. The informer stops
         // iterating (idle timeout, shutdown) by cancelling, which aborts the transfer.
         return AsyncThrowingStream.pulling(client.watch(resource, namespace: namespace, options: options))
+    }
+
+    /// From the newest resourceVersion (a consistent read, as client-go's first streaming list),
+    /// also after a 410: a version the server still knows would only spare it a quorum read.
+    public func streamingList(timeoutSeconds: Int?) -> AsyncThrowingStream<WatchEvent, any Error>? {
+        guard streamingLists else { return nil }
+        let options = WatchOptions(resourceVersion: nil, labelSelector: labelSelector, fieldSelector: fieldSelector,
+                                   timeoutSeconds: timeoutSeconds, allowBookmarks: true, defersObjects: defersObjects,
+                                   sendInitialEvents: true)
+        return AsyncThrowingStream.pulling(client.watch(resource, namespace: namespace, options: options))
+    }
+
+    public func isStreamingListRefused(_ error: any Error) -> Bool {
+        let code = (error as? KubeError)?.statusCode ?? (error as? Status)?.code
+        return code == 400 || code == 422
     }
 
     public func isGone(_ error: any Error) -> Bool {

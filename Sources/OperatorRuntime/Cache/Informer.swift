@@ -45,7 +45,7 @@ public struct InformerOptions: Sendable {
 
 /// Keeps a `Store` in step with the API, as client-go's reflector and kube-rs's watcher do:
 ///
-///     list (paginated) → watch from the list's resourceVersion, with bookmarks
+///     list (streaming, else paginated) → watch from the list's resourceVersion, with bookmarks
 ///       ├ ended by the server (its 5–10 min timeout) → watch again from the last version seen
 ///       ├ cut, refused, or silent past the idle timeout → resume from the last version seen
 ///       │   (at once when the broken watch had delivered something, else after the backoff)
@@ -65,6 +65,15 @@ public struct InformerOptions: Sendable {
 /// `isCurrent` and `onCurrencyChange` tell the operator, which writes nothing while a cache is
 /// behind (`CacheLiveness`).
 ///
+/// **Streaming lists.** When the source offers them (`ListWatchSource.streamingList`), the first
+/// sync and every relist are one watch request with `sendInitialEvents=true`: its ADDED events
+/// fill the store's relist buffer, the BOOKMARK annotated `k8s.io/initial-events-end` swaps it in
+/// (the same exact diff as a LIST), and the same request goes on as the watch. No list response
+/// is held, not even a page. A server that refuses them (400/422: kube-apiserver < 1.27 or the
+/// WatchList feature off) or ignores them (anything but ADDED before that bookmark, or the stream
+/// ending without it) gets LISTs from then on, for the life of the informer; a streaming list
+/// that breaks for any other reason is retried after the backoff, as a LIST would be.
+///
 /// Every change applied to the store is passed to `onChange` after the store was updated, so a
 /// handler that enqueues keys and a reconcile that reads the store agree.
 public actor Informer<Value: Sendable> {
@@ -75,6 +84,7 @@ public actor Informer<Value: Sendable> {
         var isCurrent = false
         var watchRestarts = 0
         var lists = 0
+        var streamedLists = 0
         var breaks = 0
         /// The resourceVersion of the last list or event whose changes `onChange` has finished with.
         var deliveredVersion: String?
@@ -90,11 +100,14 @@ public actor Informer<Value: Sendable> {
         case relist(any Error)
         /// Nothing arrived within the idle timeout.
         case idle
+        /// A streaming list got something other than ADDED before the bookmark that ends its
+        /// initial events: the server ignored `sendInitialEvents` and serves a plain watch.
+        case streamingListIgnored
 
         /// Whether the watch was open at all (a failure with nothing delivered may never have been).
         func wasOpen(delivered: Bool) -> Bool {
             switch self {
-            case .ended, .idle: true
+            case .ended, .idle, .streamingListIgnored: true
             case .failed: delivered
             case .relist: false
             }
@@ -118,6 +131,11 @@ public actor Informer<Value: Sendable> {
     private let options: InformerOptions
     private var backoff: Backoff
     private var behind: CatchUp?
+    /// Set while a streaming list's initial events are arriving: ADDED events go to the store's
+    /// relist buffer until the bookmark that ends them.
+    private var streamingInitialEvents = false
+    /// The server refused or ignored a streaming list: LIST from now on.
+    private var streamingListsRefused = false
     private nonisolated let progress = Locked(Progress())
     private var syncWaiters: [CheckedContinuation<Void, Never>] = []
 
@@ -150,8 +168,10 @@ public actor Informer<Value: Sendable> {
     public nonisolated var watchRestarts: Int { progress.withLock { $0.watchRestarts } }
     /// How many times the cache fell behind (a watch broke after the first sync).
     public nonisolated var watchBreaks: Int { progress.withLock { $0.breaks } }
-    /// How many successful lists were applied (1 + relists).
+    /// How many successful lists were applied (1 + relists), streaming lists included.
     public nonisolated var listCount: Int { progress.withLock { $0.lists } }
+    /// How many of those were streaming lists.
+    public nonisolated var streamedListCount: Int { progress.withLock { $0.streamedLists } }
     /// The resourceVersion of the last list, event or bookmark whose change has been applied to the
     /// store AND handled by `onChange` (a test that knows the server's newest change of the
     /// resource can tell whether the informer has passed it on).
@@ -171,6 +191,8 @@ public actor Informer<Value: Sendable> {
         while !Task.isCancelled {
             if let version = resumeFrom {
                 resumeFrom = await watch(from: version)
+            } else if !streamingListsRefused, let stream = source.streamingList(timeoutSeconds: nil) {
+                resumeFrom = await streamList(stream)
             } else {
                 resumeFrom = await listOnce()
             }
@@ -188,27 +210,12 @@ public actor Informer<Value: Sendable> {
                 if startsList { await store.beginRelist() }
                 await store.relistApply(contentsOf: items)
             })
-            if isAbsent { logger.notice("resource is served again") }
-            progress.withLock { $0.isAbsent = false; $0.lists += 1 }
-            let changes = await store.finishRelist(resourceVersion: version)
-            for change in changes { await onChange(change) }
-            progress.withLock { $0.deliveredVersion = version }
-            if let behind { logger.info("caught up at \(version) by listing (behind since \(behind.from))") }
-            markSynced()
-            catchUp()
+            await applyList(at: version, streamed: false)
             return version
         } catch where Task.isCancelled {
             return nil
         } catch let error where options.optionalResource && source.isNotFound(error) {
-            if !isAbsent {
-                logger.notice("optional resource is not served; treating it as absent",
-                              metadata: ["retryEvery": "\(options.absentRetryInterval)"])
-                progress.withLock { $0.isAbsent = true }
-                for change in await store.removeAll() { await onChange(change) }
-            }
-            markSynced()
-            catchUp()
-            try? await clock.sleep(for: options.absentRetryInterval)
+            await markAbsent()
             return nil
         } catch {
             let delay = backoff.nextDelay(now: clock.now())
@@ -218,12 +225,80 @@ public actor Informer<Value: Sendable> {
         }
     }
 
+    /// Swaps the relist buffer in, tells `onChange`, and marks the cache synced and current.
+    private func applyList(at version: String, streamed: Bool) async {
+        if isAbsent { logger.notice("resource is served again") }
+        progress.withLock { $0.isAbsent = false; $0.lists += 1; if streamed { $0.streamedLists += 1 } }
+        let changes = await store.finishRelist(resourceVersion: version)
+        for change in changes { await onChange(change) }
+        progress.withLock { $0.deliveredVersion = version }
+        if let behind {
+            logger.info("caught up at \(version) by \(streamed ? "a streaming list" : "listing") (behind since \(behind.from))")
+        }
+        markSynced()
+        catchUp()
+    }
+
+    /// An optional resource answered 404: an empty, synced cache, and a new try after `absentRetryInterval`.
+    private func markAbsent() async {
+        if !isAbsent {
+            logger.notice("optional resource is not served; treating it as absent",
+                          metadata: ["retryEvery": "\(options.absentRetryInterval)"])
+            progress.withLock { $0.isAbsent = true }
+            for change in await store.removeAll() { await onChange(change) }
+        }
+        markSynced()
+        catchUp()
+        try? await clock.sleep(for: options.absentRetryInterval)
+    }
+
+    /// One streaming list, which goes on as the watch once its initial events are in (see the
+    /// type's comment); the version to resume from when it ended after them, or nil to list again.
+    private func streamList(_ stream: AsyncThrowingStream<WatchEvent, any Error>) async -> String? {
+        await store.beginRelist()
+        streamingInitialEvents = true
+        let (outcome, delivered) = await watchOnce(stream)
+        guard streamingInitialEvents else {
+            // The list was applied at its bookmark; what followed was a watch like any other.
+            if Task.isCancelled { return nil }
+            return await afterWatch(outcome, delivered: delivered, from: await store.lastResourceVersion ?? "", catchingUp: false)
+        }
+        streamingInitialEvents = false
+        await store.abandonRelist()
+        if Task.isCancelled { return nil }
+        switch outcome {
+        case .ended, .streamingListIgnored:
+            streamingListsRefused = true
+            logger.notice("the server ignores streaming lists (sendInitialEvents): listing instead from now on")
+        case .failed(let error) where source.isStreamingListRefused(error):
+            streamingListsRefused = true
+            logger.notice("the server refuses streaming lists (sendInitialEvents): listing instead from now on",
+                          metadata: ["error": "\(error)"])
+        case .relist(let error) where options.optionalResource && source.isNotFound(error):
+            await markAbsent()
+        case .failed(let error), .relist(let error):
+            await pause { delay in
+                logger.warning("streaming list failed; retrying in \(delay)", metadata: ["error": "\(error)"])
+            }
+        case .idle:
+            await pause { delay in
+                logger.warning("streaming list silent for \(options.watchIdleTimeout ?? .zero); retrying in \(delay)")
+            }
+        }
+        return nil
+    }
+
     /// One watch request from `version`; the version to resume from, or nil to relist.
     private func watch(from version: String) async -> String? {
         let catchingUp = behind != nil
-        let (outcome, delivered) = await watchOnce(from: version,
-                                                   timeoutSeconds: catchingUp ? options.catchUpWatchTimeout : nil)
+        let stream = source.watch(from: version, timeoutSeconds: catchingUp ? options.catchUpWatchTimeout : nil)
+        let (outcome, delivered) = await watchOnce(stream)
         if Task.isCancelled { return version }
+        return await afterWatch(outcome, delivered: delivered, from: version, catchingUp: catchingUp)
+    }
+
+    /// What to do after a watch request from `version` ended: the version to resume from, or nil to relist.
+    private func afterWatch(_ outcome: WatchOutcome, delivered: Bool, from version: String, catchingUp: Bool) async -> String? {
         progress.withLock { $0.watchRestarts += 1 }
         let resumeAt = await store.lastResourceVersion ?? version
         // A catch-up watch that was open but ended before its bookmark (which clears `behind`).
@@ -250,6 +325,9 @@ public actor Informer<Value: Sendable> {
                 logger.info("watch answered 404 at \(resumeAt), relisting", metadata: ["error": "\(error)"])
             }
             return nil
+        case .streamingListIgnored:
+            // Only a streaming list's initial events end this way, and those are over.
+            return resumeAt
         case .idle:
             fallBehind(at: resumeAt)
             logger.warning("watch silent for \(options.watchIdleTimeout ?? .zero), presumed dead; resumed from \(resumeAt)")
@@ -276,8 +354,7 @@ public actor Informer<Value: Sendable> {
     }
 
     /// One watch request, raced against the idle watchdog; and whether it delivered anything.
-    private func watchOnce(from version: String, timeoutSeconds: Int?) async -> (WatchOutcome, delivered: Bool) {
-        let stream = source.watch(from: version, timeoutSeconds: timeoutSeconds)
+    private func watchOnce(_ stream: AsyncThrowingStream<WatchEvent, any Error>) async -> (WatchOutcome, delivered: Bool) {
         let source = self.source
         let clock = self.clock
         let lastActivity = Locked(clock.now())
@@ -320,6 +397,16 @@ public actor Informer<Value: Sendable> {
             let error = WatchStreamError(status: status, message: status?.message ?? "watch ERROR event without a readable Status")
             if let status, source.isGone(status) { return .relist(status) }
             return .failed(error)
+        }
+        if streamingInitialEvents {
+            if event.type == .added {
+                await store.relistApply(event)
+                return nil
+            }
+            guard event.isInitialEventsEnd else { return .streamingListIgnored }
+            streamingInitialEvents = false
+            await applyList(at: event.resourceVersion ?? "", streamed: true)
+            return nil
         }
         if let change = await store.apply(event) { await onChange(change) }
         if let version = event.resourceVersion {

@@ -22,6 +22,17 @@ public protocol ListWatchSource: Sendable {
     /// timeout: the stream's `onTermination` should then close the connection.
     func watch(from resourceVersion: String, timeoutSeconds: Int?) -> AsyncThrowingStream<WatchEvent, any Error>
 
+    /// A streaming list (kube-apiserver's WatchList, `sendInitialEvents=true`): one watch request,
+    /// from the newest resourceVersion, that first sends every object as ADDED, then a BOOKMARK
+    /// annotated `k8s.io/initial-events-end: "true"` (`WatchEvent.isInitialEventsEnd`), then the
+    /// changes, as `watch` does. Nil when the source does not use streaming lists: the informer
+    /// lists instead. The default is nil.
+    func streamingList(timeoutSeconds: Int?) -> AsyncThrowingStream<WatchEvent, any Error>?
+
+    /// True when `error` is the server refusing a streaming list because it does not serve them
+    /// (400 Bad Request, 422 Invalid: kube-apiserver < 1.27, or the WatchList feature gate off).
+    func isStreamingListRefused(_ error: any Error) -> Bool
+
     /// True when `error` means the resourceVersion is too old (HTTP 410 / reason Expired/Gone).
     func isGone(_ error: any Error) -> Bool
 
@@ -35,6 +46,14 @@ extension ListWatchSource {
         let (items, version) = try await list()
         try await page(items, true)
         return version
+    }
+
+    public func streamingList(timeoutSeconds: Int?) -> AsyncThrowingStream<WatchEvent, any Error>? { nil }
+
+    /// Recognises a `Status` carrying code 400 or 422.
+    public func isStreamingListRefused(_ error: any Error) -> Bool {
+        guard let status = error as? Status else { return false }
+        return status.code == 400 || status.code == 422
     }
 
     /// Recognises a `Status` carrying code 410 or reason Expired/Gone.

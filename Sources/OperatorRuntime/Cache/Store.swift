@@ -98,6 +98,20 @@ public actor Store<Value: Sendable> {
         relistBuffer?[key] = Entry(value: value, resourceVersion: version)
     }
 
+    /// Adds one ADDED event of a streaming list to the buffer, read from its bytes when the
+    /// event kept them (as `apply` does).
+    public func relistApply(_ event: WatchEvent) {
+        guard let unparsed = event.unparsed else { return relistApply(event.object) }
+        if relistBuffer == nil { relistBuffer = [:] }
+        let key = ObjectKey(namespace: unparsed.namespace, name: unparsed.name)
+        guard let value = byteProjection?(unparsed.bytes) ?? projection(unparsed.parsed) else { return }
+        relistBuffer?[key] = Entry(value: value, resourceVersion: unparsed.resourceVersion)
+    }
+
+    /// Drops a relist that will not be finished (a streaming list cut before its end); the cache
+    /// keeps the old set.
+    public func abandonRelist() { relistBuffer = nil }
+
     /// Adds one page of listed objects to the buffer (one actor hop per page, not per object).
     public func relistApply(contentsOf objects: [JSONValue]) {
         for object in objects { relistApply(object) }

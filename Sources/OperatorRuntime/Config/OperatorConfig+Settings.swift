@@ -66,6 +66,9 @@ extension OperatorConfig {
         .value("server.port", \.server.port, flag: "server-port", doc: "Port of /metrics, /healthz and /readyz; 0 turns them off.",
                rule: { (0...65535).contains($0) ? nil : "must be 0 (off) to 65535, got \($0)" }),
 
+        .value("informers.streamingLists", \.informers.streamingLists,
+               doc: "Sync and relist with streaming lists (sendInitialEvents=true), falling back to LIST where refused."),
+
         .value("remediation.enabled", \.remediation.enabled, flag: "remediate",
                doc: "Restart unhealthy dataplane and frr pods through the Eviction API, behind the guards."),
         .value("remediation.allowDelete", \.remediation.allowDelete, flag: "allow-delete", doc: "DELETE a pod when its eviction is refused."),

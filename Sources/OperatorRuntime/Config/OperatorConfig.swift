@@ -25,11 +25,13 @@ public struct OperatorConfig: Sendable, Encodable, Equatable {
     public var queue: QueueSettings
     public var events: EventSettings
     public var server: ServerSettings
+    public var informers: InformerSettings
 
     public init(fabricNamespace: String = "default", gatewayNamespace: String = "fab", operatorNamespace: String? = nil,
                 dryRun: Bool = false, health: HealthPolicy = .default, remediation: RemediationPolicy = .default,
                 tickets: TicketSettings = .init(), leaderElection: LeaderElectionSettings = .init(),
-                queue: QueueSettings = .init(), events: EventSettings = .init(), server: ServerSettings = .init()) {
+                queue: QueueSettings = .init(), events: EventSettings = .init(), server: ServerSettings = .init(),
+                informers: InformerSettings = .init()) {
         self.fabricNamespace = fabricNamespace
         self.gatewayNamespace = gatewayNamespace
         self.operatorNamespace = operatorNamespace
@@ -41,6 +43,7 @@ public struct OperatorConfig: Sendable, Encodable, Equatable {
         self.queue = queue
         self.events = events
         self.server = server
+        self.informers = informers
     }
 
     public static let `default` = OperatorConfig()
@@ -90,6 +93,15 @@ public struct ServerSettings: Sendable, Encodable, Equatable {
     public var host: String = "0.0.0.0"
     /// Port; 0 turns the endpoints off. [8080]
     public var port: Int = 8080
+
+    public init() {}
+}
+
+/// How the informers read the API.
+public struct InformerSettings: Sendable, Encodable, Equatable {
+    /// Sync and relist with streaming lists (`sendInitialEvents=true`, the WatchList feature),
+    /// falling back to paginated LISTs where the server refuses or ignores them. [true]
+    public var streamingLists: Bool = true
 
     public init() {}
 }

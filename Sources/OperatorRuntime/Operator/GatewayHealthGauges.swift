@@ -77,42 +77,82 @@ public final class GatewayHealthGauges: Sendable {
     /// gateway known, so rules and dashboards can tell "no gateways" from "no such metric".
     /// `now` is the scrape's time: the lags are measured to it.
     public func render(into out: inout [UInt8], now: Date) {
-        let entries = table.current.sorted { $0.key < $1.key }
-        out.reserveCapacity(out.count + entries.count * 1400)
-        out.append(contentsOf: Self.stateHeader.utf8)
-        for (key, entry) in entries {
-            let labels = Self.labels(key)
-            for state in GatewayState.allCases {
-                out.append(contentsOf: "gateway_medic_gateway_state{\(labels),state=\"\(state.rawValue)\"} ".utf8)
-                out.append(contentsOf: (state == entry.state ? "1\n" : "0\n").utf8)
-            }
+        var chunks = self.chunks(now: now, chunkBytes: .max)
+        while let chunk = chunks.next() { out.append(contentsOf: chunk) }
+    }
+
+    /// The same text in pieces of about `chunkBytes`, each rendered when asked for. At 10,000
+    /// gateways the text is ≈ 37 MB (≈ 3.7 KB per gateway); rendered whole, then copied into
+    /// the response, a scrape held it twice (and up to twice again while the array grew), so
+    /// `/metrics` streams these instead.
+    public func chunks(now: Date, chunkBytes: Int = 64 << 10) -> Chunks {
+        Chunks(entries: table.current.sorted { $0.key < $1.key }, now: now, chunkBytes: chunkBytes)
+    }
+
+    /// See `chunks(now:chunkBytes:)`.
+    public struct Chunks: IteratorProtocol {
+        let entries: [(key: ObjectKey, value: Entry)]
+        let now: Date
+        let chunkBytes: Int
+        /// The family being rendered (the order of `render`), and the next gateway in it.
+        private var family = 0
+        private var index = 0
+        private static let families = 5
+
+        init(entries: [(key: ObjectKey, value: Entry)], now: Date, chunkBytes: Int) {
+            self.entries = entries
+            self.now = now
+            self.chunkBytes = max(1, chunkBytes)
         }
-        out.append(contentsOf: Self.conditionHeader.utf8)
-        for (key, entry) in entries {
-            let labels = Self.labels(key)
-            for condition in entry.conditions {
-                let prefix = "gateway_medic_condition{\(labels),condition=\"\(Self.escape(condition.type))\",status=\""
-                for status in Self.conditionStatuses {
-                    out.append(contentsOf: "\(prefix)\(status)\"} ".utf8)
-                    out.append(contentsOf: (status == condition.status ? "1\n" : "0\n").utf8)
+
+        public mutating func next() -> [UInt8]? {
+            guard family < Self.families else { return nil }
+            var out: [UInt8] = []
+            if chunkBytes < .max { out.reserveCapacity(chunkBytes + 4096) }
+            while family < Self.families, out.count < chunkBytes {
+                if index == 0 { out.append(contentsOf: GatewayHealthGauges.headers[family].utf8) }
+                if index < entries.count {
+                    render(family, entries[index].key, entries[index].value, into: &out)
+                    index += 1
+                }
+                if index >= entries.count {
+                    family += 1
+                    index = 0
                 }
             }
+            return out
         }
-        out.append(contentsOf: Self.heartbeatHeader.utf8)
-        for (key, entry) in entries {
-            guard let beat = entry.heartbeat else { continue }
-            out.append(contentsOf: "gateway_medic_last_heartbeat_timestamp_seconds{\(Self.labels(key))} \(Self.number(beat.timeIntervalSince1970))\n".utf8)
-        }
-        for (header, name, since) in [(Self.configLagHeader, "gateway_medic_config_lag_seconds", \Entry.configLagSince),
-                                      (Self.frrLagHeader, "gateway_medic_frr_lag_seconds", \Entry.routingLagSince)] {
-            out.append(contentsOf: header.utf8)
-            for (key, entry) in entries {
+
+        private func render(_ family: Int, _ key: ObjectKey, _ entry: Entry, into out: inout [UInt8]) {
+            let labels = GatewayHealthGauges.labels(key)
+            switch family {
+            case 0:
+                for state in GatewayState.allCases {
+                    out.append(contentsOf: "gateway_medic_gateway_state{\(labels),state=\"\(state.rawValue)\"} ".utf8)
+                    out.append(contentsOf: (state == entry.state ? "1\n" : "0\n").utf8)
+                }
+            case 1:
+                for condition in entry.conditions {
+                    let prefix = "gateway_medic_condition{\(labels),condition=\"\(GatewayHealthGauges.escape(condition.type))\",status=\""
+                    for status in GatewayHealthGauges.conditionStatuses {
+                        out.append(contentsOf: "\(prefix)\(status)\"} ".utf8)
+                        out.append(contentsOf: (status == condition.status ? "1\n" : "0\n").utf8)
+                    }
+                }
+            case 2:
+                guard let beat = entry.heartbeat else { return }
+                out.append(contentsOf: "gateway_medic_last_heartbeat_timestamp_seconds{\(labels)} \(GatewayHealthGauges.number(beat.timeIntervalSince1970))\n".utf8)
+            default:
+                let (name, since) = family == 3 ? ("gateway_medic_config_lag_seconds", entry.configLagSince)
+                                                : ("gateway_medic_frr_lag_seconds", entry.routingLagSince)
                 // 0 while not lagging; never negative (a lag stamped ahead of our clock has not begun).
-                let lag = entry[keyPath: since].map { max(0, now.timeIntervalSince($0).rounded(.down)) } ?? 0
-                out.append(contentsOf: "\(name){\(Self.labels(key))} \(Self.number(lag))\n".utf8)
+                let lag = since.map { max(0, now.timeIntervalSince($0).rounded(.down)) } ?? 0
+                out.append(contentsOf: "\(name){\(labels)} \(GatewayHealthGauges.number(lag))\n".utf8)
             }
         }
     }
+
+    static var headers: [String] { [stateHeader, conditionHeader, heartbeatHeader, configLagHeader, frrLagHeader] }
 
     /// metav1.Condition's statuses, one-hot per condition.
     static let conditionStatuses = ["True", "False", "Unknown"]

@@ -43,7 +43,8 @@ enum OperatorInformers {
         }
         // `defersObjects`: the store reads its views from the event's bytes (the heartbeat path).
         func source(_ resource: ResourceType, _ namespace: String, defersObjects: Bool = false) -> any ListWatchSource {
-            ClientListWatch(client: client, resource: resource, namespace: namespace, defersObjects: defersObjects)
+            ClientListWatch(client: client, resource: resource, namespace: namespace, defersObjects: defersObjects,
+                            streamingLists: config.informers.streamingLists)
         }
         // A broken watch resumes; until it has caught up nothing is written (CacheLiveness says why).
         func options(_ resource: ResourceType, optional: Bool = false) -> InformerOptions {

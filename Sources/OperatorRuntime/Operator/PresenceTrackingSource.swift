@@ -33,6 +33,24 @@ struct PresenceTrackingSource: ListWatchSource {
         base.watch(from: resourceVersion, timeoutSeconds: timeoutSeconds)
     }
 
+    /// Served once the initial events are in; absent on a 404.
+    func streamingList(timeoutSeconds: Int?) -> AsyncThrowingStream<WatchEvent, any Error>? {
+        guard let stream = base.streamingList(timeoutSeconds: timeoutSeconds) else { return nil }
+        let iterator = PulledIterator(stream.makeAsyncIterator())
+        let base = self.base, onPresence = self.onPresence
+        return AsyncThrowingStream(unfolding: {
+            do {
+                let event = try await iterator.next()
+                if event?.isInitialEventsEnd == true { await onPresence(true) }
+                return event
+            } catch {
+                if base.isNotFound(error) { await onPresence(false) }
+                throw error
+            }
+        })
+    }
+
+    func isStreamingListRefused(_ error: any Error) -> Bool { base.isStreamingListRefused(error) }
     func isGone(_ error: any Error) -> Bool { base.isGone(error) }
     func isNotFound(_ error: any Error) -> Bool { base.isNotFound(error) }
 }

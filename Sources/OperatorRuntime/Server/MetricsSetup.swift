@@ -37,6 +37,27 @@ public final class MetricsRegistry: Sendable {
 
     /// The Prometheus text format served on /metrics. Every family has HELP and TYPE.
     public func exposition() -> [UInt8] {
+        var text = expositionHead()
+        gatewayHealth.render(into: &text, now: now())
+        return text
+    }
+
+    /// The same text in pieces of about 64 KB, the per-gateway series rendered as each piece is
+    /// asked for: what /metrics streams (a 10,000-gateway fleet's text is ≈ 37 MB).
+    public func expositionChunks() -> some IteratorProtocol<[UInt8]> {
+        var head: [UInt8]? = expositionHead()
+        var gateways = gatewayHealth.chunks(now: now())
+        return AnyIterator { () -> [UInt8]? in
+            if let first = head {
+                head = nil
+                return first
+            }
+            return gateways.next()
+        }
+    }
+
+    /// Everything but the per-gateway series.
+    private func expositionHead() -> [UInt8] {
         var text = Self.withHelp(prometheus.emitToBuffer())
         if let isLeader = leader.current {
             text.append(contentsOf: """
@@ -53,7 +74,6 @@ public final class MetricsRegistry: Sendable {
 
             """.utf8)
         ProcessMetrics.render(into: &text)
-        gatewayHealth.render(into: &text, now: now())
         return text
     }
 
