@@ -162,7 +162,7 @@ let package = Package(
             name: "OperatorTests",
             dependencies: [
                 "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation", "Demo",
-                "GatewayMedicCLI", "TestSupport", "Locking", "YAML", "KubeAPI", "HedgehogResources",
+                "GatewayMedicCLI", "TestSupport", "Locking", "Scheduling", "YAML", "KubeAPI", "HedgehogResources",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strict

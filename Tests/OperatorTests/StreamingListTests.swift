@@ -2,6 +2,8 @@ import Foundation
 import KubeAPI
 import KubeClient
 import KubeEmulator
+import Scheduling
+import TestSupport
 import Testing
 @testable import OperatorRuntime
 
@@ -132,7 +134,7 @@ import Testing
             #expect(await !rig.informer.store.isRelisting)
 
             try rig.agent("gw-4")
-            #expect(await waitUntil(10) { rig.caughtUp() })
+            #expect(await eventually(10) { rig.caughtUp() })
             #expect(await rig.cached("gw-4") == "gw-4/a")
             #expect(await rig.changes.take() == ["added gw-4"])
             #expect(rig.lists.isEmpty, "no LIST: \(rig.lists.map(\.path))")
@@ -158,7 +160,7 @@ import Testing
                              projection: { $0[path: "metadata", "name"]?.stringValue }, options: InformerOptions(watchIdleTimeout: nil))
         }
         let runs = informers.map { informer in Task { await informer.run() } }
-        let synced = await waitUntil(10) { informers.allSatisfy(\.hasSynced) }
+        let synced = await eventually(10) { informers.allSatisfy(\.hasSynced) }
         #expect(synced, "synced: \(informers.filter(\.hasSynced).map(\.name))")
         #expect(informers.allSatisfy { $0.streamedListCount == 1 })
         for run in runs { run.cancel() }
@@ -182,7 +184,7 @@ import Testing
             rig.server.compact()
             rig.server.clearFaults()
 
-            #expect(await waitUntil(10) { rig.informer.streamedListCount == 2 && rig.caughtUp() })
+            #expect(await eventually(10) { rig.informer.streamedListCount == 2 && rig.caughtUp() })
             #expect(await rig.changes.take() == ["deleted gw-1", "updated gw-2", "added gw-9"])
             #expect(await rig.informer.store.keys.map(\.name) == ["gw-2", "gw-3", "gw-9"])
             #expect(await rig.cached("gw-2") == "gw-2/b")
@@ -203,12 +205,12 @@ import Testing
             #expect(rig.lists.map(\.code) == [200])
 
             try rig.agent("gw-4")
-            #expect(await waitUntil(10) { rig.caughtUp() })
+            #expect(await eventually(10) { rig.caughtUp() })
             #expect(await rig.cached("gw-4") == "gw-4/a")
 
             // A 410 now relists with a LIST: the refusal is remembered.
             try await Self.forceGone(rig)
-            #expect(await waitUntil(10) { rig.informer.listCount == 2 && rig.caughtUp() })
+            #expect(await eventually(10) { rig.informer.listCount == 2 && rig.caughtUp() })
             #expect(rig.streamingLists.count == 1)
             #expect(rig.lists.filter { $0.code == 200 }.count == 2)
         }
