@@ -87,6 +87,11 @@ def main():
         r = json.loads(line)
         resource = r["resource"] + (f"/{r['subresource']}" if r.get("subresource") else "")
         used.add((r["verb"], r["group"], resource))
+        # An informer syncs with a streaming list (a watch with sendInitialEvents=true) and falls
+        # back to LIST where the server refuses or ignores it (docs/reliability.md): every watched
+        # resource needs list too, whether or not this run's emulator served streaming lists.
+        if r["verb"] == "watch":
+            used.add(("list", r["group"], resource))
     base = rules(sorted((manifests / "base").glob("*.yaml")))
     # The options: restarts (pods/eviction) and allow-delete (pod delete) are granted by components.
     overlays = rules(sorted((manifests / "components").glob("*/*.yaml")))
