@@ -33,8 +33,9 @@ module() {
         -emit-module -emit-module-path "$out/modules/$name.swiftmodule" -o "$out/modules/$name.o"
 }
 
+module Locking Sources/Locking/*.swift  # KubeAPI's WatchEvent keeps its parsed object behind a lock
 module KubeAPI Sources/KubeAPI/*.swift
-objects=("$out/modules/KubeAPI.o")
+objects=("$out/modules/Locking.o" "$out/modules/KubeAPI.o")
 libs=(-lz)  # KubeAPI's CompactJSON
 case "$target" in
 watch)
