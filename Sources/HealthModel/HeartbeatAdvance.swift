@@ -77,6 +77,7 @@ extension HealthEvaluator {
             && assessment.conditions.allSatisfy { $0.status == "True" }
             && assessment.condition(ConditionType.heartbeat)?.reason == "HeartbeatFresh"
             && m.configLagSince == nil && m.routingLagSince == nil && m.podIssueSince.isEmpty && m.flaps.isEmpty
+            && m.restartRises.isEmpty
     }
 }
 
@@ -93,7 +94,7 @@ extension GatewayAgentView {
             && lastHeartbeatText == nil && other.lastHeartbeatText == nil
             && generation == other.generation && creationTime == other.creationTime
             && specChangeTime == other.specChangeTime && protocolIP == other.protocolIP
-            && expectedNeighbors == other.expectedNeighbors
+            && expectedNeighbors == other.expectedNeighbors && expectedAgentVersion == other.expectedAgentVersion
             && hasStatus == other.hasStatus && hasState == other.hasState
             && lastAppliedGen == other.lastAppliedGen && lastAppliedTime == other.lastAppliedTime
             && agentVersion == other.agentVersion && frrAppliedGen == other.frrAppliedGen
