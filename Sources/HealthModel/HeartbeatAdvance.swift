@@ -24,7 +24,8 @@ extension HealthEvaluator {
     /// return the same verdict, conditions, evidence (but for the heartbeat's value and the
     /// counters) and memory (but for its volatile part):
     /// - `previous` is quiet: UP, every condition True, no timer running (no lag, no pod issue,
-    ///   no flap in the window), so its `nextCheck` is its heartbeat's staleness alone;
+    ///   no flap or container restart in its window), so its `nextCheck` is its heartbeat's
+    ///   staleness alone;
     /// - the update changed no field any other rule reads (`sameOutsideObservations`), and the
     ///   heartbeat did not go back in time;
     /// - the heartbeat rule still says fresh for the same reason (a clock offset crossing the
