@@ -6,7 +6,8 @@ import OperatorRuntime
 
 /// `gateway-medic check` (also `kubectl gateway-medic check`): evaluate gateways once and print
 /// the verdicts, with kubectl's habits (-n, names, -l, -o, --no-headers, --as, -v). Reads only.
-/// Exit 0 when every gateway is UP, 1 when one is not, 2 when the check could not be made.
+/// Exit 0 when every gateway is UP and none is known not to forward, 1 when one is not, 2 when the
+/// check could not be made.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
@@ -14,7 +15,8 @@ struct CheckCommand: AsyncParsableCommand {
         discussion: """
             Accepts only the settings that change a verdict (health thresholds and namespaces); the operator's \
             own settings (--remediate, --leader-elect, ...) are `run` flags. Durations take 90s, 2m, 1h or bare seconds.
-            Exit status: 0 when every gateway is UP, 1 when at least one is not, 2 on error or a gateway not found.
+            Exit status: 0 when every gateway is UP and none's Forwarding is False, 1 when at least one is not UP or not
+            forwarding, 2 on error or a gateway not found.
 
             """ + SettingFlags.help(for: .check))
 

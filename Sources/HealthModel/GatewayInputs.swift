@@ -52,6 +52,10 @@ public enum ConditionType {
     public static let bgpEstablished = "BGPEstablished"
     public static let bgpStable = "BGPStable"
     public static let trafficHealthy = "TrafficHealthy"
+    public static let forwarding = "Forwarding"
+    public static let peeringsHealthy = "PeeringsHealthy"
+    public static let groupRedundancy = "GroupRedundancy"
+    public static let agentVersionCurrent = "AgentVersionCurrent"
     /// The standard status's conditions in order: derived from the rule registry.
     public static var all: [String] { HealthRules.standard.conditions }
 }

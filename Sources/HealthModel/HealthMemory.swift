@@ -46,6 +46,20 @@ public struct FailedContainers: Sendable, Equatable {
     }
 }
 
+/// A rise of a container's `restartCount` between two observations, remembered while inside
+/// the restart window (docs §3.5 `ContainerRestarting`).
+public struct RestartRise: Sendable, Equatable {
+    /// `<role>/<container>`, e.g. `dataplane/dataplane`.
+    public var container: String
+    public var at: Date
+    public var restarts: Int64
+    public init(container: String, at: Date, restarts: Int64) {
+        self.container = container
+        self.at = at
+        self.restarts = restarts
+    }
+}
+
 /// What the evaluator must remember between evaluations. It is persisted in the GatewayHealth
 /// status (see Persistence.swift), so restarting the operator resets no timer. An empty memory
 /// means "first sight": timers are then seeded from the objects themselves (docs §5).
@@ -72,6 +86,11 @@ public struct HealthMemory: Sendable, Equatable {
     public var podIssueSince: [String: Date]
     /// Per pod role: the containers whose failure made the gateway DOWN, kept while it is DOWN.
     public var failedContainers: [String: FailedContainers]
+    /// Per `<role>/<container>`: `restartCount` at the last observation; nil when never
+    /// observed (first sight: a baseline, not a rise).
+    public var containerRestarts: [String: Int64]?
+    /// Restart count rises still inside the restart window.
+    public var restartRises: [RestartRise]
     /// Per `vrf/address`: BGP flap counters at the last observation.
     public var bgpCounters: SmallMap<BGPCounterSample>
     /// Counter rises still inside the flap window.
@@ -83,7 +102,8 @@ public struct HealthMemory: Sendable, Equatable {
 
     public init(evaluatedAt: Date? = nil, firstSeen: Date? = nil, heartbeatKey: String? = nil, heartbeatSeenAt: Date? = nil,
                 heartbeatClockOffset: Double? = nil, configLagSince: Date? = nil, routingLagSince: Date? = nil, podIssueSince: [String: Date] = [:],
-                failedContainers: [String: FailedContainers] = [:], bgpCounters: SmallMap<BGPCounterSample> = [:], flaps: [FlapRecord] = [], trafficStamp: String? = nil,
+                failedContainers: [String: FailedContainers] = [:], containerRestarts: [String: Int64]? = nil,
+                restartRises: [RestartRise] = [], bgpCounters: SmallMap<BGPCounterSample> = [:], flaps: [FlapRecord] = [], trafficStamp: String? = nil,
                 traffic: SmallMap<TrafficSample> = [:]) {
         self.evaluatedAt = evaluatedAt
         self.firstSeen = firstSeen
@@ -94,6 +114,8 @@ public struct HealthMemory: Sendable, Equatable {
         self.routingLagSince = routingLagSince
         self.podIssueSince = podIssueSince
         self.failedContainers = failedContainers
+        self.containerRestarts = containerRestarts
+        self.restartRises = restartRises
         self.bgpCounters = bgpCounters
         self.flaps = flaps
         self.trafficStamp = trafficStamp

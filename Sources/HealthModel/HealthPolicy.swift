@@ -29,12 +29,18 @@ public struct HealthPolicy: Sendable, Codable, Equatable {
     public var switchAgentStaleAfter: Double
     /// Container waiting reasons that make a pod count as down at once, without the pod grace. (§2.2)
     public var immediateFailureReasons: [String]
+    /// PodsReady turns False `ContainerRestarting` when a container's restartCount rises by more
+    /// than this within the window, across observations. (§3.5)
+    public var containerRestartThreshold: Int
+    /// The window for containerRestartThreshold. (§3.5)
+    public var containerRestartWindow: Double
 
     public init(startupGrace: Double = 300, podGrace: Double = 60, keepaliveInterval: Double = 15,
                 missedKeepalives: Int = 3, applyTimeout: Double = 120, bgpFlapThreshold: Int = 2,
                 bgpFlapWindow: Double = 600, dropRatioThreshold: Double = 0.01,
                 heartbeatFutureTolerance: Double = 30, switchAgentStaleAfter: Double = 45,
-                immediateFailureReasons: [String] = ["CrashLoopBackOff"]) {
+                immediateFailureReasons: [String] = ["CrashLoopBackOff"], containerRestartThreshold: Int = 3,
+                containerRestartWindow: Double = 3600) {
         self.startupGrace = startupGrace
         self.podGrace = podGrace
         self.keepaliveInterval = keepaliveInterval
@@ -46,6 +52,8 @@ public struct HealthPolicy: Sendable, Codable, Equatable {
         self.heartbeatFutureTolerance = heartbeatFutureTolerance
         self.switchAgentStaleAfter = switchAgentStaleAfter
         self.immediateFailureReasons = immediateFailureReasons
+        self.containerRestartThreshold = containerRestartThreshold
+        self.containerRestartWindow = containerRestartWindow
     }
 
     public static let `default` = HealthPolicy()
@@ -77,5 +85,7 @@ public struct HealthPolicy: Sendable, Codable, Equatable {
         heartbeatFutureTolerance = try c.decodeDurationIfPresent(forKey: .heartbeatFutureTolerance) ?? d.heartbeatFutureTolerance
         switchAgentStaleAfter = try c.decodeDurationIfPresent(forKey: .switchAgentStaleAfter) ?? d.switchAgentStaleAfter
         immediateFailureReasons = try c.decodeIfPresent([String].self, forKey: .immediateFailureReasons) ?? d.immediateFailureReasons
+        containerRestartThreshold = try c.decodeIfPresent(Int.self, forKey: .containerRestartThreshold) ?? d.containerRestartThreshold
+        containerRestartWindow = try c.decodeDurationIfPresent(forKey: .containerRestartWindow) ?? d.containerRestartWindow
     }
 }

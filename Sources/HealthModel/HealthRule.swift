@@ -47,6 +47,8 @@ public enum RuleInput: String, Sendable, CaseIterable, Comparable {
     case agentHeartbeat
     /// `status.lastAppliedGen`, `status.lastAppliedTime`, `status.state.frr.lastAppliedGen`.
     case agentGenerations
+    /// `spec.agentVersion` (the version the controller wants) and `status.agentVersion`.
+    case agentVersion
     /// `status.state.bgp`: neighbours, session states and flap counters.
     case agentBGP
     /// `status.state` VPC and peering counters and `lastCollectedTime`.
@@ -187,6 +189,7 @@ public struct HealthRules: Sendable {
     public static let standard = HealthRules([
         HeartbeatRule(), ConfigAppliedRule(), RoutingAppliedRule(), PodRule(),
         BGPEstablishedRule(), BGPStableRule(), TrafficRule(),
+        AgentVersionRule(),
     ])
 
     private init(_ rules: [any HealthRule]) {

@@ -24,7 +24,8 @@ extension HealthEvaluator {
     /// return the same verdict, conditions, evidence (but for the heartbeat's value and the
     /// counters) and memory (but for its volatile part):
     /// - `previous` is quiet: UP, every condition True, no timer running (no lag, no pod issue,
-    ///   no flap in the window), so its `nextCheck` is its heartbeat's staleness alone;
+    ///   no flap or container restart in its window), so its `nextCheck` is its heartbeat's
+    ///   staleness alone;
     /// - the update changed no field any other rule reads (`sameOutsideObservations`), and the
     ///   heartbeat did not go back in time;
     /// - the heartbeat rule still says fresh for the same reason (a clock offset crossing the
@@ -77,6 +78,7 @@ extension HealthEvaluator {
             && assessment.conditions.allSatisfy { $0.status == "True" }
             && assessment.condition(ConditionType.heartbeat)?.reason == "HeartbeatFresh"
             && m.configLagSince == nil && m.routingLagSince == nil && m.podIssueSince.isEmpty && m.flaps.isEmpty
+            && m.restartRises.isEmpty
     }
 }
 
@@ -93,7 +95,7 @@ extension GatewayAgentView {
             && lastHeartbeatText == nil && other.lastHeartbeatText == nil
             && generation == other.generation && creationTime == other.creationTime
             && specChangeTime == other.specChangeTime && protocolIP == other.protocolIP
-            && expectedNeighbors == other.expectedNeighbors
+            && expectedNeighbors == other.expectedNeighbors && expectedAgentVersion == other.expectedAgentVersion
             && hasStatus == other.hasStatus && hasState == other.hasState
             && lastAppliedGen == other.lastAppliedGen && lastAppliedTime == other.lastAppliedTime
             && agentVersion == other.agentVersion && frrAppliedGen == other.frrAppliedGen

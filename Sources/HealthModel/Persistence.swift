@@ -97,6 +97,12 @@ extension HealthMemory {
                 ["pod": .string(f.pod), "containers": .array(f.containers.map { .string($0) })]
             })
         }
+        o["containerRestarts"] = containerRestarts.map { .object($0.mapValues { .int($0) }) }
+        if !restartRises.isEmpty {
+            o["restartRises"] = .array(restartRises.map { r in
+                ["container": .string(r.container), "at": .string(KubeTime.format(r.at)), "restarts": .int(r.restarts)]
+            })
+        }
         o["bgpCounters"] = .object(bgpCounters.mapValues { s in
             var c: [String: JSONValue] = [:]
             c["transitions"] = s.transitions.map { .int($0) }
@@ -127,6 +133,14 @@ extension HealthMemory {
             guard let pod = value["pod"]?.stringValue, let names = value["containers"]?.arrayValue?.compactMap(\.stringValue),
                   !names.isEmpty else { continue }
             failedContainers[role] = FailedContainers(pod: pod, containers: names)
+        }
+        if let counts = json["containerRestarts"]?.objectValue {
+            containerRestarts = counts.compactMapValues { $0.intValue.flatMap { $0 >= 0 ? $0 : nil } }
+        }
+        for item in json["restartRises"]?.arrayValue ?? [] {
+            guard let container = item["container"]?.stringValue, let at = item["at"]?.stringValue.flatMap(KubeTime.parse),
+                  let restarts = item["restarts"]?.intValue, restarts > 0 else { continue }
+            restartRises.append(RestartRise(container: container, at: at.wholeSeconds, restarts: restarts))
         }
         bgpCounters = SmallMap((json["bgpCounters"]?.objectValue ?? [:]).compactMap { key, value in
             value.objectValue == nil ? nil

@@ -130,6 +130,23 @@ struct HeartbeatAdvanceTests {
         #expect(Self.advance(waiting, from: old, to: Self.agent(-15), at: -14) == nil)
     }
 
+    /// A container restart seen within the restart window (not enough for ContainerRestarting)
+    /// is a timer too: the full evaluation drops the rise when it leaves the window.
+    @Test func aContainerRestartInItsWindowIsEvaluated() {
+        func pods(_ restarts: Int64) -> [JSONValue] {
+            [Fx.pod("dataplane", containers: [Fx.Container(name: "dataplane", restarts: restarts)]), Fx.pod("frr")]
+        }
+        let first = Self.evaluate(Self.agent(-45), at: -44, nil, pods: pods(0))
+        let old = Self.agent(-30)
+        let restarted = Self.evaluate(old, at: -29, first, pods: pods(1))
+        #expect(restarted.condition(ConditionType.podsReady)?.status == "True")
+        #expect(restarted.memory.restartRises.count == 1)
+        #expect(Self.advance(restarted, from: old, to: Self.agent(-15), at: -14) == nil)
+        // The same gateway without the restart is advanced.
+        let steady = Self.evaluate(old, at: -29, first, pods: pods(0))
+        #expect(Self.advance(steady, from: old, to: Self.agent(-15), at: -14) != nil)
+    }
+
     @Test func aHeartbeatThatIsNotATimeOrGoesBackIsEvaluated() {
         let (quiet, old) = Self.quiet()
         var unparseable = Self.agent(-15)

@@ -70,7 +70,7 @@ struct PersistenceTests {
         }
         #expect(status[path: "evidence", "configLagSince"] == Fx.ts(-60))
         let texts = ([status["message"]] + (status["conditions"]?.arrayValue ?? []).map { $0["message"] }).compactMap { $0?.stringValue }
-        #expect(texts.count == 9)
+        #expect(texts.count == 1 + ConditionType.all.count)
         for text in texts {
             #expect(text.firstMatch(of: /\d+s old|\d+s ago| for \d+(m\d+)?s/) == nil, "an age in \"\(text)\"")
         }
@@ -90,7 +90,7 @@ struct PersistenceTests {
         #expect(status["observedGeneration"] == 4)
         #expect(status["agentGeneration"] == 10)
         let conditions = try #require(status["conditions"]?.arrayValue)
-        #expect(conditions.count == 8 && conditions.allSatisfy { $0["observedGeneration"] == 4 })
+        #expect(conditions.count == ConditionType.all.count && conditions.allSatisfy { $0["observedGeneration"] == 4 })
         #expect(a.statusJSON()["observedGeneration"] == nil, "unknown: left out")
         let reread = try #require(Assessment(status: status))
         #expect(reread.agentGeneration == 10 && reread.conditions.allSatisfy { $0.observedGeneration == nil })
@@ -125,6 +125,8 @@ struct PersistenceTests {
             evaluatedAt: Fx.t0, firstSeen: Fx.at(-9), heartbeatKey: "raw:yesterday", heartbeatSeenAt: Fx.at(-3), heartbeatClockOffset: -61,
             configLagSince: Fx.at(-50), routingLagSince: Fx.at(-40), podIssueSince: ["frr": Fx.at(-20)],
             failedContainers: ["dataplane": FailedContainers(pod: "uid-1", containers: ["dataplane"])],
+            containerRestarts: ["dataplane/dataplane": 7, "frr/frr": 0],
+            restartRises: [RestartRise(container: "dataplane/dataplane", at: Fx.at(-100), restarts: 2)],
             bgpCounters: ["default/1.2.3.4": BGPCounterSample(transitions: 3, dropped: nil)],
             flaps: [FlapRecord(neighbor: "default/1.2.3.4", at: Fx.at(-30), transitions: 2, dropped: 1)],
             trafficStamp: "2026-04-17T16:59:55Z", traffic: ["vpc:vpc-01": TrafficSample(packets: 5, drops: 1)])

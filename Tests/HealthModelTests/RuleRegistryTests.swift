@@ -16,6 +16,7 @@ struct RuleRegistryTests {
         a.memory = HealthMemory(evaluatedAt: Fx.t0, firstSeen: Fx.at(-100), heartbeatKey: "k", heartbeatSeenAt: t, heartbeatClockOffset: 3,
                                 configLagSince: t, routingLagSince: t, podIssueSince: ["frr": t],
                                 failedContainers: ["frr": FailedContainers(pod: "uid-frr", containers: ["frr"])],
+                                containerRestarts: ["frr/frr": 3], restartRises: [RestartRise(container: "frr/frr", at: t, restarts: 3)],
                                 bgpCounters: ["default/1.2.3.4": BGPCounterSample(transitions: 1, dropped: 2)],
                                 flaps: [FlapRecord(neighbor: "default/1.2.3.4", at: t, transitions: 1, dropped: 1)],
                                 trafficStamp: "s", traffic: ["vpc:a": TrafficSample(packets: 5, drops: 1)])

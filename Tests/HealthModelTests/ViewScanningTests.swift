@@ -39,7 +39,7 @@ struct ViewScanningTests {
     }
 
     static let agents: [JSONValue] = [
-        Fx.agent(), Fx.agent(specChanged: -60), Fx.initAgent(), Fx.initAgent(omitZero: true),
+        Fx.agent().setting(["spec", "agentVersion"], "v1.2.0"), Fx.agent(specChanged: -60), Fx.initAgent(), Fx.initAgent(omitZero: true),
         Fx.agent(heartbeat: nil, appliedGen: nil, appliedTime: nil, frrGen: nil, neighbors: nil, vpcs: nil, peerings: nil),
         Fx.agent(neighbors: ["172.30.128.12": Fx.neighbor("active"), "172.30.128.14": Fx.neighbor(routerID: "172.30.1.2")]),
     ]

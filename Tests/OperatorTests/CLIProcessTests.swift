@@ -21,7 +21,7 @@ import TestSupport
             #expect(result.status == 0, "stderr: \(result.stderr)\nstdout: \(result.stdout)")
             let lines = result.stdout.split(separator: "\n")
             let header = try #require(lines.first).split(separator: " ").map(String.init)
-            #expect(header == ["GATEWAY", "STATE", "REASON", "HEARTBEAT", "APPLIED", "CURRENT", "BGP", "PODS"])
+            #expect(header == ["GATEWAY", "STATE", "REASON", "HEARTBEAT", "APPLIED", "CURRENT", "BGP", "FORWARDING", "PEERINGS", "PODS"])
             #expect(lines.count == 3)
             #expect(fixture.server.writeCount == 0)
         }

@@ -45,6 +45,17 @@ import Testing
         #expect(message(held).contains("since \(KubeTime.format(at(-500)))"), "when the sessions went down, as an instant")
     }
 
+    /// Issue 19: the hold quotes the gateway's Forwarding verdict next to the sessions.
+    @Test func theHoldCarriesTheForwardingEvidence() {
+        let held = plan(bgpDown("gw-1", leaves: [leaf("leaf-01", beat: -46), leaf("leaf-02", beat: -90)]))
+        expectHeld(held, .fabricFault)
+        #expect(message(held).hasPrefix("every BGP session of gw-1 has been down since \(KubeTime.format(at(-500))), Forwarding False (NoEstablishedSession: 0 of 2 BGP sessions established); the leaves at the other end of gw-1 are down"), "\(message(held))")
+        // Without a Forwarding condition (a status written before it existed) the message is as before.
+        var old = bgpDown("gw-1", leaves: [leaf("leaf-01", beat: -46)])
+        old.assessment.conditions.removeAll { $0.type == ConditionType.forwarding }
+        #expect(message(plan(old)).hasPrefix("every BGP session of gw-1 has been down since \(KubeTime.format(at(-500))); the leaves"), "\(message(plan(old)))")
+    }
+
     @Test func aLeafThatNeverReportedOrReportsFarInTheFutureIsNotFresh() {
         expectHeld(plan(bgpDown("gw-1", leaves: [leaf("leaf-01", beat: nil), leaf("leaf-02")])), .fabricFault)
         // heartbeatFutureTolerance [30 s]

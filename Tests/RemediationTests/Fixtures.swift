@@ -39,7 +39,7 @@ func condition(_ type: String, _ status: String, _ reason: String = "R") -> Cond
 /// An assessment with just what remediation reads.
 func assessment(_ state: GatewayState, reason: String = "Healthy", since: Date = at(-3600), heartbeatFresh: Bool = true,
                 bgp: (Int, Int) = (2, 2), liveness: LivenessEvidence = .notNeeded, configApplied: Bool = true,
-                routingApplied: Bool = true, message: String = "details") -> Assessment {
+                routingApplied: Bool = true, message: String = "details", forwarding: String? = nil) -> Assessment {
     var e = Evidence()
     e.heartbeat = KubeTime.format(at(heartbeatFresh ? -10 : -300))
     e.appliedGeneration = 7
@@ -60,9 +60,18 @@ func assessment(_ state: GatewayState, reason: String = "Healthy", since: Date =
         condition(ConditionType.heartbeat, heartbeatFresh ? "True" : "False"),
         condition(ConditionType.configApplied, configApplied ? "True" : "False"),
         condition(ConditionType.routingApplied, routingApplied ? "True" : "False", routingApplied ? "FRRGenerationApplied" : "FRRApplyTimedOut"),
-    ]
+    ] + [forwardingCondition(forwarding ?? (bgp.0 > 0 ? "True" : "False"))]
     return Assessment(state: state, since: since, reason: reason, message: message, conditions: conditions,
                       evidence: e, memory: HealthMemory(evaluatedAt: t0), nextCheck: nil, agentGeneration: 7)
+}
+
+/// The Forwarding condition as the health model writes it (by default True when a session is
+/// established, False `NoEstablishedSession` otherwise).
+func forwardingCondition(_ status: String) -> Condition {
+    let reason = ["True": "RoutesExchanged", "False": "NoEstablishedSession"][status] ?? "StateNotReported"
+    return Condition(type: ConditionType.forwarding, status: status, reason: reason,
+                     message: status == "False" ? "0 of 2 BGP sessions established" : "", lastTransitionTime: KubeTime.format(t0),
+                     observedGeneration: 7)
 }
 
 func key(_ name: String) -> GatewayKey { GatewayKey(namespace: "default", name: name) }

@@ -137,6 +137,45 @@ import Testing
         #expect(RemediationPlanner.plan(gateway: dead.key, fleet: fleet([dead, otherDown], peerings: ["edge"]), policy: enabled, now: t0).actions.count == 1)
     }
 
+    /// Issue 19, tried against an independent API server: in a group carrying a peering, gw-b was
+    /// UP with 0 of 2 BGP sessions established and gw-a's frr stuck; gw-a's frr pod was evicted,
+    /// taking down the only gateway that forwarded the peering. A backup counts only when its
+    /// Forwarding is True.
+    @Test func aMemberThatIsUpButNotForwardingIsNoBackup() throws {
+        let gwA = snapshot("gw-a", assessment(.configFail, reason: "RoutingApplyTimedOut", routingApplied: false), groups: ["edge"])
+        let gwB = snapshot("gw-b", assessment(.up, bgp: (0, 2)), groups: ["edge"])
+        #expect(gwB.assessment.condition(ConditionType.forwarding)?.status == "False")
+        let held = RemediationPlanner.plan(gateway: gwA.key, fleet: fleet([gwA, gwB], peerings: ["edge"]), policy: enabled, now: t0)
+        #expect(held.actions.isEmpty, "gw-a's frr must not be evicted: \(held.actions)")
+        #expect(held.skips.map(\.reason) == [.lastHealthyGroupMember])
+        let message = try #require(held.events.first { $0.reason == "RemediationSkipped" }?.message)
+        #expect(message.hasPrefix("LastHealthyGroupMember: gw-a still forwards and no other member of group(s) edge, which carry peerings, is UP and Forwarding"), "\(message)")
+        #expect(message.contains("gw-b (UP, Forwarding False NoEstablishedSession)"), "\(message)")
+
+        // The planner reads the other members as the coordinator keeps them (FleetMember): the
+        // Forwarding condition survives the reduction.
+        let reduced = FleetView(snapshots: [gwA, FleetMember(gwB).snapshot], groupsWithPeerings: ["edge"], isLeader: true)
+        #expect(RemediationPlanner.plan(gateway: gwA.key, fleet: reduced, policy: enabled, now: t0).skips.map(\.reason) == [.lastHealthyGroupMember])
+
+        // Forwarding Unknown (say, its state not collected) does not make a backup either.
+        let unknown = snapshot("gw-b", assessment(.up, forwarding: "Unknown"), groups: ["edge"])
+        #expect(RemediationPlanner.plan(gateway: gwA.key, fleet: fleet([gwA, unknown], peerings: ["edge"]), policy: enabled, now: t0).actions.isEmpty)
+
+        // An assessment without a Forwarding condition (made before it existed) is judged as then: UP.
+        var older = snapshot("gw-b", assessment(.up, bgp: (0, 2)), groups: ["edge"])
+        older.assessment.conditions.removeAll { $0.type == ConditionType.forwarding }
+        #expect(RemediationPlanner.plan(gateway: gwA.key, fleet: fleet([gwA, older], peerings: ["edge"]), policy: enabled, now: t0).actions.count == 1)
+
+        // gw-b forwarding again: the peering can fail over, and gw-a's frr is restarted.
+        let forwarding = snapshot("gw-b", assessment(.up, bgp: (2, 2)), groups: ["edge"])
+        let reducedForwarding = FleetView(snapshots: [gwA, FleetMember(forwarding).snapshot], groupsWithPeerings: ["edge"], isLeader: true)
+        for view in [fleet([gwA, forwarding], peerings: ["edge"]), reducedForwarding] {
+            let restart = RemediationPlanner.plan(gateway: gwA.key, fleet: view, policy: enabled, now: t0)
+            #expect(restart.actions.first?.target.role == .frr, "\(restart.skips)")
+            #expect(restart.actions.first?.target.reason == "FRRRoutingStuck")
+        }
+    }
+
     @Test func everyGatewayIsInTheDefaultGroup() {
         let target = crashingDataplane("gw-1", bgp: (2, 2))
         let other = snapshot("gw-2", assessment(.keepaliveFail, reason: "KeepaliveMissed", heartbeatFresh: false, liveness: .switchAgentBGP))

@@ -25,6 +25,7 @@ extension GatewayAgentView: ReadableFromBytes {
         f.read(meta)
         f.protocolIP = spec.protocolIP
         f.expectedNeighbors = spec.neighbors
+        f.expectedAgentVersion = spec.agentVersion.map(Reading.value) ?? .absent
         f.hasStatus = status.present
         f.lastHeartbeat = status.lastHeartbeat
         f.lastAppliedGen = status.lastAppliedGen
@@ -39,10 +40,11 @@ extension GatewayAgentView: ReadableFromBytes {
     }
 }
 
-/// `spec.gateway.protocolIP` and `.neighbors`.
+/// `spec.gateway.protocolIP` and `.neighbors`, and `spec.agentVersion`.
 private struct ScannedSpec {
     var protocolIP: String?
     var neighbors: [ExpectedNeighbor] = []
+    var agentVersion: String?
 
     init() {}
 
@@ -50,6 +52,10 @@ private struct ScannedSpec {
         guard try s.enterObjectUnlessNull() else { return }
         var seen = SeenKeys()
         while let key = try s.nextKey() {
+            if key.isEqual(to: "agentVersion") {
+                try seen.first(1); agentVersion = try s.optionalString()
+                continue
+            }
             guard key.isEqual(to: "gateway") else { try s.skipValue(); continue }
             try seen.first(0)
             guard try s.enterObjectUnlessNull() else { continue }

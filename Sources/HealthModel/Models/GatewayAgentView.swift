@@ -15,6 +15,7 @@ public struct GatewayAgentView: Sendable, Equatable {
         var specChangeTime: Date?
         var protocolIP: String?
         var expectedNeighbors: [ExpectedNeighbor] = []
+        var expectedAgentVersion: Reading<String> = .absent
         var hasStatus: Bool = false
         var lastHeartbeat: Reading<Date> = .absent
         var lastHeartbeatText: String?
@@ -58,6 +59,8 @@ public struct GatewayAgentView: Sendable, Equatable {
     public var protocolIP: String? { box.fields.protocolIP }
     /// `spec.gateway.neighbors[]`, used when the Gateway object itself is not available.
     public var expectedNeighbors: [ExpectedNeighbor] { box.fields.expectedNeighbors }
+    /// `spec.agentVersion`: the version the fabric controller wants the dataplane to run.
+    public var expectedAgentVersion: Reading<String> { box.fields.expectedAgentVersion }
     /// Whether `status` is present at all.
     public var hasStatus: Bool { box.fields.hasStatus }
     public var lastHeartbeat: Reading<Date> { box.fields.lastHeartbeat }
@@ -65,6 +68,7 @@ public struct GatewayAgentView: Sendable, Equatable {
     public var lastHeartbeatText: String? { box.fields.lastHeartbeatText }
     public var lastAppliedGen: Reading<Int64> { box.fields.lastAppliedGen }
     public var lastAppliedTime: Reading<Date> { box.fields.lastAppliedTime }
+    /// `status.agentVersion`: the version the dataplane runs (nil when absent or not a string).
     public var agentVersion: String? { box.fields.agentVersion }
     /// `status.state.lastCollectedTime`, raw: identifies one collection of counters.
     public var lastCollectedTime: String? { box.fields.lastCollectedTime }
@@ -92,6 +96,7 @@ public struct GatewayAgentView: Sendable, Equatable {
         f.read(meta)
         f.protocolIP = reader.string(json, ["spec", "gateway", "protocolIP"]).value.map(bareAddress)
         f.expectedNeighbors = readExpectedNeighbors(json, ["spec", "gateway", "neighbors"], &reader)
+        f.expectedAgentVersion = reader.string(json, ["spec", "agentVersion"])
 
         f.hasStatus = reader.object(json, ["status"]).value != nil
         f.lastHeartbeat = reader.time(json, ["status", "lastHeartbeat"])

@@ -1,7 +1,7 @@
 import Foundation
 
 /// BGPEstablished: every enabled neighbour, and every neighbour in the Gateway's spec.neighbors,
-/// is established (docs §3.6).
+/// is established, with the peer AS the spec expects (docs §3.6).
 struct BGPEstablishedFinding {
     var draft: ConditionDraft
     var neighbors: [NeighborEvidence]
@@ -12,7 +12,7 @@ struct BGPEstablishedFinding {
 struct BGPEstablishedRule: HealthRule {
     let condition = ConditionType.bgpEstablished
     let docSection = "§3.6"
-    let reasons = ["AllEstablished", "NeighborsNotEstablished", "SessionStateInvalid", "BGPStateMissing", "BGPStateInvalid", "NoNeighbors"]
+    let reasons = ["AllEstablished", "NeighborsNotEstablished", "PeerASMismatch", "SessionStateInvalid", "BGPStateMissing", "BGPStateInvalid", "NoNeighbors"]
     let events = [ConditionEvent(when: "False", .warning, reason: "BGPSessionDown")]
     let reads: Set<RuleInput> = [.gatewaySpec, .agentBGP]
     let fields: [OwnedField] = [.evidence("bgpEstablished"), .evidence("bgpTotal"), .evidence("neighbors")]
@@ -67,9 +67,21 @@ struct BGPEstablishedRule: HealthRule {
         if total == 0 {
             return finding(.unknown(type, "NoNeighbors", "no BGP neighbours are expected or reported"))
         }
+        // A session whose peer AS is not the one spec.neighbors names talks to the wrong router
+        // (or FRR was configured from another spec): a definite fault, though not a session down.
+        let expectedAS = Dictionary(expected.compactMap { n in n.asn.map { (n.ip, $0) } }, uniquingKeysWith: { first, _ in first })
+        let mismatches = reported.compactMap { n -> String? in
+            guard let want = expectedAS[n.address], let got = n.peerAS, got != want else { return nil }
+            return "\(n.address) (peerAS \(got), spec.neighbors asn \(want))"
+        }
+        let mismatchText = mismatches.isEmpty ? "" : "; peer AS mismatch: \(mismatches.joined(separator: ", "))"
         let definite = others.filter { $0.state != "invalid" && $0.state != "unreported" }
         if !definite.isEmpty {
-            return finding(.isFalse(type, "NeighborsNotEstablished", "\(established)/\(total) established; not established: \(othersText)"))
+            return finding(.isFalse(type, "NeighborsNotEstablished", "\(established)/\(total) established; not established: \(othersText)\(mismatchText)"))
+        }
+        if !mismatches.isEmpty {
+            let unreadable = others.isEmpty ? "" : "; state not readable: \(othersText)"
+            return finding(.isFalse(type, "PeerASMismatch", "\(established)/\(total) established\(mismatchText)\(unreadable)"))
         }
         if !others.isEmpty {
             return finding(.unknown(type, "SessionStateInvalid", "\(established)/\(total) established; state not readable: \(othersText)"))

@@ -17,6 +17,9 @@ struct PodFinding {
     /// Per role: the pod and containers whose failure makes the gateway DOWN now; remembered
     /// while the gateway is DOWN, so that their restart does not end the incident (§2.2).
     var failedContainers: [String: FailedContainers] = [:]
+    /// `restartCount` per `<role>/<container>` of the pods judged, and the rises in the window.
+    var restartCounts: [String: Int64] = [:]
+    var restartRises: [RestartRise] = []
 }
 
 struct PodRule: HealthRule {
@@ -24,15 +27,18 @@ struct PodRule: HealthRule {
     let docSection = "§3.5"
     /// Besides these, a waiting reason configured in `immediateFailureReasons` (CamelCase).
     let reasons = ["PodsRunningReady", "PodMissing", "PodTerminating", "PodNotRunning", "CrashLoopBackOff", "ContainerFailing",
-                   "ContainerRestarted", "ContainerNotReady", "PodStatusInvalid"]
+                   "ContainerRestarted", "ContainerNotReady", "ContainerRestarting", "PodStatusInvalid"]
     let reads: Set<RuleInput> = [.pods]
-    let fields: [OwnedField] = [.memory("podIssueSince"), .evidence("pods"), .evidence("podsSummary")]
+    let fields: [OwnedField] = [.memory("podIssueSince"), .memory("containerRestarts"), .memory("restartRises"),
+                                .evidence("pods"), .evidence("podsSummary")]
 
     func evaluate(_ context: inout RuleContext) -> RuleOutcome {
         let finding = Self.evaluate(context.inputs.pods, gateway: context.inputs.gatewayName, memory: context.memory,
                                     policy: context.policy, now: context.now)
         context.pods = finding
         context.newMemory.podIssueSince = finding.issueSince
+        context.newMemory.containerRestarts = finding.restartCounts
+        context.newMemory.restartRises = finding.restartRises
         context.evidence.pods = finding.evidence
         context.evidence.podsSummary = finding.summary
         return RuleOutcome(finding.draft, nextCheck: finding.nextCheck)
@@ -54,6 +60,7 @@ struct PodRule: HealthRule {
         var waits: [String] = []
         var unknowns: [String] = []
         var okLines: [String] = []
+        var judged: [(role: PodRole, pod: PodView)] = []
         for role in PodRole.allCases {
             let candidates = mine.filter { $0.role == role }
             finding.evidence += candidates.map(evidence)
@@ -62,6 +69,7 @@ struct PodRule: HealthRule {
                 finding.allRunningReady = false
                 continue
             }
+            judged.append((role, pod))
             if role == .dataplane {
                 let main = containerList(pod).first { $0.name == "dataplane" } ?? containerList(pod).first
                 finding.dataplaneStartedAt = main?.startedAt ?? pod.startTime
@@ -115,7 +123,8 @@ struct PodRule: HealthRule {
                 remember([])
             }
         }
-        let all = downs.map(\.1) + waits + unknowns + okLines
+        let restarting = restarts(judged, memory: memory, policy: policy, now: now, into: &finding)
+        let all = downs.map(\.1) + waits + restarting + unknowns + okLines
         finding.summary = all.joined(separator: "; ")
         let type = ConditionType.podsReady
         if let first = downs.first {
@@ -123,12 +132,58 @@ struct PodRule: HealthRule {
             finding.draft = .isFalse(type, first.0, finding.summary)
         } else if !waits.isEmpty {
             finding.draft = .isFalse(type, "ContainerNotReady", finding.summary)
+        } else if !restarting.isEmpty {
+            // A finding, not a DOWN: the container is Ready between its crashes (an OOM loop).
+            finding.draft = .isFalse(type, "ContainerRestarting", finding.summary)
         } else if !unknowns.isEmpty {
             finding.draft = .unknown(type, "PodStatusInvalid", finding.summary)
         } else {
             finding.draft = .isTrue(type, "PodsRunningReady", finding.summary)
         }
         return finding
+    }
+
+    /// Containers whose restartCount rose by more than `containerRestartThreshold` within
+    /// `containerRestartWindow`, across observations (§3.5 `ContainerRestarting`). A rise at time
+    /// t counts while now − t < window. First sight (no counts remembered) is a baseline; a count
+    /// that went down (a replacement pod) is a new baseline, not a negative rise. Returns one line
+    /// per such container and records the counts, the rises still in the window and when the
+    /// oldest of a restarting container's rises leaves it.
+    private static func restarts(_ judged: [(role: PodRole, pod: PodView)], memory: HealthMemory, policy: HealthPolicy,
+                                 now: Date, into finding: inout PodFinding) -> [String] {
+        var lines: [String] = []
+        let window = policy.containerRestartWindow
+        // A role whose pod is missing or whose container statuses cannot be read keeps its
+        // counts and rises: their return is not a rise from 0.
+        let readable = Set(judged.filter { $0.pod.containers.value != nil }.map(\.role.rawValue))
+        let remembered = memory.containerRestarts ?? [:]
+        for key in remembered.keys.sorted() where !readable.contains(Self.role(ofRestartKey: key)) {
+            finding.restartCounts[key] = remembered[key]
+            finding.restartRises += memory.restartRises.filter { $0.container == key && now.timeIntervalSince($0.at) < window }
+        }
+        for (role, pod) in judged where readable.contains(role.rawValue) {
+            for c in containerList(pod) {
+                let key = "\(role.rawValue)/\(c.name)"
+                finding.restartCounts[key] = c.restartCount
+                var rises = memory.restartRises.filter { $0.container == key && now.timeIntervalSince($0.at) < window }
+                // Never observed before: a baseline. Remembered counts exist but not this
+                // container's: a container that appeared since, counted from 0.
+                if let counts = memory.containerRestarts {
+                    let before = counts[key] ?? 0
+                    if c.restartCount > before { rises.append(RestartRise(container: key, at: now, restarts: c.restartCount - before)) }
+                }
+                finding.restartRises += rises
+                let total = rises.map(\.restarts).reduce(0, +)
+                guard total > Int64(policy.containerRestartThreshold), let first = rises.first else { continue }
+                lines.append("\(pod.name) container \(c.name) restarted \(total) times within \(describe(window)), more than \(policy.containerRestartThreshold) (restartCount \(c.restartCount), rising since \(KubeTime.format(first.at)))")
+                finding.nextCheck.append(first.at.addingTimeInterval(window))
+            }
+        }
+        return lines
+    }
+
+    private static func role(ofRestartKey key: String) -> String {
+        String(key[..<(key.firstIndex(of: "/") ?? key.endIndex)])
     }
 
     /// Prefers a pod not being deleted, then Running, then the one with more ready containers,

@@ -4,7 +4,8 @@ import Logging
 
 /// Everything `gateway-medic check` does, without the argument parsing, so it can be run
 /// in-process: resolve the cluster, read, evaluate, print; return the exit code.
-/// 0: every gateway is UP. 1: at least one is not. 2: the check could not be made.
+/// 0: every gateway is UP and forwarding (no `Forwarding` False). 1: at least one is not. 2: the
+/// check could not be made.
 public struct CheckCommandRunner: Sendable {
     public var kubeconfig: String?
     public var context: String?

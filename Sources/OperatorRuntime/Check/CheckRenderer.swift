@@ -1,4 +1,5 @@
 import Foundation
+import HealthModel
 import HedgehogResources
 import KubeAPI
 import YAML
@@ -11,7 +12,9 @@ public enum CheckOutputFormat: String, Sendable, CaseIterable {
 
 /// Renders check reports for people (a table) or programs (a JSON or YAML list).
 public enum CheckRenderer {
-    public static let tableHeader = ["GATEWAY", "STATE", "REASON", "HEARTBEAT", "APPLIED", "CURRENT", "BGP", "PODS"]
+    /// FORWARDING and PEERINGS: the status of the gateway's `Forwarding` and `PeeringsHealthy`
+    /// conditions (`-` when not reported); their reasons and messages are in `-o json|yaml`.
+    public static let tableHeader = ["GATEWAY", "STATE", "REASON", "HEARTBEAT", "APPLIED", "CURRENT", "BGP", "FORWARDING", "PEERINGS", "PODS"]
     /// `-o wide` adds the namespace, when the state began (RFC 3339) and the message.
     public static let wideHeader = ["NAMESPACE"] + tableHeader + ["SINCE", "MESSAGE"]
 
@@ -35,12 +38,15 @@ public enum CheckRenderer {
     /// table is printed at once, unlike the persisted status, which carries only the instant.
     public static func table(_ reports: [GatewayReport], wide: Bool = false, headers: Bool = true) -> String {
         let header = wide ? wideHeader : tableHeader
-        let body = reports.map { r in
+        let body = reports.map { (r: GatewayReport) -> [String] in
             let e = r.assessment.evidence
-            let columns = [
-                r.name, r.state.rawValue, r.assessment.reason, r.assessment.heartbeatAgeAtEvaluation.map { age(Int($0)) } ?? "-",
+            let heartbeat: String = r.assessment.heartbeatAgeAtEvaluation.map { age(Int($0)) } ?? "-"
+            let forwarding: String = r.assessment.condition(ConditionType.forwarding)?.status ?? "-"
+            let peerings: String = r.assessment.condition(ConditionType.peeringsHealthy)?.status ?? "-"
+            let columns: [String] = [
+                r.name, r.state.rawValue, r.assessment.reason, heartbeat,
                 e.appliedGeneration.map(String.init) ?? "-", e.currentGeneration.map(String.init) ?? "-",
-                e.bgpSummary, "\(r.readyPods)/\(e.pods.count)",
+                e.bgpSummary, forwarding, peerings, "\(r.readyPods)/\(e.pods.count)",
             ]
             return wide ? [r.namespace] + columns + [KubeTime.format(r.assessment.since), r.assessment.message] : columns
         }

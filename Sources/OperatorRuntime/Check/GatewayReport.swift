@@ -19,6 +19,13 @@ public struct GatewayReport: Sendable, Equatable {
 
     public var state: GatewayState { assessment.state }
 
+    /// UP and not known to be failing to forward: `check`'s verdict for the exit code. A gateway
+    /// that is UP but whose `Forwarding` is False carries no traffic; Unknown does not count
+    /// (the model cannot tell), and the other findings do not change the exit code.
+    public var isHealthy: Bool {
+        state == .up && assessment.condition(ConditionType.forwarding)?.status != "False"
+    }
+
     /// Running, not terminating, every container ready: the PODS column's numerator.
     public var readyPods: Int {
         assessment.evidence.pods.filter { pod in
@@ -56,11 +63,11 @@ public struct CheckResult: Sendable, Equatable {
         self.notes = notes
     }
 
-    /// 0 when every gateway is UP (also for an empty fleet), 1 otherwise; 2 when a gateway asked
-    /// for by name was not found (its verdict could not be made). Other errors are 2, decided by
-    /// the caller.
+    /// 0 when every gateway is UP and none's `Forwarding` is False (also for an empty fleet), 1
+    /// otherwise; 2 when a gateway asked for by name was not found (its verdict could not be
+    /// made). Other errors are 2, decided by the caller.
     public var exitCode: Int32 {
         if !notFound.isEmpty { return 2 }
-        return reports.allSatisfy { $0.state == .up } ? 0 : 1
+        return reports.allSatisfy(\.isHealthy) ? 0 : 1
     }
 }

@@ -39,6 +39,10 @@ extension OperatorConfig {
                doc: "Time after which a switch Agent's BGP sessions no longer count.", rule: SettingRule.seconds()),
         .value("health.immediateFailureReasons", \.health.immediateFailureReasons, flag: "immediate-failure-reason", verdict: true,
                doc: "A container waiting reason that makes a pod down at once; repeat for several; replaces the list."),
+        .value("health.containerRestartThreshold", \.health.containerRestartThreshold, flag: "container-restart-threshold", verdict: true,
+               doc: "Container restarts within the window that make PodsReady False (ContainerRestarting).", rule: SettingRule.atLeast(0)),
+        .value("health.containerRestartWindow", \.health.containerRestartWindow, flag: "container-restart-window", kind: .duration,
+               verdict: true, doc: "Duration of the container restart window.", rule: SettingRule.seconds()),
 
         .value("leaderElection.enabled", \.leaderElection.enabled, flag: "leader-elect", doc: "Elect a leader on a Lease before writing."),
         .value("leaderElection.leaseName", \.leaderElection.leaseName, flag: "lease-name",

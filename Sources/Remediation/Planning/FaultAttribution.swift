@@ -57,6 +57,16 @@ enum FaultAttribution {
         return .fabric("\(why), and every other gateway's BGP sessions are down too: \(listed.joined(separator: ", "))\(more); the fault is the fabric's, frr is not restarted")
     }
 
+    /// The gateway's own Forwarding verdict, for the hold's message: with the leaves down it is
+    /// False too (no session, or the leaves receive nothing), and says so in the SRE's terms:
+    /// `, Forwarding False (NoEstablishedSession: 0 of 2 sessions established)`. Empty when the
+    /// assessment has no Forwarding condition.
+    static func forwardingEvidence(_ a: Assessment) -> String {
+        guard let c = a.condition(ConditionType.forwarding) else { return "" }
+        let message = c.message.isEmpty ? "" : ": \(c.message.prefix(300))"
+        return ", Forwarding \(c.status) (\(c.reason)\(message))"
+    }
+
     /// Every leaf at the other end must be healthy: a fresh heartbeat and at least one established
     /// session with another gateway. A leaf that is stale, or whose sessions with other gateways
     /// are all down, is the fabric's fault; a fresh leaf with no other gateway proves nothing.

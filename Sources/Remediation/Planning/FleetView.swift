@@ -99,8 +99,8 @@ public enum GatewayGroups {
     }
 }
 
-/// What planning another gateway reads of a gateway (`SafetyGuards`: the state and forwarding
-/// evidence, the groups, the pods, the record, the pause; `FaultAttribution`: its BGP sessions), as a planner keeps it for each: in
+/// What planning another gateway reads of a gateway (`SafetyGuards`: the state, the Forwarding
+/// condition and forwarding evidence, the groups, the pods, the record, the pause; `FaultAttribution`: its BGP sessions), as a planner keeps it for each: in
 /// its own fields, since a `GatewaySnapshot`, even one reduced to these, is over 1 KB of mostly
 /// empty inline storage (an absent GatewayAgentView, an empty Evidence and memory).
 public struct FleetMember: Sendable {
@@ -116,6 +116,8 @@ public struct FleetMember: Sendable {
     let gateway: GatewayView?
     let pods: [PodView]
     let paused: Bool
+    /// The `Forwarding` condition without its message: whether the member is a backup (§3 guard 8).
+    let forwarding: Condition?
 
     public init(_ snapshot: GatewaySnapshot) {
         key = snapshot.key
@@ -130,6 +132,10 @@ public struct FleetMember: Sendable {
         gateway = snapshot.inputs.gateway
         pods = snapshot.inputs.pods
         paused = snapshot.paused
+        forwarding = snapshot.assessment.condition(ConditionType.forwarding).map { c in
+            Condition(type: c.type, status: c.status, reason: c.reason, message: "", lastTransitionTime: c.lastTransitionTime,
+                      observedGeneration: nil)
+        }
     }
 
     /// The reduced snapshot the guards read.
@@ -139,7 +145,7 @@ public struct FleetMember: Sendable {
         evidence.bgpEstablished = bgpEstablished
         evidence.bgpTotal = bgpTotal
         let slim = Assessment(state: state, since: since, reason: reason, message: "",
-                              conditions: [], evidence: evidence, memory: HealthMemory(), nextCheck: nil,
+                              conditions: forwarding.map { [$0] } ?? [], evidence: evidence, memory: HealthMemory(), nextCheck: nil,
                               agentGeneration: agentGeneration)
         return GatewaySnapshot(key: key, assessment: slim, inputs: GatewayInputs(gateway: gateway, agent: nil, pods: pods),
                                record: record, paused: paused)

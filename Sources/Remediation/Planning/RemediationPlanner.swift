@@ -62,9 +62,9 @@ public enum RemediationPlanner {
                     return finish(nil)
                 }
             case .fabric(let why):
-                return finish(RemediationSkip(reason: .fabricFault, message: "\(down); \(why)"))
+                return finish(RemediationSkip(reason: .fabricFault, message: "\(down)\(FaultAttribution.forwardingEvidence(snap.assessment)); \(why)"))
             case .unattributed(let why):
-                return finish(RemediationSkip(reason: .faultUnattributed, message: "\(down); \(why)"))
+                return finish(RemediationSkip(reason: .faultUnattributed, message: "\(down)\(FaultAttribution.forwardingEvidence(snap.assessment)); \(why)"))
             }
         }
         let pod = GatewayPods(snap).best(role)
@@ -114,7 +114,8 @@ public enum RemediationPlanner {
         }
         let groups = SafetyGuards.lastForwardingGroups(key, fleet: fleet)
         if !groups.isEmpty {
-            return finish(RemediationSkip(reason: .lastHealthyGroupMember, message: "\(name) still forwards and no other member of group(s) \(groups.joined(separator: ", ")), which carry peerings, is UP; restarting it would blackhole those peerings"))
+            let members = SafetyGuards.otherMembers(of: groups, besides: key, fleet: fleet)
+            return finish(RemediationSkip(reason: .lastHealthyGroupMember, message: "\(name) still forwards and no other member of group(s) \(groups.joined(separator: ", ")), which carry peerings, is UP and Forwarding (\(members)); restarting it would blackhole those peerings"))
         }
         if fleet.dryRun {
             return finish(RemediationSkip(reason: .dryRun, message: "dry-run: would \(action.description)"), proposed: [action])
