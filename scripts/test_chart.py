@@ -15,7 +15,8 @@
    and kustomize's ConfigMap name hash aside), pass the same policy checks as manifests/
    (scripts/manifest_policy.py), and the dry-run profile grants no write verb except on its
    Lease. Monitoring without the Prometheus Operator's CRDs must be refused (discovery does not
-   invent kinds). With E2E_RECORD (make test), the installed RBAC is checked against the requests
+   invent kinds); the default install is uninstalled again, leaving only what Helm keeps.
+   With E2E_RECORD (make test), the installed RBAC is checked against the requests
    the operator made in the e2e suite, as check_e2e_record.py checks manifests/. A chart copy
    changed in one field must be caught (self-test). With a folder argument, each profile's
    objects are written there (test-chart.sh runs them through scripts/validate_manifests.py:
@@ -260,8 +261,11 @@ class Installer:
         self.binary, self.work = binary, work
         self.pki = make_pki(work)
 
-    def install(self, values: dict, name: str, chart: pathlib.Path = CHART, prometheus_operator: bool = True) -> tuple[list[dict], list[str]]:
-        """(the objects Helm created, problems with the install itself)."""
+    def install(self, values: dict, name: str, chart: pathlib.Path = CHART, prometheus_operator: bool = True,
+                uninstall: bool = False) -> tuple[list[dict], list[str]]:
+        """(the objects Helm created, problems with the install itself). With `uninstall`, Helm
+        then uninstalls the release: everything it made must go but the release namespace and
+        the CRD of crds/ (Helm keeps both by design)."""
         defaults = yaml.safe_load((chart / "values.yaml").read_text())
         with Emulator(self.binary, self.pki, self.work, name) as api:
             try:
@@ -277,9 +281,16 @@ class Installer:
                 asyncio.run(helm.Install(config).run(RELEASE, str(chart), values=values or None, create_namespace=True,
                                                      wait=False, timeout=60))
                 stored = [o for o in api.every_object() if identity(o) not in before]
+                problems = release_problems(stored)
+                if uninstall:
+                    asyncio.run(helm.Uninstall(config).run(RELEASE, wait=False, timeout=60))
+                    left = sorted(identity(o)[1:] for o in api.every_object() if identity(o) not in before)
+                    kept = [("Namespace", "", NAMESPACE), ("CustomResourceDefinition", "", "gatewayhealths.gatewaymedic.io")]
+                    if left != sorted(kept):
+                        problems.append(f"after helm uninstall, left: {left}")
             except Exception as e:  # noqa: BLE001 - reported with the emulator's account of the requests
                 raise RuntimeError(f"{e}\n{api.log()}") from e
-        return [strip_server_fields(o) for o in stored if not is_release_record(o)], release_problems(stored)
+        return [strip_server_fields(o) for o in stored if not is_release_record(o)], problems
 
 
 def identity(o: dict) -> tuple:
@@ -438,9 +449,11 @@ def main() -> int:
         installer = Installer(api_server_binary(), work)
         installed: dict[str, list[dict]] = {}
         for name, (values, target) in PROFILES.items():
-            objects, problems = installer.install(values, name)
+            # The default install is also uninstalled (Helm's deletes, its release record's too).
+            objects, problems = installer.install(values, name, uninstall=name == "default")
             installed[name] = objects
-            (fail if problems else ok)(f"{name}: Helm's release record {problems or 'says deployed, revision 1'}")
+            (fail if problems else ok)(f"{name}: Helm's release record {problems or 'says deployed, revision 1'}"
+                                       + (" (and helm uninstall removed everything else)" if name == "default" and not problems else ""))
             namespaces = [o for o in objects if o["kind"] == "Namespace"]
             # The release namespace is made by `helm install --create-namespace`, not by the chart.
             (ok if [n["metadata"]["name"] for n in namespaces] == [NAMESPACE] else fail)(
@@ -464,7 +477,7 @@ def main() -> int:
             installer.install(PROFILES["monitoring"][0], "monitoring-without-crds", prometheus_operator=False)
             fail("monitoring installed without the Prometheus Operator's CRDs")
         except RuntimeError as e:
-            refused = 'no matches for kind "ServiceMonitor"' in str(e)
+            refused = re.search(r'no matches for kind "(ServiceMonitor|PrometheusRule)"', str(e)) is not None
             (ok if refused else fail)(f"monitoring without the CRDs: {str(e).splitlines()[0][:300]}")
         print("== the installed RBAC against what the operator did in the e2e suite")
         check_rbac_against_record(installed)

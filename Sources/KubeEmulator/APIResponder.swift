@@ -221,8 +221,10 @@ struct APIResponder: HTTPResponder {
                                           subresource: info.subresource, fieldManager: manager)
             return HTTPResponses.json(patched)
         case "delete":
+            // DeleteOptions, as JSON or (typed clients: Helm deleting its release record) protobuf.
             var preconditions: Preconditions?
-            if !body.isEmpty, let options = try? parse(body), let p = options["preconditions"] {
+            let options = body.isEmpty ? nil : mediaType == ProtobufBodies.mediaType ? try ProtobufBodies.deleteOptions(body) : try? parse(body)
+            if let p = options?["preconditions"] {
                 preconditions = Preconditions(uid: p["uid"]?.stringValue, resourceVersion: p["resourceVersion"]?.stringValue)
             }
             return HTTPResponses.json(try store.delete(type, namespace: info.namespace, name: name, preconditions: preconditions))

@@ -18,6 +18,16 @@ enum ProtobufBodies {
     /// The JSON object a protobuf body carries, for resource `r`.
     static func decode(_ body: [UInt8], for r: RegisteredResource) throws(Status) -> JSONValue {
         guard r.type.group.isEmpty, kinds.contains(r.type.kind) else { throw unsupported(StatusErrors.qualified(r)) }
+        let (apiVersion, kind, message) = try envelope(body)
+        var reader = message
+        var object = r.type.kind == "Secret" ? try secret(&reader) : try configMap(&reader)
+        if !apiVersion.isEmpty { object["apiVersion"] = .string(apiVersion) }
+        if !kind.isEmpty { object["kind"] = .string(kind) }
+        return object
+    }
+
+    /// The apiVersion, kind and a reader of the message inside a body's `runtime.Unknown`.
+    static func envelope(_ body: [UInt8]) throws(Status) -> (String, String, Reader) {
         guard body.count >= magic.count, Array(body.prefix(magic.count)) == magic else {
             throw StatusErrors.badRequest("the protobuf body does not start with the Kubernetes magic number")
         }
@@ -42,11 +52,36 @@ enum ProtobufBodies {
             default: try envelope.skip(wire)
             }
         }
-        var reader = Reader(rest: raw)
-        var object = r.type.kind == "Secret" ? try secret(&reader) : try configMap(&reader)
-        if !apiVersion.isEmpty { object["apiVersion"] = .string(apiVersion) }
-        if !kind.isEmpty { object["kind"] = .string(kind) }
-        return object
+        return (apiVersion, kind, Reader(rest: raw))
+    }
+
+    /// DeleteOptions (meta.k8s.io/v1), the body of a typed client's DELETE, as its JSON.
+    static func deleteOptions(_ body: [UInt8]) throws(Status) -> JSONValue {
+        var (_, _, raw) = try envelope(body)
+        var o: [String: JSONValue] = [:]
+        var dryRun: [JSONValue] = []
+        while let (field, wire) = try raw.nextField() {
+            switch field {
+            case 1: o["gracePeriodSeconds"] = .int(Int64(bitPattern: try raw.varint(wire)))
+            case 2:
+                var p = try raw.message(wire)
+                var preconditions: [String: JSONValue] = [:]
+                while let (f, w) = try p.nextField() {
+                    switch f {
+                    case 1: preconditions["uid"] = .string(try p.string(w))
+                    case 2: preconditions["resourceVersion"] = .string(try p.string(w))
+                    default: throw unsupported("field \(f) of Preconditions")
+                    }
+                }
+                o["preconditions"] = .object(preconditions)
+            case 3: o["orphanDependents"] = .bool(try raw.varint(wire) != 0)
+            case 4: o["propagationPolicy"] = .string(try raw.string(wire))
+            case 5: dryRun.append(.string(try raw.string(wire)))
+            default: throw unsupported("field \(field) of DeleteOptions")
+            }
+        }
+        if !dryRun.isEmpty { o["dryRun"] = .array(dryRun) }
+        return .object(o)
     }
 
     static func unsupported(_ what: String) -> Status {

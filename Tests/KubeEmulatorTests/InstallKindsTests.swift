@@ -121,6 +121,18 @@ import Testing
         ])
     }
 
+    /// A typed client's DELETE body (Helm deleting its release record): its preconditions are
+    /// kept, so a stale uid still gets the 409 a JSON body would get.
+    @Test func protobufDeleteOptionsKeepTheirPreconditions() throws {
+        let raw = Self.field(2, Self.field(1, "uid-1") + Self.field(2, "7")) + Self.field(4, "Background") + Self.field(1, varint: 0)
+        let options = try ProtobufBodies.deleteOptions(Self.envelope(apiVersion: "meta.k8s.io/v1", kind: "DeleteOptions", raw: Array(raw)))
+        #expect(options == ["preconditions": ["uid": "uid-1", "resourceVersion": "7"], "propagationPolicy": "Background",
+                            "gracePeriodSeconds": 0])
+        do { _ = try ProtobufBodies.deleteOptions(Self.envelope(apiVersion: "meta.k8s.io/v1", kind: "DeleteOptions", raw: Self.field(9, "x"))) } catch {
+            #expect(error.code == 415)
+        }
+    }
+
     /// What the emulator cannot decode is refused with the status kube-apiserver uses for an
     /// unreadable body (415, or 400 for a broken one), never stored with a field dropped.
     @Test func protobufItCannotDecodeIsRefused() throws {
