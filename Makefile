@@ -47,7 +47,7 @@ test: deps test-deps
 	GATEWAY_MEDIC_E2E_RECORD=$(CURDIR)/$(E2E_RECORD) $(SWIFT) test --skip-build
 	$(MAKE) fuzz
 	./scripts/validate-manifests.sh
-	./scripts/test-chart.sh
+	E2E_RECORD=$(CURDIR)/$(E2E_RECORD) ./scripts/test-chart.sh
 	.build-venv/bin/python scripts/check_e2e_record.py $(E2E_RECORD) manifests
 	$(MAKE) release-check
 
@@ -90,8 +90,10 @@ validate-manifests:
 	./scripts/validate-manifests.sh
 
 # The Helm chart, with the real Helm engine (helm-sdkpy, Python >= 3.12, in .build-helm-venv/):
-# lint per profile, values.schema.json refusing wrong values, rendered objects equal to
-# manifests/ (kustomize) and passing its policy checks; dry-run writes only its Lease.
+# lint per profile, values.schema.json refusing wrong values, an install of each profile into the
+# API-server emulator (TLS, its own process) whose stored objects equal manifests/ (kustomize) and
+# pass its policy checks; dry-run writes only its Lease. `make test` adds the RBAC check against
+# the e2e record.
 test-chart:
 	./scripts/test-chart.sh
 

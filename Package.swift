@@ -147,6 +147,10 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The emulator as a process of its own, for scripts/test_chart.py (Helm installs the chart
+        // into it). Test-only: no product ships it.
+        .executableTarget(name: "TestAPIServer", dependencies: ["KubeEmulator"], path: "Tests/TestAPIServer", swiftSettings: strict),
+
         // The test helpers, one of each: `eventually`, `ChildProcess` (the process runner), `TestPKI`
         // (openssl-made certificates), `LoopbackHTTPServer` (the raw HTTP server), `missingTool`.
         .target(name: "TestSupport", dependencies: ["KubeEmulator", "KubeAPI", "Locking"], path: "Tests/TestSupport", swiftSettings: strict),

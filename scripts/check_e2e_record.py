@@ -19,8 +19,6 @@ import sys
 import yaml
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import crd_schema  # noqa: E402
-import secret_scan  # noqa: E402
 
 # Pairs granted on purpose that the e2e suite does not issue, and why.
 UNREACHED = {
@@ -29,27 +27,57 @@ UNREACHED = {
 
 
 def rules(paths):
+    return rules_of(doc for path in paths for doc in yaml.safe_load_all(path.read_text()))
+
+
+def rules_of(docs):
+    """(verb, group, resource) granted by Roles and ClusterRoles (or JSON patches adding rules)."""
     pairs = set()
-    for path in paths:
-        for doc in yaml.safe_load_all(path.read_text()):
-            if isinstance(doc, list):  # a JSON patch adding rules (the allow-delete component)
-                found = [op.get("value") for op in doc if isinstance(op, dict) and isinstance(op.get("value"), dict)]
-            elif isinstance(doc, dict) and doc.get("kind") in ("Role", "ClusterRole"):
-                found = doc.get("rules", [])
-            else:
-                continue
-            for rule in found:
-                for group in rule.get("apiGroups", []):
-                    for resource in rule.get("resources", []):
-                        for verb in rule.get("verbs", []):
-                            pairs.add((verb, group, resource))
+    for doc in docs:
+        if isinstance(doc, list):  # a JSON patch adding rules (the allow-delete component)
+            found = [op.get("value") for op in doc if isinstance(op, dict) and isinstance(op.get("value"), dict)]
+        elif isinstance(doc, dict) and doc.get("kind") in ("Role", "ClusterRole"):
+            found = doc.get("rules", [])
+        else:
+            continue
+        for rule in found:
+            for group in rule.get("apiGroups", []):
+                for resource in rule.get("resources", []):
+                    for verb in rule.get("verbs", []):
+                        pairs.add((verb, group, resource))
     return pairs
+
+
+def used_pairs(log):
+    """(verb, group, resource[/subresource]) of every request in requests.jsonl."""
+    used = set()
+    for line in log.read_text().splitlines():
+        r = json.loads(line)
+        resource = r["resource"] + (f"/{r['subresource']}" if r.get("subresource") else "")
+        used.add((r["verb"], r["group"], resource))
+        # An informer syncs with a streaming list (a watch with sendInitialEvents=true) and falls
+        # back to LIST where the server refuses or ignores it (docs/reliability.md): every watched
+        # resource needs list too, whether or not this run's emulator served streaming lists.
+        if r["verb"] == "watch":
+            used.add(("list", r["group"], resource))
+    return used
+
+
+def rbac_problems(used, base, options, what="the base"):
+    """Every pair used is granted (by the base or an option); the base grants nothing unused."""
+    problems = []
+    for pair in sorted(used - base - options):
+        problems.append("the operator issued %s %s but no Role grants it" % (pair[0], "/".join(filter(None, pair[1:]))))
+    for pair in sorted(base - used - set(UNREACHED)):
+        problems.append("%s grants %s %s but the operator never issued it" % (what, pair[0], "/".join(filter(None, pair[1:]))))
+    return problems
 
 
 def check_healths(path, manifests):
     if not path.exists() or path.stat().st_size == 0:
         print(f"check-crd: no GatewayHealth recorded in {path} (did the e2e suite run?)", file=sys.stderr)
         return 1
+    import crd_schema  # here, not at the top: test_chart.py reuses the RBAC check in a venv without jsonschema
     crd = yaml.safe_load((manifests / "base" / "gatewayhealth-crd.yaml").read_text())
     validator = crd_schema.CRDValidator(crd)
     count, failures = 0, 0
@@ -66,6 +94,7 @@ def check_healths(path, manifests):
 
 
 def check_secrets(record):
+    import secret_scan
     problems, summary = secret_scan.check(record)
     for line in problems:
         print("check-secrets: " + line, file=sys.stderr)
@@ -82,24 +111,12 @@ def main():
     if not log.exists() or log.stat().st_size == 0:
         print(f"check-rbac: no requests recorded in {log} (did the e2e suite run?)", file=sys.stderr)
         return 1
-    used = set()
-    for line in log.read_text().splitlines():
-        r = json.loads(line)
-        resource = r["resource"] + (f"/{r['subresource']}" if r.get("subresource") else "")
-        used.add((r["verb"], r["group"], resource))
-        # An informer syncs with a streaming list (a watch with sendInitialEvents=true) and falls
-        # back to LIST where the server refuses or ignores it (docs/reliability.md): every watched
-        # resource needs list too, whether or not this run's emulator served streaming lists.
-        if r["verb"] == "watch":
-            used.add(("list", r["group"], resource))
-    base = rules(sorted((manifests / "base").glob("*.yaml")))
+    used = used_pairs(log)
+    # The base: its own files and the access component it lists (the fabric and gateway namespaces).
+    base = rules(sorted((manifests / "base").glob("*.yaml")) + sorted((manifests / "components" / "access").glob("*.yaml")))
     # The options: restarts (pods/eviction) and allow-delete (pod delete) are granted by components.
-    overlays = rules(sorted((manifests / "components").glob("*/*.yaml")))
-    problems = []
-    for pair in sorted(used - base - overlays):
-        problems.append("the operator issued %s %s but no Role grants it" % (pair[0], "/".join(filter(None, pair[1:]))))
-    for pair in sorted(base - used - set(UNREACHED)):
-        problems.append("the base grants %s %s but the operator never issued it" % (pair[0], "/".join(filter(None, pair[1:]))))
+    overlays = rules(sorted(p for p in (manifests / "components").glob("*/*.yaml") if p.parent.name != "access"))
+    problems = rbac_problems(used, base, overlays)
     for line in problems:
         print("check-rbac: " + line, file=sys.stderr)
     if problems:

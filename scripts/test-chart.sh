@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Tests charts/gateway-medic with the real Helm engine (scripts/test_chart.py says what): lint for
-# the default values and each profile, wrong values refused by values.schema.json, and the
-# rendered objects equal to manifests/' kustomize output and passing its policy checks.
-# Needs Python >= 3.12 (helm-sdkpy) and kubectl (kustomize). Installs its packages into
-# .build-helm-venv/ (gitignored) on first use. Under CI=true a missing tool fails; elsewhere the
-# test says what is missing and is skipped.
+# the default values and each profile, wrong values refused by values.schema.json, and a real
+# install of each profile into the project's API-server emulator (the TestAPIServer executable,
+# built here), whose stored objects must equal manifests/' kustomize output and pass its policy
+# checks (and, with E2E_RECORD, the RBAC check against the e2e suite's requests).
+# Needs Python >= 3.12 (helm-sdkpy), kubectl (kustomize), openssl and swift. Installs its packages
+# into .build-helm-venv/ (gitignored) on first use. Under CI=true a missing tool fails; elsewhere
+# the test says what is missing and is skipped.
 #
 #   PYTHON_HELM  a python >= 3.12 to create the venv with [python3 if >= 3.12, else pyenv's newest 3.12+]
 #   KUBECTL      kubectl to render manifests/ with [kubectl]
+#   E2E_RECORD   the e2e suite's record folder (make test passes .build/e2e-record) [unset: that check is skipped]
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,6 +45,11 @@ if ! "$venv/bin/python" -c 'import helm_sdkpy, yaml' 2>/dev/null; then
 fi
 command -v "$kubectl" >/dev/null 2>&1 && "$kubectl" kustomize --help >/dev/null 2>&1 \
   || missing "kubectl (with kustomize) is needed to compare the chart with manifests/"
+
+command -v openssl >/dev/null 2>&1 || missing "openssl is needed to make the emulator's test certificates"
+command -v "${SWIFT:-swift}" >/dev/null 2>&1 || missing "swift is needed to build the emulator (TestAPIServer)"
+"${SWIFT:-swift}" build --product TestAPIServer >/dev/null || { echo "test-chart: FAIL: swift build --product TestAPIServer" >&2; exit 1; }
+export TEST_API_SERVER="$("${SWIFT:-swift}" build --show-bin-path)/TestAPIServer"
 
 # The rendered objects also go through validate-manifests' offline checks (Kubernetes schemas,
 # the CRD's schema, policy), with its venv (.build-venv/, made by scripts/validate-manifests.sh).

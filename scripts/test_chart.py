@@ -5,14 +5,22 @@
    is refused by values.schema.json (each case must give a lint error on values.yaml).
    helm-sdkpy's lint takes no values, so a profile is linted as a copy of the chart whose
    values.yaml carries the profile's values merged in.
-2. Render: helm-sdkpy has no `template`, so the chart is installed (wait off) into a recording
-   stand-in for an API server on loopback that answers discovery and stores what it is sent.
-   The stored objects of each profile must equal `kubectl kustomize` of the matching overlay of
-   manifests/ (labels, the config checksum and kustomize's ConfigMap name hash aside), pass the
-   same policy checks as manifests/ (scripts/manifest_policy.py), and the dry-run profile grants
-   no write verb except on its Lease. A chart copy changed in one field must be caught (self-test).
-   With a folder argument, each profile's objects are written there (test-chart.sh runs them
-   through scripts/validate_manifests.py: Kubernetes schemas, the CRD schema, policy).
+2. Install: the real Helm engine installs the chart (default values and each profile) into the
+   project's API-server emulator, run as its own process (the test-only TestAPIServer
+   executable) on loopback with TLS and a bearer token, through a kubeconfig this test writes;
+   Helm creates the release namespace, its CRD (crds/) and records the release in a Secret (sent
+   as protobuf, as client-go's typed clients do). The objects are then read back from the
+   emulator through discovery, as kubectl finds them. The stored objects of each profile must
+   equal `kubectl kustomize` of the matching overlay of manifests/ (labels, the config checksum
+   and kustomize's ConfigMap name hash aside), pass the same policy checks as manifests/
+   (scripts/manifest_policy.py), and the dry-run profile grants no write verb except on its
+   Lease. Monitoring without the Prometheus Operator's CRDs must be refused (discovery does not
+   invent kinds); the default install is uninstalled again, leaving only what Helm keeps.
+   With E2E_RECORD (make test), the installed RBAC is checked against the requests
+   the operator made in the e2e suite, as check_e2e_record.py checks manifests/. A chart copy
+   changed in one field must be caught (self-test). With a folder argument, each profile's
+   objects are written there (test-chart.sh runs them through scripts/validate_manifests.py:
+   Kubernetes schemas, the CRD schema, policy).
 
 Run by `make test-chart` with .build-helm-venv/bin/python. Exits non-zero on any failure.
 """
@@ -20,24 +28,28 @@ Run by `make test-chart` with .build-helm-venv/bin/python. Exits non-zero on any
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
 import json
 import os
 import pathlib
 import re
+import secrets
+import select
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlparse
+import urllib.error
+import urllib.request
 
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CHART = ROOT / "charts" / "gateway-medic"
 sys.path.insert(0, str(ROOT / "scripts"))
+import check_e2e_record  # noqa: E402
 import manifest_policy  # noqa: E402
 
 import helm_sdkpy as helm  # noqa: E402
@@ -115,167 +127,204 @@ def lint(path: pathlib.Path) -> list[dict]:
     return [m for m in result.get("Messages") or [] if m.get("Severity", 0) >= 2]
 
 
-# --- The recording API server -------------------------------------------------------------
+# --- The API server: the project's emulator, as its own process ----------------------------
 
-RESOURCES = {  # group/version -> [(plural, kind, namespaced)]
-    "v1": [("namespaces", "Namespace", False), ("configmaps", "ConfigMap", True), ("secrets", "Secret", True),
-           ("services", "Service", True), ("serviceaccounts", "ServiceAccount", True), ("pods", "Pod", True),
-           ("events", "Event", True)],
-    "apps/v1": [("deployments", "Deployment", True)],
-    "policy/v1": [("poddisruptionbudgets", "PodDisruptionBudget", True)],
-    "rbac.authorization.k8s.io/v1": [("roles", "Role", True), ("rolebindings", "RoleBinding", True),
-                                     ("clusterroles", "ClusterRole", False),
-                                     ("clusterrolebindings", "ClusterRoleBinding", False)],
-    "apiextensions.k8s.io/v1": [("customresourcedefinitions", "CustomResourceDefinition", False)],
-    "coordination.k8s.io/v1": [("leases", "Lease", True)],
-    "monitoring.coreos.com/v1": [("servicemonitors", "ServiceMonitor", True),
-                                 ("prometheusrules", "PrometheusRule", True)],
-    "gatewaymedic.io/v1alpha1": [("gatewayhealths", "GatewayHealth", True)],
-}
-VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
+class Emulator:
+    """The project's API-server emulator (the TestAPIServer executable) on loopback: TLS (a CA
+    and server certificate made with openssl) and a bearer token, both in the kubeconfig it
+    writes. A fresh store per instance. Bounded: it exits when we close its stdin, or after
+    EMULATOR_LIFETIME seconds if we die first."""
 
+    EMULATOR_LIFETIME = 300
 
-class Store:
-    def __init__(self) -> None:
-        self.objects: dict[tuple, dict] = {}
-        self.lock = threading.Lock()
+    def __init__(self, binary: str, pki: pathlib.Path, work: pathlib.Path, name: str) -> None:
+        self.token = secrets.token_hex(16)
+        token_file = work / f"token-{name}"
+        token_file.write_text(self.token)
+        self.stderr = open(work / f"emulator-{name}.log", "w+")
+        self.process = subprocess.Popen(
+            [binary, "--tls-cert", str(pki / "server.crt"), "--tls-key", str(pki / "server.key"), "--token-file", str(token_file),
+             "--no-fabric", "--lifetime", str(self.EMULATOR_LIFETIME)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True)
+        ready, _, _ = select.select([self.process.stdout], [], [], 60)
+        line = self.process.stdout.readline() if ready else ""
+        if not line.startswith("serving https://"):
+            self.close()
+            raise RuntimeError(f"the emulator did not start within 60 s: {line!r} {self.log()}")
+        self.url = line.split()[1]
+        self.ssl = ssl.create_default_context(cafile=str(pki / "ca.crt"))
+        self.kubeconfig = work / f"kubeconfig-{name}"
+        self.kubeconfig.write_text(yaml.safe_dump({
+            "apiVersion": "v1", "kind": "Config", "current-context": "emulator",
+            "clusters": [{"name": "emulator", "cluster": {
+                "server": self.url, "certificate-authority-data": base64.b64encode((pki / "ca.crt").read_bytes()).decode()}}],
+            "users": [{"name": "emulator", "user": {"token": self.token}}],
+            "contexts": [{"name": "emulator", "context": {"cluster": "emulator", "user": "emulator", "namespace": NAMESPACE}}]}))
 
+    def log(self) -> str:
+        self.stderr.seek(0)
+        return self.stderr.read()
 
-def make_handler(store: Store):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):  # quiet
-            pass
+    def close(self) -> None:
+        if self.process.stdin and not self.process.stdin.closed:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
-        def send(self, code: int, body: dict) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def __enter__(self) -> "Emulator":
+        return self
 
-        def not_found(self, what: str) -> None:
-            self.send(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound",
-                            "code": 404, "message": f"{what} not found"})
+    def __exit__(self, *exc) -> None:
+        self.close()
+        self.stderr.close()
 
-        def route(self):
-            """(groupVersion, namespace, plural, name) of a resource path, or None."""
-            parts = [p for p in urlparse(self.path).path.split("/") if p]
-            if parts[:1] == ["api"] and len(parts) >= 2:
-                gv, rest = parts[1], parts[2:]
-            elif parts[:1] == ["apis"] and len(parts) >= 3:
-                gv, rest = f"{parts[1]}/{parts[2]}", parts[3:]
-            else:
-                return None
-            namespace = None
-            if len(rest) >= 3 and rest[0] == "namespaces":
-                namespace, rest = rest[1], rest[2:]
-            if not rest:
-                return (gv, None, None, None)
-            return (gv, namespace, rest[0], rest[1] if len(rest) > 1 else None)
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers={
+            "Authorization": f"Bearer {self.token}", "Accept": "application/json", "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, context=self.ssl, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"{}")
 
-        def do_GET(self):
-            path = urlparse(self.path).path.rstrip("/")
-            if path == "/version":
-                return self.send(200, {"major": "1", "minor": "30", "gitVersion": "v1.30.0", "platform": "linux/amd64"})
-            if path == "/api":
-                return self.send(200, {"kind": "APIVersions", "versions": ["v1"],
-                                       "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]})
-            if path == "/apis":
-                groups = {}
-                for gv in RESOURCES:
-                    if "/" in gv:
-                        g, v = gv.split("/")
-                        groups.setdefault(g, []).append({"groupVersion": gv, "version": v})
-                return self.send(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
-                    {"name": g, "versions": vs, "preferredVersion": vs[0]} for g, vs in groups.items()]})
-            r = self.route()
-            if r is None or r[0] not in RESOURCES:
-                return self.not_found(path)
-            gv, namespace, plural, name = r
-            if plural is None:
-                return self.send(200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": [
-                    {"name": p, "singularName": "", "namespaced": n, "kind": k, "verbs": VERBS}
-                    for p, k, n in RESOURCES[gv]]})
-            with store.lock:
-                if name:
-                    obj = store.objects.get((gv, namespace, plural, name))
-                    return self.send(200, obj) if obj else self.not_found(f"{plural} {name}")
-                items = [o for (g, ns, p, _), o in store.objects.items()
-                         if g == gv and p == plural and (namespace is None or ns == namespace)]
-            kind = next(k for p, k, _ in RESOURCES[gv] if p == plural)
-            return self.send(200, {"kind": kind + "List", "apiVersion": gv, "metadata": {"resourceVersion": "1"},
-                                   "items": items})
+    def get(self, path: str) -> dict:
+        code, body = self.request("GET", path)
+        if code != 200:
+            raise RuntimeError(f"GET {path}: {code} {body.get('message')}")
+        return body
 
-        def body(self) -> dict:
-            data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if "protobuf" in (self.headers.get("Content-Type") or ""):
-                # Helm's release record (a Secret) comes as protobuf; only its name is kept (the
-                # client takes a JSON answer).
-                name = re.search(rb"sh\.helm\.release\.v1\.[A-Za-z0-9.-]+", data)
-                return {"apiVersion": "v1", "kind": "Secret",
-                        "metadata": {"name": name.group(0).decode() if name else "release"}}
-            return json.loads(data or b"{}")
+    def create(self, path: str, obj: dict) -> None:
+        code, body = self.request("POST", path, obj)
+        if code != 201:
+            raise RuntimeError(f"POST {path}: {code} {body.get('message')}")
 
-        def do_POST(self):
-            r = self.route()
-            if r is None or r[0] not in RESOURCES or r[2] is None:
-                return self.not_found(self.path)
-            gv, namespace, plural, _ = r
-            obj = self.body()
-            meta = obj.setdefault("metadata", {})
-            meta.setdefault("uid", f"uid-{len(store.objects)}")
-            meta["resourceVersion"] = "1"
-            if plural == "customresourcedefinitions":
-                obj["status"] = {"conditions": [{"type": "Established", "status": "True"},
-                                                {"type": "NamesAccepted", "status": "True"}],
-                                 "acceptedNames": obj.get("spec", {}).get("names", {})}
-            with store.lock:
-                store.objects[(gv, namespace, plural, meta["name"])] = obj
-            return self.send(201, obj)
-
-        def do_PUT(self):
-            r = self.route()
-            if r is None or r[0] not in RESOURCES or r[3] is None:
-                return self.not_found(self.path)
-            obj = self.body()
-            with store.lock:
-                store.objects[r] = obj
-            return self.send(200, obj)
-
-        def do_PATCH(self):
-            r = self.route()
-            with store.lock:
-                obj = store.objects.get(r) if r else None
-            return self.send(200, obj) if obj else self.not_found(self.path)
-
-    return Handler
+    def every_object(self) -> list[dict]:
+        """Every stored object, found the way kubectl finds resources: through discovery."""
+        group_versions = [f"/api/{v}" for v in self.get("/api")["versions"]]
+        group_versions += [f"/apis/{v['groupVersion']}" for g in self.get("/apis")["groups"] for v in g["versions"]]
+        out = []
+        for gv in group_versions:
+            for resource in self.get(gv)["resources"]:
+                if "/" in resource["name"] or "list" not in resource["verbs"]:
+                    continue
+                listed = self.get(f"{gv}/{resource['name']}")
+                for item in listed["items"]:
+                    # Items of a list carry no kind (as kube-apiserver sends them).
+                    item.setdefault("apiVersion", gv.split("/", 2)[-1])
+                    item.setdefault("kind", resource["kind"])
+                    out.append(item)
+        return out
 
 
-def render(values: dict, work: pathlib.Path, name: str, chart: pathlib.Path = CHART) -> list[dict]:
-    """The objects the chart creates with `values`, installed into a fresh recording server."""
-    store = Store()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(store))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        kubeconfig = yaml.safe_dump({
-            "apiVersion": "v1", "kind": "Config", "current-context": "rec",
-            "clusters": [{"name": "rec", "cluster": {"server": f"http://127.0.0.1:{server.server_port}"}}],
-            "users": [{"name": "rec", "user": {"token": "test"}}],
-            "contexts": [{"name": "rec", "context": {"cluster": "rec", "user": "rec", "namespace": NAMESPACE}}]})
-        path = work / f"kubeconfig-{name}"
-        path.write_text(kubeconfig)
-        config = helm.Configuration(namespace=NAMESPACE, kubeconfig=str(path))
-        asyncio.run(helm.Install(config).run("gateway-medic", str(chart), values=values or None, wait=False,
-                                             timeout=60))
-    finally:
-        server.shutdown()
-    objects = [o for (gv, ns, plural, n), o in store.objects.items() if plural != "secrets"]
-    for o in objects:  # what the server added
-        o["metadata"].pop("uid", None)
-        o["metadata"].pop("resourceVersion", None)
-        o.pop("status", None)
-    return objects
+def make_pki(work: pathlib.Path) -> pathlib.Path:
+    """A throwaway CA and a server certificate for 127.0.0.1 (no key material is committed)."""
+    pki = work / "pki"
+    pki.mkdir()
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=30)
+    openssl("req", "-x509", *ec, "-keyout", str(pki / "ca.key"), "-out", str(pki / "ca.crt"), "-days", "1", "-subj", "/CN=test-chart-ca")
+    openssl("req", *ec, "-keyout", str(pki / "server.key"), "-out", str(pki / "server.csr"), "-subj", "/CN=127.0.0.1")
+    (pki / "server.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", str(pki / "server.csr"), "-CA", str(pki / "ca.crt"), "-CAkey", str(pki / "ca.key"),
+            "-CAcreateserial", "-out", str(pki / "server.crt"), "-days", "1", "-extfile", str(pki / "server.ext"))
+    return pki
+
+
+# The Prometheus Operator's CRDs (their names and scope; the schema left open), installed before
+# a profile with monitoring, as a cluster running the Prometheus Operator has them.
+PROMETHEUS_OPERATOR_CRDS = [
+    {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+     "metadata": {"name": f"{plural}.monitoring.coreos.com"},
+     "spec": {"group": "monitoring.coreos.com", "scope": "Namespaced",
+              "names": {"kind": kind, "listKind": kind + "List", "plural": plural, "singular": kind.lower(),
+                        "categories": ["prometheus-operator"]},
+              "versions": [{"name": "v1", "served": True, "storage": True,
+                            "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}]}}
+    for kind, plural in [("ServiceMonitor", "servicemonitors"), ("PrometheusRule", "prometheusrules")]
+]
+CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+RELEASE = "gateway-medic"
+SERVER_FIELDS = ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields")
+
+
+class Installer:
+    """Installs the chart with the real Helm engine into a fresh emulator per profile, and reads
+    back what it stored."""
+
+    def __init__(self, binary: str, work: pathlib.Path) -> None:
+        self.binary, self.work = binary, work
+        self.pki = make_pki(work)
+
+    def install(self, values: dict, name: str, chart: pathlib.Path = CHART, prometheus_operator: bool = True,
+                uninstall: bool = False) -> tuple[list[dict], list[str]]:
+        """(the objects Helm created, problems with the install itself). With `uninstall`, Helm
+        then uninstalls the release: everything it made must go but the release namespace and
+        the CRD of crds/ (Helm keeps both by design)."""
+        defaults = yaml.safe_load((chart / "values.yaml").read_text())
+        with Emulator(self.binary, self.pki, self.work, name) as api:
+            try:
+                # The cluster before the install: the gateway namespace exists (Hedgehog made it);
+                # the Prometheus Operator's CRDs when the profile monitors.
+                api.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
+                                                   "metadata": {"name": values.get("gatewayNamespace", defaults["gatewayNamespace"])}})
+                if prometheus_operator and any((values.get("monitoring") or {}).values()):
+                    for crd in PROMETHEUS_OPERATOR_CRDS:
+                        api.create(CRD_PATH, crd)
+                before = {identity(o) for o in api.every_object()}
+                config = helm.Configuration(namespace=NAMESPACE, kubeconfig=str(api.kubeconfig))
+                asyncio.run(helm.Install(config).run(RELEASE, str(chart), values=values or None, create_namespace=True,
+                                                     wait=False, timeout=60))
+                stored = [o for o in api.every_object() if identity(o) not in before]
+                problems = release_problems(stored)
+                if uninstall:
+                    asyncio.run(helm.Uninstall(config).run(RELEASE, wait=False, timeout=60))
+                    left = sorted(identity(o)[1:] for o in api.every_object() if identity(o) not in before)
+                    kept = [("Namespace", "", NAMESPACE), ("CustomResourceDefinition", "", "gatewayhealths.gatewaymedic.io")]
+                    if left != sorted(kept):
+                        problems.append(f"after helm uninstall, left: {left}")
+            except Exception as e:  # noqa: BLE001 - reported with the emulator's account of the requests
+                raise RuntimeError(f"{e}\n{api.log()}") from e
+        return [strip_server_fields(o) for o in stored if not is_release_record(o)], problems
+
+
+def identity(o: dict) -> tuple:
+    meta = o["metadata"]
+    return (o["apiVersion"], o["kind"], meta.get("namespace", ""), meta["name"])
+
+
+def is_release_record(o: dict) -> bool:
+    return o["kind"] == "Secret" and o.get("type") == "helm.sh/release.v1"
+
+
+def release_problems(stored: list[dict]) -> list[str]:
+    """Helm recorded the release (its Secret, sent as protobuf) as deployed, revision 1."""
+    records = [o for o in stored if is_release_record(o)]
+    if len(records) != 1:
+        return [f"{len(records)} release records (Secrets of type helm.sh/release.v1), expected 1"]
+    labels = records[0]["metadata"].get("labels") or {}
+    problems = []
+    expected = {"owner": "helm", "name": RELEASE, "status": "deployed", "version": "1"}
+    for key, value in expected.items():
+        if labels.get(key) != value:
+            problems.append(f"release record label {key}={labels.get(key)!r}, expected {value!r}")
+    if records[0]["metadata"].get("namespace") != NAMESPACE or not (records[0].get("data") or {}).get("release"):
+        problems.append("the release record is not in the release namespace or carries no release")
+    return problems
+
+
+def strip_server_fields(o: dict) -> dict:
+    """The object as Helm sent it: without what the server added (metadata it owns, status)."""
+    o = copy.deepcopy(o)
+    for key in SERVER_FIELDS:
+        o["metadata"].pop(key, None)
+    o.pop("status", None)
+    return o
 
 
 def kustomize(target: str) -> list[dict]:
@@ -356,6 +405,33 @@ def differences(objects: list[dict], target: str) -> list[str]:
            [f"{k}{d}" for k in sorted(set(chart) & set(manifests)) for d in diff(chart[k], manifests[k])]
 
 
+def api_server_binary() -> str:
+    """The TestAPIServer executable (test-chart.sh builds it and passes its path)."""
+    binary = os.environ.get("TEST_API_SERVER", "")
+    if not binary or not os.access(binary, os.X_OK):
+        raise SystemExit(f"test-chart: TEST_API_SERVER={binary!r} is not the emulator executable (swift build --product TestAPIServer)")
+    return binary
+
+
+def check_rbac_against_record(installed: dict[str, list[dict]]) -> None:
+    """The same check as check_e2e_record.py does for manifests/, on the Roles Helm installed:
+    every request the operator made in the e2e suite is granted by the default install or by an
+    option (remediation, allow-delete), and the default install grants nothing it never used."""
+    record = os.environ.get("E2E_RECORD")
+    if not record:
+        print("  skip the e2e record: E2E_RECORD is not set (make test sets it after the e2e suite ran)")
+        return
+    log = pathlib.Path(record) / "requests.jsonl"
+    if not log.exists() or log.stat().st_size == 0:
+        fail(f"no requests recorded in {log} (did the e2e suite run?)")
+        return
+    used = check_e2e_record.used_pairs(log)
+    base = check_e2e_record.rules_of(installed["default"])
+    options = check_e2e_record.rules_of(installed["remediation"] + installed["allow-delete"])
+    problems = check_e2e_record.rbac_problems(used, base, options, "the chart's default install")
+    (fail if problems else ok)(f"RBAC: {problems or f'{len(used)} (verb, resource) pairs used, all granted; the default install grants nothing beyond them'}")
+
+
 def main() -> int:
     out_dir = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else None  # rendered objects, per profile
     work = pathlib.Path(tempfile.mkdtemp(prefix="test-chart-"))
@@ -369,28 +445,47 @@ def main() -> int:
             problems = lint(chart_with(values, work, "wrong-" + re.sub(r"\W+", "-", name)))
             refused = any(m.get("Severity") == 3 and m.get("Path") == "values.yaml" for m in problems)
             (ok if refused else fail)(f"{name}: {'refused' if refused else 'ACCEPTED'}")
-        print("== rendered objects (Helm install into a recording API server)")
+        print("== installed objects (Helm installs into the project's API-server emulator)")
+        installer = Installer(api_server_binary(), work)
+        installed: dict[str, list[dict]] = {}
         for name, (values, target) in PROFILES.items():
-            objects = render(values, work, name)
+            # The default install is also uninstalled (Helm's deletes, its release record's too).
+            objects, problems = installer.install(values, name, uninstall=name == "default")
+            installed[name] = objects
+            (fail if problems else ok)(f"{name}: Helm's release record {problems or 'says deployed, revision 1'}"
+                                       + (" (and helm uninstall removed everything else)" if name == "default" and not problems else ""))
+            namespaces = [o for o in objects if o["kind"] == "Namespace"]
             # The release namespace is made by `helm install --create-namespace`, not by the chart.
-            release_namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}
-            problems = manifest_policy.check(objects + [release_namespace])
+            (ok if [n["metadata"]["name"] for n in namespaces] == [NAMESPACE] else fail)(
+                f"{name}: the namespaces created are {[n['metadata']['name'] for n in namespaces]}")
+            problems = manifest_policy.check(objects)
             (fail if problems else ok)(f"{name}: policy {problems or 'passed'}")
             if values.get("dryRun"):
                 lease = yaml.safe_load((CHART / "values.yaml").read_text())["dryRunLeaseName"]
                 writes = dry_run_writes(objects, lease)
-                (fail if writes else ok)(f"{name}: dry-run writes {writes or 'nothing but its Lease'}")
+                grants = [o for o in objects if o["kind"] in ("Role", "ClusterRole")]
+                (fail if writes or not grants else ok)(f"{name}: dry-run writes {writes or 'nothing but its Lease'}"
+                                                       f" ({len(grants)} Roles and ClusterRoles read back)")
             if out_dir:
-                (out_dir / f"{name}.yaml").write_text(yaml.safe_dump_all(objects + [release_namespace], sort_keys=False))
+                (out_dir / f"{name}.yaml").write_text(yaml.safe_dump_all(objects, sort_keys=False))
             if target:
                 found = differences(objects, target)
                 (fail if found else ok)(f"{name}: equals kustomize {target}"
                                         + ("" if not found else ":\n         " + "\n         ".join(found[:20])))
+        print("== monitoring without the Prometheus Operator's CRDs is refused, as by a real API server")
+        try:
+            installer.install(PROFILES["monitoring"][0], "monitoring-without-crds", prometheus_operator=False)
+            fail("monitoring installed without the Prometheus Operator's CRDs")
+        except RuntimeError as e:
+            refused = re.search(r'no matches for kind "(ServiceMonitor|PrometheusRule)"', str(e)) is not None
+            (ok if refused else fail)(f"monitoring without the CRDs: {str(e).splitlines()[0][:300]}")
+        print("== the installed RBAC against what the operator did in the e2e suite")
+        check_rbac_against_record(installed)
         print("== self-test: a chart that drifts from manifests/ is caught")
         drifted = chart_with({}, work, "drifted")
         template = drifted / "templates" / "deployment.yaml"
         template.write_text(template.read_text().replace("revisionHistoryLimit: 5", "revisionHistoryLimit: 6"))
-        found = differences(render({}, work, "drifted", drifted), "manifests/base")
+        found = differences(installer.install({}, "drifted", drifted)[0], "manifests/base")
         (ok if found == ["Deployment gateway-medic/gateway-medic.spec.revisionHistoryLimit: chart 6 != manifests 5"]
          else fail)(f"drifted chart: {found}")
     finally:

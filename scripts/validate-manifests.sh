@@ -3,7 +3,8 @@
 # `kubectl kustomize`, checks each object against the Kubernetes schemas bundled in the PyPI
 # package kubernetes-validate, GatewayHealth objects and the samples in manifests/tests against
 # the CRD's own schema, and the install's policy (least-privilege RBAC matching the config, pod
-# hardening, probes). Needs python3 with venv and pip; installs its two Python packages into
+# hardening, probes), and a user's install moved to another namespace with kustomize's `namespace:`
+# (scripts/kustomize_namespace.py). Needs python3 with venv and pip; installs its two Python packages into
 # .build-venv/ (gitignored) on first use. Exits non-zero on any problem.
 #
 #   KUBERNETES_VERSION  schema version to check against [1.30]
@@ -66,6 +67,12 @@ fi
 "$venv/bin/python" "$root/scripts/validate_manifests.py" --kubernetes-version "$version" \
     --samples "$manifests/tests" "${args[@]}"
 
+# --- A user's install in another namespace (kustomize's `namespace:`) ----------------------
+if [ -n "${rendered_with_kubectl:-}" ]; then
+  echo
+  KUBECTL="$kubectl" "$venv/bin/python" "$root/scripts/kustomize_namespace.py"
+fi
+
 # --- Self-test: each check must catch the mistake it exists for --------------------------
 # Copies manifests/, breaks one thing, and expects the validator to fail naming it.
 [ -n "${rendered_with_kubectl:-}" ] || exit 0
@@ -84,7 +91,7 @@ mutate() {  # name, kustomization to render, expected message, shell command run
   echo "  ok   $name"
 }
 mutate "pod delete in base" manifests/base "pod delete is granted" \
-  "sed -i 's/verbs: \[list, watch\]/verbs: [list, watch, delete]/' manifests/base/rbac-gateway-pods.yaml"
+  "sed -i 's/verbs: \[list, watch\]/verbs: [list, watch, delete]/' manifests/components/access/rbac-gateway-pods.yaml"
 mutate "allow-delete without the RBAC" manifests/overlays/remediation-allow-delete "pod delete is not granted" \
   "sed -i '/rbac-delete-patch.yaml/,/name: gateway-medic-remediation}/d' manifests/components/allow-delete/kustomization.yaml"
 mutate "dry-run that writes" manifests/overlays/dry-run "dry-run grants create on configmaps" \
@@ -92,7 +99,7 @@ mutate "dry-run that writes" manifests/overlays/dry-run "dry-run grants create o
 mutate "dry-run combined with remediation keeps evictions" manifests/overlays/dry-run-remediation "dry-run grants create on pods/eviction" \
   "sed -i '/name: gateway-medic-remediation}/,/value: \\[\\]/d' manifests/components/dry-run/kustomization.yaml"
 mutate "eviction without remediation" manifests/base "pods/eviction create is granted" \
-  "sed -i 's/resources: \[pods\]/resources: [pods, pods\/eviction]/; s/verbs: \[list, watch\]/verbs: [list, watch, create]/' manifests/base/rbac-gateway-pods.yaml"
+  "sed -i 's/resources: \[pods\]/resources: [pods, pods\/eviction]/; s/verbs: \[list, watch\]/verbs: [list, watch, create]/' manifests/components/access/rbac-gateway-pods.yaml"
 mutate "config key typo" manifests/base "unknown key 'fabricNamspace'" \
   "sed -i 's/^fabricNamespace:/fabricNamspace:/' manifests/base/config.yaml"
 mutate "two writers" manifests/base "without leader election" \
@@ -100,7 +107,7 @@ mutate "two writers" manifests/base "without leader election" \
 mutate "writable root filesystem" manifests/base "readOnlyRootFilesystem must be true" \
   "sed -i 's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: false/' manifests/base/deployment.yaml"
 mutate "RBAC in the wrong fabric namespace" manifests/base "cannot list gatewayagents" \
-  "sed -i 's/^  namespace: default$/  namespace: fabric/' manifests/base/rbac-fabric.yaml"
+  "sed -i 's/^  namespace: default$/  namespace: fabric/' manifests/components/access/rbac-fabric.yaml"
 mutate "schema misses a field the code writes" manifests/base "status.agentGeneration: field not declared" \
   "sed -i 's/^                agentGeneration:$/                agentGenerationRenamed:/' manifests/base/gatewayhealth-crd.yaml"
 mutate "an invalid sample that is valid" manifests/base "should be rejected" \

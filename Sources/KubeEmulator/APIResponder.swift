@@ -135,7 +135,8 @@ struct APIResponder: HTTPResponder {
                              table: TableRendering.wantsTable(accept: request.headers[.accept]) ? resource : nil)
             case "create", "update", "patch", "delete", "deletecollection":
                 let body = try await readBody(&request)
-                return try write(info: info, type: type, query: query, body: body, contentType: request.headers[.contentType] ?? "")
+                return try write(info: info, resource: resource, type: type, query: query, body: body,
+                                 contentType: request.headers[.contentType] ?? "")
             default:
                 throw Status(message: "method \(info.method) is not allowed on this resource", reason: "MethodNotAllowed", code: 405)
             }
@@ -172,15 +173,26 @@ struct APIResponder: HTTPResponder {
         }
     }
 
-    private func write(info: RequestInfo, type: ResourceType, query: [String: String], body: [UInt8], contentType: String) throws(Status) -> Response {
+    private func write(info: RequestInfo, resource: RegisteredResource, type: ResourceType, query: [String: String], body: [UInt8],
+                       contentType: String) throws(Status) -> Response {
         let manager = query["fieldManager"] ?? String(info.userAgent.split(separator: "/").first ?? "unknown")
         let name = info.name ?? ""
-        // Built-in kubectl commands send protobuf; the emulator speaks JSON only. A 415 tells
-        // the client so (client-go then reports the media type), instead of a confusing 400.
+        // client-go's typed clients (kubectl's built-in commands, Helm's release records) send
+        // protobuf, which kube-apiserver takes for built-in kinds: the kinds ProtobufBodies knows
+        // are decoded; anything else gets a 415 naming the media type (client-go reports it),
+        // instead of a confusing 400.
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        if ["create", "update"].contains(info.verb), info.subresource != "eviction", !body.isEmpty, !mediaType.isEmpty, mediaType != "application/json", !mediaType.hasSuffix("+json") {
+        let isWriteWithBody = ["create", "update"].contains(info.verb) && info.subresource != "eviction" && !body.isEmpty
+        var decoded: JSONValue?
+        if isWriteWithBody, mediaType == ProtobufBodies.mediaType, info.subresource == nil {
+            decoded = try ProtobufBodies.decode(body, for: resource)
+        } else if isWriteWithBody, !mediaType.isEmpty, mediaType != "application/json", !mediaType.hasSuffix("+json") {
             throw Status(message: "the body of the request was in an unknown format (\(mediaType)) - accepted media types include: application/json",
                          reason: "UnsupportedMediaType", code: 415)
+        }
+        func object() throws(Status) -> JSONValue {
+            if let decoded { return decoded }
+            return try parse(body)
         }
         switch info.verb {
         case "create":
@@ -194,10 +206,10 @@ struct APIResponder: HTTPResponder {
                 return HTTPResponses.success(code: 201)
             }
             guard info.name == nil else { throw Status(message: "POST to a named object is not allowed", reason: "MethodNotAllowed", code: 405) }
-            let created = try store.create(type, try parse(body), namespace: info.namespace, fieldManager: manager)
+            let created = try store.create(type, try object(), namespace: info.namespace, fieldManager: manager)
             return HTTPResponses.json(created, code: 201)
         case "update":
-            let updated = try store.write(type, try parse(body), namespace: info.namespace, name: name, subresource: info.subresource,
+            let updated = try store.write(type, try object(), namespace: info.namespace, name: name, subresource: info.subresource,
                                           fieldManager: manager)
             return HTTPResponses.json(updated)
         case "patch":
@@ -209,8 +221,10 @@ struct APIResponder: HTTPResponder {
                                           subresource: info.subresource, fieldManager: manager)
             return HTTPResponses.json(patched)
         case "delete":
+            // DeleteOptions, as JSON or (typed clients: Helm deleting its release record) protobuf.
             var preconditions: Preconditions?
-            if !body.isEmpty, let options = try? parse(body), let p = options["preconditions"] {
+            let options = body.isEmpty ? nil : mediaType == ProtobufBodies.mediaType ? try ProtobufBodies.deleteOptions(body) : try? parse(body)
+            if let p = options?["preconditions"] {
                 preconditions = Preconditions(uid: p["uid"]?.stringValue, resourceVersion: p["resourceVersion"]?.stringValue)
             }
             return HTTPResponses.json(try store.delete(type, namespace: info.namespace, name: name, preconditions: preconditions))

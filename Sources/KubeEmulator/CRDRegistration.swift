@@ -51,6 +51,33 @@ extension RegisteredResource {
         }
     }
 
+    /// The status kube-apiserver's apiextensions controllers give a CRD whose names and versions
+    /// it accepted: `NamesAccepted` and `Established` true, the accepted names, and the storage
+    /// version among the stored ones. The emulator serves a CRD as soon as it is written, so it is
+    /// established at once; clients that wait for it (`helm install` waits for its `crds/`) go on.
+    static func establishedStatus(of crd: JSONValue, previous: JSONValue?) -> JSONValue {
+        let spec = crd["spec"] ?? .null
+        let storage = (spec["versions"]?.arrayValue ?? []).first { $0["storage"]?.boolValue == true }?["name"]?.stringValue
+        var stored = (previous?["storedVersions"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if let storage, !stored.contains(storage) { stored.append(storage) }
+        var names = spec["names"] ?? [:]
+        if names["singular"] == nil, let kind = names["kind"]?.stringValue { names["singular"] = .string(kind.lowercased()) }
+        if names["listKind"] == nil, let kind = names["kind"]?.stringValue { names["listKind"] = .string("\(kind)List") }
+        let transition = previous?[path: "conditions"]?.arrayValue?.first?["lastTransitionTime"]
+            ?? crd[path: "metadata", "creationTimestamp"] ?? .null
+        func condition(_ type: String, _ reason: String, _ message: String) -> JSONValue {
+            ["type": .string(type), "status": "True", "lastTransitionTime": transition, "reason": .string(reason), "message": .string(message)]
+        }
+        return [
+            "conditions": [
+                condition("NamesAccepted", "NoConflicts", "no conflicts found"),
+                condition("Established", "InitialNamesAccepted", "the initial names have been accepted"),
+            ],
+            "acceptedNames": names,
+            "storedVersions": .array(stored.map { .string($0) }),
+        ]
+    }
+
     /// A CRD object declaring this resource (schema left open: the emulator does not validate).
     var crdObject: JSONValue {
         let columns: [JSONValue] = printerColumns.map { c in

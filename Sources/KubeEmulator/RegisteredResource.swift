@@ -99,5 +99,53 @@ extension RegisteredResource {
         RegisteredResource(
             type: .customResourceDefinitions, shortNames: ["crd", "crds"], categories: ["api-extensions"],
             printerColumns: [PrinterColumn(name: "Created At", type: "date", jsonPath: ".metadata.creationTimestamp")]),
+    ] + installedKinds
+
+    private static func age() -> PrinterColumn { PrinterColumn(name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp") }
+
+    /// The other kinds an install creates (`helm install` of charts/gateway-medic, `kubectl apply
+    /// -k manifests/...`): stored with the same metadata rules, with their real subresources, short
+    /// names and categories. Helm keeps its release records in Secrets.
+    static let installedKinds: [RegisteredResource] = [
+        RegisteredResource(
+            type: ResourceType(group: "", version: "v1", kind: "Secret", plural: "secrets", namespaced: true), hasStatusSubresource: false,
+            printerColumns: [PrinterColumn(name: "Type", jsonPath: ".type"), age()]),
+        RegisteredResource(
+            type: ResourceType(group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true),
+            shortNames: ["sa"], hasStatusSubresource: false, printerColumns: [age()]),
+        RegisteredResource(
+            type: ResourceType(group: "", version: "v1", kind: "Service", plural: "services", namespaced: true),
+            shortNames: ["svc"], categories: ["all"],
+            printerColumns: [PrinterColumn(name: "Type", jsonPath: ".spec.type"), PrinterColumn(name: "Cluster-IP", jsonPath: ".spec.clusterIP"), age()]),
+        RegisteredResource(
+            type: ResourceType(group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true),
+            shortNames: ["deploy"], categories: ["all"],
+            printerColumns: [
+                PrinterColumn(name: "Ready", jsonPath: ".status.readyReplicas"),
+                PrinterColumn(name: "Up-to-date", type: "integer", jsonPath: ".status.updatedReplicas"),
+                PrinterColumn(name: "Available", type: "integer", jsonPath: ".status.availableReplicas"),
+                age(),
+            ]),
+        RegisteredResource(
+            type: ResourceType(group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true),
+            shortNames: ["pdb"],
+            printerColumns: [
+                PrinterColumn(name: "Min Available", jsonPath: ".spec.minAvailable"),
+                PrinterColumn(name: "Max Unavailable", jsonPath: ".spec.maxUnavailable"),
+                age(),
+            ]),
+        RegisteredResource(
+            type: ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "Role", plural: "roles", namespaced: true),
+            hasStatusSubresource: false, printerColumns: [PrinterColumn(name: "Created At", type: "date", jsonPath: ".metadata.creationTimestamp")]),
+        RegisteredResource(
+            type: ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", plural: "rolebindings", namespaced: true),
+            hasStatusSubresource: false, printerColumns: [PrinterColumn(name: "Role", jsonPath: ".roleRef.name"), age()]),
+        RegisteredResource(
+            type: ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", plural: "clusterroles", namespaced: false),
+            hasStatusSubresource: false, printerColumns: [PrinterColumn(name: "Created At", type: "date", jsonPath: ".metadata.creationTimestamp")]),
+        RegisteredResource(
+            type: ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding", plural: "clusterrolebindings",
+                               namespaced: false),
+            hasStatusSubresource: false, printerColumns: [PrinterColumn(name: "Role", jsonPath: ".roleRef.name"), age()]),
     ]
 }

@@ -84,6 +84,7 @@ extension StoreState {
             default: object["status"] = nil
             }
         }
+        if definition != nil { object["status"] = RegisteredResource.establishedStatus(of: object, previous: nil) }
         MetadataRules.updateManagedFields(&object, old: nil, manager: manager, operation: operation, subresource: nil,
                                           time: KubeTime.format(now))
         if let definition { registry[definition.key] = definition }
@@ -130,7 +131,10 @@ extension StoreState {
         // A write that changes nothing keeps the resourceVersion and wakes no watcher.
         if MetadataRules.sameContent(object, old) { return old }
         var definition: RegisteredResource?
-        if r.key == Self.crdKey { definition = try RegisteredResource(crd: object) }
+        if r.key == Self.crdKey {
+            definition = try RegisteredResource(crd: object)
+            if subresource == nil { object["status"] = RegisteredResource.establishedStatus(of: object, previous: old["status"]) }
+        }
         MetadataRules.updateManagedFields(&object, old: old, manager: manager, operation: operation, subresource: subresource,
                                           time: KubeTime.format(now))
         if let definition { registry[definition.key] = definition }

@@ -106,6 +106,25 @@ import TestSupport
         }
     }
 
+    /// kubectl's built-in `create secret` and `create configmap` send protobuf, as client-go's
+    /// typed clients do (Helm's release records too): stored as the JSON objects they encode.
+    @Test func createSecretAndConfigMapSentAsProtobuf() async throws {
+        try await withKubectl { server, kubectl in
+            let secret = try await kubectl.run(["create", "secret", "generic", "hook", "--from-literal=token=s3cret", "--type=Opaque"])
+            #expect(secret.status == 0, "\(secret.stderr)")
+            let configMap = try await kubectl.run(["create", "configmap", "draft", "--from-literal=id=42"])
+            #expect(configMap.status == 0, "\(configMap.stderr)")
+            let protobufWrites = server.requestLog.filter { $0.isWrite && $0.code == 201 && ["secrets", "configmaps"].contains($0.resource) }
+            #expect(protobufWrites.count == 2)
+            let stored = try server.store.get(InstallKindsTests.secrets, namespace: "default", name: "hook")
+            #expect(stored["data"] == ["token": .string(Data("s3cret".utf8).base64EncodedString())])
+            #expect(stored["type"] == "Opaque")
+            #expect(try server.store.get(.configMaps, namespace: "default", name: "draft")["data"] == ["id": "42"])
+            let read = try await kubectl.run(["get", "secret", "hook", "-o", "jsonpath={.data.token}"])
+            #expect(read.stdout == Data("s3cret".utf8).base64EncodedString(), "\(read.stderr)")
+        }
+    }
+
     @Test func applyCRDThenUseIt() async throws {
         try await withKubectl { server, kubectl in
             let crd = """
