@@ -21,6 +21,11 @@ public struct OperatorMetrics: Sendable {
         gauges?.record(key, assessment)
     }
 
+    /// A heartbeat advanced: only the heartbeat gauge moves (see `GatewayHealthGauges.recordHeartbeat`).
+    public func recordHeartbeat(_ key: ObjectKey, _ heartbeat: Date) {
+        gauges?.recordHeartbeat(key, heartbeat)
+    }
+
     /// A deleted gateway: its series disappear.
     public func forget(_ key: ObjectKey) {
         gauges?.remove(key)
