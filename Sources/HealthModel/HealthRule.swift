@@ -43,7 +43,12 @@ public enum RuleInput: String, Sendable, CaseIterable, Comparable {
     case gatewaySpec
     /// GatewayAgent metadata: generation, managedFields (when the spec changed), creation time.
     case agentMetadata
-    /// The GatewayAgent's `status.lastHeartbeat` (and whether its status is readable at all).
+    /// Whether the GatewayAgent has reported at all: the object is readable, its `status` and
+    /// `status.lastHeartbeat` are there (and whether the heartbeat parses).
+    case agentReported
+    /// The value of the GatewayAgent's `status.lastHeartbeat` (the time it says). A quiet
+    /// gateway's heartbeat changes this and the counters only; the heartbeat skip
+    /// (`HealthRules.quietInputs`) is derived from which rules read them.
     case agentHeartbeat
     /// `status.lastAppliedGen`, `status.lastAppliedTime`, `status.state.frr.lastAppliedGen`.
     case agentGenerations
@@ -59,6 +64,12 @@ public enum RuleInput: String, Sendable, CaseIterable, Comparable {
     case switchAgents
 
     public static func < (a: RuleInput, b: RuleInput) -> Bool { a.rawValue < b.rawValue }
+
+    /// Every input read from the GatewayAgent (its `spec.gateway` copies the Gateway's spec).
+    public static let gatewayAgent: Set<RuleInput> = [
+        .gatewaySpec, .agentMetadata, .agentReported, .agentHeartbeat, .agentGenerations, .agentVersion, .agentBGP,
+        .agentCounters,
+    ]
 }
 
 /// A transition Event a condition raises: when it turns to `status` from anything else (or
@@ -184,16 +195,28 @@ public struct HealthRules: Sendable {
     /// What the evaluation as a whole reads (the state decision reads everything a rule it
     /// combines reads, plus the switch Agents for liveness).
     public let reads: Set<RuleInput>
+    /// The inputs an update of a quiet gateway may change and still be advanced rather than
+    /// evaluated (`HealthEvaluator.advance`): of the inputs the advance re-judges itself (the
+    /// heartbeat's value and the counters, by running the heartbeat and traffic rules), those
+    /// that no other rule reads. Derived from the rules' `reads`: a rule that declares it reads
+    /// `agentHeartbeat` makes every heartbeat evaluate. (The state decision reads the heartbeat's
+    /// value only through the heartbeat rule's finding and to hold a restarted dataplane WAITING
+    /// while its heartbeat predates the restart, which a later heartbeat of a gateway that is UP
+    /// cannot start: the advance requires UP.)
+    public let quietInputs: Set<RuleInput>
+    /// Exactly the standard rules (whose `nextCheck` while UP the heartbeat advance knows).
+    public let isStandard: Bool
 
     /// The rules gateway-medic runs: the one list of them.
     public static let standard = HealthRules([
         HeartbeatRule(), ConfigAppliedRule(), RoutingAppliedRule(), PodRule(),
         BGPEstablishedRule(), BGPStableRule(), TrafficRule(),
         AgentVersionRule(),
-    ])
+    ], isStandard: true)
 
-    private init(_ rules: [any HealthRule]) {
+    private init(_ rules: [any HealthRule], isStandard: Bool = false) {
         self.rules = rules
+        self.isStandard = isStandard
         conditions = [ConditionType.ready] + rules.map(\.condition)
         precondition(Set(conditions).count == conditions.count, "two health rules write the same condition: \(conditions)")
         messageKeeping = Set(rules.filter(\.readsPreviousMessage).map(\.condition))
@@ -207,6 +230,8 @@ public struct HealthRules: Sendable {
         volatileEvidence = volatile(.evidence)
         volatileMemory = volatile(.memory)
         reads = rules.reduce(into: StateRule.reads) { $0.formUnion($1.reads) }
+        let readElsewhere = rules.filter { !HealthEvaluator.advancedConditions.contains($0.condition) }.flatMap(\.reads)
+        quietInputs = HealthEvaluator.advancedInputs.subtracting(readElsewhere)
     }
 
     /// This set with `rule` added after the condition `after` (nil: last).

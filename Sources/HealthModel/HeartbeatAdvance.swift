@@ -4,19 +4,29 @@ import KubeAPI
 // A rule runs when its inputs change (docs/health-model.md §8, "A heartbeat that moves no verdict").
 //
 // Every GatewayAgent heartbeat rewrites the whole status, but in a quiet fleet only three things
-// in it move: `lastHeartbeat`, `lastCollectedTime` and the traffic counters. Of the rules, only
-// the heartbeat rule reads the first and only the traffic rule the other two; every other rule's
-// verdict is a function of fields that did not change. So such an update needs the heartbeat
-// rule and the traffic rule — and nothing else — to be run, and when both say what they said
-// before, the assessment is the previous one with its volatile memory moved on. That is what
-// `advance` computes, exactly as `evaluate` would (a test compares the two), for a fraction of
-// the cost and without the reconcile around it.
-//
-// The inputs each rule reads are spelled out here by hand (`sameOutsideObservations`); once
-// every rule declares the inputs it reads (issue 18, "A rule is one unit"), that comparison is
-// the union of the declared inputs of the rules other than the heartbeat and traffic rules.
+// in it move: `lastHeartbeat`, `lastCollectedTime` and the traffic counters (RuleInput
+// `agentHeartbeat` and `agentCounters`). Which rules read those is declared (`HealthRule.reads`):
+// the heartbeat rule and the traffic rule, which `advance` runs itself, and no other (the
+// registry derives that as `HealthRules.quietInputs`). Every other rule's verdict is then a
+// function of inputs that did not change, so when the two rules say what they said before, the
+// assessment is the previous one with its volatile memory moved on. That is what `advance`
+// computes, exactly as `evaluate` would (a test compares the two), for a fraction of the cost and
+// without the reconcile around it. A rule that declares it reads the heartbeat's value or the
+// counters takes them out of `quietInputs`, and such updates are evaluated in full.
 
 extension HealthEvaluator {
+    /// The conditions `advance` re-judges itself: the heartbeat rule's and the traffic rule's.
+    static let advancedConditions: Set<String> = [ConditionType.heartbeat, ConditionType.trafficHealthy]
+    /// The inputs it can re-judge with them (`HealthRules.quietInputs` keeps those no other rule reads).
+    static let advancedInputs: Set<RuleInput> = [.agentHeartbeat, .agentCounters]
+
+    /// Whether an update from `old` to `agent` changed only inputs a quiet gateway's advance may
+    /// skip (`rules.quietInputs`): the cheap test a caller makes before asking `advance`.
+    public static func changesOnlyQuietInputs(from old: GatewayAgentView, to agent: GatewayAgentView,
+                                              rules: HealthRules = .standard) -> Bool {
+        agent.changedInputs(from: old).isSubset(of: rules.quietInputs)
+    }
+
     /// The assessment after a GatewayAgent update from `old` to `agent` that changed nothing but
     /// its heartbeat and its counter collection, or nil when the gateway must be evaluated.
     ///
@@ -24,9 +34,9 @@ extension HealthEvaluator {
     /// return the same verdict, conditions, evidence (but for the heartbeat's value and the
     /// counters) and memory (but for its volatile part):
     /// - `previous` is quiet: UP, every condition True, no timer running (no lag, no pod issue,
-    ///   no flap or container restart in its window), so its `nextCheck` is its heartbeat's
-    ///   staleness alone;
-    /// - the update changed no field any other rule reads (`sameOutsideObservations`), and the
+    ///   no flap or container restart in its window), so its `nextCheck` is its heartbeat's staleness alone;
+    /// - the update changed no input but those in `rules.quietInputs` (derived from the rules'
+    ///   declared `reads`: no rule but the heartbeat and traffic rules reads them), and the
     ///   heartbeat did not go back in time;
     /// - the heartbeat rule still says fresh for the same reason (a clock offset crossing the
     ///   skew tolerance, a stale heartbeat, one from the future all change it);
@@ -34,22 +44,33 @@ extension HealthEvaluator {
     ///   condition (a drop above the threshold, a counter reset, a new or vanished counter, a
     ///   malformed one all change it). Counters are thus still judged per collection.
     /// The result carries the new heartbeat and counter memory and the moved `nextCheck` (the
-    /// new heartbeat's staleness deadline).
+    /// new heartbeat's staleness deadline). `counterEvidence: false` leaves the counter evidence
+    /// (volatile, 3 entries per peering) empty, for a caller that blanks it anyway.
     public static func advance(_ previous: Assessment, from old: GatewayAgentView, to agent: GatewayAgentView,
-                               policy: HealthPolicy, now: Date) -> Assessment? {
+                               policy: HealthPolicy, now: Date, rules: HealthRules = .standard,
+                               counterEvidence: Bool = true) -> Assessment? {
         let now = now.wholeSeconds
-        guard isQuiet(previous), let evaluatedAt = previous.memory.evaluatedAt, evaluatedAt <= now,
-              agent.sameOutsideObservations(as: old),
+        guard isQuiet(previous, rules: rules), let evaluatedAt = previous.memory.evaluatedAt, evaluatedAt <= now,
+              changesOnlyQuietInputs(from: old, to: agent, rules: rules),
               case .value(let beat) = agent.lastHeartbeat, case .value(let oldBeat) = old.lastHeartbeat, beat >= oldBeat
         else { return nil }
         let memory = previous.memory
-        let heartbeat = HeartbeatRule.evaluate(agent, memory: memory, policy: policy, now: now)
+        // The standard rules ask for no check while UP and True (`isQuiet`); of another rule
+        // nothing is known, so its check must not be the one that was pending: the previous
+        // `nextCheck` must be the old heartbeat's staleness deadline, as the heartbeat rule
+        // computes it again from the memory it left.
+        if !rules.isStandard {
+            let before = HeartbeatRule.evaluate(old, memory: memory, policy: policy, now: evaluatedAt)
+            guard previous.nextCheck != nil, before.nextCheck.min() == previous.nextCheck else { return nil }
+        }
+        let heartbeat = HeartbeatRule.evaluate(agent, memory: memory, policy: policy, now: now, prose: false)
         // A fresh heartbeat's message is a function of the policy alone, so status and reason
         // decide (a kept assessment carries no condition message but TrafficHealthy's).
         guard heartbeat.status == .fresh, let was = previous.condition(ConditionType.heartbeat),
               was.status == heartbeat.draft.status, was.reason == heartbeat.draft.reason
         else { return nil }
-        let traffic = TrafficRule.evaluate(agent, memory: memory, previous: previous.conditions, policy: policy)
+        let traffic = TrafficRule.evaluate(agent, memory: memory, previous: previous.conditions, policy: policy,
+                                           withEvidence: counterEvidence)
         guard let trafficWas = previous.condition(ConditionType.trafficHealthy),
               trafficWas.status == traffic.draft.status, trafficWas.reason == traffic.draft.reason,
               trafficWas.message == traffic.draft.message
@@ -71,10 +92,10 @@ extension HealthEvaluator {
     /// UP with every condition True and no timer running: nothing but the heartbeat's staleness
     /// can change the verdict with no new input (the state rule, the pod, generation and flap
     /// rules add a `nextCheck` only while something is wrong or pending).
-    static func isQuiet(_ assessment: Assessment) -> Bool {
+    static func isQuiet(_ assessment: Assessment, rules: HealthRules) -> Bool {
         let m = assessment.memory
         return assessment.state == .up
-            && assessment.conditions.count == ConditionType.all.count
+            && assessment.conditions.count == rules.conditions.count
             && assessment.conditions.allSatisfy { $0.status == "True" }
             && assessment.condition(ConditionType.heartbeat)?.reason == "HeartbeatFresh"
             && m.configLagSince == nil && m.routingLagSince == nil && m.podIssueSince.isEmpty && m.flaps.isEmpty
@@ -83,24 +104,30 @@ extension HealthEvaluator {
 }
 
 extension GatewayAgentView {
-    /// True when `self` and `other` agree on every field a rule other than the heartbeat and
-    /// traffic rules reads (the verdict-relevant fingerprint of a GatewayAgent): they may differ
-    /// only in `resourceVersion`, a parseable `lastHeartbeat`, `lastCollectedTime` and the
-    /// counters' values. A heartbeat that does not parse, an unreadable object, a new problem,
-    /// a changed generation, applied generation, BGP neighbour or counter list all differ.
-    public func sameOutsideObservations(as other: GatewayAgentView) -> Bool {
-        if self == other { return true }
-        return name == other.name && namespace == other.namespace && uid == other.uid
-            && unreadable == nil && other.unreadable == nil
-            && lastHeartbeatText == nil && other.lastHeartbeatText == nil
-            && generation == other.generation && creationTime == other.creationTime
-            && specChangeTime == other.specChangeTime && protocolIP == other.protocolIP
-            && expectedNeighbors == other.expectedNeighbors && expectedAgentVersion == other.expectedAgentVersion
-            && hasStatus == other.hasStatus && hasState == other.hasState
-            && lastAppliedGen == other.lastAppliedGen && lastAppliedTime == other.lastAppliedTime
-            && agentVersion == other.agentVersion && frrAppliedGen == other.frrAppliedGen
-            && bgpNeighbors == other.bgpNeighbors && problems == other.problems
-            && counters.count == other.counters.count
-            && zip(counters, other.counters).allSatisfy { $0.kind == $1.kind && $0.name == $1.name }
+    /// The inputs (`RuleInput`) in which `self` differs from `old`, as finely as the heartbeat
+    /// skip needs them: a new parseable heartbeat after a parseable one is `agentHeartbeat`; the
+    /// same counters with new values or a new `lastCollectedTime` are `agentCounters`;
+    /// `resourceVersion` is no input. Any other difference (a heartbeat that appears, vanishes or
+    /// does not parse, an unreadable object, a new problem, a changed counter list, any other
+    /// field, including one added to the view later) counts as every GatewayAgent input, so it
+    /// is evaluated in full.
+    public func changedInputs(from old: GatewayAgentView) -> Set<RuleInput> {
+        if self == old { return [] }
+        let was = old.fields
+        var now = fields
+        var changed: Set<RuleInput> = []
+        if now.lastHeartbeat != was.lastHeartbeat, case .value = now.lastHeartbeat, case .value = was.lastHeartbeat {
+            changed.insert(.agentHeartbeat)
+            now.lastHeartbeat = was.lastHeartbeat
+        }
+        if now.lastCollectedTime != was.lastCollectedTime || now.counters != was.counters,
+           now.counters.count == was.counters.count,
+           zip(now.counters, was.counters).allSatisfy({ $0.kind == $1.kind && $0.name == $1.name }) {
+            changed.insert(.agentCounters)
+            now.lastCollectedTime = was.lastCollectedTime
+            now.counters = was.counters
+        }
+        now.resourceVersion = was.resourceVersion
+        return now == was ? changed : RuleInput.gatewayAgent
     }
 }

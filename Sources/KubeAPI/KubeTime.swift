@@ -68,6 +68,31 @@ public enum KubeTime {
         var rest = whole % 86400
         if rest < 0 { rest += 86400; days -= 1 }
         let (y, m, d) = civilFromDays(days)
+        // Every heartbeat is formatted (the health model's stamps): written digit by digit into
+        // one string, not assembled from seven. Years beyond four digits take the general path.
+        if (0...9999).contains(y) {
+            let us = micro ? min(999_999, Int(((t - Double(whole)) * 1_000_000).rounded())) : 0
+            return String(unsafeUninitializedCapacity: micro ? 27 : 20) { out in
+                var i = 0
+                func put(_ v: Int, _ width: Int) {
+                    var v = v
+                    for at in stride(from: i + width - 1, through: i, by: -1) {
+                        out[at] = UInt8(48 + v % 10)
+                        v /= 10
+                    }
+                    i += width
+                }
+                func put(_ c: Character) {
+                    out[i] = c.asciiValue!
+                    i += 1
+                }
+                put(y, 4); put("-"); put(m, 2); put("-"); put(d, 2); put("T")
+                put(rest / 3600, 2); put(":"); put(rest / 60 % 60, 2); put(":"); put(rest % 60, 2)
+                if micro { put("."); put(us, 6) }
+                put("Z")
+                return i
+            }
+        }
         func pad(_ v: Int, _ w: Int) -> String {
             let s = String(v)
             return s.count >= w ? s : String(repeating: "0", count: w - s.count) + s

@@ -22,8 +22,10 @@ struct HeartbeatAdvanceTests {
 
     static func view(_ json: JSONValue) -> GatewayAgentView { GatewayAgentView(json: json) }
 
-    static func evaluate(_ agent: JSONValue, at: Double, _ previous: Assessment?, pods: [JSONValue] = Fx.healthyPods()) -> Assessment {
-        HealthEvaluator.evaluate(Snapshot(agent: agent, pods: pods).inputs, previous: previous, policy: .default, now: Fx.at(at))
+    static func evaluate(_ agent: JSONValue, at: Double, _ previous: Assessment?, pods: [JSONValue] = Fx.healthyPods(),
+                         rules: HealthRules = .standard) -> Assessment {
+        HealthEvaluator.evaluate(Snapshot(agent: agent, pods: pods).inputs, previous: previous, policy: .default, now: Fx.at(at),
+                                 rules: rules)
     }
 
     /// Two heartbeats in: UP, every condition True (the traffic baseline is recorded by the first).
@@ -48,6 +50,11 @@ struct HeartbeatAdvanceTests {
             let next = try #require(Self.advance(advanced, from: old, to: new, at: beat + 1), "heartbeat \(beat)")
             full = Self.evaluate(new, at: beat + 1, full)
             #expect(next == full, "advanced and evaluated differ at heartbeat \(beat)")
+            // The reconciler's form: the same without the (volatile) counter evidence.
+            var blank = full
+            blank.evidence.counters = []
+            #expect(HealthEvaluator.advance(advanced, from: Self.view(old), to: Self.view(new), policy: .default,
+                                            now: Fx.at(beat + 1), counterEvidence: false) == blank)
             #expect(next.nextCheck == Fx.at(beat + 47), "the staleness deadline moved with the heartbeat")
             #expect(next.memory.heartbeatKey == KubeTime.format(Fx.at(beat)) && next.evidence.heartbeat == next.memory.heartbeatKey)
             advanced = next
@@ -153,5 +160,75 @@ struct HeartbeatAdvanceTests {
         unparseable["status"]?["lastHeartbeat"] = "yesterday"
         #expect(Self.advance(quiet, from: old, to: unparseable, at: -14) == nil)
         #expect(Self.advance(quiet, from: old, to: Self.agent(-40), at: -14) == nil, "a heartbeat older than the last one")
+    }
+
+    /// A rule declared here: True whatever it sees, reading what it says it reads, and asking
+    /// to be judged again `recheck` seconds on when given.
+    struct ThrowawayRule: HealthRule {
+        let condition = "Throwaway"
+        let docSection = "§99"
+        let reasons = ["Fine"]
+        let reads: Set<RuleInput>
+        var recheck: TimeInterval?
+
+        func evaluate(_ context: inout RuleContext) -> RuleOutcome {
+            RuleOutcome(.isTrue(condition, "Fine", "fine"), nextCheck: recheck.map { [context.now.addingTimeInterval($0)] } ?? [])
+        }
+    }
+
+    /// Issue 18 (a rule runs when its inputs change): which updates skip the evaluation is
+    /// derived from the rules' declared `reads`. A rule that reads the heartbeat's value makes a
+    /// heartbeat-only update evaluate; one that reads something else does not.
+    @Test func theHeartbeatSkipIsDerivedFromTheRulesReads() throws {
+        let readsHeartbeat = HealthRules.standard.inserting(ThrowawayRule(reads: [.agentHeartbeat]))
+        let readsCounters = HealthRules.standard.inserting(ThrowawayRule(reads: [.agentCounters]))
+        let readsBGP = HealthRules.standard.inserting(ThrowawayRule(reads: [.agentBGP]))
+        #expect(HealthRules.standard.quietInputs == [.agentHeartbeat, .agentCounters])
+        #expect(readsHeartbeat.quietInputs == [.agentCounters])
+        #expect(readsCounters.quietInputs == [.agentHeartbeat])
+        #expect(readsBGP.quietInputs == [.agentHeartbeat, .agentCounters])
+        for (rules, advances) in [(HealthRules.standard, true), (readsBGP, true), (readsHeartbeat, false), (readsCounters, false)] {
+            let first = Self.evaluate(Self.agent(-45), at: -44, nil, rules: rules)
+            let old = Self.agent(-30)
+            let quiet = Self.evaluate(old, at: -29, first, rules: rules)
+            #expect(quiet.state == .up && quiet.conditions.allSatisfy { $0.status == "True" })
+            #expect(quiet.conditions.count == rules.conditions.count)
+            let new = Self.agent(-15)
+            let advanced = HealthEvaluator.advance(quiet, from: Self.view(old), to: Self.view(new), policy: .default,
+                                                   now: Fx.at(-14), rules: rules)
+            if advances {
+                #expect(advanced != nil && advanced == Self.evaluate(new, at: -14, quiet, rules: rules), "\(rules.quietInputs)")
+            } else {
+                #expect(advanced == nil, "\(rules.quietInputs)")
+            }
+        }
+    }
+
+    /// A rule the advance knows nothing of may have asked for a check while True: the pending
+    /// check is not the heartbeat's, so the gateway is evaluated (the check is not lost).
+    @Test func aCheckAnotherRuleAskedForIsNotSkipped() {
+        let rules = HealthRules.standard.inserting(ThrowawayRule(reads: [.agentBGP], recheck: 5))
+        let first = Self.evaluate(Self.agent(-45), at: -44, nil, rules: rules)
+        let old = Self.agent(-30)
+        let quiet = Self.evaluate(old, at: -29, first, rules: rules)
+        #expect(quiet.nextCheck == Fx.at(-24))
+        #expect(HealthEvaluator.advance(quiet, from: Self.view(old), to: Self.view(Self.agent(-15)), policy: .default,
+                                        now: Fx.at(-14), rules: rules) == nil)
+    }
+
+    /// The inputs an update changed, as the skip sees them.
+    @Test func changedInputsOfAGatewayAgent() {
+        let old = Self.view(Self.agent(-30))
+        #expect(Self.view(Self.agent(-15)).changedInputs(from: old) == [.agentHeartbeat, .agentCounters])
+        var sameBeat = Self.agent(-30)
+        sameBeat["metadata"]?["resourceVersion"] = "rv-other"
+        #expect(Self.view(sameBeat).changedInputs(from: old) == [])
+        #expect(Self.view(Self.agent(-30, packets: 1)).changedInputs(from: old) == [.agentCounters])
+        #expect(Self.view(Self.agent(-15, generation: 11)).changedInputs(from: old) == RuleInput.gatewayAgent)
+        var unparseable = Self.agent(-15)
+        unparseable["status"]?["lastHeartbeat"] = "yesterday"
+        #expect(Self.view(unparseable).changedInputs(from: old) == RuleInput.gatewayAgent)
+        let added = Self.agent(-15, vpcs: ["vpc-01": Fx.counters(200_000, 0), "vpc-03": Fx.counters(1, 0)])
+        #expect(Self.view(added).changedInputs(from: old) == RuleInput.gatewayAgent)
     }
 }

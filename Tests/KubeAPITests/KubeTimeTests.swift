@@ -10,3 +10,23 @@ import KubeAPI
     #expect(KubeTime.parse("2026-04-17T16:29:04.5+01:00")!.timeIntervalSince1970 == date!.timeIntervalSince1970 - 3600 + 0.5)
     #expect(KubeTime.parse("yesterday") == nil)
 }
+
+/// The formatter writes digits in place: every instant over four centuries and every
+/// microsecond fraction reads back as itself (whole seconds; micro to the microsecond).
+@Test func formattingReadsBackOverCenturies() {
+    var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    for _ in 0..<2_000 {
+        seed = seed &* 6364136223846793005 &+ 1442695040888963407
+        let t = Double(seed >> 11 % 12_622_780_800) - 2_208_988_800 + Double(seed % 1_000_000) / 1_000_000
+        let date = Date(timeIntervalSince1970: t)
+        let text = KubeTime.format(date)
+        #expect(text.utf8.count == 20 && text.hasSuffix("Z"), "\(text)")
+        #expect(KubeTime.parse(text)?.timeIntervalSince1970 == t.rounded(.down), "\(text)")
+        let micro = KubeTime.formatMicro(date)
+        #expect(micro.utf8.count == 27, "\(micro)")
+        let back = KubeTime.parse(micro)?.timeIntervalSince1970 ?? .nan
+        #expect(abs(back - t) < 0.000_01, "\(micro)")
+    }
+    #expect(KubeTime.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
+    #expect(KubeTime.formatMicro(Date(timeIntervalSince1970: 1.25)) == "1970-01-01T00:00:01.250000Z")
+}

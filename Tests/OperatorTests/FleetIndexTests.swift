@@ -18,6 +18,28 @@ import Remediation
                                "status": ["state": ["bgpNeighbors": ["default": ["172.31.0.1": ["state": "established", "remoteRouterID": .string(routerID)]]]]]])
     }
 
+    func agent(_ name: String, ip: String, beat: String) -> GatewayAgentView {
+        GatewayAgentView(json: ["metadata": ["name": .string(name), "namespace": "default"],
+                                "spec": ["gateway": ["protocolIP": .string(ip + "/32")]],
+                                "status": ["lastHeartbeat": .string(beat)]])
+    }
+
+    /// A GatewayAgent heartbeat (same router ID) replaces the view without re-indexing; a new
+    /// router ID still moves the gateway's leaves (the agent is its only source here).
+    @Test func anAgentHeartbeatKeepsTheIndexAndANewRouterIDMovesIt() {
+        var index = FleetIndex()
+        let g1 = ObjectKey(namespace: "default", name: "gateway-1")
+        index.upsert(switchAgent: leaf("leaf-01", sessionTo: "172.30.8.1"))
+        index.upsert(switchAgent: leaf("leaf-02", sessionTo: "172.30.8.5"))
+        #expect(index.upsert(agent: agent("gateway-1", ip: "172.30.8.1", beat: "2026-01-01T00:00:00Z")) == [g1])
+        #expect(index.upsert(agent: agent("gateway-1", ip: "172.30.8.1", beat: "2026-01-01T00:00:15Z")) == [g1])
+        #expect(index.inputs(for: g1).agent?.lastHeartbeatText == nil)
+        #expect(index.inputs(for: g1).agent?.lastHeartbeat.value == KubeTime.parse("2026-01-01T00:00:15Z"))
+        #expect(index.inputs(for: g1).switchAgents.map(\.name) == ["leaf-01"])
+        index.upsert(agent: agent("gateway-1", ip: "172.30.8.5", beat: "2026-01-01T00:00:30Z"))
+        #expect(index.inputs(for: g1).switchAgents.map(\.name) == ["leaf-02"])
+    }
+
     @Test func podsAndLeavesReachOnlyTheirGateway() {
         var index = FleetIndex()
         index.upsert(gateway: gateway("gateway-1", ip: "172.30.8.1"))

@@ -45,6 +45,9 @@ public struct GatewayAgentView: Sendable, Equatable {
 
     init(_ fields: Fields) { box = SharedFields(fields) }
 
+    /// All the fields at once (`changedInputs` compares them).
+    var fields: Fields { box.fields }
+
     public var name: String { box.fields.name }
     public var namespace: String { box.fields.namespace }
     public var resourceVersion: String? { box.fields.resourceVersion }

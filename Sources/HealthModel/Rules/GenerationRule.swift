@@ -15,7 +15,7 @@ struct ConfigAppliedRule: HealthRule {
     let docSection = "§3.3"
     let reasons = ["GenerationApplied", "ApplyPending", "ApplyTimedOut", "AgentMissing", "NotReported",
                    "GenerationUnknown", "GenerationInvalid", "AppliedGenerationInvalid"]
-    let reads: Set<RuleInput> = [.agentMetadata, .agentHeartbeat, .agentGenerations]
+    let reads: Set<RuleInput> = [.agentMetadata, .agentReported, .agentGenerations]
     let fields: [OwnedField] = [
         .memory("configLagSince"),
         .evidence("appliedGeneration"), .evidence("currentGeneration"), .evidence("configLagSince"),
@@ -41,7 +41,7 @@ struct RoutingAppliedRule: HealthRule {
     let docSection = "§3.4"
     let reasons = ["FRRGenerationApplied", "FRRApplyPending", "FRRApplyTimedOut", "DataplaneInitializing", "FRRStateMissing",
                    "FRRGenerationInvalid", "AppliedGenerationInvalid", "NotReported", "AgentMissing"]
-    let reads: Set<RuleInput> = [.agentHeartbeat, .agentGenerations]
+    let reads: Set<RuleInput> = [.agentReported, .agentGenerations]
     let fields: [OwnedField] = [
         .memory("routingLagSince"),
         .evidence("frrAppliedGeneration"), .evidence("routingLagSince"),

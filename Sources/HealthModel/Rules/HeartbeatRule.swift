@@ -25,7 +25,7 @@ struct HeartbeatRule: HealthRule {
     let docSection = "§3.2"
     let reasons = ["HeartbeatFresh", "HeartbeatClockSkew", "HeartbeatStale", "NeverReported", "AgentMissing",
                    "HeartbeatInFuture", "HeartbeatUnparseable", "ObjectUnreadable"]
-    let reads: Set<RuleInput> = [.agentHeartbeat]
+    let reads: Set<RuleInput> = [.agentReported, .agentHeartbeat]
     let fields: [OwnedField] = [
         // The value last seen moves with every heartbeat: the persisted copy lags while nothing
         // else changes (a restarted operator then sees the current value as new).
@@ -46,7 +46,10 @@ struct HeartbeatRule: HealthRule {
         return RuleOutcome(finding.draft, nextCheck: finding.nextCheck)
     }
 
-    static func evaluate(_ agent: GatewayAgentView?, memory: HealthMemory, policy: HealthPolicy, now: Date) -> HeartbeatFinding {
+    /// - Parameter prose: false leaves a fresh heartbeat's message empty (the heartbeat advance
+    ///   compares status and reason only: that message is a function of the policy).
+    static func evaluate(_ agent: GatewayAgentView?, memory: HealthMemory, policy: HealthPolicy, now: Date,
+                         prose: Bool = true) -> HeartbeatFinding {
         let type = ConditionType.heartbeat
         guard let agent else {
             return none(.isFalse(type, "AgentMissing", "no GatewayAgent exists for this gateway"), memory: memory, policy: policy, now: now)
@@ -67,7 +70,7 @@ struct HeartbeatRule: HealthRule {
                              what: agent.lastHeartbeatText.map { "status.lastHeartbeat \"\($0)\" is not an RFC 3339 time" } ?? "status.lastHeartbeat is malformed",
                              memory: memory, policy: policy, now: now, extraCheck: nil)
         case .value(let beat):
-            return stamped(beat, memory: memory, policy: policy, now: now)
+            return stamped(beat, memory: memory, policy: policy, now: now, prose: prose)
         }
     }
 
@@ -77,7 +80,7 @@ struct HeartbeatRule: HealthRule {
     /// way, the stamp is read on the operator's clock (stamp + offset), so a gateway whose clock
     /// runs behind or ahead but which writes on schedule is fresh, and one that stops is stale
     /// the usual time after its last heartbeat arrived.
-    private static func stamped(_ beat: Date, memory: HealthMemory, policy: HealthPolicy, now: Date) -> HeartbeatFinding {
+    private static func stamped(_ beat: Date, memory: HealthMemory, policy: HealthPolicy, now: Date, prose: Bool) -> HeartbeatFinding {
         let type = ConditionType.heartbeat
         let limit = policy.heartbeatStaleAfter
         let tolerance = policy.heartbeatFutureTolerance
@@ -96,12 +99,12 @@ struct HeartbeatRule: HealthRule {
         // clock within the tolerance gets the later of the stamp and its arrival.
         let written = skew.map { beat.addingTimeInterval($0) } ?? max(beat, beat.addingTimeInterval(offset ?? 0))
         let staleAt = written.addingTimeInterval(limit)
-        let limitText = "stale after \(describe(limit)) = \(policy.missedKeepalives) × \(describe(policy.keepaliveInterval)) without a new one"
+        var limitText: String { "stale after \(describe(limit)) = \(policy.missedKeepalives) × \(describe(policy.keepaliveInterval)) without a new one" }
         var finding = HeartbeatFinding(status: .fresh, stamp: stamp, draft: .isTrue(type, "HeartbeatFresh", ""),
                                        memoryKey: stamp, memorySeenAt: seen.at, clockOffset: offset)
         switch (now <= staleAt, skew) {
         case (true, nil):
-            finding.draft = .isTrue(type, "HeartbeatFresh", "the heartbeat is fresh (\(limitText))")
+            finding.draft = .isTrue(type, "HeartbeatFresh", prose ? "the heartbeat is fresh (\(limitText))" : "")
             finding.nextCheck = [staleAt.addingTimeInterval(1)]
         case (true, let skew?):
             finding.draft = .isTrue(type, "HeartbeatClockSkew",

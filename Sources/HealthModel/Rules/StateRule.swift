@@ -114,7 +114,7 @@ extension StateRule {
     /// Besides the rules' findings: the creation times, the init status and the reported
     /// heartbeat (the WAITING rules), the switch Agents and protocol IPs (liveness), the Gateway's
     /// groups and every object's problems (evidence).
-    static let reads: Set<RuleInput> = [.gatewaySpec, .agentMetadata, .agentHeartbeat, .agentGenerations, .pods, .switchAgents]
+    static let reads: Set<RuleInput> = [.gatewaySpec, .agentMetadata, .agentReported, .agentHeartbeat, .agentGenerations, .pods, .switchAgents]
 
     static let fields: [OwnedField] = [
         // Prose like the condition messages: it quotes per-observation detail.

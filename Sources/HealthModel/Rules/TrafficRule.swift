@@ -17,7 +17,7 @@ struct TrafficRule: HealthRule {
     let reasons = ["DropsBelowThreshold", "NoTrafficCounters", "DropsAboveThreshold", "BaselineRecorded", "CounterInvalid", "CountersMissing"]
     let events = [ConditionEvent(when: "False", .warning, reason: "TrafficDrops")]
     /// The heartbeat identifies a collection when `lastCollectedTime` is not reported.
-    let reads: Set<RuleInput> = [.agentCounters, .agentHeartbeat]
+    let reads: Set<RuleInput> = [.agentCounters, .agentReported, .agentHeartbeat]
     /// The samples and their deltas move with every collection while the verdict stands.
     let fields: [OwnedField] = [
         .memory("trafficStamp", volatile: true) { $0.trafficStamp = nil },
@@ -35,7 +35,10 @@ struct TrafficRule: HealthRule {
         return RuleOutcome(finding.draft)
     }
 
-    static func evaluate(_ agent: GatewayAgentView?, memory: HealthMemory, previous: [Condition]?, policy: HealthPolicy) -> TrafficFinding {
+    /// - Parameter withEvidence: false leaves the counter evidence empty (the reconciler's cache
+    ///   keeps none: it is volatile), for the heartbeat advance.
+    static func evaluate(_ agent: GatewayAgentView?, memory: HealthMemory, previous: [Condition]?, policy: HealthPolicy,
+                         withEvidence: Bool = true) -> TrafficFinding {
         let type = ConditionType.trafficHealthy
         guard let agent, agent.hasState else {
             return TrafficFinding(draft: .unknown(type, "CountersMissing", "the GatewayAgent reports no status.state counters"),
@@ -45,7 +48,7 @@ struct TrafficRule: HealthRule {
         // The same collection seen again (another object changed): nothing new to compare, so the
         // previous verdict stands rather than turning into "no new traffic".
         if let stamp, stamp == memory.trafficStamp, let old = previous?.first(where: { $0.type == type }) {
-            let evidence = agent.counters.map { c in
+            let evidence = !withEvidence ? [] : agent.counters.map { c in
                 CounterEvidence(key: c.key, packets: c.packets.value, drops: c.drops.value, deltaPackets: nil, deltaDrops: nil, note: "unchanged")
             }
             return TrafficFinding(draft: ConditionDraft(type: type, status: old.status, reason: old.reason, message: old.message),
@@ -53,6 +56,7 @@ struct TrafficRule: HealthRule {
         }
         var samples: [(String, TrafficSample)] = []
         var evidence: [CounterEvidence] = []
+        var resets: [String] = []
         var bad: [String] = []
         var invalid: [String] = []
         var compared = 0
@@ -60,22 +64,25 @@ struct TrafficRule: HealthRule {
             let key = c.key  // built once: it is interpolated, and used up to four times below
             guard let p = c.packets.value, let d = c.drops.value else {
                 if c.packets.isInvalid || c.drops.isInvalid { invalid.append(key) }
-                evidence.append(CounterEvidence(key: key, packets: c.packets.value, drops: c.drops.value, note: "invalid"))
+                if withEvidence { evidence.append(CounterEvidence(key: key, packets: c.packets.value, drops: c.drops.value, note: "invalid")) }
                 continue
             }
             samples.append((key, TrafficSample(packets: p, drops: d)))
             guard let base = memory.traffic[key] else {
-                evidence.append(CounterEvidence(key: key, packets: p, drops: d, note: "new"))
+                if withEvidence { evidence.append(CounterEvidence(key: key, packets: p, drops: d, note: "new")) }
                 continue
             }
             if p < base.packets || d < base.drops {
-                evidence.append(CounterEvidence(key: key, packets: p, drops: d, note: "reset"))
+                resets.append(key)
+                if withEvidence { evidence.append(CounterEvidence(key: key, packets: p, drops: d, note: "reset")) }
                 continue
             }
             compared += 1
             let dp = p - base.packets
             let dd = d - base.drops
-            evidence.append(CounterEvidence(key: key, packets: p, drops: d, deltaPackets: dp, deltaDrops: dd, note: "compared"))
+            if withEvidence {
+                evidence.append(CounterEvidence(key: key, packets: p, drops: d, deltaPackets: dp, deltaDrops: dd, note: "compared"))
+            }
             if dd > 0 && (dp == 0 || Double(dd) / Double(dp) >= policy.dropRatioThreshold) {
                 let ratio = dp == 0 ? "no packets" : String(format: "%.2f%%", Double(dd) / Double(dp) * 100)
                 bad.append("\(key) +\(dd) drops / +\(dp) packets (\(ratio))")
@@ -90,7 +97,6 @@ struct TrafficRule: HealthRule {
         } else if agent.counters.isEmpty {
             draft = .isTrue(type, "NoTrafficCounters", "no VPC or peering counters are reported")
         } else if compared == 0 {
-            let resets = evidence.filter { $0.note == "reset" }.map(\.key)
             let why = resets.isEmpty ? "first observation of these counters" : "counters went down (dataplane restart?): \(resets.joined(separator: ", "))"
             draft = .unknown(type, "BaselineRecorded", "\(why); drop rate judged from the next observation")
         } else {

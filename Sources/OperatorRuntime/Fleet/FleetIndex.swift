@@ -130,6 +130,11 @@ public struct FleetIndex: Sendable {
     @discardableResult
     public mutating func upsert(agent: GatewayAgentView) -> [ObjectKey] {
         let key = ObjectKey(namespace: agent.namespace, name: agent.name)
+        // A heartbeat: the same router ID, nothing to re-index (one lookup, not six).
+        if let old = agents[key], old.protocolIP == agent.protocolIP {
+            agents[key] = agent
+            return [key]
+        }
         let oldIP = routerID(of: key)
         agents[key] = agent
         reindex(key, oldRouterID: oldIP, oldAddresses: gateways[key]?.interfaceAddresses ?? [])

@@ -64,6 +64,13 @@ public final class GatewayHealthGauges: Sendable {
         }
     }
 
+    /// A heartbeat advanced without an evaluation (`GatewayReconciler.advance`): state,
+    /// conditions and lags stand, only the heartbeat moved (`heartbeat`: the evidence's stamp,
+    /// whole seconds).
+    public func recordHeartbeat(_ key: ObjectKey, _ heartbeat: Date) {
+        table.withLock { $0[key]?.heartbeat = heartbeat }
+    }
+
     /// A deleted gateway: its series disappear from /metrics.
     public func remove(_ key: ObjectKey) {
         _ = table.withLock { $0.removeValue(forKey: key) }

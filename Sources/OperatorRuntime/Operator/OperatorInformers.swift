@@ -69,7 +69,7 @@ enum OperatorInformers {
             let keys = await fleet.apply(change)
             // A heartbeat that moves no verdict moves the gateway's staleness check instead of
             // queueing an evaluation (`GatewayReconciler.advance`); anything else is queued.
-            if case .updated(let key, let old, let new) = change, old.sameOutsideObservations(as: new),
+            if case .updated(let key, let old, let new) = change, HealthEvaluator.changesOnlyQuietInputs(from: old, to: new),
                let moved = await reconciler.advance(key, from: old, to: new) {
                 await queue.postpone(key, from: moved.from, to: moved.to)
                 return

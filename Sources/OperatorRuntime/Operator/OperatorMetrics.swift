@@ -1,3 +1,4 @@
+import Foundation
 import HealthModel
 import Metrics
 import Remediation
@@ -19,6 +20,11 @@ public struct OperatorMetrics: Sendable {
     /// Cheap enough for every reconcile: a few timestamp parses and one dictionary write under a lock.
     public func record(_ key: ObjectKey, _ assessment: Assessment) {
         gauges?.record(key, assessment)
+    }
+
+    /// A heartbeat advanced: only the heartbeat gauge moves (see `GatewayHealthGauges.recordHeartbeat`).
+    public func recordHeartbeat(_ key: ObjectKey, _ heartbeat: Date) {
+        gauges?.recordHeartbeat(key, heartbeat)
     }
 
     /// A deleted gateway: its series disappear.

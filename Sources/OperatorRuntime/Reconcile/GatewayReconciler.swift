@@ -199,11 +199,16 @@ public actor GatewayReconciler {
         guard settled.contains(key), !inProgress.contains(key), let kept = last[key] else { return nil }
         let previous = kept.assessment
         guard let from = previous.nextCheck,
-              let next = HealthEvaluator.advance(previous, from: old, to: agent, policy: policy, now: clock.now()),
+              // Without counter evidence: the kept assessment blanks it (volatile).
+              let next = HealthEvaluator.advance(previous, from: old, to: agent, policy: policy, now: clock.now(),
+                                                 counterEvidence: false),
               let to = next.nextCheck
         else { return nil }
-        last[key] = Kept(next)
-        metrics.record(key, next)
+        last[key] = kept.advanced(to: next)
+        // The gauge holds the evidence's stamp: the heartbeat in whole seconds.
+        if let beat = agent.lastHeartbeat.value {
+            metrics.recordHeartbeat(key, Date(timeIntervalSince1970: beat.timeIntervalSince1970.rounded(.down)))
+        }
         advanceCount += 1
         return (from, to)
     }

@@ -40,6 +40,23 @@ extension GatewayReconciler {
             moreMessages = Array(messages.dropFirst())
         }
 
+        private init(rest: Assessment, sharing kept: Kept) {
+            self.rest = rest
+            conditions = kept.conditions
+            unusual = kept.unusual
+            firstMessage = kept.firstMessage
+            moreMessages = kept.moreMessages
+        }
+
+        /// `next`, an advance of this assessment (`HealthEvaluator.advance` changes no condition,
+        /// message included: it returns nil otherwise), kept with this one's conditions: a quiet
+        /// heartbeat rebuilds only the rest.
+        func advanced(to next: Assessment, rules: HealthRules = .standard) -> Kept {
+            var rest = rules.blankingVolatile(next, in: [.status, .evidence])
+            rest.conditions = []
+            return Kept(rest: rest, sharing: self)
+        }
+
         var assessment: Assessment {
             var a = rest
             if let unusual {
