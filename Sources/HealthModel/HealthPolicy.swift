@@ -29,12 +29,18 @@ public struct HealthPolicy: Sendable, Codable, Equatable {
     public var switchAgentStaleAfter: Double
     /// Container waiting reasons that make a pod count as down at once, without the pod grace. (§2.2)
     public var immediateFailureReasons: [String]
+    /// A peering whose packets rose within this long is expected to carry traffic. (§3.10)
+    public var peeringActivityWindow: Double
+    /// Such a peering showing no new packets for longer than this on its group's active member
+    /// is PeeringTrafficStopped. (§3.10)
+    public var peeringStoppedAfter: Double
 
     public init(startupGrace: Double = 300, podGrace: Double = 60, keepaliveInterval: Double = 15,
                 missedKeepalives: Int = 3, applyTimeout: Double = 120, bgpFlapThreshold: Int = 2,
                 bgpFlapWindow: Double = 600, dropRatioThreshold: Double = 0.01,
                 heartbeatFutureTolerance: Double = 30, switchAgentStaleAfter: Double = 45,
-                immediateFailureReasons: [String] = ["CrashLoopBackOff"]) {
+                immediateFailureReasons: [String] = ["CrashLoopBackOff"],
+                peeringActivityWindow: Double = 3600, peeringStoppedAfter: Double = 600) {
         self.startupGrace = startupGrace
         self.podGrace = podGrace
         self.keepaliveInterval = keepaliveInterval
@@ -46,6 +52,8 @@ public struct HealthPolicy: Sendable, Codable, Equatable {
         self.heartbeatFutureTolerance = heartbeatFutureTolerance
         self.switchAgentStaleAfter = switchAgentStaleAfter
         self.immediateFailureReasons = immediateFailureReasons
+        self.peeringActivityWindow = peeringActivityWindow
+        self.peeringStoppedAfter = peeringStoppedAfter
     }
 
     public static let `default` = HealthPolicy()
@@ -77,5 +85,7 @@ public struct HealthPolicy: Sendable, Codable, Equatable {
         heartbeatFutureTolerance = try c.decodeDurationIfPresent(forKey: .heartbeatFutureTolerance) ?? d.heartbeatFutureTolerance
         switchAgentStaleAfter = try c.decodeDurationIfPresent(forKey: .switchAgentStaleAfter) ?? d.switchAgentStaleAfter
         immediateFailureReasons = try c.decodeIfPresent([String].self, forKey: .immediateFailureReasons) ?? d.immediateFailureReasons
+        peeringActivityWindow = try c.decodeDurationIfPresent(forKey: .peeringActivityWindow) ?? d.peeringActivityWindow
+        peeringStoppedAfter = try c.decodeDurationIfPresent(forKey: .peeringStoppedAfter) ?? d.peeringStoppedAfter
     }
 }

@@ -54,8 +54,18 @@ extension HealthEvaluator {
               trafficWas.message == traffic.draft.message
         else { return nil }
 
+        // A stalled collector (StateNotCollected, §3.9) and a peering whose traffic stops or
+        // starts (PeeringsHealthy, §3.10) change verdicts the two rules above do not judge.
+        if StateCollection.notCollected(agent, heartbeatFresh: true, policy: policy) != nil { return nil }
+        var rises = memory.peeringRises
+        if !agent.peerings.isEmpty || !rises.isEmpty {
+            guard let moved = PeeringsHealthyRule.advancedRises(agent, memory: memory, now: now) else { return nil }
+            rises = moved
+        }
+
         var next = previous
         next.memory.evaluatedAt = now
+        next.memory.peeringRises = rises
         next.memory.heartbeatKey = heartbeat.memoryKey
         next.memory.heartbeatSeenAt = heartbeat.memorySeenAt
         next.memory.heartbeatClockOffset = heartbeat.clockOffset
@@ -93,7 +103,7 @@ extension GatewayAgentView {
             && lastHeartbeatText == nil && other.lastHeartbeatText == nil
             && generation == other.generation && creationTime == other.creationTime
             && specChangeTime == other.specChangeTime && protocolIP == other.protocolIP
-            && expectedNeighbors == other.expectedNeighbors
+            && expectedNeighbors == other.expectedNeighbors && peerings == other.peerings
             && hasStatus == other.hasStatus && hasState == other.hasState
             && lastAppliedGen == other.lastAppliedGen && lastAppliedTime == other.lastAppliedTime
             && agentVersion == other.agentVersion && frrAppliedGen == other.frrAppliedGen

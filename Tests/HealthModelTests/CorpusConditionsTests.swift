@@ -215,7 +215,7 @@ enum ConditionCorpus {
                   state: .up, reason: "Healthy", conditions: ["TrafficHealthy": "Unknown/BaselineRecorded", "ConfigApplied": "True"]),
     ]
 
-    static let all = config + skew + bgp + stability + trafficCases
+    static let all = config + skew + bgp + stability + trafficCases + fabric
 }
 
 @Suite("Corpus §2.4, §3: conditions")

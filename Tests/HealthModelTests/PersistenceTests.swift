@@ -70,7 +70,7 @@ struct PersistenceTests {
         }
         #expect(status[path: "evidence", "configLagSince"] == Fx.ts(-60))
         let texts = ([status["message"]] + (status["conditions"]?.arrayValue ?? []).map { $0["message"] }).compactMap { $0?.stringValue }
-        #expect(texts.count == 9)
+        #expect(texts.count == ConditionType.all.count + 1)
         for text in texts {
             #expect(text.firstMatch(of: /\d+s old|\d+s ago| for \d+(m\d+)?s/) == nil, "an age in \"\(text)\"")
         }
@@ -90,7 +90,7 @@ struct PersistenceTests {
         #expect(status["observedGeneration"] == 4)
         #expect(status["agentGeneration"] == 10)
         let conditions = try #require(status["conditions"]?.arrayValue)
-        #expect(conditions.count == 8 && conditions.allSatisfy { $0["observedGeneration"] == 4 })
+        #expect(conditions.count == ConditionType.all.count && conditions.allSatisfy { $0["observedGeneration"] == 4 })
         #expect(a.statusJSON()["observedGeneration"] == nil, "unknown: left out")
         let reread = try #require(Assessment(status: status))
         #expect(reread.agentGeneration == 10 && reread.conditions.allSatisfy { $0.observedGeneration == nil })
@@ -129,5 +129,9 @@ struct PersistenceTests {
             flaps: [FlapRecord(neighbor: "default/1.2.3.4", at: Fx.at(-30), transitions: 2, dropped: 1)],
             trafficStamp: "2026-04-17T16:59:55Z", traffic: ["vpc:vpc-01": TrafficSample(packets: 5, drops: 1)])
         #expect(HealthMemory(json: memory.json()) == memory)
+        var withRises = memory
+        withRises.peeringRises = ["vpc-01--vpc-02": Fx.at(-601)]
+        #expect(HealthMemory(json: withRises.json()) == withRises)
+        #expect(withRises.json()[path: "peeringRises", "vpc-01--vpc-02"] == Fx.ts(-601))
     }
 }

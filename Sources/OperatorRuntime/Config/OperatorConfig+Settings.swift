@@ -39,6 +39,11 @@ extension OperatorConfig {
                doc: "Time after which a switch Agent's BGP sessions no longer count.", rule: SettingRule.seconds()),
         .value("health.immediateFailureReasons", \.health.immediateFailureReasons, flag: "immediate-failure-reason", verdict: true,
                doc: "A container waiting reason that makes a pod down at once; repeat for several; replaces the list."),
+        .value("health.peeringActivityWindow", \.health.peeringActivityWindow, flag: "peering-activity-window", kind: .duration, verdict: true,
+               doc: "A peering whose packets rose within this long is expected to carry traffic.", rule: SettingRule.seconds(positive: true)),
+        .value("health.peeringStoppedAfter", \.health.peeringStoppedAfter, flag: "peering-stopped-after", kind: .duration, verdict: true,
+               doc: "No new packets for longer than this on such a peering's active member: PeeringTrafficStopped.",
+               rule: SettingRule.seconds(positive: true)),
 
         .value("leaderElection.enabled", \.leaderElection.enabled, flag: "leader-elect", doc: "Elect a leader on a Lease before writing."),
         .value("leaderElection.leaseName", \.leaderElection.leaseName, flag: "lease-name",
