@@ -1,11 +1,13 @@
 import Foundation
 
 /// GroupRedundancy: every group of the gateway that carries a peering has at least two members
-/// whose Forwarding is True (docs §3.11).
+/// whose Forwarding is True (docs §3.11). It is False only when that is certain: a member whose
+/// Forwarding is Unknown (not reported yet, a stale heartbeat) makes it Unknown instead, so a group
+/// coming up, or a member already reported DOWN, raises no RedundancyLost of its own.
 struct GroupRedundancyRule: HealthRule {
     let condition = ConditionType.groupRedundancy
     let docSection = "§3.11"
-    let reasons = ["Redundant", "NoPeeringGroups", "RedundancyLost", "GroupsUnreadable"]
+    let reasons = ["Redundant", "NoPeeringGroups", "RedundancyLost", "ForwardingUnknown", "GroupsUnreadable"]
     let events = [ConditionEvent(when: "False", .warning, reason: "RedundancyLost"),
                   ConditionEvent(when: "True", from: "False", .normal, reason: "RedundancyRestored")]
     let reads: Set<RuleInput> = [.gatewaySpec, .agentHeartbeat, .agentBGP, .agentCounters, .switchAgents, .groupPeers]
@@ -20,12 +22,18 @@ struct GroupRedundancyRule: HealthRule {
         guard !groups.isEmpty else {
             return RuleOutcome(.isTrue(type, "NoPeeringGroups", "none of its groups carries a peering"))
         }
-        let lost = groups.filter { $0.forwardingCount < 2 }
-        if !lost.isEmpty {
-            let text = lost.map { g in
+        let short = groups.filter { $0.forwardingCount < 2 }
+        let describe = { (list: [PeeringGroup]) in
+            list.map { g in
                 "group \(g.name) (carries \(g.peerings.joined(separator: ", "))): \(g.forwardingCount) of \(g.members.count) members forwarding: \(g.membersText)"
-            }
-            return RuleOutcome(.isFalse(type, "RedundancyLost", "fewer than 2 members forwarding in \(text.joined(separator: "; "))"))
+            }.joined(separator: "; ")
+        }
+        let lost = short.filter { g in g.members.filter { $0.forwarding.status != "False" }.count < 2 }
+        if !lost.isEmpty {
+            return RuleOutcome(.isFalse(type, "RedundancyLost", "fewer than 2 members forwarding in \(describe(lost))"))
+        }
+        if !short.isEmpty {
+            return RuleOutcome(.unknown(type, "ForwardingUnknown", "fewer than 2 members known to forward, the Forwarding of others unknown, in \(describe(short))"))
         }
         let text = groups.map { "\($0.name) \($0.forwardingCount) of \($0.members.count)" }
         return RuleOutcome(.isTrue(type, "Redundant", "every peering-carrying group has at least 2 members forwarding: \(text.joined(separator: ", "))"))
