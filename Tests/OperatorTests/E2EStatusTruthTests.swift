@@ -66,7 +66,7 @@ extension E2ETests {
                 let generation = try #require(health[path: "metadata", "generation"]?.intValue)
                 #expect(health[path: "status", "observedGeneration"]?.intValue == generation, "\(gateway)")
                 let conditions = health[path: "status", "conditions"]?.arrayValue ?? []
-                #expect(conditions.count == 8 && conditions.allSatisfy { $0["observedGeneration"]?.intValue == generation }, "\(gateway)")
+                #expect(conditions.count == ConditionType.all.count && conditions.allSatisfy { $0["observedGeneration"]?.intValue == generation }, "\(gateway)")
             }
             #expect(world.health("gateway-2")?[path: "status", "agentGeneration"]?.intValue == agentGeneration)
 

@@ -23,14 +23,9 @@ struct ForwardingRule: HealthRule {
         return RuleOutcome(draft)
     }
 
-    /// A peer's heartbeat, aged by its stamp alone (its clock offset is in its own memory, not
-    /// here); a stamp ahead of this clock counts as fresh.
-    static func heartbeatByStamp(_ agent: GatewayAgentView?, policy: HealthPolicy, now: Date) -> HeartbeatFinding.Status {
-        guard let beat = agent?.lastHeartbeat.value else { return .neverReported }
-        return now.timeIntervalSince(beat) > policy.heartbeatStaleAfter ? .stale : .fresh
-    }
-
-    /// The verdict for one gateway. `heartbeat` nil: not judged (treated as fresh).
+    /// The verdict for one gateway. `heartbeat` nil: not judged — a group peer is judged by its
+    /// last report and its leaves alone, the inputs whose changes re-queue its group (FleetIndex);
+    /// nothing would re-judge the group when its heartbeat merely ages.
     static func judge(agent: GatewayAgentView?, protocolIP: String?, leaves: [SwitchAgentView],
                       heartbeat: HeartbeatFinding.Status?, policy: HealthPolicy, now: Date) -> ConditionDraft {
         let type = ConditionType.forwarding
@@ -44,11 +39,17 @@ struct ForwardingRule: HealthRule {
         case .invalid: return .unknown(type, "StateNotReported", "status.state.bgp is malformed")
         case .value(let list): neighbors = list
         }
-        if let stalled = StateCollection.notCollected(agent, heartbeatFresh: heartbeat != .stale && heartbeat != .neverReported, policy: policy) {
+        if let stalled = StateCollection.notCollected(agent, heartbeatFresh: heartbeat == .fresh, policy: policy) {
             return .unknown(type, StateCollection.reason, stalled)
         }
         let enabled = neighbors.filter { $0.enabled != false }
         let established = enabled.filter { $0.sessionState.value == .established }
+        // A malformed neighbour (a problem under status.state.bgp) might be the established one.
+        let malformed = agent.problems.filter { $0.path.hasPrefix("status.state.bgp") }.map(\.path)
+            + enabled.filter { $0.sessionState.isInvalid }.map { "\($0.address) sessionState" }
+        if established.isEmpty && !malformed.isEmpty {
+            return .unknown(type, "StateNotReported", "no BGP session is established, but status.state.bgp is malformed at \(malformed.prefix(3).joined(separator: ", "))")
+        }
         guard !established.isEmpty else {
             let list = enabled.map { "\($0.address) \($0.sessionState.value?.rawValue ?? "unreported")" }
             return .isFalse(type, "NoEstablishedSession",
@@ -60,6 +61,9 @@ struct ForwardingRule: HealthRule {
             list.map { "\($0.address) received \($0.counts.received), sent \($0.counts.sent)" }.joined(separator: "; ")
         }
         if exchanging.isEmpty {
+            if counted.count < established.count && established.contains(where: { $0.ipv4Prefixes.isInvalid }) {
+                return .unknown(type, "StateNotReported", "no session exchanges prefixes, and ipv4UnicastPrefixes is malformed on some")
+            }
             if counted.isEmpty {
                 return .unknown(type, "StateNotReported", "\(established.count) BGP sessions established, none reports ipv4UnicastPrefixes")
             }

@@ -2,13 +2,14 @@ import Foundation
 
 /// GroupRedundancy: every group of the gateway that carries a peering has at least two members
 /// whose Forwarding is True (docs §3.11). It is False only when that is certain: a member whose
-/// Forwarding is Unknown (not reported yet, a stale heartbeat) makes it Unknown instead, so a group
-/// coming up, or a member already reported DOWN, raises no RedundancyLost of its own.
+/// Forwarding is Unknown (not reported yet, malformed) makes it Unknown instead, so a group coming
+/// up raises no RedundancyLost of its own.
 struct GroupRedundancyRule: HealthRule {
     let condition = ConditionType.groupRedundancy
     let docSection = "§3.11"
     let reasons = ["Redundant", "NoPeeringGroups", "RedundancyLost", "ForwardingUnknown", "GroupsUnreadable"]
-    let events = [ConditionEvent(when: "False", .warning, reason: "RedundancyLost"),
+    /// Lost is a change from redundant: a group of one, configured so, raises nothing at first sight.
+    let events = [ConditionEvent(when: "False", from: "True", .warning, reason: "RedundancyLost"),
                   ConditionEvent(when: "True", from: "False", .normal, reason: "RedundancyRestored")]
     let reads: Set<RuleInput> = [.gatewaySpec, .agentHeartbeat, .agentBGP, .agentCounters, .switchAgents, .groupPeers]
 

@@ -57,7 +57,7 @@ struct PeeringGroup: Sendable {
                 guard let priority else { continue }
                 let forwarding = peerForwarding[peer.name] ?? ForwardingRule.judge(
                     agent: peer.agent, protocolIP: peer.protocolIP, leaves: peer.switchAgents,
-                    heartbeat: ForwardingRule.heartbeatByStamp(peer.agent, policy: context.policy, now: context.now),
+                    heartbeat: nil,
                     policy: context.policy, now: context.now)
                 peerForwarding[peer.name] = forwarding
                 members.append(Member(name: peer.name, priority: priority, forwarding: forwarding, isSelf: false))
