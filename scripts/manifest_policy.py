@@ -22,7 +22,7 @@ CONFIG_KEYS: dict[str, Any] = {
     "fabricNamespace": None, "gatewayNamespace": None, "operatorNamespace": None, "dryRun": None,
     "health": {"startupGrace", "podGrace", "keepaliveInterval", "missedKeepalives", "applyTimeout",
                "bgpFlapThreshold", "bgpFlapWindow", "dropRatioThreshold", "heartbeatFutureTolerance",
-               "switchAgentStaleAfter", "immediateFailureReasons"},
+               "switchAgentStaleAfter", "immediateFailureReasons", "peeringActivityWindow", "peeringStoppedAfter"},
     "leaderElection": {"enabled", "leaseName", "leaseDuration", "renewDeadline", "retryPeriod"},
     "queue": {"workers", "retryBaseDelay", "retryMaxDelay"},
     "events": {"burst", "refillInterval"},

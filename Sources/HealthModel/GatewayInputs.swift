@@ -15,15 +15,20 @@ public struct GatewayInputs: Sendable {
     public var switchAgentTotal: Int?
     /// False when the Agent CRD is absent or unreadable: the model then falls back to weaker evidence.
     public var switchAgentsVisible: Bool
+    /// The other members of those of the gateway's groups that carry a peering (docs §3.10,
+    /// §3.11), each once, by name. Empty when none of its groups carries a peering.
+    public var groupPeers: [GroupPeer]
 
     public init(gateway: GatewayView?, agent: GatewayAgentView?, pods: [PodView] = [],
-                switchAgents: [SwitchAgentView] = [], switchAgentsVisible: Bool = true, switchAgentTotal: Int? = nil) {
+                switchAgents: [SwitchAgentView] = [], switchAgentsVisible: Bool = true, switchAgentTotal: Int? = nil,
+                groupPeers: [GroupPeer] = []) {
         self.gateway = gateway
         self.agent = agent
         self.pods = pods
         self.switchAgents = switchAgents
         self.switchAgentsVisible = switchAgentsVisible
         self.switchAgentTotal = switchAgentTotal
+        self.groupPeers = groupPeers
     }
 
     /// How many switch Agents the fleet has (narrowed or not).
@@ -33,6 +38,24 @@ public struct GatewayInputs: Sendable {
     public var gatewayName: String { gateway?.name ?? agent?.name ?? "" }
 
     /// The protocol IP (the gateway's BGP router ID), from the Gateway or else its GatewayAgent.
+    public var protocolIP: String? { gateway?.protocolIP ?? agent?.protocolIP }
+}
+
+/// Another member of one of the gateway's peering-carrying groups: what its Forwarding is judged
+/// from (the same pure function as the gateway's own, `ForwardingRule.judge`).
+public struct GroupPeer: Sendable {
+    public var gateway: GatewayView?
+    public var agent: GatewayAgentView?
+    /// The switch Agents reporting a session with its router ID.
+    public var switchAgents: [SwitchAgentView]
+
+    public init(gateway: GatewayView?, agent: GatewayAgentView?, switchAgents: [SwitchAgentView] = []) {
+        self.gateway = gateway
+        self.agent = agent
+        self.switchAgents = switchAgents
+    }
+
+    public var name: String { gateway?.name ?? agent?.name ?? "" }
     public var protocolIP: String? { gateway?.protocolIP ?? agent?.protocolIP }
 }
 

@@ -99,6 +99,9 @@ public struct HealthMemory: Sendable, Equatable {
     public var trafficStamp: String?
     /// Per `vpc:<name>` / `peering:<a>-><b>`: traffic counters at the last observation.
     public var traffic: SmallMap<TrafficSample>
+    /// Per expected peering (its `spec.peerings` name): the last collection in which its packets
+    /// rose, kept while within `peeringActivityWindow` (PeeringsHealthy, docs §3.10).
+    public var peeringRises: SmallMap<Date> = [:]
 
     public init(evaluatedAt: Date? = nil, firstSeen: Date? = nil, heartbeatKey: String? = nil, heartbeatSeenAt: Date? = nil,
                 heartbeatClockOffset: Double? = nil, configLagSince: Date? = nil, routingLagSince: Date? = nil, podIssueSince: [String: Date] = [:],

@@ -34,13 +34,19 @@ public struct HealthPolicy: Sendable, Codable, Equatable {
     public var containerRestartThreshold: Int
     /// The window for containerRestartThreshold. (§3.5)
     public var containerRestartWindow: Double
+    /// A peering whose packets rose within this long is expected to carry traffic. (§3.10)
+    public var peeringActivityWindow: Double
+    /// Such a peering showing no new packets for longer than this on its group's active member
+    /// is PeeringTrafficStopped. (§3.10)
+    public var peeringStoppedAfter: Double
 
     public init(startupGrace: Double = 300, podGrace: Double = 60, keepaliveInterval: Double = 15,
                 missedKeepalives: Int = 3, applyTimeout: Double = 120, bgpFlapThreshold: Int = 2,
                 bgpFlapWindow: Double = 600, dropRatioThreshold: Double = 0.01,
                 heartbeatFutureTolerance: Double = 30, switchAgentStaleAfter: Double = 45,
                 immediateFailureReasons: [String] = ["CrashLoopBackOff"], containerRestartThreshold: Int = 3,
-                containerRestartWindow: Double = 3600) {
+                containerRestartWindow: Double = 3600,
+                peeringActivityWindow: Double = 3600, peeringStoppedAfter: Double = 600) {
         self.startupGrace = startupGrace
         self.podGrace = podGrace
         self.keepaliveInterval = keepaliveInterval
@@ -54,6 +60,8 @@ public struct HealthPolicy: Sendable, Codable, Equatable {
         self.immediateFailureReasons = immediateFailureReasons
         self.containerRestartThreshold = containerRestartThreshold
         self.containerRestartWindow = containerRestartWindow
+        self.peeringActivityWindow = peeringActivityWindow
+        self.peeringStoppedAfter = peeringStoppedAfter
     }
 
     public static let `default` = HealthPolicy()
@@ -87,5 +95,7 @@ public struct HealthPolicy: Sendable, Codable, Equatable {
         immediateFailureReasons = try c.decodeIfPresent([String].self, forKey: .immediateFailureReasons) ?? d.immediateFailureReasons
         containerRestartThreshold = try c.decodeIfPresent(Int.self, forKey: .containerRestartThreshold) ?? d.containerRestartThreshold
         containerRestartWindow = try c.decodeDurationIfPresent(forKey: .containerRestartWindow) ?? d.containerRestartWindow
+        peeringActivityWindow = try c.decodeDurationIfPresent(forKey: .peeringActivityWindow) ?? d.peeringActivityWindow
+        peeringStoppedAfter = try c.decodeDurationIfPresent(forKey: .peeringStoppedAfter) ?? d.peeringStoppedAfter
     }
 }

@@ -62,6 +62,8 @@ public enum RuleInput: String, Sendable, CaseIterable, Comparable {
     case pods
     /// Switch Agents (leaves, spines): their sessions with the gateway and their own heartbeat.
     case switchAgents
+    /// The other members of the gateway's peering-carrying groups (`GatewayInputs.groupPeers`).
+    case groupPeers
 
     public static func < (a: RuleInput, b: RuleInput) -> Bool { a.rawValue < b.rawValue }
 
@@ -73,16 +75,19 @@ public enum RuleInput: String, Sendable, CaseIterable, Comparable {
 }
 
 /// A transition Event a condition raises: when it turns to `status` from anything else (or
-/// first appears so) in the persisted status.
+/// first appears so) in the persisted status; with `from`, only when it turns to `status` from
+/// that status (a recovery: a gateway seen for the first time has not recovered from anything).
 public struct ConditionEvent: Sendable, Equatable {
     public enum Kind: String, Sendable { case normal = "Normal", warning = "Warning" }
     public var status: String
+    public var from: String?
     public var kind: Kind
     /// The Event's reason, e.g. `BGPSessionDown`.
     public var reason: String
 
-    public init(when status: String, _ kind: Kind, reason: String) {
+    public init(when status: String, from: String? = nil, _ kind: Kind, reason: String) {
         self.status = status
+        self.from = from
         self.kind = kind
         self.reason = reason
     }
@@ -152,6 +157,10 @@ public struct RuleContext {
     var pods: PodFinding?
     var config: LagFinding?
     var routing: LagFinding?
+    /// The gateway's own Forwarding (ForwardingRule), and its peering-carrying groups with each
+    /// member's Forwarding (worked out once, by the first rule that needs them).
+    var forwarding: ConditionDraft?
+    var peeringGroups: [PeeringGroup]?
 
     init(inputs: GatewayInputs, previous: Assessment?, policy: HealthPolicy, now: Date, memory: HealthMemory, newMemory: HealthMemory) {
         self.inputs = inputs
@@ -211,7 +220,7 @@ public struct HealthRules: Sendable {
     public static let standard = HealthRules([
         HeartbeatRule(), ConfigAppliedRule(), RoutingAppliedRule(), PodRule(),
         BGPEstablishedRule(), BGPStableRule(), TrafficRule(),
-        AgentVersionRule(),
+        ForwardingRule(), PeeringsHealthyRule(), GroupRedundancyRule(), AgentVersionRule(),
     ], isStandard: true)
 
     private init(_ rules: [any HealthRule], isStandard: Bool = false) {

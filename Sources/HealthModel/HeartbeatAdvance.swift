@@ -15,8 +15,16 @@ import KubeAPI
 // counters takes them out of `quietInputs`, and such updates are evaluated in full.
 
 extension HealthEvaluator {
-    /// The conditions `advance` re-judges itself: the heartbeat rule's and the traffic rule's.
-    static let advancedConditions: Set<String> = [ConditionType.heartbeat, ConditionType.trafficHealthy]
+    /// The conditions `advance` re-judges itself: the heartbeat rule's and the traffic rule's
+    /// whole; of the others, the part a heartbeat or a collection can move. BGPEstablished,
+    /// BGPStable, Forwarding and GroupRedundancy read the heartbeat's freshness (the advance
+    /// requires it fresh for the same reason) and `lastCollectedTime` (it refuses a stalled
+    /// collector, StateNotCollected); PeeringsHealthy also a peering's packets rising or stopping
+    /// (it refuses when `advancedRises` sees a change).
+    static let advancedConditions: Set<String> = [
+        ConditionType.heartbeat, ConditionType.trafficHealthy, ConditionType.bgpEstablished, ConditionType.bgpStable,
+        ConditionType.forwarding, ConditionType.peeringsHealthy, ConditionType.groupRedundancy,
+    ]
     /// The inputs it can re-judge with them (`HealthRules.quietInputs` keeps those no other rule reads).
     static let advancedInputs: Set<RuleInput> = [.agentHeartbeat, .agentCounters]
 
@@ -36,7 +44,7 @@ extension HealthEvaluator {
     /// - `previous` is quiet: UP, every condition True, no timer running (no lag, no pod issue,
     ///   no flap or container restart in its window), so its `nextCheck` is its heartbeat's staleness alone;
     /// - the update changed no input but those in `rules.quietInputs` (derived from the rules'
-    ///   declared `reads`: no rule but the heartbeat and traffic rules reads them), and the
+    ///   declared `reads`: no rule but those of `advancedConditions` reads them), and the
     ///   heartbeat did not go back in time;
     /// - the heartbeat rule still says fresh for the same reason (a clock offset crossing the
     ///   skew tolerance, a stale heartbeat, one from the future all change it);
@@ -76,8 +84,18 @@ extension HealthEvaluator {
               trafficWas.message == traffic.draft.message
         else { return nil }
 
+        // A stalled collector (StateNotCollected, §3.9) and a peering whose traffic stops or
+        // starts (PeeringsHealthy, §3.10) change verdicts the two rules above do not judge.
+        if StateCollection.notCollected(agent, heartbeatFresh: true, policy: policy) != nil { return nil }
+        var rises = memory.peeringRises
+        if !agent.peerings.isEmpty || !rises.isEmpty {
+            guard let moved = PeeringsHealthyRule.advancedRises(agent, memory: memory, now: now) else { return nil }
+            rises = moved
+        }
+
         var next = previous
         next.memory.evaluatedAt = now
+        next.memory.peeringRises = rises
         next.memory.heartbeatKey = heartbeat.memoryKey
         next.memory.heartbeatSeenAt = heartbeat.memorySeenAt
         next.memory.heartbeatClockOffset = heartbeat.clockOffset

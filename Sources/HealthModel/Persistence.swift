@@ -115,6 +115,7 @@ extension HealthMemory {
         })
         o["trafficStamp"] = trafficStamp.map { .string($0) }
         o["traffic"] = .object(traffic.mapValues { ["p": .int($0.packets), "d": .int($0.drops)] })
+        if !peeringRises.isEmpty { o["peeringRises"] = .object(peeringRises.mapValues { .string(KubeTime.format($0)) }) }
         return .object(o)
     }
 
@@ -155,6 +156,9 @@ extension HealthMemory {
         traffic = SmallMap((json["traffic"]?.objectValue ?? [:]).compactMap { key, value in
             guard let p = value["p"]?.intValue, let d = value["d"]?.intValue, p >= 0, d >= 0 else { return nil }
             return (key, TrafficSample(packets: p, drops: d))
+        })
+        peeringRises = SmallMap((json["peeringRises"]?.objectValue ?? [:]).compactMap { key, value in
+            value.stringValue.flatMap(KubeTime.parse).map { (key, $0.wholeSeconds) }
         })
     }
 }

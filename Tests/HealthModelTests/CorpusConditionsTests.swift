@@ -215,7 +215,7 @@ enum ConditionCorpus {
                   state: .up, reason: "Healthy", conditions: ["TrafficHealthy": "Unknown/BaselineRecorded", "ConfigApplied": "True"]),
     ]
 
-    static let all = config + skew + bgp + stability + trafficCases + findings
+    static let all = config + skew + bgp + stability + trafficCases + findings + fabric
 }
 
 @Suite("Corpus §2.4, §3: conditions")

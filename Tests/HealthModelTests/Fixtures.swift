@@ -34,6 +34,28 @@ enum Fx {
          "ipv4UnicastPrefixes": ["received": 6, "sent": 1]]
     }
 
+    /// A `spec.peerings` entry joining two VPCs; `nat` on the first VPC's expose (`masquerade`,
+    /// `portForward` or `static`) with `idleTimeout` where given.
+    static func peering(group: String = "gw-group-1", vpcs: (String, String) = ("vpc-01", "vpc-02"), nat: String? = nil,
+                        idleTimeout: String? = nil) -> JSONValue {
+        var first: JSONValue = ["ips": [["cidr": "10.0.1.0/24"]]]
+        if let nat {
+            var options: JSONValue = [:]
+            if let idleTimeout { options["idleTimeout"] = .string(idleTimeout) }
+            first["nat"] = .object([nat: options])
+            first["as"] = [["cidr": "192.168.1.0/24"]]
+        }
+        return ["gatewayGroup": .string(group),
+                "peering": .object([vpcs.0: ["expose": [first]], vpcs.1: ["expose": [["ips": [["cidr": "10.0.2.0/24"]]]]]])]
+    }
+
+    /// A neighbour exchanging `received`/`sent` IPv4 unicast prefixes.
+    static func neighbor(received: Int64, sent: Int64, state: String = "established") -> JSONValue {
+        var n = neighbor(state)
+        n["ipv4UnicastPrefixes"] = ["received": .int(received), "receivedPrePolicy": .int(received), "sent": .int(sent)]
+        return n
+    }
+
     static let defaultNeighbors: [String: JSONValue] = [
         "172.30.128.12": neighbor(), "172.30.128.26": neighbor(routerID: "172.30.1.2"),
     ]
@@ -45,7 +67,7 @@ enum Fx {
                       appliedTime: Double? = -3_600, frrGen: Int64? = 10, neighbors: [String: JSONValue]? = defaultNeighbors,
                       vpcs: [String: JSONValue]? = ["vpc-01": counters(3555, 0)],
                       peerings: [String: JSONValue]? = ["vpc-01->vpc-02": counters(3555, 0), "vpc-02->vpc-01": counters(2711, 0)],
-                      collected: Double? = nil, specChanged: Double? = nil) -> JSONValue {
+                      collected: Double? = nil, specChanged: Double? = nil, specPeerings: [String: JSONValue]? = nil) -> JSONValue {
         var metadata: JSONValue = ["name": .string(name), "namespace": "default", "resourceVersion": "200",
                                    "generation": .int(generation), "creationTimestamp": ts(-86_400)]
         if let specChanged {
@@ -66,10 +88,12 @@ enum Fx {
         if let heartbeat { status["lastHeartbeat"] = ts(heartbeat) }
         if let appliedGen { status["lastAppliedGen"] = .int(appliedGen) }
         if let appliedTime { status["lastAppliedTime"] = ts(appliedTime) }
+        var spec: JSONValue = ["gateway": ["protocolIP": "172.30.8.0/32", "asn": 65534,
+                                           "neighbors": [["source": "eth1", "ip": "172.30.128.12", "asn": 65100]]]]
+        if let specPeerings { spec["peerings"] = .object(specPeerings) }
         return [
             "apiVersion": "gwint.githedgehog.com/v1alpha1", "kind": "GatewayAgent", "metadata": metadata,
-            "spec": ["gateway": ["protocolIP": "172.30.8.0/32", "asn": 65534,
-                                 "neighbors": [["source": "eth1", "ip": "172.30.128.12", "asn": 65100]]]],
+            "spec": spec,
             "status": .object(status),
         ]
     }
@@ -123,12 +147,18 @@ enum Fx {
     static func healthyPods(gateway: String = "gw-1") -> [JSONValue] { [pod("dataplane", gateway: gateway), pod("frr", gateway: gateway)] }
 
     /// A switch Agent reporting BGP sessions: (neighbor ip, state, remoteRouterID).
+    /// `received`: per session address, the prefixes the leaf received on it (`prefixes.<family>.rec`).
     static func leaf(_ name: String = "leaf-1", heartbeat: Double = -10,
-                     sessions: [(String, String, String)] = [("172.30.128.13", "established", "172.30.8.0")]) -> JSONValue {
+                     sessions: [(String, String, String)] = [("172.30.128.13", "established", "172.30.8.0")],
+                     received: [String: Int64] = [:]) -> JSONValue {
         var neighbors: [String: JSONValue] = [:]
         for (ip, state, router) in sessions {
             neighbors[ip] = ["enabled": true, "state": .string(state), "remoteRouterID": .string(router), "localAS": 65100,
                              "peerAS": 65534, "connDropped": 0, "estabTrans": 1, "lastEstab": ts(-3600)]
+            if let rec = received[ip] {
+                neighbors[ip]?["prefixes"] = ["IPV4_UNICAST": ["rec": .int(rec), "recPre": .int(rec), "sent": 2],
+                                              "L2VPN_EVPN": ["rec": 0, "sent": 0]]
+            }
         }
         return [
             "apiVersion": "agent.githedgehog.com/v1beta1", "kind": "Agent",
@@ -160,10 +190,20 @@ struct Snapshot: Sendable {
     var pods: [JSONValue] = Fx.healthyPods()
     var leaves: [JSONValue] = [Fx.leaf()]
     var leavesVisible = true
+    /// The other members of the gateway's peering-carrying groups.
+    var peers: [Peer] = []
+
+    struct Peer: Sendable {
+        var gateway: JSONValue?
+        var agent: JSONValue?
+        var leaves: [JSONValue] = []
+    }
 
     var inputs: GatewayInputs {
         GatewayInputs(gateway: gateway.map(GatewayView.init(json:)), agent: agent.map(GatewayAgentView.init(json:)),
                       pods: pods.map(PodView.init(json:)), switchAgents: leaves.map(SwitchAgentView.init(json:)),
-                      switchAgentsVisible: leavesVisible)
+                      switchAgentsVisible: leavesVisible,
+                      groupPeers: peers.map { GroupPeer(gateway: $0.gateway.map(GatewayView.init(json:)), agent: $0.agent.map(GatewayAgentView.init(json:)),
+                                                        switchAgents: $0.leaves.map(SwitchAgentView.init(json:))) })
     }
 }

@@ -154,6 +154,41 @@ struct HeartbeatAdvanceTests {
         #expect(Self.advance(steady, from: old, to: Self.agent(-15), at: -14) != nil)
     }
 
+    /// Issue 19: a collection that stops while the heartbeat goes on is StateNotCollected (§3.9),
+    /// which the two rules of the quiet path do not judge.
+    @Test func aStalledCollectorIsEvaluated() {
+        let (quiet, old) = Self.quiet()
+        let stalled = Self.agent(16).setting(["status", "state", "lastCollectedTime"], Fx.ts(-30))
+        #expect(Self.advance(quiet, from: old, to: stalled, at: 17) == nil)
+        #expect(Self.evaluate(stalled, at: 17, quiet).condition(ConditionType.forwarding)?.reason == "StateNotCollected")
+        let notYet = Self.agent(15).setting(["status", "state", "lastCollectedTime"], Fx.ts(-30))
+        #expect(Self.advance(quiet, from: old, to: notYet, at: 16) != nil, "45 s behind the heartbeat is still current")
+    }
+
+    /// Issue 19: a peering still carrying traffic moves its last rise with the counters, exactly
+    /// as the evaluation does; one whose packets stop rising is evaluated (PeeringTrafficStopped, §3.10).
+    @Test func aPeeringThatStillCarriesTrafficAdvancesAndOneThatStopsIsEvaluated() throws {
+        let peer = Snapshot.Peer(gateway: Fx.gateway(name: "gw-2", protocolIP: "172.30.8.2/32"), agent: Fx.agent(name: "gw-2"))
+        func carrying(_ beat: Double, packets: Int64) -> JSONValue {
+            Self.agent(beat).setting(["spec", "peerings"], ["p": Fx.peering(group: "")])
+                .setting(["status", "state", "peerings"], ["vpc-01->vpc-02": Fx.counters(packets, 0)])
+        }
+        func evaluate(_ agent: JSONValue, at: Double, _ previous: Assessment?) -> Assessment {
+            HealthEvaluator.evaluate(Snapshot(agent: agent, peers: [peer]).inputs, previous: previous, policy: .default, now: Fx.at(at))
+        }
+        let first = evaluate(carrying(-45, packets: 1_000), at: -44, nil)
+        let old = carrying(-30, packets: 2_000)
+        let quiet = evaluate(old, at: -29, first)
+        #expect(HealthEvaluator.isQuiet(quiet), "\(quiet.conditions)")
+        #expect(quiet.memory.peeringRises["p"] == Fx.at(-29))
+        let rising = carrying(-15, packets: 3_000)
+        let advanced = try #require(Self.advance(quiet, from: old, to: rising, at: -14))
+        let evaluated = evaluate(rising, at: -14, quiet)
+        #expect(advanced == evaluated)
+        #expect(advanced.memory.peeringRises["p"] == Fx.at(-14))
+        #expect(Self.advance(evaluated, from: rising, to: carrying(0, packets: 3_000), at: 1) == nil, "the packets stopped rising")
+    }
+
     @Test func aHeartbeatThatIsNotATimeOrGoesBackIsEvaluated() {
         let (quiet, old) = Self.quiet()
         var unparseable = Self.agent(-15)

@@ -131,5 +131,9 @@ struct PersistenceTests {
             flaps: [FlapRecord(neighbor: "default/1.2.3.4", at: Fx.at(-30), transitions: 2, dropped: 1)],
             trafficStamp: "2026-04-17T16:59:55Z", traffic: ["vpc:vpc-01": TrafficSample(packets: 5, drops: 1)])
         #expect(HealthMemory(json: memory.json()) == memory)
+        var withRises = memory
+        withRises.peeringRises = ["vpc-01--vpc-02": Fx.at(-601)]
+        #expect(HealthMemory(json: withRises.json()) == withRises)
+        #expect(withRises.json()[path: "peeringRises", "vpc-01--vpc-02"] == Fx.ts(-601))
     }
 }

@@ -20,6 +20,7 @@ struct RuleRegistryTests {
                                 bgpCounters: ["default/1.2.3.4": BGPCounterSample(transitions: 1, dropped: 2)],
                                 flaps: [FlapRecord(neighbor: "default/1.2.3.4", at: t, transitions: 1, dropped: 1)],
                                 trafficStamp: "s", traffic: ["vpc:a": TrafficSample(packets: 5, drops: 1)])
+        a.memory.peeringRises = ["p": t]
         a.evidence.heartbeat = "2026-01-01T00:00:00Z"
         a.evidence.appliedGeneration = 3
         a.evidence.currentGeneration = 4
@@ -98,9 +99,9 @@ struct RuleRegistryTests {
 
     /// The registry is the one list: the status writer's volatile sets come from it.
     @Test func volatileFieldsAreTheDeclaredOnes() {
-        #expect(Self.rules.volatileMemory == ["evaluatedAt", "trafficStamp", "traffic", "heartbeatKey", "heartbeatSeenAt", "heartbeatClockOffset"])
+        #expect(Self.rules.volatileMemory == ["evaluatedAt", "trafficStamp", "traffic", "heartbeatKey", "heartbeatSeenAt", "heartbeatClockOffset", "peeringRises"])
         #expect(Self.rules.volatileEvidence == ["counters", "livenessDetail"])
         #expect(Self.rules.volatileStatus == ["message"])
-        #expect(Self.rules.messageKeeping == [ConditionType.trafficHealthy])
+        #expect(Self.rules.messageKeeping == [ConditionType.trafficHealthy, ConditionType.peeringsHealthy])
     }
 }

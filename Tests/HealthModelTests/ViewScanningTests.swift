@@ -42,10 +42,37 @@ struct ViewScanningTests {
         Fx.agent().setting(["spec", "agentVersion"], "v1.2.0"), Fx.agent(specChanged: -60), Fx.initAgent(), Fx.initAgent(omitZero: true),
         Fx.agent(heartbeat: nil, appliedGen: nil, appliedTime: nil, frrGen: nil, neighbors: nil, vpcs: nil, peerings: nil),
         Fx.agent(neighbors: ["172.30.128.12": Fx.neighbor("active"), "172.30.128.14": Fx.neighbor(routerID: "172.30.1.2")]),
+        fabricAgent,
     ]
+    /// Issue 19's fields: spec.peerings with each NAT kind, and prefix counts on the sessions.
+    static let fabricAgent = Fx.agent(
+        neighbors: ["172.30.128.12": Fx.neighbor(received: 6, sent: 1), "172.30.128.26": Fx.neighbor(received: 0, sent: 0, state: "idle")],
+        specPeerings: ["a--b": Fx.peering(nat: "masquerade", idleTimeout: "2m"), "c--d": Fx.peering(group: "", vpcs: ("vpc-c", "vpc-d"), nat: "portForward"),
+                       "e--f": Fx.peering(vpcs: ("vpc-e", "vpc-f"), nat: "static"), "g--h": Fx.peering(vpcs: ("vpc-g", "vpc-h"))])
+    static let fabricLeaf = Fx.leaf(sessions: [("172.30.128.13", "established", "172.30.8.0"), ("172.30.128.15", "idle", "172.30.8.2")],
+                                    received: ["172.30.128.13": 7, "172.30.128.15": 0])
     static let leaves: [JSONValue] = [
         Fx.leaf(), Fx.leaf(sessions: []), Fx.leaf(sessions: [("172.30.128.13", "established", "172.30.8.0/32"), ("172.30.128.15", "idle", "172.30.8.2")]),
+        fabricLeaf,
     ]
+
+    @Test func issue19FieldsAreRead() throws {
+        let agent = GatewayAgentView(json: Self.fabricAgent)
+        #expect(agent.problems.isEmpty)
+        #expect(agent.peerings.map(\.name) == ["a--b", "c--d", "e--f", "g--h"])
+        #expect(agent.peerings.map(\.groupName) == ["gw-group-1", "default", "gw-group-1", "gw-group-1"])
+        #expect(agent.peerings.map(\.nat) == ["masquerade", "portForward", "static", nil])
+        #expect(agent.peerings.map(\.idleTimeout) == ["2m", nil, nil, nil])
+        #expect(agent.peerings[0].vpcs == ["vpc-01", "vpc-02"])
+        #expect(agent.peerings[0].isDirection("vpc-02->vpc-01") && !agent.peerings[0].isDirection("vpc-01->vpc-03"))
+        #expect(agent.bgpNeighbors.value?.map(\.ipv4Prefixes) == [.value(PrefixCounts(received: 6, sent: 1)), .value(PrefixCounts(received: 0, sent: 0))])
+        let leaf = SwitchAgentView(json: Self.fabricLeaf)
+        #expect(leaf.sessions.map(\.receivedPrefixes) == [7, 0])
+        #expect(SwitchAgentView(json: Fx.leaf()).sessions.map(\.receivedPrefixes) == [nil])
+        // Both readers agree on them (the byte reader answers for these plain objects).
+        let text = Writer().render(Self.fabricAgent)
+        #expect(try #require(GatewayAgentView(bytes: Self.bytes(text))).peerings == agent.peerings)
+    }
 
     static func bytes(_ text: String) -> ArraySlice<UInt8> { ArraySlice(Array(text.utf8)) }
 
@@ -85,7 +112,7 @@ struct ViewScanningTests {
                 #expect(fast == SwitchAgentView(json: tree), "\(text)")
             }
         }
-        for sample in Self.agents.prefix(3) + Self.leaves.prefix(1) {
+        for sample in Self.agents.prefix(3) + Self.leaves.prefix(1) + [Self.fabricAgent, Self.fabricLeaf] {
             for path in Self.paths(sample) {
                 for replacement in replacements { try check(sample.setting(path, replacement)) }
                 try check(sample, Writer(escapeSlash: true, duplicateAt: Array(path.dropLast()), duplicateValue: "dup"))

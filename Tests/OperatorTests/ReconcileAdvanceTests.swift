@@ -92,7 +92,7 @@ extension ReconcileReconcilerTests {
                                             now: RFx.t0.addingTimeInterval(62))
         let plan = try #require(GatewayReconciler.planStatus(idle, gateway: "gw-1", persistedStatus: GatewayHealthStatus.desired(runs[3], generation: 1),
                                                               persistedVersion: "7", generation: 1, remediation: nil, stateBeforeDeletion: nil))
-        #expect(plan.events.map(\.reason) == ["BGPSessionDown"])
+        #expect(plan.events.map(\.reason) == ["BGPSessionDown", "GatewayNotForwarding"], "its one session idle: not forwarding either")
         #expect(plan.patch[path: "metadata", "resourceVersion"] == "7")
         #expect(plan.patch["status"] != plan.desired, "a merge patch, not the whole status")
         #expect(plan == GatewayReconciler.planStatus(idle, gateway: "gw-1", persistedStatus: GatewayHealthStatus.desired(runs[3], generation: 1),

@@ -29,7 +29,8 @@ enum RFx {
                     "frr": ["lastAppliedGen": 1],
                     "bgp": ["vrfs": ["default": ["neighbors": ["172.30.128.12": [
                         "enabled": true, "sessionState": .string(bgp), "remoteRouterID": "172.30.1.1",
-                        "establishedTransitions": 1, "connectionsDropped": 0]]]]],
+                        "establishedTransitions": 1, "connectionsDropped": 0,
+                        "ipv4UnicastPrefixes": ["received": 4, "sent": 1]]]]]],
                     "vpcs": ["vpc-01": ["p": .int(packets), "b": .int(packets * 700), "d": 0]],
                 ],
             ],

@@ -76,12 +76,29 @@ import Testing
         #expect(changed.first?.message.contains("was DOWN") == true)
     }
 
+    /// Issue 19: GatewayNotForwarding when Forwarding turns False, GatewayForwarding when it turns
+    /// True from False — once each, and never for a gateway seen for the first time.
+    @Test func forwardingEventsOnTheLossAndTheRecoveryOnly() {
+        let runs = RFx.evaluations(3)
+        #expect(runs[0].condition(ConditionType.forwarding)?.status == "True")
+        #expect(!TransitionEvents.plan(persisted: nil, assessment: runs[0], gateway: "gw-1").map(\.reason).contains("GatewayForwarding"),
+                "a first sight is no recovery")
+        let down = HealthEvaluator.evaluate(RFx.inputs(beat: 45, bgp: "idle"), previous: runs[2], policy: .default, now: RFx.t0.addingTimeInterval(46))
+        let lost = TransitionEvents.plan(persisted: GatewayHealthStatus.desired(runs[2]), assessment: down, gateway: "gw-1")
+        #expect(lost.filter { $0.reason == "GatewayNotForwarding" }.map(\.type) == [.warning])
+        let still = HealthEvaluator.evaluate(RFx.inputs(beat: 60, bgp: "idle"), previous: down, policy: .default, now: RFx.t0.addingTimeInterval(61))
+        #expect(TransitionEvents.plan(persisted: GatewayHealthStatus.desired(down), assessment: still, gateway: "gw-1").isEmpty)
+        let back = HealthEvaluator.evaluate(RFx.inputs(beat: 75), previous: still, policy: .default, now: RFx.t0.addingTimeInterval(76))
+        let recovered = TransitionEvents.plan(persisted: GatewayHealthStatus.desired(still), assessment: back, gateway: "gw-1")
+        #expect(recovered.filter { $0.reason == "GatewayForwarding" }.map(\.type) == [.normal])
+    }
+
     @Test func bgpFindingRaisedWhenItTurnsFalseOnly() {
         let runs = RFx.evaluations(3)
         let idle = HealthEvaluator.evaluate(RFx.inputs(beat: 45, bgp: "idle"), previous: runs[2], policy: .default,
                                             now: RFx.t0.addingTimeInterval(47))
         let planned = TransitionEvents.plan(persisted: GatewayHealthStatus.desired(runs[2]), assessment: idle, gateway: "gw-1")
-        #expect(planned.map(\.reason) == ["BGPSessionDown"])
+        #expect(planned.map(\.reason) == ["BGPSessionDown", "GatewayNotForwarding"])
         #expect(planned.first?.message.contains("172.30.128.12") == true)
         let again = HealthEvaluator.evaluate(RFx.inputs(beat: 60, bgp: "idle"), previous: idle, policy: .default,
                                              now: RFx.t0.addingTimeInterval(62))

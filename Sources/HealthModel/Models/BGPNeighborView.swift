@@ -17,10 +17,14 @@ public struct BGPNeighborView: Sendable, Equatable {
     public var peerAS: Int64?
     public var establishedTransitions: Reading<Int64>
     public var connectionsDropped: Reading<Int64>
+    /// `ipv4UnicastPrefixes` (`received`, `sent`): `.absent` when the session reports no such
+    /// object; a count the object omits is 0 (Go omits a zero).
+    public var ipv4Prefixes: Reading<PrefixCounts>
 
     public init(vrf: String, address: String, enabled: Bool? = nil, sessionState: Reading<BGPSessionState>,
                 remoteRouterID: String? = nil, peerAS: Int64? = nil,
-                establishedTransitions: Reading<Int64> = .absent, connectionsDropped: Reading<Int64> = .absent) {
+                establishedTransitions: Reading<Int64> = .absent, connectionsDropped: Reading<Int64> = .absent,
+                ipv4Prefixes: Reading<PrefixCounts> = .absent) {
         self.vrf = vrf
         self.address = address
         self.enabled = enabled
@@ -29,10 +33,21 @@ public struct BGPNeighborView: Sendable, Equatable {
         self.peerAS = peerAS
         self.establishedTransitions = establishedTransitions
         self.connectionsDropped = connectionsDropped
+        self.ipv4Prefixes = ipv4Prefixes
     }
 
     /// `vrf/address`, the key under which counters are remembered.
     public var key: String { "\(vrf)/\(address)" }
+}
+
+/// Prefixes a BGP session received from and sent to its peer.
+public struct PrefixCounts: Sendable, Equatable {
+    public var received: Int64
+    public var sent: Int64
+    public init(received: Int64, sent: Int64) {
+        self.received = received
+        self.sent = sent
+    }
 }
 
 /// A traffic counter set of a GatewayAgent: `status.state.vpcs.<vpc>` or

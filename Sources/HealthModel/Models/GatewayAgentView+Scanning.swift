@@ -26,6 +26,7 @@ extension GatewayAgentView: ReadableFromBytes {
         f.protocolIP = spec.protocolIP
         f.expectedNeighbors = spec.neighbors
         f.expectedAgentVersion = spec.agentVersion.map(Reading.value) ?? .absent
+        f.peerings = spec.peerings
         f.hasStatus = status.present
         f.lastHeartbeat = status.lastHeartbeat
         f.lastAppliedGen = status.lastAppliedGen
@@ -40,11 +41,12 @@ extension GatewayAgentView: ReadableFromBytes {
     }
 }
 
-/// `spec.gateway.protocolIP` and `.neighbors`, and `spec.agentVersion`.
+/// `spec.gateway.protocolIP` and `.neighbors`, `spec.agentVersion` and `spec.peerings`.
 private struct ScannedSpec {
     var protocolIP: String?
     var neighbors: [ExpectedNeighbor] = []
     var agentVersion: String?
+    var peerings: [PeeringSpecView] = []
 
     init() {}
 
@@ -54,6 +56,13 @@ private struct ScannedSpec {
         while let key = try s.nextKey() {
             if key.isEqual(to: "agentVersion") {
                 try seen.first(1); agentVersion = try s.optionalString()
+                continue
+            }
+            if key.isEqual(to: "peerings") {
+                try seen.first(2)
+                guard try s.enterObjectUnlessNull() else { continue }
+                peerings = try s.sortedEntries { (s: inout JSONScanner) throws(Miss) in try Self.readPeering(&s) }
+                    .compactMap { entry in entry.value.map { var p = $0; p.name = entry.key; return p } }
                 continue
             }
             guard key.isEqual(to: "gateway") else { try s.skipValue(); continue }
@@ -70,6 +79,72 @@ private struct ScannedSpec {
                 }
             }
         }
+    }
+}
+
+extension ScannedSpec {
+    /// One `spec.peerings` entry (its name is filled in by the caller); nil for a null entry.
+    fileprivate static func readPeering(_ s: inout JSONScanner) throws(Miss) -> PeeringSpecView? {
+        guard try s.enterObjectUnlessNull() else { return nil }
+        var seen = SeenKeys()
+        var peering = PeeringSpecView(name: "", group: "")
+        while let key = try s.nextKey() {
+            if key.isEqual(to: "gatewayGroup") {
+                try seen.first(0); peering.group = try s.optionalString() ?? ""
+            } else if key.isEqual(to: "peering") {
+                try seen.first(1)
+                guard try s.enterObjectUnlessNull() else { continue }
+                let sides = try s.sortedEntries { (s: inout JSONScanner) throws(Miss) in try readSide(&s) }
+                for (vpc, nats) in sides {
+                    peering.vpcs.append(vpc)
+                    for (kind, timeout) in nats { peering.noteNAT(kind, idleTimeout: timeout) }
+                }
+            } else {
+                try s.skipValue()
+            }
+        }
+        return peering
+    }
+
+    /// One VPC's side: the NAT kinds of its `expose[]` in order, with their idle timeouts.
+    private static func readSide(_ s: inout JSONScanner) throws(Miss) -> [(String, String?)] {
+        guard try s.enterObjectUnlessNull() else { return [] }
+        var seen = SeenKeys()
+        var nats: [(String, String?)] = []
+        while let key = try s.nextKey() {
+            guard key.isEqual(to: "expose") else { try s.skipValue(); continue }
+            try seen.first(0)
+            guard try s.enterArrayUnlessNull() else { continue }
+            while try s.nextElement() {
+                try s.beginObject()  // a null or non-object expose: leave it to the tree reader
+                var inner = SeenKeys()
+                while let field = try s.nextKey() {
+                    guard field.isEqual(to: "nat") else { try s.skipValue(); continue }
+                    try inner.first(0)
+                    guard try s.enterObjectUnlessNull() else { continue }
+                    var found: [String: String?] = [:]
+                    var kinds = SeenKeys()
+                    while let name = try s.nextKey() {
+                        let slot = name.isEqual(to: "masquerade") ? 0 : name.isEqual(to: "portForward") ? 1 : name.isEqual(to: "static") ? 2 : -1
+                        guard slot >= 0 else { try s.skipValue(); continue }
+                        try kinds.first(slot)
+                        guard try s.enterObjectUnlessNull() else { continue }
+                        var timeout: String?
+                        var fields = SeenKeys()
+                        while let option = try s.nextKey() {
+                            if option.isEqual(to: "idleTimeout") && slot != 2 {
+                                try fields.first(0); timeout = try s.optionalString()
+                            } else {
+                                try s.skipValue()
+                            }
+                        }
+                        found[PeeringSpecView.natKinds[slot]] = .some(timeout)
+                    }
+                    for kind in PeeringSpecView.natKinds { if let timeout = found[kind] { nats.append((kind, timeout)) } }
+                }
+            }
+        }
+        return nats
     }
 }
 
@@ -197,6 +272,21 @@ private struct ScannedStatus {
                 try seen.first(4); neighbor.establishedTransitions = try s.optionalInt(nonNegative: true)
             } else if key.isEqual(to: "connectionsDropped") {
                 try seen.first(5); neighbor.connectionsDropped = try s.optionalInt(nonNegative: true)
+            } else if key.isEqual(to: "ipv4UnicastPrefixes") {
+                try seen.first(6)
+                guard try s.enterObjectUnlessNull() else { continue }
+                var counts = SeenKeys()
+                var prefixes = PrefixCounts(received: 0, sent: 0)
+                while let field = try s.nextKey() {
+                    if field.isEqual(to: "received") {
+                        try counts.first(0); prefixes.received = try s.optionalInt(nonNegative: true).value ?? 0
+                    } else if field.isEqual(to: "sent") {
+                        try counts.first(1); prefixes.sent = try s.optionalInt(nonNegative: true).value ?? 0
+                    } else {
+                        try s.skipValue()
+                    }
+                }
+                neighbor.ipv4Prefixes = .value(prefixes)
             } else {
                 try s.skipValue()
             }

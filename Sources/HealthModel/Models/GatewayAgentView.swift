@@ -16,6 +16,7 @@ public struct GatewayAgentView: Sendable, Equatable {
         var protocolIP: String?
         var expectedNeighbors: [ExpectedNeighbor] = []
         var expectedAgentVersion: Reading<String> = .absent
+        var peerings: [PeeringSpecView] = []
         var hasStatus: Bool = false
         var lastHeartbeat: Reading<Date> = .absent
         var lastHeartbeatText: String?
@@ -64,6 +65,8 @@ public struct GatewayAgentView: Sendable, Equatable {
     public var expectedNeighbors: [ExpectedNeighbor] { box.fields.expectedNeighbors }
     /// `spec.agentVersion`: the version the fabric controller wants the dataplane to run.
     public var expectedAgentVersion: Reading<String> { box.fields.expectedAgentVersion }
+    /// `spec.peerings`, by name: the peerings the fabric controller gave this gateway's groups.
+    public var peerings: [PeeringSpecView] { box.fields.peerings }
     /// Whether `status` is present at all.
     public var hasStatus: Bool { box.fields.hasStatus }
     public var lastHeartbeat: Reading<Date> { box.fields.lastHeartbeat }
@@ -100,6 +103,7 @@ public struct GatewayAgentView: Sendable, Equatable {
         f.protocolIP = reader.string(json, ["spec", "gateway", "protocolIP"]).value.map(bareAddress)
         f.expectedNeighbors = readExpectedNeighbors(json, ["spec", "gateway", "neighbors"], &reader)
         f.expectedAgentVersion = reader.string(json, ["spec", "agentVersion"])
+        f.peerings = Self.readPeerings(json, &reader)
 
         f.hasStatus = reader.object(json, ["status"]).value != nil
         f.lastHeartbeat = reader.time(json, ["status", "lastHeartbeat"])
@@ -179,11 +183,54 @@ public struct GatewayAgentView: Sendable, Equatable {
                 remoteRouterID: sub.string(entry, ["remoteRouterID"]).value,
                 peerAS: sub.int(entry, ["peerAS"]).value,
                 establishedTransitions: sub.int(entry, ["establishedTransitions"], nonNegative: true),
-                connectionsDropped: sub.int(entry, ["connectionsDropped"], nonNegative: true))
+                connectionsDropped: sub.int(entry, ["connectionsDropped"], nonNegative: true),
+                ipv4Prefixes: Self.readPrefixes(entry, &sub))
             reader.absorb(sub, under: path)
             out.append(neighbor)
         }
         return .value(out)
+    }
+
+    /// `ipv4UnicastPrefixes` of one neighbour; a malformed count is a problem and `.invalid`.
+    private static func readPrefixes(_ entry: JSONValue, _ reader: inout FieldReader) -> Reading<PrefixCounts> {
+        switch reader.object(entry, ["ipv4UnicastPrefixes"]) {
+        case .absent: return .absent
+        case .invalid: return .invalid
+        case .value: break
+        }
+        let received = reader.int(entry, ["ipv4UnicastPrefixes", "received"], nonNegative: true)
+        let sent = reader.int(entry, ["ipv4UnicastPrefixes", "sent"], nonNegative: true)
+        if received.isInvalid || sent.isInvalid { return .invalid }
+        return .value(PrefixCounts(received: received.value ?? 0, sent: sent.value ?? 0))
+    }
+
+    /// `spec.peerings`: each entry's group, the VPCs it joins and its NAT, by name.
+    private static func readPeerings(_ json: JSONValue, _ reader: inout FieldReader) -> [PeeringSpecView] {
+        let base = ["spec", "peerings"]
+        guard let map = reader.object(json, base).value else { return [] }
+        var out: [PeeringSpecView] = []
+        for name in map.keys.sorted() {
+            let path = base + [name]
+            guard reader.object(json, path).value != nil else { continue }
+            var peering = PeeringSpecView(name: name, group: reader.string(json, path + ["gatewayGroup"]).value ?? "")
+            let sides = reader.object(json, path + ["peering"]).value ?? [:]
+            for vpc in sides.keys.sorted() {
+                peering.vpcs.append(vpc)
+                guard let exposes = reader.array(json, path + ["peering", vpc, "expose"]).value else { continue }
+                for (index, expose) in exposes.enumerated() {
+                    var sub = FieldReader()
+                    if sub.object(expose, ["nat"]).value != nil {
+                        for kind in PeeringSpecView.natKinds where sub.object(expose, ["nat", kind]).value != nil {
+                            let timeout = kind == "static" ? nil : sub.string(expose, ["nat", kind, "idleTimeout"]).value
+                            peering.noteNAT(kind, idleTimeout: timeout)
+                        }
+                    }
+                    reader.absorb(sub, under: path + ["peering", vpc, "expose", String(index)])
+                }
+            }
+            out.append(peering)
+        }
+        return out
     }
 
     private static func readCounters(_ json: JSONValue, _ kind: TrafficCounterView.Kind, _ key: String,

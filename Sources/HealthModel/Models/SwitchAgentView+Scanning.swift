@@ -80,6 +80,20 @@ extension SwitchAgentView: ReadableFromBytes {
                 try seen.first(1); session.remoteRouterID = try s.optionalString().map(bareAddress)
             } else if key.isEqual(to: "enabled") {
                 try seen.first(2); session.enabled = try s.optionalBool()
+            } else if key.isEqual(to: "prefixes") {
+                try seen.first(3)
+                guard try s.enterObjectUnlessNull() else { continue }
+                let families = try s.sortedEntries { (s: inout JSONScanner) throws(Miss) -> Int64? in
+                    guard try s.enterObjectUnlessNull() else { return nil }
+                    var fields = SeenKeys()
+                    var rec: Int64?
+                    while let field = try s.nextKey() {
+                        guard field.isEqual(to: "rec") else { try s.skipValue(); continue }
+                        try fields.first(0); rec = try s.optionalInt(nonNegative: true).value
+                    }
+                    return rec
+                }
+                for (_, rec) in families { if let rec { session.receivedPrefixes = (session.receivedPrefixes ?? 0) &+ rec } }
             } else {
                 try s.skipValue()
             }

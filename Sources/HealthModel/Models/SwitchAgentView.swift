@@ -13,13 +13,18 @@ public struct LeafSessionView: Sendable, Equatable {
     public var state: Reading<LeafSessionState>
     public var remoteRouterID: String?
     public var enabled: Bool?
+    /// Prefixes the switch received on this session: the sum of `prefixes.<family>.rec` over the
+    /// address families it reports (`IPV4_UNICAST`, `L2VPN_EVPN`…); nil when it reports none.
+    public var receivedPrefixes: Int64?
 
-    public init(vrf: String, neighbor: String, state: Reading<LeafSessionState>, remoteRouterID: String?, enabled: Bool? = nil) {
+    public init(vrf: String, neighbor: String, state: Reading<LeafSessionState>, remoteRouterID: String?, enabled: Bool? = nil,
+                receivedPrefixes: Int64? = nil) {
         self.vrf = vrf
         self.neighbor = neighbor
         self.state = state
         self.remoteRouterID = remoteRouterID
         self.enabled = enabled
+        self.receivedPrefixes = receivedPrefixes
     }
 
     public var isEstablished: Bool { state.value == .established && enabled != false }
@@ -65,8 +70,15 @@ public struct SwitchAgentView: Sendable, Equatable {
                         }
                     }
                     let routerID = reader.string(json, path + ["remoteRouterID"]).value.map(bareAddress)
+                    var received: Int64?
+                    if let families = reader.object(json, path + ["prefixes"]).value {
+                        for family in families.keys.sorted() {
+                            guard let rec = reader.int(json, path + ["prefixes", family, "rec"], nonNegative: true).value else { continue }
+                            received = (received ?? 0) &+ rec
+                        }
+                    }
                     sessions.append(LeafSessionView(vrf: vrf, neighbor: address, state: state, remoteRouterID: routerID,
-                                                    enabled: reader.bool(json, path + ["enabled"]).value))
+                                                    enabled: reader.bool(json, path + ["enabled"]).value, receivedPrefixes: received))
                 }
             }
         }

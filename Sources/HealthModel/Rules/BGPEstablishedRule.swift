@@ -12,9 +12,10 @@ struct BGPEstablishedFinding {
 struct BGPEstablishedRule: HealthRule {
     let condition = ConditionType.bgpEstablished
     let docSection = "§3.6"
-    let reasons = ["AllEstablished", "NeighborsNotEstablished", "PeerASMismatch", "SessionStateInvalid", "BGPStateMissing", "BGPStateInvalid", "NoNeighbors"]
+    let reasons = ["AllEstablished", "NeighborsNotEstablished", "PeerASMismatch", "SessionStateInvalid", "BGPStateMissing", "BGPStateInvalid", "NoNeighbors", "StateNotCollected"]
     let events = [ConditionEvent(when: "False", .warning, reason: "BGPSessionDown")]
-    let reads: Set<RuleInput> = [.gatewaySpec, .agentBGP]
+    // The heartbeat and `lastCollectedTime` (a counter input) for StateNotCollected alone.
+    let reads: Set<RuleInput> = [.gatewaySpec, .agentBGP, .agentHeartbeat, .agentCounters]
     let fields: [OwnedField] = [.evidence("bgpEstablished"), .evidence("bgpTotal"), .evidence("neighbors")]
 
     func evaluate(_ context: inout RuleContext) -> RuleOutcome {
@@ -24,6 +25,7 @@ struct BGPEstablishedRule: HealthRule {
         context.evidence.bgpEstablished = finding.established
         context.evidence.bgpTotal = finding.total
         context.evidence.neighbors = finding.neighbors
+        if let stalled = StateCollection.notCollected(context) { return RuleOutcome(.unknown(condition, StateCollection.reason, stalled)) }
         return RuleOutcome(finding.draft)
     }
 

@@ -13,15 +13,19 @@ struct BGPStableFinding {
 struct BGPStableRule: HealthRule {
     let condition = ConditionType.bgpStable
     let docSection = "§3.7"
-    let reasons = ["Stable", "BGPFlapping", "BaselineRecorded", "CounterInvalid", "BGPStateMissing"]
+    let reasons = ["Stable", "BGPFlapping", "BaselineRecorded", "CounterInvalid", "BGPStateMissing", "StateNotCollected"]
     let events = [ConditionEvent(when: "False", .warning, reason: "BGPFlapping")]
-    let reads: Set<RuleInput> = [.agentBGP]
+    // The heartbeat and `lastCollectedTime` (a counter input) for StateNotCollected alone.
+    let reads: Set<RuleInput> = [.agentBGP, .agentHeartbeat, .agentCounters]
     let fields: [OwnedField] = [.memory("bgpCounters"), .memory("flaps")]
 
     func evaluate(_ context: inout RuleContext) -> RuleOutcome {
         let finding = Self.evaluate(context.inputs.agent, memory: context.memory, policy: context.policy, now: context.now)
         context.newMemory.bgpCounters = finding.counters
         context.newMemory.flaps = finding.flaps.sorted { ($0.at, $0.neighbor) < ($1.at, $1.neighbor) }
+        if let stalled = StateCollection.notCollected(context) {
+            return RuleOutcome(.unknown(condition, StateCollection.reason, stalled), nextCheck: finding.nextCheck)
+        }
         return RuleOutcome(finding.draft, nextCheck: finding.nextCheck)
     }
 

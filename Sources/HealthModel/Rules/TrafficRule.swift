@@ -14,7 +14,7 @@ struct TrafficFinding {
 struct TrafficRule: HealthRule {
     let condition = ConditionType.trafficHealthy
     let docSection = "§3.8"
-    let reasons = ["DropsBelowThreshold", "NoTrafficCounters", "DropsAboveThreshold", "BaselineRecorded", "CounterInvalid", "CountersMissing"]
+    let reasons = ["DropsBelowThreshold", "NoTrafficCounters", "DropsAboveThreshold", "BaselineRecorded", "CounterInvalid", "CountersMissing", "StateNotCollected"]
     let events = [ConditionEvent(when: "False", .warning, reason: "TrafficDrops")]
     /// The heartbeat identifies a collection when `lastCollectedTime` is not reported.
     let reads: Set<RuleInput> = [.agentCounters, .agentReported, .agentHeartbeat]
@@ -32,6 +32,7 @@ struct TrafficRule: HealthRule {
         context.newMemory.trafficStamp = finding.stamp
         context.newMemory.traffic = finding.samples
         context.evidence.counters = finding.evidence
+        if let stalled = StateCollection.notCollected(context) { return RuleOutcome(.unknown(condition, StateCollection.reason, stalled)) }
         return RuleOutcome(finding.draft)
     }
 

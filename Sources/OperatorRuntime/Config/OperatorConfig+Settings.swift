@@ -43,6 +43,11 @@ extension OperatorConfig {
                doc: "Container restarts within the window that make PodsReady False (ContainerRestarting).", rule: SettingRule.atLeast(0)),
         .value("health.containerRestartWindow", \.health.containerRestartWindow, flag: "container-restart-window", kind: .duration,
                verdict: true, doc: "Duration of the container restart window.", rule: SettingRule.seconds()),
+        .value("health.peeringActivityWindow", \.health.peeringActivityWindow, flag: "peering-activity-window", kind: .duration, verdict: true,
+               doc: "A peering whose packets rose within this long is expected to carry traffic.", rule: SettingRule.seconds(positive: true)),
+        .value("health.peeringStoppedAfter", \.health.peeringStoppedAfter, flag: "peering-stopped-after", kind: .duration, verdict: true,
+               doc: "No new packets for longer than this on such a peering's active member: PeeringTrafficStopped.",
+               rule: SettingRule.seconds(positive: true)),
 
         .value("leaderElection.enabled", \.leaderElection.enabled, flag: "leader-elect", doc: "Elect a leader on a Lease before writing."),
         .value("leaderElection.leaseName", \.leaderElection.leaseName, flag: "lease-name",

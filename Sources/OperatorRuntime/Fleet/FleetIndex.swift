@@ -46,7 +46,46 @@ public struct FleetIndex: Sendable {
         let leaves = witnesses.compactMap { switchAgents[$0] }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
         return GatewayInputs(
             gateway: gateways[key], agent: agents[key], pods: pods,
-            switchAgents: leaves, switchAgentsVisible: switchAgentsVisible, switchAgentTotal: switchAgents.count)
+            switchAgents: leaves, switchAgentsVisible: switchAgentsVisible, switchAgentTotal: switchAgents.count,
+            groupPeers: groupPeers(of: key))
+    }
+
+    /// The other members of the gateway's groups that carry a peering (its GatewayAgent's
+    /// `spec.peerings` naming a group it is in), each with what its Forwarding is judged from.
+    /// Empty, and nothing built, when none does: every gateway is in `default`, whose member list
+    /// is the fleet's.
+    func groupPeers(of key: ObjectKey) -> [GroupPeer] {
+        let groups = peeringGroups(of: key)
+        guard !groups.isEmpty else { return [] }
+        var peers = Set<ObjectKey>()
+        for group in groups { peers.formUnion(members(ofGroup: group)) }
+        peers.remove(key)
+        return peers.sorted { ($0.name, $0.namespace ?? "") < ($1.name, $1.namespace ?? "") }.map { peer in
+            let witnesses = routerID(of: peer).flatMap { switchAgentsByRouterID[$0] } ?? []
+            let leaves = witnesses.compactMap { switchAgents[$0] }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+            return GroupPeer(gateway: gateways[peer], agent: agents[peer], switchAgents: leaves)
+        }
+    }
+
+    /// The gateway's groups (`spec.groups` and `default`) that one of its GatewayAgent's
+    /// `spec.peerings` names.
+    private func peeringGroups(of key: ObjectKey, gateway: GatewayView? = nil, agent: GatewayAgentView? = nil) -> Set<String> {
+        guard let peerings = (agent ?? agents[key])?.peerings, !peerings.isEmpty else { return [] }
+        let mine = Set(((gateway ?? gateways[key])?.groups.map(\.name) ?? []) + [GatewayGroups.defaultGroup])
+        return Set(peerings.map(\.groupName)).intersection(mine)
+    }
+
+    private func members(ofGroup group: String) -> [ObjectKey] {
+        group == GatewayGroups.defaultGroup ? Array(gatewayKeys) : gatewayKeys(inGroup: group)
+    }
+
+    /// `key` and the other members of `groups`: a change of one member's Forwarding inputs
+    /// re-judges the others (their PeeringsHealthy and GroupRedundancy read it).
+    private func withGroupMates(_ key: ObjectKey, _ groups: Set<String>) -> [ObjectKey] {
+        guard !groups.isEmpty else { return [key] }
+        var keys = Set([key])
+        for group in groups { keys.formUnion(members(ofGroup: group)) }
+        return Array(keys)
     }
 
     /// The switch Agents at the other end of the gateway's BGP sessions: those reporting a session
@@ -96,10 +135,14 @@ public struct FleetIndex: Sendable {
         let oldIP = routerID(of: key)
         let oldAddresses = gateways[key]?.interfaceAddresses ?? []
         let oldGroups = gateways[key]?.groups.map(\.name) ?? []
+        let oldMemberships = gateways[key]?.groups
+        let oldPeeringGroups = oldMemberships == gateway.groups ? [] : peeringGroups(of: key)
         gateways[key] = gateway
         reindex(key, oldRouterID: oldIP, oldAddresses: oldAddresses)
         regroup(key, old: oldGroups, new: gateway.groups.map(\.name))
-        return [key]
+        // A change of its groups or priorities changes its groups' active member.
+        guard oldMemberships != gateway.groups else { return [key] }
+        return withGroupMates(key, oldPeeringGroups.union(peeringGroups(of: key)))
     }
 
     /// The gateways whose Gateway lists `group` in `spec.groups` (not the implicit `default`).
@@ -121,10 +164,11 @@ public struct FleetIndex: Sendable {
         let oldIP = routerID(of: key)
         let oldAddresses = gateways[key]?.interfaceAddresses ?? []
         let oldGroups = gateways[key]?.groups.map(\.name) ?? []
+        let oldPeeringGroups = peeringGroups(of: key)
         gateways[key] = nil
         reindex(key, oldRouterID: oldIP, oldAddresses: oldAddresses)
         regroup(key, old: oldGroups, new: [])
-        return [key]
+        return withGroupMates(key, oldPeeringGroups)
     }
 
     @discardableResult
@@ -136,17 +180,24 @@ public struct FleetIndex: Sendable {
             return [key]
         }
         let oldIP = routerID(of: key)
+        let old = agents[key]
         agents[key] = agent
         reindex(key, oldRouterID: oldIP, oldAddresses: gateways[key]?.interfaceAddresses ?? [])
-        return [key]
+        // Its group mates only when what its Forwarding is judged from (its BGP state) or its
+        // peerings changed: a heartbeat moves neither, and costs no more than before.
+        guard let old else { return withGroupMates(key, peeringGroups(of: key)) }
+        if old.peerings.isEmpty && agent.peerings.isEmpty { return [key] }
+        guard old.peerings != agent.peerings || old.bgpNeighbors != agent.bgpNeighbors else { return [key] }
+        return withGroupMates(key, peeringGroups(of: key, agent: old).union(peeringGroups(of: key)))
     }
 
     @discardableResult
     public mutating func removeAgent(_ key: ObjectKey) -> [ObjectKey] {
         let oldIP = routerID(of: key)
+        let oldPeeringGroups = peeringGroups(of: key)
         agents[key] = nil
         reindex(key, oldRouterID: oldIP, oldAddresses: gateways[key]?.interfaceAddresses ?? [])
-        return [key]
+        return withGroupMates(key, oldPeeringGroups)
     }
 
     @discardableResult
@@ -175,9 +226,30 @@ public struct FleetIndex: Sendable {
         let old = switchAgents[key]
         switchAgents[key] = switchAgent
         // A leaf's heartbeat: the same sessions with the same peers, nothing to re-index.
-        if let old, Self.sameSessionPeers(old.sessions, switchAgent.sessions) { return gatewaysReported(by: [switchAgent]) }
+        if let old, Self.sameSessionPeers(old.sessions, switchAgent.sessions) {
+            let reported = gatewaysReported(by: [switchAgent])
+            return Self.sameForwardingEvidence(old.sessions, switchAgent.sessions) ? reported : withGroupMates(reported)
+        }
         reindexSwitchAgent(key, old: old, new: switchAgent)
-        return gatewaysReported(by: [old, switchAgent])
+        return withGroupMates(gatewaysReported(by: [old, switchAgent]))
+    }
+
+    /// The gateways and the other members of their peering-carrying groups.
+    private func withGroupMates(_ keys: [ObjectKey]) -> [ObjectKey] {
+        var all = Set(keys)
+        for key in keys { all.formUnion(withGroupMates(key, peeringGroups(of: key))) }
+        return Array(all)
+    }
+
+    /// Whether two session lists (with the same peers) give the same Forwarding evidence: each
+    /// session's state, whether it is enabled and whether it received prefixes (docs §3.9).
+    static func sameForwardingEvidence(_ a: [LeafSessionView], _ b: [LeafSessionView]) -> Bool {
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) {
+            guard x.state == y.state, x.enabled == y.enabled,
+                  x.receivedPrefixes.map({ $0 > 0 }) == y.receivedPrefixes.map({ $0 > 0 }) else { return false }
+        }
+        return true
     }
 
     /// Whether two session lists name the same peers in the same order (the router ID, or the
@@ -196,7 +268,7 @@ public struct FleetIndex: Sendable {
     public mutating func removeSwitchAgent(_ key: ObjectKey) -> [ObjectKey] {
         let old = switchAgents.removeValue(forKey: key)
         reindexSwitchAgent(key, old: old, new: nil)
-        return gatewaysReported(by: [old])
+        return withGroupMates(gatewaysReported(by: [old]))
     }
 
     /// Replaces the switch Agents wholesale (a one-shot list, or the resource turned out absent).

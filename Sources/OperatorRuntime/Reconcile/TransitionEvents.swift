@@ -56,7 +56,8 @@ public enum TransitionEvents {
         for rule in rules.rules {
             for event in rule.events {
                 guard let now = assessment.condition(rule.condition), now.status == event.status else { continue }
-                if conditionStatus(persisted, rule.condition) == event.status { continue }
+                let was = conditionStatus(persisted, rule.condition)
+                if was == event.status || (event.from != nil && was != event.from) { continue }
                 events.append(PlannedEvent(type: eventType(event.kind), reason: event.reason,
                                            message: "\(rule.condition) \(now.reason): \(now.message)"))
             }

@@ -1,0 +1,42 @@
+import Foundation
+
+/// One entry of a GatewayAgent's `spec.peerings.<name>`: the group that carries it, the VPCs it
+/// joins (the keys of its `peering` map) and its NAT, as PeeringsHealthy reports it (docs §3.10).
+public struct PeeringSpecView: Sendable, Equatable {
+    /// The NAT kinds of an `expose[].nat`, in the order a message names the first one found.
+    public static let natKinds = ["masquerade", "portForward", "static"]
+
+    public var name: String
+    /// `gatewayGroup` as written; empty means `default` (see `groupName`).
+    public var group: String
+    /// The VPC names, sorted: the status reports the peering as `<a>-><b>` between two of them.
+    public var vpcs: [String]
+    /// The first NAT kind of its exposes (VPCs sorted, then in order), nil when none uses NAT.
+    public var nat: String?
+    /// That kind's `idleTimeout` as written (masquerade and portForward have one; static has none).
+    public var idleTimeout: String?
+
+    public init(name: String, group: String, vpcs: [String] = [], nat: String? = nil, idleTimeout: String? = nil) {
+        self.name = name
+        self.group = group
+        self.vpcs = vpcs
+        self.nat = nat
+        self.idleTimeout = idleTimeout
+    }
+
+    /// The group that carries it: `gatewayGroup`, `default` when empty.
+    public var groupName: String { group.isEmpty ? "default" : group }
+
+    mutating func noteNAT(_ kind: String, idleTimeout: String?) {
+        guard nat == nil else { return }
+        nat = kind
+        self.idleTimeout = idleTimeout
+    }
+
+    /// Whether a `status.state.peerings` key `<a>-><b>` is a direction of this peering.
+    public func isDirection(_ key: String) -> Bool {
+        guard let arrow = key.range(of: "->") else { return false }
+        let from = String(key[..<arrow.lowerBound]), to = String(key[arrow.upperBound...])
+        return from != to && vpcs.contains(from) && vpcs.contains(to)
+    }
+}

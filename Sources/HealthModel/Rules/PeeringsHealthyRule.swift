@@ -1,0 +1,121 @@
+import Foundation
+import KubeAPI
+
+/// PeeringsHealthy: every peering the gateway should carry — its GatewayAgent's `spec.peerings`
+/// whose `gatewayGroup` is one of its groups — is reported where it must be, drops on it stay
+/// below the threshold, and its traffic has not stopped on the active member (docs §3.10).
+struct PeeringsHealthyRule: HealthRule {
+    let condition = ConditionType.peeringsHealthy
+    let docSection = "§3.10"
+    let reasons = ["AllPeeringsHealthy", "NoPeeringsExpected", "PeeringNotReported", "PeeringDrops", "PeeringTrafficStopped",
+                   "CounterInvalid", "StateNotReported", "StateNotCollected"]
+    let events = [ConditionEvent(when: "False", .warning, reason: "PeeringDown"),
+                  ConditionEvent(when: "True", from: "False", .normal, reason: "PeeringRecovered")]
+    let reads: Set<RuleInput> = [.gatewaySpec, .agentHeartbeat, .agentBGP, .agentCounters, .switchAgents, .groupPeers]
+    /// The last rise of each peering moves with every collection that carries traffic.
+    let fields: [OwnedField] = [.memory("peeringRises", volatile: true) { $0.peeringRises = [:] }]
+    /// A collection seen again repeats the previous drop verdict (as TrafficHealthy does).
+    let readsPreviousMessage = true
+
+    func evaluate(_ context: inout RuleContext) -> RuleOutcome {
+        let type = condition
+        let policy = context.policy, now = context.now, memory = context.memory
+        context.newMemory.peeringRises = memory.peeringRises
+        guard let agent = context.inputs.agent else {
+            return RuleOutcome(.unknown(type, "StateNotReported", "no GatewayAgent: the peerings expected of the gateway are not known"))
+        }
+        let expected = PeeringGroup.expectedPeerings(context.inputs)
+        guard !expected.isEmpty else {
+            context.newMemory.peeringRises = [:]
+            let groups = PeeringGroup.memberships(context.inputs.gateway).keys.sorted().joined(separator: ", ")
+            return RuleOutcome(.isTrue(type, "NoPeeringsExpected", "no spec.peerings entry of the GatewayAgent is carried by its groups (\(groups))"))
+        }
+        guard agent.hasState else {
+            return RuleOutcome(.unknown(type, "StateNotReported", "the GatewayAgent reports no status.state: \(expected.count) peerings expected"))
+        }
+        if let stalled = StateCollection.notCollected(context) {
+            return RuleOutcome(.unknown(type, StateCollection.reason, stalled))
+        }
+        let groups = PeeringGroup.groups(&context)
+        let me = context.inputs.gatewayName
+        let stamp = agent.lastCollectedTime ?? agent.lastHeartbeat.value.map(KubeTime.format) ?? agent.lastHeartbeatText
+        let newCollection = stamp == nil || stamp != memory.trafficStamp
+        var notReported: [String] = [], drops: [String] = [], stopped: [String] = [], invalid: [String] = []
+        var rises: [(String, Date)] = []
+        var checks: [Date] = []
+        for peering in expected {
+            let group = groups.first { $0.name == peering.groupName }
+            let isActive = group?.active?.isSelf == true
+            let directions = agent.counters.filter { $0.kind == .peering && peering.isDirection($0.name) }
+            var rose = false
+            for c in directions {
+                guard let p = c.packets.value, let d = c.drops.value else { invalid.append(c.key); continue }
+                guard let base = memory.traffic[c.key], p >= base.packets, d >= base.drops else { continue }
+                if p > base.packets { rose = true }
+                let dp = p - base.packets, dd = d - base.drops
+                if newCollection && dd > 0 && (dp == 0 || Double(dd) / Double(dp) >= policy.dropRatioThreshold) {
+                    drops.append("\(peering.name) \(c.name) +\(dd) drops / +\(dp) packets")
+                }
+            }
+            if directions.isEmpty && isActive {
+                notReported.append("\(peering.name) (\(peering.vpcs.joined(separator: "<->")), group \(peering.groupName))")
+            }
+            let lastRise = rose && newCollection ? now : memory.peeringRises[peering.name]
+            guard let lastRise, now.timeIntervalSince(lastRise) < policy.peeringActivityWindow else { continue }
+            rises.append((peering.name, lastRise))
+            checks.append(lastRise.addingTimeInterval(policy.peeringActivityWindow))
+            if isActive && now.timeIntervalSince(lastRise) > policy.peeringStoppedAfter {
+                stopped.append("\(peering.name) (no new packets since \(KubeTime.format(lastRise)))")
+            } else if isActive {
+                checks.append(lastRise.addingTimeInterval(policy.peeringStoppedAfter + 1))
+            }
+        }
+        context.newMemory.peeringRises = SmallMap(rises)
+        let draft: ConditionDraft
+        if !notReported.isEmpty {
+            draft = .isFalse(type, "PeeringNotReported", "\(me) is the active member of the group carrying them, yet status.state.peerings has no entry (either direction) for: \(notReported.joined(separator: ", "))")
+        } else if !drops.isEmpty {
+            let limit = percentText(policy.dropRatioThreshold * 100)
+            draft = .isFalse(type, "PeeringDrops", "drops rose by \(limit) of packets or more since the last observation: \(drops.joined(separator: ", "))\(Self.natText(expected, drops))")
+        } else if newCollection == false, let old = context.previousCondition(type), old.reason == "PeeringDrops" {
+            draft = .isFalse(type, old.reason, old.message)
+        } else if !stopped.isEmpty {
+            draft = .isFalse(type, "PeeringTrafficStopped", "\(me) is its group's active member and these peerings carried packets within the last \(describe(policy.peeringActivityWindow)) but none for more than \(describe(policy.peeringStoppedAfter)): \(stopped.joined(separator: ", "))")
+        } else if !invalid.isEmpty {
+            draft = .unknown(type, "CounterInvalid", "peering counters malformed for \(invalid.joined(separator: ", "))")
+        } else {
+            let roles = groups.map { g in "\(g.name): \(g.active.map { $0.isSelf ? "active member" : "backup (active: \($0.name))" } ?? "no member forwarding")" }
+            draft = .isTrue(type, "AllPeeringsHealthy", "\(expected.count) expected peerings healthy (\(expected.map(\.name).joined(separator: ", "))); \(roles.joined(separator: "; "))")
+        }
+        return RuleOutcome(draft, nextCheck: checks)
+    }
+
+    /// What the drops' peerings use for NAT: the guide names exhausted NAT pools and idle timeouts.
+    static func natText(_ expected: [PeeringSpecView], _ drops: [String]) -> String {
+        let names = Set(drops.compactMap { $0.split(separator: " ").first.map(String.init) })
+        let parts = expected.filter { names.contains($0.name) }.map { p -> String in
+            guard let nat = p.nat else { return "\(p.name) uses no NAT" }
+            let timeout = nat == "static" ? "" : ", idleTimeout \(p.idleTimeout ?? "unset (the default)")"
+            return "\(p.name) uses NAT \(nat)\(timeout)"
+        }
+        return parts.isEmpty ? "" : " (\(parts.joined(separator: "; ")))"
+    }
+
+    /// For the quiet path (`HealthEvaluator.advance`): the last rises after a collection that
+    /// changed nothing else, or nil when a peering with a rise on record stopped rising or one
+    /// without started (the full evaluation judges those). Only the records move.
+    static func advancedRises(_ agent: GatewayAgentView, memory: HealthMemory, now: Date) -> SmallMap<Date>? {
+        var rises: [(String, Date)] = []
+        for peering in agent.peerings {
+            var rose = false
+            for c in agent.counters where c.kind == .peering && peering.isDirection(c.name) {
+                if let p = c.packets.value, let base = memory.traffic[c.key], p > base.packets { rose = true }
+            }
+            let recorded = memory.peeringRises[peering.name] != nil
+            guard rose == recorded else { return nil }
+            if rose { rises.append((peering.name, now)) }
+        }
+        guard rises.count == memory.peeringRises.count else { return nil }
+        return SmallMap(rises)
+    }
+}

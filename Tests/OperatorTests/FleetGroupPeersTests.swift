@@ -1,0 +1,91 @@
+import Testing
+import KubeAPI
+import HealthModel
+@testable import OperatorRuntime
+
+/// Issue 19: a gateway's inputs carry the other members of its peering-carrying groups, and a
+/// change of what one member's Forwarding is judged from re-judges the others — a heartbeat not.
+@Suite struct FleetGroupPeersTests {
+    func gateway(_ name: String, ip: String, groups: [String]) -> GatewayView {
+        GatewayView(json: ["metadata": ["name": .string(name), "namespace": "default"],
+                           "spec": ["protocolIP": .string(ip + "/32"),
+                                    "groups": .array(groups.map { ["name": .string($0), "priority": 1] })]])
+    }
+
+    /// A GatewayAgent carrying a peering of `group` (nil: none), its one session `state`.
+    func agent(_ name: String, peeringGroup: String?, state: String = "established", beat: String = "2026-04-17T17:00:00Z") -> GatewayAgentView {
+        var spec: JSONValue = [:]
+        if let peeringGroup {
+            spec["peerings"] = ["vpc-1--vpc-2": ["gatewayGroup": .string(peeringGroup), "peering": ["vpc-1": [:], "vpc-2": [:]]]]
+        }
+        return GatewayAgentView(json: [
+            "metadata": ["name": .string(name), "namespace": "default"], "spec": spec,
+            "status": ["lastHeartbeat": .string(beat),
+                       "state": ["lastCollectedTime": .string(beat),
+                                 "bgp": ["vrfs": ["default": ["neighbors": ["172.30.128.12": [
+                                     "enabled": true, "sessionState": .string(state),
+                                     "ipv4UnicastPrefixes": ["received": 3, "sent": 1]]]]]]]],
+        ])
+    }
+
+    func leaf(_ name: String, to routerID: String, received: Int64) -> SwitchAgentView {
+        SwitchAgentView(json: ["metadata": ["name": .string(name), "namespace": "default"],
+                               "status": ["state": ["bgpNeighbors": ["default": ["172.31.0.1": [
+                                   "state": "established", "remoteRouterID": .string(routerID),
+                                   "prefixes": ["IPV4_UNICAST": ["rec": .int(received)]]]]]]]])
+    }
+
+    let g1 = ObjectKey(namespace: "default", name: "gw-1"), g2 = ObjectKey(namespace: "default", name: "gw-2")
+    let g3 = ObjectKey(namespace: "default", name: "gw-3")
+
+    func fleet(peeringGroup: String?) -> FleetIndex {
+        var index = FleetIndex()
+        index.upsert(gateway: gateway("gw-1", ip: "172.30.8.1", groups: ["ga"]))
+        index.upsert(gateway: gateway("gw-2", ip: "172.30.8.2", groups: ["ga"]))
+        index.upsert(gateway: gateway("gw-3", ip: "172.30.8.3", groups: ["gb"]))
+        for name in ["gw-1", "gw-2", "gw-3"] { index.upsert(agent: agent(name, peeringGroup: peeringGroup)) }
+        return index
+    }
+
+    @Test func groupPeersAreTheOtherMembersOfPeeringCarryingGroupsOnly() {
+        let index = fleet(peeringGroup: "ga")
+        #expect(index.inputs(for: g1).groupPeers.map(\.name) == ["gw-2"])
+        #expect(index.inputs(for: g2).groupPeers.map(\.name) == ["gw-1"])
+        #expect(index.inputs(for: g3).groupPeers.isEmpty, "gw-3's group gb carries no peering")
+        // Nothing is built for the default group while it carries no peering.
+        #expect(fleet(peeringGroup: nil).inputs(for: g1).groupPeers.isEmpty)
+        #expect(fleet(peeringGroup: "gb").inputs(for: g1).groupPeers.isEmpty)
+        // A peering of `default` makes every gateway a member.
+        #expect(fleet(peeringGroup: "").inputs(for: g1).groupPeers.map(\.name) == ["gw-2", "gw-3"])
+    }
+
+    @Test func aForwardingChangeRequeuesTheGroupButAHeartbeatDoesNot() {
+        var index = fleet(peeringGroup: "ga")
+        // A heartbeat: only the gateway itself.
+        #expect(index.upsert(agent: agent("gw-2", peeringGroup: "ga", beat: "2026-04-17T17:00:15Z")) == [g2])
+        // Its BGP session goes down: gw-1 (same group) too, gw-3 not.
+        #expect(Set(index.upsert(agent: agent("gw-2", peeringGroup: "ga", state: "idle", beat: "2026-04-17T17:00:30Z"))) == [g1, g2])
+        // A leaf's session with gw-2: its heartbeat (same counts) reaches gw-2 only; prefixes
+        // dropping to 0 reach the group.
+        #expect(Set(index.upsert(switchAgent: leaf("leaf-1", to: "172.30.8.2", received: 5))) == [g1, g2], "a new leaf")
+        #expect(index.upsert(switchAgent: leaf("leaf-1", to: "172.30.8.2", received: 6)) == [g2])
+        #expect(Set(index.upsert(switchAgent: leaf("leaf-1", to: "172.30.8.2", received: 0))) == [g1, g2])
+        #expect(index.inputs(for: g1).groupPeers.first?.switchAgents.map(\.name) == ["leaf-1"])
+        // Without peerings nothing changes for the group.
+        var quiet = fleet(peeringGroup: nil)
+        #expect(quiet.upsert(agent: agent("gw-2", peeringGroup: nil, state: "idle")) == [g2])
+        // A priority or group change re-judges the group.
+        #expect(Set(index.upsert(gateway: gateway("gw-2", ip: "172.30.8.2", groups: ["ga", "gc"]))) == [g1, g2])
+    }
+
+    /// The health model judges the peers' Forwarding from these inputs: gw-2 down makes gw-1's
+    /// group lose its redundancy.
+    @Test func thePeersForwardingReachesGroupRedundancy() {
+        var index = fleet(peeringGroup: "ga")
+        index.upsert(agent: agent("gw-2", peeringGroup: "ga", state: "idle"))
+        let now = KubeTime.parse("2026-04-17T17:00:10Z")!
+        let a = HealthEvaluator.evaluate(index.inputs(for: g1), previous: nil, policy: .default, now: now)
+        #expect(a.condition(ConditionType.groupRedundancy)?.reason == "RedundancyLost")
+        #expect(a.condition(ConditionType.groupRedundancy)?.message.contains("gw-2 False (NoEstablishedSession)") == true)
+    }
+}
