@@ -52,6 +52,19 @@ actor DemoDisplay {
         append("\(DemoFormat.pad(gateway, 10)) \(previous ?? "(new)") → \(state)  (\(reason))", kind: "state")
     }
 
+    /// The condition the table shows next to the state: whether the gateway carries traffic.
+    static let forwarding = "Forwarding"
+
+    /// The GatewayHealth's Forwarding condition as written; a line when it turns False or stops
+    /// being False (Unknown while a gateway starts or its heartbeat is stale is left to the table).
+    func forwardingObserved(gateway: String, status: String, reason: String) {
+        guard let i = rows.firstIndex(where: { $0.name == gateway }), rows[i].forwarding != status else { return }
+        let previous = rows[i].forwarding
+        rows[i].forwarding = status
+        guard previous == "False" || status == "False" else { return }
+        append("\(DemoFormat.pad(gateway, 10)) \(Self.forwarding) \(previous ?? "(new)") → \(status)  (\(reason))", kind: "condition")
+    }
+
     /// An Event was created (or its count went up).
     func eventObserved(name: String, type: String, reason: String, gateway: String, message: String, count: Int) {
         let before = eventCounts[name]

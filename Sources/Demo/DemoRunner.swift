@@ -6,7 +6,9 @@ import OperatorRuntime
 /// `gateway-medic-demo`: the real operator, in-process, against the embedded API server on
 /// loopback and a simulated fabric of four gateways in two groups, playing a scripted story
 /// (boot → UP, KEEPALIVE_FAIL with its ticket draft, CONFIG_FAIL, an frr crash → DOWN → restart
-/// → UP) while a table shows every GatewayHealth state and the Events as they are written.
+/// → UP, a leaf maintenance: Forwarding False, the restart held as `FabricFault`, recovery)
+/// while a table shows every GatewayHealth state, its Forwarding condition and the Events as
+/// they are written.
 /// Throws `DemoError` when a step's expectation is not met in time.
 public struct DemoRunner: Sendable {
     public let options: DemoOptions

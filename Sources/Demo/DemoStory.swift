@@ -11,6 +11,9 @@ public enum StoryAction: Sendable, Equatable {
     case rejectConfig(gateway: String)
     case acceptConfig(gateway: String)
     case crashLoop(gateway: String, container: GatewayContainer)
+    /// The leaves go down for maintenance (silent; every session with a gateway idle).
+    case leafMaintenance(leaves: [String])
+    case leavesBack(leaves: [String])
 }
 
 /// What must be seen before a step's timeout.
@@ -25,12 +28,18 @@ public enum StoryExpectation: Sendable, Equatable {
     /// The operator restarts the container's pod (remediation). Optional: without remediation
     /// the demo heals the container itself and notes it. Either way the crash is healed after.
     case podRestarted(gateway: String, container: GatewayContainer)
+    /// Each gateway's GatewayHealth shows the condition with this status ("True", "False").
+    /// When this build's operator writes no such condition at all, the step is noted, not failed.
+    case condition(gateways: [String], type: String, status: String)
+    /// gateway-medic holds a restart of the gateway for this reason: a `RemediationSkipped` Event
+    /// whose message starts with `<reason>:`. Optional: without remediation no plan is raised.
+    case restartHeld(gateway: String, reason: String)
 
     /// Optional expectations degrade to a note instead of failing the demo.
     public var isOptional: Bool {
         switch self {
-        case .ticketDraft, .podRestarted: true
-        case .everyGateway, .gateway: false
+        case .ticketDraft, .podRestarted, .restartHeld: true
+        case .everyGateway, .gateway, .condition: false
         }
     }
 
@@ -40,6 +49,8 @@ public enum StoryExpectation: Sendable, Equatable {
         case .gateway(let name, let state): "\(name) \(state.rawValue)"
         case .ticketDraft(let name): "a ticket draft for \(name)"
         case .podRestarted(let name, let container): "\(name)'s \(container.rawValue) pod restarted by gateway-medic"
+        case .condition(let names, let type, let status): "\(names.joined(separator: ", ")) \(type) \(status)"
+        case .restartHeld(let name, let reason): "gateway-medic holding \(name)'s restart (\(reason))"
         }
     }
 }
@@ -60,7 +71,8 @@ public struct StoryStep: Sendable, Equatable {
     }
 }
 
-/// The scripted story over four gateways in two groups.
+/// The scripted story over four gateways in two groups; each group's gateways hang off one leaf
+/// (gateway-1 and gateway-2 off leaf-01, gateway-3 and gateway-4 off leaf-02).
 public enum DemoStory {
     /// Ticket drafts open this long into a KEEPALIVE_FAIL (the product default is 2 min; the
     /// demo shortens it so the draft shows up while the failure lasts).
@@ -87,5 +99,13 @@ public enum DemoStory {
                   expectation: .podRestarted(gateway: "gateway-4", container: .frr), timeout: 30),
         StoryStep(title: "gateway-4 recovers",
                   expectation: .gateway("gateway-4", .up), timeout: 60),
+        StoryStep(title: "leaf-02 goes down for maintenance: gateway-3 and gateway-4 lose every BGP session, their heartbeats go on",
+                  action: .leafMaintenance(leaves: ["leaf-02"]),
+                  expectation: .condition(gateways: ["gateway-3", "gateway-4"], type: "Forwarding", status: "False"), timeout: 60),
+        StoryStep(title: "gateway-medic restarts nothing: the fault is the fabric's",
+                  expectation: .restartHeld(gateway: "gateway-3", reason: "FabricFault"), timeout: 200),
+        StoryStep(title: "leaf-02 is back: the sessions come up and both gateways forward again",
+                  action: .leavesBack(leaves: ["leaf-02"]),
+                  expectation: .condition(gateways: ["gateway-3", "gateway-4"], type: "Forwarding", status: "True"), timeout: 60),
     ]
 }

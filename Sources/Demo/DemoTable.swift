@@ -5,6 +5,8 @@ struct GatewayRow: Sendable, Equatable {
     var name: String
     var group: String
     var state: String?
+    /// The status of the Forwarding condition ("True", "False", "Unknown"); nil until written.
+    var forwarding: String?
     var reason: String = ""
     /// Simulated seconds since the demo started, when the state last changed.
     var since: TimeInterval = 0
@@ -44,16 +46,25 @@ enum DemoFormat {
         return "\(escape)\(code)m\(text)\(escape)0m"
     }
 
+    /// The Forwarding status, red when False, padded to `width` either way.
+    static func forwarding(_ status: String?, width: Int, color: Bool) -> String {
+        let text = pad(status ?? "-", width)
+        guard color, status == "False" else { return text }
+        return "\(escape)31;1m\(text)\(escape)0m"
+    }
+
     /// The table: a header and one line per gateway.
     static func table(_ rows: [GatewayRow], now: TimeInterval, color: Bool, reasonWidth: Int = 28) -> [String] {
         let nameWidth = max(8, rows.map(\.name.count).max() ?? 0) + 2
         let groupWidth = max(6, rows.map(\.group.count).max() ?? 0) + 2
         let stateWidth = 16
+        let forwardingWidth = 12
         var lines = [pad("GATEWAY", nameWidth) + pad("GROUP", groupWidth) + pad("STATE", stateWidth)
-            + pad("REASON", reasonWidth + 2) + "FOR"]
+            + pad("FORWARDING", forwardingWidth) + pad("REASON", reasonWidth + 2) + "FOR"]
         for row in rows {
             let age = row.state == nil ? "" : duration(now - row.since)
             lines.append(pad(row.name, nameWidth) + pad(row.group, groupWidth) + state(row.state, width: stateWidth, color: color)
+                + forwarding(row.forwarding, width: forwardingWidth, color: color)
                 + pad(truncate(row.reason, reasonWidth), reasonWidth + 2) + age)
         }
         return lines

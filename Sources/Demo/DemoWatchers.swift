@@ -30,6 +30,11 @@ struct DemoWatchers {
                     guard let name = object[path: "metadata", "name"]?.stringValue,
                           let state = object[path: "status", "state"]?.stringValue else { continue }
                     await display.stateObserved(gateway: name, state: state, reason: object[path: "status", "reason"]?.stringValue ?? "")
+                    let conditions = object[path: "status", "conditions"]?.arrayValue ?? []
+                    if let forwarding = conditions.first(where: { $0["type"]?.stringValue == DemoDisplay.forwarding }),
+                       let status = forwarding["status"]?.stringValue {
+                        await display.forwardingObserved(gateway: name, status: status, reason: forwarding["reason"]?.stringValue ?? "")
+                    }
                 }
             },
             Task {

@@ -39,7 +39,9 @@ final class DemoWorld: Sendable {
             throw DemoError.setup("the embedded API server did not start on loopback: \(error)")
         }
         t0 = clock.now()
-        let spec = FabricSpec(gatewayCount: 4, gatewaysPerGroup: 2, timing: Self.timing, seed: 7)
+        // One leaf per group, so that one leaf's maintenance takes a whole group's sessions down.
+        let spec = FabricSpec(gatewayCount: 4, gatewaysPerGroup: 2, leavesPerGateway: 1, gatewaysPerLeafSet: 2,
+                              timing: Self.timing, seed: 7)
         do {
             simulator = try FabricSimulator(spec: spec, store: EmulatorFabricStore(store: server.store), startTime: t0)
             client = try KubeClient(config: ClusterConfig(server: server.baseURL, namespace: Self.namespace, origin: "demo"),
@@ -98,6 +100,20 @@ final class DemoWorld: Sendable {
 
     func healthState(_ gateway: String) -> String? {
         (try? server.store.get(.gatewayHealths, namespace: Self.namespace, name: gateway))?[path: "status", "state"]?.stringValue
+    }
+
+    /// The status of a condition on the gateway's GatewayHealth; nil when it has no such condition.
+    func conditionStatus(_ gateway: String, _ type: String) -> String? {
+        let health = try? server.store.get(.gatewayHealths, namespace: Self.namespace, name: gateway)
+        let conditions = health?[path: "status", "conditions"]?.arrayValue ?? []
+        return conditions.first { $0["type"]?.stringValue == type }?["status"]?.stringValue
+    }
+
+    /// The messages of the `RemediationSkipped` Events about the gateway.
+    func skipMessages(_ gateway: String) -> [String] {
+        let events = (try? server.store.list(.events, namespace: Self.namespace).items) ?? []
+        return events.filter { $0["reason"]?.stringValue == "RemediationSkipped" && $0[path: "involvedObject", "name"]?.stringValue == gateway }
+            .compactMap { $0["message"]?.stringValue }
     }
 
     func agentHeartbeat(_ gateway: String) -> String? {

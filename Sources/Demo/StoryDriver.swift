@@ -62,6 +62,10 @@ struct StoryDriver {
         case .crashLoop(let gateway, let container):
             podsBeforeCrash[gateway] = await sim.podName(gateway: gateway, pod: container)
             try await sim.crashLoop(gateway: gateway, container: container)
+        case .leafMaintenance(let leaves):
+            try await sim.startLeafMaintenance(leaves: leaves)
+        case .leavesBack(let leaves):
+            try await sim.endLeafMaintenance(leaves: leaves)
         }
     }
 
@@ -81,8 +85,11 @@ struct StoryDriver {
 
     private func awaitExpectation(_ step: StoryStep, index: Int) async throws -> (met: Bool, note: String?) {
         let deadline = world.elapsed + step.timeout
-        if case .podRestarted = step.expectation, !options.remediate {
-            return (false, "remediation is off for this run")
+        switch step.expectation {
+        case .podRestarted, .restartHeld:
+            if !options.remediate { return (false, "remediation is off for this run") }
+        default:
+            break
         }
         while true {
             if try await holds(step.expectation) { return (true, nil) }
@@ -92,9 +99,13 @@ struct StoryDriver {
                     return (false, "ticket drafts not available in this build")
                 case .podRestarted:
                     return (false, "remediation not available in this build")
-                case .everyGateway, .gateway:
+                case .restartHeld(_, let reason):
+                    return (false, "no \(reason) hold raised by this build")
+                case .condition(let gateways, let type, _) where gateways.allSatisfy({ world.conditionStatus($0, type) == nil }):
+                    return (false, "the \(type) condition is not reported by this build")
+                case .everyGateway, .gateway, .condition:
                     throw DemoError.expectationNotMet(step: index, title: step.title, expected: step.expectation.description,
-                                                      observed: observedStates(), afterSeconds: step.timeout)
+                                                      observed: observed(step.expectation), afterSeconds: step.timeout)
                 }
             }
             try await tick()
@@ -112,6 +123,10 @@ struct StoryDriver {
         case .podRestarted(let gateway, let container):
             let now = await world.simulator.podName(gateway: gateway, pod: container)
             return now != podsBeforeCrash[gateway]
+        case .condition(let gateways, let type, let status):
+            return gateways.allSatisfy { world.conditionStatus($0, type) == status }
+        case .restartHeld(let gateway, let reason):
+            return world.skipMessages(gateway).contains { $0.hasPrefix(reason + ":") }
         }
     }
 
@@ -125,8 +140,11 @@ struct StoryDriver {
         }
     }
 
-    private func observedStates() -> String {
-        world.simulator.gatewayNames.map { "\($0)=\(world.healthState($0) ?? "none")" }.joined(separator: ", ")
+    private func observed(_ expectation: StoryExpectation) -> String {
+        if case .condition(let gateways, let type, _) = expectation {
+            return gateways.map { "\($0) \(type)=\(world.conditionStatus($0, type) ?? "none")" }.joined(separator: ", ")
+        }
+        return world.simulator.gatewayNames.map { "\($0)=\(world.healthState($0) ?? "none")" }.joined(separator: ", ")
     }
 
     // MARK: Time

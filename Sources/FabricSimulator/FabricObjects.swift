@@ -93,13 +93,38 @@ struct FabricObjects {
         ]
     }
 
+    /// The peering as GatewayPeering.spec and GatewayAgent.spec.peerings.<name> both hold it: the
+    /// group that carries it, and each VPC's exposed subnet, the first one behind its NAT.
     func peeringSpec(_ p: PeeringPlan) -> JSONValue {
         var sides: [String: JSONValue] = [:]
-        for v in [p.vpcs.0, p.vpcs.1] {
-            let vpc = topology.vpcs[v]
-            sides[vpc.name] = ["expose": [["ips": [["cidr": .string(vpc.subnet)]]]]]
-        }
+        sides[topology.vpcs[p.vpcs.0].name] = ["expose": [expose(p.vpcs.0, nat: p.nat)]]
+        sides[topology.vpcs[p.vpcs.1].name] = ["expose": [expose(p.vpcs.1, nat: .noNAT)]]
         return ["gatewayGroup": .string(topology.groups[p.group].name), "peering": .object(sides)]
+    }
+
+    /// One `expose[]` entry: the VPC's subnet, or with NAT the addresses it is seen as (`as`, from
+    /// the VPC's pool in 100.64.0.0/10) and the kind under `nat`.
+    private func expose(_ v: Int, nat: PeeringNAT) -> JSONValue {
+        let vpc = topology.vpcs[v]
+        let pool = FabricTopology.natBase.advanced(by: v * 256)
+        func cidr(_ text: String) -> JSONValue { [["cidr": .string(text)]] }
+        switch nat {
+        case .noNAT:
+            return ["ips": cidr(vpc.subnet)]
+        case .masquerade(let idleTimeout):
+            // Many hosts behind a pair of public addresses.
+            return ["ips": cidr(vpc.subnet), "as": cidr("\(pool)/31"),
+                    "nat": ["masquerade": ["idleTimeout": .string(idleTimeout)]]]
+        case .portForward(let idleTimeout):
+            // One host's SSH reachable on a public port.
+            let host = vpc.subnet.replacingOccurrences(of: ".0/24", with: ".10/32")
+            return ["ips": cidr(host), "as": cidr("\(pool.advanced(by: 10))/32"),
+                    "nat": ["portForward": ["idleTimeout": .string(idleTimeout),
+                                            "ports": [["proto": "tcp", "port": "22", "as": "2222"]]]]]
+        case .static:
+            // One to one: a pool as large as the subnet.
+            return ["ips": cidr(vpc.subnet), "as": cidr("\(pool)/24"), "nat": ["static": [:]]]
+        }
     }
 
     func gatewayPeering(_ p: PeeringPlan, created: Date) -> JSONValue {

@@ -15,6 +15,9 @@ extension FabricSimulator {
         gateways[g].appliedGeneration = 0
         gateways[g].appliedTime = nil
         gateways[g].reconcilePending = false
+        // A new process collects afresh.
+        gateways[g].collectorStalled = false
+        gateways[g].frozenState = nil
         resetCounters(g, at: t)
         refreshBGP(g, at: t)
         let epoch = gateways[g].epoch
@@ -55,6 +58,11 @@ extension FabricSimulator {
         if !rt.rejectsConfig, rt.knownGeneration > rt.appliedGeneration {
             rt.appliedGeneration = rt.knownGeneration
             rt.appliedTime = t
+            // An upgrade that lands: the new agent applies the generation that asked for it.
+            if let version = rt.upgradeTo {
+                rt.agentVersion = version
+                rt.upgradeTo = nil
+            }
             changed = true
         }
         // A stuck FRR keeps its old generation; a freshly started one takes whatever it is given.
@@ -68,6 +76,8 @@ extension FabricSimulator {
         gateways[g].appliedGeneration = rt.appliedGeneration
         gateways[g].appliedTime = rt.appliedTime
         gateways[g].frrAppliedGeneration = rt.frrAppliedGeneration
+        gateways[g].agentVersion = rt.agentVersion
+        gateways[g].upgradeTo = rt.upgradeTo
         refreshBGP(g, at: t)
         try await writeAgentStatus(g, at: t)
     }
@@ -78,7 +88,10 @@ extension FabricSimulator {
         guard !gateways[g].heartbeatsStopped else { return }
         settleTraffic(g, at: t)
         let plan = topology.gateways[g]
-        let status = statuses.gatewayAgentStatus(plan, gateways[g], at: t)
+        if gateways[g].collectorStalled, gateways[g].frozenState == nil, gateways[g].appliedGeneration > 0 {
+            gateways[g].frozenState = statuses.collectedState(plan, gateways[g], stoppedPeerings: stoppedPeerings, at: t)
+        }
+        let status = statuses.gatewayAgentStatus(plan, gateways[g], stoppedPeerings: stoppedPeerings, at: t)
         let stored = try await store.updateStatus(.gatewayAgents, namespace: spec.fabricNamespace, name: plan.name, status: status)
         gatewayStatusWrites += 1
         learnGeneration(g, stored, at: t)
@@ -118,10 +131,10 @@ extension FabricSimulator {
         chooseCarrier(group: topology.gateways[g].group)
     }
 
-    /// Leaves send a group's peering traffic to its highest-priority member with BGP up.
+    /// Leaves send a group's peering traffic to its highest-priority member they have routes to.
     func chooseCarrier(group: Int) {
         let members = topology.groups[group].members
-        let carrier = members.first { gateways[$0].bgp.up }
+        let carrier = members.first { gateways[$0].forwarding(linkCount: topology.gateways[$0].links.count) }
         for m in members { gateways[m].carrying = m == carrier }
     }
 
@@ -138,6 +151,7 @@ extension FabricSimulator {
         let ratio = gateways[g].dropRatio
         for (slot, p) in topology.groups[topology.gateways[g].group].peerings.enumerated() {
             let peering = topology.peerings[p]
+            guard !stoppedPeerings.contains(p) else { continue }
             for (d, rate) in [peering.forward, peering.reverse].enumerated() where slot * 2 + d < gateways[g].counters.count {
                 let packets = rate.pps * dt
                 gateways[g].counters[slot * 2 + d].packets += packets

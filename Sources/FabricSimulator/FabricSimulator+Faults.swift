@@ -47,19 +47,40 @@ extension FabricSimulator {
     @discardableResult
     public func bumpGeneration(gateway: String, now: Date? = nil) async throws -> Int64 {
         let g = try gatewayIndex(gateway)
-        let t = instant(now)
-        var attempt = 0
-        while true {
-            attempt += 1
-            guard var agent = try await store.get(.gatewayAgents, namespace: spec.fabricNamespace, name: gateway) else {
-                throw FabricStoreError.notFound(resource: ResourceType.gatewayAgents.plural, namespace: spec.fabricNamespace, name: gateway)
-            }
-            guard var agentSpec = agent["spec"], agentSpec.objectValue != nil else {
-                throw FabricSimulatorError.unexpectedObject(resource: "gatewayagents", name: gateway, reason: "spec is not an object")
-            }
+        return try await updateAgentSpec(g, at: instant(now)) { agentSpec in
             var config = agentSpec["config"]?.objectValue ?? [:]
             config["fabricBFD"] = .bool(!(config["fabricBFD"]?.boolValue ?? false))
             agentSpec["config"] = .object(config)
+        }
+    }
+
+    /// The fabric controller is upgraded and asks for agent `version` (`spec.agentVersion`, a new
+    /// generation). When the upgrade `lands`, the dataplane reports the new version in
+    /// `status.agentVersion` once it has applied that generation; when it does not (the old agent
+    /// keeps running), it applies the generation and goes on reporting its old version.
+    /// Returns the new generation.
+    @discardableResult
+    public func upgradeAgent(gateway: String, to version: String, lands: Bool, now: Date? = nil) async throws -> Int64 {
+        let g = try gatewayIndex(gateway)
+        guard !version.isEmpty else { throw FabricSimulatorError.invalidArgument("the agent version must not be empty") }
+        gateways[g].upgradeTo = lands ? version : nil
+        return try await updateAgentSpec(g, at: instant(now)) { $0["agentVersion"] = .string(version) }
+    }
+
+    /// Changes the GatewayAgent spec as the fabric controller does (read, change, update; again on
+    /// a conflict) and tells the dataplane the new generation. Returns it.
+    private func updateAgentSpec(_ g: Int, at t: Date, _ change: (inout JSONValue) -> Void) async throws -> Int64 {
+        let name = topology.gateways[g].name
+        var attempt = 0
+        while true {
+            attempt += 1
+            guard var agent = try await store.get(.gatewayAgents, namespace: spec.fabricNamespace, name: name) else {
+                throw FabricStoreError.notFound(resource: ResourceType.gatewayAgents.plural, namespace: spec.fabricNamespace, name: name)
+            }
+            guard var agentSpec = agent["spec"], agentSpec.objectValue != nil else {
+                throw FabricSimulatorError.unexpectedObject(resource: "gatewayagents", name: name, reason: "spec is not an object")
+            }
+            change(&agentSpec)
             agent["spec"] = agentSpec
             do {
                 let stored = try await store.update(.gatewayAgents, agent)
@@ -262,6 +283,85 @@ extension FabricSimulator {
     private func leafIndex(_ name: String) throws(FabricSimulatorError) -> Int {
         guard let leaf = topology.leaves.firstIndex(where: { $0.name == name }) else { throw .unknownLeaf(name) }
         return leaf
+    }
+
+    /// Routes stop getting through while the gateway's sessions stay established (`RouteFault`);
+    /// `.none` restores them. The leaves stop (or start again) sending the group's traffic here.
+    /// Both sides report it with their next status.
+    public func setRouteFault(_ fault: RouteFault, gateway: String, now: Date? = nil) throws {
+        let g = try gatewayIndex(gateway)
+        let t = instant(now)
+        settleGroup(of: g, at: t)
+        gateways[g].routeFault = fault
+        chooseCarrier(group: topology.gateways[g].group)
+    }
+
+    /// The gateway's FRR runs its session with `leaf` with the wrong remote AS (as after a leaf's
+    /// ASN changed and the gateway's configuration did not follow): the gateway reports `peerAS`
+    /// `reportedAS` for that neighbour, and the session stays down on both ends with a Bad Peer AS
+    /// notification, while its other sessions carry on. `matchPeerAS` ends it.
+    public func mismatchPeerAS(gateway: String, leaf: String, reportedAS: Int64, now: Date? = nil) throws {
+        let g = try gatewayIndex(gateway)
+        let leafIndex = try leafIndex(leaf)
+        guard let link = topology.gateways[g].links.firstIndex(where: { $0.leaf == leafIndex }) else {
+            throw FabricSimulatorError.invalidArgument("\(gateway) holds no session with \(leaf)")
+        }
+        let t = instant(now)
+        settleGroup(of: g, at: t)
+        gateways[g].peerASMismatch[link] = reportedAS
+        chooseCarrier(group: topology.gateways[g].group)
+    }
+
+    public func matchPeerAS(gateway: String, now: Date? = nil) throws {
+        let g = try gatewayIndex(gateway)
+        let t = instant(now)
+        settleGroup(of: g, at: t)
+        gateways[g].peerASMismatch = [:]
+        chooseCarrier(group: topology.gateways[g].group)
+    }
+
+    /// The peering's traffic stops at its source (the workloads behind it went quiet, or a
+    /// firewall in front of them closed): the carrying gateway's counters stop rising, its rates
+    /// read 0. BGP, routes and fail-over are untouched.
+    public func stopPeeringTraffic(peering: String, now: Date? = nil) throws {
+        let p = try peeringIndex(peering)
+        let t = instant(now)
+        for m in topology.groups[topology.peerings[p].group].members { settleTraffic(m, at: t) }
+        stoppedPeerings.insert(p)
+    }
+
+    public func resumePeeringTraffic(peering: String, now: Date? = nil) throws {
+        let p = try peeringIndex(peering)
+        let t = instant(now)
+        for m in topology.groups[topology.peerings[p].group].members { settleTraffic(m, at: t) }
+        stoppedPeerings.remove(p)
+    }
+
+    /// The dataplane's state collector hangs: `status.state` (with `lastCollectedTime`) stays as
+    /// it was collected at `now` while `lastHeartbeat` goes on. A dataplane restart, or
+    /// `resumeCollector`, ends it.
+    public func stallCollector(gateway: String, now: Date? = nil) throws {
+        let g = try gatewayIndex(gateway)
+        let t = instant(now)
+        guard !gateways[g].collectorStalled else { return }
+        gateways[g].collectorStalled = true
+        if gateways[g].appliedGeneration > 0 {
+            settleTraffic(g, at: t)
+            gateways[g].frozenState = statuses.collectedState(topology.gateways[g], gateways[g], stoppedPeerings: stoppedPeerings, at: t)
+        }
+    }
+
+    /// The collector runs again: the next status write carries a fresh collection.
+    public func resumeCollector(gateway: String, now: Date? = nil) throws {
+        let g = try gatewayIndex(gateway)
+        _ = instant(now)
+        gateways[g].collectorStalled = false
+        gateways[g].frozenState = nil
+    }
+
+    private func peeringIndex(_ name: String) throws(FabricSimulatorError) -> Int {
+        guard let p = topology.peerings.firstIndex(where: { $0.name == name }) else { throw .unknownPeering(name) }
+        return p
     }
 
     /// A share of the traffic the gateway carries is dropped (drop counters grow); 0 stops it.

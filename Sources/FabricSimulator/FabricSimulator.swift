@@ -36,6 +36,8 @@ public actor FabricSimulator {
     var leafOrigins: [Date]
     /// Leaves in maintenance: their switch agents write nothing (see `startLeafMaintenance`).
     var leavesInMaintenance: Set<Int> = []
+    /// Peerings whose traffic has stopped at its source (`stopPeeringTraffic`).
+    var stoppedPeerings: Set<Int> = []
     var podOwners: [String: (gateway: Int, role: PodRole)] = [:]
     var daemonSetUIDs: [[PodRole: String]]
     var podIncarnations = 0
@@ -108,6 +110,26 @@ public actor FabricSimulator {
 
     public func isBGPEstablished(gateway: String) -> Bool {
         topology.gatewayIndex[gateway].map { gateways[$0].bgp.up } ?? false
+    }
+
+    /// Whether the leaves route to the gateway: a session established and routes taken.
+    public func isForwarding(gateway: String) -> Bool {
+        topology.gatewayIndex[gateway].map { gateways[$0].forwarding(linkCount: topology.gateways[$0].links.count) } ?? false
+    }
+
+    /// The group's members, highest priority first.
+    public nonisolated func members(group: String) -> [String] {
+        topology.groups.first { $0.name == group }?.members.map { topology.gateways[$0].name } ?? []
+    }
+
+    /// The peerings a group carries.
+    public nonisolated func peerings(group: String) -> [String] {
+        topology.groups.first { $0.name == group }?.peerings.map { topology.peerings[$0].name } ?? []
+    }
+
+    /// The NAT of a peering's first VPC (nil for an unknown peering).
+    public nonisolated func nat(peering: String) -> PeeringNAT? {
+        topology.peerings.first { $0.name == peering }?.nat
     }
 
     /// The member of a group the leaves currently send the group's peering traffic to.

@@ -3,6 +3,7 @@ public enum FabricSimulatorError: Error, Sendable, Equatable, CustomStringConver
     case invalidSpec(field: String, reason: String)
     case unknownGateway(String)
     case unknownLeaf(String)
+    case unknownPeering(String)
     case notBootstrapped
     case alreadyBootstrapped
     case invalidArgument(String)
@@ -14,6 +15,7 @@ public enum FabricSimulatorError: Error, Sendable, Equatable, CustomStringConver
         case .invalidSpec(let field, let reason): "invalid fabric spec: \(field) \(reason)"
         case .unknownGateway(let name): "no gateway named '\(name)' in the simulated fabric"
         case .unknownLeaf(let name): "no leaf named '\(name)' in the simulated fabric"
+        case .unknownPeering(let name): "no peering named '\(name)' in the simulated fabric"
         case .notBootstrapped: "the simulated fabric has not been bootstrapped: call bootstrap(now:) first"
         case .alreadyBootstrapped: "the simulated fabric is already bootstrapped"
         case .invalidArgument(let message): message

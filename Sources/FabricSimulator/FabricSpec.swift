@@ -4,7 +4,9 @@ import Foundation
 /// cut into gateway groups of `gatewaysPerGroup` consecutive gateways (`gw-group-1`, …, the first
 /// member has the highest priority) and each group carries one GatewayPeering between two VPCs.
 /// Every `gatewaysPerLeafSet` consecutive gateways share a set of `leavesPerGateway` leaves, with
-/// one BGP session from each gateway to each leaf of its set.
+/// one BGP session from each gateway to each leaf of its set. Peerings stay on these small groups
+/// (never on `default`, which holds every gateway): a gateway's group is what the health model
+/// compares it with, and a peering on `default` would make that the whole fleet.
 public struct FabricSpec: Sendable, Equatable {
     public var gatewayCount: Int
     public var gatewaysPerGroup: Int
@@ -22,6 +24,9 @@ public struct FabricSpec: Sendable, Equatable {
     public var switchAgentVersion: String
     public var timing: FabricTiming
     public var traffic: FabricTraffic
+    /// The NAT of each peering's first VPC, in turn by peering (peering k gets
+    /// `peeringNAT[k % count]`); empty means no NAT anywhere.
+    public var peeringNAT: [PeeringNAT]
     /// Seeds every random choice (pod suffixes, start jitter, traffic rates).
     public var seed: UInt64
 
@@ -39,6 +44,7 @@ public struct FabricSpec: Sendable, Equatable {
         switchAgentVersion: String = "v0.87.4",
         timing: FabricTiming = FabricTiming(),
         traffic: FabricTraffic = FabricTraffic(),
+        peeringNAT: [PeeringNAT] = PeeringNAT.everyKind,
         seed: UInt64 = 1
     ) {
         self.gatewayCount = gatewayCount
@@ -54,6 +60,7 @@ public struct FabricSpec: Sendable, Equatable {
         self.switchAgentVersion = switchAgentVersion
         self.timing = timing
         self.traffic = traffic
+        self.peeringNAT = peeringNAT
         self.seed = seed
     }
 
@@ -83,6 +90,11 @@ public struct FabricSpec: Sendable, Equatable {
         }
         try timing.validate()
         try traffic.validate()
+        for (i, nat) in peeringNAT.enumerated() {
+            if let timeout = nat.idleTimeout, !PeeringNAT.isGoDuration(timeout) {
+                throw fail("peeringNAT[\(i)]", "idleTimeout '\(timeout)' is not a Go duration such as 2m0s")
+            }
+        }
     }
 
     static func isDNSLabel(_ s: String) -> Bool {
@@ -174,5 +186,50 @@ public struct FabricTraffic: Sendable, Equatable {
         guard bytesPerPacket >= 0, bytesPerPacket.isFinite else {
             throw .invalidSpec(field: "traffic.bytesPerPacket", reason: "must be zero or more, got \(bytesPerPacket)")
         }
+    }
+}
+
+/// The NAT a peering applies to its first VPC's exposed addresses, as
+/// `GatewayPeering.spec.peering.<vpc>.expose[].nat` holds it: one of `masquerade`, `portForward`
+/// (both with an `idleTimeout`, after which idle flows leave the connection table) or `static`.
+public enum PeeringNAT: Sendable, Equatable {
+    case noNAT
+    case masquerade(idleTimeout: String)
+    case portForward(idleTimeout: String)
+    case `static`
+
+    /// One of each kind, the default rotation over peerings: the first peering has no NAT.
+    public static let everyKind: [PeeringNAT] = [.noNAT, .masquerade(idleTimeout: "2m0s"), .portForward(idleTimeout: "5m0s"), .static]
+
+    /// The kind's key under `nat` (nil without NAT).
+    public var kind: String? {
+        switch self {
+        case .noNAT: nil
+        case .masquerade: "masquerade"
+        case .portForward: "portForward"
+        case .static: "static"
+        }
+    }
+
+    public var idleTimeout: String? {
+        switch self {
+        case .masquerade(let timeout), .portForward(let timeout): timeout
+        case .noNAT, .static: nil
+        }
+    }
+
+    /// A duration as Go's time.ParseDuration (metav1.Duration) reads it: `2m0s`, `90s`, `1.5h`.
+    static func isGoDuration(_ text: String) -> Bool {
+        var rest = Substring(text)
+        guard !rest.isEmpty else { return false }
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+            guard !number.isEmpty, Double(number) != nil else { return false }
+            rest = rest.dropFirst(number.count)
+            // Two-letter units first, so `ms` is not read as minutes followed by junk.
+            guard let unit = ["ns", "us", "µs", "ms", "s", "m", "h"].first(where: { rest.hasPrefix($0) }) else { return false }
+            rest = rest.dropFirst(unit.count)
+        }
+        return true
     }
 }

@@ -57,6 +57,8 @@ struct PeeringPlan: Sendable {
     var name: String
     var vpcs: (Int, Int)
     var group: Int
+    /// The NAT of the first VPC's side (`spec.peering.<vpcs.0>.expose[].nat`).
+    var nat: PeeringNAT
     /// Packets per second and bytes per packet for the a→b and b→a directions.
     var forward: (pps: Double, bytes: Double)
     var reverse: (pps: Double, bytes: Double)
@@ -77,6 +79,8 @@ struct FabricTopology: Sendable {
     static let linkBase = IPv4(172, 31, 0, 0)
     static let leafProtocolBase = IPv4(172, 29, 0, 0)
     static let leafVTEPBase = IPv4(172, 28, 0, 0)
+    /// NAT pools (`expose[].as`): 256 addresses per VPC in 100.64.0.0/10.
+    static let natBase = IPv4(100, 64, 0, 0)
 
     init(spec: FabricSpec, random: inout SplitMix64) {
         let n = spec.gatewayCount
@@ -94,6 +98,7 @@ struct FabricTopology: Sendable {
             }
             peerings.append(PeeringPlan(
                 name: "\(vpcs[g].name)--\(vpcs[g + 1].name)", vpcs: (g, g + 1), group: g,
+                nat: spec.peeringNAT.isEmpty ? .noNAT : spec.peeringNAT[g % spec.peeringNAT.count],
                 forward: rate(), reverse: rate()))
         }
         leaves = (0..<spec.leafCount).map { j in

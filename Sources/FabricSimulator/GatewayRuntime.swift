@@ -1,4 +1,5 @@
 import Foundation
+import KubeAPI
 
 /// The containers a simulated fault can crash.
 public enum GatewayContainer: String, Sendable, Hashable, CaseIterable {
@@ -62,6 +63,16 @@ struct BGPRuntime: Sendable {
     }
 }
 
+/// Routes not getting through although the gateway's sessions are established.
+public enum RouteFault: Sendable, Equatable {
+    case none
+    /// The gateway advertises its routes but the leaves' import policy drops them: each leaf
+    /// reports the session established with 0 prefixes received (`rec`) from the gateway.
+    case leavesRejectRoutes
+    /// Neither side takes the other's routes: the gateway reports 0 prefixes received and sent.
+    case noRoutesExchanged
+}
+
 /// Traffic counters of one peering direction on one gateway.
 struct DirectionCounters: Sendable {
     var packets = 0.0
@@ -88,6 +99,18 @@ struct GatewayRuntime: Sendable {
     var crashBackoff: [GatewayContainer: TimeInterval] = [:]
     /// Healed containers running again whose readiness probe has not passed yet (`heal(readyAfter:)`).
     var awaitingReadiness: Set<GatewayContainer> = []
+    /// Sessions established but routes not getting through (`setRouteFault`).
+    var routeFault: RouteFault = .none
+    /// Links whose session FRR runs with the wrong remote AS: link index → the AS it reports.
+    var peerASMismatch: [Int: Int64] = [:]
+    /// The dataplane's collector has stopped: `state` stays as collected then (nil until the
+    /// first collection after the stall) while the heartbeat goes on.
+    var collectorStalled = false
+    var frozenState: JSONValue?
+    /// The agent version the dataplane reports (nil: the spec's), and the one a pending upgrade
+    /// brings with the next applied generation.
+    var agentVersion: String?
+    var upgradeTo: String?
 
     // Pods.
     var pods: [PodRole: SimPod] = [:]
@@ -109,6 +132,12 @@ struct GatewayRuntime: Sendable {
     var carrying = false
     var counters: [DirectionCounters] = []
     var countersSettledAt = Date(timeIntervalSince1970: 0)
+
+    /// The leaves route the group's traffic here: a session is established that is not refused
+    /// for its AS, and the leaves take the gateway's routes.
+    func forwarding(linkCount: Int) -> Bool {
+        bgp.up && routeFault == .none && peerASMismatch.count < linkCount
+    }
 
     func pod(_ role: PodRole) -> SimPod? { pods[role].flatMap { $0.exists ? $0 : nil } }
 

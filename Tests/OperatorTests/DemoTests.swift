@@ -46,12 +46,32 @@ private final class Lines: Sendable {
         #expect(summary.steps.last.map { $0.at <= summary.simulatedSeconds } == true)
         #expect(summary.podRestarts <= 1)
 
+        // The leaf maintenance (issue 19): gateway-3 and gateway-4 stay UP (their states above show
+        // no change) but stop forwarding; gateway-medic holds its hands, then both forward again.
+        let leafSteps = summary.steps.suffix(3)
+        #expect(leafSteps.map(\.expectation) == [
+            .condition(gateways: ["gateway-3", "gateway-4"], type: "Forwarding", status: "False"),
+            .restartHeld(gateway: "gateway-3", reason: "FabricFault"),
+            .condition(gateways: ["gateway-3", "gateway-4"], type: "Forwarding", status: "True"),
+        ])
+        #expect(leafSteps.allSatisfy { $0.met }, "\(leafSteps.map { "\($0.title): \($0.note ?? "met")" })")
+
         // Plain mode: no ANSI, one line per state change, and the summary at the end.
         let output = lines.all.joined(separator: "\n")
         #expect(!output.contains("\u{1B}["))
         #expect(output.contains("gateway-2  UP → KEEPALIVE_FAIL"), "\(output)")
         #expect(output.contains("gateway-3  UP → CONFIG_FAIL"))
         #expect(output.contains("KeepaliveFail"), "the Events are shown")
+        for gateway in ["gateway-3", "gateway-4"] {
+            #expect(output.contains("\(gateway)  Forwarding True → False"), "the story shows Forwarding False")
+            #expect(output.contains("\(gateway)  Forwarding False → True"))
+        }
+        #expect(!output.contains("gateway-1  Forwarding"), "leaf-01 stays up and gateway-1 is never touched")
+        let held = lines.all.filter { $0.contains("RemediationSkipped") && $0.contains("gateway-3: FabricFault: ") }
+        #expect(!held.isEmpty, "the FabricFault hold is shown")
+        let sinceLeafDown = lines.all.drop { !($0.contains("▶") && $0.contains("leaf-02 goes down")) }
+        #expect(!sinceLeafDown.isEmpty)
+        #expect(!sinceLeafDown.contains { $0.contains("PodRestarted") }, "nothing is restarted for the leaf")
         #expect(lines.all.last?.contains("Summary") == true)
     }
 
@@ -87,6 +107,11 @@ private final class Lines: Sendable {
         #expect(plain.count == 2 && plain[1].contains("UP") && plain[1].hasSuffix("1m00s"))
         #expect(!plain.joined().contains("\u{1B}"))
         #expect(DemoFormat.table(rows, now: 70, color: true)[1].contains("\u{1B}[32m"))
+        var notForwarding = rows[0]
+        notForwarding.forwarding = "False"
+        #expect(DemoFormat.table([notForwarding], now: 70, color: false)[1].contains("UP              False"))
+        #expect(DemoFormat.table([notForwarding], now: 70, color: true)[1].contains("\u{1B}[31;1mFalse"))
+        #expect(plain[0].contains("FORWARDING") && plain[1].contains("UP              -"))
         #expect(DemoFormat.truncate("abcdef", 4) == "abc…")
         #expect(DemoFormat.rewind(lines: 0).isEmpty && DemoFormat.rewind(lines: 3).hasPrefix("\u{1B}[3A"))
     }
