@@ -4,9 +4,10 @@
 #   docker build -t gateway-medic:0.1.0 .      (builds the binary from source in the Swift image)
 #   make image                                 (buildah; no registry needed: see docs/install.md)
 # The build toolchain matches the one the project is developed with (Swift 6.3, Debian 12).
-# Base images are pinned by digest (the multi-platform index, from docker-library/repo-info:
-# repos/swift/remote/6.3-bookworm.md and repos/debian/remote/bookworm-slim.md). To move to newer
-# ones, replace tag and digest together.
+# Base images are pinned by digest: the multi-platform index digests that docker-library/repo-info
+# (the official images' records) lists in repos/swift/remote/6.3-bookworm.md (commit 7b65eb4c,
+# Swift 6.3.3) and repos/debian/remote/bookworm-slim.md (commit 05f354f0). To move to newer ones,
+# replace tag and digest together.
 ARG SWIFT_IMAGE=swift:6.3-bookworm@sha256:7060a792f4cd9eaa0d00826d941cec00ab8d252d33b8b28bc8e105f51f2dba73
 ARG RUNTIME_IMAGE=debian:bookworm-slim@sha256:abd67ffcfa541b485a3dff59865ab629aa048a6c613e639d36e7456b0b229241
 # Where the binary comes from: `source` compiles it in the Swift image (the default); `prebuilt`

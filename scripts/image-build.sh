@@ -52,8 +52,9 @@ have_image() { buildah inspect --type image "$1" >/dev/null 2>&1; }
 # debootstrap's minbase is what debian:*-slim is made from (debuerreotype); the slim image also
 # leaves out documentation, man pages and locales, and has the updates and security suites.
 make_local_base() {
-  local tarball="$work/debian-bookworm-minbase.tar"
+  local tarball="$work/debian-bookworm-minbase.tar" fresh=""
   if [ ! -s "$tarball" ]; then
+    fresh=1
     command -v debootstrap >/dev/null || die "debootstrap is needed (Debian: apt-get install debootstrap; make image installs it as root)"
     local rootfs="$work/rootfs"
     rm -rf "$rootfs" && mkdir -p "$work"
@@ -94,9 +95,8 @@ CLEAN
            "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/log/*.log "$rootfs"/dev/*
     tar --numeric-owner -C "$rootfs" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
     rm -rf "$rootfs"
-    buildah rmi "$LOCAL_BASE" >/dev/null 2>&1 || true   # made from an older tarball
   fi
-  if ! have_image "$LOCAL_BASE"; then
+  if [ -n "$fresh" ] || ! have_image "$LOCAL_BASE"; then
     say "importing $tarball as $LOCAL_BASE"
     local ctr
     ctr="$(buildah from scratch)"
@@ -147,12 +147,10 @@ case "$from" in
 esac
 
 say "buildah bud --isolation chroot (binary: $from, runtime base: $base) -> $tag"
+mkdir -p "$work"
+# --force-rm: buildah 1.28 otherwise keeps the working container of the binary-${BINARY_FROM} stage.
 buildah bud --isolation chroot --layers=false --force-rm --quiet -f "$root/Dockerfile" \
-  --build-arg BINARY_FROM="$from" --build-arg RUNTIME_IMAGE="$base" -t "$tag" "$context" >/dev/null
+  --build-arg BINARY_FROM="$from" --build-arg RUNTIME_IMAGE="$base" -t "$tag" "$context" \
+  >"$work/bud.log" 2>&1 || { tail -n 30 "$work/bud.log" >&2; die "buildah bud failed (log: $work/bud.log)"; }
 rm -rf "$work/context"
-buildah rmi --prune >/dev/null 2>&1 || true   # the untagged image of the binary stage
-
-size="$(buildah inspect --type image --format '{{.Size}}' "$tag" 2>/dev/null || true)"
-[ -n "$size" ] || size="$(buildah images --noheading --format '{{.Size}}' "$tag" | head -n 1)"
-human="$(buildah images --noheading --format '{{.Size}}' "$tag" | head -n 1)"
-say "built $tag ($human; binary $(stat -c %s "$binary") bytes before stripping DWARF)"
+say "built $tag: $(buildah images --noheading --format '{{.Size}}' "$tag" | head -n 1)"
