@@ -148,8 +148,9 @@ esac
 
 say "buildah bud --isolation chroot (binary: $from, runtime base: $base) -> $tag"
 mkdir -p "$work"
-# --force-rm: buildah 1.28 otherwise keeps the working container of the binary-${BINARY_FROM} stage.
-buildah bud --isolation chroot --layers=false --force-rm --quiet -f "$root/Dockerfile" \
+# Layers are cached (a new binary rebuilds from its COPY on). --force-rm: buildah 1.28 otherwise
+# keeps the working container of the binary-${BINARY_FROM} stage.
+buildah bud --isolation chroot --layers --force-rm --quiet -f "$root/Dockerfile" \
   --build-arg BINARY_FROM="$from" --build-arg RUNTIME_IMAGE="$base" -t "$tag" "$context" \
   >"$work/bud.log" 2>&1 || { tail -n 30 "$work/bud.log" >&2; die "buildah bud failed (log: $work/bud.log)"; }
 rm -rf "$work/context"

@@ -5,27 +5,28 @@ import KubeEmulator
 import Testing
 import TestSupport
 
+/// The mounted image `scripts/test-image.sh` hands over, or nil.
+struct ImageUnderTest: Sendable {
+    let root: String
+    let config: JSONValue
+
+    static let current: ImageUnderTest? = {
+        let env = ProcessInfo.processInfo.environment
+        guard let root = env["GATEWAY_MEDIC_IMAGE_ROOT"], let configPath = env["GATEWAY_MEDIC_IMAGE_CONFIG"],
+              let data = FileManager.default.contents(atPath: configPath),
+              let config = (try? JSONValue.parse(data))?[path: "OCIv1", "config"] else { return nil }
+        return ImageUnderTest(root: root, config: config)
+    }()
+}
+
 /// Issue 21, acceptance 3: the built image's filesystem run as a pod runs it. `scripts/test-image.sh`
 /// (in `make test`, after `make image`) mounts the image `gateway-medic:<version>` read-only, with
 /// /proc, /dev, a tmpfs at /tmp (the pod's emptyDir) and an empty tmpfs where the service-account
 /// volume goes, and names it in GATEWAY_MEDIC_IMAGE_ROOT, and `buildah inspect` of the image (its
 /// OCI config: Entrypoint, Cmd, User, Env) in GATEWAY_MEDIC_IMAGE_CONFIG. Without them
 /// (a plain `swift test`) this suite does not run.
-@Suite(.serialized, .enabled(if: ImageRunTests.image != nil, "set by scripts/test-image.sh"))
+@Suite(.serialized, .enabled(if: ImageUnderTest.current != nil, "set by scripts/test-image.sh"))
 struct ImageRunTests {
-    struct Image {
-        let root: String
-        let config: JSONValue
-    }
-
-    static let image: Image? = {
-        let env = ProcessInfo.processInfo.environment
-        guard let root = env["GATEWAY_MEDIC_IMAGE_ROOT"], let configPath = env["GATEWAY_MEDIC_IMAGE_CONFIG"],
-              let data = FileManager.default.contents(atPath: configPath),
-              let config = (try? JSONValue.parse(data))?[path: "OCIv1", "config"] else { return nil }
-        return Image(root: root, config: config)
-    }()
-
     static let chroot = "/usr/sbin/chroot"
     static let serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
 
@@ -38,7 +39,7 @@ struct ImageRunTests {
     }
 
     @Test func theImageRunsInClusterModeAsUid65532AndWritesGatewayHealths() async throws {
-        let image = try #require(Self.image)
+        let image = try #require(ImageUnderTest.current)
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: Self.chroot) else {
             missingTool("running the image's filesystem needs root and \(Self.chroot): image run test skipped")
             return
@@ -89,8 +90,12 @@ struct ImageRunTests {
                                              environment: environment, record: E2EOutputRecord.cliOutput)
         defer { process.terminateIfRunning() }
 
-        // chroot execs the entrypoint: the process is the operator, with the image's credentials.
-        let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+        // chroot changes root and user, then execs the entrypoint: once the process is named
+        // gateway-medic it is the operator, and runs with the image's credentials.
+        let status = try #require(await eventuallyValue(20, every: .milliseconds(20)) { () -> String? in
+            let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+            return text?.hasPrefix("Name:\tgateway-medic\n") == true ? text : nil
+        }, "the entrypoint did not start")
         let ids = { (field: String) in
             status.split(separator: "\n").first { $0.hasPrefix("\(field):") }?.split(whereSeparator: \.isWhitespace).dropFirst().map(String.init)
         }
