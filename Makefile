@@ -4,7 +4,7 @@ SYSTEM_PACKAGES := libcurl4-openssl-dev libyaml-dev zlib1g-dev
 TEST_PACKAGES := prometheus prometheus-alertmanager openssl
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: all build release test deps test-deps bench demo clean validate-manifests test-chart release-check fuzz install uninstall
+.PHONY: all build release test deps test-deps bench demo clean validate-manifests test-chart release-check fuzz install uninstall image test-image
 
 all: build
 
@@ -50,6 +50,7 @@ test: deps test-deps
 	E2E_RECORD=$(CURDIR)/$(E2E_RECORD) ./scripts/test-chart.sh
 	.build-venv/bin/python scripts/check_e2e_record.py $(E2E_RECORD) manifests
 	$(MAKE) release-check
+	./scripts/test-image.sh
 
 # The scripted story on an embedded API server and a simulated fabric (under a minute). A program
 # of its own, gateway-medic-demo: the gateway-medic binary holds no API server. DEMO_ARGS passes
@@ -103,6 +104,21 @@ test-chart:
 release-check: release
 	./scripts/check-runtime-libs.sh
 	./scripts/check-no-emulator.sh
+
+# The container image, built here without a registry or a Docker engine: buildah (`bud
+# --isolation chroot`) from Debian's packages; the runtime base made with debootstrap when it
+# cannot be pulled (cached in .build-image/); the release binary in the build stage when the Swift
+# image cannot be pulled. Tags gateway-medic:<version> and prints its size. docs/install.md.
+IMAGE_PACKAGES := buildah debootstrap
+image: release
+	$(call install-missing,$(IMAGE_PACKAGES))
+	./scripts/image-build.sh
+
+# The image's filesystem run as a pod runs it (read-only, uid 65532, service-account token and CA
+# at the standard paths) in in-cluster mode against the emulator over TLS: it syncs and writes
+# GatewayHealths. Makes the image first; needs root (skipped without, except under CI=true).
+test-image:
+	./scripts/test-image.sh
 
 # Benchmark: the release-built operator against the in-process emulator and a simulated fabric
 # at 10, 1,000 and 10,000 gateways (a few minutes). BENCH_ARGS=--quick for a smoke run.

@@ -145,6 +145,9 @@ public final class ChildProcess: @unchecked Sendable {
 
     public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
+    /// The process id (e.g. to read its credentials from /proc/<pid>/status).
+    public var processIdentifier: Int32 { process.processIdentifier }
+
     public func terminateIfRunning() { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
     public func stdoutText() -> String { String(decoding: stdout.current, as: UTF8.self) }
