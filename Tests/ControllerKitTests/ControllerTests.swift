@@ -3,10 +3,6 @@ import Testing
 import TestSupport
 @testable import ControllerKit
 
-struct Failure: Error, CustomStringConvertible {
-    var description: String
-}
-
 /// Counts reconciles and the largest number of concurrent runs per key.
 actor ReconcileLog {
     private(set) var runs: [String: Int] = [:]

@@ -7,6 +7,12 @@ import Logging
 /// Fakes of the controller kit's protocols (Lease store, Event sink, list/watch source) and a
 /// log capture, shared by the ControllerKit and OperatorRuntime tests.
 
+/// An error with a message, for a reconcile or a request that fails.
+public struct Failure: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
+}
+
 /// A raw API object with the given name, namespace, resourceVersion and spec.
 public func object(_ name: String, namespace: String? = "fab", rv: String, spec: JSONValue = [:]) -> JSONValue {
     var metadata: [String: JSONValue] = ["name": .string(name), "resourceVersion": .string(rv)]
@@ -139,17 +145,19 @@ public final class CapturedLog: Sendable {
     /// A logger whose every message lands here (and nowhere else).
     public var logger: Logger { Logger(label: "test") { _ in Handler(lines: self.lines) } }
 
-    struct Handler: LogHandler {
-        let lines: Locked<[String]>
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
+    public struct Handler: LogHandler {
+        public let lines: Locked<[String]>
+        public var metadata: Logger.Metadata = [:]
+        public var logLevel: Logger.Level = .trace
 
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        public init(lines: Locked<[String]>) { self.lines = lines }
+
+        public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
 
-        func log(event: LogEvent) {
+        public func log(event: LogEvent) {
             let informer = (event.metadata?["informer"] ?? metadata["informer"]).map { "[\($0)] " } ?? ""
             lines.withLock { $0.append("\(event.level) \(informer)\(event.message)") }
         }
