@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // gateway-medic: one target per concept. Data flows
-//   KubeClient (watch) → OperatorRuntime (cache, queue) → HealthModel (evaluate)
-//   → Remediation (plan) → OperatorRuntime (write status, Events, actions) → KubeClient.
+//   KubeClient (watch) → ControllerKit (informer, cache, queue) → OperatorRuntime (reconcile)
+//   → HealthModel (evaluate) → Remediation (plan) → OperatorRuntime (write status, Events, actions) → KubeClient.
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -90,11 +90,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Informers, cache, work queue, reconciler actor, status/Event writers, leader election, metrics.
+        // The generic controller kit: informer, store, list-watch source, work queue, controller, rate
+        // limiter, leader election, Event recorder and the protocols of their sinks, clocks. It knows
+        // no Hedgehog or gateway-medic type and no client: OperatorRuntime adapts KubeClient to it.
+        .target(
+            name: "ControllerKit",
+            dependencies: [
+                "KubeAPI", "Locking", "Scheduling",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        // The gateway-medic application: its informers and fleet index, the reconciler, status/Event
+        // writers, remediation and ticket coordination, settings, `check`, probes and metrics.
         .target(
             name: "OperatorRuntime",
             dependencies: [
-                "KubeClient", "KubeAPI", "HedgehogResources", "HealthModel", "Remediation", "YAML", "Locking", "Scheduling",
+                "ControllerKit", "KubeClient", "KubeAPI", "HedgehogResources", "HealthModel", "Remediation", "YAML", "Locking", "Scheduling",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -113,7 +126,7 @@ let package = Package(
         .target(
             name: "Demo",
             dependencies: [
-                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HedgehogResources", "HealthModel", "Remediation", "Locking",
+                "OperatorRuntime", "ControllerKit", "FabricSimulator", "KubeEmulator", "KubeClient", "HedgehogResources", "HealthModel", "Remediation", "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -122,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "GatewayMedicBench",
             dependencies: [
-                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "KubeAPI", "HedgehogResources", "Locking",
+                "OperatorRuntime", "ControllerKit", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "KubeAPI", "HedgehogResources", "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -130,7 +143,7 @@ let package = Package(
         .executableTarget(
             name: "GatewayMedicCLI",
             dependencies: [
-                "OperatorRuntime", "KubeClient", "KubeAPI", "HealthModel", "Remediation",
+                "OperatorRuntime", "ControllerKit", "KubeClient", "KubeAPI", "HealthModel", "Remediation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -153,7 +166,13 @@ let package = Package(
 
         // The test helpers, one of each: `eventually`, `ChildProcess` (the process runner), `TestPKI`
         // (openssl-made certificates), `LoopbackHTTPServer` (the raw HTTP server), `missingTool`.
-        .target(name: "TestSupport", dependencies: ["KubeEmulator", "KubeAPI", "Locking"], path: "Tests/TestSupport", swiftSettings: strict),
+        // Also the fakes of the controller kit's protocols (Lease store, Event sink, list/watch source).
+        .target(
+            name: "TestSupport",
+            dependencies: ["KubeEmulator", "KubeAPI", "Locking", "ControllerKit", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"], swiftSettings: strict),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], swiftSettings: strict),
@@ -162,10 +181,11 @@ let package = Package(
         .testTarget(name: "HealthModelTests", dependencies: ["HealthModel"], swiftSettings: strict),
         .testTarget(name: "FabricSimulatorTests", dependencies: ["FabricSimulator", "KubeEmulator", "KubeAPI", "HedgehogResources", "Locking"], swiftSettings: strict),
         .testTarget(name: "RemediationTests", dependencies: ["Remediation", "HealthModel", "KubeClient", "KubeEmulator", "TestSupport", "Locking"], swiftSettings: strict),
+        .testTarget(name: "ControllerKitTests", dependencies: ["ControllerKit", "TestSupport", "KubeAPI", "Locking"], swiftSettings: strict),
         .testTarget(
             name: "OperatorTests",
             dependencies: [
-                "OperatorRuntime", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation", "Demo",
+                "OperatorRuntime", "ControllerKit", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation", "Demo",
                 "GatewayMedicCLI", "TestSupport", "Locking", "Scheduling", "YAML", "KubeAPI", "HedgehogResources",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],

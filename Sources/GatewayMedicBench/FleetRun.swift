@@ -1,3 +1,4 @@
+import ControllerKit
 import FabricSimulator
 import Foundation
 #if canImport(FoundationNetworking)

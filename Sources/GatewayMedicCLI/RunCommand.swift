@@ -1,3 +1,4 @@
+import ControllerKit
 import ArgumentParser
 import Foundation
 import KubeClient

@@ -1,3 +1,4 @@
+import ControllerKit
 import HedgehogResources
 import TestSupport
 import FabricSimulator

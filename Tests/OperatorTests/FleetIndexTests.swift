@@ -1,3 +1,4 @@
+import ControllerKit
 import Testing
 import KubeAPI
 import HealthModel

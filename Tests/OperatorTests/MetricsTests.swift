@@ -1,3 +1,4 @@
+import ControllerKit
 import CoreMetrics
 import Foundation
 import HealthModel
@@ -5,6 +6,7 @@ import KubeAPI
 import Locking
 @testable import OperatorRuntime
 import Testing
+import TestSupport
 
 /// Records every metric value under "label{k=v,...}" (dimensions sorted).
 final class RecordingMetrics: MetricsFactory, @unchecked Sendable {

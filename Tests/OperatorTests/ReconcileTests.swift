@@ -1,9 +1,11 @@
+import ControllerKit
 import Foundation
 import HealthModel
 import KubeAPI
 import Locking
 @testable import OperatorRuntime
 import Testing
+import TestSupport
 
 @Suite struct ReconcileStatusTests {
     @Test func newerHeartbeatAloneChangesNothingWorthWriting() {

@@ -1,3 +1,4 @@
+import ControllerKit
 import Foundation
 import HealthModel
 import HedgehogResources
@@ -6,6 +7,7 @@ import KubeClient
 import KubeEmulator
 @testable import OperatorRuntime
 import Testing
+import TestSupport
 
 /// Collects what a paged list hands over.
 actor PageLog {

@@ -1,3 +1,4 @@
+import ControllerKit
 import Testing
 @testable import OperatorRuntime
 

@@ -1,3 +1,4 @@
+import ControllerKit
 import KubeAPI
 import KubeClient
 

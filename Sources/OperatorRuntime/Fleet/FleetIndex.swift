@@ -1,3 +1,4 @@
+import ControllerKit
 import HealthModel
 import Remediation
 

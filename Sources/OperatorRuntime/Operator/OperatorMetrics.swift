@@ -1,4 +1,5 @@
 import Foundation
+import ControllerKit
 import HealthModel
 import Metrics
 import Remediation
@@ -37,7 +38,7 @@ public struct OperatorMetrics: Sendable {
 /// client and queue metrics). The label values known in advance are created at zero when the
 /// counters are made: a series that exists from the start lets `increase()` see its first event
 /// and lets a rule or panel tell "none yet" from "not exported".
-public struct OperatorCounters: Sendable {
+public struct OperatorCounters: EventRecorderCounters {
     let factory: any MetricsFactory
 
     public static let actionKinds = ["evict", "delete"]

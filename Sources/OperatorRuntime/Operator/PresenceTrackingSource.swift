@@ -1,3 +1,4 @@
+import ControllerKit
 import KubeAPI
 
 /// Wraps a source to report whether its resource is served: a successful list says yes, a 404

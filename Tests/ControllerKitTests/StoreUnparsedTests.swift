@@ -2,7 +2,7 @@ import Foundation
 import KubeAPI
 import Locking
 import Testing
-@testable import OperatorRuntime
+@testable import ControllerKit
 
 /// Unparsed watch events: the store reads them through its byte projection when that answers,
 /// through the tree projection when it does not, and deletes them without reading either.

@@ -4,19 +4,19 @@
 /// layers per watch that was a large share of the operator's steady-state CPU.
 ///
 /// Unchecked Sendable: only the stream's single consumer calls `next()`, one call at a time.
-final class PulledIterator<Base: AsyncIteratorProtocol>: @unchecked Sendable {
+public final class PulledIterator<Base: AsyncIteratorProtocol>: @unchecked Sendable {
     private var base: Base
 
-    init(_ base: Base) { self.base = base }
+    public init(_ base: Base) { self.base = base }
 
-    func next() async throws -> Base.Element? { try await base.next() }
+    public func next() async throws -> Base.Element? { try await base.next() }
 }
 
 extension AsyncThrowingStream where Failure == any Error {
     /// The elements of `sequence`, pulled in the consumer's task, with `end` told how it ended:
     /// nil when it finished, else the error (which `end` may replace). Cancelling the consumer
     /// cancels the pending `next()`; dropping the stream drops the iterator.
-    static func pulling<S: AsyncSequence>(_ sequence: S, end: @escaping @Sendable ((any Error)?) -> (any Error)? = { $0 }) -> Self
+    public static func pulling<S: AsyncSequence>(_ sequence: S, end: @escaping @Sendable ((any Error)?) -> (any Error)? = { $0 }) -> Self
     where S.Element == Element, S.AsyncIterator: SendableMetatype {
         let iterator = PulledIterator(sequence.makeAsyncIterator())
         return AsyncThrowingStream(unfolding: {

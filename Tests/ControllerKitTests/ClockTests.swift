@@ -1,6 +1,6 @@
 import Foundation
 import Locking
-@testable import OperatorRuntime
+@testable import ControllerKit
 import Testing
 
 @Suite struct ManualClockTests {

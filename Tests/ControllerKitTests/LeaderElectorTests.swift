@@ -1,7 +1,8 @@
 import Foundation
 import KubeAPI
 import Testing
-@testable import OperatorRuntime
+@testable import ControllerKit
+import TestSupport
 
 func elector(_ identity: String, store: InMemoryLeaseStore, clock: ManualClock,
              releaseOnCancel: Bool = true) throws -> LeaderElector {

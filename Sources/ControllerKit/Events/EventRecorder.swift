@@ -94,14 +94,14 @@ public actor EventRecorder {
     public private(set) var patchedCount = 0
     public private(set) var failedCount = 0
     /// `gateway_medic_events_dropped_total` (nil: not exported).
-    private let counters: OperatorCounters?
+    private let counters: (any EventRecorderCounters)?
 
     /// - Parameters:
     ///   - component: `source.component` and `reportingComponent` (e.g. "gateway-medic").
     ///   - host: `source.host` / `reportingInstance` (the pod or node name).
     public init(sink: any EventSink, component: String, host: String? = nil,
                 clock: any RuntimeClock = SystemClock(), options: EventRecorderOptions = EventRecorderOptions(),
-                logger: Logger = Logger(label: "gateway-medic.events"), counters: OperatorCounters? = nil) {
+                logger: Logger = Logger(label: "gateway-medic.events"), counters: (any EventRecorderCounters)? = nil) {
         self.counters = counters
         self.sink = sink
         self.source = EventSource(component: component, host: host)

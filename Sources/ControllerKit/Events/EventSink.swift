@@ -49,3 +49,9 @@ public struct DryRunEventSink: EventSink {
         write("[dry-run] would patch Event \(namespace)/\(name): count=\(count) lastTimestamp=\(lastTimestamp)")
     }
 }
+
+/// Where an `EventRecorder` counts what it drops (the application's metrics).
+public protocol EventRecorderCounters: Sendable {
+    /// The spam filter refused an Event.
+    func eventDropped()
+}

@@ -3,7 +3,7 @@ import KubeAPI
 import Locking
 import Testing
 import TestSupport
-@testable import OperatorRuntime
+@testable import ControllerKit
 
 /// Collects change descriptions in order.
 actor ChangeLog {

@@ -1,11 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import OperatorRuntime
-
-struct Failure: Error, CustomStringConvertible {
-    var description: String
-}
+@testable import ControllerKit
 
 /// Counts reconciles and the largest number of concurrent runs per key.
 actor ReconcileLog {

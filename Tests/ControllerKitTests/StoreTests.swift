@@ -1,7 +1,8 @@
 import Foundation
 import KubeAPI
 import Testing
-@testable import OperatorRuntime
+@testable import ControllerKit
+import TestSupport
 
 /// The projection the tests cache: just the spec's `state`.
 @Sendable func stateOf(_ value: JSONValue) -> String? { value[path: "spec", "state"]?.stringValue ?? "" }

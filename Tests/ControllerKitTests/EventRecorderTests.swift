@@ -1,8 +1,9 @@
 import Foundation
 import KubeAPI
 import Locking
-@testable import OperatorRuntime
+@testable import ControllerKit
 import Testing
+import TestSupport
 
 let gatewayAgent = ObjectReference(apiVersion: "gwint.githedgehog.com/v1alpha1", kind: "GatewayAgent",
                                    name: "gw-1", namespace: "fab", uid: "u-1")

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import OperatorRuntime
+@testable import ControllerKit
 
 @Suite struct WorkQueueTests {
     @Test func dedupesAndNeverHandsOutAKeyTwiceAtOnce() async {

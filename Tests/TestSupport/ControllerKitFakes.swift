@@ -1,33 +1,43 @@
+import ControllerKit
 import Foundation
 import KubeAPI
 import Locking
 import Logging
-@testable import OperatorRuntime
 
+/// Fakes of the controller kit's protocols (Lease store, Event sink, list/watch source) and a
+/// log capture, shared by the ControllerKit and OperatorRuntime tests.
+
+/// An error with a message, for a reconcile or a request that fails.
+public struct Failure: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
+}
 
 /// A raw API object with the given name, namespace, resourceVersion and spec.
-func object(_ name: String, namespace: String? = "fab", rv: String, spec: JSONValue = [:]) -> JSONValue {
+public func object(_ name: String, namespace: String? = "fab", rv: String, spec: JSONValue = [:]) -> JSONValue {
     var metadata: [String: JSONValue] = ["name": .string(name), "resourceVersion": .string(rv)]
     if let namespace { metadata["namespace"] = .string(namespace) }
     return .object(["metadata": .object(metadata), "spec": spec])
 }
 
 /// An in-memory Lease store honouring the resourceVersion precondition.
-actor InMemoryLeaseStore: LeaseStore {
+public actor InMemoryLeaseStore: LeaseStore {
     private var leases: [String: Lease] = [:]
     private var version = 0
-    private(set) var failing = false
+    public private(set) var failing = false
 
-    func setFailing(_ value: Bool) { failing = value }
+    public init() {}
 
-    func lease(namespace: String = "ns", name: String = "lock") -> Lease? { leases["\(namespace)/\(name)"] }
+    public func setFailing(_ value: Bool) { failing = value }
 
-    func get(namespace: String, name: String) async throws -> Lease? {
+    public func lease(namespace: String = "ns", name: String = "lock") -> Lease? { leases["\(namespace)/\(name)"] }
+
+    public func get(namespace: String, name: String) async throws -> Lease? {
         if failing { throw Status(message: "injected outage", code: 503) }
         return leases["\(namespace)/\(name)"]
     }
 
-    func create(_ lease: Lease) async throws -> Lease {
+    public func create(_ lease: Lease) async throws -> Lease {
         if failing { throw Status(message: "injected outage", code: 503) }
         let key = "\(lease.metadata.namespace ?? "")/\(lease.metadata.name ?? "")"
         if leases[key] != nil {
@@ -40,7 +50,7 @@ actor InMemoryLeaseStore: LeaseStore {
         return stored
     }
 
-    func update(_ lease: Lease) async throws -> Lease {
+    public func update(_ lease: Lease) async throws -> Lease {
         if failing { throw Status(message: "injected outage", code: 503) }
         let key = "\(lease.metadata.namespace ?? "")/\(lease.metadata.name ?? "")"
         guard let existing = leases[key] else { throw Status(message: "not found", code: 404) }
@@ -56,24 +66,26 @@ actor InMemoryLeaseStore: LeaseStore {
 }
 
 /// An Event sink that keeps Events in memory and can fail on demand.
-actor MemoryEventSink: EventSink {
-    private(set) var events: [String: Event] = [:]
-    private(set) var creates = 0
-    private(set) var patches = 0
+public actor MemoryEventSink: EventSink {
+    public private(set) var events: [String: Event] = [:]
+    public private(set) var creates = 0
+    public private(set) var patches = 0
     /// Errors thrown by the next calls, first first.
     private var injected: [any Error] = []
 
-    func inject(_ errors: [any Error]) { injected = errors }
-    func delete(namespace: String, name: String) { events.removeValue(forKey: "\(namespace)/\(name)") }
+    public init() {}
 
-    func create(_ event: Event) async throws -> Event {
+    public func inject(_ errors: [any Error]) { injected = errors }
+    public func delete(namespace: String, name: String) { events.removeValue(forKey: "\(namespace)/\(name)") }
+
+    public func create(_ event: Event) async throws -> Event {
         if !injected.isEmpty { throw injected.removeFirst() }
         creates += 1
         events["\(event.metadata.namespace ?? "")/\(event.metadata.name ?? "")"] = event
         return event
     }
 
-    func patchCount(namespace: String, name: String, count: Int, lastTimestamp: String) async throws {
+    public func patchCount(namespace: String, name: String, count: Int, lastTimestamp: String) async throws {
         if !injected.isEmpty { throw injected.removeFirst() }
         guard var event = events["\(namespace)/\(name)"] else { throw Status(message: "not found", code: 404) }
         patches += 1
@@ -85,28 +97,28 @@ actor MemoryEventSink: EventSink {
 
 /// A list/watch source driven by the test: lists answer from a script; each watch hands its
 /// continuation to the test through `openedWatches`.
-final class ScriptedSource: ListWatchSource, @unchecked Sendable {
-    struct OpenedWatch: Sendable {
-        var resourceVersion: String
+public final class ScriptedSource: ListWatchSource, @unchecked Sendable {
+    public struct OpenedWatch: Sendable {
+        public var resourceVersion: String
         /// The server-side timeout asked for (nil: the usual random 5–10 minutes).
-        var timeoutSeconds: Int?
-        var continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
+        public var timeoutSeconds: Int?
+        public var continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
     }
 
     private let lists = Locked<[Result<([JSONValue], String), Status>]>([])
     private let listCalls = Locked(0)
-    let openedWatches: AsyncStream<OpenedWatch>
+    public let openedWatches: AsyncStream<OpenedWatch>
     private let openedContinuation: AsyncStream<OpenedWatch>.Continuation
 
-    init() {
+    public init() {
         (openedWatches, openedContinuation) = AsyncStream.makeStream(of: OpenedWatch.self)
     }
 
-    func enqueueList(_ items: [JSONValue], rv: String) { lists.withLock { $0.append(.success((items, rv))) } }
-    func enqueueListError(_ status: Status) { lists.withLock { $0.append(.failure(status)) } }
-    var listCallCount: Int { listCalls.current }
+    public func enqueueList(_ items: [JSONValue], rv: String) { lists.withLock { $0.append(.success((items, rv))) } }
+    public func enqueueListError(_ status: Status) { lists.withLock { $0.append(.failure(status)) } }
+    public var listCallCount: Int { listCalls.current }
 
-    func list() async throws -> (items: [JSONValue], resourceVersion: String) {
+    public func list() async throws -> (items: [JSONValue], resourceVersion: String) {
         listCalls.withLock { $0 += 1 }
         let next = lists.withLock { $0.isEmpty ? nil : $0.removeFirst() }
         guard let next else { throw Status(message: "no scripted list left", code: 500) }
@@ -114,7 +126,7 @@ final class ScriptedSource: ListWatchSource, @unchecked Sendable {
         return (items, rv)
     }
 
-    func watch(from resourceVersion: String, timeoutSeconds: Int?) -> AsyncThrowingStream<WatchEvent, any Error> {
+    public func watch(from resourceVersion: String, timeoutSeconds: Int?) -> AsyncThrowingStream<WatchEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: WatchEvent.self)
         openedContinuation.yield(OpenedWatch(resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, continuation: continuation))
         return stream
@@ -122,26 +134,30 @@ final class ScriptedSource: ListWatchSource, @unchecked Sendable {
 }
 
 /// Log messages kept in memory (level, informer and message), for tests that assert what was logged.
-final class CapturedLog: Sendable {
-    let lines = Locked<[String]>([])
+public final class CapturedLog: Sendable {
+    public let lines = Locked<[String]>([])
+
+    public init() {}
 
     /// "info [pods] 410 Gone at 12, relisting", oldest first.
-    var messages: [String] { lines.current }
+    public var messages: [String] { lines.current }
 
     /// A logger whose every message lands here (and nowhere else).
-    var logger: Logger { Logger(label: "test") { _ in Handler(lines: self.lines) } }
+    public var logger: Logger { Logger(label: "test") { _ in Handler(lines: self.lines) } }
 
-    struct Handler: LogHandler {
-        let lines: Locked<[String]>
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
+    public struct Handler: LogHandler {
+        public let lines: Locked<[String]>
+        public var metadata: Logger.Metadata = [:]
+        public var logLevel: Logger.Level = .trace
 
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        public init(lines: Locked<[String]>) { self.lines = lines }
+
+        public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
 
-        func log(event: LogEvent) {
+        public func log(event: LogEvent) {
             let informer = (event.metadata?["informer"] ?? metadata["informer"]).map { "[\($0)] " } ?? ""
             lines.withLock { $0.append("\(event.level) \(informer)\(event.message)") }
         }
