@@ -179,7 +179,7 @@ struct HeartbeatAdvanceTests {
         let first = evaluate(carrying(-45, packets: 1_000), at: -44, nil)
         let old = carrying(-30, packets: 2_000)
         let quiet = evaluate(old, at: -29, first)
-        #expect(HealthEvaluator.isQuiet(quiet), "\(quiet.conditions)")
+        #expect(HealthEvaluator.isQuiet(quiet, rules: .standard), "\(quiet.conditions)")
         #expect(quiet.memory.peeringRises["p"] == Fx.at(-29))
         let rising = carrying(-15, packets: 3_000)
         let advanced = try #require(Self.advance(quiet, from: old, to: rising, at: -14))

@@ -1,7 +1,9 @@
+import ControllerKit
 import Foundation
 import HealthModel
 import KubeAPI
 import Testing
+import TestSupport
 import YAML
 @testable import OperatorRuntime
 

@@ -1,7 +1,9 @@
+import ControllerKit
 import Foundation
 import HealthModel
 import KubeAPI
 import Testing
+import TestSupport
 @testable import OperatorRuntime
 
 /// Issue 19: every condition appears in the one-hot `gateway_medic_condition` family, so "UP but

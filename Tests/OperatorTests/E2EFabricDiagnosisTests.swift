@@ -1,3 +1,4 @@
+import ControllerKit
 import FabricSimulator
 import Foundation
 import HealthModel
@@ -5,6 +6,7 @@ import KubeAPI
 @testable import OperatorRuntime
 import Remediation
 import Testing
+import TestSupport
 
 /// Issue 19, acceptance 2: fabric-aware diagnosis end to end on the simulated fabric (two
 /// gateways in `gw-group-1`, gateway-1 at priority 20 and gateway-2 at 10, carrying the peering

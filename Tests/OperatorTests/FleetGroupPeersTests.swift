@@ -1,4 +1,6 @@
+import ControllerKit
 import Testing
+import TestSupport
 import KubeAPI
 import HealthModel
 @testable import OperatorRuntime

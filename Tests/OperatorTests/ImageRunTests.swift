@@ -1,3 +1,4 @@
+import ControllerKit
 import FabricSimulator
 import Foundation
 import KubeAPI
