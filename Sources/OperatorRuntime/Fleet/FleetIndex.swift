@@ -175,15 +175,15 @@ public struct FleetIndex: Sendable {
     @discardableResult
     public mutating func upsert(agent: GatewayAgentView) -> [ObjectKey] {
         let key = ObjectKey(namespace: agent.namespace, name: agent.name)
-        // A heartbeat: the same router ID, nothing to re-index (one lookup, not six).
-        if let old = agents[key], old.protocolIP == agent.protocolIP {
-            agents[key] = agent
-            return [key]
-        }
-        let oldIP = routerID(of: key)
         let old = agents[key]
-        agents[key] = agent
-        reindex(key, oldRouterID: oldIP, oldAddresses: gateways[key]?.interfaceAddresses ?? [])
+        if let old, old.protocolIP == agent.protocolIP {
+            // The same router ID: nothing to re-index (one lookup, not six).
+            agents[key] = agent
+        } else {
+            let oldIP = routerID(of: key)
+            agents[key] = agent
+            reindex(key, oldRouterID: oldIP, oldAddresses: gateways[key]?.interfaceAddresses ?? [])
+        }
         // Its group mates only when what its Forwarding is judged from (its BGP state) or its
         // peerings changed: a heartbeat moves neither, and costs no more than before.
         guard let old else { return withGroupMates(key, peeringGroups(of: key)) }

@@ -30,7 +30,17 @@ extension CompactJSON.Dictionary {
 "observedGeneration":1,"reason":"Stable","status":"True","type":"BGPStable"},\#
 {"lastTransitionTime":"2027-01-15T08:00:17Z",\#
 "message":"drops rose by less than 1% of packets on all 1 compared counters",\#
-"observedGeneration":1,"reason":"DropsBelowThreshold","status":"True","type":"TrafficHealthy"}],\#
+"observedGeneration":1,"reason":"DropsBelowThreshold","status":"True","type":"TrafficHealthy"},\#
+{"lastTransitionTime":"2027-01-15T08:00:02Z","message":"1/1 established BGP sessions exchange prefixes\#
+ (172.30.128.12 received 4, sent 1); no fresh leaf reports prefix counts for its session with it",\#
+"observedGeneration":1,"reason":"RoutesExchanged","status":"True","type":"Forwarding"},\#
+{"lastTransitionTime":"2027-01-15T08:00:02Z",\#
+"message":"no spec.peerings entry of the GatewayAgent is carried by its groups (default)",\#
+"observedGeneration":1,"reason":"NoPeeringsExpected","status":"True","type":"PeeringsHealthy"},\#
+{"lastTransitionTime":"2027-01-15T08:00:02Z","message":"none of its groups carries a peering",\#
+"observedGeneration":1,"reason":"NoPeeringGroups","status":"True","type":"GroupRedundancy"},\#
+{"lastTransitionTime":"2027-01-15T08:00:02Z","message":"spec.agentVersion is not set: no version is expected",\#
+"observedGeneration":1,"reason":"NoVersionExpected","status":"True","type":"AgentVersionCurrent"}],\#
 "currentGeneration":1,"evidence":{"appliedGeneration":1,"bgpEstablished":1,"bgpTotal":1,\#
 "counters":[{"deltaDrops":0,"deltaPackets":1500,"drops":0,"key":"vpc:vpc-01","note":"compared",\#
 "packets":17500}],"currentGeneration":1,"frrAppliedGeneration":1,"groups":[],\#
@@ -42,7 +52,7 @@ extension CompactJSON.Dictionary {
 "ready":"2/2","restarts":0,"role":"frr","terminating":false}],\#
 "podsSummary":"gw--gateway-1--dataplane-x7k2q Running 1/1 ready; gw--gateway-1--frr-x7k2q Running 2/2 ready",\#
 "problems":[]},"frrAppliedGeneration":1,\#
-"memory":{"bgpCounters":{"default/172.30.128.12":{"dropped":0,"transitions":1}},\#
+"memory":{"bgpCounters":{"default/172.30.128.12":{"dropped":0,"transitions":1}},"containerRestarts":{},\#
 "evaluatedAt":"2027-01-15T08:01:17Z","firstSeen":"2027-01-15T08:00:02Z","flaps":[],\#
 "heartbeatClockOffset":1,"heartbeatKey":"2027-01-15T08:01:15Z","heartbeatSeenAt":"2027-01-15T08:01:16Z",\#
 "podIssueSince":{},"traffic":{"vpc:vpc-01":{"d":0,"p":17500}},\#
