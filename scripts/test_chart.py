@@ -228,9 +228,13 @@ def make_pki(work: pathlib.Path) -> pathlib.Path:
 
     def openssl(*args: str) -> None:
         subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=30)
-    openssl("req", "-x509", *ec, "-keyout", str(pki / "ca.key"), "-out", str(pki / "ca.crt"), "-days", "1", "-subj", "/CN=test-chart-ca")
+    openssl("req", "-x509", *ec, "-keyout", str(pki / "ca.key"), "-out", str(pki / "ca.crt"), "-days", "1", "-subj", "/CN=test-chart-ca",
+            # Python ≥ 3.13 verifies strictly (VERIFY_X509_STRICT): a CA must say it signs certificates.
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
     openssl("req", *ec, "-keyout", str(pki / "server.key"), "-out", str(pki / "server.csr"), "-subj", "/CN=127.0.0.1")
-    (pki / "server.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+    (pki / "server.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
+                                      "keyUsage=critical,digitalSignature\nbasicConstraints=CA:FALSE\n"
+                                      "authorityKeyIdentifier=keyid,issuer\nsubjectKeyIdentifier=hash\n")
     openssl("x509", "-req", "-in", str(pki / "server.csr"), "-CA", str(pki / "ca.crt"), "-CAkey", str(pki / "ca.key"),
             "-CAcreateserial", "-out", str(pki / "server.crt"), "-days", "1", "-extfile", str(pki / "server.ext"))
     return pki
