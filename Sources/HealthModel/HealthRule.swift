@@ -26,6 +26,13 @@ public protocol HealthRule: Sendable {
     /// verdict for a collection seen again): every cached previous assessment keeps that
     /// message whole; every other condition's message is dropped from the cache.
     var readsPreviousMessage: Bool { get }
+    /// True when the heartbeat advance (`HealthEvaluator.advance`) re-judges whatever a new
+    /// heartbeat or a new counter collection can move in its verdict: the heartbeat and traffic
+    /// rules whole, the others through the advance's own refusals (a heartbeat no longer fresh
+    /// for the same reason, a stalled collector, a peering whose packets stop or start rising).
+    /// Only such a rule may read the heartbeat's value or the counters and still let a
+    /// heartbeat-only update skip the evaluation (`HealthRules.quietInputs`).
+    var judgedByHeartbeatAdvance: Bool { get }
     /// Judges the gateway. Writes the memory and evidence fields it owns into `context`; returns
     /// its condition and the moments its verdict could change with no new input (`nextCheck`).
     func evaluate(_ context: inout RuleContext) -> RuleOutcome
@@ -35,6 +42,7 @@ extension HealthRule {
     public var events: [ConditionEvent] { [] }
     public var fields: [OwnedField] { [] }
     public var readsPreviousMessage: Bool { false }
+    public var judgedByHeartbeatAdvance: Bool { false }
 }
 
 /// A part of the objects a rule reads.
@@ -239,7 +247,7 @@ public struct HealthRules: Sendable {
         volatileEvidence = volatile(.evidence)
         volatileMemory = volatile(.memory)
         reads = rules.reduce(into: StateRule.reads) { $0.formUnion($1.reads) }
-        let readElsewhere = rules.filter { !HealthEvaluator.advancedConditions.contains($0.condition) }.flatMap(\.reads)
+        let readElsewhere = rules.filter { !$0.judgedByHeartbeatAdvance }.flatMap(\.reads)
         quietInputs = HealthEvaluator.advancedInputs.subtracting(readElsewhere)
     }
 

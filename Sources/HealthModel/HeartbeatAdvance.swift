@@ -15,17 +15,8 @@ import KubeAPI
 // counters takes them out of `quietInputs`, and such updates are evaluated in full.
 
 extension HealthEvaluator {
-    /// The conditions `advance` re-judges itself: the heartbeat rule's and the traffic rule's
-    /// whole; of the others, the part a heartbeat or a collection can move. BGPEstablished,
-    /// BGPStable, Forwarding and GroupRedundancy read the heartbeat's freshness (the advance
-    /// requires it fresh for the same reason) and `lastCollectedTime` (it refuses a stalled
-    /// collector, StateNotCollected); PeeringsHealthy also a peering's packets rising or stopping
-    /// (it refuses when `advancedRises` sees a change).
-    static let advancedConditions: Set<String> = [
-        ConditionType.heartbeat, ConditionType.trafficHealthy, ConditionType.bgpEstablished, ConditionType.bgpStable,
-        ConditionType.forwarding, ConditionType.peeringsHealthy, ConditionType.groupRedundancy,
-    ]
-    /// The inputs it can re-judge with them (`HealthRules.quietInputs` keeps those no other rule reads).
+    /// The inputs it can re-judge (`HealthRules.quietInputs` keeps those that no rule but one
+    /// `judgedByHeartbeatAdvance` reads).
     static let advancedInputs: Set<RuleInput> = [.agentHeartbeat, .agentCounters]
 
     /// Whether an update from `old` to `agent` changed only inputs a quiet gateway's advance may
@@ -44,7 +35,7 @@ extension HealthEvaluator {
     /// - `previous` is quiet: UP, every condition True, no timer running (no lag, no pod issue,
     ///   no flap or container restart in its window), so its `nextCheck` is its heartbeat's staleness alone;
     /// - the update changed no input but those in `rules.quietInputs` (derived from the rules'
-    ///   declared `reads`: no rule but those of `advancedConditions` reads them), and the
+    ///   declared `reads`: no rule but those `judgedByHeartbeatAdvance` reads them), and the
     ///   heartbeat did not go back in time;
     /// - the heartbeat rule still says fresh for the same reason (a clock offset crossing the
     ///   skew tolerance, a stale heartbeat, one from the future all change it);

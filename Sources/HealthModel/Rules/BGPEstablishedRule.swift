@@ -16,6 +16,8 @@ struct BGPEstablishedRule: HealthRule {
     let events = [ConditionEvent(when: "False", .warning, reason: "BGPSessionDown")]
     // The heartbeat and `lastCollectedTime` (a counter input) for StateNotCollected alone.
     let reads: Set<RuleInput> = [.gatewaySpec, .agentBGP, .agentHeartbeat, .agentCounters]
+    // The advance refuses a heartbeat no longer fresh for the same reason and a stalled collector.
+    let judgedByHeartbeatAdvance = true
     let fields: [OwnedField] = [.evidence("bgpEstablished"), .evidence("bgpTotal"), .evidence("neighbors")]
 
     func evaluate(_ context: inout RuleContext) -> RuleOutcome {

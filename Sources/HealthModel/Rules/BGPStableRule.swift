@@ -17,6 +17,8 @@ struct BGPStableRule: HealthRule {
     let events = [ConditionEvent(when: "False", .warning, reason: "BGPFlapping")]
     // The heartbeat and `lastCollectedTime` (a counter input) for StateNotCollected alone.
     let reads: Set<RuleInput> = [.agentBGP, .agentHeartbeat, .agentCounters]
+    // The advance refuses a heartbeat no longer fresh for the same reason and a stalled collector.
+    let judgedByHeartbeatAdvance = true
     let fields: [OwnedField] = [.memory("bgpCounters"), .memory("flaps")]
 
     func evaluate(_ context: inout RuleContext) -> RuleOutcome {

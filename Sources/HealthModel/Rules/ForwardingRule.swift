@@ -14,6 +14,8 @@ struct ForwardingRule: HealthRule {
                   ConditionEvent(when: "True", from: "False", .normal, reason: "GatewayForwarding")]
     /// The heartbeat and `lastCollectedTime` say whether the BGP state is current.
     let reads: Set<RuleInput> = [.gatewaySpec, .agentHeartbeat, .agentBGP, .agentCounters, .switchAgents]
+    // The advance refuses a heartbeat no longer fresh for the same reason and a stalled collector.
+    let judgedByHeartbeatAdvance = true
 
     func evaluate(_ context: inout RuleContext) -> RuleOutcome {
         let inputs = context.inputs

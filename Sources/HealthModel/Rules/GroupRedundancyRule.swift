@@ -12,6 +12,8 @@ struct GroupRedundancyRule: HealthRule {
     let events = [ConditionEvent(when: "False", from: "True", .warning, reason: "RedundancyLost"),
                   ConditionEvent(when: "True", from: "False", .normal, reason: "RedundancyRestored")]
     let reads: Set<RuleInput> = [.gatewaySpec, .agentHeartbeat, .agentBGP, .agentCounters, .switchAgents, .groupPeers]
+    // The advance refuses a heartbeat no longer fresh for the same reason and a stalled collector.
+    let judgedByHeartbeatAdvance = true
 
     func evaluate(_ context: inout RuleContext) -> RuleOutcome {
         let type = condition

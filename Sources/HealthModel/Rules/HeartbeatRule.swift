@@ -26,6 +26,8 @@ struct HeartbeatRule: HealthRule {
     let reasons = ["HeartbeatFresh", "HeartbeatClockSkew", "HeartbeatStale", "NeverReported", "AgentMissing",
                    "HeartbeatInFuture", "HeartbeatUnparseable", "ObjectUnreadable"]
     let reads: Set<RuleInput> = [.agentReported, .agentHeartbeat]
+    // The heartbeat advance runs this rule itself.
+    let judgedByHeartbeatAdvance = true
     let fields: [OwnedField] = [
         // The value last seen moves with every heartbeat: the persisted copy lags while nothing
         // else changes (a restarted operator then sees the current value as new).

@@ -12,6 +12,8 @@ struct PeeringsHealthyRule: HealthRule {
     let events = [ConditionEvent(when: "False", .warning, reason: "PeeringDown"),
                   ConditionEvent(when: "True", from: "False", .normal, reason: "PeeringRecovered")]
     let reads: Set<RuleInput> = [.gatewaySpec, .agentHeartbeat, .agentBGP, .agentCounters, .switchAgents, .groupPeers]
+    // The advance refuses a stalled heartbeat or collector and a peering whose packets stop or start rising.
+    let judgedByHeartbeatAdvance = true
     /// The last rise of each peering moves with every collection that carries traffic.
     let fields: [OwnedField] = [.memory("peeringRises", volatile: true) { $0.peeringRises = [:] }]
     /// A collection seen again repeats the previous drop verdict (as TrafficHealthy does).

@@ -18,6 +18,8 @@ struct TrafficRule: HealthRule {
     let events = [ConditionEvent(when: "False", .warning, reason: "TrafficDrops")]
     /// The heartbeat identifies a collection when `lastCollectedTime` is not reported.
     let reads: Set<RuleInput> = [.agentCounters, .agentReported, .agentHeartbeat]
+    // The heartbeat advance runs this rule itself.
+    let judgedByHeartbeatAdvance = true
     /// The samples and their deltas move with every collection while the verdict stands.
     let fields: [OwnedField] = [
         .memory("trafficStamp", volatile: true) { $0.trafficStamp = nil },
