@@ -18,6 +18,9 @@ enum BenchReport {
         say("")
         say(table(results))
         for r in results {
+            if let e = r.steadyEvaluations {
+                say("\(r.gateways) gateways: in the steady window \(e.full) reconciles evaluated in full, \(e.advanced) advanced on a quiet heartbeat")
+            }
             say("\(r.gateways) gateways: synced with \(r.syncStreamingLists) streaming lists + \(r.syncListPages) LIST pages"
                 + (r.scrape.map { s in
                     "; /metrics \(s.bytes) B, \(s.series) series, \(fmt(s.secondsPerScrape.p50 * 1000, 1)) ms per scrape "
@@ -63,6 +66,8 @@ enum BenchReport {
                 "operatorCorePercent": num(r.operatorCorePercent), "operatorCPUSecondsPer1000Heartbeats": num(r.operatorCPUPer1000),
                 "emulatorSimulatorCorePercent": num(r.parentCorePercent), "emulatorSimulatorAloneCorePercent": num(r.baselineCorePercent),
                 "writesPerUnchangedHeartbeat": num(r.writesPerHeartbeat), "steadyWrites": r.steadyWrites, "relists": r.relists,
+                "steadyFullEvaluations": r.steadyEvaluations.map { $0.full as Any } ?? NSNull(),
+                "steadyAdvances": r.steadyEvaluations.map { $0.advanced as Any } ?? NSNull(),
                 "latencyMs": ["p50": num(r.latency.p50), "p99": num(r.latency.p99), "max": num(r.latency.max),
                               "samples": r.latency.count, "unanswered": r.unanswered] as [String: Any],
                 "operatorPeakRSSMB": num(r.operatorPeakRSSMB), "operatorRSSAfterSyncMB": num(r.operatorRSSAfterSyncMB),

@@ -25,6 +25,9 @@ struct FleetResult: Sendable {
     var baselineCorePercent: Double?
     var writesPerHeartbeat: Double
     var steadyWrites: Int
+    /// Reconciles in the steady window that evaluated in full, and that advanced on a quiet
+    /// heartbeat (nil when the child did not report them).
+    var steadyEvaluations: EvaluationCounts?
     var relists: Int
     var latency: Percentiles
     var unanswered: Int
@@ -91,8 +94,11 @@ enum FleetRun {
         let observer = try HealthObserver(store: server.store, namespace: spec.fabricNamespace, commits: commits)
         defer { observer.stop() }
         let metricsPort = options.metrics && options.scrapes > 0 ? ListenPorts.candidates().first.flatMap { $0 == 0 ? nil : $0 } : nil
+        let countsPath = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-medic-bench-\(getpid())-\(n).counts").path
+        defer { try? FileManager.default.removeItem(atPath: countsPath) }
         let child = try spawnOperator(url: server.baseURL, simOrigin: simOrigin, wallOrigin: wallOrigin, factor: options.timeFactor,
-                                      metrics: options.metrics, streamingLists: options.streamingLists, metricsPort: metricsPort)
+                                      metrics: options.metrics, streamingLists: options.streamingLists, metricsPort: metricsPort,
+                                      countsPath: countsPath)
         let spawned = ContinuousClock.now
         defer { if child.isRunning { child.terminate() } }
         let synced = await observer.waitForStatuses(n, timeout: 180)
@@ -109,8 +115,11 @@ enum FleetRun {
         let listsBefore = server.requestLog.filter(\.isList).count
         let c0 = ProcessStats.cpuSeconds(pid: child.processIdentifier) ?? 0, p0 = ProcessStats.selfCPUSeconds()
         let w0 = server.writeCount, hb0 = commits.heartbeats, t0 = ContinuousClock.now
+        let e0 = EvaluationCounts.read(from: countsPath)
         try await Task.sleep(for: .seconds(options.steadySeconds))
         let c1 = ProcessStats.cpuSeconds(pid: child.processIdentifier) ?? 0, p1 = ProcessStats.selfCPUSeconds()
+        let e1 = EvaluationCounts.read(from: countsPath)
+        let steadyEvaluations = e0.flatMap { e0 in e1.map { EvaluationCounts(full: $0.full - e0.full, advanced: $0.advanced - e0.advanced) } }
         let w1 = server.writeCount, hb1 = commits.heartbeats, elapsed = (ContinuousClock.now - t0).timeInterval
         let relists = server.requestLog.filter(\.isList).count - listsBefore
         let gatewayBeats = hb1.gateway - hb0.gateway, leafBeats = hb1.leaf - hb0.leaf
@@ -143,7 +152,7 @@ enum FleetRun {
             operatorCorePercent: (c1 - c0) / elapsed * 100, parentCorePercent: (p1 - p0) / elapsed * 100,
             baselineCorePercent: baseline,
             writesPerHeartbeat: gatewayBeats > 0 ? Double(w1 - w0) / Double(gatewayBeats) : .nan, steadyWrites: w1 - w0,
-            relists: relists, latency: Percentiles(samples), unanswered: unanswered,
+            steadyEvaluations: steadyEvaluations, relists: relists, latency: Percentiles(samples), unanswered: unanswered,
             operatorPeakRSSMB: peak, operatorRSSAfterSyncMB: rssAfterSync, simulatorErrors: errors,
             syncStreamingLists: syncStreamingLists, syncListPages: syncListPages, scrape: scrape,
             operatorPeakRSSWithScrapesMB: scrape == nil ? nil : peakWithScrapes)
@@ -201,8 +210,11 @@ enum FleetRun {
     }
 
     private static func spawnOperator(url: String, simOrigin: Double, wallOrigin: Double, factor: Double,
-                                      metrics: Bool, streamingLists: Bool, metricsPort: Int?) throws -> Process {
+                                      metrics: Bool, streamingLists: Bool, metricsPort: Int?, countsPath: String) throws -> Process {
         let process = Process()
+        var environment = ProcessInfo.processInfo.environment
+        environment[EvaluationCounts.fileVariable] = countsPath
+        process.environment = environment
         var arguments = ["--child", url, String(simOrigin), String(wallOrigin), String(factor)] + (metrics ? [] : ["--no-metrics"])
         if !streamingLists { arguments.append("--no-streaming-lists") }
         if let metricsPort { arguments += ["--metrics-port", String(metricsPort)] }

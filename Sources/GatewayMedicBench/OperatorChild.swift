@@ -37,6 +37,17 @@ enum OperatorChild {
             let instance = GatewayMedicOperator(config: config, client: client, clock: clock, identity: "bench",
                                                 logger: logger, output: { _ in },
                                                 gauges: registry?.gatewayHealth)
+            // The parent reads how many reconciles evaluated in full and how many took the
+            // heartbeat advance (the quiet path) from this file, at the steady window's edges.
+            if let path = ProcessInfo.processInfo.environment[EvaluationCounts.fileVariable] {
+                Task {
+                    while !Task.isCancelled {
+                        let counts = await instance.writeCounts()
+                        EvaluationCounts(full: counts.evaluations, advanced: counts.advanced).write(to: path)
+                        try? await Task.sleep(for: .milliseconds(200))
+                    }
+                }
+            }
             try await instance.run()
             return 0
         } catch {
@@ -57,5 +68,22 @@ enum OperatorChild {
         }
         thread.name = "parent-watch"
         thread.start()
+    }
+}
+
+/// Reconciles of the operator child so far: evaluated in full, or advanced on a quiet heartbeat.
+struct EvaluationCounts: Sendable {
+    static let fileVariable = "BENCH_EVALUATION_COUNTS"
+    var full: Int
+    var advanced: Int
+
+    func write(to path: String) {
+        try? Data("\(full) \(advanced)\n".utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    static func read(from path: String) -> EvaluationCounts? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        let parts = text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        return parts.count == 2 ? EvaluationCounts(full: parts[0], advanced: parts[1]) : nil
     }
 }

@@ -29,7 +29,7 @@ public protocol HealthRule: Sendable {
     /// True when the heartbeat advance (`HealthEvaluator.advance`) re-judges whatever a new
     /// heartbeat or a new counter collection can move in its verdict: the heartbeat and traffic
     /// rules whole, the others through the advance's own refusals (a heartbeat no longer fresh
-    /// for the same reason, a stalled collector, a peering whose packets stop or start rising).
+    /// for the same reason, a stalled collector, a peering that starts rising or whose last rise grows old).
     /// Only such a rule may read the heartbeat's value or the counters and still let a
     /// heartbeat-only update skip the evaluation (`HealthRules.quietInputs`).
     var judgedByHeartbeatAdvance: Bool { get }

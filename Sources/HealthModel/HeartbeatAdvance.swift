@@ -78,9 +78,12 @@ extension HealthEvaluator {
         // A stalled collector (StateNotCollected, §3.9) and a peering whose traffic stops or
         // starts (PeeringsHealthy, §3.10) change verdicts the two rules above do not judge.
         if StateCollection.notCollected(agent, heartbeatFresh: true, policy: policy) != nil { return nil }
+        let nextCheck = heartbeat.nextCheck.filter { $0 > now }.min()
         var rises = memory.peeringRises
         if !agent.peerings.isEmpty || !rises.isEmpty {
-            guard let moved = PeeringsHealthyRule.advancedRises(agent, memory: memory, now: now) else { return nil }
+            guard let nextCheck, let moved = PeeringsHealthyRule.advancedRises(agent, memory: memory, policy: policy, now: now,
+                                                                           deadline: nextCheck)
+            else { return nil }
             rises = moved
         }
 
@@ -94,7 +97,7 @@ extension HealthEvaluator {
         next.memory.traffic = traffic.samples
         next.evidence.heartbeat = heartbeat.stamp
         next.evidence.counters = traffic.evidence
-        next.nextCheck = heartbeat.nextCheck.filter { $0 > now }.min()
+        next.nextCheck = nextCheck
         return next
     }
 

@@ -21,6 +21,12 @@ public struct SmallMap<Value: Sendable & Equatable>: Sendable, Equatable, Sequen
     /// From pairs in any order; of pairs with the same key the last wins, as assigning them in
     /// turn would.
     public init(_ pairs: [(String, Value)]) {
+        // Pairs already in order (a collection's counters come in the order the previous one
+        // left them) need no sort.
+        if zip(pairs, pairs.dropFirst()).allSatisfy({ $0.0 < $1.0 }) {
+            entries = pairs.map { Entry(key: $0.0, value: $0.1) }
+            return
+        }
         let ordered = pairs.enumerated().sorted { a, b in
             a.element.0 != b.element.0 ? a.element.0 < b.element.0 : a.offset < b.offset
         }
@@ -62,6 +68,32 @@ public struct SmallMap<Value: Sendable & Equatable>: Sendable, Equatable, Sequen
 
     public func makeIterator() -> some IteratorProtocol<(key: String, value: Value)> {
         entries.lazy.map { (key: $0.key, value: $0.value) }.makeIterator()
+    }
+
+    /// The entry under the key `"\(prefix):\(name)"`, found without building that key (the
+    /// traffic memory is looked up per counter on every heartbeat); its key can be reused.
+    /// Keys compare as `String`s do, so the search relies on `prefix` containing no `:` and no
+    /// prefix in the map being a prefix of another (`vpc`, `peering`): then the keys sort by
+    /// prefix, then by name. A key that does not follow that form is simply not found.
+    public func entry(_ prefix: String, _ name: String) -> (key: String, value: Value)? {
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if Self.compare(entries[mid].key, prefix, name) { low = mid + 1 } else { high = mid }
+        }
+        guard low < entries.count else { return nil }
+        let key = entries[low].key
+        guard let colon = key.utf8.firstIndex(of: UInt8(ascii: ":")),
+              key[..<colon] == prefix, key[key.index(after: colon)...] == name else { return nil }
+        return (key, entries[low].value)
+    }
+
+    /// Whether `key` sorts before `"\(prefix):\(name)"`, compared part by part.
+    private static func compare(_ key: String, _ prefix: String, _ name: String) -> Bool {
+        guard let colon = key.utf8.firstIndex(of: UInt8(ascii: ":")) else { return key < prefix }
+        let keyPrefix = key[..<colon]
+        if keyPrefix != prefix { return keyPrefix < prefix }
+        return key[key.index(after: colon)...] < name
     }
 
     private func slot(of key: String) -> Int { entries.lowerBound(of: key, by: \.key) }

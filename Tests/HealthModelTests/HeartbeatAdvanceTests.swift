@@ -166,8 +166,10 @@ struct HeartbeatAdvanceTests {
     }
 
     /// Issue 19: a peering still carrying traffic moves its last rise with the counters, exactly
-    /// as the evaluation does; one whose packets stop rising is evaluated (PeeringTrafficStopped, §3.10).
-    @Test func aPeeringThatStillCarriesTrafficAdvancesAndOneThatStopsIsEvaluated() throws {
+    /// as the evaluation does; one whose packets stop rising keeps its last rise on the quiet path
+    /// until the check it brings (PeeringTrafficStopped, §3.10) would come before the heartbeat's
+    /// staleness, and is evaluated from then on.
+    @Test func aPeeringKeepsItsLastRiseOnTheQuietPathUntilItsCheckIsDue() throws {
         let peer = Snapshot.Peer(gateway: Fx.gateway(name: "gw-2", protocolIP: "172.30.8.2/32"), agent: Fx.agent(name: "gw-2"))
         func carrying(_ beat: Double, packets: Int64) -> JSONValue {
             Self.agent(beat).setting(["spec", "peerings"], ["p": Fx.peering(group: "")])
@@ -186,7 +188,27 @@ struct HeartbeatAdvanceTests {
         let evaluated = evaluate(rising, at: -14, quiet)
         #expect(advanced == evaluated)
         #expect(advanced.memory.peeringRises["p"] == Fx.at(-14))
-        #expect(Self.advance(evaluated, from: rising, to: carrying(0, packets: 3_000), at: 1) == nil, "the packets stopped rising")
+
+        // The packets stop rising. While every check the evaluation derives from the last rise
+        // (stopped after `peeringStoppedAfter`, forgotten after `peeringActivityWindow`) lies
+        // beyond the new heartbeat's staleness deadline, the advance keeps the rise and equals
+        // the evaluation; the first heartbeat whose deadline reaches that check is evaluated.
+        var (previous, before, advances) = (evaluated, rising, 0)
+        var firstRefused: Double?
+        for beat in stride(from: 0.0, through: 900, by: 15) {
+            let still = carrying(beat, packets: 3_000)
+            let full = evaluate(still, at: beat + 1, previous)
+            guard let next = Self.advance(previous, from: before, to: still, at: beat + 1) else { firstRefused = beat; break }
+            #expect(next == full, "advanced and evaluated differ at heartbeat \(beat)")
+            #expect(next.memory.peeringRises["p"] == Fx.at(-14), "the last rise is kept")
+            (previous, before, advances) = (next, still, advances + 1)
+        }
+        // The rise at -14 s is judged again at -14 + 600 + 1 = 587 s; the heartbeat at `beat`,
+        // seen 1 s later, is stale at beat + 47 s (above): 540 is the first to reach 587.
+        #expect(firstRefused == 540 && advances == 36, "refused at heartbeat \(String(describing: firstRefused)) after \(advances) advances")
+        // Past it, the evaluation's next check is the peering's, not the heartbeat's staleness.
+        let judged = evaluate(carrying(555, packets: 3_000), at: 556, previous)
+        #expect(judged.nextCheck == Fx.at(-14 + HealthPolicy.default.peeringStoppedAfter + 1))
     }
 
     @Test func aHeartbeatThatIsNotATimeOrGoesBackIsEvaluated() {

@@ -34,6 +34,28 @@ import Testing
         #expect(assigned == map)
     }
 
+    /// `entry(prefix, name)` finds exactly what `map["prefix:name"]` finds, for every key of
+    /// the counter memory's form and for names that sort around them.
+    @Test func entryByPrefixAndNameAgreesWithTheComposedKey() {
+        let keys = ["peering:a->b", "peering:a->b-c", "peering:a-b->c", "peering:b->a", "vpc:a", "vpc:a-1", "vpc:b", "vpc:ab"]
+        let map = SmallMap(keys.enumerated().map { ($1, $0) })
+        let probes = keys.map { key in key.split(separator: ":", maxSplits: 1).map(String.init) }
+            + [["peering", "a"], ["peering", "a->c"], ["peering", ""], ["vpc", "aa"], ["vpc", "c"], ["vpc", ""], ["p", "a->b"], ["vpcs", "a"], ["zz", "a"]]
+        for probe in probes {
+            let found = map.entry(probe[0], probe[1])
+            #expect(found?.value == map["\(probe[0]):\(probe[1])"], "\(probe)")
+            #expect(found.map { $0.key == "\(probe[0]):\(probe[1])" } ?? true)
+        }
+        #expect(SmallMap<Int>().entry("vpc", "a") == nil)
+    }
+
+    /// Pairs already in key order are taken as they are; out of order or repeated, sorted.
+    @Test func pairsInOrderBuildTheSameMapAsPairsOutOfOrder() {
+        let ordered: [(String, Int)] = [("a", 1), ("b", 2), ("c", 3)]
+        #expect(SmallMap(ordered) == SmallMap(ordered.reversed()))
+        #expect(SmallMap([("a", 1), ("a", 2)])["a"] == 2 && SmallMap([("a", 1), ("a", 2)]).count == 1)
+    }
+
     @Test func equalityIgnoresInsertionOrder() {
         var a: SmallMap<Int> = [:], b: SmallMap<Int> = [:]
         a["x"] = 1; a["y"] = 2

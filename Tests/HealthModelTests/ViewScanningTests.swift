@@ -65,6 +65,9 @@ struct ViewScanningTests {
         #expect(agent.peerings.map(\.idleTimeout) == ["2m", nil, nil, nil])
         #expect(agent.peerings[0].vpcs == ["vpc-01", "vpc-02"])
         #expect(agent.peerings[0].isDirection("vpc-02->vpc-01") && !agent.peerings[0].isDirection("vpc-01->vpc-03"))
+        for key in ["vpc-01-vpc-02", "vpc-01->", "->vpc-02", "vpc-01->vpc-01", "vpc-01-->vpc-02", "", "->", "vpc-01->vpc-02->vpc-01"] {
+            #expect(!agent.peerings[0].isDirection(key), "\(key)")
+        }
         #expect(agent.bgpNeighbors.value?.map(\.ipv4Prefixes) == [.value(PrefixCounts(received: 6, sent: 1)), .value(PrefixCounts(received: 0, sent: 0))])
         let leaf = SwitchAgentView(json: Self.fabricLeaf)
         #expect(leaf.sessions.map(\.receivedPrefixes) == [7, 0])

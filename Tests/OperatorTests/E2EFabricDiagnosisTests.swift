@@ -107,4 +107,31 @@ extension E2ETests {
             #expect(Self.condition(world, "gateway-1", "PeeringsHealthy")?.hasPrefix("True/") == true)
         }
     }
+
+    /// The leaves drop gateway-1's routes (their import policy rejects them) while its sessions
+    /// stay established and its own heartbeats carry on, quiet. What changed is on the leaves'
+    /// side alone, so their next heartbeats must get gateway-1 judged again: Forwarding False
+    /// `LeavesHaveNoRoutes` within a leaf heartbeat or two, not at some later evaluation. When
+    /// the routes come back, it forwards again.
+    @Test func leavesThatDropAQuietGatewaysRoutesMakeItNotForwarding() async throws {
+        try await Self.withOperator(config: e2eConfig()) { world, running in
+            let gateways = ["gateway-1", "gateway-2"]
+            let settle = Self.settler(world, running, gateways)
+            let sim = world.simulator
+            try await world.advance(to: 60, step: 5, settle: settle)
+            #expect(Self.condition(world, "gateway-1", "Forwarding")?.hasPrefix("True/") == true)
+
+            try await sim.setRouteFault(.leavesRejectRoutes, gateway: "gateway-1")
+            let faulted = world.elapsed
+            try await world.advance(to: faulted + 35, step: 5, settle: settle)
+            #expect(Self.condition(world, "gateway-1", "Forwarding") == "False/LeavesHaveNoRoutes",
+                    "\(Self.condition(world, "gateway-1", "Forwarding") ?? "none")")
+            await Self.expectState(world, "gateway-1", .up)
+            #expect(world.evictions.isEmpty)
+
+            try await sim.setRouteFault(.none, gateway: "gateway-1")
+            try await world.advance(to: faulted + 70, step: 5, settle: settle)
+            #expect(Self.condition(world, "gateway-1", "Forwarding")?.hasPrefix("True/") == true)
+        }
+    }
 }

@@ -69,9 +69,13 @@ import HealthModel
         #expect(Set(index.upsert(agent: agent("gw-2", peeringGroup: "ga", state: "idle", beat: "2026-04-17T17:00:30Z"))) == [g1, g2])
         // A leaf's session with gw-2: its heartbeat (same counts) reaches gw-2 only; prefixes
         // dropping to 0 reach the group.
-        #expect(Set(index.upsert(switchAgent: leaf("leaf-1", to: "172.30.8.2", received: 5))) == [g1, g2], "a new leaf")
-        #expect(index.upsert(switchAgent: leaf("leaf-1", to: "172.30.8.2", received: 6)) == [g2])
-        #expect(Set(index.upsert(switchAgent: leaf("leaf-1", to: "172.30.8.2", received: 0))) == [g1, g2])
+        // The first and the last change Forwarding evidence: judged whatever the gateways'
+        // heartbeats say; the heartbeat in between is liveness evidence only.
+        let added = index.upsert(switchAgent: leaf("leaf-1", to: "172.30.8.2", received: 5))
+        #expect(Set(added.changed) == [g1, g2] && added.reported.isEmpty, "a new leaf")
+        #expect(index.upsert(switchAgent: leaf("leaf-1", to: "172.30.8.2", received: 6)) == .init(reported: [g2]))
+        let emptied = index.upsert(switchAgent: leaf("leaf-1", to: "172.30.8.2", received: 0))
+        #expect(Set(emptied.changed) == [g1, g2] && emptied.reported.isEmpty)
         #expect(index.inputs(for: g1).groupPeers.first?.switchAgents.map(\.name) == ["leaf-1"])
         // Without peerings nothing changes for the group.
         var quiet = fleet(peeringGroup: nil)

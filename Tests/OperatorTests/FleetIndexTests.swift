@@ -48,11 +48,11 @@ import Remediation
         let g1 = ObjectKey(namespace: "default", name: "gateway-1")
         #expect(index.upsert(pod: pod("gw--gateway-1--frr-abcde", owner: "gw--gateway-1--frr")) == [g1])
         #expect(index.upsert(pod: pod("unrelated", owner: "something-else")).isEmpty)
-        #expect(index.upsert(switchAgent: leaf("leaf-01", sessionTo: "172.30.8.1")) == [g1])
+        #expect(index.upsert(switchAgent: leaf("leaf-01", sessionTo: "172.30.8.1")) == .init(changed: [g1]))
         #expect(index.inputs(for: g1).pods.map(\.name) == ["gw--gateway-1--frr-abcde"])
         #expect(index.inputs(for: ObjectKey(namespace: "default", name: "gateway-2")).pods.isEmpty)
         // A leaf that moves its session to another gateway affects both: the old one lost evidence.
-        #expect(Set(index.upsert(switchAgent: leaf("leaf-01", sessionTo: "172.30.8.2"))) ==
+        #expect(index.upsert(switchAgent: leaf("leaf-01", sessionTo: "172.30.8.2")).all ==
                 [g1, ObjectKey(namespace: "default", name: "gateway-2")])
         index.removeGateway(g1)
         #expect(index.upsert(pod: pod("gw--gateway-1--frr-abcde", owner: "gw--gateway-1--frr")).isEmpty)
@@ -93,7 +93,8 @@ import Remediation
         index.upsert(gateway: gateway("gateway-1", ip: "172.30.8.1"))
         let g1 = ObjectKey(namespace: "default", name: "gateway-1")
         index.upsert(switchAgent: leaf("leaf-01", sessionTo: "172.30.8.1"))
-        #expect(index.upsert(switchAgent: leaf("leaf-01", sessionTo: "172.30.8.1")) == [g1])
+        #expect(index.upsert(switchAgent: leaf("leaf-01", sessionTo: "172.30.8.1")) == .init(reported: [g1]),
+                "a heartbeat with the same evidence reports on the gateway and changes nothing")
         #expect(index.inputs(for: g1).switchAgents.map(\.name) == ["leaf-01"])
         let same = leaf("leaf-01", sessionTo: "172.30.8.1").sessions
         #expect(FleetIndex.sameSessionPeers(same, same))
@@ -156,7 +157,7 @@ import Remediation
         #expect(index.leafPeers(for: g2).first?.otherGatewaySessions == 2, "gateway-1's and gateway-3's")
 
         // A leaf change without a router ID reaches the gateway by its address.
-        #expect(Set(index.upsert(switchAgent: leaf("leaf-02", sessions: ["172.31.0.3": ("connect", nil)]))) == [g1, g2],
+        #expect(index.upsert(switchAgent: leaf("leaf-02", sessions: ["172.31.0.3": ("connect", nil)])).all == [g1, g2],
                 "gateway-2 lost a session, gateway-1's changed")
         #expect(index.leafPeers(for: g2).map(\.name) == ["leaf-01"])
         // Once the session names the router ID again, the address index lets go of it.

@@ -35,8 +35,12 @@ public struct PeeringSpecView: Sendable, Equatable {
 
     /// Whether a `status.state.peerings` key `<a>-><b>` is a direction of this peering.
     public func isDirection(_ key: String) -> Bool {
-        guard let arrow = key.range(of: "->") else { return false }
-        let from = String(key[..<arrow.lowerBound]), to = String(key[arrow.upperBound...])
-        return from != to && vpcs.contains(from) && vpcs.contains(to)
+        // Read in place (no Foundation search, no copies): every heartbeat matches each peering
+        // against each counter.
+        let bytes = key.utf8
+        guard let dash = zip(bytes.indices, bytes.dropFirst()).first(where: { bytes[$0.0] == UInt8(ascii: "-") && $0.1 == UInt8(ascii: ">") })?.0
+        else { return false }
+        let from = key[..<dash], to = key[bytes.index(dash, offsetBy: 2)...]
+        return from != to && vpcs.contains { $0 == from } && vpcs.contains { $0 == to }
     }
 }

@@ -12,7 +12,7 @@ struct PeeringsHealthyRule: HealthRule {
     let events = [ConditionEvent(when: "False", .warning, reason: "PeeringDown"),
                   ConditionEvent(when: "True", from: "False", .normal, reason: "PeeringRecovered")]
     let reads: Set<RuleInput> = [.gatewaySpec, .agentHeartbeat, .agentBGP, .agentCounters, .switchAgents, .groupPeers]
-    // The advance refuses a stalled heartbeat or collector and a peering whose packets stop or start rising.
+    // The advance refuses a stalled heartbeat or collector and a peering that starts rising or whose last rise grows old.
     let judgedByHeartbeatAdvance = true
     /// The last rise of each peering moves with every collection that carries traffic.
     let fields: [OwnedField] = [.memory("peeringRises", volatile: true) { $0.peeringRises = [:] }]
@@ -104,20 +104,45 @@ struct PeeringsHealthyRule: HealthRule {
     }
 
     /// For the quiet path (`HealthEvaluator.advance`): the last rises after a collection that
-    /// changed nothing else, or nil when a peering with a rise on record stopped rising or one
-    /// without started (the full evaluation judges those). Only the records move.
-    static func advancedRises(_ agent: GatewayAgentView, memory: HealthMemory, now: Date) -> SmallMap<Date>? {
+    /// changed nothing else, exactly as `evaluate` records them, or nil when the full evaluation
+    /// must judge it. A peering whose packets rose in a new collection moves its rise to `now`;
+    /// one that did not keeps its rise while every check `evaluate` would derive from it (traffic
+    /// stopped after `peeringStoppedAfter`, forgotten after `peeringActivityWindow`) is later than
+    /// `deadline`, the advanced assessment's next check (the new heartbeat's staleness), so the
+    /// verdict and the next check cannot differ from the evaluation's. A peering without a rise on
+    /// record that starts rising, or one whose rise is that old, is left to the evaluation (it
+    /// alone knows which peerings the gateway's groups carry).
+    static func advancedRises(_ agent: GatewayAgentView, memory: HealthMemory, policy: HealthPolicy, now: Date,
+                              deadline: Date) -> SmallMap<Date>? {
+        let stamp = agent.lastCollectedTime ?? agent.lastHeartbeat.value.map(KubeTime.format) ?? agent.lastHeartbeatText
+        let newCollection = stamp == nil || stamp != memory.trafficStamp
+        let keptFor = min(policy.peeringStoppedAfter + 1, policy.peeringActivityWindow)
         var rises: [(String, Date)] = []
+        rises.reserveCapacity(memory.peeringRises.count)
+        var recorded = 0
         for peering in agent.peerings {
             var rose = false
-            for c in agent.counters where c.kind == .peering && peering.isDirection(c.name) {
-                if let p = c.packets.value, let base = memory.traffic[c.key], p > base.packets { rose = true }
+            if newCollection {
+                for c in agent.counters where c.kind == .peering && !rose && peering.isDirection(c.name) {
+                    if let p = c.packets.value, let d = c.drops.value, let base = memory.traffic.entry(c.kind.rawValue, c.name)?.value,
+                       p > base.packets, d >= base.drops { rose = true }
+                }
             }
-            let recorded = memory.peeringRises[peering.name] != nil
-            guard rose == recorded else { return nil }
-            if rose { rises.append((peering.name, now)) }
+            guard let rise = memory.peeringRises[peering.name] else {
+                if rose { return nil }
+                continue
+            }
+            recorded += 1
+            if rose {
+                guard now.addingTimeInterval(keptFor) > deadline else { return nil }
+                rises.append((peering.name, now))
+            } else {
+                guard rise.addingTimeInterval(keptFor) > deadline else { return nil }
+                rises.append((peering.name, rise))
+            }
         }
-        guard rises.count == memory.peeringRises.count else { return nil }
+        // A rise on record for a peering the agent no longer lists: the evaluation drops it.
+        guard recorded == memory.peeringRises.count else { return nil }
         return SmallMap(rises)
     }
 }

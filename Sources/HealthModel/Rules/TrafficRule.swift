@@ -64,14 +64,17 @@ struct TrafficRule: HealthRule {
         var invalid: [String] = []
         var compared = 0
         for c in agent.counters {
-            let key = c.key  // built once: it is interpolated, and used up to four times below
+            // The remembered sample's key is reused: building it is an allocation per counter
+            // on every heartbeat.
+            let remembered = memory.traffic.entry(c.kind.rawValue, c.name)
+            let key = remembered?.key ?? c.key
             guard let p = c.packets.value, let d = c.drops.value else {
                 if c.packets.isInvalid || c.drops.isInvalid { invalid.append(key) }
                 if withEvidence { evidence.append(CounterEvidence(key: key, packets: c.packets.value, drops: c.drops.value, note: "invalid")) }
                 continue
             }
             samples.append((key, TrafficSample(packets: p, drops: d)))
-            guard let base = memory.traffic[key] else {
+            guard let base = remembered?.value else {
                 if withEvidence { evidence.append(CounterEvidence(key: key, packets: p, drops: d, note: "new")) }
                 continue
             }

@@ -219,20 +219,35 @@ public struct FleetIndex: Sendable {
         return keys(forGatewayNamed: gateway)
     }
 
+    /// The gateways a switch Agent change concerns, in two kinds: a leaf's heartbeat that
+    /// changes no Forwarding evidence is liveness evidence only (docs §3.2), which a gateway
+    /// needs only while its own heartbeat is not fresh; any other change (a session, its state,
+    /// whether it received prefixes, a leaf added or removed) is evidence for Forwarding (§3.9)
+    /// and for the group-mates' redundancy (§3.11), so those gateways are judged again.
+    public struct SwitchAgentEffect: Sendable, Equatable {
+        /// Gateways whose Forwarding evidence changed, with their peering-carrying group mates.
+        public var changed: [ObjectKey] = []
+        /// Gateways merely reported on by a leaf heartbeat that changed no evidence.
+        public var reported: [ObjectKey] = []
+        /// Both kinds.
+        public var all: Set<ObjectKey> { Set(changed + reported) }
+    }
+
     /// A switch Agent changes the evidence only of the gateways it reports sessions with, by
     /// router ID; both its old and new sessions count (a session that vanished matters too).
     @discardableResult
-    public mutating func upsert(switchAgent: SwitchAgentView) -> [ObjectKey] {
+    public mutating func upsert(switchAgent: SwitchAgentView) -> SwitchAgentEffect {
         let key = ObjectKey(namespace: switchAgent.namespace, name: switchAgent.name)
         let old = switchAgents[key]
         switchAgents[key] = switchAgent
         // A leaf's heartbeat: the same sessions with the same peers, nothing to re-index.
         if let old, Self.sameSessionPeers(old.sessions, switchAgent.sessions) {
             let reported = gatewaysReported(by: [switchAgent])
-            return Self.sameForwardingEvidence(old.sessions, switchAgent.sessions) ? reported : withGroupMates(reported)
+            return Self.sameForwardingEvidence(old.sessions, switchAgent.sessions)
+                ? SwitchAgentEffect(reported: reported) : SwitchAgentEffect(changed: withGroupMates(reported))
         }
         reindexSwitchAgent(key, old: old, new: switchAgent)
-        return withGroupMates(gatewaysReported(by: [old, switchAgent]))
+        return SwitchAgentEffect(changed: withGroupMates(gatewaysReported(by: [old, switchAgent])))
     }
 
     /// The gateways and the other members of their peering-carrying groups.
@@ -266,10 +281,10 @@ public struct FleetIndex: Sendable {
     }
 
     @discardableResult
-    public mutating func removeSwitchAgent(_ key: ObjectKey) -> [ObjectKey] {
+    public mutating func removeSwitchAgent(_ key: ObjectKey) -> SwitchAgentEffect {
         let old = switchAgents.removeValue(forKey: key)
         reindexSwitchAgent(key, old: old, new: nil)
-        return withGroupMates(gatewaysReported(by: [old]))
+        return SwitchAgentEffect(changed: withGroupMates(gatewaysReported(by: [old])))
     }
 
     /// Replaces the switch Agents wholesale (a one-shot list, or the resource turned out absent).

@@ -75,7 +75,7 @@ public actor FleetState {
         }
     }
 
-    public func apply(_ change: ObjectChange<SwitchAgentView>) -> [ObjectKey] {
+    public func apply(_ change: ObjectChange<SwitchAgentView>) -> FleetIndex.SwitchAgentEffect {
         switch change {
         case .added(_, let view), .updated(_, _, let view): index.upsert(switchAgent: view)
         case .deleted(let key, _): index.removeSwitchAgent(key)

@@ -92,9 +92,11 @@ enum OperatorInformers {
             name: "agents", source: switchSource, projection: { SwitchAgentView(json: $0) },
             byteProjection: { SwitchAgentView(bytes: $0) }, clock: clock,
             options: options(.switchAgents, optional: true), logger: logger) { change in
-            // Only gateways that need a leaf's word right now (heartbeat not fresh): a leaf's
-            // heartbeat changes nothing for the others.
-            await enqueue(await reconciler.affectedBySwitchAgents(await fleet.apply(change)))
+            // Gateways whose Forwarding evidence changed are judged again; of those a leaf's
+            // heartbeat merely reports on, only the ones that need its word as liveness evidence
+            // right now (own heartbeat not fresh): it changes nothing for the others.
+            let effect = await fleet.apply(change)
+            await enqueue(effect.changed + (await reconciler.affectedBySwitchAgents(effect.reported)))
         }
         let healthInformer = Informer<GatewayHealthRecord>(
             name: "gatewayhealths", source: source(.gatewayHealths, fabric), store: healths, clock: clock,

@@ -174,7 +174,9 @@ public actor GatewayReconciler {
         return mine.resourceVersion == resourceVersion || mine.staleVersions.contains(resourceVersion)
     }
 
-    /// Of the gateways a switch Agent's change touches, those whose verdict it can change. A leaf
+    /// Of the gateways a leaf's heartbeat reports on without changing their Forwarding evidence
+    /// (`FleetIndex.SwitchAgentEffect.reported`; a change of evidence is judged whatever this
+    /// says), those whose verdict it can change. Such a heartbeat
     /// is read only as liveness evidence, and only while a gateway's own heartbeat is not fresh
     /// (`evidence.liveness == .notNeeded` says it was fresh); a gateway whose fresh heartbeat
     /// goes stale is reconciled at its `nextCheck` anyway, reading the leaves as they are then.
