@@ -109,9 +109,11 @@ enum FleetRun {
         let syncListPages = syncRequests.filter { $0.verb == "list" }.count
         say("  \(n) gateways: synced with \(syncStreamingLists) streaming lists and \(syncListPages) LIST pages")
         await settle(observer)
+        await settleEvaluations(countsPath)
         let rssAfterSync = ProcessStats.memoryMB(pid: child.processIdentifier, field: "VmRSS")
 
         // Steady state: nothing changes but heartbeats.
+        say("  \(n) gateways: steady window of \(fmt(options.steadySeconds, 0)) s starts")
         let listsBefore = server.requestLog.filter(\.isList).count
         let c0 = ProcessStats.cpuSeconds(pid: child.processIdentifier) ?? 0, p0 = ProcessStats.selfCPUSeconds()
         let w0 = server.writeCount, hb0 = commits.heartbeats, t0 = ContinuousClock.now
@@ -166,6 +168,21 @@ enum FleetRun {
         while ContinuousClock.now < limit, ContinuousClock.now - quietSince < .seconds(2) {
             try? await Task.sleep(for: .milliseconds(100))
             let now = observer.statusChanges
+            if now != last { last = now; quietSince = ContinuousClock.now }
+        }
+    }
+
+    /// Waits until the operator has stopped evaluating in full (no full evaluation for 3 s, at
+    /// most 60 s): after the sync, each gateway's next heartbeats still change its status once
+    /// or twice (the traffic baselines give way to verdicts), a wave that outlasts a pause in
+    /// the status changes and would otherwise fall into the steady window.
+    private static func settleEvaluations(_ countsPath: String) async {
+        guard var last = EvaluationCounts.read(from: countsPath)?.full else { return }
+        var quietSince = ContinuousClock.now
+        let limit = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < limit, ContinuousClock.now - quietSince < .seconds(3) {
+            try? await Task.sleep(for: .milliseconds(200))
+            guard let now = EvaluationCounts.read(from: countsPath)?.full else { continue }
             if now != last { last = now; quietSince = ContinuousClock.now }
         }
     }

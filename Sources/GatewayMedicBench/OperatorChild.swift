@@ -44,7 +44,7 @@ enum OperatorChild {
                     while !Task.isCancelled {
                         let counts = await instance.writeCounts()
                         EvaluationCounts(full: counts.evaluations, advanced: counts.advanced).write(to: path)
-                        try? await Task.sleep(for: .milliseconds(200))
+                        try? await Task.sleep(for: .seconds(1))
                     }
                 }
             }

@@ -72,31 +72,44 @@ public struct SmallMap<Value: Sendable & Equatable>: Sendable, Equatable, Sequen
 
     /// The entry under the key `"\(prefix):\(name)"`, found without building that key (the
     /// traffic memory is looked up per counter on every heartbeat); its key can be reused.
-    /// Keys compare as `String`s do, so the search relies on `prefix` containing no `:` and no
-    /// prefix in the map being a prefix of another (`vpc`, `peering`): then the keys sort by
-    /// prefix, then by name. A key that does not follow that form is simply not found.
+    /// The search compares UTF-8 bytes, which order ASCII keys (every Kubernetes name) as
+    /// `String` does; a name with other characters is looked up by its composed key instead.
     public func entry(_ prefix: String, _ name: String) -> (key: String, value: Value)? {
-        var low = 0, high = entries.count
-        while low < high {
-            let mid = (low + high) / 2
-            if Self.compare(entries[mid].key, prefix, name) { low = mid + 1 } else { high = mid }
+        var prefix = prefix, name = name
+        let found: Int? = prefix.withUTF8 { p in
+            name.withUTF8 { n -> Int? in
+                guard n.allSatisfy({ $0 < 0x80 }) && p.allSatisfy({ $0 < 0x80 }) else { return nil }
+                var low = 0, high = entries.count
+                while low < high {
+                    let mid = (low + high) / 2
+                    if Self.compare(entries[mid].key, p, n) < 0 { low = mid + 1 } else { high = mid }
+                }
+                return low < entries.count && Self.compare(entries[low].key, p, n) == 0 ? low : -1
+            }
         }
-        guard low < entries.count else { return nil }
-        let key = entries[low].key
-        guard let colon = key.utf8.firstIndex(of: UInt8(ascii: ":")),
-              key[..<colon] == prefix, key[key.index(after: colon)...] == name else { return nil }
-        return (key, entries[low].value)
+        guard let found else {
+            let key = "\(prefix):\(name)"
+            return self[key].map { (key, $0) }
+        }
+        return found < 0 ? nil : (entries[found].key, entries[found].value)
     }
 
-    /// Whether `key` sorts before `"\(prefix):\(name)"`, compared part by part.
-    private static func compare(_ key: String, _ prefix: String, _ name: String) -> Bool {
-        guard let colon = key.utf8.firstIndex(of: UInt8(ascii: ":")) else { return key < prefix }
-        let keyPrefix = key[..<colon]
-        if keyPrefix != prefix { return keyPrefix < prefix }
-        return key[key.index(after: colon)...] < name
+    /// `key` against `prefix:name`, byte by byte: negative, zero or positive.
+    private static func compare(_ key: String, _ prefix: UnsafeBufferPointer<UInt8>, _ name: UnsafeBufferPointer<UInt8>) -> Int {
+        var key = key
+        return key.withUTF8 { k in
+            let total = prefix.count + 1 + name.count
+            for i in 0..<Swift.min(k.count, total) {
+                let b = i < prefix.count ? prefix[i] : i == prefix.count ? UInt8(ascii: ":") : name[i - prefix.count - 1]
+                if k[i] != b { return Int(k[i]) - Int(b) }
+            }
+            return k.count - total
+        }
     }
 
-    private func slot(of key: String) -> Int { entries.lowerBound(of: key, by: \.key) }
+    // A closure, not `\.key`: a key path into this generic type is instantiated at run time on
+    // every call (it was most of the quiet heartbeat's peering check).
+    private func slot(of key: String) -> Int { entries.lowerBound(of: key, by: { $0.key }) }
 }
 
 extension Array {

@@ -47,6 +47,9 @@ import Testing
             #expect(found.map { $0.key == "\(probe[0]):\(probe[1])" } ?? true)
         }
         #expect(SmallMap<Int>().entry("vpc", "a") == nil)
+        // A name beyond ASCII is looked up by its composed key.
+        let accented = SmallMap([("vpc:é", 1), ("vpc:e", 2), ("vpc:f", 3)])
+        #expect(accented.entry("vpc", "é")?.value == 1 && accented.entry("vpc", "e")?.value == 2 && accented.entry("vpc", "ê") == nil)
     }
 
     /// Pairs already in key order are taken as they are; out of order or repeated, sorted.

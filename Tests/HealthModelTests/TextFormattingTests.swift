@@ -11,6 +11,8 @@ struct TextFormattingTests {
         var random = SystemRandomNumberGenerator()
         for _ in 0..<2000 { values.append(Double.random(in: 0...1, using: &random) * 100) }
         for _ in 0..<500 { values.append(Double(Int.random(in: 0...1000, using: &random)) / 1000) }
+        // Whole percentages take a path of their own.
+        values += (0...1000).map(Double.init) + [999_999, 1_000_000, 1_000_001, 0.9999999, 1.0000001]
         for value in values {
             #expect(percentText(value) == String(format: "%g%%", value), "value \(value)")
         }

@@ -58,6 +58,9 @@ func describe(_ interval: TimeInterval) -> String {
 /// evaluation's time: Swift's shortest round-trip text is what `%g` prints whenever it has at
 /// most 6 significant digits and no exponent; anything else takes the formatter.
 func percentText(_ value: Double) -> String {
+    // A whole percentage (the default threshold is 1 %) is written without formatting a Double:
+    // every heartbeat's traffic message quotes it.
+    if value >= 1, value < 1_000_000, value == value.rounded(.towardZero) { return "\(Int(value))%" }
     var text = "\(value)"
     if text.hasSuffix(".0") { text.removeLast(2) }
     let digits = text.utf8.filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }.drop { $0 == UInt8(ascii: "0") }
