@@ -221,19 +221,16 @@ public struct HealthRules: Sendable {
     /// while its heartbeat predates the restart, which a later heartbeat of a gateway that is UP
     /// cannot start: the advance requires UP.)
     public let quietInputs: Set<RuleInput>
-    /// Exactly the standard rules (whose `nextCheck` while UP the heartbeat advance knows).
-    public let isStandard: Bool
 
     /// The rules gateway-medic runs: the one list of them.
     public static let standard = HealthRules([
         HeartbeatRule(), ConfigAppliedRule(), RoutingAppliedRule(), PodRule(),
         BGPEstablishedRule(), BGPStableRule(), TrafficRule(),
         ForwardingRule(), PeeringsHealthyRule(), GroupRedundancyRule(), AgentVersionRule(),
-    ], isStandard: true)
+    ])
 
-    private init(_ rules: [any HealthRule], isStandard: Bool = false) {
+    private init(_ rules: [any HealthRule]) {
         self.rules = rules
-        self.isStandard = isStandard
         conditions = [ConditionType.ready] + rules.map(\.condition)
         precondition(Set(conditions).count == conditions.count, "two health rules write the same condition: \(conditions)")
         messageKeeping = Set(rules.filter(\.readsPreviousMessage).map(\.condition))

@@ -54,14 +54,12 @@ extension HealthEvaluator {
               case .value(let beat) = agent.lastHeartbeat, case .value(let oldBeat) = old.lastHeartbeat, beat >= oldBeat
         else { return nil }
         let memory = previous.memory
-        // The standard rules ask for no check while UP and True (`isQuiet`); of another rule
-        // nothing is known, so its check must not be the one that was pending: the previous
-        // `nextCheck` must be the old heartbeat's staleness deadline, as the heartbeat rule
-        // computes it again from the memory it left.
-        if !rules.isStandard {
-            let before = HeartbeatRule.evaluate(old, memory: memory, policy: policy, now: evaluatedAt)
-            guard previous.nextCheck != nil, before.nextCheck.min() == previous.nextCheck else { return nil }
-        }
+        // Only the heartbeat's check may be pending: the previous `nextCheck` must be the old
+        // heartbeat's staleness deadline, as the heartbeat rule computes it again from the memory
+        // it left. A rule may ask for a check while UP and True (Forwarding: a leaf whose going
+        // stale would change the verdict, §3.9), and the advance would move that check away.
+        let before = HeartbeatRule.evaluate(old, memory: memory, policy: policy, now: evaluatedAt, prose: false)
+        guard previous.nextCheck != nil, before.nextCheck.min() == previous.nextCheck else { return nil }
         let heartbeat = HeartbeatRule.evaluate(agent, memory: memory, policy: policy, now: now, prose: false)
         // A fresh heartbeat's message is a function of the policy alone, so status and reason
         // decide (a kept assessment carries no condition message but TrafficHealthy's).
@@ -103,7 +101,9 @@ extension HealthEvaluator {
 
     /// UP with every condition True and no timer running: nothing but the heartbeat's staleness
     /// can change the verdict with no new input (the state rule, the pod, generation and flap
-    /// rules add a `nextCheck` only while something is wrong or pending).
+    /// rules add a `nextCheck` only while something is wrong or pending; a check another rule
+    /// asks for while True makes `advance` refuse, as the previous `nextCheck` is then not the
+    /// heartbeat's).
     static func isQuiet(_ assessment: Assessment, rules: HealthRules) -> Bool {
         let m = assessment.memory
         return assessment.state == .up

@@ -211,6 +211,25 @@ struct HeartbeatAdvanceTests {
         #expect(judged.nextCheck == Fx.at(-14 + HealthPolicy.default.peeringStoppedAfter + 1))
     }
 
+    /// A check another rule asks for while every condition is True (Forwarding: a leaf whose
+    /// going stale would change the verdict, §3.9) is not the heartbeat's: the advance refuses,
+    /// as moving the re-check to the new heartbeat's staleness would skip it.
+    @Test func aPendingLeafCheckIsNotAdvancedAway() {
+        let leaves = [Fx.leaf(heartbeat: -40, received: ["172.30.128.13": 5]), Fx.leaf("leaf-2", heartbeat: -40, received: ["172.30.128.13": 0])]
+        func evaluate(_ agent: JSONValue, at: Double, _ previous: Assessment?) -> Assessment {
+            HealthEvaluator.evaluate(Snapshot(agent: agent, leaves: leaves).inputs, previous: previous, policy: .default, now: Fx.at(at))
+        }
+        let first = evaluate(Self.agent(-45), at: -44, nil)
+        let old = Self.agent(-30)
+        let quiet = evaluate(old, at: -29, first)
+        #expect(HealthEvaluator.isQuiet(quiet, rules: .standard), "\(quiet.conditions)")
+        #expect(quiet.nextCheck == Fx.at(6), "leaf-1 (heartbeat -40 s) goes stale at +6 s")
+        #expect(Self.advance(quiet, from: old, to: Self.agent(-15), at: -14) == nil)
+        // Without the leaves' word the same heartbeat advances.
+        let (plain, plainOld) = Self.quiet()
+        #expect(Self.advance(plain, from: plainOld, to: Self.agent(-15), at: -14) != nil)
+    }
+
     @Test func aHeartbeatThatIsNotATimeOrGoesBackIsEvaluated() {
         let (quiet, old) = Self.quiet()
         var unparseable = Self.agent(-15)

@@ -22,7 +22,41 @@ struct ForwardingRule: HealthRule {
         let draft = Self.judge(agent: inputs.agent, protocolIP: inputs.protocolIP, leaves: inputs.switchAgents,
                                heartbeat: context.heartbeat?.status, policy: context.policy, now: context.now)
         context.forwarding = draft
-        return RuleOutcome(draft)
+        guard draft.reason == "RoutesExchanged" || draft.reason == "LeavesHaveNoRoutes" else { return RuleOutcome(draft) }
+        let recheck = Self.leafRecheck(protocolIP: inputs.protocolIP, leaves: inputs.switchAgents, policy: context.policy,
+                                       now: context.now)
+        return RuleOutcome(draft, nextCheck: recheck.map { [$0] } ?? [])
+    }
+
+    /// The fresh leaves that report prefix counts for their established session with the gateway
+    /// (`protocolIP` is its router ID), with what they received from it and their heartbeat.
+    static func leafPrefixCounts(protocolIP: String?, leaves: [SwitchAgentView], policy: HealthPolicy,
+                                 now: Date) -> [(name: String, received: Int64, beat: Date)] {
+        guard let protocolIP else { return [] }
+        var counts: [(name: String, received: Int64, beat: Date)] = []
+        for leaf in leaves {
+            guard let beat = leaf.lastHeartbeat.value, policy.switchAgentHeartbeatIsFresh(beat, now: now) else { continue }
+            let received = leaf.sessions.filter { $0.isEstablished && $0.remoteRouterID == protocolIP }.compactMap(\.receivedPrefixes)
+            if !received.isEmpty { counts.append((leaf.name, received.reduce(0, &+), beat)) }
+        }
+        return counts
+    }
+
+    /// When the leaves' word decides the verdict, the first instant at which a leaf going stale
+    /// (no new heartbeat: nothing else would re-judge the gateway) would change it — the last leaf
+    /// that received prefixes going silent among leaves that received none, or the last leaf that
+    /// received none going silent — so the gateway is judged again then. Nil when no leaf's
+    /// staleness can change it.
+    static func leafRecheck(protocolIP: String?, leaves: [SwitchAgentView], policy: HealthPolicy, now: Date) -> Date? {
+        func noRoutes(_ counts: ArraySlice<(name: String, received: Int64, beat: Date)>) -> Bool {
+            !counts.isEmpty && counts.allSatisfy { $0.received == 0 }
+        }
+        let counts = leafPrefixCounts(protocolIP: protocolIP, leaves: leaves, policy: policy, now: now).sorted { $0.beat < $1.beat }
+        let verdict = noRoutes(counts[...])
+        for k in counts.indices where noRoutes(counts[(k + 1)...]) != verdict {
+            return counts[k].beat.addingTimeInterval(policy.switchAgentStaleAfter + 1)
+        }
+        return nil
     }
 
     /// The verdict for one gateway. `heartbeat` nil: not judged — a group peer is judged by its
@@ -73,13 +107,7 @@ struct ForwardingRule: HealthRule {
         }
         // The leaves' side: fresh switch Agents with an established session with this gateway
         // that report prefix counts for it. One without counts is evidence neither way.
-        var leafCounts: [(name: String, received: Int64)] = []
-        if let protocolIP {
-            for leaf in leaves where policy.switchAgentHeartbeatIsFresh(leaf.lastHeartbeat.value, now: now) {
-                let counts = leaf.sessions.filter { $0.isEstablished && $0.remoteRouterID == protocolIP }.compactMap(\.receivedPrefixes)
-                if !counts.isEmpty { leafCounts.append((leaf.name, counts.reduce(0, &+))) }
-            }
-        }
+        let leafCounts = leafPrefixCounts(protocolIP: protocolIP, leaves: leaves, policy: policy, now: now)
         if !leafCounts.isEmpty && leafCounts.allSatisfy({ $0.received == 0 }) {
             return .isFalse(type, "LeavesHaveNoRoutes", "its BGP sessions exchange prefixes (\(countsText(exchanging))), but every fresh leaf with an established session with it (router ID \(protocolIP ?? "")) received 0 prefixes from it: \(leafCounts.map(\.name).joined(separator: ", "))")
         }
