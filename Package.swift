@@ -79,8 +79,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Pure: Hedgehog objects + history + policy + now → a gateway's assessment.
+        // Pure: Hedgehog objects + history + policy + now → a gateway's assessment. Its views read
+        // an object's parsed JSON tree (`FieldReader`), noting every malformed field.
         .target(name: "HealthModel", dependencies: ["KubeAPI"], swiftSettings: strict),
+        // The watch's fast path: the GatewayAgent and switch Agent views read straight from an
+        // object's bytes (`JSONScanner`); on anything unusual it misses and HealthModel reads the tree.
+        .target(name: "ViewScanning", dependencies: ["HealthModel", "KubeAPI"], swiftSettings: strict),
         // Pure planning of restarts and tickets, plus their executors at the edge.
         .target(
             name: "Remediation",
@@ -107,7 +111,7 @@ let package = Package(
         .target(
             name: "OperatorRuntime",
             dependencies: [
-                "ControllerKit", "KubeClient", "KubeAPI", "HedgehogResources", "HealthModel", "Remediation", "YAML", "Locking", "Scheduling",
+                "ControllerKit", "KubeClient", "KubeAPI", "HedgehogResources", "HealthModel", "ViewScanning", "Remediation", "YAML", "Locking", "Scheduling",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -135,7 +139,7 @@ let package = Package(
         .executableTarget(
             name: "GatewayMedicBench",
             dependencies: [
-                "OperatorRuntime", "ControllerKit", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "KubeAPI", "HedgehogResources", "Locking",
+                "OperatorRuntime", "ControllerKit", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "ViewScanning", "KubeAPI", "HedgehogResources", "Locking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -178,8 +182,8 @@ let package = Package(
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "HedgehogResources", "YAML", "TestSupport", "Locking"], swiftSettings: strict),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["TestSupport", "KubeEmulator", "KubeClient", "KubeAPI", "HedgehogResources"], swiftSettings: strict),
-        .testTarget(name: "HealthModelTests", dependencies: ["HealthModel"], swiftSettings: strict),
-        .testTarget(name: "FabricSimulatorTests", dependencies: ["FabricSimulator", "KubeEmulator", "KubeAPI", "HedgehogResources", "Locking"], swiftSettings: strict),
+        .testTarget(name: "HealthModelTests", dependencies: ["HealthModel", "ViewScanning"], swiftSettings: strict),
+        .testTarget(name: "FabricSimulatorTests", dependencies: ["FabricSimulator", "KubeEmulator", "KubeAPI", "HedgehogResources", "HealthModel", "ViewScanning", "Locking"], swiftSettings: strict),
         .testTarget(name: "RemediationTests", dependencies: ["Remediation", "HealthModel", "KubeClient", "KubeEmulator", "TestSupport", "Locking"], swiftSettings: strict),
         .testTarget(name: "ControllerKitTests", dependencies: ["ControllerKit", "TestSupport", "KubeAPI", "Locking"], swiftSettings: strict),
         .testTarget(

@@ -6,6 +6,7 @@ import Foundation
 import HealthModel
 import KubeAPI
 import KubeClient
+import ViewScanning
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafeRawPointer, _ size: Int) -> CInt {

@@ -24,7 +24,7 @@ mkdir -p "$out/modules" "$out/corpus"
 # Coverage instrumentation for every module; ASan unless FUZZ_ASAN=0.
 sanitize=fuzzer
 [ "${FUZZ_ASAN:-1}" = 1 ] && sanitize=fuzzer,address
-flags=(-sanitize="$sanitize" -parse-as-library -swift-version 6 -Onone -gline-tables-only -I "$out/modules" -I Sources/CYAML -I Sources/CZlib)
+flags=(-sanitize="$sanitize" -parse-as-library -swift-version 6 -package-name gateway_medic -Onone -gline-tables-only -I "$out/modules" -I Sources/CYAML -I Sources/CZlib)
 
 # module <name> <sources...>: one module as one object file plus its .swiftmodule.
 module() {
@@ -41,7 +41,8 @@ case "$target" in
 watch)
     module KubeClient Sources/KubeClient/API/{LineSplitter,WatchEventDecoder,TruncatedJSON,KubeError}.swift
     module HealthModel $(find Sources/HealthModel -name '*.swift' | sort)
-    objects+=("$out/modules/KubeClient.o" "$out/modules/HealthModel.o")
+    module ViewScanning Sources/ViewScanning/*.swift
+    objects+=("$out/modules/KubeClient.o" "$out/modules/HealthModel.o" "$out/modules/ViewScanning.o")
     ;;
 yaml)
     module YAML Sources/YAML/*.swift

@@ -5,6 +5,7 @@ import HedgehogResources
 import KubeAPI
 import KubeClient
 import KubeEmulator
+import ViewScanning
 
 /// Watch decoding on one core, over realistic GatewayAgent objects (BGP sessions, VPCs,
 /// peerings, counters) that the simulated fabric wrote, sent in 64 KB chunks as a socket

@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import Testing
 @testable import HealthModel
+import ViewScanning
 
 /// The views read straight from bytes (the watch's fast path) equal the views read from the
 /// parsed tree whenever they answer, and they answer for the plain objects the fabric writes.

@@ -51,12 +51,12 @@ public enum Reading<Value: Sendable & Equatable>: Sendable, Equatable {
 
 extension Date {
     /// The model reasons in whole seconds, so that a timestamp persisted as RFC 3339 and read back
-    /// gives the same verdict as the original.
-    var wholeSeconds: Date { Date(timeIntervalSince1970: timeIntervalSince1970.rounded(.down)) }
+    /// gives the same verdict as the original (remediation planning and the byte reader too).
+    package var wholeSeconds: Date { Date(timeIntervalSince1970: timeIntervalSince1970.rounded(.down)) }
 }
 
 /// A `/32` (or any prefix) stripped from an address: `172.30.8.0/32` → `172.30.8.0`.
-func bareAddress(_ text: String) -> String {
+package func bareAddress(_ text: String) -> String {
     // Foundation's trimming bridges through NSString (3 % of the steady state's CPU); an address
     // that starts and ends with a printable ASCII byte has nothing to trim.
     let printable: ClosedRange<UInt8> = 0x21...0x7E

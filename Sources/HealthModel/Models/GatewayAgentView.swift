@@ -5,33 +5,36 @@ import KubeAPI
 /// `status` is written only by the gateway's dataplane (every 15 s and after each apply).
 /// Immutable; its fields are shared by every copy (`SharedFields`).
 public struct GatewayAgentView: Sendable, Equatable {
-    struct Fields: Sendable, Equatable {
-        var name: String = ""
-        var namespace: String = ""
-        var resourceVersion: String?
-        var uid: String?
-        var generation: Reading<Int64> = .absent
-        var creationTime: Date?
-        var specChangeTime: Date?
-        var protocolIP: String?
-        var expectedNeighbors: [ExpectedNeighbor] = []
-        var expectedAgentVersion: Reading<String> = .absent
-        var peerings: [PeeringSpecView] = []
-        var hasStatus: Bool = false
-        var lastHeartbeat: Reading<Date> = .absent
-        var lastHeartbeatText: String?
-        var lastAppliedGen: Reading<Int64> = .absent
-        var lastAppliedTime: Reading<Date> = .absent
-        var agentVersion: String?
-        var lastCollectedTime: String?
-        var hasState: Bool = false
-        var frrAppliedGen: Reading<Int64> = .absent
-        var bgpNeighbors: Reading<[BGPNeighborView]> = .absent
-        var counters: [TrafficCounterView] = []
-        var problems: [FieldProblem] = []
-        var unreadable: String?
+    /// Every field, as both readers fill them in (the byte reader is in `ViewScanning`).
+    package struct Fields: Sendable, Equatable {
+        package var name: String = ""
+        package var namespace: String = ""
+        package var resourceVersion: String?
+        package var uid: String?
+        package var generation: Reading<Int64> = .absent
+        package var creationTime: Date?
+        package var specChangeTime: Date?
+        package var protocolIP: String?
+        package var expectedNeighbors: [ExpectedNeighbor] = []
+        package var expectedAgentVersion: Reading<String> = .absent
+        package var peerings: [PeeringSpecView] = []
+        package var hasStatus: Bool = false
+        package var lastHeartbeat: Reading<Date> = .absent
+        package var lastHeartbeatText: String?
+        package var lastAppliedGen: Reading<Int64> = .absent
+        package var lastAppliedTime: Reading<Date> = .absent
+        package var agentVersion: String?
+        package var lastCollectedTime: String?
+        package var hasState: Bool = false
+        package var frrAppliedGen: Reading<Int64> = .absent
+        package var bgpNeighbors: Reading<[BGPNeighborView]> = .absent
+        package var counters: [TrafficCounterView] = []
+        package var problems: [FieldProblem] = []
+        package var unreadable: String?
 
-        mutating func read(_ meta: some ObjectMetadata) {
+        package init() {}
+
+        package mutating func read(_ meta: some ObjectMetadata) {
             name = meta.name
             namespace = meta.namespace
             resourceVersion = meta.resourceVersion
@@ -44,7 +47,7 @@ public struct GatewayAgentView: Sendable, Equatable {
 
     private let box: SharedFields<Fields>
 
-    init(_ fields: Fields) { box = SharedFields(fields) }
+    package init(_ fields: Fields) { box = SharedFields(fields) }
 
     /// All the fields at once (`changedInputs` compares them).
     var fields: Fields { box.fields }

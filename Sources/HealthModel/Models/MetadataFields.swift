@@ -3,8 +3,9 @@ import KubeAPI
 
 /// The metadata fields every view keeps. Read once at decode time so that views do not hold
 /// `managedFields` (large, and only needed to find the time of the last spec change).
-/// The metadata every view reads, from the tree (`MetadataFields`) or from bytes (`ScannedMetadata`).
-protocol ObjectMetadata {
+/// The metadata every view reads, from the tree (`MetadataFields`) or from bytes (`ScannedMetadata`,
+/// in `ViewScanning`).
+package protocol ObjectMetadata {
     var name: String { get }
     var namespace: String { get }
     var resourceVersion: String? { get }

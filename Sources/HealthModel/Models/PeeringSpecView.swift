@@ -27,7 +27,7 @@ public struct PeeringSpecView: Sendable, Equatable {
     /// The group that carries it: `gatewayGroup`, `default` when empty.
     public var groupName: String { group.isEmpty ? "default" : group }
 
-    mutating func noteNAT(_ kind: String, idleTimeout: String?) {
+    package mutating func noteNAT(_ kind: String, idleTimeout: String?) {
         guard nat == nil else { return }
         nat = kind
         self.idleTimeout = idleTimeout

@@ -42,6 +42,18 @@ public struct SwitchAgentView: Sendable, Equatable {
     public var sessions: [LeafSessionView]
     public var problems: [FieldProblem]
 
+    /// Every field at once: the byte reader (`ViewScanning`) builds the view with it.
+    package init(name: String, namespace: String, resourceVersion: String?, generation: Int64?,
+                 lastHeartbeat: Reading<Date>, sessions: [LeafSessionView], problems: [FieldProblem]) {
+        self.name = name
+        self.namespace = namespace
+        self.resourceVersion = resourceVersion
+        self.generation = generation
+        self.lastHeartbeat = lastHeartbeat
+        self.sessions = sessions
+        self.problems = problems
+    }
+
     public init(json: JSONValue) {
         var reader = FieldReader()
         let meta = MetadataFields(json, &reader)

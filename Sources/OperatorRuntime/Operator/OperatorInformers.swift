@@ -4,6 +4,7 @@ import HedgehogResources
 import KubeAPI
 import KubeClient
 import Logging
+import ViewScanning
 
 /// An informer of any value type, as the operator runs it.
 struct InformerHandle: Sendable {

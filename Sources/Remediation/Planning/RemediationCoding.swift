@@ -36,9 +36,3 @@ enum RemediationCoding {
         try? decoder().decode(T.self, from: Data(json.serialized()))
     }
 }
-
-extension Date {
-    /// Remediation reasons in whole seconds, like the health model, so a record read back from
-    /// the status gives the same plan.
-    var wholeSeconds: Date { Date(timeIntervalSince1970: timeIntervalSince1970.rounded(.down)) }
-}

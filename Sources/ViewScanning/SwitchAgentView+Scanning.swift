@@ -1,4 +1,5 @@
 import Foundation
+import HealthModel
 import KubeAPI
 
 /// Read from bytes by `init?(bytes:)` (ViewScanning.swift).
@@ -30,13 +31,8 @@ extension SwitchAgentView: ReadableFromBytes {
             }
         }
         guard let meta else { throw Miss() }
-        name = meta.name
-        namespace = meta.namespace
-        resourceVersion = meta.resourceVersion
-        generation = meta.generation.value
-        lastHeartbeat = heartbeat
-        self.sessions = sessions
-        problems = []
+        self.init(name: meta.name, namespace: meta.namespace, resourceVersion: meta.resourceVersion,
+                  generation: meta.generation.value, lastHeartbeat: heartbeat, sessions: sessions, problems: [])
     }
 
     /// `status.state.bgpNeighbors`: `{vrf: {address: {state, remoteRouterID, enabled}}}`.

@@ -1,4 +1,5 @@
 import Foundation
+import HealthModel
 import KubeAPI
 
 /// Read from bytes by `init?(bytes:)` (ViewScanning.swift).

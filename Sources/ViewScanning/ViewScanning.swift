@@ -1,7 +1,11 @@
 import Foundation
+import HealthModel
 import KubeAPI
 
 /// Reading the views straight from an object's bytes (`JSONScanner`), the fast path of the watch.
+/// A module of its own, apart from `HealthModel` (whose views read the parsed tree with
+/// `FieldReader`): only what turns watch bytes into views imports it (the informers, the
+/// benchmark, the fuzzer and the tests that compare the two readers).
 ///
 /// These readers answer only for an object the `init(json:)` readers would read without a
 /// single problem; on anything else (a wrong type, a duplicate key, an unknown enum value, an

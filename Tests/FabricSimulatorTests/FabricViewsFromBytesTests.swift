@@ -3,9 +3,9 @@ import Foundation
 import HealthModel
 import HedgehogResources
 import KubeAPI
-import KubeClient
 import KubeEmulator
 import Testing
+import ViewScanning
 
 /// The watch's fast path serves the objects the fabric writes: every GatewayAgent and switch
 /// Agent of a running simulated fabric is read from its watch line's bytes, to the same view as
