@@ -80,6 +80,42 @@ public actor GatewayReconciler {
         var status: JSONValue? { wrote?.value ?? cached?.status }
     }
 
+    /// What the reconciler keeps of one gateway between reconciles.
+    struct Tracked {
+        /// The latest assessment, without its counter evidence (see `Kept`).
+        var last: Kept?
+        /// The persisted resourceVersion whose status `last` was found to say (normalised): while
+        /// the GatewayHealth is still at that version, `last` is the previous assessment without
+        /// reading the status back, and an assessment that differs from it only in volatile
+        /// fields needs no write (see `GatewayHealthStatus.sameOutsideVolatile`). The steady
+        /// state of a heartbeat thus builds no status document at all.
+        var agreedVersion: String?
+        /// `last` needed no liveness evidence (see `affectedBySwitchAgents`).
+        var heartbeatWasFresh = false
+        /// A reconcile has started and not finished (see `affectedBySwitchAgents`).
+        var inProgress = false
+        /// The last reconcile left nothing pending but the assessment's own `nextCheck`: the
+        /// cache was current, remediation asked for no later look and raised nothing, and the
+        /// status write (if any) succeeded. Only then may a heartbeat advance it (`advance`).
+        var settled = false
+        /// Our latest write while the cache has not shown it.
+        var written: Written?
+        /// Events of a status write that failed without an answer (a cut connection): the write
+        /// may still have landed. If the persisted status turns out to be the one we sent, they
+        /// are raised then; otherwise they are dropped and re-planned from what was persisted.
+        var unconfirmed: (status: JSONValue, events: [PlannedEvent])?
+        /// The last state seen persisted in its GatewayHealth (by us or another replica). When
+        /// someone deletes a GatewayHealth, the one recreated is judged against it: the gateway
+        /// did not change state, so no transition Event is raised a second time.
+        var lastPersistedState: GatewayState?
+
+        /// Nothing kept: the entry can go.
+        var isEmpty: Bool {
+            last == nil && agreedVersion == nil && !inProgress && !settled && written == nil && unconfirmed == nil
+                && lastPersistedState == nil
+        }
+    }
+
     private let fleet: FleetState
     private let healths: Store<GatewayHealthRecord>
     private let writer: any GatewayHealthWriter
@@ -92,36 +128,12 @@ public actor GatewayReconciler {
     private let logger: Logger
     /// Restarts and ticket drafts after each assessment (nil: health only).
     private let remediator: GatewayRemediator?
-    /// The latest assessment of each gateway, without its counter evidence (see `Kept`).
-    private var last: [ObjectKey: Kept] = [:]
-    /// The persisted resourceVersion whose status `last[key]` was found to say (normalised): while
-    /// the GatewayHealth is still at that version, `last[key]` is the previous assessment without
-    /// reading the status back, and an assessment that differs from it only in volatile fields
-    /// needs no write (see `GatewayHealthStatus.sameOutsideVolatile`). The steady state of a
-    /// heartbeat thus builds no status document at all.
-    private var agreedVersion: [ObjectKey: String] = [:]
+    /// What is kept of each gateway between reconciles, in one table (one lookup per key).
+    private var gateways: [ObjectKey: Tracked] = [:]
     /// The remediation record persisted in every GatewayHealth, kept in step with the cache by
     /// `noteHealthChange` (the planner's fleet-wide guards read the others'); nil until first
     /// needed, then filled once from the cache. Scanning the cache per reconcile was O(fleet).
     private var persistedRecords: [GatewayKey: RemediationRecord]?
-    /// Keys whose `last` assessment needed no liveness evidence (see `affectedBySwitchAgents`;
-    /// asking `last` meant copying an assessment per gateway of every leaf heartbeat).
-    private var heartbeatWasFresh: Set<ObjectKey> = []
-    /// Keys whose reconcile has started and not finished (see `affectedBySwitchAgents`).
-    private var inProgress: Set<ObjectKey> = []
-    /// Keys whose last reconcile left nothing pending but the assessment's own `nextCheck`: the
-    /// cache was current, remediation asked for no later look and raised nothing, and the status
-    /// write (if any) succeeded. Only these may be advanced by a heartbeat (`advance`).
-    private var settled: Set<ObjectKey> = []
-    private var written: [ObjectKey: Written] = [:]
-    /// Events of a status write that failed without an answer (a cut connection): the write may
-    /// still have landed. If the persisted status turns out to be the one we sent, they are
-    /// raised then; otherwise they are dropped and re-planned from what was persisted.
-    private var unconfirmed: [ObjectKey: (status: JSONValue, events: [PlannedEvent])] = [:]
-    /// The last state seen persisted in each GatewayHealth (by us or another replica). When
-    /// someone deletes a GatewayHealth, the one recreated is judged against it: the gateway did
-    /// not change state, so no transition Event is raised a second time.
-    private var lastPersistedState: [ObjectKey: GatewayState] = [:]
 
     /// Writes made (for tests and logs).
     public private(set) var createCount = 0
@@ -154,12 +166,17 @@ public actor GatewayReconciler {
         self.logger = logger
     }
 
-    /// The latest assessment of every gateway.
     /// The latest assessment of every gateway (without its prose and counter evidence, see `Kept`).
-    public func assessments() -> [ObjectKey: Assessment] { last.mapValues(\.assessment) }
+    public func assessments() -> [ObjectKey: Assessment] { gateways.compactMapValues { $0.last?.assessment } }
 
     /// Per-gateway memory: assessments, writes not yet seen in the cache, unconfirmed Events.
-    public var memorySizes: (assessments: Int, written: Int, unconfirmed: Int) { (last.count, written.count, unconfirmed.count) }
+    public var memorySizes: (assessments: Int, written: Int, unconfirmed: Int) {
+        gateways.values.reduce(into: (0, 0, 0)) { sizes, tracked in
+            if tracked.last != nil { sizes.0 += 1 }
+            if tracked.written != nil { sizes.1 += 1 }
+            if tracked.unconfirmed != nil { sizes.2 += 1 }
+        }
+    }
 
     /// The recorder this reconciler raises Events through.
     public nonisolated var eventRecorder: EventRecorder { recorder }
@@ -170,7 +187,7 @@ public actor GatewayReconciler {
     /// cache shows one of them a reconcile judges against our write anyway, so it would only
     /// repeat the last evaluation (at sync, once per gateway).
     public func isOwnWrite(_ key: ObjectKey, resourceVersion: String?) -> Bool {
-        guard let resourceVersion, let mine = written[key] else { return false }
+        guard let resourceVersion, let mine = gateways[key]?.written else { return false }
         return mine.resourceVersion == resourceVersion || mine.staleVersions.contains(resourceVersion)
     }
 
@@ -186,7 +203,8 @@ public actor GatewayReconciler {
     /// the leaves, but only of a gateway whose heartbeat is fresh: its own heartbeats re-plan it.)
     public func affectedBySwitchAgents(_ keys: [ObjectKey]) -> [ObjectKey] {
         keys.filter { key in
-            inProgress.contains(key) || !heartbeatWasFresh.contains(key)
+            guard let tracked = gateways[key] else { return true }
+            return tracked.inProgress || !tracked.heartbeatWasFresh
         }
     }
 
@@ -199,7 +217,7 @@ public actor GatewayReconciler {
     /// reconcile in progress or a gateway not settled is left to the queue, and `advance` says
     /// nil for any input a verdict depends on.
     public func advance(_ key: ObjectKey, from old: GatewayAgentView, to agent: GatewayAgentView) -> (from: Date, to: Date)? {
-        guard settled.contains(key), !inProgress.contains(key), let kept = last[key] else { return nil }
+        guard let tracked = gateways[key], tracked.settled, !tracked.inProgress, let kept = tracked.last else { return nil }
         let previous = kept.assessment
         guard let from = previous.nextCheck,
               // Without counter evidence: the kept assessment blanks it (volatile).
@@ -207,7 +225,7 @@ public actor GatewayReconciler {
                                                  counterEvidence: false),
               let to = next.nextCheck
         else { return nil }
-        last[key] = kept.advanced(to: next)
+        gateways[key]?.last = kept.advanced(to: next)
         // The gauge holds the evidence's stamp: the heartbeat in whole seconds.
         if let beat = agent.lastHeartbeat.value {
             metrics.recordHeartbeat(key, Date(timeIntervalSince1970: beat.timeIntervalSince1970.rounded(.down)))
@@ -222,7 +240,7 @@ public actor GatewayReconciler {
         /// The cache was current at the start (asked once, see `init`).
         var current: Bool
         var persisted: Persisted
-        /// `last[key]`, when the persisted status is known to say what it says (see `previous`).
+        /// The kept `last` assessment, when the persisted status is known to say what it says (see `previous`).
         var agreed: Assessment?
         var previous: Assessment?
         var now: Date
@@ -249,14 +267,15 @@ public actor GatewayReconciler {
     }
 
     private func prepare(_ key: ObjectKey) async -> Preparation {
-        inProgress.insert(key)
-        settled.remove(key)
+        gateways[key, default: Tracked()].inProgress = true
+        gateways[key]?.settled = false
         let inputs = await fleet.inputs(for: key)
         guard inputs.gateway != nil || inputs.agent != nil else {
             forget(key)
             // A deleted gateway's ticket drafts still expire: look again when the next one does.
             let expiry = await remediator?.forget(key, isLeader: canWrite(), now: clock.now())
-            inProgress.remove(key)
+            gateways[key]?.inProgress = false
+            if gateways[key]?.isEmpty == true { gateways[key] = nil }
             return .done(expiry.map { .requeueAt($0) } ?? .done)
         }
         let current = cacheIsCurrent()
@@ -267,12 +286,12 @@ public actor GatewayReconciler {
     }
 
     private func conclude(_ key: ObjectKey, _ prepared: Prepared, _ assessment: Assessment) async -> ReconcileResult {
-        defer { inProgress.remove(key) }
+        defer { gateways[key]?.inProgress = false }
         let (inputs, current, persisted, now) = (prepared.inputs, prepared.current, prepared.persisted, prepared.now)
         evaluationCount += 1
-        last[key] = Kept(assessment)
-        if assessment.evidence.liveness == .notNeeded { heartbeatWasFresh.insert(key) } else { heartbeatWasFresh.remove(key) }
-        agreedVersion[key] = nil  // re-established by `write` for this assessment
+        gateways[key, default: Tracked()].last = Kept(assessment)
+        gateways[key]?.heartbeatWasFresh = assessment.evidence.liveness == .notNeeded
+        gateways[key]?.agreedVersion = nil  // re-established by `write` for this assessment
         metrics.record(key, assessment)
         let remediation = await remediate(key, assessment, inputs: inputs, persisted: persisted, acting: current, now: now)
         let nextCheck = [assessment.nextCheck, remediation?.nextCheck].compactMap { $0 }.min()
@@ -280,14 +299,14 @@ public actor GatewayReconciler {
         // Nothing pending but the assessment's own deadline (see `advance`).
         let settles = current && remediation?.nextCheck == nil && remediation?.events.isEmpty != false
         guard current, canWrite(), let subject = Self.subject(inputs) else {
-            if settles { settled.insert(key) }
+            if settles { gateways[key]?.settled = true }
             return next
         }
         var outcome: ReconcileResult = next
         do {
             try await write(key, assessment, subject: subject, persisted: persisted, remediation: remediation?.record,
                             agreedPrevious: prepared.agreed)
-            if settles { settled.insert(key) }
+            if settles { gateways[key]?.settled = true }
         } catch {
             outcome = .retry(error)
         }
@@ -335,7 +354,7 @@ public actor GatewayReconciler {
         var needsReconcile = true
         switch change {
         case .deleted(let key, let health):
-            if let state = health.state { lastPersistedState[key] = state }
+            if let state = health.state { gateways[key, default: Tracked()].lastPersistedState = state }
         case .added(let key, let health), .updated(let key, _, let health):
             needsReconcile = !isOwnWrite(key, resourceVersion: health.resourceVersion)
             // Now rather than at the next reconcile: after a sync every gateway would hold a copy
@@ -379,13 +398,10 @@ public actor GatewayReconciler {
     /// A gateway whose Gateway and GatewayAgent are both gone: its GatewayHealth goes with the
     /// GatewayAgent (owner reference); only the memory here is dropped.
     public func forget(_ key: ObjectKey) {
-        if last.removeValue(forKey: key) != nil { metrics.forget(key) }
-        heartbeatWasFresh.remove(key)
-        settled.remove(key)
-        agreedVersion.removeValue(forKey: key)
-        written.removeValue(forKey: key)
-        unconfirmed.removeValue(forKey: key)
-        lastPersistedState.removeValue(forKey: key)
+        guard let tracked = gateways.removeValue(forKey: key) else { return }
+        if tracked.last != nil { metrics.forget(key) }
+        // A reconcile of it may be under way (it is the one forgetting it): it stays marked.
+        if tracked.inProgress { gateways[key] = Tracked(inProgress: true) }
     }
 
     // MARK: Internals
@@ -396,7 +412,7 @@ public actor GatewayReconciler {
         if let mine = pendingWrite(key, cachedVersion: cached?.resourceVersion) {
             persisted = Persisted(written: mine)
         } else if let cached {
-            if let state = cached.state { lastPersistedState[key] = state }
+            if let state = cached.state { gateways[key, default: Tracked()].lastPersistedState = state }
             persisted = Persisted(cached: cached)
         } else {
             persisted = Persisted(exists: false)
@@ -408,21 +424,21 @@ public actor GatewayReconciler {
     /// Our latest write of `key` while the cache still shows a version older than it. Once the
     /// cache shows the write, or a newer version, the copy is let go.
     private func pendingWrite(_ key: ObjectKey, cachedVersion: String?) -> Written? {
-        guard let mine = written[key] else { return nil }
+        guard let mine = gateways[key]?.written else { return nil }
         if mine.staleVersions.contains(cachedVersion) { return mine }
-        written[key] = nil
+        gateways[key]?.written = nil
         return nil
     }
 
     /// The previous assessment, from one source: the persisted status (our own write while the
-    /// cache has not shown it yet, else the cache's). The in-memory `last[key]` stands for it
+    /// cache has not shown it yet, else the cache's). The in-memory `last` assessment stands for it
     /// when it is known to say the same — it then carries fresher volatile memory (counter
     /// samples, the heartbeat, the evaluation time): without reading the status when it was
     /// found to agree with this very version (`agreed`, the steady state), else after comparing
     /// the two normalised. A GatewayHealth written by someone else, or restored, wins.
     private func previous(_ key: ObjectKey, _ persisted: Persisted) -> (previous: Assessment?, agreed: Assessment?) {
-        let mine = last[key]?.assessment
-        if let version = persisted.resourceVersion, agreedVersion[key] == version, let mine { return (mine, mine) }
+        let mine = gateways[key]?.last?.assessment
+        if let version = persisted.resourceVersion, gateways[key]?.agreedVersion == version, let mine { return (mine, mine) }
         let status = persisted.status
         let stored = status.flatMap(Assessment.init(status:))
         guard let mine else { return (stored, nil) }
@@ -453,12 +469,14 @@ public actor GatewayReconciler {
             let version = stored[path: "metadata", "resourceVersion"]?.stringValue
             let created = Written(staleVersions: [cachedVersion], resourceVersion: version,
                                   generation: stored[path: "metadata", "generation"]?.intValue, status: nil)
-            written[key] = created
+            gateways[key, default: Tracked()].written = created
             persisted = Persisted(written: created)
             logger.info("GatewayHealth created", metadata: ["gateway": "\(key)"])
         }
         let reference = subject
-        if let pending = unconfirmed.removeValue(forKey: key), let status = persisted.status,
+        let pending = gateways[key]?.unconfirmed
+        gateways[key]?.unconfirmed = nil
+        if let pending, let status = persisted.status,
            !GatewayHealthStatus.differs(pending.status, from: status) {
             await record(pending.events, about: reference)
         }
@@ -470,16 +488,16 @@ public actor GatewayReconciler {
         if let agreedPrevious, let version = persisted.resourceVersion,
            remediationJSON == persisted.remediation,
            GatewayHealthStatus.sameOutsideVolatile(agreedPrevious, assessment) {
-            agreedVersion[key] = version
+            gateways[key]?.agreedVersion = version
             return
         }
         let persistedStatus = persisted.status
         guard let plan = Self.planStatus(assessment, gateway: key.name, persistedStatus: persistedStatus,
                                          persistedVersion: persisted.resourceVersion, generation: persisted.generation,
                                          remediation: remediationJSON,
-                                         stateBeforeDeletion: persistedStatus == nil ? lastPersistedState[key] : nil)
+                                         stateBeforeDeletion: persistedStatus == nil ? gateways[key]?.lastPersistedState : nil)
         else {
-            agreedVersion[key] = persisted.resourceVersion
+            gateways[key]?.agreedVersion = persisted.resourceVersion
             return
         }
         if existed { cachedVersion = await healths.get(key)?.resourceVersion }
@@ -489,20 +507,22 @@ public actor GatewayReconciler {
         do {
             stored = try await writer.patchStatus(namespace: namespace, name: key.name, patch: plan.patch, summary: summary)
         } catch let error as KubeError where error.isTransport || error.isCancelled {
-            unconfirmed[key] = (desired, events)  // no answer: it may have been applied
+            gateways[key, default: Tracked()].unconfirmed = (desired, events)  // no answer: it may have been applied
             throw error
         }
         statusWriteCount += 1
-        var stale = written[key]?.staleVersions ?? []
+        var stale = gateways[key]?.written?.staleVersions ?? []
         stale.insert(cachedVersion)
-        if let previousWrite = written[key]?.resourceVersion { stale.insert(previousWrite) }
+        if let previousWrite = gateways[key]?.written?.resourceVersion { stale.insert(previousWrite) }
         stale.insert(persisted.resourceVersion)
         let version = stored[path: "metadata", "resourceVersion"]?.stringValue
         stale.remove(version)
-        written[key] = Written(staleVersions: stale, resourceVersion: version,
-                               generation: stored[path: "metadata", "generation"]?.intValue ?? persisted.generation, status: desired)
-        agreedVersion[key] = version
-        lastPersistedState[key] = assessment.state
+        var tracked = gateways[key] ?? Tracked()
+        tracked.written = Written(staleVersions: stale, resourceVersion: version,
+                                  generation: stored[path: "metadata", "generation"]?.intValue ?? persisted.generation, status: desired)
+        tracked.agreedVersion = version
+        tracked.lastPersistedState = assessment.state
+        gateways[key] = tracked
         await record(events, about: reference)
         // Logged after the Events so the line says the whole write is done.
         logger.info("GatewayHealth status written",
