@@ -169,12 +169,24 @@ let package = Package(
         .executableTarget(name: "TestAPIServer", dependencies: ["KubeEmulator"], path: "Tests/TestAPIServer", swiftSettings: strict),
 
         // The test helpers, one of each: `eventually`, `ChildProcess` (the process runner), `TestPKI`
-        // (openssl-made certificates), `LoopbackHTTPServer` (the raw HTTP server), `missingTool`.
+        // (openssl-made certificates), `LoopbackHTTPServer` (the raw HTTP server), `httpGet` (a GET
+        // on loopback), `missingTool`.
         // Also the fakes of the controller kit's protocols (Lease store, Event sink, list/watch source).
         .target(
             name: "TestSupport",
             dependencies: ["KubeEmulator", "KubeAPI", "Locking", "ControllerKit", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        // The product's test helpers that several test targets share: the e2e output record (the
+        // secrets handed out, every log line, the objects left, for scripts/check_e2e_record.py),
+        // the quiet logger that feeds it, `CheckFixture` (an emulator with a simulated fabric in
+        // it and a kubeconfig for it), `configFile`, and `Monitoring` (manifests/monitoring and the
+        // Prometheus tools).
+        .target(
+            name: "OperatorTestSupport",
+            dependencies: ["FabricSimulator", "KubeEmulator", "KubeAPI", "Locking", "YAML", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/OperatorTestSupport",
             swiftSettings: strict
         ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strict),
@@ -186,14 +198,52 @@ let package = Package(
         .testTarget(name: "FabricSimulatorTests", dependencies: ["FabricSimulator", "KubeEmulator", "KubeAPI", "HedgehogResources", "HealthModel", "ViewScanning", "Locking"], swiftSettings: strict),
         .testTarget(name: "RemediationTests", dependencies: ["Remediation", "HealthModel", "KubeClient", "KubeEmulator", "TestSupport", "Locking"], swiftSettings: strict),
         .testTarget(name: "ControllerKitTests", dependencies: ["ControllerKit", "TestSupport", "KubeAPI", "Locking"], swiftSettings: strict),
+        // OperatorRuntime's own tests: reconcile (and its golden file), the fleet index, settings, their
+        // declarations and flags (with GatewayMedicCLI's help), metrics, the probe and metrics
+        // servers, streaming lists, the hot path.
         .testTarget(
             name: "OperatorTests",
             dependencies: [
-                "OperatorRuntime", "ControllerKit", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation", "Demo",
-                "GatewayMedicCLI", "TestSupport", "Locking", "Scheduling", "YAML", "KubeAPI", "HedgehogResources",
+                "OperatorRuntime", "ControllerKit", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation",
+                "GatewayMedicCLI", "TestSupport", "OperatorTestSupport", "Locking", "Scheduling", "YAML", "KubeAPI", "HedgehogResources",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
+        // End to end: the whole operator over HTTP against the emulator and a simulated fabric
+        // (`E2EWorld`, `RunningOperator`), faults, remediation, tickets, the CRD through kubectl.
+        .testTarget(
+            name: "E2ETests",
+            dependencies: [
+                "OperatorRuntime", "ControllerKit", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel", "Remediation",
+                "TestSupport", "OperatorTestSupport", "Locking", "YAML", "KubeAPI", "HedgehogResources",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // `check` on a simulated fabric: its verdicts, output and exit codes.
+        .testTarget(
+            name: "CheckTests",
+            dependencies: [
+                "OperatorRuntime", "ControllerKit", "FabricSimulator", "KubeEmulator", "KubeClient", "HealthModel",
+                "TestSupport", "OperatorTestSupport", "YAML", "KubeAPI", "HedgehogResources",
+            ],
+            swiftSettings: strict
+        ),
+        // The built `gateway-medic` binary as a user runs it: a process (`check`, `run` with leader
+        // election and webhooks, `make install`), and the image's filesystem run as a pod
+        // (`ImageRunTests`, enabled by scripts/test-image.sh).
+        .testTarget(
+            name: "GatewayMedicBinaryTests",
+            dependencies: ["ControllerKit", "FabricSimulator", "KubeEmulator", "HedgehogResources", "KubeAPI", "TestSupport", "OperatorTestSupport"],
+            swiftSettings: strict
+        ),
+        // The Prometheus rules and alerts, with promtool, Prometheus and Alertmanager.
+        .testTarget(
+            name: "MonitoringTests",
+            dependencies: ["FabricSimulator", "KubeAPI", "YAML", "TestSupport", "OperatorTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "HealthModel", "Locking"], swiftSettings: strict),
     ]
 )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the built image's filesystem the way a pod runs it and checks that the operator in it works
-# (Tests/OperatorTests/ImageRunTests.swift): `make image` first, and `swift build --build-tests`
+# (Tests/GatewayMedicBinaryTests/ImageRunTests.swift): `make image` first, and `swift build --build-tests`
 # (both done by `make test`). It mounts gateway-medic:<version> (buildah from + mount), makes a
 # read-only view of it (readOnlyRootFilesystem) with /proc, /dev, a tmpfs at /tmp (the pod's
 # emptyDir) and a tmpfs for the service-account volume, and hands that to the test, which starts

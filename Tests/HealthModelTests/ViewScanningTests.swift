@@ -95,6 +95,48 @@ struct ViewScanningTests {
         }
     }
 
+    /// Every GatewayAgent and switch Agent of the corpus (each situation's, its earlier
+    /// observations' and its group peers'), compact and spaced: wherever the byte reader answers
+    /// it gives the tree reader's view, and where it misses the tree reader finds a problem.
+    @Test func corpusObjectsAreReadAlikeFromBytesAndFromTheTree() throws {
+        var agents: [JSONValue] = []
+        var leaves: [JSONValue] = []
+        for situation in StateCorpus.all + ConditionCorpus.all + MalformedCorpus.all {
+            for snapshot in situation.earlier.map(\.snapshot) + [situation.snapshot] {
+                agents += [snapshot.agent].compactMap { $0 } + snapshot.peers.compactMap(\.agent)
+                leaves += snapshot.leaves + snapshot.peers.flatMap(\.leaves)
+            }
+        }
+        var answered = 0
+        var missed = 0
+        for writer in [Writer(), Writer(spaced: true)] {
+            for agent in agents {
+                let text = writer.render(agent)
+                let tree = GatewayAgentView(json: try JSONValue.parse(Array(text.utf8)))
+                if let fast = GatewayAgentView(bytes: Self.bytes(text)) {
+                    answered += 1
+                    #expect(fast == tree, "\(text)")
+                } else {
+                    missed += 1
+                    #expect(!tree.problems.isEmpty, "missed a GatewayAgent the tree reads without a problem: \(text)")
+                }
+            }
+            for leaf in leaves {
+                let text = writer.render(leaf)
+                let tree = SwitchAgentView(json: try JSONValue.parse(Array(text.utf8)))
+                if let fast = SwitchAgentView(bytes: Self.bytes(text)) {
+                    answered += 1
+                    #expect(fast == tree, "\(text)")
+                } else {
+                    missed += 1
+                    #expect(!tree.problems.isEmpty, "missed an Agent the tree reads without a problem: \(text)")
+                }
+            }
+        }
+        #expect(answered > 100, "\(answered) read from bytes, \(missed) left to the tree")
+        #expect(missed > 0, "the malformed corpus must make the byte reader miss")
+    }
+
     /// Every node of every sample replaced, removed or repeated in turn, with values of every
     /// type: wherever the byte reader answers, it says what the tree reader says (so it missed
     /// every object with a problem); it must also answer for some of the variants and miss others.

@@ -1,18 +1,13 @@
 import Foundation
 import HealthModel
+import OperatorTestSupport
 import Remediation
 import Testing
 @testable import OperatorRuntime
 
 @Suite struct ConfigLoadingTests {
-    /// A config file in a fresh temporary folder.
-    static func file(_ text: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gm-config-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("config.yaml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
+    /// A config file in a fresh temporary folder (OperatorTestSupport's `configFile`).
+    static func file(_ text: String) throws -> String { try configFile(text) }
 
     @Test func noFileAndEmptyFileGiveTheDefaults() throws {
         #expect(try OperatorConfig.load(file: nil) == .default)

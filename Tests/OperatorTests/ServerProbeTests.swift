@@ -3,6 +3,7 @@ import Foundation
 import Locking
 import Logging
 @testable import OperatorRuntime
+import OperatorTestSupport
 import Testing
 import TestSupport
 

@@ -2,20 +2,9 @@ import Foundation
 import Logging
 import Testing
 import TestSupport
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 @testable import KubeEmulator
 import Locking
 @testable import OperatorRuntime
-
-/// A GET on loopback: the status code and the body.
-func httpGet(_ url: String) async throws -> (status: Int, body: String) {
-    var request = URLRequest(url: try #require(URL(string: url)))
-    request.timeoutInterval = 10
-    let (data, response) = try await URLSession.shared.data(for: request)
-    return ((response as? HTTPURLResponse)?.statusCode ?? -1, String(decoding: data, as: UTF8.self))
-}
 
 /// A stand-in operator: idles until cancelled; readiness and leadership set by the test.
 final class FakeOperator: OperatorProcess, @unchecked Sendable {

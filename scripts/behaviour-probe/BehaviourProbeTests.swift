@@ -17,6 +17,9 @@ import KubeClient
 import KubeEmulator
 import Logging
 @testable import OperatorRuntime
+#if canImport(OperatorTestSupport)
+import OperatorTestSupport
+#endif
 import Testing
 
 /// What the operator and `check -o json` do on a deterministic simulated fabric (fixed seed, a

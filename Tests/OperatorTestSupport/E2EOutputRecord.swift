@@ -15,26 +15,26 @@ import Logging
 ///   ConfigMaps, GatewayHealths, Leases…);
 /// - `cli-output.txt`, `webhook-bodies.txt`: what `gateway-medic` processes printed and what
 ///   webhook receivers were sent.
-enum E2EOutputRecord {
-    static let folder: String? = {
+package enum E2EOutputRecord {
+    package static let folder: String? = {
         guard let folder = ProcessInfo.processInfo.environment["GATEWAY_MEDIC_E2E_RECORD"], !folder.isEmpty else { return nil }
         return folder
     }()
 
-    static var isRecording: Bool { folder != nil }
+    package static var isRecording: Bool { folder != nil }
 
     /// For `ChildProcess`: what a child process prints goes to `cli-output.txt`.
-    static let cliOutput: @Sendable (String) -> Void = { append($0, to: "cli-output.txt") }
+    package static let cliOutput: @Sendable (String) -> Void = { append($0, to: "cli-output.txt") }
 
     /// Remembers a secret the suite handed to the operator (the scan looks for it everywhere).
-    static func secret(_ value: String) {
+    package static func secret(_ value: String) {
         guard !value.isEmpty, !value.contains("\n") else { return }
         append(value + "\n", to: "secrets.txt")
     }
 
     /// Appends with O_APPEND, one write per call: tests run in parallel, and a line written by one
     /// must not land in the middle of another's.
-    static func append(_ text: String, to name: String) {
+    package static func append(_ text: String, to name: String) {
         guard let folder, !text.isEmpty else { return }
         let fd = open(folder + "/" + name, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         guard fd >= 0 else { return }
@@ -67,5 +67,18 @@ struct RecordingLogHandler: LogHandler {
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         E2EOutputRecord.append("\(label) \(event.level) \(event.message) \(fields)\n", to: "logs.txt")
+    }
+}
+
+/// Silent on the console unless E2E_DEBUG is set; recorded at trace level when the suite records
+/// its outputs (the secret scan reads them).
+package func quietLogger(_ label: String) -> Logger {
+    let debug = ProcessInfo.processInfo.environment["E2E_DEBUG"] != nil
+    // Levels are set on the handlers: setting the Logger's level would set every handler's.
+    return Logger(label: label) { label in
+        var console = StreamLogHandler.standardError(label: label)
+        console.logLevel = debug ? .debug : .critical
+        guard E2EOutputRecord.isRecording else { return console }
+        return MultiplexLogHandler([console, RecordingLogHandler(label: label)])
     }
 }

@@ -2,6 +2,7 @@ import FabricSimulator
 import Foundation
 import KubeAPI
 import KubeEmulator
+import OperatorTestSupport
 import TestSupport
 import Testing
 
@@ -30,7 +31,7 @@ import Testing
             defer { receiver.stop() }
             // Timings shortened through the documented settings: a lag is CONFIG_FAIL after 1 s
             // and gets a draft 1 s later; heartbeats stay fresh for the whole test.
-            let config = try ConfigLoadingTests.file("""
+            let config = try configFile("""
                 operatorNamespace: default
                 health:
                   keepaliveInterval: 3600

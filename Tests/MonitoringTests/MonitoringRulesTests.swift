@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import OperatorTestSupport
 import Testing
 import TestSupport
 

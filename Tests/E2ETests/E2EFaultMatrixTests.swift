@@ -6,6 +6,7 @@ import KubeAPI
 import KubeClient
 import KubeEmulator
 @testable import OperatorRuntime
+import OperatorTestSupport
 import Testing
 import TestSupport
 

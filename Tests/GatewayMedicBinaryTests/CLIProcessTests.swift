@@ -2,6 +2,7 @@ import FabricSimulator
 import Foundation
 import KubeAPI
 import KubeEmulator
+import OperatorTestSupport
 import Testing
 import TestSupport
 

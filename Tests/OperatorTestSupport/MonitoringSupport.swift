@@ -5,27 +5,27 @@ import YAML
 
 /// manifests/monitoring as the tests read it, and the Prometheus tools they run (Debian's
 /// `prometheus` package; `make test` installs it when missing).
-enum Monitoring {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let folder = root.appendingPathComponent("manifests/monitoring")
+package enum Monitoring {
+    package static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    package static let folder = root.appendingPathComponent("manifests/monitoring")
 
     /// The PrometheusRule's `spec` (its `groups`).
-    static func ruleSpec() throws -> JSONValue {
+    package static func ruleSpec() throws -> JSONValue {
         let text = try String(contentsOf: folder.appendingPathComponent("prometheusrule.yaml"), encoding: .utf8)
         return try #require(try YAML.parseSingle(text)["spec"])
     }
 
     /// Every rule of the PrometheusRule.
-    static func rules() throws -> [JSONValue] {
+    package static func rules() throws -> [JSONValue] {
         try (ruleSpec()["groups"]?.arrayValue ?? []).flatMap { $0["rules"]?.arrayValue ?? [] }
     }
 
-    static func dashboard() throws -> JSONValue {
+    package static func dashboard() throws -> JSONValue {
         try JSONValue.parse(String(contentsOf: folder.appendingPathComponent("dashboard.json"), encoding: .utf8))
     }
 
     /// Every panel's queries (rows' nested panels included).
-    static func panelQueries(_ dashboard: JSONValue) -> [(title: String, exprs: [String])] {
+    package static func panelQueries(_ dashboard: JSONValue) -> [(title: String, exprs: [String])] {
         func walk(_ panels: [JSONValue]) -> [(String, [String])] {
             panels.flatMap { panel -> [(String, [String])] in
                 let exprs = (panel["targets"]?.arrayValue ?? []).compactMap { $0["expr"]?.stringValue }.filter { !$0.isEmpty }
@@ -38,7 +38,7 @@ enum Monitoring {
 
     /// The metric names a PromQL expression selects: identifiers outside strings, label
     /// matchers, `by (...)` lists and ranges that are neither functions, keywords nor Grafana variables.
-    static func metricNames(in expr: String) -> Set<String> {
+    package static func metricNames(in expr: String) -> Set<String> {
         var text = expr
         for pattern in [#""(\\.|[^"\\])*""#, #"\{[^}]*\}"#, #"\[[^\]]*\]"#,
                         #"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)"#, #"\$\w+"#] {
@@ -59,7 +59,7 @@ enum Monitoring {
 
     /// A tool of the Prometheus packages. Missing: under CI=true the test fails (CI must not pass
     /// without running it); elsewhere it fails too, saying how to install it: nothing is skipped silently.
-    static func tool(_ name: String) throws -> String {
+    package static func tool(_ name: String) throws -> String {
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") + ["/usr/bin"] {
             let path = "\(dir)/\(name)"
             if FileManager.default.isExecutableFile(atPath: path) { return path }
@@ -69,7 +69,7 @@ enum Monitoring {
     }
 
     /// A fresh temporary folder.
-    static func temporaryFolder(_ prefix: String) throws -> URL {
+    package static func temporaryFolder(_ prefix: String) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
@@ -77,7 +77,7 @@ enum Monitoring {
 
     /// Writes the PrometheusRule's spec as a plain rules file (what promtool and Prometheus read),
     /// after `adjust` (the end-to-end test shortens `for:`).
-    static func writeRulesFile(to url: URL, adjust: (inout [String: JSONValue]) -> Void = { _ in }) throws {
+    package static func writeRulesFile(to url: URL, adjust: (inout [String: JSONValue]) -> Void = { _ in }) throws {
         var spec = try ruleSpec()
         if case .object(var top) = spec, case .array(let groups)? = top["groups"] {
             top["groups"] = .array(groups.map { group in
@@ -95,6 +95,6 @@ enum Monitoring {
     }
 }
 
-struct MonitoringToolMissing: Error, CustomStringConvertible {
-    let description: String
+package struct MonitoringToolMissing: Error, CustomStringConvertible {
+    package let description: String
 }

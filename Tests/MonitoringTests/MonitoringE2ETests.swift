@@ -1,6 +1,7 @@
 import FabricSimulator
 import Foundation
 import KubeAPI
+import OperatorTestSupport
 import Testing
 import TestSupport
 
@@ -19,7 +20,7 @@ import TestSupport
         let t0 = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) - 5)
         try await CheckFixture.with(gateways: gateways, t0: t0) { fixture in
             try await fixture.simulator.step(now: Date())
-            let process = try ChildProcess.start(try CLIProcessTests.binary(), [
+            let process = try ChildProcess.start(try #require(BuiltProduct.path("gateway-medic"), "gateway-medic not built: \(BuiltProduct.candidates("gateway-medic"))"), [
                 "run", "--kubeconfig", fixture.kubeconfig, "--server-host", "127.0.0.1", "--server-port", String(try freePort()),
                 "--no-leader-elect", "--log-format", "json",
             ], environment: ["HOME": "/nonexistent"], record: E2EOutputRecord.cliOutput)

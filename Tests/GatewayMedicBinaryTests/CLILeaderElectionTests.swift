@@ -3,6 +3,7 @@ import Foundation
 import HedgehogResources
 import KubeAPI
 import KubeEmulator
+import OperatorTestSupport
 import Testing
 import TestSupport
 

@@ -3,6 +3,7 @@ import Foundation
 import HealthModel
 import KubeAPI
 @testable import OperatorRuntime
+import OperatorTestSupport
 import Remediation
 import TestSupport
 import Testing

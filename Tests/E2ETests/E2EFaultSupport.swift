@@ -7,6 +7,7 @@ import KubeClient
 import KubeEmulator
 import Logging
 @testable import OperatorRuntime
+import OperatorTestSupport
 import Testing
 import TestSupport
 

@@ -1,5 +1,6 @@
 import ControllerKit
 import HedgehogResources
+import OperatorTestSupport
 import TestSupport
 import FabricSimulator
 import Foundation
@@ -197,19 +198,6 @@ func e2eConfig(leaderElection: Bool = false, dryRun: Bool = false) -> OperatorCo
     config.leaderElection.retryPeriod = 2
     config.queue.workers = 2
     return config
-}
-
-/// Silent on the console unless E2E_DEBUG is set; recorded at trace level when the suite records
-/// its outputs (the secret scan reads them).
-func quietLogger(_ label: String) -> Logger {
-    let debug = ProcessInfo.processInfo.environment["E2E_DEBUG"] != nil
-    // Levels are set on the handlers: setting the Logger's level would set every handler's.
-    return Logger(label: label) { label in
-        var console = StreamLogHandler.standardError(label: label)
-        console.logLevel = debug ? .debug : .critical
-        guard E2EOutputRecord.isRecording else { return console }
-        return MultiplexLogHandler([console, RecordingLogHandler(label: label)])
-    }
 }
 
 /// A running operator instance and its task.

@@ -6,14 +6,16 @@ import Locking
 
 /// The fabric simulator writing straight into the emulator's store (not over HTTP, so the
 /// emulator's `writeCount` counts only what the code under test writes).
-struct CheckTestFabricStore: FabricObjectStore {
-    let store: ObjectStore
+package struct CheckTestFabricStore: FabricObjectStore {
+    package let store: ObjectStore
 
-    func create(_ r: ResourceType, _ object: JSONValue) async throws -> JSONValue {
+    package init(store: ObjectStore) { self.store = store }
+
+    package func create(_ r: ResourceType, _ object: JSONValue) async throws -> JSONValue {
         try store.create(r, object)
     }
 
-    func get(_ r: ResourceType, namespace: String?, name: String) async throws -> JSONValue? {
+    package func get(_ r: ResourceType, namespace: String?, name: String) async throws -> JSONValue? {
         do {
             return try store.get(r, namespace: namespace, name: name)
         } catch where error.code == 404 {
@@ -21,35 +23,35 @@ struct CheckTestFabricStore: FabricObjectStore {
         }
     }
 
-    func update(_ r: ResourceType, _ object: JSONValue) async throws -> JSONValue {
+    package func update(_ r: ResourceType, _ object: JSONValue) async throws -> JSONValue {
         try store.update(r, object)
     }
 
-    func updateStatus(_ r: ResourceType, namespace: String?, name: String, status: JSONValue) async throws -> JSONValue {
+    package func updateStatus(_ r: ResourceType, namespace: String?, name: String, status: JSONValue) async throws -> JSONValue {
         var object = try store.get(r, namespace: namespace, name: name)
         object["status"] = status
         return try store.updateStatus(r, object, namespace: namespace)
     }
 
-    func delete(_ r: ResourceType, namespace: String?, name: String) async throws {
+    package func delete(_ r: ResourceType, namespace: String?, name: String) async throws {
         try store.delete(r, namespace: namespace, name: name)
     }
 
-    func list(_ r: ResourceType, namespace: String?) async throws -> [JSONValue] {
+    package func list(_ r: ResourceType, namespace: String?) async throws -> [JSONValue] {
         try store.list(r, namespace: namespace).items
     }
 }
 
 /// An emulator on loopback with a simulated fabric in it, and a kubeconfig pointing at it.
-struct CheckFixture {
-    let server: EmulatedAPIServer
-    let simulator: FabricSimulator
-    let t0: Date
-    let kubeconfig: String
+package struct CheckFixture {
+    package let server: EmulatedAPIServer
+    package let simulator: FabricSimulator
+    package let t0: Date
+    package let kubeconfig: String
 
     /// Bootstraps `gateways` gateways at `t0` and steps the fabric `seconds` later (dataplanes
     /// start after 1 s and apply at once, so after ~20 s every gateway is UP).
-    static func start(gateways: Int, t0: Date = Date(timeIntervalSince1970: 1_800_000_000)) async throws -> CheckFixture {
+    package static func start(gateways: Int, t0: Date = Date(timeIntervalSince1970: 1_800_000_000)) async throws -> CheckFixture {
         let server = EmulatedAPIServer()
         try await server.start()
         let timing = FabricTiming(startupDelay: 1, startupSpread: 0, applyDelay: 1, podRecreateDelay: 2, podSweepInterval: nil)
@@ -60,12 +62,12 @@ struct CheckFixture {
         return CheckFixture(server: server, simulator: simulator, t0: t0, kubeconfig: kubeconfig)
     }
 
-    func at(_ seconds: TimeInterval) -> Date { t0.addingTimeInterval(seconds) }
+    package func at(_ seconds: TimeInterval) -> Date { t0.addingTimeInterval(seconds) }
 
-    func stop() async { await server.stop() }
+    package func stop() async { await server.stop() }
 
     /// A kubeconfig for a plain-HTTP server without credentials, in a fresh temporary folder.
-    static func writeKubeconfig(server: String, token: String? = nil) throws -> String {
+    package static func writeKubeconfig(server: String, token: String? = nil) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gm-check-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("kubeconfig").path
@@ -93,16 +95,18 @@ struct CheckFixture {
 }
 
 /// Collects what a command prints.
-final class OutputCapture: Sendable {
+package final class OutputCapture: Sendable {
     private let text = Locked("")
 
-    var write: @Sendable (String) -> Void { { [text] s in text.withLock { $0 += s } } }
-    var value: String { text.current }
+    package init() {}
+
+    package var write: @Sendable (String) -> Void { { [text] s in text.withLock { $0 += s } } }
+    package var value: String { text.current }
 }
 
 extension CheckFixture {
     /// Runs `body` with a started fixture and stops the emulator afterwards, also on failure.
-    static func with(gateways: Int, t0: Date = Date(timeIntervalSince1970: 1_800_000_000), _ body: (CheckFixture) async throws -> Void) async throws {
+    package static func with(gateways: Int, t0: Date = Date(timeIntervalSince1970: 1_800_000_000), _ body: (CheckFixture) async throws -> Void) async throws {
         let fixture = try await start(gateways: gateways, t0: t0)
         do {
             try await body(fixture)

@@ -5,6 +5,7 @@ import HedgehogResources
 import KubeAPI
 import KubeClient
 import KubeEmulator
+import OperatorTestSupport
 import Testing
 import YAML
 @testable import OperatorRuntime

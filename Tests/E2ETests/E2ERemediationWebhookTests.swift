@@ -4,6 +4,7 @@ import HealthModel
 import KubeAPI
 import Locking
 @testable import OperatorRuntime
+import OperatorTestSupport
 import Remediation
 import TestSupport
 import Testing
