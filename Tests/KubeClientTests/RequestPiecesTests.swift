@@ -153,6 +153,25 @@ final class WarningLines: LogHandler, @unchecked Sendable {
         #expect(buffer.wakeIfDue() == nil)  // nothing pending
     }
 
+    /// A stream that never runs empty (a watch during a big sync: initial events, then
+    /// heartbeats, always a chunk or two waiting) holds only what is unread. A read chunk used to
+    /// stay referenced until the buffer next ran empty: 137 MB of a 10,000-gateway sync's heap.
+    @Test func holdsOnlyUnreadChunksWhileNeverRunningEmpty() async {
+        let buffer = StreamBuffer(capacity: 1_000)
+        buffer.publishHead(ResponseHead(status: 200, headers: [:]))
+        func offer(_ n: Int) { _ = [UInt8](repeating: UInt8(n % 256), count: 10).withUnsafeBytes { buffer.offer($0) } }
+        offer(0)
+        offer(1)
+        for n in 2..<1_002 {
+            offer(n)
+            guard case .chunk(let bytes) = await buffer.take().item else { Issue.record("expected a chunk"); return }
+            #expect(bytes == [UInt8](repeating: UInt8((n - 2) % 256), count: 10))  // in order
+            let held = buffer.held
+            #expect(held.bytes == 20, "after \(n - 1) chunks read")  // the two unread ones
+            #expect(held.slots <= 130)  // read slots are dropped, not kept for ever
+        }
+    }
+
     /// No window, a buffer half full, and the end each wake the consumer at once.
     @Test func someThingsWakeTheConsumerAtOnce() async {
         for (window, size, end) in [(Duration.zero, 1, false), (.seconds(60), 50, false), (.seconds(60), 0, true)] {

@@ -82,6 +82,12 @@ final class StreamBuffer: @unchecked Sendable {
     /// Whether a consumer is waiting (tests).
     var hasWaiter: Bool { state.withLock { $0.waiter != nil } }
 
+    /// Bytes of the chunks the buffer still references, read or not, and its slots (tests: what
+    /// it holds in memory).
+    var held: (bytes: Int, slots: Int) {
+        state.withLock { s in (s.chunks.reduce(0) { $0 + $1.count }, s.chunks.count) }
+    }
+
     /// Driver thread, once per loop: wakes the consumer when its data's window has passed (or
     /// at once, `force`). Returns the nanoseconds until the next such wake-up, if one is pending.
     func wakeIfDue(force: Bool = false) -> UInt64? {
@@ -124,11 +130,19 @@ final class StreamBuffer: @unchecked Sendable {
         while true {
             let ready = state.withLock { s -> (Item, Bool)? in
                 if s.readIndex < s.chunks.count {
+                    // Taken out of its slot: a slot left holding a read chunk kept it alive until
+                    // the buffer next ran empty, and a watch that never runs empty (the initial
+                    // events and heartbeats of a 10,000-gateway sync) held everything it had read.
                     let chunk = s.chunks[s.readIndex]
+                    s.chunks[s.readIndex] = []
                     s.readIndex += 1
                     s.buffered -= chunk.count
                     if s.readIndex == s.chunks.count {
                         s.chunks.removeAll(keepingCapacity: true)
+                        s.readIndex = 0
+                    } else if s.readIndex >= 64, s.readIndex * 2 >= s.chunks.count {
+                        // The empty slots in front go too (amortised: at least as many as remain).
+                        s.chunks.removeFirst(s.readIndex)
                         s.readIndex = 0
                     }
                     var unpause = false
