@@ -120,6 +120,22 @@ import TestSupport
         }
     }
 
+    /// A client that shuts down closes its connection, and that alone ends its watches on the
+    /// server: no request follows, no event is written.
+    @Test(arguments: [true, false]) func shuttingTheClientDownEndsItsWatchOnTheServer(http2: Bool) async throws {
+        try await withE2ECluster(seconds: 50, http2: http2) { cluster in
+            let client = try cluster.tokenClient()
+            let stream = client.watch(.configMaps, namespace: "gone", options: WatchOptions())
+            let consumer = Task { for try await _ in stream {} }
+            #expect(await eventually { cluster.server.openWatchCount == 1 })
+            client.shutdown()
+            _ = await consumer.result
+            #expect(await eventually { cluster.server.openWatchCount == 0 }, "the server saw the connection close")
+            #expect(cluster.server.store.watcherCount == 0)
+            #expect(cluster.server.requestLog.map(\.verb).filter { $0 != "watch" } == [], "no other request was made")
+        }
+    }
+
     @Test func malformedJSONFromTheServerIsADecodingError() async throws {
         try await withE2ECluster { cluster in
             let client = try cluster.tokenClient()
