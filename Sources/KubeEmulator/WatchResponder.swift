@@ -4,7 +4,8 @@ import Locking
 import NIOCore
 
 /// A watch over HTTP: newline-delimited JSON events on a streaming response, each flushed as it
-/// is written. Ends cleanly on `timeoutSeconds`, abruptly (connection closed) on `cutAllWatches()`.
+/// is written. Ends cleanly on `timeoutSeconds`, abruptly (connection closed) on `cutAllWatches()`,
+/// and at once when the client goes away (`PeerClosedHandler`, an HTTP/2 stream reset).
 struct WatchResponder {
     let store: ObjectStore
     let control: Locked<ControlState>
