@@ -135,7 +135,9 @@ public final class EmulatedAPIServer: Sendable {
     }
 
     private func serverBuilder() throws -> HTTPServerBuilder {
-        guard let tls = configuration.tls else { return .http1() }
+        // HTTP/1 connections (also HTTP/2's fallback) close when the client closes its side.
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [PeerClosedHandler()])
+        guard let tls = configuration.tls else { return .http1(configuration: http1) }
         let chain = try NIOSSLCertificate.fromPEMBytes(Array(tls.certificateChainPEM.utf8)).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(bytes: Array(tls.privateKeyPEM.utf8), format: .pem)
         var tlsConfiguration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
@@ -145,8 +147,8 @@ public final class EmulatedAPIServer: Sendable {
             // presented, must still verify against the CA.
             tlsConfiguration.certificateVerification = configuration.bearerToken == nil ? .noHostnameVerification : .optionalVerification
         }
-        if tls.http2 { return try .http2Upgrade(tlsConfiguration: tlsConfiguration) }
-        return try .tls(.http1(), tlsConfiguration: tlsConfiguration)
+        if tls.http2 { return try .http2Upgrade(tlsConfiguration: tlsConfiguration, configuration: .init(streamConfiguration: http1)) }
+        return try .tls(.http1(configuration: http1), tlsConfiguration: tlsConfiguration)
     }
 
     /// Hummingbird reports a cancelled listener (every `stop()`) as an error: keep it quiet

@@ -4,7 +4,8 @@ import Locking
 import NIOCore
 
 /// A watch over HTTP: newline-delimited JSON events on a streaming response, each flushed as it
-/// is written. Ends cleanly on `timeoutSeconds`, abruptly (connection closed) on `cutAllWatches()`.
+/// is written. Ends cleanly on `timeoutSeconds`, abruptly (connection closed) on `cutAllWatches()`,
+/// and at once when the client goes away (`PeerClosedHandler`, an HTTP/2 stream reset).
 struct WatchResponder {
     let store: ObjectStore
     let control: Locked<ControlState>
@@ -33,18 +34,25 @@ struct WatchResponder {
         // Under HTTP/2 the context's channel is a stream; a cut closes the whole connection.
         let connection = APIResponder.connection(of: channel)
         let midLineCut = MidLineCut()
+        let control = self.control
         let id = control.withLock { state -> Int in
             state.nextWatch += 1
             state.watches[state.nextWatch] = ActiveWatch(connection: connection, watch: watch, midLineCut: midLineCut)
             return state.nextWatch
         }
-        // A client that goes away must not leave a watcher registered.
-        channel.closeFuture.whenComplete { _ in watch.cancel() }
+        /// Unregisters the watch (store watcher and open-watch entry); idempotent.
+        @Sendable func end() {
+            watch.cancel()
+            _ = control.withLock { $0.watches.removeValue(forKey: id) }
+        }
+        // A client that goes away (an HTTP/2 RST_STREAM, a closed connection) ends the watch at
+        // once, as kube-apiserver does, not at the next event written. The body below may never
+        // run: Hummingbird does not call it when the stream is gone before the head is written.
+        channel.closeFuture.whenComplete { _ in end() }
         let timeout = query["timeoutSeconds"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
         let bookmarkInterval = configuration.bookmarkInterval
         // kube-apiserver's watch cache also sends a bookmark shortly before the watch's deadline.
         let bookmarkBeforeDeadline = timeout.map { Duration.seconds($0) - configuration.bookmarkBeforeTimeout }.flatMap { $0 > .zero ? $0 : nil }
-        let control = self.control
         let now = configuration.now
         let includeObject = query["includeObject"]
         @Sendable func shaped(_ event: WatchEvent) -> WatchEvent {
@@ -76,8 +84,7 @@ struct WatchResponder {
                 timer?.cancel()
                 bookmarks.cancel()
                 lastBookmark?.cancel()
-                watch.cancel()
-                _ = control.withLock { $0.watches.removeValue(forKey: id) }
+                end()
             }
             // Initial events go out in large chunks: a full resync may be thousands of objects.
             var chunk: [UInt8] = []

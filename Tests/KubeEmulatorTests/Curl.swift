@@ -20,8 +20,10 @@ struct Curl {
         self.extraArguments = extraArguments
     }
 
+    /// `timeout` bounds a request that hangs; it is generous because on a loaded two-core machine
+    /// starting curl and being answered can take seconds (a refused connection still fails at once).
     func request(_ method: String, _ path: String, body: String? = nil, contentType: String = "application/json",
-                 headers: [String] = [], timeout: Double = 10) async throws -> Reply {
+                 headers: [String] = [], timeout: Double = 30) async throws -> Reply {
         guard let curl = ChildProcess.which("curl") else { throw CurlMissing() }
         let headerFile = FileManager.default.temporaryDirectory.appendingPathComponent("hdr-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: headerFile) }

@@ -125,14 +125,17 @@ import TestSupport
         }
     }
 
+    /// The server's deadline ends the watch: a proper end of the chunked body (curl exits 0; its
+    /// own `--max-time` would make it exit 28), and not before the deadline. No wall-time upper
+    /// bound: on a loaded machine starting curl alone may take seconds.
     @Test func timeoutSecondsEndsTheStreamCleanly() async throws {
         try await withEmulator { server in
-            let started = Date()
+            let started = ContinuousClock.now
             let stream = try Curl(server).watch("\(agents)?watch=1&timeoutSeconds=1")
-            #expect(await stream.nextLine(within: .seconds(8)) == nil)
+            #expect(await stream.nextLine(within: .seconds(120)) == nil, "the stream ends without an event")
             #expect(await stream.exitStatus() == 0, "curl exits 0 when the chunked body ended properly")
-            #expect(Date().timeIntervalSince(started) < 8)
-            #expect(await eventually { server.store.watcherCount == 0 })
+            #expect(ContinuousClock.now - started >= .seconds(1), "not before the deadline")
+            #expect(await eventually { server.openWatchCount == 0 && server.store.watcherCount == 0 })
         }
     }
 
@@ -149,6 +152,22 @@ import TestSupport
         }
     }
 
+    /// A client that goes away (its process killed: the kernel closes the TCP connection) ends
+    /// its watch at once, as kube-apiserver does: no event is written that would find the
+    /// connection broken, and no bookmark was asked for.
+    @Test func aClientThatGoesAwayEndsItsWatch() async throws {
+        try await withEmulator { server in
+            try server.store.create(.gatewayAgents, agent("a"))
+            let stream = try Curl(server).watch("\(agents)?watch=1")
+            #expect(event(await stream.nextLine())?.name == "a")
+            #expect(await eventually { server.openWatchCount == 1 && server.store.watcherCount == 1 })
+            stream.terminateIfRunning()
+            #expect(await stream.exitStatus() != 0)
+            #expect(await eventually { server.openWatchCount == 0 }, "the server saw the client go away")
+            #expect(server.store.watcherCount == 0)
+        }
+    }
+
     @Test func restartKeepsPortAndStore() async throws {
         try await withEmulator { server in
             try server.store.create(.gatewayAgents, agent("kept"))
@@ -159,10 +178,15 @@ import TestSupport
             try await server.restart()
             #expect(server.port == port)
             #expect(try await Curl(server).get("\(agents)/kept").code == 200)
-            #expect(ListenPorts.socketStates(port: port).contains("LISTEN"))
+            // /proc/net/tcp is no snapshot: read while sockets come and go (the suite's other
+            // tests, other processes), it can miss a line. So the listener must show in one read,
+            // and once stopped in none of several.
+            #expect(await eventually { ListenPorts.socketStates(port: port).contains("LISTEN") })
             await server.stop()
-            #expect(!ListenPorts.socketStates(port: port).contains("LISTEN"), "the listener is closed when stop() returns")
-            #expect(try await Curl(server).get("\(agents)/kept").code == 0, "nothing listens while stopped")
+            #expect((0..<5).allSatisfy { _ in !ListenPorts.socketStates(port: port).contains("LISTEN") },
+                    "the listener is closed when stop() returns: \(ListenPorts.socketStates(port: port))")
+            let stopped = try await Curl(server).get("\(agents)/kept")
+            #expect(stopped.code == 0, "nothing listens while stopped: \(stopped.headers) \(stopped.body.prefix(300)); \(ListenPorts.socketStates(port: port))")
             try await server.start()
             #expect(server.port == port)
         }
