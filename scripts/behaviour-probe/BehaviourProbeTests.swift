@@ -41,8 +41,12 @@ import Testing
 /// never worth a write on their own (`OwnedField` `volatile`: the heartbeat value seen and its
 /// clock offset, the traffic baseline and its stamp, the counter evidence, the peerings' last
 /// rises, `evaluatedAt`, the state message and liveness detail), so the persisted copy lags by
-/// however many evaluations followed it. Hence the distinct requests per step and those fields
-/// blanked (`*`, present or not) in the objects.
+/// however many evaluations followed it; worse, a verdict that needs two observations (BGPStable's
+/// flap baseline counts evaluations, not collections) may come a step earlier. The fix is
+/// `SettlingFabricStore`: the operator catches up after each of the simulator's writes, so every
+/// run sees the same sequence (two runs of b1ba2b7 and two of issue 19's head recorded the same).
+/// The distinct requests per step and the volatile fields blanked (`*`, present or not) stay as a
+/// second line of defence.
 @Suite struct BehaviourProbe {
     static let userAgent = "gateway-medic/behaviour-probe"
     static let gateways = (1...6).map { "gateway-\($0)" }
@@ -61,8 +65,9 @@ import Testing
         let t0 = clock.now()
         let timing = FabricTiming(heartbeatInterval: 15, leafHeartbeatInterval: 15, startupDelay: 5, startupSpread: 0,
                                   applyDelay: 1, podRecreateDelay: 2, crashLoopBackoff: 10, podSweepInterval: 5)
+        let settling = SettlingFabricStore(base: EmulatorFabricStore(store: server.store))
         let simulator = try FabricSimulator(spec: FabricSpec(gatewayCount: Self.gateways.count, timing: timing, seed: 11),
-                                            store: EmulatorFabricStore(store: server.store), startTime: t0)
+                                            store: settling, startTime: t0)
         try await simulator.bootstrap(now: t0)
 
         // BEHAVIOUR_PROBE_CONFIG: extra settings as a config file (e.g. streaming lists off on a
@@ -135,6 +140,8 @@ import Testing
                 .write(toFile: "\(folder)/check-t\(seconds).json", atomically: true, encoding: .utf8)
         }
 
+        // From here on each of the simulator's writes is delivered and judged before the next.
+        settling.settle { _ = await probePoll(10) { await caughtUp() } }
         // Synced: every gateway assessed once (caughtUp alone holds before the informers start).
         let synced = await probePoll(20) {
             guard await instance.assessments().count == Self.gateways.count else { return false }
@@ -245,3 +252,50 @@ import Testing
     }
 }
 
+/// The simulator's writes one at a time: after each, the operator catches up before the next, so
+/// that no evaluation depends on how the deliveries of one step's writes over several watches
+/// interleave with the reconcile workers (see `BehaviourProbe`).
+final class SettlingFabricStore: FabricObjectStore, @unchecked Sendable {
+    private let base: EmulatorFabricStore
+    private let lock = NSLock()
+    private var action: (() async -> Void)?
+
+    init(base: EmulatorFabricStore) { self.base = base }
+
+    func settle(_ action: @escaping () async -> Void) { lock.withLock { self.action = action } }
+
+    private func settled() async {
+        if let action = lock.withLock({ self.action }) { await action() }
+    }
+
+    func create(_ r: ResourceType, _ object: JSONValue) async throws -> JSONValue {
+        let created = try await base.create(r, object)
+        await settled()
+        return created
+    }
+
+    func get(_ r: ResourceType, namespace: String?, name: String) async throws -> JSONValue? {
+        try await base.get(r, namespace: namespace, name: name)
+    }
+
+    func update(_ r: ResourceType, _ object: JSONValue) async throws -> JSONValue {
+        let updated = try await base.update(r, object)
+        await settled()
+        return updated
+    }
+
+    func updateStatus(_ r: ResourceType, namespace: String?, name: String, status: JSONValue) async throws -> JSONValue {
+        let updated = try await base.updateStatus(r, namespace: namespace, name: name, status: status)
+        await settled()
+        return updated
+    }
+
+    func delete(_ r: ResourceType, namespace: String?, name: String) async throws {
+        try await base.delete(r, namespace: namespace, name: name)
+        await settled()
+    }
+
+    func list(_ r: ResourceType, namespace: String?) async throws -> [JSONValue] {
+        try await base.list(r, namespace: namespace)
+    }
+}
