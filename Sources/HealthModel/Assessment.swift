@@ -16,6 +16,10 @@ public struct Assessment: Sendable, Equatable {
     public var memory: HealthMemory
     /// The earliest time the verdict could change with no new input; nil when nothing is pending.
     public var nextCheck: Date?
+    /// The earliest instant a group peer's heartbeat goes stale (docs §3.11), also in `nextCheck`:
+    /// a peer's silence brings no new object, so the heartbeat advance, which re-judges the
+    /// gateway's own heartbeat only, carries it over. Like `nextCheck`, never persisted.
+    public var groupPeersCheck: Date?
     /// The GatewayAgent's `metadata.generation` that was judged (else the Gateway's). Not the
     /// GatewayHealth's own generation: that is the persisted status's `observedGeneration`, which
     /// only the writer of the object knows (see `statusJSON(observedGeneration:)`).

@@ -67,8 +67,10 @@ public enum HealthEvaluator {
 
         checks += verdict.nextCheck
         let since = previous.flatMap { $0.state == verdict.state ? min($0.since, now) : nil } ?? now
-        return Assessment(state: verdict.state, since: since, reason: verdict.reason, message: verdict.message,
-                          conditions: conditions, evidence: evidence, memory: context.newMemory,
-                          nextCheck: checks.filter { $0 > now }.min(), agentGeneration: agentGeneration)
+        var assessment = Assessment(state: verdict.state, since: since, reason: verdict.reason, message: verdict.message,
+                                    conditions: conditions, evidence: evidence, memory: context.newMemory,
+                                    nextCheck: checks.filter { $0 > now }.min(), agentGeneration: agentGeneration)
+        assessment.groupPeersCheck = context.groupPeersCheck
+        return assessment
     }
 }

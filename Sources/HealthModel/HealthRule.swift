@@ -169,6 +169,8 @@ public struct RuleContext {
     /// member's Forwarding (worked out once, by the first rule that needs them).
     var forwarding: ConditionDraft?
     var peeringGroups: [PeeringGroup]?
+    /// The earliest instant a fresh group peer's heartbeat goes stale (set with `peeringGroups`).
+    var groupPeersCheck: Date?
 
     init(inputs: GatewayInputs, previous: Assessment?, policy: HealthPolicy, now: Date, memory: HealthMemory, newMemory: HealthMemory) {
         self.inputs = inputs

@@ -33,7 +33,9 @@ extension HealthEvaluator {
     /// return the same verdict, conditions, evidence (but for the heartbeat's value and the
     /// counters) and memory (but for its volatile part):
     /// - `previous` is quiet: UP, every condition True, no timer running (no lag, no pod issue,
-    ///   no flap or container restart in its window), so its `nextCheck` is its heartbeat's staleness alone;
+    ///   no flap or container restart in its window), so its `nextCheck` is its heartbeat's staleness
+    ///   and, in a group carrying a peering, the instant a group peer's heartbeat goes stale
+    ///   (`groupPeersCheck`, §3.11), which is still ahead (a peer's silence brings no object);
     /// - the update changed no input but those in `rules.quietInputs` (derived from the rules'
     ///   declared `reads`: no rule but those `judgedByHeartbeatAdvance` reads them), and the
     ///   heartbeat did not go back in time;
@@ -43,23 +45,28 @@ extension HealthEvaluator {
     ///   condition (a drop above the threshold, a counter reset, a new or vanished counter, a
     ///   malformed one all change it). Counters are thus still judged per collection.
     /// The result carries the new heartbeat and counter memory and the moved `nextCheck` (the
-    /// new heartbeat's staleness deadline). `counterEvidence: false` leaves the counter evidence
+    /// new heartbeat's staleness deadline, or the group peers' check when that comes first). A
+    /// peer's own heartbeats may have moved its deadline on since: checking at the old one is
+    /// early, never late (it evaluates in full and finds the new one). `counterEvidence: false` leaves the counter evidence
     /// (volatile, 3 entries per peering) empty, for a caller that blanks it anyway.
     public static func advance(_ previous: Assessment, from old: GatewayAgentView, to agent: GatewayAgentView,
                                policy: HealthPolicy, now: Date, rules: HealthRules = .standard,
                                counterEvidence: Bool = true) -> Assessment? {
         let now = now.wholeSeconds
         guard isQuiet(previous, rules: rules), let evaluatedAt = previous.memory.evaluatedAt, evaluatedAt <= now,
+              previous.groupPeersCheck.map({ $0 > now }) ?? true,
               changesOnlyQuietInputs(from: old, to: agent, rules: rules),
               case .value(let beat) = agent.lastHeartbeat, case .value(let oldBeat) = old.lastHeartbeat, beat >= oldBeat
         else { return nil }
         let memory = previous.memory
-        // Only the heartbeat's check may be pending: the previous `nextCheck` must be the old
-        // heartbeat's staleness deadline, as the heartbeat rule computes it again from the memory
-        // it left. A rule may ask for a check while UP and True (Forwarding: a leaf whose going
+        // Only the heartbeat's check may be pending, or a group peer's going stale (§3.11): the
+        // previous `nextCheck` must be the earlier of the old heartbeat's staleness deadline, as
+        // the heartbeat rule computes it again from the memory it left, and the peer's instant.
+        // A rule may ask for another check while UP and True (Forwarding: a leaf whose going
         // stale would change the verdict, §3.9), and the advance would move that check away.
         let before = HeartbeatRule.evaluate(old, memory: memory, policy: policy, now: evaluatedAt, prose: false)
-        guard previous.nextCheck != nil, before.nextCheck.min() == previous.nextCheck else { return nil }
+        guard previous.nextCheck != nil,
+              (before.nextCheck + [previous.groupPeersCheck].compactMap { $0 }).min() == previous.nextCheck else { return nil }
         let heartbeat = HeartbeatRule.evaluate(agent, memory: memory, policy: policy, now: now, prose: false)
         // A fresh heartbeat's message is a function of the policy alone, so status and reason
         // decide (a kept assessment carries no condition message but TrafficHealthy's).
@@ -95,7 +102,7 @@ extension HealthEvaluator {
         next.memory.traffic = traffic.samples
         next.evidence.heartbeat = heartbeat.stamp
         next.evidence.counters = traffic.evidence
-        next.nextCheck = nextCheck
+        next.nextCheck = ([nextCheck] + [previous.groupPeersCheck]).compactMap { $0 }.min()
         return next
     }
 

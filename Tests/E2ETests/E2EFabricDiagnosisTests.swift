@@ -134,4 +134,40 @@ extension E2ETests {
             #expect(Self.condition(world, "gateway-1", "Forwarding")?.hasPrefix("True/") == true)
         }
     }
+
+    /// Issue 19's known gap (§3.11): gateway-2 falls silent (its status writes stop; nothing else
+    /// changes, so no object says so). When its heartbeat goes stale, gateway-1 counts it as not
+    /// forwarding and loses its group's redundancy at that instant, re-judged at its `nextCheck`
+    /// with no new object of its own (both heartbeat on the same ticks, every 15 s: gateway-1's
+    /// last came a second before). When gateway-2 heartbeats again, the redundancy is back.
+    @Test func aSilentMemberCostsTheOtherItsGroupsRedundancyWhenItsHeartbeatGoesStale() async throws {
+        try await Self.withOperator(config: e2eConfig()) { world, running in
+            let gateways = ["gateway-1", "gateway-2"]
+            let settle = Self.settler(world, running, gateways)
+            let sim = world.simulator
+            try await world.advance(to: 30, settle: settle)
+            #expect(Self.condition(world, "gateway-1", "GroupRedundancy") == "True/Redundant")
+
+            try await sim.stopHeartbeats(gateway: "gateway-2")
+            let last = try #require(world.agentHeartbeat("gateway-2").flatMap(KubeTime.parse))
+            // Stale 45 s after its stamp: fresh up to then.
+            let staleAt = last.timeIntervalSince(world.t0) + 45
+            try await world.advance(to: staleAt, settle: settle)
+            #expect(Self.condition(world, "gateway-1", "GroupRedundancy") == "True/Redundant", "not stale yet")
+            let beat = world.agentHeartbeat("gateway-1")
+            try await world.advance(to: staleAt + 1, settle: settle)
+            #expect(world.agentHeartbeat("gateway-1") == beat, "no new object of gateway-1's own")
+            #expect(Self.condition(world, "gateway-1", "GroupRedundancy") == "False/RedundancyLost")
+            let message = world.health("gateway-1")?[path: "status", "conditions"]?.arrayValue?
+                .first { $0["type"]?.stringValue == "GroupRedundancy" }?["message"]?.stringValue ?? ""
+            #expect(message.contains("gateway-2 Unknown (HeartbeatStale)"), "\(message)")
+            let lost = try await world.events(about: "gateway-1").filter { $0.reason == "RedundancyLost" }
+            #expect(lost.count == 1, "one RedundancyLost Event: \(lost.map { $0.message ?? "" })")
+
+            try await sim.resumeHeartbeats(gateway: "gateway-2")
+            try await world.advance(to: staleAt + 20, settle: settle)
+            #expect(Self.condition(world, "gateway-1", "GroupRedundancy") == "True/Redundant")
+            #expect(world.evictions.isEmpty, "\(world.evictions)")
+        }
+    }
 }

@@ -190,10 +190,34 @@ extension ConditionCorpus {
                   snapshot: Snapshot(gateway: member(), agent: agent(neighbors: idle), peers: [peer()]),
                   state: .up, reason: "Healthy", conditions: ["GroupRedundancy": "False/RedundancyLost", "Forwarding": "False/NoEstablishedSession",
                                                              "PeeringsHealthy": "True/AllPeeringsHealthy"]),
-        Situation(name: "§3.11 the other member is judged by its last report and leaves: a stale heartbeat alone does not count",
+        Situation(name: "§3.11 boundary: a group of 2 whose other member's heartbeat is 45 s old (fresh) → True Redundant, checked again when it goes stale",
+                  snapshot: Snapshot(gateway: member(), agent: agent(peerings: ["vpc-01->vpc-02": Fx.counters(10, 0)]),
+                                     peers: [Snapshot.Peer(gateway: member(priority: 1, name: "gw-2"), agent: Fx.agent(name: "gw-2", heartbeat: -45, specPeerings: groupPeering))]),
+                  state: .up, reason: "Healthy", conditions: ["GroupRedundancy": "True/Redundant", "PeeringsHealthy": "True/AllPeeringsHealthy"],
+                  extra: { a in
+                      // gw-2's heartbeat goes stale after 0 + 1 s; gw-1's own 5 s ago only after 41 s.
+                      #expect(a.groupPeersCheck == Fx.at(1))
+                      #expect(a.nextCheck == Fx.at(1))
+                  }),
+        Situation(name: "§3.11 a group of 2 whose other member's heartbeat is stale (46 s) → False RedundancyLost: silent is not forwarding, whatever its last report says",
                   snapshot: Snapshot(gateway: member(), agent: agent(peerings: ["vpc-01->vpc-02": Fx.counters(10, 0)]),
                                      peers: [Snapshot.Peer(gateway: member(priority: 1, name: "gw-2"), agent: Fx.agent(name: "gw-2", heartbeat: -46, specPeerings: groupPeering))]),
-                  state: .up, reason: "Healthy", conditions: ["GroupRedundancy": "True/Redundant"]),
+                  state: .up, reason: "Healthy", conditions: ["GroupRedundancy": "False/RedundancyLost", "Forwarding": "True/RoutesExchanged"],
+                  extra: { a in
+                      #expect(conditionMessage(a, "GroupRedundancy").contains("1 of 2 members forwarding: gw-1 True, gw-2 Unknown (HeartbeatStale)"))
+                      #expect(a.groupPeersCheck == nil, "no peer left to go stale")
+                  }),
+        Situation(name: "§3.10/§3.11 the higher-priority member's heartbeat is stale → this one is the active member and must report the peering",
+                  snapshot: Snapshot(gateway: member(priority: 1), agent: agent(),
+                                     peers: [Snapshot.Peer(gateway: member(priority: 2, name: "gw-2"), agent: Fx.agent(name: "gw-2", heartbeat: -46, specPeerings: groupPeering))]),
+                  state: .up, reason: "Healthy", conditions: ["PeeringsHealthy": "False/PeeringNotReported", "GroupRedundancy": "False/RedundancyLost"]),
+        Situation(name: "§3.11 a group of 3, one member's heartbeat stale → still 2 forwarding: True Redundant",
+                  snapshot: Snapshot(gateway: member(), agent: agent(peerings: ["vpc-01->vpc-02": Fx.counters(10, 0)]),
+                                     peers: [peer(),
+                                             Snapshot.Peer(gateway: Fx.gateway(name: "gw-3", protocolIP: "172.30.8.4/32", groups: [("gw-group-1", 1)]),
+                                                           agent: Fx.agent(name: "gw-3", heartbeat: -60, specPeerings: groupPeering))]),
+                  state: .up, reason: "Healthy", conditions: ["GroupRedundancy": "True/Redundant"],
+                  extra: { a in #expect(conditionMessage(a, "GroupRedundancy").contains("gw-group-1 2 of 3")) }),
         Situation(name: "§3.11 the other member's BGP state malformed → its Forwarding Unknown → Unknown ForwardingUnknown",
                   snapshot: Snapshot(gateway: member(), agent: agent(peerings: ["vpc-01->vpc-02": Fx.counters(10, 0)]),
                                      peers: [peer(neighbors: ["172.30.128.12": Fx.neighbor().setting(["sessionState"], 5)])]),

@@ -170,7 +170,9 @@ struct HeartbeatAdvanceTests {
     /// until the check it brings (PeeringTrafficStopped, §3.10) would come before the heartbeat's
     /// staleness, and is evaluated from then on.
     @Test func aPeeringKeepsItsLastRiseOnTheQuietPathUntilItsCheckIsDue() throws {
-        let peer = Snapshot.Peer(gateway: Fx.gateway(name: "gw-2", protocolIP: "172.30.8.2/32"), agent: Fx.agent(name: "gw-2"))
+        // The group peer's heartbeat is stamped far ahead, so its going stale (§3.11) brings no
+        // check within the quarter of an hour this test covers: only the peering's does.
+        let peer = Snapshot.Peer(gateway: Fx.gateway(name: "gw-2", protocolIP: "172.30.8.2/32"), agent: Fx.agent(name: "gw-2", heartbeat: 1_200))
         func carrying(_ beat: Double, packets: Int64) -> JSONValue {
             Self.agent(beat).setting(["spec", "peerings"], ["p": Fx.peering(group: "")])
                 .setting(["status", "state", "peerings"], ["vpc-01->vpc-02": Fx.counters(packets, 0)])
@@ -228,6 +230,38 @@ struct HeartbeatAdvanceTests {
         // Without the leaves' word the same heartbeat advances.
         let (plain, plainOld) = Self.quiet()
         #expect(Self.advance(plain, from: plainOld, to: Self.agent(-15), at: -14) != nil)
+    }
+
+    /// Issue 19's gap (§3.11): a group peer whose heartbeat goes stale counts as not forwarding,
+    /// and no object says when. The instant is in `nextCheck`; a quiet heartbeat of the gateway
+    /// keeps it there (it moves only its own deadline), and one that comes after it is evaluated.
+    @Test func aGroupPeersStalenessIsNotSkipped() throws {
+        // gw-2's last heartbeat at -40: stale after 5, checked at 6.
+        let peer = Snapshot.Peer(gateway: Fx.gateway(name: "gw-2", protocolIP: "172.30.8.2/32"),
+                                 agent: Fx.agent(name: "gw-2", heartbeat: -40))
+        func carrying(_ beat: Double) -> JSONValue {
+            Self.agent(beat).setting(["spec", "peerings"], ["p": Fx.peering(group: "")])
+                .setting(["status", "state", "peerings"], ["vpc-01->vpc-02": Fx.counters(Int64(10_000 + beat * 100), 0)])
+        }
+        func evaluate(_ agent: JSONValue, at: Double, _ previous: Assessment?) -> Assessment {
+            HealthEvaluator.evaluate(Snapshot(agent: agent, peers: [peer]).inputs, previous: previous, policy: .default, now: Fx.at(at))
+        }
+        let first = evaluate(carrying(-45), at: -44, nil)
+        let old = carrying(-30)
+        let quiet = evaluate(old, at: -29, first)
+        #expect(HealthEvaluator.isQuiet(quiet, rules: .standard), "\(quiet.conditions)")
+        #expect(quiet.groupPeersCheck == Fx.at(6) && quiet.nextCheck == Fx.at(6), "the peer's deadline comes before its own (16)")
+        // Its own heartbeat moves its own deadline to 31; the peer's stays the next check.
+        let new = carrying(-15)
+        let advanced = try #require(Self.advance(quiet, from: old, to: new, at: -14))
+        #expect(advanced == evaluate(new, at: -14, quiet))
+        #expect(advanced.nextCheck == Fx.at(6))
+        // A heartbeat after the peer's deadline (its requeue not run yet) is evaluated: redundancy is lost.
+        let late = carrying(0)
+        #expect(Self.advance(advanced, from: new, to: late, at: 7) == nil)
+        let evaluated = evaluate(late, at: 7, advanced)
+        #expect(evaluated.condition(ConditionType.groupRedundancy)?.reason == "RedundancyLost")
+        #expect(evaluated.groupPeersCheck == nil)
     }
 
     @Test func aHeartbeatThatIsNotATimeOrGoesBackIsEvaluated() {

@@ -14,9 +14,11 @@ struct PersistenceTests {
         let status = assessment.statusJSON()
         // Through bytes too, as the API server would store it.
         let reread = try #require(Assessment(status: try JSONValue.parse(status.jsonString)))
-        // All but what is not persisted: nextCheck, and the reported heartbeat while it is fresh.
+        // All but what is not persisted: nextCheck (and the group peers' part of it), and the
+        // reported heartbeat while it is fresh.
         var persisted = assessment
         persisted.nextCheck = nil
+        persisted.groupPeersCheck = nil
         persisted.evidence = assessment.persistedEvidence
         #expect(reread == persisted)
         for later in [1.0, 30, 61, 121, 601] {

@@ -40,8 +40,8 @@ import HealthModel
     let g1 = ObjectKey(namespace: "default", name: "gw-1"), g2 = ObjectKey(namespace: "default", name: "gw-2")
     let g3 = ObjectKey(namespace: "default", name: "gw-3")
 
-    func fleet(peeringGroup: String?) -> FleetIndex {
-        var index = FleetIndex()
+    func fleet(peeringGroup: String?, policy: HealthPolicy? = nil) -> FleetIndex {
+        var index = policy.map { FleetIndex(policy: $0) } ?? FleetIndex()
         index.upsert(gateway: gateway("gw-1", ip: "172.30.8.1", groups: ["ga"]))
         index.upsert(gateway: gateway("gw-2", ip: "172.30.8.2", groups: ["ga"]))
         index.upsert(gateway: gateway("gw-3", ip: "172.30.8.3", groups: ["gb"]))
@@ -93,5 +93,32 @@ import HealthModel
         let a = HealthEvaluator.evaluate(index.inputs(for: g1), previous: nil, policy: .default, now: now)
         #expect(a.condition(ConditionType.groupRedundancy)?.reason == "RedundancyLost")
         #expect(a.condition(ConditionType.groupRedundancy)?.message.contains("gw-2 False (NoEstablishedSession)") == true)
+    }
+
+    /// §3.11: gw-1 counts a gw-2 whose heartbeat is stale as not forwarding, so gw-2's first
+    /// heartbeat after a silence re-judges gw-1 (a heartbeat on time does not, as above).
+    @Test func aHeartbeatEndingASilenceRequeuesTheGroup() {
+        // Stale after 45 s; a heartbeat more than 30 s (one keepalive less) after the previous ends a silence.
+        var index = fleet(peeringGroup: "ga", policy: .default)
+        #expect(index.upsert(agent: agent("gw-2", peeringGroup: "ga", beat: "2026-04-17T17:00:30Z")) == [g2], "30 s: on time enough")
+        #expect(Set(index.upsert(agent: agent("gw-2", peeringGroup: "ga", beat: "2026-04-17T17:01:01Z"))) == [g1, g2], "31 s")
+        #expect(index.upsert(agent: agent("gw-3", peeringGroup: "ga", beat: "2026-04-17T17:05:00Z")) == [g3], "gw-3's group gb carries no peering")
+        // The one-shot index (check) never re-queues.
+        var oneShot = fleet(peeringGroup: "ga")
+        #expect(oneShot.upsert(agent: agent("gw-2", peeringGroup: "ga", beat: "2026-04-17T18:00:00Z")) == [g2])
+    }
+
+    /// A peer whose heartbeat is stale at the evaluation counts as not forwarding, and a fresh
+    /// one's staleness is the member's next check.
+    @Test func aPeersStaleHeartbeatReachesGroupRedundancy() {
+        var index = fleet(peeringGroup: "ga")
+        index.upsert(agent: agent("gw-1", peeringGroup: "ga", beat: "2026-04-17T17:00:40Z"))
+        let beat = KubeTime.parse("2026-04-17T17:00:00Z")!
+        let fresh = HealthEvaluator.evaluate(index.inputs(for: g1), previous: nil, policy: .default, now: beat.addingTimeInterval(45))
+        #expect(fresh.condition(ConditionType.groupRedundancy)?.reason == "Redundant")
+        #expect(fresh.groupPeersCheck == beat.addingTimeInterval(46))
+        let stale = HealthEvaluator.evaluate(index.inputs(for: g1), previous: fresh, policy: .default, now: beat.addingTimeInterval(46))
+        #expect(stale.condition(ConditionType.groupRedundancy)?.reason == "RedundancyLost")
+        #expect(stale.condition(ConditionType.groupRedundancy)?.message.contains("gw-2 Unknown (HeartbeatStale)") == true)
     }
 }

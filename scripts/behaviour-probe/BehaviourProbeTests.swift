@@ -25,13 +25,31 @@ import Testing
 /// What the operator and `check -o json` do on a deterministic simulated fabric (fixed seed, a
 /// ManualClock stepped one second at a time, each step waiting until the operator has caught up),
 /// written to $BEHAVIOUR_PROBE_OUT:
-/// - `requests.txt`: per step, the operator's API requests (verb, path, query, response code),
-///   sorted within the step (two workers reconcile in parallel); watch timeouts, resourceVersions
-///   and Event names (random suffixes) normalised;
+/// - `requests.txt`: per step, the distinct API requests of the operator (verb, path, query,
+///   response code), sorted within the step (two workers reconcile in parallel); watch timeouts,
+///   resourceVersions and Event names (random suffixes) normalised;
 /// - `objects.txt`: per step where they changed, the GatewayHealths, Events, ConfigMaps and Leases
-///   (what the request bodies wrote), uids and resourceVersions normalised, keys sorted;
+///   (what the request bodies wrote), uids and resourceVersions normalised, keys sorted, and the
+///   volatile status fields blanked (see below);
 /// - `check-<t>.json`: `check -o json` at three moments, keys sorted, with its exit code.
 /// Without $BEHAVIOUR_PROBE_OUT it does nothing.
+///
+/// Run to run, one thing is not deterministic: a simulator step writes several objects at once (a
+/// gateway's pod and its GatewayAgent; a member's GatewayAgent and so its group mates' inputs),
+/// and the informers deliver them on their own watch connections. Whether the reconcile worker
+/// picks a gateway up before a delivery or after it is the scheduler's choice, so one step may
+/// evaluate a gateway once or twice, on inputs that differ only in the last delivery. Verdicts,
+/// conditions and Events end the same; what differs is (1) a second identical status PATCH in the
+/// step, and (2) which evaluation wrote the status's volatile fields — those the rules declare
+/// never worth a write on their own (`OwnedField` `volatile`: the heartbeat value seen and its
+/// clock offset, the traffic baseline and its stamp, the counter evidence, the peerings' last
+/// rises, `evaluatedAt`, the state message and liveness detail), so the persisted copy lags by
+/// however many evaluations followed it; worse, a verdict that needs two observations (BGPStable's
+/// flap baseline counts evaluations, not collections) may come a step earlier. The fix is
+/// `SettlingFabricStore`: the operator catches up after each of the simulator's writes, so every
+/// run sees the same sequence (two runs of b1ba2b7 and two of issue 19's head recorded the same).
+/// The distinct requests per step and the volatile fields blanked (`*`, present or not) stay as a
+/// second line of defence.
 @Suite struct BehaviourProbe {
     static let userAgent = "gateway-medic/behaviour-probe"
     static let gateways = (1...6).map { "gateway-\($0)" }
@@ -50,8 +68,9 @@ import Testing
         let t0 = clock.now()
         let timing = FabricTiming(heartbeatInterval: 15, leafHeartbeatInterval: 15, startupDelay: 5, startupSpread: 0,
                                   applyDelay: 1, podRecreateDelay: 2, crashLoopBackoff: 10, podSweepInterval: 5)
+        let settling = SettlingFabricStore(base: EmulatorFabricStore(store: server.store))
         let simulator = try FabricSimulator(spec: FabricSpec(gatewayCount: Self.gateways.count, timing: timing, seed: 11),
-                                            store: EmulatorFabricStore(store: server.store), startTime: t0)
+                                            store: settling, startTime: t0)
         try await simulator.bootstrap(now: t0)
 
         // BEHAVIOUR_PROBE_CONFIG: extra settings as a config file (e.g. streaming lists off on a
@@ -76,7 +95,8 @@ import Testing
         var lastObjects: [String] = []
         func record(_ label: String) {
             let log = server.requestLog
-            let new = log[min(logged, log.count)...].filter { $0.userAgent == Self.userAgent }.map(Self.line).sorted()
+            // Distinct: a repeat within one step is a second reconcile of the same inputs (see above).
+            let new = Set(log[min(logged, log.count)...].filter { $0.userAgent == Self.userAgent }.map(Self.line)).sorted()
             logged = log.count
             if !new.isEmpty { requests += "# \(label)\n" + new.joined(separator: "\n") + "\n" }
             let now = Self.objects(server.store)
@@ -123,6 +143,8 @@ import Testing
                 .write(toFile: "\(folder)/check-t\(seconds).json", atomically: true, encoding: .utf8)
         }
 
+        // From here on each of the simulator's writes is delivered and judged before the next.
+        settling.settle { _ = await probePoll(10) { await caughtUp() } }
         // Synced: every gateway assessed once (caughtUp alone holds before the informers start).
         let synced = await probePoll(20) {
             guard await instance.assessments().count == Self.gateways.count else { return false }
@@ -195,8 +217,12 @@ import Testing
         return lines.sorted()
     }
 
-    /// Keys sorted, uids (also where a status keeps a pod's) and resourceVersions blanked.
+    /// Keys sorted, uids (also where a status keeps a pod's) and resourceVersions blanked; in a
+    /// GatewayHealth status (it has `memory`), the volatile fields blanked (see the type's note).
     static func canonical(_ value: JSONValue) -> String {
+        let volatileMemory = ["heartbeatKey", "heartbeatSeenAt", "heartbeatClockOffset", "trafficStamp", "traffic",
+                              "peeringRises", "evaluatedAt"]
+        let volatileEvidence = ["counters", "livenessDetail"]
         func isUID(_ text: String) -> Bool {
             text.count == 36 && text.enumerated().allSatisfy { [8, 13, 18, 23].contains($0.offset) ? $0.element == "-" : $0.element.isHexDigit }
         }
@@ -206,6 +232,16 @@ import Testing
                 var result: [String: Any] = [:]
                 for (key, value) in object {
                     result[key] = ["uid", "resourceVersion"].contains(key) && value is String ? "*" : blank(value)
+                }
+                if var memory = result["memory"] as? [String: Any] {
+                    // Present or not: an empty one is left out, and the last writer decides that too.
+                    for key in volatileMemory { memory[key] = "*" }
+                    result["memory"] = memory
+                    if result["message"] != nil { result["message"] = "*" }
+                    if var evidence = result["evidence"] as? [String: Any] {
+                        for key in volatileEvidence { evidence[key] = "*" }
+                        result["evidence"] = evidence
+                    }
                 }
                 return result
             }
@@ -219,3 +255,50 @@ import Testing
     }
 }
 
+/// The simulator's writes one at a time: after each, the operator catches up before the next, so
+/// that no evaluation depends on how the deliveries of one step's writes over several watches
+/// interleave with the reconcile workers (see `BehaviourProbe`).
+final class SettlingFabricStore: FabricObjectStore, @unchecked Sendable {
+    private let base: EmulatorFabricStore
+    private let lock = NSLock()
+    private var action: (() async -> Void)?
+
+    init(base: EmulatorFabricStore) { self.base = base }
+
+    func settle(_ action: @escaping () async -> Void) { lock.withLock { self.action = action } }
+
+    private func settled() async {
+        if let action = lock.withLock({ self.action }) { await action() }
+    }
+
+    func create(_ r: ResourceType, _ object: JSONValue) async throws -> JSONValue {
+        let created = try await base.create(r, object)
+        await settled()
+        return created
+    }
+
+    func get(_ r: ResourceType, namespace: String?, name: String) async throws -> JSONValue? {
+        try await base.get(r, namespace: namespace, name: name)
+    }
+
+    func update(_ r: ResourceType, _ object: JSONValue) async throws -> JSONValue {
+        let updated = try await base.update(r, object)
+        await settled()
+        return updated
+    }
+
+    func updateStatus(_ r: ResourceType, namespace: String?, name: String, status: JSONValue) async throws -> JSONValue {
+        let updated = try await base.updateStatus(r, namespace: namespace, name: name, status: status)
+        await settled()
+        return updated
+    }
+
+    func delete(_ r: ResourceType, namespace: String?, name: String) async throws {
+        try await base.delete(r, namespace: namespace, name: name)
+        await settled()
+    }
+
+    func list(_ r: ResourceType, namespace: String?) async throws -> [JSONValue] {
+        try await base.list(r, namespace: namespace)
+    }
+}

@@ -31,14 +31,20 @@ struct GroupRedundancyRule: HealthRule {
                 "group \(g.name) (carries \(g.peerings.joined(separator: ", "))): \(g.forwardingCount) of \(g.members.count) members forwarding: \(g.membersText)"
             }.joined(separator: "; ")
         }
-        let lost = short.filter { g in g.members.filter { $0.forwarding.status != "False" }.count < 2 }
+        // A member whose heartbeat is stale is not forwarding as far as anyone can tell.
+        let lost = short.filter { g in g.members.filter(\.mayForward).count < 2 }
+        // A peer falling silent brings no new object: the verdict is looked at again when the
+        // first fresh peer's heartbeat would go stale.
+        let checks = context.groupPeersCheck.map { [$0] } ?? []
         if !lost.isEmpty {
-            return RuleOutcome(.isFalse(type, "RedundancyLost", "fewer than 2 members forwarding in \(describe(lost))"))
+            return RuleOutcome(.isFalse(type, "RedundancyLost", "fewer than 2 members forwarding in \(describe(lost))"), nextCheck: checks)
         }
         if !short.isEmpty {
-            return RuleOutcome(.unknown(type, "ForwardingUnknown", "fewer than 2 members known to forward, the Forwarding of others unknown, in \(describe(short))"))
+            return RuleOutcome(.unknown(type, "ForwardingUnknown", "fewer than 2 members known to forward, the Forwarding of others unknown, in \(describe(short))"),
+                               nextCheck: checks)
         }
         let text = groups.map { "\($0.name) \($0.forwardingCount) of \($0.members.count)" }
-        return RuleOutcome(.isTrue(type, "Redundant", "every peering-carrying group has at least 2 members forwarding: \(text.joined(separator: ", "))"))
+        return RuleOutcome(.isTrue(type, "Redundant", "every peering-carrying group has at least 2 members forwarding: \(text.joined(separator: ", "))"),
+                           nextCheck: checks)
     }
 }

@@ -8,6 +8,13 @@ struct PeeringGroup: Sendable {
         var priority: Int64
         var forwarding: ConditionDraft
         var isSelf: Bool
+        /// Its heartbeat is stale: it counts as not forwarding, whatever its last report says
+        /// (its Forwarding is then Unknown `HeartbeatStale`).
+        var heartbeatStale = false
+
+        /// Whether it may be forwarding: neither judged not forwarding nor silent. Fewer than 2
+        /// such members in a group is RedundancyLost for certain.
+        var mayForward: Bool { forwarding.status != "False" && !heartbeatStale }
     }
 
     var name: String
@@ -48,24 +55,46 @@ struct PeeringGroup: Sendable {
             heartbeat: context.heartbeat?.status, policy: context.policy, now: context.now)
         let mine = memberships(inputs.gateway)
         let expected = expectedPeerings(inputs)
-        var peerForwarding: [String: ConditionDraft] = [:]
+        var peerForwarding: [String: (draft: ConditionDraft, stale: Bool)] = [:]
         var groups: [PeeringGroup] = []
+        var peersCheck: Date?
         for name in Set(expected.map(\.groupName)).sorted() {
-            var members = [Member(name: inputs.gatewayName, priority: mine[name] ?? 0, forwarding: me, isSelf: true)]
+            var members = [Member(name: inputs.gatewayName, priority: mine[name] ?? 0, forwarding: me, isSelf: true,
+                              heartbeatStale: context.heartbeat?.status == .stale)]
             for peer in inputs.groupPeers.sorted(by: { $0.name < $1.name }) where peer.name != inputs.gatewayName {
                 let priority = name == "default" ? (memberships(peer.gateway)["default"] ?? 0) : peer.gateway?.groups.first { $0.name == name }.map { $0.priority ?? 0 }
                 guard let priority else { continue }
-                let forwarding = peerForwarding[peer.name] ?? ForwardingRule.judge(
-                    agent: peer.agent, protocolIP: peer.protocolIP, leaves: peer.switchAgents,
-                    heartbeat: nil,
-                    policy: context.policy, now: context.now)
+                let forwarding: (draft: ConditionDraft, stale: Bool)
+                if let known = peerForwarding[peer.name] {
+                    forwarding = known
+                } else {
+                    let beat = peerHeartbeat(peer, policy: context.policy, now: context.now)
+                    if let check = beat.check { peersCheck = min(peersCheck ?? check, check) }
+                    forwarding = (ForwardingRule.judge(agent: peer.agent, protocolIP: peer.protocolIP, leaves: peer.switchAgents,
+                                                       heartbeat: beat.stale ? .stale : nil, policy: context.policy, now: context.now),
+                                  beat.stale)
+                }
                 peerForwarding[peer.name] = forwarding
-                members.append(Member(name: peer.name, priority: priority, forwarding: forwarding, isSelf: false))
+                members.append(Member(name: peer.name, priority: priority, forwarding: forwarding.draft, isSelf: false,
+                                      heartbeatStale: forwarding.stale))
             }
             groups.append(PeeringGroup(name: name, members: members, peerings: expected.filter { $0.groupName == name }.map(\.name)))
         }
         context.peeringGroups = groups
+        context.groupPeersCheck = peersCheck
         return groups
+    }
+
+    /// A group peer's heartbeat, judged by its stamp on the operator's clock (the peer's own
+    /// evaluation corrects a skewed clock with what it remembers; its group mates remember
+    /// nothing of it): stale more than `heartbeatStaleAfter` after the stamp, as the heartbeat
+    /// rule says (§3.2). A fresh one's `check` is the instant it goes stale, which the members'
+    /// `nextCheck` carries: no new object arrives when a peer falls silent. A peer with no
+    /// parseable heartbeat is judged by its last report alone (its BGP state).
+    static func peerHeartbeat(_ peer: GroupPeer, policy: HealthPolicy, now: Date) -> (stale: Bool, check: Date?) {
+        guard let beat = peer.agent?.lastHeartbeat.value else { return (false, nil) }
+        let staleAt = beat.addingTimeInterval(policy.heartbeatStaleAfter)
+        return now > staleAt ? (true, nil) : (false, staleAt.addingTimeInterval(1))
     }
 
     /// `gw-1 True, gw-2 False (NoEstablishedSession)`.

@@ -89,6 +89,8 @@ struct PeeringsHealthyRule: HealthRule {
             let roles = groups.map { g in "\(g.name): \(g.active.map { $0.isSelf ? "active member" : "backup (active: \($0.name))" } ?? "no member forwarding")" }
             draft = .isTrue(type, "AllPeeringsHealthy", "\(expected.count) expected peerings healthy (\(expected.map(\.name).joined(separator: ", "))); \(roles.joined(separator: "; "))")
         }
+        // Which member is active changes when a peer's heartbeat goes stale.
+        if let check = context.groupPeersCheck { checks.append(check) }
         return RuleOutcome(draft, nextCheck: checks)
     }
 

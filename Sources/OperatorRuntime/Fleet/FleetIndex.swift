@@ -33,8 +33,20 @@ public struct FleetIndex: Sendable {
     private var keysByGroup: [String: SmallSet<ObjectKey>] = [:]
     /// False while the switch Agent resource is absent (no CRD) or unreadable.
     public var switchAgentsVisible = true
+    /// A heartbeat stamped more than this after the previous one ends a silence in which the
+    /// gateway's group mates may have judged its heartbeat stale (docs §3.11): they are re-judged.
+    /// The stale limit less one keepalive interval: the new object may arrive up to an interval
+    /// after its stamp. Infinite (never) for a one-shot index.
+    public var silenceEndsAfter: Double
 
-    public init() {}
+    public init(silenceEndsAfter: Double = .infinity) {
+        self.silenceEndsAfter = silenceEndsAfter
+    }
+
+    /// For the controller: `silenceEndsAfter` from the policy's heartbeat stale limit.
+    public init(policy: HealthPolicy) {
+        self.init(silenceEndsAfter: max(policy.keepaliveInterval, policy.heartbeatStaleAfter - policy.keepaliveInterval))
+    }
 
     /// Every gateway known by its Gateway or its GatewayAgent.
     public var gatewayKeys: Set<ObjectKey> { Set(gateways.keys).union(agents.keys) }
@@ -185,10 +197,12 @@ public struct FleetIndex: Sendable {
             reindex(key, oldRouterID: oldIP, oldAddresses: gateways[key]?.interfaceAddresses ?? [])
         }
         // Its group mates only when what its Forwarding is judged from (its BGP state) or its
-        // peerings changed: a heartbeat moves neither, and costs no more than before.
+        // peerings changed, or a heartbeat ends a silence (its mates judge a peer whose heartbeat
+        // is stale as not forwarding): a heartbeat on time moves none, and costs no more than before.
         guard let old else { return withGroupMates(key, peeringGroups(of: key)) }
         if old.peerings.isEmpty && agent.peerings.isEmpty { return [key] }
-        guard old.peerings != agent.peerings || old.bgpNeighbors != agent.bgpNeighbors else { return [key] }
+        guard old.peerings != agent.peerings || old.bgpNeighbors != agent.bgpNeighbors || endsSilence(from: old, to: agent)
+        else { return [key] }
         return withGroupMates(key, peeringGroups(of: key, agent: old).union(peeringGroups(of: key)))
     }
 
@@ -248,6 +262,14 @@ public struct FleetIndex: Sendable {
         }
         reindexSwitchAgent(key, old: old, new: switchAgent)
         return SwitchAgentEffect(changed: withGroupMates(gatewaysReported(by: [old, switchAgent])))
+    }
+
+    /// Whether `agent`'s heartbeat comes more than `silenceEndsAfter` after `old`'s (a heartbeat
+    /// that appears or starts to parse too: a peer without one is judged by its BGP state alone).
+    private func endsSilence(from old: GatewayAgentView, to agent: GatewayAgentView) -> Bool {
+        guard let beat = agent.lastHeartbeat.value else { return false }
+        guard let before = old.lastHeartbeat.value else { return true }
+        return beat.timeIntervalSince(before) > silenceEndsAfter
     }
 
     /// The gateways and the other members of their peering-carrying groups.

@@ -5,10 +5,14 @@ import Remediation
 /// The fleet index behind an actor, fed by the informers' changes. Each `apply` returns the
 /// gateway keys whose inputs changed: exactly the keys to enqueue.
 public actor FleetState {
-    private var index = FleetIndex()
+    private var index: FleetIndex
     private var facts = RemediationFacts()
 
-    public init() {}
+    /// - Parameter policy: its heartbeat stale limit says when a heartbeat ends a silence that
+    ///   the gateway's group mates judged (`FleetIndex.silenceEndsAfter`).
+    public init(policy: HealthPolicy = HealthPolicy()) {
+        index = FleetIndex(policy: policy)
+    }
 
     public func inputs(for key: ObjectKey) -> GatewayInputs { index.inputs(for: key) }
     /// The leaves at the other end of the gateway's BGP sessions, for fault attribution.

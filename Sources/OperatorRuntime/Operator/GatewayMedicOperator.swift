@@ -26,7 +26,7 @@ public actor GatewayMedicOperator {
     private let logger: Logger
     private nonisolated let flags = Locked(Flags())
     private nonisolated let liveness = CacheLiveness()
-    private let fleet = FleetState()
+    private let fleet: FleetState
     private let queue: WorkQueue<ObjectKey>
     private let reconciler: GatewayReconciler
     private nonisolated let informers: [InformerHandle]
@@ -42,6 +42,7 @@ public actor GatewayMedicOperator {
                 metricsFactory: (any MetricsFactory)? = nil) {
         self.config = config
         self.client = client
+        fleet = FleetState(policy: config.health)
         self.clock = clock
         self.logger = logger
         let identity = identity ?? LeaderElectionConfig.defaultIdentity()

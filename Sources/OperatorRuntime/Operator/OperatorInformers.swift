@@ -74,6 +74,9 @@ enum OperatorInformers {
             if case .updated(let key, let old, let new) = change, HealthEvaluator.changesOnlyQuietInputs(from: old, to: new),
                let moved = await reconciler.advance(key, from: old, to: new) {
                 await queue.postpone(key, from: moved.from, to: moved.to)
+                // Its group mates when the heartbeat ends a silence they may have judged (§3.11).
+                let mates = keys.filter { $0 != key }
+                if !mates.isEmpty { await enqueue(mates) }
                 return
             }
             await enqueue(keys)
