@@ -45,16 +45,26 @@ extension HealthEvaluator {
     ///   condition (a drop above the threshold, a counter reset, a new or vanished counter, a
     ///   malformed one all change it). Counters are thus still judged per collection.
     /// The result carries the new heartbeat and counter memory and the moved `nextCheck` (the
-    /// new heartbeat's staleness deadline, or the group peers' check when that comes first). A
-    /// peer's own heartbeats may have moved its deadline on since: checking at the old one is
-    /// early, never late (it evaluates in full and finds the new one). `counterEvidence: false` leaves the counter evidence
-    /// (volatile, 3 entries per peering) empty, for a caller that blanks it anyway.
+    /// new heartbeat's staleness deadline, or the group peers' check when that comes first).
+    /// `groupPeers`, what the group peers' heartbeats say now (`PeeringGroup.peersHeartbeats`):
+    /// when given, none may be stale and their check moves on with their own heartbeats, as an
+    /// evaluation would find it; without it the previous check must still be ahead (a peer's
+    /// own heartbeats may have moved its deadline on since: checking at the old one is early,
+    /// never late). `counterEvidence: false` leaves the counter evidence (volatile, 3 entries
+    /// per peering) empty, for a caller that blanks it anyway.
     public static func advance(_ previous: Assessment, from old: GatewayAgentView, to agent: GatewayAgentView,
                                policy: HealthPolicy, now: Date, rules: HealthRules = .standard,
-                               counterEvidence: Bool = true) -> Assessment? {
+                               groupPeers: GroupPeersHeartbeats? = nil, counterEvidence: Bool = true) -> Assessment? {
         let now = now.wholeSeconds
+        let peersCheck: Date?
+        if let groupPeers {
+            guard !groupPeers.anyStale else { return nil }
+            peersCheck = groupPeers.check
+        } else {
+            guard previous.groupPeersCheck.map({ $0 > now }) ?? true else { return nil }
+            peersCheck = previous.groupPeersCheck
+        }
         guard isQuiet(previous, rules: rules), let evaluatedAt = previous.memory.evaluatedAt, evaluatedAt <= now,
-              previous.groupPeersCheck.map({ $0 > now }) ?? true,
               changesOnlyQuietInputs(from: old, to: agent, rules: rules),
               case .value(let beat) = agent.lastHeartbeat, case .value(let oldBeat) = old.lastHeartbeat, beat >= oldBeat
         else { return nil }
@@ -102,7 +112,8 @@ extension HealthEvaluator {
         next.memory.traffic = traffic.samples
         next.evidence.heartbeat = heartbeat.stamp
         next.evidence.counters = traffic.evidence
-        next.nextCheck = ([nextCheck] + [previous.groupPeersCheck]).compactMap { $0 }.min()
+        next.groupPeersCheck = peersCheck
+        next.nextCheck = ([nextCheck] + [peersCheck]).compactMap { $0 }.min()
         return next
     }
 

@@ -33,11 +33,16 @@ struct FaultScript {
 
     static let gateways = ["gateway-1", "gateway-2", "gateway-3"]
 
-    /// Transition Events per gateway and reason, summed over `count`.
+    /// Transition Events per gateway and reason, summed over `count`. gateway-1 and gateway-2
+    /// share gw-group-1, which carries a peering: while gateway-1's heartbeat is stale it counts
+    /// as not forwarding, so both lose the group's redundancy once and get it back (§3.11).
     var expectedEvents: [String: [String: Int]] {
-        [
-            "gateway-1": ["GatewayWaiting": 1, "GatewayUp": 2, "KeepaliveFail": 1].merging(remediation ? ["RemediationSkipped": 1] : [:]) { a, _ in a },
-            "gateway-2": crash ? ["GatewayWaiting": 1, "GatewayUp": 2, "GatewayDown": 1] : ["GatewayWaiting": 1, "GatewayUp": 1],
+        let redundancy = ["RedundancyLost": 1, "RedundancyRestored": 1]
+        return [
+            "gateway-1": ["GatewayWaiting": 1, "GatewayUp": 2, "KeepaliveFail": 1].merging(remediation ? ["RemediationSkipped": 1] : [:]) { a, _ in a }
+                .merging(redundancy) { a, _ in a },
+            "gateway-2": (crash ? ["GatewayWaiting": 1, "GatewayUp": 2, "GatewayDown": 1] : ["GatewayWaiting": 1, "GatewayUp": 1])
+                .merging(redundancy) { a, _ in a },
             "gateway-3": ["GatewayWaiting": 1, "GatewayUp": 1],
         ]
     }

@@ -89,9 +89,10 @@ extension E2ETests {
             try await world.advance(to: world.elapsed + 20, settle: settle)
             await Self.expectState(world, "gateway-1", .up)
             let counts = try await world.eventCounts(about: "gateway-1", client: follower.client)
-            #expect(counts == ["GatewayWaiting": 1, "GatewayUp": 2, "KeepaliveFail": 1], "\(counts)")
+            // gateway-1's stale heartbeat cost gw-group-1 its redundancy, on both members (§3.11).
+            #expect(counts == ["GatewayWaiting": 1, "GatewayUp": 2, "KeepaliveFail": 1, "RedundancyLost": 1, "RedundancyRestored": 1], "\(counts)")
             let other = try await world.eventCounts(about: "gateway-2", client: follower.client)
-            #expect(other == ["GatewayWaiting": 1, "GatewayUp": 1], "\(other)")
+            #expect(other == ["GatewayWaiting": 1, "GatewayUp": 1, "RedundancyLost": 1, "RedundancyRestored": 1], "\(other)")
             let statusPatches = world.server.requestLog.filter { $0.verb == "patch" && $0.subresource == "status" && $0.code < 300 }
             let total = leaderWrites.statusWrites + (await follower.instance.writeCounts().statusWrites)
             #expect(statusPatches.count == total, "every accepted status write was made by the leader of the moment")

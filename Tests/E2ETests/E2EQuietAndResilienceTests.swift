@@ -70,9 +70,10 @@ extension E2ETests {
             try await world.advance(to: 110, step: 5, settle: settle)
 
             let counts = try await world.eventCounts(about: "gateway-1", client: running.client)
-            #expect(counts == ["GatewayWaiting": 1, "GatewayUp": 2, "KeepaliveFail": 1], "\(counts)")
+            // gateway-1's stale heartbeat cost gw-group-1 its redundancy, on both members (§3.11).
+            #expect(counts == ["GatewayWaiting": 1, "GatewayUp": 2, "KeepaliveFail": 1, "RedundancyLost": 1, "RedundancyRestored": 1], "\(counts)")
             let other = try await world.eventCounts(about: "gateway-2", client: running.client)
-            #expect(other == ["GatewayWaiting": 1, "GatewayUp": 1], "\(other)")
+            #expect(other == ["GatewayWaiting": 1, "GatewayUp": 1, "RedundancyLost": 1, "RedundancyRestored": 1], "\(other)")
         }
     }
 }

@@ -1,5 +1,23 @@
 import Foundation
 
+/// What the heartbeats of a gateway's group peers say (see `PeeringGroup.peersHeartbeats`).
+public struct GroupPeersHeartbeats: Sendable, Equatable {
+    /// One of them is stale (it counts as not forwarding, §3.11).
+    public var anyStale: Bool
+    /// When the first fresh one goes stale.
+    public var check: Date?
+
+    /// What the heartbeats of the group peers in `inputs` say at `now` (`PeeringGroup.peersHeartbeats`).
+    public init(_ inputs: GatewayInputs, policy: HealthPolicy, now: Date) {
+        self = PeeringGroup.peersHeartbeats(inputs, policy: policy, now: now)
+    }
+
+    init(anyStale: Bool, check: Date?) {
+        self.anyStale = anyStale
+        self.check = check
+    }
+}
+
 /// One of the gateway's groups that carries a peering, with each member's Forwarding: what
 /// PeeringsHealthy (the active member) and GroupRedundancy read (docs §3.10, §3.11).
 struct PeeringGroup: Sendable {
@@ -61,9 +79,7 @@ struct PeeringGroup: Sendable {
         for name in Set(expected.map(\.groupName)).sorted() {
             var members = [Member(name: inputs.gatewayName, priority: mine[name] ?? 0, forwarding: me, isSelf: true,
                               heartbeatStale: context.heartbeat?.status == .stale)]
-            for peer in inputs.groupPeers.sorted(by: { $0.name < $1.name }) where peer.name != inputs.gatewayName {
-                let priority = name == "default" ? (memberships(peer.gateway)["default"] ?? 0) : peer.gateway?.groups.first { $0.name == name }.map { $0.priority ?? 0 }
-                guard let priority else { continue }
+            for (peer, priority) in peers(of: name, inputs) {
                 let forwarding: (draft: ConditionDraft, stale: Bool)
                 if let known = peerForwarding[peer.name] {
                     forwarding = known
@@ -83,6 +99,32 @@ struct PeeringGroup: Sendable {
         context.peeringGroups = groups
         context.groupPeersCheck = peersCheck
         return groups
+    }
+
+    /// The other members of group `name`, by name, with their priority in it.
+    static func peers(of name: String, _ inputs: GatewayInputs) -> [(GroupPeer, Int64)] {
+        inputs.groupPeers.sorted(by: { $0.name < $1.name }).compactMap { peer in
+            guard peer.name != inputs.gatewayName else { return nil }
+            let priority = name == "default" ? (memberships(peer.gateway)["default"] ?? 0)
+                : peer.gateway?.groups.first { $0.name == name }.map { $0.priority ?? 0 }
+            return priority.map { (peer, $0) }
+        }
+    }
+
+    /// What the heartbeats of the gateway's group peers say at `now`, as `groups` judges them:
+    /// whether one is stale, and when the first fresh one goes stale (`groupPeersCheck`). The
+    /// heartbeat advance asks it so that a quiet gateway's peers, heartbeating as usual, move
+    /// that check on without an evaluation (`HealthEvaluator.advance`).
+    static func peersHeartbeats(_ inputs: GatewayInputs, policy: HealthPolicy, now: Date) -> GroupPeersHeartbeats {
+        var result = GroupPeersHeartbeats(anyStale: false, check: nil)
+        for name in Set(expectedPeerings(inputs).map(\.groupName)) {
+            for (peer, _) in peers(of: name, inputs) {
+                let beat = peerHeartbeat(peer, policy: policy, now: now)
+                if beat.stale { result.anyStale = true }
+                if let check = beat.check { result.check = min(result.check ?? check, check) }
+            }
+        }
+        return result
     }
 
     /// A group peer's heartbeat, judged by its stamp on the operator's clock (the peer's own

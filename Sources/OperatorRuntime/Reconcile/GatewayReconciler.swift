@@ -216,13 +216,22 @@ public actor GatewayReconciler {
     /// caller enqueues the gateway as for any change. Never skips a change that matters: a
     /// reconcile in progress or a gateway not settled is left to the queue, and `advance` says
     /// nil for any input a verdict depends on.
-    public func advance(_ key: ObjectKey, from old: GatewayAgentView, to agent: GatewayAgentView) -> (from: Date, to: Date)? {
+    public func advance(_ key: ObjectKey, from old: GatewayAgentView, to agent: GatewayAgentView) async -> (from: Date, to: Date)? {
         guard let tracked = gateways[key], tracked.settled, !tracked.inProgress, let kept = tracked.last else { return nil }
         let previous = kept.assessment
+        // In a group carrying a peering, what the peers' heartbeats say now: their own
+        // heartbeats move the instant one would go stale (§3.11) without an evaluation.
+        var groupPeers: GroupPeersHeartbeats?
+        let now = clock.now()
+        if previous.groupPeersCheck != nil {
+            groupPeers = GroupPeersHeartbeats(await fleet.inputs(for: key), policy: policy, now: now.wholeSeconds)
+            // A reconcile may have started or ended meanwhile: advance only what was looked at.
+            guard let again = gateways[key], again.settled, !again.inProgress, again.last === kept else { return nil }
+        }
         guard let from = previous.nextCheck,
               // Without counter evidence: the kept assessment blanks it (volatile).
-              let next = HealthEvaluator.advance(previous, from: old, to: agent, policy: policy, now: clock.now(),
-                                                 counterEvidence: false),
+              let next = HealthEvaluator.advance(previous, from: old, to: agent, policy: policy, now: now,
+                                                 groupPeers: groupPeers, counterEvidence: false),
               let to = next.nextCheck
         else { return nil }
         gateways[key]?.last = kept.advanced(to: next)
