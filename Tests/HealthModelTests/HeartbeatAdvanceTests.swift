@@ -264,6 +264,44 @@ struct HeartbeatAdvanceTests {
         #expect(evaluated.groupPeersCheck == nil)
     }
 
+    /// The peers heartbeat as usual: given what their heartbeats say now, the advance moves the
+    /// peers' check with them, exactly as an evaluation would, instead of evaluating each time a
+    /// peer's old deadline passes; a peer gone stale meanwhile leaves it to the evaluation.
+    @Test func aGroupPeersOwnHeartbeatsMoveItsCheckOnTheQuietPath() throws {
+        func peer(_ beat: Double) -> Snapshot.Peer {
+            Snapshot.Peer(gateway: Fx.gateway(name: "gw-2", protocolIP: "172.30.8.2/32"), agent: Fx.agent(name: "gw-2", heartbeat: beat))
+        }
+        func carrying(_ beat: Double) -> JSONValue {
+            Self.agent(beat).setting(["spec", "peerings"], ["p": Fx.peering(group: "")])
+                .setting(["status", "state", "peerings"], ["vpc-01->vpc-02": Fx.counters(Int64(10_000 + beat * 100), 0)])
+        }
+        func inputs(_ agent: JSONValue, peerBeat: Double) -> GatewayInputs { Snapshot(agent: agent, peers: [peer(peerBeat)]).inputs }
+        func evaluate(_ agent: JSONValue, at: Double, peerBeat: Double, _ previous: Assessment?) -> Assessment {
+            HealthEvaluator.evaluate(inputs(agent, peerBeat: peerBeat), previous: previous, policy: .default, now: Fx.at(at))
+        }
+        func advance(_ previous: Assessment, from old: JSONValue, to new: JSONValue, at: Double, peerBeat: Double) -> Assessment? {
+            let peers = GroupPeersHeartbeats(inputs(new, peerBeat: peerBeat), policy: .default, now: Fx.at(at))
+            return HealthEvaluator.advance(previous, from: Self.view(old), to: Self.view(new), policy: .default, now: Fx.at(at),
+                                           groupPeers: peers)
+        }
+        // The peer heartbeats every 15 s too, 35 s before the gateway does: at each of the
+        // gateway's heartbeats the peer's deadline it last knew (its beat + 46 s) has passed.
+        let first = evaluate(carrying(-45), at: -44, peerBeat: -80, nil)
+        var (previous, old) = (evaluate(carrying(-30), at: -29, peerBeat: -65, first), carrying(-30))
+        #expect(HealthEvaluator.isQuiet(previous, rules: .standard) && previous.groupPeersCheck == Fx.at(-19))
+        for beat in stride(from: -15.0, through: 60, by: 15) {
+            let new = carrying(beat)
+            #expect(try #require(previous.groupPeersCheck) < Fx.at(beat + 1), "the peer's old deadline passed")
+            let next = try #require(advance(previous, from: old, to: new, at: beat + 1, peerBeat: beat - 35), "heartbeat \(beat)")
+            #expect(next == evaluate(new, at: beat + 1, peerBeat: beat - 35, previous), "heartbeat \(beat)")
+            #expect(next.groupPeersCheck == Fx.at(beat + 11))
+            (previous, old) = (next, new)
+        }
+        // The peer falls silent after its heartbeat at 25: at 76 it is stale, and that is evaluated.
+        #expect(advance(previous, from: old, to: carrying(75), at: 76, peerBeat: 25) == nil)
+        #expect(evaluate(carrying(75), at: 76, peerBeat: 25, previous).condition(ConditionType.groupRedundancy)?.reason == "RedundancyLost")
+    }
+
     @Test func aHeartbeatThatIsNotATimeOrGoesBackIsEvaluated() {
         let (quiet, old) = Self.quiet()
         var unparseable = Self.agent(-15)
