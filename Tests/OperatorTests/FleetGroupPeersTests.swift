@@ -121,4 +121,24 @@ import HealthModel
         #expect(stale.condition(ConditionType.groupRedundancy)?.reason == "RedundancyLost")
         #expect(stale.condition(ConditionType.groupRedundancy)?.message.contains("gw-2 Unknown (HeartbeatStale)") == true)
     }
+
+    /// The heartbeat advance reads the group peers' heartbeats from lighter inputs (no pods, no
+    /// leaves); they say what the full inputs say, and what the evaluation keeps as its check.
+    @Test func theAdvancesLightInputsJudgeThePeersHeartbeatsAsTheFullOnes() {
+        var index = fleet(peeringGroup: "ga")
+        index.upsert(agent: agent("gw-1", peeringGroup: "ga", beat: "2026-04-17T17:00:40Z"))
+        index.upsert(switchAgent: leaf("leaf-1", to: "172.30.8.2", received: 5))
+        let beat = KubeTime.parse("2026-04-17T17:00:00Z")!
+        for after in [10.0, 45, 46, 90] {
+            let now = beat.addingTimeInterval(after)
+            let light = GroupPeersHeartbeats(index.heartbeatInputs(for: g1), policy: .default, now: now)
+            #expect(light == GroupPeersHeartbeats(index.inputs(for: g1), policy: .default, now: now), "at +\(after) s")
+            #expect(light.anyStale == (after > 45), "at +\(after) s")
+        }
+        let evaluated = HealthEvaluator.evaluate(index.inputs(for: g1), previous: nil, policy: .default, now: beat.addingTimeInterval(10))
+        #expect(GroupPeersHeartbeats(index.heartbeatInputs(for: g1), policy: .default, now: beat.addingTimeInterval(10)).check
+                == evaluated.groupPeersCheck)
+        #expect(index.heartbeatInputs(for: g1).groupPeers.allSatisfy { $0.switchAgents.isEmpty })
+        #expect(index.heartbeatInputs(for: g2).groupPeers.map(\.name) == ["gw-1"])
+    }
 }

@@ -1,4 +1,5 @@
 import ControllerKit
+import Foundation
 import HealthModel
 import Remediation
 
@@ -15,6 +16,10 @@ public actor FleetState {
     }
 
     public func inputs(for key: ObjectKey) -> GatewayInputs { index.inputs(for: key) }
+    /// What the gateway's group peers' heartbeats say at `now` (for the heartbeat advance).
+    public func groupPeersHeartbeats(for key: ObjectKey, policy: HealthPolicy, now: Date) -> GroupPeersHeartbeats {
+        GroupPeersHeartbeats(index.heartbeatInputs(for: key), policy: policy, now: now)
+    }
     /// The leaves at the other end of the gateway's BGP sessions, for fault attribution.
     public func leafPeers(for key: ObjectKey) -> [LeafPeer] { index.leafPeers(for: key) }
     public var gatewayKeys: Set<ObjectKey> { index.gatewayKeys }

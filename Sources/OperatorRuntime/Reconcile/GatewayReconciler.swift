@@ -224,7 +224,7 @@ public actor GatewayReconciler {
         var groupPeers: GroupPeersHeartbeats?
         let now = clock.now()
         if previous.groupPeersCheck != nil {
-            groupPeers = GroupPeersHeartbeats(await fleet.inputs(for: key), policy: policy, now: now.wholeSeconds)
+            groupPeers = await fleet.groupPeersHeartbeats(for: key, policy: policy, now: now.wholeSeconds)
             // A reconcile may have started or ended meanwhile: advance only what was looked at.
             guard let again = gateways[key], again.settled, !again.inProgress, again.last === kept else { return nil }
         }
