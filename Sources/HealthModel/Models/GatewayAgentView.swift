@@ -81,6 +81,10 @@ public struct GatewayAgentView: Sendable, Equatable {
     public var agentVersion: String? { box.fields.agentVersion }
     /// `status.state.lastCollectedTime`, raw: identifies one collection of counters.
     public var lastCollectedTime: String? { box.fields.lastCollectedTime }
+    /// What identifies the counters' collection: `lastCollectedTime`, else the heartbeat (as
+    /// an instant, else as written). The traffic and peering rules compare it with the one they
+    /// remember to tell a new collection from the same one seen again.
+    var collectionStamp: String? { lastCollectedTime ?? lastHeartbeat.value.map(KubeTime.format) ?? lastHeartbeatText }
     /// Whether `status.state` is present (the init status written after a restart has none).
     public var hasState: Bool { box.fields.hasState }
     /// `status.state.frr.lastAppliedGen`.

@@ -40,7 +40,7 @@ struct PeeringsHealthyRule: HealthRule {
         }
         let groups = PeeringGroup.groups(&context)
         let me = context.inputs.gatewayName
-        let stamp = agent.lastCollectedTime ?? agent.lastHeartbeat.value.map(KubeTime.format) ?? agent.lastHeartbeatText
+        let stamp = agent.collectionStamp
         let newCollection = stamp == nil || stamp != memory.trafficStamp
         var notReported: [String] = [], drops: [String] = [], stopped: [String] = [], invalid: [String] = []
         var rises: [(String, Date)] = []
@@ -116,7 +116,7 @@ struct PeeringsHealthyRule: HealthRule {
     /// alone knows which peerings the gateway's groups carry).
     static func advancedRises(_ agent: GatewayAgentView, memory: HealthMemory, policy: HealthPolicy, now: Date,
                               deadline: Date) -> SmallMap<Date>? {
-        let stamp = agent.lastCollectedTime ?? agent.lastHeartbeat.value.map(KubeTime.format) ?? agent.lastHeartbeatText
+        let stamp = agent.collectionStamp
         let newCollection = stamp == nil || stamp != memory.trafficStamp
         let keptFor = min(policy.peeringStoppedAfter + 1, policy.peeringActivityWindow)
         var rises: [(String, Date)] = []

@@ -47,7 +47,7 @@ struct TrafficRule: HealthRule {
             return TrafficFinding(draft: .unknown(type, "CountersMissing", "the GatewayAgent reports no status.state counters"),
                                   stamp: memory.trafficStamp, samples: memory.traffic, evidence: [])
         }
-        let stamp = agent.lastCollectedTime ?? agent.lastHeartbeat.value.map(KubeTime.format) ?? agent.lastHeartbeatText
+        let stamp = agent.collectionStamp
         // The same collection seen again (another object changed): nothing new to compare, so the
         // previous verdict stands rather than turning into "no new traffic".
         if let stamp, stamp == memory.trafficStamp, let old = previous?.first(where: { $0.type == type }) {
