@@ -55,6 +55,32 @@ struct ViewsTests {
         #expect(GatewayAgentView(json: Fx.initAgent()).isInitStatus)
     }
 
+    /// A view keeps a uid that is a lowercase UUID as its 16 bytes (a separate 80-byte string in
+    /// every cached pod, Gateway and GatewayAgent otherwise) and gives back exactly the text it
+    /// read, whatever it was.
+    @Test func uidsReadBackAsWritten() {
+        let uids = ["0f3c2a9e-5b1d-4e7a-9c2b-8d4e6f1a3b5c", "00000000-0000-0000-0000-000000000000",
+                    "ffffffff-ffff-ffff-ffff-ffffffffffff", "0F3C2A9E-5B1D-4E7A-9C2B-8D4E6F1A3B5C",
+                    "0f3c2a9e-5b1d-4e7a-9c2b-8d4e6f1a3b5", "0f3c2a9e-5b1d-4e7a-9c2b-8d4e6f1a3b5cd",
+                    "0f3c2a9e+5b1d-4e7a-9c2b-8d4e6f1a3b5c", "0f3c2a9e-5b1d-4e7a-9c2b-8d4e6f1a3b5g", "u", "", "ü-uid"]
+        for uid in uids {
+            #expect(StoredUID(uid).text == uid)
+            var pod = Fx.pod("dataplane", gateway: "gw-2")
+            pod["metadata"]?["uid"] = .string(uid)
+            #expect(PodView(json: pod).uid == uid)
+            var gateway = Fx.gateway()
+            gateway["metadata"]?["uid"] = .string(uid)
+            #expect(GatewayView(json: gateway).uid == uid)
+            var agent = Fx.agent()
+            agent["metadata"]?["uid"] = .string(uid)
+            #expect(GatewayAgentView(json: agent).uid == uid)
+        }
+        // Two views differ by their uid alone, and equal uids make equal views.
+        #expect(StoredUID(uids[0]) != StoredUID(uids[1]) && StoredUID(uids[0]) == StoredUID(String(uids[0])))
+        #expect(StoredUID(uids[0]) != StoredUID(uids[3]))
+        #expect(PodView(json: Fx.pod("frr")).uid == Fx.pod("frr")[path: "metadata", "uid"]?.stringValue)
+    }
+
     @Test func gatewayAndSwitchViews() {
         let gw = GatewayView(json: Fx.gateway(groups: [("default", 0), ("edge", 10)]))
         #expect(gw.protocolIP == "172.30.8.0" && gw.vtepIP == "172.30.12.0" && gw.asn == 65534)

@@ -126,6 +126,36 @@ final class RecordingMetrics: MetricsFactory, @unchecked Sendable {
         #expect(rig.gauges.count == 0)
     }
 
+    /// The table keeps a gateway's conditions as shared types and two bits per status; what it
+    /// renders is still each gateway's own list: other types, a status that is none of the
+    /// three (one-hot over the three: all 0), and more conditions than the bits hold.
+    @Test func conditionsRenderAsRecordedWhateverTheirTypesAndStatuses() {
+        let gauges = GatewayHealthGauges()
+        let many = (0..<40).map { (type: "C\($0)", status: ["True", "False", "Unknown"][$0 % 3]) }
+        gauges.record(ObjectKey(namespace: "ns", name: "a"), Entry(state: .up, conditions: [("Ready", "True"), ("Heartbeat", "False")], heartbeat: nil))
+        gauges.record(ObjectKey(namespace: "ns", name: "b"), Entry(state: .up, conditions: [("Ready", "Unknown"), ("Heartbeat", "True")], heartbeat: nil))
+        gauges.record(ObjectKey(namespace: "ns", name: "c"), Entry(state: .up, conditions: [("Ready", "Maybe"), ("Other", "False")], heartbeat: nil))
+        gauges.record(ObjectKey(namespace: "ns", name: "d"), Entry(state: .up, conditions: many, heartbeat: nil))
+        let text = render(gauges)
+        func value(_ gateway: String, _ type: String, _ status: String) -> String? {
+            let prefix = #"gateway_medic_condition{gateway_namespace="ns",gateway="\#(gateway)",condition="\#(type)",status="\#(status)"} "#
+            return text.split(separator: "\n").first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+        }
+        for (gateway, type, status) in [("a", "Ready", "True"), ("a", "Heartbeat", "False"), ("b", "Ready", "Unknown"), ("b", "Heartbeat", "True"),
+                                        ("c", "Other", "False")] {
+            for candidate in ["True", "False", "Unknown"] {
+                #expect(value(gateway, type, candidate) == (candidate == status ? "1" : "0"), "\(gateway) \(type) \(candidate)")
+            }
+        }
+        #expect(["True", "False", "Unknown"].allSatisfy { value("c", "Ready", $0) == "0" })
+        for condition in many {
+            for candidate in ["True", "False", "Unknown"] {
+                #expect(value("d", condition.type, candidate) == (candidate == condition.status ? "1" : "0"))
+            }
+        }
+        #expect(value("a", "Other", "False") == nil && value("c", "Heartbeat", "True") == nil)
+    }
+
     @Test func labelValuesAreEscapedAndSeriesSorted() {
         let gauges = GatewayHealthGauges()
         gauges.record(ObjectKey(namespace: "ns", name: #"b"q\s"#),

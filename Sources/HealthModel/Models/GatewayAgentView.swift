@@ -10,7 +10,7 @@ public struct GatewayAgentView: Sendable, Equatable {
         package var name: String = ""
         package var namespace: String = ""
         package var resourceVersion: String?
-        package var uid: String?
+        package var uid: StoredUID?
         package var generation: Reading<Int64> = .absent
         package var creationTime: Date?
         package var specChangeTime: Date?
@@ -38,7 +38,7 @@ public struct GatewayAgentView: Sendable, Equatable {
             name = meta.name
             namespace = meta.namespace
             resourceVersion = meta.resourceVersion
-            uid = meta.uid
+            uid = StoredUID(meta.uid)
             generation = meta.generation
             creationTime = meta.creationTime
             specChangeTime = meta.specChangeTime
@@ -56,7 +56,7 @@ public struct GatewayAgentView: Sendable, Equatable {
     public var namespace: String { box.fields.namespace }
     public var resourceVersion: String? { box.fields.resourceVersion }
     /// `metadata.uid`: the operator needs it for owner references and Event subjects.
-    public var uid: String? { box.fields.uid }
+    public var uid: String? { box.fields.uid?.text }
     /// `metadata.generation`: the configuration generation the fabric controller wants applied.
     public var generation: Reading<Int64> { box.fields.generation }
     public var creationTime: Date? { box.fields.creationTime }

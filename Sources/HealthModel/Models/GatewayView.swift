@@ -34,7 +34,7 @@ public struct GatewayView: Sendable, Equatable {
         var name: String = ""
         var namespace: String = ""
         var resourceVersion: String?
-        var uid: String?
+        var uid: StoredUID?
         var generation: Int64?
         var creationTime: Date?
         var protocolIP: String?
@@ -53,7 +53,7 @@ public struct GatewayView: Sendable, Equatable {
     public var resourceVersion: String? { box.fields.resourceVersion }
     /// `metadata.uid`: the owner of a GatewayHealth and the subject of its Events when the
     /// gateway has no GatewayAgent.
-    public var uid: String? { box.fields.uid }
+    public var uid: String? { box.fields.uid?.text }
     public var generation: Int64? { box.fields.generation }
     public var creationTime: Date? { box.fields.creationTime }
     /// `spec.protocolIP` without its `/32`: also the gateway's BGP router ID.
@@ -76,7 +76,7 @@ public struct GatewayView: Sendable, Equatable {
         f.name = meta.name
         f.namespace = meta.namespace
         f.resourceVersion = meta.resourceVersion
-        f.uid = meta.uid
+        f.uid = StoredUID(meta.uid)
         f.generation = meta.generation.value
         f.creationTime = meta.creationTime
         f.protocolIP = reader.string(json, ["spec", "protocolIP"]).value.map(bareAddress)

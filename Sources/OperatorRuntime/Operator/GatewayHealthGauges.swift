@@ -28,19 +28,93 @@ public final class GatewayHealthGauges: Sendable {
     struct Entry: Equatable {
         var state: GatewayState
         /// (type, status) in the assessment's order.
-        var conditions: [(type: String, status: String)]
+        var conditions: ConditionStatuses
         var heartbeat: Date?
         var configLagSince: Date? = nil
         var routingLagSince: Date? = nil
 
-        static func == (lhs: Entry, rhs: Entry) -> Bool {
-            lhs.state == rhs.state && lhs.heartbeat == rhs.heartbeat && lhs.configLagSince == rhs.configLagSince
-                && lhs.routingLagSince == rhs.routingLagSince
-                && lhs.conditions.map(\.type) == rhs.conditions.map(\.type) && lhs.conditions.map(\.status) == rhs.conditions.map(\.status)
+        init(state: GatewayState, conditions: [(type: String, status: String)], heartbeat: Date?,
+             configLagSince: Date? = nil, routingLagSince: Date? = nil) {
+            self.state = state
+            self.conditions = ConditionStatuses(conditions)
+            self.heartbeat = heartbeat
+            self.configLagSince = configLagSince
+            self.routingLagSince = routingLagSince
         }
     }
 
-    private let table = Locked<[ObjectKey: Entry]>([:])
+    /// A gateway's conditions as the table keeps them: the types, in one array that every
+    /// gateway listing the same types shares (`Table.sharedTypes`), and the statuses two bits
+    /// each. As an array of (type, status) per gateway they were ≈ 450 bytes each, 4.2 MB of
+    /// the operator's heap at 10,000 gateways (docs/performance.md, "Twelfth round: RSS").
+    struct ConditionStatuses: Equatable, Sequence {
+        fileprivate enum Storage: Equatable {
+            /// Status i is `statuses[(bits >> 2i) & 3]`: up to 32 conditions of True, False, Unknown.
+            case packed(types: [String], bits: UInt64)
+            /// Anything else, as it came.
+            case pairs(types: [String], statuses: [String])
+        }
+
+        private var storage: Storage
+
+        init(_ conditions: [(type: String, status: String)]) {
+            let types = conditions.map(\.type)
+            var bits: UInt64 = 0
+            for (index, condition) in conditions.enumerated() {
+                guard index < 32, let code = GatewayHealthGauges.conditionStatuses.firstIndex(of: condition.status) else {
+                    storage = .pairs(types: types, statuses: conditions.map(\.status))
+                    return
+                }
+                bits |= UInt64(code) << (2 * UInt64(index))
+            }
+            storage = .packed(types: types, bits: bits)
+        }
+
+        var types: [String] {
+            switch storage {
+            case .packed(let types, _), .pairs(let types, _): types
+            }
+        }
+
+        /// The same conditions with `types`' storage when the types are equal (one array for the fleet).
+        mutating func share(_ shared: inout [String]) {
+            switch storage {
+            case .packed(let types, let bits):
+                if types == shared { storage = .packed(types: shared, bits: bits) } else { shared = types }
+            case .pairs(let types, let statuses):
+                if types == shared { storage = .pairs(types: shared, statuses: statuses) } else { shared = types }
+            }
+        }
+
+        func makeIterator() -> Iterator { Iterator(storage: storage) }
+
+        struct Iterator: IteratorProtocol {
+            fileprivate let storage: Storage
+            private var index = 0
+
+            fileprivate init(storage: Storage) { self.storage = storage }
+
+            mutating func next() -> (type: String, status: String)? {
+                defer { index += 1 }
+                switch storage {
+                case .packed(let types, let bits):
+                    guard index < types.count else { return nil }
+                    return (types[index], GatewayHealthGauges.conditionStatuses[Int((bits >> (2 * UInt64(index))) & 3)])
+                case .pairs(let types, let statuses):
+                    guard index < types.count else { return nil }
+                    return (types[index], statuses[index])
+                }
+            }
+        }
+    }
+
+    private struct Table {
+        var entries: [ObjectKey: Entry] = [:]
+        /// The condition types of the gateway recorded last: every other with the same list shares it.
+        var sharedTypes: [String] = []
+    }
+
+    private let table = Locked(Table())
 
     public init() {}
 
@@ -60,8 +134,9 @@ public final class GatewayHealthGauges: Sendable {
     func record(_ key: ObjectKey, _ entry: Entry) {
         table.withLock { table in
             var entry = entry
-            if entry.heartbeat == nil { entry.heartbeat = table[key]?.heartbeat }
-            table[key] = entry
+            if entry.heartbeat == nil { entry.heartbeat = table.entries[key]?.heartbeat }
+            entry.conditions.share(&table.sharedTypes)
+            table.entries[key] = entry
         }
     }
 
@@ -69,16 +144,16 @@ public final class GatewayHealthGauges: Sendable {
     /// conditions and lags stand, only the heartbeat moved (`heartbeat`: the evidence's stamp,
     /// whole seconds).
     public func recordHeartbeat(_ key: ObjectKey, _ heartbeat: Date) {
-        table.withLock { $0[key]?.heartbeat = heartbeat }
+        table.withLock { $0.entries[key]?.heartbeat = heartbeat }
     }
 
     /// A deleted gateway: its series disappear from /metrics.
     public func remove(_ key: ObjectKey) {
-        _ = table.withLock { $0.removeValue(forKey: key) }
+        _ = table.withLock { $0.entries.removeValue(forKey: key) }
     }
 
     /// Gateways with series (tests, footprint).
-    public var count: Int { table.withLock { $0.count } }
+    public var count: Int { table.withLock { $0.entries.count } }
 
     /// Appends every family, HELP and TYPE lines first, gateways sorted by namespace and name
     /// (a stable order makes diffs of two scrapes readable). Families are announced even with no
@@ -94,7 +169,7 @@ public final class GatewayHealthGauges: Sendable {
     /// the response, a scrape held it twice (and up to twice again while the array grew), so
     /// `/metrics` streams these instead.
     public func chunks(now: Date, chunkBytes: Int = 64 << 10) -> Chunks {
-        Chunks(entries: table.current.sorted { $0.key < $1.key }, now: now, chunkBytes: chunkBytes)
+        Chunks(entries: table.current.entries.sorted { $0.key < $1.key }, now: now, chunkBytes: chunkBytes)
     }
 
     /// See `chunks(now:chunkBytes:)`.
