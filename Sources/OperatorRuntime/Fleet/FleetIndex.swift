@@ -87,7 +87,14 @@ public struct FleetIndex: Sendable {
     /// (building the peers' inputs on every quiet heartbeat was the fleet's largest cost).
     public func groupPeersHeartbeats(for key: ObjectKey, policy: HealthPolicy, now: Date) -> GroupPeersHeartbeats {
         var result = GroupPeersHeartbeats.none
-        for group in peeringGroups(of: key) {
+        // `peeringGroups(of:)` without its sets (this runs on every heartbeat): each group that
+        // a peering names, once, when the gateway is in it.
+        let peerings = agents[key]?.peerings ?? []
+        let memberships = gateways[key]?.groups ?? []
+        for (i, peering) in peerings.enumerated() {
+            let group = peering.groupName
+            guard !peerings[..<i].contains(where: { $0.groupName == group }),
+                  group == GatewayGroups.defaultGroup || memberships.contains(where: { $0.name == group }) else { continue }
             if group == GatewayGroups.defaultGroup {
                 for (peer, agent) in agents where peer != key { result.add(peer: agent, policy: policy, now: now) }
                 // A member known by its Gateway alone has no heartbeat: judged by nothing here.
