@@ -55,6 +55,19 @@ extension HealthEvaluator {
     public static func advance(_ previous: Assessment, from old: GatewayAgentView, to agent: GatewayAgentView,
                                policy: HealthPolicy, now: Date, rules: HealthRules = .standard,
                                groupPeers: GroupPeersHeartbeats? = nil, counterEvidence: Bool = true) -> Assessment? {
+        advance(previous, conditions: QuietConditions(previous.conditions, rules: rules), from: old, to: agent, policy: policy,
+                now: now, rules: rules, groupPeers: groupPeers, counterEvidence: counterEvidence, inputsChecked: false)
+    }
+
+    /// `advance` for a caller that keeps the previous conditions in another form: `previous`'s
+    /// own conditions are not read (they are returned as they are, empty for the reconciler's
+    /// kept assessment), `conditions` says what they are. `inputsChecked`: the caller has found
+    /// `changesOnlyQuietInputs(from: old, to: agent)` true (the informer's cheap test), so it
+    /// is not compared again.
+    public static func advance(_ previous: Assessment, conditions: QuietConditions, from old: GatewayAgentView,
+                               to agent: GatewayAgentView, policy: HealthPolicy, now: Date, rules: HealthRules = .standard,
+                               groupPeers: GroupPeersHeartbeats? = nil, counterEvidence: Bool = true,
+                               inputsChecked: Bool) -> Assessment? {
         let now = now.wholeSeconds
         let peersCheck: Date?
         if let groupPeers {
@@ -64,8 +77,8 @@ extension HealthEvaluator {
             guard previous.groupPeersCheck.map({ $0 > now }) ?? true else { return nil }
             peersCheck = previous.groupPeersCheck
         }
-        guard isQuiet(previous, rules: rules), let evaluatedAt = previous.memory.evaluatedAt, evaluatedAt <= now,
-              changesOnlyQuietInputs(from: old, to: agent, rules: rules),
+        guard conditions.allTrueAndFresh, isQuiet(memoryOf: previous), let evaluatedAt = previous.memory.evaluatedAt,
+              evaluatedAt <= now, inputsChecked || changesOnlyQuietInputs(from: old, to: agent, rules: rules),
               case .value(let beat) = agent.lastHeartbeat, case .value(let oldBeat) = old.lastHeartbeat, beat >= oldBeat
         else { return nil }
         let memory = previous.memory
@@ -75,25 +88,25 @@ extension HealthEvaluator {
         // A rule may ask for another check while UP and True (Forwarding: a leaf whose going
         // stale would change the verdict, §3.9), and the advance would move that check away.
         let before = HeartbeatRule.evaluate(old, memory: memory, policy: policy, now: evaluatedAt, prose: false)
-        guard previous.nextCheck != nil,
-              (before.nextCheck + [previous.groupPeersCheck].compactMap { $0 }).min() == previous.nextCheck else { return nil }
+        guard let previousCheck = previous.nextCheck,
+              earlier(before.nextCheck.min(), previous.groupPeersCheck) == previousCheck else { return nil }
         let heartbeat = HeartbeatRule.evaluate(agent, memory: memory, policy: policy, now: now, prose: false)
         // A fresh heartbeat's message is a function of the policy alone, so status and reason
-        // decide (a kept assessment carries no condition message but TrafficHealthy's).
-        guard heartbeat.status == .fresh, let was = previous.condition(ConditionType.heartbeat),
-              was.status == heartbeat.draft.status, was.reason == heartbeat.draft.reason
+        // decide (a kept assessment carries no condition message but TrafficHealthy's); the
+        // previous one was True `HeartbeatFresh` (`allTrueAndFresh`).
+        guard heartbeat.status == .fresh, heartbeat.draft.status == "True", heartbeat.draft.reason == "HeartbeatFresh"
         else { return nil }
-        let traffic = TrafficRule.evaluate(agent, memory: memory, previous: previous.conditions, policy: policy,
+        guard let trafficWas = conditions.traffic else { return nil }
+        let traffic = TrafficRule.evaluate(agent, memory: memory, previous: trafficWas, policy: policy,
                                            withEvidence: counterEvidence)
-        guard let trafficWas = previous.condition(ConditionType.trafficHealthy),
-              trafficWas.status == traffic.draft.status, trafficWas.reason == traffic.draft.reason,
+        guard trafficWas.status == traffic.draft.status, trafficWas.reason == traffic.draft.reason,
               trafficWas.message == traffic.draft.message
         else { return nil }
 
         // A stalled collector (StateNotCollected, §3.9) and a peering whose traffic stops or
         // starts (PeeringsHealthy, §3.10) change verdicts the two rules above do not judge.
         if StateCollection.notCollected(agent, heartbeatFresh: true, policy: policy) != nil { return nil }
-        let nextCheck = heartbeat.nextCheck.filter { $0 > now }.min()
+        let nextCheck = heartbeat.nextCheck.lazy.filter { $0 > now }.min()
         var rises = memory.peeringRises
         if !agent.peerings.isEmpty || !rises.isEmpty {
             guard let nextCheck, let moved = PeeringsHealthyRule.advancedRises(agent, memory: memory, policy: policy, now: now,
@@ -113,8 +126,15 @@ extension HealthEvaluator {
         next.evidence.heartbeat = heartbeat.stamp
         next.evidence.counters = traffic.evidence
         next.groupPeersCheck = peersCheck
-        next.nextCheck = ([nextCheck] + [peersCheck]).compactMap { $0 }.min()
+        next.nextCheck = earlier(nextCheck, peersCheck)
         return next
+    }
+
+    /// The earlier of two optional instants (nil when both are).
+    private static func earlier(_ a: Date?, _ b: Date?) -> Date? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return min(a, b)
     }
 
     /// UP with every condition True and no timer running: nothing but the heartbeat's staleness
@@ -123,13 +143,38 @@ extension HealthEvaluator {
     /// asks for while True makes `advance` refuse, as the previous `nextCheck` is then not the
     /// heartbeat's).
     static func isQuiet(_ assessment: Assessment, rules: HealthRules) -> Bool {
+        QuietConditions(assessment.conditions, rules: rules).allTrueAndFresh && isQuiet(memoryOf: assessment)
+    }
+
+    /// The part of `isQuiet` outside the conditions: UP, no timer running in the memory.
+    static func isQuiet(memoryOf assessment: Assessment) -> Bool {
         let m = assessment.memory
         return assessment.state == .up
-            && assessment.conditions.count == rules.conditions.count
-            && assessment.conditions.allSatisfy { $0.status == "True" }
-            && assessment.condition(ConditionType.heartbeat)?.reason == "HeartbeatFresh"
             && m.configLagSince == nil && m.routingLagSince == nil && m.podIssueSince.isEmpty && m.flaps.isEmpty
             && m.restartRises.isEmpty
+    }
+}
+
+/// What the heartbeat advance reads of the previous assessment's conditions: whether they are
+/// the quiet set (Ready and one per rule, every one True, Heartbeat `HeartbeatFresh`), and
+/// TrafficHealthy (the traffic rule must say it again, message included). The reconciler keeps
+/// its conditions compact and reads these from them without rebuilding the conditions on every
+/// heartbeat (`GatewayReconciler.Kept`).
+public struct QuietConditions: Sendable, Equatable {
+    public var allTrueAndFresh: Bool
+    /// The previous TrafficHealthy condition (its status, reason and message are read).
+    public var traffic: Condition?
+
+    public init(allTrueAndFresh: Bool, traffic: Condition?) {
+        self.allTrueAndFresh = allTrueAndFresh
+        self.traffic = traffic
+    }
+
+    public init(_ conditions: [Condition], rules: HealthRules) {
+        allTrueAndFresh = conditions.count == rules.conditions.count
+            && conditions.allSatisfy { $0.status == "True" }
+            && conditions.first { $0.type == ConditionType.heartbeat }?.reason == "HeartbeatFresh"
+        traffic = conditions.first { $0.type == ConditionType.trafficHealthy }
     }
 }
 

@@ -90,11 +90,11 @@ import TestSupport
         let now = clock.now()
         await queue.addAfter("a", deadline: now.addingTimeInterval(10))
         await clock.waitForSleepers(1)
-        await queue.postpone("a", from: now.addingTimeInterval(9), to: now.addingTimeInterval(25))
+        queue.postpone("a", from: now.addingTimeInterval(9), to: now.addingTimeInterval(25))
         #expect(await queue.deadline(of: "a") == now.addingTimeInterval(10), "not the deadline it waits for: left alone")
-        await queue.postpone("a", from: now.addingTimeInterval(10), to: now.addingTimeInterval(5))
+        queue.postpone("a", from: now.addingTimeInterval(10), to: now.addingTimeInterval(5))
         #expect(await queue.deadline(of: "a") == now.addingTimeInterval(10), "never earlier")
-        await queue.postpone("a", from: now.addingTimeInterval(10), to: now.addingTimeInterval(25))
+        queue.postpone("a", from: now.addingTimeInterval(10), to: now.addingTimeInterval(25))
         #expect(await queue.deadline(of: "a") == now.addingTimeInterval(25))
         clock.advance(by: 10)  // the timer set for 10 s wakes and finds nothing due
         await clock.waitForSleepers(1)
@@ -105,9 +105,33 @@ import TestSupport
         await queue.done("a")
         // Queued to run now: a postpone does not delay it.
         await queue.add("b")
-        await queue.postpone("b", from: now.addingTimeInterval(25), to: now.addingTimeInterval(60))
+        queue.postpone("b", from: now.addingTimeInterval(25), to: now.addingTimeInterval(60))
         #expect(await queue.deadline(of: "b") == nil)
         #expect(await queue.next() == "b")
+    }
+
+    /// `postpone` is made without a hop onto the queue: it takes effect in call order before
+    /// anything the queue does next (a later `addAfter` compares with the postponed deadline,
+    /// and the timer set for the old one finds nothing due).
+    @Test func postponeTakesEffectInCallOrder() async {
+        let clock = ManualClock()
+        let queue = WorkQueue<String>(name: "t", clock: clock)
+        let now = clock.now()
+        await queue.addAfter("a", deadline: now.addingTimeInterval(10))
+        queue.postpone("a", from: now.addingTimeInterval(10), to: now.addingTimeInterval(25))
+        await queue.addAfter("a", deadline: now.addingTimeInterval(15))
+        #expect(await queue.deadline(of: "a") == now.addingTimeInterval(15), "the earlier of the postponed and the new deadline")
+        await queue.addAfter("b", deadline: now.addingTimeInterval(10))
+        await clock.waitForSleepers(1)
+        queue.postpone("b", from: now.addingTimeInterval(10), to: now.addingTimeInterval(40))
+        clock.advance(by: 10)  // the timer set for 10 s finds b postponed
+        await clock.waitForSleepers(1)
+        #expect(await queue.depth == 0)
+        #expect(await queue.delayedCount == 2)
+        clock.advance(by: 5)
+        #expect(await queue.next() == "a")
+        await queue.done("a")
+        #expect(await queue.deadline(of: "b") == now.addingTimeInterval(40))
     }
 
     @Test func rateLimitedBackoffGrowsAndForgetResets() async {

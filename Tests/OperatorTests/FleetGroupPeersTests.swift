@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 import KubeAPI
 import HealthModel
+import Remediation
 @testable import OperatorRuntime
 
 /// Issue 19: a gateway's inputs carry the other members of its peering-carrying groups, and a
@@ -122,23 +123,60 @@ import HealthModel
         #expect(stale.condition(ConditionType.groupRedundancy)?.message.contains("gw-2 Unknown (HeartbeatStale)") == true)
     }
 
-    /// The heartbeat advance reads the group peers' heartbeats from lighter inputs (no pods, no
-    /// leaves); they say what the full inputs say, and what the evaluation keeps as its check.
-    @Test func theAdvancesLightInputsJudgeThePeersHeartbeatsAsTheFullOnes() {
-        var index = fleet(peeringGroup: "ga")
-        index.upsert(agent: agent("gw-1", peeringGroup: "ga", beat: "2026-04-17T17:00:40Z"))
-        index.upsert(switchAgent: leaf("leaf-1", to: "172.30.8.2", received: 5))
-        let beat = KubeTime.parse("2026-04-17T17:00:00Z")!
-        for after in [10.0, 45, 46, 90] {
-            let now = beat.addingTimeInterval(after)
-            let light = GroupPeersHeartbeats(index.heartbeatInputs(for: g1), policy: .default, now: now)
-            #expect(light == GroupPeersHeartbeats(index.inputs(for: g1), policy: .default, now: now), "at +\(after) s")
-            #expect(light.anyStale == (after > 45), "at +\(after) s")
+    /// A quiet heartbeat is applied together with what its group peers' heartbeats say (one
+    /// hop onto the fleet for both): read after the change, as `groupPeersHeartbeats` reads
+    /// them; nothing is read for a gateway carrying no peering.
+    @Test func aHeartbeatIsAppliedWithWhatItsGroupPeersHeartbeatsSay() async throws {
+        let state = FleetState()
+        for (key, groups) in [(g1, ["ga"]), (g2, ["ga"]), (g3, ["gb"])] {
+            _ = state.apply(ObjectChange<GatewayView>.added(key, gateway(key.name, ip: "172.30.8.\(key.name.suffix(1))", groups: groups)))
         }
-        let evaluated = HealthEvaluator.evaluate(index.inputs(for: g1), previous: nil, policy: .default, now: beat.addingTimeInterval(10))
-        #expect(GroupPeersHeartbeats(index.heartbeatInputs(for: g1), policy: .default, now: beat.addingTimeInterval(10)).check
-                == evaluated.groupPeersCheck)
-        #expect(index.heartbeatInputs(for: g1).groupPeers.allSatisfy { $0.switchAgents.isEmpty })
-        #expect(index.heartbeatInputs(for: g2).groupPeers.map(\.name) == ["gw-1"])
+        for key in [g1, g2] { _ = state.apply(ObjectChange.added(key, agent(key.name, peeringGroup: "ga"))) }
+        _ = state.apply(ObjectChange.added(g3, agent("gw-3", peeringGroup: nil)))
+        let beat = try #require(KubeTime.parse("2026-04-17T17:00:00Z"))
+        var old = agent("gw-1", peeringGroup: "ga")
+        // gw-2's heartbeat (at +0) is fresh until +45.
+        for (after, stale) in [(16.0, false), (46, true)] {
+            let now = beat.addingTimeInterval(after)
+            let next = agent("gw-1", peeringGroup: "ga", beat: KubeTime.format(now.addingTimeInterval(-1)))
+            let (keys, peers) = state.apply(heartbeat: .updated(g1, old: old, new: next), policy: .default, now: now)
+            old = next
+            #expect(keys == [g1])
+            let read = try #require(peers)
+            #expect(read == state.groupPeersHeartbeats(for: g1, policy: .default, now: now))
+            #expect(read.anyStale == stale && read.check == (stale ? nil : beat.addingTimeInterval(46)), "at +\(after) s")
+        }
+        let (keys, peers) = state.apply(heartbeat: .updated(g3, old: agent("gw-3", peeringGroup: nil),
+                                                                  new: agent("gw-3", peeringGroup: nil, beat: "2026-04-17T17:00:15Z")),
+                                              policy: .default, now: beat.addingTimeInterval(16))
+        #expect(keys == [g3] && peers == nil)
+    }
+
+    /// The heartbeat advance reads the group peers' heartbeats from their GatewayAgents alone
+    /// (no peer inputs built); they say what the full inputs say, and what the evaluation keeps
+    /// as its check — in a named group and in `default` (every gateway a member).
+    @Test func theAdvancesDirectReadingJudgesThePeersHeartbeatsAsTheFullInputs() {
+        for group in ["ga", GatewayGroups.defaultGroup] {
+            var index = fleet(peeringGroup: group)
+            index.upsert(agent: agent("gw-1", peeringGroup: group, beat: "2026-04-17T17:00:40Z"))
+            index.upsert(agent: agent("gw-3", peeringGroup: group, beat: "2026-04-17T17:00:20Z"))
+            index.upsert(switchAgent: leaf("leaf-1", to: "172.30.8.2", received: 5))
+            let beat = KubeTime.parse("2026-04-17T17:00:00Z")!
+            for after in [10.0, 45, 46, 65, 66, 90] {
+                let now = beat.addingTimeInterval(after)
+                let direct = index.groupPeersHeartbeats(for: g1, policy: .default, now: now)
+                #expect(direct == GroupPeersHeartbeats(index.inputs(for: g1), policy: .default, now: now), "\(group) at +\(after) s")
+                #expect(direct.anyStale == (after > 45), "\(group) at +\(after) s")
+                #expect(index.groupPeersHeartbeats(for: g2, policy: .default, now: now)
+                        == GroupPeersHeartbeats(index.inputs(for: g2), policy: .default, now: now), "\(group) at +\(after) s")
+            }
+            let evaluated = HealthEvaluator.evaluate(index.inputs(for: g1), previous: nil, policy: .default, now: beat.addingTimeInterval(10))
+            #expect(index.groupPeersHeartbeats(for: g1, policy: .default, now: beat.addingTimeInterval(10)).check == evaluated.groupPeersCheck)
+            #expect(evaluated.groupPeersCheck != nil)
+        }
+        // gw-3 is not in ga, the group its peering names: it has no group peers.
+        var index = fleet(peeringGroup: "ga")
+        index.upsert(agent: agent("gw-2", peeringGroup: "ga", beat: "2026-04-17T16:00:00Z"))
+        #expect(index.groupPeersHeartbeats(for: g3, policy: .default, now: KubeTime.parse("2026-04-17T17:00:00Z")!) == .none)
     }
 }

@@ -117,8 +117,8 @@ final class RecordingMetrics: MetricsFactory, @unchecked Sendable {
         #expect(scraped.contains(#"gateway_medic_config_lag_seconds{\#(labels)} 0"#))
         #expect(!scraped.contains("namespace=\"default\",") || scraped.contains("gateway_namespace=\"default\""))
 
-        _ = await rig.fleet.apply(ObjectChange<GatewayView>.deleted(RFx.key, GatewayView(json: RFx.gateway())))
-        _ = await rig.fleet.apply(ObjectChange<GatewayAgentView>.deleted(RFx.key, GatewayAgentView(json: RFx.agent(beat: 0))))
+        _ = rig.fleet.apply(ObjectChange<GatewayView>.deleted(RFx.key, GatewayView(json: RFx.gateway())))
+        _ = rig.fleet.apply(ObjectChange<GatewayAgentView>.deleted(RFx.key, GatewayAgentView(json: RFx.agent(beat: 0))))
         _ = await rig.reconciler.reconcile(RFx.key)
         let after = text(registry)
         #expect(!after.contains("gw-1"))

@@ -128,11 +128,11 @@ import TestSupport
         }
 
         func feed(beat: Double, bgp: String = "established") async {
-            _ = await fleet.apply(ObjectChange.added(RFx.key, GatewayView(json: RFx.gateway())))
-            _ = await fleet.apply(ObjectChange.added(RFx.key, GatewayAgentView(json: RFx.agent(beat: beat, bgp: bgp, rv: "\(Int(beat) + 10)"))))
+            _ = fleet.apply(ObjectChange.added(RFx.key, GatewayView(json: RFx.gateway())))
+            _ = fleet.apply(ObjectChange.added(RFx.key, GatewayAgentView(json: RFx.agent(beat: beat, bgp: bgp, rv: "\(Int(beat) + 10)"))))
             for role in ["dataplane", "frr"] {
                 let pod = PodView(json: RFx.pod(role))
-                _ = await fleet.apply(ObjectChange.added(ObjectKey(namespace: "fab", name: pod.name), pod))
+                _ = fleet.apply(ObjectChange.added(ObjectKey(namespace: "fab", name: pod.name), pod))
             }
         }
     }
@@ -223,8 +223,8 @@ import TestSupport
         let rig = Rig()
         await rig.feed(beat: 0)
         _ = await rig.reconciler.reconcile(RFx.key)
-        _ = await rig.fleet.apply(ObjectChange<GatewayView>.deleted(RFx.key, GatewayView(json: RFx.gateway())))
-        _ = await rig.fleet.apply(ObjectChange<GatewayAgentView>.deleted(RFx.key, GatewayAgentView(json: RFx.agent(beat: 0))))
+        _ = rig.fleet.apply(ObjectChange<GatewayView>.deleted(RFx.key, GatewayView(json: RFx.gateway())))
+        _ = rig.fleet.apply(ObjectChange<GatewayAgentView>.deleted(RFx.key, GatewayAgentView(json: RFx.agent(beat: 0))))
         let result = await rig.reconciler.reconcile(RFx.key)
         guard case .done = result else { Issue.record("expected done, got \(result)"); return }
         #expect(await rig.reconciler.assessments().isEmpty)

@@ -69,6 +69,46 @@ actor PageLog {
         }
     }
 
+    /// The heartbeat advance reads the kept conditions in their compact form
+    /// (`Kept.quietConditions`): what it reads must be what the conditions read back whole
+    /// say, and advancing the kept form must give the kept form of advancing the whole one.
+    @Test func keptAssessmentAdvancesLikeTheFullOne() throws {
+        let runs = RFx.evaluations(6)
+        var quiet = 0
+        for (i, previous) in runs.enumerated() {
+            var variants = [previous]
+            // A False TrafficHealthy (its message kept), a Heartbeat not fresh, an unusual status.
+            for (type, status, reason) in [(ConditionType.trafficHealthy, "False", "DropsAboveThreshold"),
+                                           (ConditionType.heartbeat, "True", "HeartbeatClockSkew"),
+                                           (ConditionType.bgpStable, "Maybe", "Stable")] {
+                var variant = previous
+                let index = try #require(variant.conditions.firstIndex { $0.type == type })
+                variant.conditions[index].status = status
+                variant.conditions[index].reason = reason
+                variants.append(variant)
+            }
+            for assessment in variants {
+                let kept = GatewayReconciler.Kept(assessment)
+                let whole = QuietConditions(kept.assessment.conditions, rules: .standard)
+                #expect(kept.quietConditions() == whole)
+                #expect(whole.traffic?.message == assessment.condition(ConditionType.trafficHealthy)?.message)
+                if whole.allTrueAndFresh { quiet += 1 }
+            }
+            let beat = Double(i) * 15
+            let old = GatewayAgentView(json: RFx.agent(beat: beat)), new = GatewayAgentView(json: RFx.agent(beat: beat + 15))
+            let now = RFx.t0.addingTimeInterval(beat + 17)
+            let kept = GatewayReconciler.Kept(previous)
+            let fromKept = HealthEvaluator.advance(kept.rest, conditions: kept.quietConditions(), from: old, to: new,
+                                                   policy: .default, now: now, counterEvidence: false, inputsChecked: true)
+            let fromWhole = HealthEvaluator.advance(previous, from: old, to: new, policy: .default, now: now, counterEvidence: false)
+            #expect((fromKept == nil) == (fromWhole == nil), "run \(i)")
+            if let fromKept, let fromWhole {
+                #expect(kept.advanced(to: fromKept).assessment == GatewayReconciler.Kept(fromWhole).assessment, "run \(i)")
+            }
+        }
+        #expect(quiet >= 3, "the runs reach the quiet set")
+    }
+
     /// A condition status the compact form has no byte for is kept as it was.
     @Test func keptAssessmentKeepsAnUnusualConditionStatus() throws {
         var assessment = try #require(RFx.evaluations(1).first)

@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 import Metrics
 import Scheduling
 
@@ -29,6 +30,10 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     private var timer: Task<Void, Never>?
     private var timerDeadline: Date?
     private var timerGeneration: UInt64 = 0
+    /// `postpone` calls not yet applied, in call order: a heartbeat postpones without a hop onto
+    /// this actor, and every call here that reads or writes `waiting` applies them first
+    /// (`applyPostponements`), so each takes effect as if made on the actor when it was called.
+    private nonisolated let postponements = Locked<[(key: Key, from: Date, to: Date)]>([])
 
     private var getters: [(id: UInt64, continuation: CheckedContinuation<Key?, Never>)] = []
     private var nextGetterID: UInt64 = 0
@@ -53,6 +58,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// Queues `key` now (no-op when already queued or after shutdown).
     public func add(_ key: Key) {
         guard !isShutDown else { return }
+        applyPostponements()
         waiting.removeValue(forKey: key)
         guard dirty.insert(key).inserted else { return }
         metrics.adds.increment()
@@ -66,6 +72,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// Queues `key` at `deadline`; an earlier pending deadline for the same key wins.
     public func addAfter(_ key: Key, deadline: Date) {
         guard !isShutDown else { return }
+        applyPostponements()
         if deadline <= clock.now() { return add(key) }
         // Already queued to run immediately (or right after its current run): nothing to delay.
         if dirty.contains(key) { return }
@@ -79,13 +86,27 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// it waits for (and it is not queued to run already); otherwise does nothing, which leaves
     /// the key to run no later than planned. A heartbeat that leaves a gateway's verdict as it was
     /// moves its staleness check this way (`GatewayReconciler.advance`), several times before
-    /// it comes due: only `waiting` changes here, and the key's heap entry moves to the new
+    /// it comes due: only `waiting` changes, and the key's heap entry moves to the new
     /// deadline when it surfaces (`earliestLiveDeadline`), so the heap keeps one entry per key
     /// however often it is postponed. The timer, if set for the old deadline, wakes, finds
-    /// nothing due and sleeps until the next live one.
-    public func postpone(_ key: Key, from: Date, to: Date) {
-        guard !isShutDown, to > from, waiting[key] == from, !dirty.contains(key) else { return }
-        waiting[key] = to
+    /// nothing due and sleeps until the next live one. Synchronous, without a hop onto the
+    /// actor (one per heartbeat): the call is recorded and applied, in order, before the
+    /// actor next reads a deadline; a deadline only ever moves later this way, so no timer
+    /// needs an earlier wake.
+    public nonisolated func postpone(_ key: Key, from: Date, to: Date) {
+        guard to > from else { return }
+        postponements.withLock { $0.append((key, from, to)) }
+    }
+
+    /// Applies the `postpone` calls made since the last time, in order.
+    private func applyPostponements() {
+        let pending = postponements.withLock { list in
+            defer { list = [] }
+            return list
+        }
+        for (key, from, to) in pending where !isShutDown && waiting[key] == from && !dirty.contains(key) {
+            waiting[key] = to
+        }
     }
 
     public func addAfter(_ key: Key, delay: Duration) {
@@ -144,6 +165,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     public func shutDown() {
         guard !isShutDown else { return }
         isShutDown = true
+        postponements.withLock { $0 = [] }
         timer?.cancel()
         timer = nil
         let waitingGetters = getters
@@ -161,7 +183,10 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// Keys ready to be handed out now.
     public var depth: Int { ready.count }
     /// Keys waiting for a deadline.
-    public var delayedCount: Int { waiting.count }
+    public var delayedCount: Int {
+        applyPostponements()
+        return waiting.count
+    }
     /// Keys being worked on.
     public var processingCount: Int { processing.count }
     public var isShuttingDown: Bool { isShutDown }
@@ -173,11 +198,15 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// whose key the timer task has not yet moved to the ready list — read in one turn (a test
     /// driving a ManualClock waits for this before moving time again).
     public var isIdle: Bool {
+        applyPostponements()
         let now = clock.now()
         return ready.isEmpty && processing.isEmpty && !waiting.values.contains { $0 <= now }
     }
     /// The pending deadline of `key`, if it waits for one.
-    public func deadline(of key: Key) -> Date? { waiting[key] }
+    public func deadline(of key: Key) -> Date? {
+        applyPostponements()
+        return waiting[key]
+    }
 
     // MARK: Internals
 
@@ -239,6 +268,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         guard generation == timerGeneration, !isShutDown else { return }
         timer = nil
         timerDeadline = nil
+        applyPostponements()
         let now = clock.now()
         while let deadline = earliestLiveDeadline(), deadline <= now, let key = heap.popFirst()?.payload {
             waiting.removeValue(forKey: key)

@@ -16,6 +16,19 @@ public struct GroupPeersHeartbeats: Sendable, Equatable {
         self.anyStale = anyStale
         self.check = check
     }
+
+    /// Nothing read yet: no peer stale, no check.
+    public static let none = GroupPeersHeartbeats(anyStale: false, check: nil)
+
+    /// Adds one group peer, by its GatewayAgent (`PeeringGroup.peerHeartbeat`). The result does
+    /// not depend on the order the peers are added in, nor on a peer added twice: the fleet
+    /// index adds the members of the gateway's peering-carrying groups as it finds them,
+    /// without building the peers' inputs (`FleetIndex.groupPeersHeartbeats`).
+    public mutating func add(peer agent: GatewayAgentView?, policy: HealthPolicy, now: Date) {
+        let beat = PeeringGroup.peerHeartbeat(agent, policy: policy, now: now)
+        if beat.stale { anyStale = true }
+        if let peerCheck = beat.check { check = min(check ?? peerCheck, peerCheck) }
+    }
 }
 
 /// One of the gateway's groups that carries a peering, with each member's Forwarding: what
@@ -84,7 +97,7 @@ struct PeeringGroup: Sendable {
                 if let known = peerForwarding[peer.name] {
                     forwarding = known
                 } else {
-                    let beat = peerHeartbeat(peer, policy: context.policy, now: context.now)
+                    let beat = peerHeartbeat(peer.agent, policy: context.policy, now: context.now)
                     if let check = beat.check { peersCheck = min(peersCheck ?? check, check) }
                     forwarding = (ForwardingRule.judge(agent: peer.agent, protocolIP: peer.protocolIP, leaves: peer.switchAgents,
                                                        heartbeat: beat.stale ? .stale : nil, policy: context.policy, now: context.now),
@@ -116,13 +129,9 @@ struct PeeringGroup: Sendable {
     /// heartbeat advance asks it so that a quiet gateway's peers, heartbeating as usual, move
     /// that check on without an evaluation (`HealthEvaluator.advance`).
     static func peersHeartbeats(_ inputs: GatewayInputs, policy: HealthPolicy, now: Date) -> GroupPeersHeartbeats {
-        var result = GroupPeersHeartbeats(anyStale: false, check: nil)
+        var result = GroupPeersHeartbeats.none
         for name in Set(expectedPeerings(inputs).map(\.groupName)) {
-            for (peer, _) in peers(of: name, inputs) {
-                let beat = peerHeartbeat(peer, policy: policy, now: now)
-                if beat.stale { result.anyStale = true }
-                if let check = beat.check { result.check = min(result.check ?? check, check) }
-            }
+            for (peer, _) in peers(of: name, inputs) { result.add(peer: peer.agent, policy: policy, now: now) }
         }
         return result
     }
@@ -133,8 +142,8 @@ struct PeeringGroup: Sendable {
     /// rule says (§3.2). A fresh one's `check` is the instant it goes stale, which the members'
     /// `nextCheck` carries: no new object arrives when a peer falls silent. A peer with no
     /// parseable heartbeat is judged by its last report alone (its BGP state).
-    static func peerHeartbeat(_ peer: GroupPeer, policy: HealthPolicy, now: Date) -> (stale: Bool, check: Date?) {
-        guard let beat = peer.agent?.lastHeartbeat.value else { return (false, nil) }
+    static func peerHeartbeat(_ agent: GatewayAgentView?, policy: HealthPolicy, now: Date) -> (stale: Bool, check: Date?) {
+        guard let beat = agent?.lastHeartbeat.value else { return (false, nil) }
         let staleAt = beat.addingTimeInterval(policy.heartbeatStaleAfter)
         return now > staleAt ? (true, nil) : (false, staleAt.addingTimeInterval(1))
     }

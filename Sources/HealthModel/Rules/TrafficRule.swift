@@ -30,7 +30,8 @@ struct TrafficRule: HealthRule {
     let readsPreviousMessage = true
 
     func evaluate(_ context: inout RuleContext) -> RuleOutcome {
-        let finding = Self.evaluate(context.inputs.agent, memory: context.memory, previous: context.previous?.conditions, policy: context.policy)
+        let finding = Self.evaluate(context.inputs.agent, memory: context.memory, previous: context.previousCondition(condition),
+                                    policy: context.policy)
         context.newMemory.trafficStamp = finding.stamp
         context.newMemory.traffic = finding.samples
         context.evidence.counters = finding.evidence
@@ -38,9 +39,10 @@ struct TrafficRule: HealthRule {
         return RuleOutcome(finding.draft)
     }
 
+    /// - Parameter previous: the previous TrafficHealthy condition.
     /// - Parameter withEvidence: false leaves the counter evidence empty (the reconciler's cache
     ///   keeps none: it is volatile), for the heartbeat advance.
-    static func evaluate(_ agent: GatewayAgentView?, memory: HealthMemory, previous: [Condition]?, policy: HealthPolicy,
+    static func evaluate(_ agent: GatewayAgentView?, memory: HealthMemory, previous: Condition?, policy: HealthPolicy,
                          withEvidence: Bool = true) -> TrafficFinding {
         let type = ConditionType.trafficHealthy
         guard let agent, agent.hasState else {
@@ -50,7 +52,7 @@ struct TrafficRule: HealthRule {
         let stamp = agent.collectionStamp
         // The same collection seen again (another object changed): nothing new to compare, so the
         // previous verdict stands rather than turning into "no new traffic".
-        if let stamp, stamp == memory.trafficStamp, let old = previous?.first(where: { $0.type == type }) {
+        if let stamp, stamp == memory.trafficStamp, let old = previous {
             let evidence = !withEvidence ? [] : agent.counters.map { c in
                 CounterEvidence(key: c.key, packets: c.packets.value, drops: c.drops.value, deltaPackets: nil, deltaDrops: nil, note: "unchanged")
             }

@@ -1,3 +1,4 @@
+import Foundation
 import ControllerKit
 import HealthModel
 import Remediation
@@ -67,28 +68,43 @@ public struct FleetIndex: Sendable {
     /// `spec.peerings` naming a group it is in), each with what its Forwarding is judged from.
     /// Empty, and nothing built, when none does: every gateway is in `default`, whose member list
     /// is the fleet's.
-    /// - Parameter withLeaves: false leaves out the switch Agents (`heartbeatInputs`).
-    func groupPeers(of key: ObjectKey, withLeaves: Bool = true) -> [GroupPeer] {
+    func groupPeers(of key: ObjectKey) -> [GroupPeer] {
         let groups = peeringGroups(of: key)
         guard !groups.isEmpty else { return [] }
         var peers = Set<ObjectKey>()
         for group in groups { peers.formUnion(members(ofGroup: group)) }
         peers.remove(key)
         return peers.sorted { ($0.name, $0.namespace ?? "") < ($1.name, $1.namespace ?? "") }.map { peer in
-            guard withLeaves else { return GroupPeer(gateway: gateways[peer], agent: agents[peer]) }
             let witnesses = routerID(of: peer).flatMap { switchAgentsByRouterID[$0] } ?? []
             let leaves = witnesses.compactMap { switchAgents[$0] }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
             return GroupPeer(gateway: gateways[peer], agent: agents[peer], switchAgents: leaves)
         }
     }
 
-    /// What the heartbeat advance reads of the gateway's group peers (`GroupPeersHeartbeats`):
-    /// its Gateway, its GatewayAgent and its group peers, without pods or leaves (building those
-    /// on every heartbeat of a quiet gateway was the advance's largest cost).
-    public func heartbeatInputs(for key: ObjectKey) -> GatewayInputs {
-        GatewayInputs(gateway: gateways[key], agent: agents[key], pods: [], switchAgents: [],
-                      switchAgentsVisible: switchAgentsVisible, switchAgentTotal: switchAgents.count,
-                      groupPeers: groupPeers(of: key, withLeaves: false))
+    /// What the gateway's group peers' heartbeats say at `now`, for the heartbeat advance: the
+    /// same as `GroupPeersHeartbeats(inputs(for: key), …)` (the evaluation's reading, §3.11),
+    /// read from the members' GatewayAgents alone — no peer inputs built, no set, no sorting
+    /// (building the peers' inputs on every quiet heartbeat was the fleet's largest cost).
+    public func groupPeersHeartbeats(for key: ObjectKey, policy: HealthPolicy, now: Date) -> GroupPeersHeartbeats {
+        var result = GroupPeersHeartbeats.none
+        // `peeringGroups(of:)` without its sets (this runs on every heartbeat): each group that
+        // a peering names, once, when the gateway is in it.
+        let peerings = agents[key]?.peerings ?? []
+        let memberships = gateways[key]?.groups ?? []
+        for (i, peering) in peerings.enumerated() {
+            let group = peering.groupName
+            guard !peerings[..<i].contains(where: { $0.groupName == group }),
+                  group == GatewayGroups.defaultGroup || memberships.contains(where: { $0.name == group }) else { continue }
+            if group == GatewayGroups.defaultGroup {
+                for (peer, agent) in agents where peer != key { result.add(peer: agent, policy: policy, now: now) }
+                // A member known by its Gateway alone has no heartbeat: judged by nothing here.
+            } else {
+                for peer in keysByGroup[group] ?? [] where peer != key {
+                    result.add(peer: agents[peer], policy: policy, now: now)
+                }
+            }
+        }
+        return result
     }
 
     /// The gateway's groups (`spec.groups` and `default`) that one of its GatewayAgent's

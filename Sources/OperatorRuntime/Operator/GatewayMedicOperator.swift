@@ -96,7 +96,7 @@ public actor GatewayMedicOperator {
                                                 liveness: liveness)
         // Caches current again: re-judge every gateway (its verdict may have waited meanwhile).
         let fleet = self.fleet
-        liveness.setOnRecovered { Task { for key in await fleet.gatewayKeys.sorted() { await queue.add(key) } } }
+        liveness.setOnRecovered { Task { for key in fleet.gatewayKeys.sorted() { await queue.add(key) } } }
     }
 
     // MARK: State for probes and tests (readable without awaiting)
@@ -231,7 +231,7 @@ public actor GatewayMedicOperator {
         flags.withLock { $0.leader = true }
         logger.info("leading: writing from now on")
         let draftGateways = await tickets.gateways.map { ObjectKey(namespace: $0.namespace, name: $0.name) }
-        for key in await fleet.gatewayKeys.union(draftGateways).sorted() { await queue.add(key) }
+        for key in fleet.gatewayKeys.union(draftGateways).sorted() { await queue.add(key) }
     }
 
     private func makeElector() throws -> LeaderElector? {

@@ -55,31 +55,31 @@ enum OperatorInformers {
         let fabric = config.fabricNamespace
         let gateways = Informer<AnnotatedGateway>(
             name: "gateways", source: source(.gateways, fabric), projection: { AnnotatedGateway(json: $0) },
-            clock: clock, options: options(.gateways), logger: logger) { change in await enqueue(await fleet.apply(change)) }
+            clock: clock, options: options(.gateways), logger: logger) { change in await enqueue(fleet.apply(change)) }
         // GatewayPeerings: only the group each names (remediation's group-safety guard). Optional:
         // without the CRD no group carries peerings.
         let peerings = Informer<String>(
             name: "gatewaypeerings", source: source(.gatewayPeerings, fabric),
             projection: { RemediationFacts.peeringGroup($0) }, clock: clock,
             options: options(.gatewayPeerings, optional: true), logger: logger) { change in
-            await enqueue(await fleet.apply(peering: change))
+            await enqueue(fleet.apply(peering: change))
         }
         let agents = Informer<GatewayAgentView>(
             name: "gatewayagents", source: source(.gatewayAgents, fabric, defersObjects: true),
             projection: { GatewayAgentView(json: $0) }, byteProjection: { GatewayAgentView(bytes: $0) }, clock: clock,
             options: options(.gatewayAgents), logger: logger) { change in
-            let keys = await fleet.apply(change)
             // A heartbeat that moves no verdict moves the gateway's staleness check instead of
             // queueing an evaluation (`GatewayReconciler.advance`); anything else is queued.
-            if case .updated(let key, let old, let new) = change, HealthEvaluator.changesOnlyQuietInputs(from: old, to: new),
-               let moved = await reconciler.advance(key, from: old, to: new) {
-                await queue.postpone(key, from: moved.from, to: moved.to)
-                // Its group mates when the heartbeat ends a silence they may have judged (§3.11).
-                let mates = keys.filter { $0 != key }
-                if !mates.isEmpty { await enqueue(mates) }
-                return
-            }
-            await enqueue(keys)
+            guard case .updated(let key, let old, let new) = change, HealthEvaluator.changesOnlyQuietInputs(from: old, to: new)
+            else { return await enqueue(fleet.apply(change)) }
+            let now = clock.now()
+            let (keys, groupPeers) = fleet.apply(heartbeat: change, policy: config.health, now: now)
+            guard let moved = await reconciler.advance(key, from: old, to: new, now: now, groupPeers: groupPeers)
+            else { return await enqueue(keys) }
+            queue.postpone(key, from: moved.from, to: moved.to)
+            // Its group mates when the heartbeat ends a silence they may have judged (§3.11).
+            let mates = keys.filter { $0 != key }
+            if !mates.isEmpty { await enqueue(mates) }
         }
         let pods = Informer<PodView>(
             name: "pods", source: source(.pods, config.gatewayNamespace),
@@ -88,9 +88,9 @@ enum OperatorInformers {
                 let pod = PodView(json: json)
                 return pod.gatewayName == nil ? nil : pod
             },
-            clock: clock, options: options(.pods), logger: logger) { change in await enqueue(await fleet.apply(change)) }
+            clock: clock, options: options(.pods), logger: logger) { change in await enqueue(fleet.apply(change)) }
         let switchSource = PresenceTrackingSource(base: source(.switchAgents, fabric, defersObjects: true)) { visible in
-            await enqueue(await fleet.setSwitchAgentsVisible(visible))
+            await enqueue(fleet.setSwitchAgentsVisible(visible))
         }
         let switchAgents = Informer<SwitchAgentView>(
             name: "agents", source: switchSource, projection: { SwitchAgentView(json: $0) },
@@ -99,7 +99,7 @@ enum OperatorInformers {
             // Gateways whose Forwarding evidence changed are judged again; of those a leaf's
             // heartbeat merely reports on, only the ones that need its word as liveness evidence
             // right now (own heartbeat not fresh): it changes nothing for the others.
-            let effect = await fleet.apply(change)
+            let effect = fleet.apply(change)
             await enqueue(effect.changed + (await reconciler.affectedBySwitchAgents(effect.reported)))
         }
         let healthInformer = Informer<GatewayHealthRecord>(

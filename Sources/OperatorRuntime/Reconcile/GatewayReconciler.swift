@@ -208,30 +208,32 @@ public actor GatewayReconciler {
         }
     }
 
-    /// A GatewayAgent update from `old` to `agent` that may change only the heartbeat and the
-    /// counter collection (the informer hands over both views): when the gateway is settled and
-    /// `HealthEvaluator.advance` finds that no verdict moves, the kept assessment takes the new
-    /// heartbeat and counter memory without an evaluation, and the answer is the staleness
-    /// deadline to move (the requeue the last reconcile asked for, and the new one). Nil: the
-    /// caller enqueues the gateway as for any change. Never skips a change that matters: a
-    /// reconcile in progress or a gateway not settled is left to the queue, and `advance` says
-    /// nil for any input a verdict depends on.
-    public func advance(_ key: ObjectKey, from old: GatewayAgentView, to agent: GatewayAgentView) async -> (from: Date, to: Date)? {
+    /// A GatewayAgent update from `old` to `agent` that changed only the heartbeat and the
+    /// counter collection (`HealthEvaluator.changesOnlyQuietInputs`, which the caller has found
+    /// true): when the gateway is settled and `HealthEvaluator.advance` finds that no verdict
+    /// moves, the kept assessment takes the new heartbeat and counter memory without an
+    /// evaluation, and the answer is the staleness deadline to move (the requeue the last
+    /// reconcile asked for, and the new one). Nil: the caller enqueues the gateway as for any
+    /// change. Never skips a change that matters: a reconcile in progress or a gateway not
+    /// settled is left to the queue, and `advance` says nil for any input a verdict depends on.
+    /// Synchronous on this actor: nothing can start or end a reconcile in between.
+    /// - Parameters:
+    ///   - now: the instant of the advance (the informer reads the clock once for this and
+    ///     for `groupPeers`).
+    ///   - groupPeers: what the gateway's group peers' heartbeats say at `now`, read with the
+    ///     change in one hop (`FleetState.apply(heartbeat:policy:now:)`); nil when it has no
+    ///     peering-carrying group. In a group carrying a peering their own heartbeats move the
+    ///     instant one would go stale (§3.11) without an evaluation.
+    public func advance(_ key: ObjectKey, from old: GatewayAgentView, to agent: GatewayAgentView, now: Date,
+                        groupPeers: GroupPeersHeartbeats?) -> (from: Date, to: Date)? {
         guard let tracked = gateways[key], tracked.settled, !tracked.inProgress, let kept = tracked.last else { return nil }
-        let previous = kept.assessment
-        // In a group carrying a peering, what the peers' heartbeats say now: their own
-        // heartbeats move the instant one would go stale (§3.11) without an evaluation.
-        var groupPeers: GroupPeersHeartbeats?
-        let now = clock.now()
-        if previous.groupPeersCheck != nil {
-            groupPeers = await fleet.groupPeersHeartbeats(for: key, policy: policy, now: now.wholeSeconds)
-            // A reconcile may have started or ended meanwhile: advance only what was looked at.
-            guard let again = gateways[key], again.settled, !again.inProgress, again.last === kept else { return nil }
-        }
+        let previous = kept.rest
         guard let from = previous.nextCheck,
               // Without counter evidence: the kept assessment blanks it (volatile).
-              let next = HealthEvaluator.advance(previous, from: old, to: agent, policy: policy, now: now,
-                                                 groupPeers: groupPeers, counterEvidence: false),
+              let next = HealthEvaluator.advance(previous, conditions: kept.quietConditions(), from: old, to: agent,
+                                                 policy: policy, now: now,
+                                                 groupPeers: previous.groupPeersCheck == nil ? nil : groupPeers,
+                                                 counterEvidence: false, inputsChecked: true),
               let to = next.nextCheck
         else { return nil }
         gateways[key]?.last = kept.advanced(to: next)
@@ -278,7 +280,7 @@ public actor GatewayReconciler {
     private func prepare(_ key: ObjectKey) async -> Preparation {
         gateways[key, default: Tracked()].inProgress = true
         gateways[key]?.settled = false
-        let inputs = await fleet.inputs(for: key)
+        let inputs = fleet.inputs(for: key)
         guard inputs.gateway != nil || inputs.agent != nil else {
             forget(key)
             // A deleted gateway's ticket drafts still expire: look again when the next one does.
@@ -342,11 +344,11 @@ public actor GatewayReconciler {
         let mine = GatewayKey(namespace: key.namespace ?? "", name: key.name)
         let own = persisted.remediation.flatMap(RemediationRecord.init(json:))
         if persistedRecords?[mine] != own { persistedRecords?[mine] = own }
-        let fleetFacts = await fleet.remediationFacts(key)
+        let fleetFacts = fleet.remediationFacts(key)
         // Fault attribution reads the leaves only when every BGP session is down (§2.1): one more
         // hop then, none in the steady state.
         let e = assessment.evidence
-        let leaves = e.bgpTotal > 0 && e.bgpEstablished == 0 ? await fleet.leafPeers(for: key) : []
+        let leaves = e.bgpTotal > 0 && e.bgpEstablished == 0 ? fleet.leafPeers(for: key) : []
         return await remediator.remediate(key: key, assessment: assessment, inputs: inputs, leaves: leaves,
                                           persisted: persistedRecords ?? [:],
                                           paused: persisted.paused || fleetFacts.paused, groupsWithPeerings: fleetFacts.groupsWithPeerings,

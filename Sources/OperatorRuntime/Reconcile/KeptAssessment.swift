@@ -10,8 +10,8 @@ extension GatewayReconciler {
     /// declare `readsPreviousMessage` (TrafficHealthy: a collection seen again repeats its
     /// verdict): those are kept whole.
     final class Kept: Sendable {
-        /// The assessment without its conditions.
-        private let rest: Assessment
+        /// The assessment without its conditions (and without the volatile status and evidence).
+        let rest: Assessment
         private let conditions: [KeptCondition]
         /// The conditions as they were, when one has a status the compact form has no byte for
         /// (the evaluator writes none such).
@@ -55,13 +55,31 @@ extension GatewayReconciler {
             moreMessages = kept.moreMessages
         }
 
-        /// `next`, an advance of this assessment (`HealthEvaluator.advance` changes no condition,
-        /// message included: it returns nil otherwise), kept with this one's conditions: a quiet
-        /// heartbeat rebuilds only the rest.
-        func advanced(to next: Assessment, rules: HealthRules = .standard) -> Kept {
-            var rest = rules.blankingVolatile(next, in: [.status, .evidence])
-            rest.conditions = []
-            return Kept(rest: rest, sharing: self)
+        /// `next`, an advance of `rest` (`HealthEvaluator.advance` with `counterEvidence: false`
+        /// changes no condition, message included: it returns nil otherwise, and it moves only
+        /// the memory, the heartbeat evidence and the checks, none of them blanked here), kept
+        /// with this one's conditions: a quiet heartbeat rebuilds nothing else.
+        func advanced(to next: Assessment) -> Kept {
+            Kept(rest: next, sharing: self)
+        }
+
+        /// What the heartbeat advance reads of the conditions, read from the compact form (as
+        /// `QuietConditions(assessment.conditions)`, without building them).
+        func quietConditions(rules: HealthRules = .standard) -> QuietConditions {
+            if let unusual { return QuietConditions(unusual, rules: rules) }
+            var allTrue = conditions.count == rules.conditions.count
+            var heartbeatFresh = false
+            var traffic: Condition?
+            var next = 0
+            for kept in conditions {
+                if !kept.isTrue { allTrue = false }
+                if kept.type == ConditionType.heartbeat { heartbeatFresh = kept.reason == "HeartbeatFresh" }
+                if kept.type == ConditionType.trafficHealthy {
+                    traffic = kept.condition(message: kept.keepsMessage ? (next == 0 ? firstMessage : moreMessages[next - 1]) : "")
+                }
+                if kept.keepsMessage { next += 1 }
+            }
+            return QuietConditions(allTrueAndFresh: allTrue && heartbeatFresh, traffic: traffic)
         }
 
         var assessment: Assessment {
@@ -88,7 +106,7 @@ extension GatewayReconciler {
         }
 
         let type: String
-        private let reason: String
+        let reason: String
         private let lastTransitionTime: String
         private let status: Status
         /// Its rule reads its previous message (kept apart by `Kept`).
@@ -108,6 +126,8 @@ extension GatewayReconciler {
             reason = condition.reason
             lastTransitionTime = condition.lastTransitionTime
         }
+
+        var isTrue: Bool { status == .isTrue }
 
         func condition(message: String) -> Condition {
             let text: String
