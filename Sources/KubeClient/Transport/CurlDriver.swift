@@ -103,10 +103,7 @@ final class CurlDriver: @unchecked Sendable {
                 var curlDue = -1
                 curl_multi_timeout(multi, &curlDue)
                 let sleep = curlDue >= 0 ? min(pending, UInt64(curlDue) * 1_000_000) : pending
-                let sleptWhole = sleepUnlessKicked(nanoseconds: sleep) && sleep == pending
-                // What a busy stream's sleep leaves in the socket is handed over as soon as it is
-                // read, even when the sleep was cut short: it may have waited most of a window.
-                batched = sleptWhole || due.next == nil
+                batched = sleepUnlessKicked(nanoseconds: sleep) && sleep == pending
             } else {
                 let ms = pending.map { Int32(min(($0 + 999_999) / 1_000_000, 1_000)) } ?? 1_000
                 curl_multi_poll(multi, nil, 0, ms, nil)
