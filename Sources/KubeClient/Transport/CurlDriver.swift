@@ -9,9 +9,8 @@ import Locking
 /// While only watch streams are attached and one of them holds events its reader is not yet to
 /// see (its delivery window, `StreamBuffer.wakeIfDue`), the loop does not poll the sockets: it
 /// sleeps until that window closes (or a command arrives) and then reads everything that came
-/// meanwhile in one pass; a stream that had events in the window just closed is read again one
-/// window later, without polling for its next event. At 10,000 gateways the watches carry ~1,000
-/// events a second, and waking this thread for each was a quarter of the operator's CPU.
+/// meanwhile in one pass. At 10,000 gateways the watches carry ~1,000 events a second, and waking
+/// this thread for each was a quarter of the operator's CPU.
 final class CurlDriver: @unchecked Sendable {
     enum Command: Sendable {
         case add(Transfer)
@@ -92,12 +91,8 @@ final class CurlDriver: @unchecked Sendable {
             }
             curl_multi_perform(multi, &running)
             collectFinished()
-            let due = wakeDueStreams(all: batched)
+            let pending = wakeDueStreams(all: batched)
             batched = false
-            // A stream that just had a window's worth of events is busy: read it again one window
-            // from now rather than poll for its next event (which would wake this thread for it
-            // and again at that event's window's end). An event waits at most a window as before.
-            let pending = due.next ?? due.busyWindow
             if let pending, requestsInFlight == 0 {
                 // libcurl's own timers (a stream's idle timeout) still run on time.
                 var curlDue = -1
@@ -119,18 +114,14 @@ final class CurlDriver: @unchecked Sendable {
 
     /// Wakes the readers of streams whose delivery window has passed (`all`: of every stream
     /// holding events, after a batching sleep: they were read late already); returns the
-    /// nanoseconds until the next such wake-up, if one is pending, and the shortest delivery
-    /// window of the streams whose window closed now (busy ones).
-    private func wakeDueStreams(all: Bool) -> (next: UInt64?, busyWindow: UInt64?) {
+    /// nanoseconds until the next such wake-up, if one is pending.
+    private func wakeDueStreams(all: Bool) -> UInt64? {
         var next: UInt64?
-        var busyWindow: UInt64?
         for transfer in attached.values {
-            guard case .stream(let buffer) = transfer.sink else { continue }
-            let due = buffer.deliverIfDue(force: all)
-            if let remaining = due.remaining { next = min(next ?? remaining, remaining) }
-            if due.delivered, buffer.deliveryWindow > 0 { busyWindow = min(busyWindow ?? buffer.deliveryWindow, buffer.deliveryWindow) }
+            guard case .stream(let buffer) = transfer.sink, let remaining = buffer.wakeIfDue(force: all) else { continue }
+            next = min(next ?? remaining, remaining)
         }
-        return (next, busyWindow)
+        return next
     }
 
     /// Sleeps up to `nanoseconds` unless a command is waiting or arrives meanwhile. Returns

@@ -94,20 +94,14 @@ final class StreamBuffer: @unchecked Sendable {
     /// at once, `force`): the consumer if it waits; a busy one takes the data when it next asks.
     /// Returns the nanoseconds until the next such wake-up, if one is pending.
     func wakeIfDue(force: Bool = false) -> UInt64? {
-        deliverIfDue(force: force).remaining
-    }
-
-    /// `wakeIfDue`, also telling whether a window closed now (`delivered`: the stream had data
-    /// this window, whether its consumer waited or not).
-    func deliverIfDue(force: Bool = false) -> (remaining: UInt64?, delivered: Bool) {
-        let (waiter, remaining, delivered) = state.withLock { s -> (CheckedContinuation<Void, Never>?, UInt64?, Bool) in
-            guard let wakeAt = s.wakeAt else { return (nil, nil, false) }
+        let (waiter, remaining) = state.withLock { s -> (CheckedContinuation<Void, Never>?, UInt64?) in
+            guard let wakeAt = s.wakeAt else { return (nil, nil) }
             let current = now()
-            if force || current >= wakeAt { return (s.takeWaiter(), nil, true) }
-            return (nil, wakeAt - current, false)
+            if force || current >= wakeAt { return (s.takeWaiter(), nil) }
+            return (nil, wakeAt - current)
         }
         waiter?.resume()
-        return (remaining, delivered)
+        return remaining
     }
 
     func finish(_ error: KubeError?) {
