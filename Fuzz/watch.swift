@@ -90,7 +90,21 @@ func checkKeptParse(_ bytes: ArraySlice<UInt8>) {
 /// A line kept unparsed (the watch's fast path) must parse, to the object and identity the
 /// whole decode gives, and a view read from its bytes must equal the view read from the tree.
 func checkUnparsed(_ line: ArraySlice<UInt8>) {
-    guard let (type, unparsed) = WatchEvent.Unparsed.scan(line: line) else { return }
+    let alone = WatchEvent.Unparsed.scan(line: line)
+    // The watch's one pass (identity and view together) finds what the scan alone finds, and
+    // carries the view the byte reader reads.
+    let agent = WatchEvent.Unparsed.scan(line: line, reader: GatewayAgentView.watchReader)
+    let leaf = WatchEvent.Unparsed.scan(line: line, reader: SwitchAgentView.watchReader)
+    for read in [agent, leaf] where read?.0 != alone?.0 || read?.1 != alone?.1 {
+        fatalError("the one-pass scan disagrees with the scan alone")
+    }
+    if let agent, agent.1.view as? GatewayAgentView != GatewayAgentView(bytes: agent.1.bytes) {
+        fatalError("the one-pass GatewayAgentView differs from the byte reader's")
+    }
+    if let leaf, leaf.1.view as? SwitchAgentView != SwitchAgentView(bytes: leaf.1.bytes) {
+        fatalError("the one-pass SwitchAgentView differs from the byte reader's")
+    }
+    guard let (type, unparsed) = alone else { return }
     var whole = WatchEventDecoder(path: "/fuzz")
     guard case .event(let event)? = try? whole.decodeTolerant(line) else { fatalError("a line kept unparsed does not decode") }
     guard let object = try? JSONValue.parse(unparsed.bytes) else { fatalError("kept bytes that do not parse") }

@@ -10,7 +10,8 @@ import ViewScanning
 /// Watch decoding on one core, over realistic GatewayAgent objects (BGP sessions, VPCs,
 /// peerings, counters) that the simulated fabric wrote, sent in 64 KB chunks as a socket
 /// delivers them. Two paths: the operator's (LineSplitter → WatchEventDecoder keeping the object
-/// unparsed → `GatewayAgentView(bytes:)`, falling back to the tree) and the tree's
+/// unparsed and reading its view with its identity, `GatewayAgentView.watchReader`, falling back
+/// to the tree) and the tree's
 /// (`JSONValue.parse` → `GatewayAgentView(json:)`, what every object took before).
 struct DecodeResult: Sendable {
     enum Path: String, Sendable { case bytes, tree }
@@ -50,6 +51,7 @@ enum DecodeBenchmark {
         var splitter = LineSplitter()
         var decoder = WatchEventDecoder(path: "/apis/gateway.githedgehog.com/v1alpha1/gatewayagents")
         decoder.defersObjects = path == .bytes
+        if path == .bytes { decoder.objectReader = GatewayAgentView.watchReader }
         var decoded = 0, healthy = 0, fromBytes = 0
         for _ in 0..<rounds {
             for chunk in chunks {
@@ -57,7 +59,7 @@ enum DecodeBenchmark {
                     guard case .event(let event) = try decoder.decodeTolerant(line[...]) else { continue }
                     var view: GatewayAgentView?
                     if let unparsed = event.unparsed {
-                        view = GatewayAgentView(bytes: unparsed.bytes)
+                        view = unparsed.view as? GatewayAgentView ?? GatewayAgentView(bytes: unparsed.bytes)
                         if view != nil { fromBytes += 1 }
                     }
                     let read = view ?? GatewayAgentView(json: event.object)

@@ -19,12 +19,30 @@ public struct WatchEvent: Sendable, Hashable {
         public let name: String
         public let namespace: String?
         public let resourceVersion: String?
+        /// The view the watch's `WatchObjectReader` read from `bytes` in the same pass as the
+        /// identity (nil without a reader, or when it missed): a cache whose values are of its
+        /// type takes it instead of reading the bytes a second time. Not part of equality: it
+        /// is what the bytes say.
+        public let view: (any Sendable)?
 
-        public init(bytes: ArraySlice<UInt8>, name: String, namespace: String?, resourceVersion: String?) {
+        public init(bytes: ArraySlice<UInt8>, name: String, namespace: String?, resourceVersion: String?,
+                    view: (any Sendable)? = nil) {
             self.bytes = bytes
             self.name = name
             self.namespace = namespace
             self.resourceVersion = resourceVersion
+            self.view = view
+        }
+
+        public static func == (lhs: Unparsed, rhs: Unparsed) -> Bool {
+            lhs.bytes == rhs.bytes && lhs.name == rhs.name && lhs.namespace == rhs.namespace && lhs.resourceVersion == rhs.resourceVersion
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(bytes)
+            hasher.combine(name)
+            hasher.combine(namespace)
+            hasher.combine(resourceVersion)
         }
 
         /// The tree. The bytes were checked, so this cannot fail; were it ever to, the object
@@ -118,12 +136,15 @@ extension WatchEvent.Unparsed {
     /// (in either order: the API server writes `type` first, a server that sorts keys last)
     /// without building the object: its bytes are checked and its identity read out. Nil for any
     /// other line (another type, other members, an unusual object): the caller parses that one whole.
-    public static func scan(line: ArraySlice<UInt8>) -> (WatchEvent.Kind, WatchEvent.Unparsed)? {
+    ///
+    /// With a `reader`, the object is read by it instead, its view and identity in one pass
+    /// (`view`); where the reader misses, the identity is read alone as without it.
+    public static func scan(line: ArraySlice<UInt8>, reader: WatchObjectReader? = nil) -> (WatchEvent.Kind, WatchEvent.Unparsed)? {
         line.withUnsafeBufferPointer { buffer -> (WatchEvent.Kind, WatchEvent.Unparsed)? in
             var scanner = JSONScanner(buffer)
             do throws(JSONScanner.Miss) {
                 var type: WatchEvent.Kind?
-                var object: (range: Range<Int>, identity: Identity)?
+                var object: (range: Range<Int>, identity: Identity, view: (any Sendable)?)?
                 try scanner.beginObject()
                 while let key = try scanner.nextKey() {
                     if key.isEqual(to: "type"), type == nil {
@@ -132,8 +153,14 @@ extension WatchEvent.Unparsed {
                     } else if key.isEqual(to: "object"), object == nil {
                         _ = try scanner.peek()
                         let start = scanner.index
-                        let identity = try scanIdentity(&scanner)
-                        object = (start..<scanner.index, identity)
+                        var viewScanner = scanner
+                        if let reader, let read = try? reader.read(&viewScanner) {
+                            scanner = viewScanner
+                            object = (start..<scanner.index, (read.identity.name, read.identity.namespace, read.identity.resourceVersion), read.view)
+                        } else {
+                            let identity = try scanIdentity(&scanner)
+                            object = (start..<scanner.index, identity, nil)
+                        }
                     } else {
                         return nil
                     }
@@ -143,7 +170,7 @@ extension WatchEvent.Unparsed {
                 let base = line.startIndex
                 return (type, WatchEvent.Unparsed(bytes: line[(base + object.range.lowerBound)..<(base + object.range.upperBound)],
                                                   name: name, namespace: object.identity.namespace,
-                                                  resourceVersion: object.identity.resourceVersion))
+                                                  resourceVersion: object.identity.resourceVersion, view: object.view))
             } catch {
                 return nil
             }
@@ -184,4 +211,37 @@ extension WatchEvent.Unparsed {
         }
         return identity
     }
+}
+
+/// Reads a watched object's view straight from its bytes, in the same pass as the identity the
+/// watch decoder needs (`WatchEvent.Unparsed.scan`): a GatewayAgent heartbeat was walked twice,
+/// once for its name and version, once for its view.
+///
+/// `read` starts at the object's value and must leave the scanner past it. It answers only where
+/// the decoder's own identity scan would answer the same: the object is walked whole and checked
+/// as strictly (`JSONScanner`), `metadata.name` is a non-empty string, `namespace` and
+/// `resourceVersion` strings or absent (a null, a repeated key or a repeated `metadata` misses),
+/// and its view is the one the cache's byte projection reads from the same bytes. A class so that
+/// options holding one stay `Hashable` (two readers are the same reader or not).
+public final class WatchObjectReader: Sendable, Hashable {
+    public struct Identity: Sendable, Equatable {
+        public var name: String
+        public var namespace: String?
+        public var resourceVersion: String?
+
+        public init(name: String, namespace: String?, resourceVersion: String?) {
+            self.name = name
+            self.namespace = namespace
+            self.resourceVersion = resourceVersion
+        }
+    }
+
+    public let read: @Sendable (inout JSONScanner) throws(JSONScanner.Miss) -> (identity: Identity, view: any Sendable)
+
+    public init(_ read: @escaping @Sendable (inout JSONScanner) throws(JSONScanner.Miss) -> (identity: Identity, view: any Sendable)) {
+        self.read = read
+    }
+
+    public static func == (lhs: WatchObjectReader, rhs: WatchObjectReader) -> Bool { lhs === rhs }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }

@@ -5,6 +5,17 @@ import KubeAPI
 /// Read from bytes by `init?(bytes:)` (ViewScanning.swift).
 extension GatewayAgentView: ReadableFromBytes {
     public init(scanning s: inout JSONScanner) throws(JSONScanner.Miss) {
+        self = try Self.scanned(&s).view
+    }
+
+    /// The GatewayAgent watch's reader: the view and the identity in one pass.
+    public static let watchReader = WatchObjectReader { (s: inout JSONScanner) throws(JSONScanner.Miss) in
+        let (view, meta) = try scanned(&s)
+        guard let identity = meta.watchIdentity else { throw Miss() }
+        return (identity, view)
+    }
+
+    private static func scanned(_ s: inout JSONScanner) throws(Miss) -> (view: GatewayAgentView, meta: ScannedMetadata) {
         var meta: ScannedMetadata?
         var spec = ScannedSpec()
         var status = ScannedStatus()
@@ -38,7 +49,7 @@ extension GatewayAgentView: ReadableFromBytes {
         f.frrAppliedGen = status.frrAppliedGen
         f.bgpNeighbors = status.bgp
         f.counters = status.vpcs + status.peerings
-        self.init(f)
+        return (GatewayAgentView(f), meta)
     }
 }
 
@@ -123,7 +134,9 @@ extension ScannedSpec {
                     guard field.isEqual(to: "nat") else { try s.skipValue(); continue }
                     try inner.first(0)
                     guard try s.enterObjectUnlessNull() else { continue }
-                    var found: [String: String?] = [:]
+                    // Each kind's idle timeout (`.some(nil)`: the kind without one), by slot: no
+                    // dictionary per NAT object.
+                    var found: [String??] = [nil, nil, nil]
                     var kinds = SeenKeys()
                     while let name = try s.nextKey() {
                         let slot = name.isEqual(to: "masquerade") ? 0 : name.isEqual(to: "portForward") ? 1 : name.isEqual(to: "static") ? 2 : -1
@@ -139,9 +152,9 @@ extension ScannedSpec {
                                 try s.skipValue()
                             }
                         }
-                        found[PeeringSpecView.natKinds[slot]] = .some(timeout)
+                        found[slot] = .some(timeout)
                     }
-                    for kind in PeeringSpecView.natKinds { if let timeout = found[kind] { nats.append((kind, timeout)) } }
+                    for (slot, kind) in PeeringSpecView.natKinds.enumerated() { if let timeout = found[slot] { nats.append((kind, timeout)) } }
                 }
             }
         }

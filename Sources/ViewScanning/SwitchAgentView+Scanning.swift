@@ -5,6 +5,17 @@ import KubeAPI
 /// Read from bytes by `init?(bytes:)` (ViewScanning.swift).
 extension SwitchAgentView: ReadableFromBytes {
     public init(scanning s: inout JSONScanner) throws(JSONScanner.Miss) {
+        self = try Self.scanned(&s).view
+    }
+
+    /// The switch Agent watch's reader: the view and the identity in one pass.
+    public static let watchReader = WatchObjectReader { (s: inout JSONScanner) throws(JSONScanner.Miss) in
+        let (view, meta) = try scanned(&s)
+        guard let identity = meta.watchIdentity else { throw Miss() }
+        return (identity, view)
+    }
+
+    private static func scanned(_ s: inout JSONScanner) throws(Miss) -> (view: SwitchAgentView, meta: ScannedMetadata) {
         var meta: ScannedMetadata?
         var heartbeat: Reading<Date> = .absent
         var sessions: [LeafSessionView] = []
@@ -31,8 +42,8 @@ extension SwitchAgentView: ReadableFromBytes {
             }
         }
         guard let meta else { throw Miss() }
-        self.init(name: meta.name, namespace: meta.namespace, resourceVersion: meta.resourceVersion,
-                  generation: meta.generation.value, lastHeartbeat: heartbeat, sessions: sessions, problems: [])
+        return (SwitchAgentView(name: meta.name, namespace: meta.namespace, resourceVersion: meta.resourceVersion,
+                                generation: meta.generation.value, lastHeartbeat: heartbeat, sessions: sessions, problems: []), meta)
     }
 
     /// `status.state.bgpNeighbors`: `{vrf: {address: {state, remoteRouterID, enabled}}}`.

@@ -82,18 +82,31 @@ struct ScannedMetadata: ObjectMetadata {
     var generation: Reading<Int64> = .absent
     var creationTime: Date?
     var specChangeTime: Date?
+    /// The identity as the watch decoder's own scan reads it (`WatchEvent.Unparsed.scan`): nil
+    /// when a null name, namespace or resourceVersion would make that scan miss.
+    var watchIdentity: WatchObjectReader.Identity?
 
     /// At the `metadata` member's value.
     init(_ s: inout JSONScanner) throws(Miss) {
         var seen = SeenKeys()
+        var namespaceRead: String?
+        var sawNull = false
         try s.beginObject()
         while let key = try s.nextKey() {
             if key.isEqual(to: "name") {
-                try seen.first(0); name = try s.optionalString() ?? ""
+                try seen.first(0)
+                let read = try s.optionalString()
+                sawNull = sawNull || read == nil
+                name = read ?? ""
             } else if key.isEqual(to: "namespace") {
-                try seen.first(1); namespace = try s.optionalString() ?? ""
+                try seen.first(1)
+                namespaceRead = try s.optionalString()
+                sawNull = sawNull || namespaceRead == nil
+                namespace = namespaceRead ?? ""
             } else if key.isEqual(to: "resourceVersion") {
-                try seen.first(2); resourceVersion = try s.optionalString()
+                try seen.first(2)
+                resourceVersion = try s.optionalString()
+                sawNull = sawNull || resourceVersion == nil
             } else if key.isEqual(to: "uid") {
                 try seen.first(3); uid = try s.optionalString()
             } else if key.isEqual(to: "generation") {
@@ -114,6 +127,7 @@ struct ScannedMetadata: ObjectMetadata {
             }
         }
         if name.isEmpty { throw Miss() }  // a problem ("missing name")
+        if !sawNull { watchIdentity = WatchObjectReader.Identity(name: name, namespace: namespaceRead, resourceVersion: resourceVersion) }
     }
 
     /// The client's unreadable / partially-read markers: the tree reader turns them into problems.

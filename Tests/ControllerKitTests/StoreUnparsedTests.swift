@@ -37,4 +37,37 @@ import Testing
         #expect(await store.lastResourceVersion == "3")
         #expect(readFromBytes.current == 1)
     }
+
+    /// A view the watch read with the identity (`WatchObjectReader`) is taken as it is: the
+    /// store does not read the bytes again, in a watch event as in a streaming list's.
+    @Test func aViewReadByTheWatchIsTakenAsItIs() async throws {
+        let readFromBytes = Locked(0)
+        let store = Store<String>(projection: stateOf, byteProjection: { _ in
+            readFromBytes.withLock { $0 += 1 }
+            return "bytes"
+        })
+        let reader = WatchObjectReader { (s: inout JSONScanner) throws(JSONScanner.Miss) in
+            try s.skipValue()
+            return (WatchObjectReader.Identity(name: "a", namespace: "fab", resourceVersion: "1"), "read with the identity")
+        }
+        let line = ArraySlice(JSONValue.object(["type": "ADDED", "object": ["metadata": ["name": "a", "namespace": "fab", "resourceVersion": "1"]]]).serialized())
+        let (kind, unparsed) = try #require(WatchEvent.Unparsed.scan(line: line, reader: reader))
+        #expect(await store.apply(WatchEvent(type: kind, unparsed: unparsed))?.newValue == "read with the identity")
+        await store.beginRelist()
+        await store.relistApply(WatchEvent(type: kind, unparsed: unparsed))
+        #expect(await store.finishRelist(resourceVersion: "1").isEmpty)
+        #expect(await store.get(ObjectKey(namespace: "fab", name: "a")) == "read with the identity")
+        #expect(readFromBytes.current == 0)
+        // A view of another type is not the store's: its byte projection reads the bytes.
+        let other = WatchObjectReader { (s: inout JSONScanner) throws(JSONScanner.Miss) in
+            try s.skipValue()
+            return (WatchObjectReader.Identity(name: "a", namespace: "fab", resourceVersion: "1"), 42)
+        }
+        let (_, unparsedOther) = try #require(WatchEvent.Unparsed.scan(line: line, reader: other))
+        await store.beginRelist()
+        await store.relistApply(WatchEvent(type: kind, unparsed: unparsedOther))
+        _ = await store.finishRelist(resourceVersion: "1")
+        #expect(await store.get(ObjectKey(namespace: "fab", name: "a")) == "bytes")
+        #expect(readFromBytes.current == 1)
+    }
 }

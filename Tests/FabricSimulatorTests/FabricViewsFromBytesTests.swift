@@ -29,12 +29,18 @@ struct FabricViewsFromBytesTests {
                 let (type, unparsed) = try #require(WatchEvent.Unparsed.scan(line: line))
                 #expect(type == .modified)
                 #expect(unparsed.resourceVersion == object[path: "metadata", "resourceVersion"]?.stringValue)
+                // The watch's one pass (identity and view together) answers for it too.
+                let reader = isGateway ? GatewayAgentView.watchReader : SwitchAgentView.watchReader
+                let read = try #require(WatchEvent.Unparsed.scan(line: line, reader: reader)).1
+                #expect(read == unparsed)
                 if isGateway {
                     let view = try #require(GatewayAgentView(bytes: unparsed.bytes), "\(object.jsonString)")
                     #expect(view == GatewayAgentView(json: object))
+                    #expect(read.view as? GatewayAgentView == view)
                 } else {
                     let view = try #require(SwitchAgentView(bytes: unparsed.bytes), "\(object.jsonString)")
                     #expect(view == SwitchAgentView(json: object))
+                    #expect(read.view as? SwitchAgentView == view)
                 }
             }
         }

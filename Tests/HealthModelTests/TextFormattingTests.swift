@@ -20,7 +20,9 @@ struct TextFormattingTests {
 
     @Test func bareAddressTrimsAndDropsThePrefixLength() {
         for (text, bare) in [("10.0.0.1/32", "10.0.0.1"), (" 10.0.0.1/32 ", "10.0.0.1"), ("\t10.0.0.1", "10.0.0.1"),
-                             ("10.0.0.1\u{00A0}", "10.0.0.1"), ("fd00::1/128", "fd00::1"), ("", ""), ("/", "")] {
+                             ("10.0.0.1\u{00A0}", "10.0.0.1"), ("fd00::1/128", "fd00::1"), ("", ""), ("/", ""),
+                             // Not ASCII: characters, not bytes (a "/" with a combining mark is no "/").
+                             ("é/24", "é"), ("10.0.0.1/\u{301}24", "10.0.0.1/\u{301}24")] {
             #expect(bareAddress(text) == bare, "\(text.debugDescription)")
             #expect(bareAddress(text) == String(text.trimmingCharacters(in: .whitespaces).split(separator: "/", omittingEmptySubsequences: false).first ?? ""))
         }

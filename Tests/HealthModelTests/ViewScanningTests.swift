@@ -113,6 +113,7 @@ struct ViewScanningTests {
             for agent in agents {
                 let text = writer.render(agent)
                 let tree = GatewayAgentView(json: try JSONValue.parse(Array(text.utf8)))
+                Self.checkWatchReaders(text)
                 if let fast = GatewayAgentView(bytes: Self.bytes(text)) {
                     answered += 1
                     #expect(fast == tree, "\(text)")
@@ -157,6 +158,7 @@ struct ViewScanningTests {
             if let fast = SwitchAgentView(bytes: Self.bytes(text)) {
                 #expect(fast == SwitchAgentView(json: tree), "\(text)")
             }
+            Self.checkWatchReaders(text)
         }
         for sample in Self.agents.prefix(3) + Self.leaves.prefix(1) + [Self.fabricAgent, Self.fabricLeaf] {
             for path in Self.paths(sample) {
@@ -166,6 +168,24 @@ struct ViewScanningTests {
         }
         #expect(answered > 100)
         #expect(missed > 100)
+    }
+
+    /// The watch's one-pass readers (`watchReader`): on a watch line carrying `object`, the
+    /// decoder's scan with a reader finds what the scan alone finds (kind, identity, bytes), and
+    /// carries a view exactly when both the scan alone and the byte reader answer: that view.
+    static func checkWatchReaders(_ object: String) {
+        let line = bytes(#"{"type":"MODIFIED","object":"# + object + "}")
+        let alone = WatchEvent.Unparsed.scan(line: line)
+        let agent = WatchEvent.Unparsed.scan(line: line, reader: GatewayAgentView.watchReader)
+        let leaf = WatchEvent.Unparsed.scan(line: line, reader: SwitchAgentView.watchReader)
+        for read in [agent, leaf] {
+            #expect(read?.0 == alone?.0 && read?.1 == alone?.1, "\(object)")
+            #expect(read?.1.namespace == alone?.1.namespace && read?.1.resourceVersion == alone?.1.resourceVersion)
+        }
+        let agentView = GatewayAgentView(bytes: bytes(object))
+        #expect((agent?.1.view as? GatewayAgentView) == (alone == nil ? nil : agentView), "\(object)")
+        let leafView = SwitchAgentView(bytes: bytes(object))
+        #expect((leaf?.1.view as? SwitchAgentView) == (alone == nil ? nil : leafView), "\(object)")
     }
 
     /// Every path to a node in `value` (array elements by index).

@@ -153,6 +153,37 @@ final class WarningLines: LogHandler, @unchecked Sendable {
         #expect(buffer.wakeIfDue() == nil)  // nothing pending
     }
 
+    /// A chunk that arrives while the consumer is busy (not waiting) starts the window too: the
+    /// driver is told to wake at its end instead of polling the socket for every event meanwhile
+    /// (it got nil, "poll now", before); the consumer takes the chunk without waiting, and the
+    /// window's end then has no one to wake.
+    @Test func aBusyConsumerStillBatchesTheDriversReads() async throws {
+        let clock = Locked<UInt64>(1_000)
+        let buffer = StreamBuffer(capacity: 100, deliveryWindow: .milliseconds(10), now: { clock.current })
+        buffer.publishHead(ResponseHead(status: 200, headers: [:]))
+        _ = [UInt8]([1]).withUnsafeBytes { buffer.offer($0) }
+        #expect(!buffer.hasWaiter)
+        clock.withLock { $0 += 3_000_000 }
+        #expect(buffer.wakeIfDue() == 7_000_000)  // 7 ms to go
+        _ = [UInt8]([2]).withUnsafeBytes { buffer.offer($0) }
+        #expect(buffer.wakeIfDue() == 7_000_000, "the window runs from the first chunk")
+        guard case .chunk([1]) = await buffer.take().item, case .chunk([2]) = await buffer.take().item else {
+            Issue.record("expected [1] then [2], at once")
+            return
+        }
+        clock.withLock { $0 += 7_000_000 }
+        #expect(buffer.wakeIfDue() == nil)  // due, nobody to wake
+        #expect(buffer.wakeIfDue() == nil)  // and over
+        // The next chunk opens a new window; a consumer waiting by then is woken at its end.
+        let consumer = Task { await buffer.take().item }
+        while !buffer.hasWaiter { await Task.yield() }
+        _ = [UInt8]([3]).withUnsafeBytes { buffer.offer($0) }
+        #expect(buffer.hasWaiter && buffer.wakeIfDue() == 10_000_000)
+        clock.withLock { $0 += 10_000_000 }
+        #expect(buffer.wakeIfDue() == nil)
+        guard case .chunk([3]) = await consumer.value else { Issue.record("expected [3]"); return }
+    }
+
     /// A stream that never runs empty (a watch during a big sync: initial events, then
     /// heartbeats, always a chunk or two waiting) holds only what is unread. A read chunk used to
     /// stay referenced until the buffer next ran empty: 137 MB of a 10,000-gateway sync's heap.

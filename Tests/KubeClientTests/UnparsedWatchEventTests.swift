@@ -70,6 +70,55 @@ import Testing
         #expect(try decode(unusual[2])?.object[path: "metadata", "name"] == "ab")
     }
 
+    /// With an object reader, the view comes with the identity from one pass; where the reader
+    /// misses, the identity is read alone, and the event is the same either way.
+    @Test func anObjectReaderReadsTheViewWithTheIdentity() throws {
+        let readsSpec = WatchObjectReader { (s: inout JSONScanner) throws(JSONScanner.Miss) in
+            var identity: WatchObjectReader.Identity?
+            var state: String?
+            try s.beginObject()
+            while let key = try s.nextKey() {
+                if key.isEqual(to: "metadata") {
+                    try s.beginObject()
+                    var name = "", namespace: String?, version: String?
+                    while let field = try s.nextKey() {
+                        if field.isEqual(to: "name") { name = try s.string() }
+                        else if field.isEqual(to: "namespace") { namespace = try s.string() }
+                        else if field.isEqual(to: "resourceVersion") { version = try s.string() }
+                        else { try s.skipValue() }
+                    }
+                    identity = WatchObjectReader.Identity(name: name, namespace: namespace, resourceVersion: version)
+                } else if key.isEqual(to: "spec") {
+                    try s.beginObject()
+                    guard try s.nextKey()?.isEqual(to: "state") == true else { throw JSONScanner.Miss() }
+                    state = try s.string()
+                    guard try s.nextKey() == nil else { throw JSONScanner.Miss() }
+                } else {
+                    try s.skipValue()
+                }
+            }
+            guard let identity, let state else { throw JSONScanner.Miss() }
+            return (identity, state)
+        }
+        var decoder = WatchEventDecoder(path: "/apis/x")
+        decoder.defersObjects = true
+        decoder.objectReader = readsSpec
+        let read = #"{"type":"MODIFIED","object":{"metadata":{"name":"a","namespace":"fab","resourceVersion":"9"},"spec":{"state":"UP"}}}"#
+        let missed = #"{"type":"MODIFIED","object":{"metadata":{"name":"a","namespace":"fab","resourceVersion":"10"},"spec":{"other":1}}}"#
+        guard case .event(let withView) = try decoder.decodeTolerant(line(read)),
+              case .event(let withoutView) = try decoder.decodeTolerant(line(missed)) else {
+            Issue.record("not decoded")
+            return
+        }
+        #expect(withView.unparsed?.view as? String == "UP")
+        #expect(withView.unparsed == WatchEvent.Unparsed.scan(line: line(read))?.1, "the same identity and bytes as the scan alone")
+        #expect(withoutView.unparsed?.view == nil)
+        #expect(withoutView.unparsed == WatchEvent.Unparsed.scan(line: line(missed))?.1)
+        #expect(decoder.lastResourceVersion == "10")
+        // A line the scan alone refuses is refused with a reader too (here: a trailing comma).
+        #expect(WatchEvent.Unparsed.scan(line: line(String(read.dropLast()) + ",}"), reader: readsSpec) == nil)
+    }
+
     @Test func settingTheObjectDropsTheBytes() throws {
         var event = try #require(try decode(#"{"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"3"}}}"#))
         #expect(event.unparsed != nil)

@@ -38,6 +38,8 @@ public actor Store<Value: Sendable> {
     /// - Parameter byteProjection: the same projection read straight from an unparsed object's
     ///   bytes (`WatchEvent.unparsed`); nil when it cannot tell (anything unusual), and then
     ///   `projection` reads the parsed object. It must agree with `projection` wherever it answers.
+    ///   An event whose view the watch already read (`WatchEvent.Unparsed.view`, of type `Value`)
+    ///   is taken as it is: the watch's reader must be this same byte projection.
     public init(projection: @escaping @Sendable (JSONValue) -> Value?,
                 byteProjection: (@Sendable (ArraySlice<UInt8>) -> Value?)? = nil,
                 isUnchanged: (@Sendable (Value, Value) -> Bool)? = nil) {
@@ -68,7 +70,7 @@ public actor Store<Value: Sendable> {
         if let unparsed = event.unparsed, event.type != .bookmark, event.type != .error {
             let key = ObjectKey(namespace: unparsed.namespace, name: unparsed.name)
             if event.type == .deleted { return remove(key) }
-            guard let value = byteProjection?(unparsed.bytes) ?? projection(unparsed.parsed) else { return remove(key) }
+            guard let value = project(unparsed) else { return remove(key) }
             return upsert(key, Entry(value: value, resourceVersion: version))
         }
         switch event.type {
@@ -104,7 +106,7 @@ public actor Store<Value: Sendable> {
         guard let unparsed = event.unparsed else { return relistApply(event.object) }
         if relistBuffer == nil { relistBuffer = [:] }
         let key = ObjectKey(namespace: unparsed.namespace, name: unparsed.name)
-        guard let value = byteProjection?(unparsed.bytes) ?? projection(unparsed.parsed) else { return }
+        guard let value = project(unparsed) else { return }
         relistBuffer?[key] = Entry(value: value, resourceVersion: unparsed.resourceVersion)
     }
 
@@ -160,6 +162,13 @@ public actor Store<Value: Sendable> {
     }
 
     // MARK: Internals
+
+    /// An unparsed object's value: the view the watch read with its identity (one pass over the
+    /// bytes, `WatchObjectReader`), else `byteProjection`'s, else the tree's.
+    private func project(_ unparsed: WatchEvent.Unparsed) -> Value? {
+        if let view = unparsed.view as? Value { return view }
+        return byteProjection?(unparsed.bytes) ?? projection(unparsed.parsed)
+    }
 
     private func upsert(_ key: ObjectKey, _ entry: Entry) -> ObjectChange<Value>? {
         let old = entries.updateValue(entry, forKey: key)

@@ -44,6 +44,9 @@ public struct WatchOptions: Sendable, Hashable {
     /// Keep each plain object as its bytes (`WatchEvent.unparsed`) for a consumer that reads them
     /// directly; its tree is then built only if someone asks for `object`.
     public var defersObjects: Bool
+    /// With `defersObjects`: reads each kept object's view in the same pass as its identity, for
+    /// a consumer that caches views of that type (`WatchEvent.Unparsed.view`).
+    public var objectReader: WatchObjectReader?
     /// A streaming list (kube-apiserver's WatchList): `sendInitialEvents=true` with
     /// `resourceVersionMatch=NotOlderThan` and bookmarks. The server first sends every object as
     /// ADDED (as of `resourceVersion` or newer; nil: the newest), then a BOOKMARK annotated
@@ -53,8 +56,9 @@ public struct WatchOptions: Sendable, Hashable {
 
     public init(resourceVersion: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil,
                 timeoutSeconds: Int? = nil, allowBookmarks: Bool = true, defersObjects: Bool = false,
-                sendInitialEvents: Bool = false) {
+                objectReader: WatchObjectReader? = nil, sendInitialEvents: Bool = false) {
         self.defersObjects = defersObjects
+        self.objectReader = objectReader
         self.sendInitialEvents = sendInitialEvents
         self.resourceVersion = resourceVersion
         self.labelSelector = labelSelector

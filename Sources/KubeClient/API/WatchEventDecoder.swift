@@ -8,6 +8,9 @@ public struct WatchEventDecoder: Sendable {
     public private(set) var lastResourceVersion: String?
     /// `decodeTolerant` keeps plain ADDED/MODIFIED/DELETED objects unparsed (`WatchEvent.unparsed`).
     public var defersObjects = false
+    /// With `defersObjects`: reads a deferred object's view in the same pass as its identity
+    /// (`WatchEvent.Unparsed.view`).
+    public var objectReader: WatchObjectReader?
 
     public init(path: String, resourceVersion: String? = nil) {
         self.path = path
@@ -59,7 +62,7 @@ public struct WatchEventDecoder: Sendable {
     /// would be lost. Values nested too deep are dropped and the object marked partially read
     /// (`UnreadableObject.partialAnnotation`). ERROR events still throw (`.gone`, `.api`).
     public mutating func decodeTolerant(_ bytes: ArraySlice<UInt8>) throws(KubeError) -> Outcome {
-        if defersObjects, let (type, unparsed) = WatchEvent.Unparsed.scan(line: bytes) {
+        if defersObjects, let (type, unparsed) = WatchEvent.Unparsed.scan(line: bytes, reader: objectReader) {
             if let rv = unparsed.resourceVersion, !rv.isEmpty { lastResourceVersion = rv }
             return .event(WatchEvent(type: type, unparsed: unparsed))
         }

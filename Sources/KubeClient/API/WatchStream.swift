@@ -42,6 +42,7 @@ public struct WatchStream: AsyncSequence, Sendable {
             connector = WatchConnector(client: client, resource: resource, namespace: namespace, options: options)
             decoder = WatchEventDecoder(path: connector.path, resourceVersion: options.resourceVersion)
             decoder.defersObjects = options.defersObjects
+            decoder.objectReader = options.objectReader
             splitter = LineSplitter(maxLineLength: client.options.maxObjectBytes)
         }
 

@@ -70,9 +70,11 @@ final class StreamBuffer: @unchecked Sendable {
             }
             s.chunks.append(Array(bytes))
             s.buffered += bytes.count
-            guard s.waiter != nil else { return (true, nil) }
-            if deliveryWindow == 0 || s.buffered >= capacity / 2 { return (true, s.takeWaiter()) }
-            if s.wakeAt == nil { s.wakeAt = now() + deliveryWindow }
+            if s.waiter != nil, deliveryWindow == 0 || s.buffered >= capacity / 2 { return (true, s.takeWaiter()) }
+            // The window starts at the first chunk also while the consumer is busy (no waiter):
+            // it then takes this chunk without waiting, and the driver, told to wake at the
+            // window's end, does not poll the socket for every event meanwhile.
+            if deliveryWindow > 0, s.wakeAt == nil { s.wakeAt = now() + deliveryWindow }
             return (true, nil)
         }
         waiter?.resume()
@@ -89,7 +91,8 @@ final class StreamBuffer: @unchecked Sendable {
     }
 
     /// Driver thread, once per loop: wakes the consumer when its data's window has passed (or
-    /// at once, `force`). Returns the nanoseconds until the next such wake-up, if one is pending.
+    /// at once, `force`): the consumer if it waits; a busy one takes the data when it next asks.
+    /// Returns the nanoseconds until the next such wake-up, if one is pending.
     func wakeIfDue(force: Bool = false) -> UInt64? {
         let (waiter, remaining) = state.withLock { s -> (CheckedContinuation<Void, Never>?, UInt64?) in
             guard let wakeAt = s.wakeAt else { return (nil, nil) }

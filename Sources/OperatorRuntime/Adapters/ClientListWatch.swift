@@ -17,13 +17,18 @@ public struct ClientListWatch: ListWatchSource {
     /// Watch events keep plain objects as bytes (`WatchEvent.unparsed`), for a store that reads
     /// its views from them.
     public let defersObjects: Bool
+    /// With `defersObjects`: reads each kept object's view with its identity, in one pass over
+    /// its bytes (`WatchEvent.Unparsed.view`), for a store of views of that type.
+    public let objectReader: WatchObjectReader?
     /// The informer syncs and relists with streaming lists (`streamingList`), falling back to
     /// LIST when the server refuses or ignores them.
     public let streamingLists: Bool
 
     public init(client: KubeClient, resource: ResourceType, namespace: String?, labelSelector: String? = nil,
-                fieldSelector: String? = nil, pageSize: Int = 500, defersObjects: Bool = false, streamingLists: Bool = false) {
+                fieldSelector: String? = nil, pageSize: Int = 500, defersObjects: Bool = false,
+                objectReader: WatchObjectReader? = nil, streamingLists: Bool = false) {
         self.defersObjects = defersObjects
+        self.objectReader = objectReader
         self.streamingLists = streamingLists
         self.client = client
         self.resource = resource
@@ -69,7 +74,8 @@ public struct ClientListWatch: ListWatchSource {
     public func watch(from resourceVersion: String, timeoutSeconds: Int?) -> AsyncThrowingStream<WatchEvent, any Error> {
         let options = WatchOptions(resourceVersion: resourceVersion.isEmpty ? nil : resourceVersion,
                                    labelSelector: labelSelector, fieldSelector: fieldSelector,
-                                   timeoutSeconds: timeoutSeconds, allowBookmarks: true, defersObjects: defersObjects)
+                                   timeoutSeconds: timeoutSeconds, allowBookmarks: true, defersObjects: defersObjects,
+                                   objectReader: objectReader)
         // Pulled by the informer's task: no pump task, no hand-off per event. The informer stops
         // iterating (idle timeout, shutdown) by cancelling, which aborts the transfer.
         return AsyncThrowingStream.pulling(client.watch(resource, namespace: namespace, options: options))
@@ -81,7 +87,7 @@ public struct ClientListWatch: ListWatchSource {
         guard streamingLists else { return nil }
         let options = WatchOptions(resourceVersion: nil, labelSelector: labelSelector, fieldSelector: fieldSelector,
                                    timeoutSeconds: timeoutSeconds, allowBookmarks: true, defersObjects: defersObjects,
-                                   sendInitialEvents: true)
+                                   objectReader: objectReader, sendInitialEvents: true)
         return AsyncThrowingStream.pulling(client.watch(resource, namespace: namespace, options: options))
     }
 

@@ -43,10 +43,11 @@ enum OperatorInformers {
         let enqueue: @Sendable ([ObjectKey]) async -> Void = { keys in
             for key in keys { await queue.add(key) }
         }
-        // `defersObjects`: the store reads its views from the event's bytes (the heartbeat path).
-        func source(_ resource: ResourceType, _ namespace: String, defersObjects: Bool = false) -> any ListWatchSource {
-            ClientListWatch(client: client, resource: resource, namespace: namespace, defersObjects: defersObjects,
-                            streamingLists: config.informers.streamingLists)
+        // `viewReader`: the watch reads each object's view from the event's bytes, with its
+        // identity in the same pass, and the store takes it (the heartbeat path).
+        func source(_ resource: ResourceType, _ namespace: String, viewReader: WatchObjectReader? = nil) -> any ListWatchSource {
+            ClientListWatch(client: client, resource: resource, namespace: namespace, defersObjects: viewReader != nil,
+                            objectReader: viewReader, streamingLists: config.informers.streamingLists)
         }
         // A broken watch resumes; until it has caught up nothing is written (CacheLiveness says why).
         func options(_ resource: ResourceType, optional: Bool = false) -> InformerOptions {
@@ -65,7 +66,7 @@ enum OperatorInformers {
             await enqueue(fleet.apply(peering: change))
         }
         let agents = Informer<GatewayAgentView>(
-            name: "gatewayagents", source: source(.gatewayAgents, fabric, defersObjects: true),
+            name: "gatewayagents", source: source(.gatewayAgents, fabric, viewReader: GatewayAgentView.watchReader),
             projection: { GatewayAgentView(json: $0) }, byteProjection: { GatewayAgentView(bytes: $0) }, clock: clock,
             options: options(.gatewayAgents), logger: logger) { change in
             // A heartbeat that moves no verdict moves the gateway's staleness check instead of
@@ -89,7 +90,7 @@ enum OperatorInformers {
                 return pod.gatewayName == nil ? nil : pod
             },
             clock: clock, options: options(.pods), logger: logger) { change in await enqueue(fleet.apply(change)) }
-        let switchSource = PresenceTrackingSource(base: source(.switchAgents, fabric, defersObjects: true)) { visible in
+        let switchSource = PresenceTrackingSource(base: source(.switchAgents, fabric, viewReader: SwitchAgentView.watchReader)) { visible in
             await enqueue(fleet.setSwitchAgentsVisible(visible))
         }
         let switchAgents = Informer<SwitchAgentView>(
