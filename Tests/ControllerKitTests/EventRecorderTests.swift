@@ -72,15 +72,21 @@ func recorder(_ sink: MemoryEventSink, clock: ManualClock, options: EventRecorde
 
     @Test func anExpiredEventIsRecreatedWithItsCount() async throws {
         let sink = MemoryEventSink()
-        let events = recorder(sink, clock: ManualClock())
+        let clock = ManualClock()
+        let start = clock.now()
+        let events = recorder(sink, clock: clock)
         let first = await events.record(involved: gatewayAgent, type: .normal, reason: "R", message: "m")
         guard case .created(let namespace, let name) = first else { Issue.record("not created: \(first)"); return }
         #expect(namespace == "fab")
         await sink.delete(namespace: namespace, name: name)
+        clock.set(start.addingTimeInterval(60))
         let second = await events.record(involved: gatewayAgent, type: .normal, reason: "R", message: "m")
         guard case .created(_, let newName) = second else { Issue.record("not recreated: \(second)"); return }
         #expect(newName != name)
         #expect(await sink.events["fab/\(newName)"]?.count == 2)
+        // It keeps its first occurrence (remembered as an instant, written as the same text).
+        #expect(await sink.events["fab/\(newName)"]?.firstTimestamp == KubeTime.format(start))
+        #expect(await sink.events["fab/\(newName)"]?.lastTimestamp == KubeTime.format(start.addingTimeInterval(60)))
     }
 
     @Test func transientFailuresAreRetriedABoundedNumberOfTimes() async {

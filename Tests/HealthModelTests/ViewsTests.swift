@@ -44,6 +44,29 @@ struct ViewsTests {
         #expect(pod == PodView(json: json) && pod != PodView(json: Fx.pod("dataplane", gateway: "gw-2")))
     }
 
+    /// The pod view keeps its times and its two conditions packed (an instant in 8 bytes, a
+    /// condition without its type): each reads back as the object says, an absent one as nil,
+    /// and two pods that differ only by a time or a condition's status are different.
+    @Test func podTimesAndConditionsReadBackPacked() {
+        let pod = PodView(json: Fx.pod("frr", readySince: -600, deleting: true, created: -1_000))
+        #expect(pod.creationTime == Fx.at(-1_000) && pod.startTime == Fx.at(-990) && pod.deletionTime == Fx.at(25))
+        #expect(pod.conditions.map(\.type) == ["Ready", "ContainersReady"])
+        #expect(pod.condition("Ready") == PodConditionView(type: "Ready", status: "True", lastTransitionTime: Fx.at(-600)))
+        #expect(pod.condition("ContainersReady")?.lastTransitionTime == Fx.at(-600))
+        var json = Fx.pod("dataplane")
+        json["status"]?["startTime"] = nil
+        json["status"]?["conditions"] = [["type": "ContainersReady", "status": "Unknown"], ["type": "Ready", "status": "Weird"]]
+        let bare = PodView(json: json)
+        #expect(bare.startTime == nil && bare.deletionTime == nil && !bare.isBeingDeleted)
+        #expect(bare.conditions == [PodConditionView(type: "Ready", status: "Weird", lastTransitionTime: nil),
+                                    PodConditionView(type: "ContainersReady", status: "Unknown", lastTransitionTime: nil)])
+        #expect(bare == PodView(json: json) && bare != PodView(json: Fx.pod("dataplane")))
+        #expect(PodView(json: Fx.pod("frr", readySince: -600)) != PodView(json: Fx.pod("frr", readySince: -601)))
+        // The epoch's own instant (0 s after the reference date) is a time, not "absent".
+        #expect(PodView.Instant(Date(timeIntervalSinceReferenceDate: 0)).date == Date(timeIntervalSinceReferenceDate: 0))
+        #expect(PodView.Instant(Date?.none).date == nil && PodView.Instant(Date?.none) == PodView.Instant(Date?.none))
+    }
+
     @Test func gatewayAgentView() {
         let agent = GatewayAgentView(json: Fx.agent(specChanged: -77))
         #expect(agent.generation == .value(10) && agent.lastAppliedGen == .value(10) && agent.frrAppliedGen == .value(10))

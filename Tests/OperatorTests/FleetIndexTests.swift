@@ -25,6 +25,27 @@ import Remediation
                                 "status": ["lastHeartbeat": .string(beat)]])
     }
 
+    /// A gateway's one-element entries (per name, router ID, address) share one buffer: a change
+    /// to one entry (a second gateway taking the same router ID, then leaving) leaves the others
+    /// as they were.
+    @Test func sharedOneElementEntriesChangeAlone() {
+        var index = FleetIndex()
+        let g1 = ObjectKey(namespace: "default", name: "gateway-1"), g2 = ObjectKey(namespace: "default", name: "gateway-2")
+        index.upsert(gateway: gateway("gateway-1", ip: "172.30.8.1"))
+        index.upsert(gateway: gateway("gateway-2", ip: "172.30.8.2"))
+        index.upsert(gateway: gateway("gateway-2", ip: "172.30.8.1"))
+        #expect(Set(index.upsert(switchAgent: leaf("leaf-01", sessionTo: "172.30.8.1")).changed) == [g1, g2])
+        #expect(index.upsert(pod: pod("gw--gateway-1--frr-a", owner: "gw--gateway-1--frr")) == [g1])
+        #expect(index.upsert(pod: pod("gw--gateway-2--frr-a", owner: "gw--gateway-2--frr")) == [g2])
+        index.removeGateway(g2)
+        #expect(index.upsert(switchAgent: leaf("leaf-02", sessionTo: "172.30.8.1")).changed == [g1])
+        #expect(index.upsert(pod: pod("gw--gateway-1--frr-b", owner: "gw--gateway-1--frr")) == [g1])
+        #expect(index.upsert(pod: pod("gw--gateway-2--frr-b", owner: "gw--gateway-2--frr")).isEmpty)
+        index.removeGateway(g1)
+        #expect(index.upsert(switchAgent: leaf("leaf-03", sessionTo: "172.30.8.1")).changed.isEmpty)
+        #expect(index.upsert(pod: pod("gw--gateway-1--frr-c", owner: "gw--gateway-1--frr")).isEmpty)
+    }
+
     /// A GatewayAgent heartbeat (same router ID) replaces the view without re-indexing; a new
     /// router ID still moves the gateway's leaves (the agent is its only source here).
     @Test func anAgentHeartbeatKeepsTheIndexAndANewRouterIDMovesIt() {

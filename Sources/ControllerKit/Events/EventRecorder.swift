@@ -56,9 +56,10 @@ public enum EventRecordOutcome: Sendable, Equatable {
 /// gateway's Event write, which bounded the initial sync at 10,000 gateways by one write's round
 /// trip times 10,000.
 public actor EventRecorder {
+    // The keys leave out the source (component and host): client-go's keys carry it, but one
+    // recorder has one source, and 4,096 entries of each cache carried the same two strings
+    // (twice: in the node and in the index).
     struct EventKey: Hashable, Sendable {
-        var component: String
-        var host: String?
         var involved: ObjectReference
         var type: EventType
         var reason: String
@@ -66,8 +67,6 @@ public actor EventRecorder {
     }
 
     struct SpamKey: Hashable, Sendable {
-        var component: String
-        var host: String?
         var involved: ObjectReference
     }
 
@@ -75,7 +74,9 @@ public actor EventRecorder {
         var namespace: String
         var name: String
         var count: Int
-        var firstTimestamp: String
+        /// The first occurrence, formatted when written (a `Date` where the text took a
+        /// separate allocation in each of the 4,096 entries).
+        var firstSeen: Date
     }
 
     private let sink: any EventSink
@@ -125,7 +126,7 @@ public actor EventRecorder {
         defer { endTurn(reference) }
         let now = now ?? clock.now()
         let timestamp = KubeTime.format(now)
-        let key = EventKey(component: source.component ?? "", host: source.host, involved: reference,
+        let key = EventKey(involved: reference,
                            type: type, reason: reason, message: message)
 
         if var seen = remembered.get(key) {
@@ -141,13 +142,13 @@ public actor EventRecorder {
                 return .aggregated(namespace: known.namespace, name: known.name, count: known.count)
             } catch where sink.isNotFound(error) {
                 // The API server expired it; create it again, keeping the count.
-                return await create(key, count: known.count, first: known.firstTimestamp, last: timestamp)
+                return await create(key, count: known.count, first: known.firstSeen, last: timestamp)
             } catch {
                 return fail(error, key)
             }
         }
 
-        let spamKey = SpamKey(component: key.component, host: key.host, involved: reference)
+        let spamKey = SpamKey(involved: reference)
         var bucket = buckets.get(spamKey)
             ?? TokenBucket(burst: options.spamBurst, refillInterval: options.spamRefillInterval.timeInterval, now: now)
         let allowed = bucket.take(now: now)
@@ -160,16 +161,16 @@ public actor EventRecorder {
                                       "dropped": "\(droppedCount)"])
             return .dropped
         }
-        return await create(key, count: 1, first: timestamp, last: timestamp)
+        return await create(key, count: 1, first: now, last: timestamp)
     }
 
     // MARK: Internals
 
-    private func create(_ key: EventKey, count: Int, first: String, last: String) async -> EventRecordOutcome {
+    private func create(_ key: EventKey, count: Int, first: Date, last: String) async -> EventRecordOutcome {
         let namespace = key.involved.namespace ?? "default"
         let name = Self.eventName(for: key.involved.name)
         var event = Event(metadata: ObjectMeta(name: name, namespace: namespace), involvedObject: key.involved, reason: key.reason, message: key.message,
-                          type: key.type.rawValue, count: count, firstTimestamp: first, lastTimestamp: last,
+                          type: key.type.rawValue, count: count, firstTimestamp: KubeTime.format(first), lastTimestamp: last,
                           source: source)
         event.reportingComponent = source.component
         event.reportingInstance = source.host
@@ -178,7 +179,7 @@ public actor EventRecorder {
             let stored = try await withRetries { try await self.sink.create(finished) }
             let storedName = stored.metadata.name ?? name
             let storedNamespace = stored.metadata.namespace ?? namespace
-            remembered.set(key, Remembered(namespace: storedNamespace, name: storedName, count: count, firstTimestamp: first))
+            remembered.set(key, Remembered(namespace: storedNamespace, name: storedName, count: count, firstSeen: first))
             createdCount += 1
             return .created(namespace: storedNamespace, name: storedName)
         } catch {
