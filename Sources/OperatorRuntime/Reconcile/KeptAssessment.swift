@@ -9,9 +9,17 @@ extension GatewayReconciler {
     /// previous assessment the evaluator reads no prose but the messages of the rules that
     /// declare `readsPreviousMessage` (TrafficHealthy: a collection seen again repeats its
     /// verdict): those are kept whole.
+    ///
+    /// Its pods and BGP neighbours evidence (and the pods summary) are kept as a digest only:
+    /// nothing reads a previous assessment's evidence (the rules read its conditions and memory,
+    /// the heartbeat advance its heartbeat and counters, remediation and tickets the new
+    /// assessment) but the comparison deciding whether the new status needs a write
+    /// (`sameOutsideVolatile`, `previous`). Whole, they were 2.2 KB of every gateway's heap.
     final class Kept: Sendable {
-        /// The assessment without its conditions (and without the volatile status and evidence).
+        /// The assessment without its conditions (and without the volatile status and evidence,
+        /// and with the evidence `EvidenceDigest` stands for blanked).
         let rest: Assessment
+        private let evidenceDigest: EvidenceDigest
         private let conditions: [KeptCondition]
         /// The conditions as they were, when one has a status the compact form has no byte for
         /// (the evaluator writes none such).
@@ -25,6 +33,8 @@ extension GatewayReconciler {
             // The memory stays whole: the evaluator reads it, volatile fields included.
             var rest = rules.blankingVolatile(assessment, in: [.status, .evidence])
             rest.conditions = []
+            evidenceDigest = EvidenceDigest(rest.evidence)
+            EvidenceDigest.blank(&rest.evidence)
             self.rest = rest
             let keeping = rules.messageKeeping
             // Exactly as many slots as conditions: `compactMap` grows by doubling, and 14
@@ -49,10 +59,34 @@ extension GatewayReconciler {
 
         private init(rest: Assessment, sharing kept: Kept) {
             self.rest = rest
+            evidenceDigest = kept.evidenceDigest
             conditions = kept.conditions
             unusual = kept.unusual
             firstMessage = kept.firstMessage
             moreMessages = kept.moreMessages
+        }
+
+        /// True when `assessment` gives the same normalised status as the kept one
+        /// (`GatewayHealthStatus.sameOutsideVolatile` of the two, the digested evidence compared
+        /// by its digest).
+        func sameOutsideVolatile(_ assessment: Assessment, rules: HealthRules = .standard) -> Bool {
+            var other = assessment
+            guard EvidenceDigest(other.evidence) == evidenceDigest else { return false }
+            EvidenceDigest.blank(&other.evidence)
+            return GatewayHealthStatus.sameOutsideVolatile(self.assessment, other, rules: rules)
+        }
+
+        /// The kept assessment with the digested evidence taken from `stored` (an assessment read
+        /// back from a persisted status) when that has the same digest, else nil: it then differs
+        /// from what is persisted anyway.
+        func assessment(evidenceOf stored: Assessment) -> Assessment? {
+            let evidence = stored.evidence
+            guard EvidenceDigest(evidence) == evidenceDigest else { return nil }
+            var a = assessment
+            a.evidence.neighbors = evidence.neighbors
+            a.evidence.pods = evidence.pods
+            a.evidence.podsSummary = evidence.podsSummary
+            return a
         }
 
         /// `next`, an advance of `rest` (`HealthEvaluator.advance` with `counterEvidence: false`
@@ -95,6 +129,39 @@ extension GatewayReconciler {
                 return kept.condition(message: next == 0 ? firstMessage : moreMessages[next - 1])
             }
             return a
+        }
+    }
+
+    /// The evidence a kept assessment keeps only for comparison — pods, pods summary, BGP
+    /// neighbours — as a 128-bit digest: two SipHash-1-3 hashes (`Hasher`, seeded at random per
+    /// process) of the same fields under different salts. A collision would make one changed
+    /// evidence look unchanged, and its status write wait for the next change of the verdict or
+    /// evidence; at 2^-128 per comparison for inputs nobody can aim at a seed they do not know,
+    /// and with a new seed at every start, that is safe enough, where comparing the full bytes
+    /// would mean keeping them.
+    struct EvidenceDigest: Sendable, Equatable {
+        private let first: Int
+        private let second: Int
+
+        init(_ evidence: Evidence) {
+            first = Self.hash(evidence, salt: 0x5bd1_e995)
+            second = Self.hash(evidence, salt: 0x1b87_3593)
+        }
+
+        private static func hash(_ evidence: Evidence, salt: UInt32) -> Int {
+            var hasher = Hasher()
+            hasher.combine(salt)
+            hasher.combine(evidence.neighbors)
+            hasher.combine(evidence.pods)
+            hasher.combine(evidence.podsSummary)
+            return hasher.finalize()
+        }
+
+        /// Blanks what the digest stands for.
+        static func blank(_ evidence: inout Evidence) {
+            evidence.neighbors = []
+            evidence.pods = []
+            evidence.podsSummary = ""
         }
     }
 
