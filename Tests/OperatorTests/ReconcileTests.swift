@@ -235,6 +235,28 @@ import TestSupport
         #expect(!kept.sameOutsideVolatile(changed))
     }
 
+    /// The compact conditions keep no type: the registry's list stands for it. Conditions in
+    /// another order (or of a type it lacks) read back as they came.
+    @Test func keptConditionsReadBackWhateverTheirOrder() {
+        let a = RFx.evaluations(3)[2]
+        let blank: (Assessment) -> [Condition] = { a in
+            a.conditions.map { c in
+                var c = c
+                if c.type != ConditionType.trafficHealthy && c.type != ConditionType.peeringsHealthy { c.message = "" }
+                return c
+            }
+        }
+        #expect(GatewayReconciler.Kept(a).assessment.conditions == blank(a))
+        #expect(GatewayReconciler.Kept(a).assessment.conditions.map(\.type) == HealthRules.standard.conditions)
+        var reordered = a
+        reordered.conditions.reverse()
+        #expect(GatewayReconciler.Kept(reordered).assessment.conditions == blank(reordered))
+        var renamed = a
+        renamed.conditions[3].type = "SomethingElse"
+        #expect(GatewayReconciler.Kept(renamed).assessment.conditions == blank(renamed))
+        #expect(GatewayReconciler.Kept(a).quietConditions().allTrueAndFresh == QuietConditions(a.conditions, rules: .standard).allTrueAndFresh)
+    }
+
     /// API conventions: the status says which generation of the GatewayHealth it was written
     /// for; a new generation (someone edited the spec) is written although the verdict stands.
     @Test func aNewGatewayHealthGenerationIsObserved() async throws {

@@ -21,6 +21,9 @@ extension GatewayReconciler {
         let rest: Assessment
         private let evidenceDigest: EvidenceDigest
         private let conditions: [KeptCondition]
+        /// The conditions' types, in order: the registry's list (`HealthRules.conditions`), one
+        /// array shared by every gateway. Conditions in another order are kept `unusual`.
+        private let types: [String]
         /// The conditions as they were, when one has a status the compact form has no byte for
         /// (the evaluator writes none such).
         private let unusual: [Condition]?
@@ -37,15 +40,16 @@ extension GatewayReconciler {
             EvidenceDigest.blank(&rest.evidence)
             self.rest = rest
             let keeping = rules.messageKeeping
+            types = rules.conditions
             // Exactly as many slots as conditions: `compactMap` grows by doubling, and 14
             // conditions took 16 slots of 56 bytes at every gateway.
             var compact: [KeptCondition] = []
             compact.reserveCapacity(assessment.conditions.count)
-            for condition in assessment.conditions {
-                guard let kept = KeptCondition(condition, keepsMessage: keeping.contains(condition.type)) else { break }
+            for (i, condition) in assessment.conditions.enumerated() {
+                guard i < types.count, condition.type == types[i], let kept = KeptCondition(condition, keepsMessage: keeping.contains(condition.type)) else { break }
                 compact.append(kept)
             }
-            let complete = compact.count == assessment.conditions.count
+            let complete = compact.count == assessment.conditions.count && compact.count == types.count
             conditions = complete ? compact : []
             unusual = complete ? nil : assessment.conditions.map { c in
                 var c = c
@@ -61,6 +65,7 @@ extension GatewayReconciler {
             self.rest = rest
             evidenceDigest = kept.evidenceDigest
             conditions = kept.conditions
+            types = kept.types
             unusual = kept.unusual
             firstMessage = kept.firstMessage
             moreMessages = kept.moreMessages
@@ -105,11 +110,11 @@ extension GatewayReconciler {
             var heartbeatFresh = false
             var traffic: Condition?
             var next = 0
-            for kept in conditions {
+            for (kept, type) in zip(conditions, types) {
                 if !kept.isTrue { allTrue = false }
-                if kept.type == ConditionType.heartbeat { heartbeatFresh = kept.reason == "HeartbeatFresh" }
-                if kept.type == ConditionType.trafficHealthy {
-                    traffic = kept.condition(message: kept.keepsMessage ? (next == 0 ? firstMessage : moreMessages[next - 1]) : "")
+                if type == ConditionType.heartbeat { heartbeatFresh = kept.reason == "HeartbeatFresh" }
+                if type == ConditionType.trafficHealthy {
+                    traffic = kept.condition(type, message: kept.keepsMessage ? (next == 0 ? firstMessage : moreMessages[next - 1]) : "")
                 }
                 if kept.keepsMessage { next += 1 }
             }
@@ -123,10 +128,10 @@ extension GatewayReconciler {
                 return a
             }
             var next = 0
-            a.conditions = conditions.map { kept in
-                guard kept.keepsMessage else { return kept.condition(message: "") }
+            a.conditions = zip(conditions, types).map { kept, type in
+                guard kept.keepsMessage else { return kept.condition(type, message: "") }
                 defer { next += 1 }
-                return kept.condition(message: next == 0 ? firstMessage : moreMessages[next - 1])
+                return kept.condition(type, message: next == 0 ? firstMessage : moreMessages[next - 1])
             }
             return a
         }
@@ -165,14 +170,13 @@ extension GatewayReconciler {
         }
     }
 
-    /// A condition without its message and generation, its status as one byte (a `Condition`
-    /// takes 96 bytes), eight per gateway.
+    /// A condition without its type (`Kept` keeps the registry's list once for all), message and
+    /// generation, its status as one byte (a `Condition` takes 96 bytes), twelve per gateway.
     struct KeptCondition: Sendable {
         private enum Status: UInt8, Sendable {
             case isTrue, isFalse, unknown
         }
 
-        let type: String
         let reason: String
         private let lastTransitionTime: String
         private let status: Status
@@ -188,7 +192,6 @@ extension GatewayReconciler {
             case "Unknown": status = .unknown
             default: return nil
             }
-            type = condition.type
             self.keepsMessage = keepsMessage
             reason = condition.reason
             lastTransitionTime = condition.lastTransitionTime
@@ -196,7 +199,7 @@ extension GatewayReconciler {
 
         var isTrue: Bool { status == .isTrue }
 
-        func condition(message: String) -> Condition {
+        func condition(_ type: String, message: String) -> Condition {
             let text: String
             switch status {
             case .isTrue: text = "True"
