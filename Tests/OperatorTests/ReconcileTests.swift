@@ -218,7 +218,7 @@ import TestSupport
         #expect(verdicts(written["status"]) == conditionsBefore, "the same conditions")
     }
 
-    @Test func theKeptDigestTellsEvidenceApart() {
+    @Test func theKeptDigestTellsEvidenceApart() throws {
         let runs = RFx.evaluations(3)
         let kept = GatewayReconciler.Kept(runs[2])
         #expect(kept.assessment.evidence.neighbors.isEmpty && kept.assessment.evidence.podsSummary.isEmpty)
@@ -233,6 +233,16 @@ import TestSupport
         changed = runs[2]
         changed.evidence.podsSummary += " "
         #expect(!kept.sameOutsideVolatile(changed))
+
+        // Read back from a persisted status (another writer's, or after a restart): the kept
+        // assessment takes the digested evidence from it only when it is the same evidence.
+        let stored = try #require(Assessment(status: GatewayHealthStatus.desired(runs[2])))
+        let restored = try #require(kept.assessment(evidenceOf: stored))
+        #expect(restored.evidence.pods == runs[2].evidence.pods && restored.evidence.neighbors == runs[2].evidence.neighbors)
+        #expect(restored.evidence.podsSummary == runs[2].evidence.podsSummary)
+        var other = stored
+        other.evidence.neighbors[0].established = false
+        #expect(kept.assessment(evidenceOf: other) == nil)
     }
 
     /// The compact conditions keep no type: the registry's list stands for it. Conditions in
