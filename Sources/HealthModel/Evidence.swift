@@ -13,7 +13,7 @@ public enum LivenessEvidence: String, Sendable, Codable {
 }
 
 /// One BGP neighbour as judged by BGPEstablished.
-public struct NeighborEvidence: Sendable, Equatable, Codable {
+public struct NeighborEvidence: Sendable, Hashable, Codable {
     public var vrf: String?
     public var address: String
     /// The session state, `absent` (expected but not reported) or `invalid`.
@@ -36,7 +36,7 @@ public struct CounterEvidence: Sendable, Equatable, Codable {
 }
 
 /// One gateway pod as judged by PodsReady.
-public struct PodEvidence: Sendable, Equatable, Codable {
+public struct PodEvidence: Sendable, Hashable, Codable {
     public var name: String
     public var role: String
     public var phase: String

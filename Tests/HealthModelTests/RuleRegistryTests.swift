@@ -9,6 +9,22 @@ struct RuleRegistryTests {
     static let corpus = StateCorpus.all + ConditionCorpus.all + MalformedCorpus.all
     static let rules = HealthRules.standard
 
+    /// The standard containers' restart keys are one string for every gateway's memory (not
+    /// rebuilt, two of them too long to be inline); others are built as before.
+    @Test func standardRestartKeysAreShared() {
+        // Where the (heap-allocated) text is: equal for one shared string.
+        func storage(_ key: String) -> UInt? {
+            key.utf8.withContiguousStorageIfAvailable { buffer in buffer.baseAddress.map { UInt(bitPattern: $0) } } ?? nil
+        }
+        let first = PodRule.restartKey(.dataplane, container: "dataplane")
+        let second = PodRule.restartKey(.dataplane, container: "dataplane")
+        #expect(first == "dataplane/dataplane")
+        #expect(storage(first) != nil && storage(first) == storage(second))
+        let exporter = PodRule.restartKey(.frr, container: "frr-exporter")
+        #expect(exporter == "frr/frr-exporter" && storage(exporter) == storage(PodRule.restartKey(.frr, container: "frr-exporter")))
+        #expect(PodRule.restartKey(.frr, container: "sidecar") == "frr/sidecar")
+    }
+
     /// A memory and an evidence with every field set, so each appears in the JSON.
     static func full() -> Assessment {
         var a = HealthEvaluator.evaluate(Snapshot().inputs, previous: nil, policy: .default, now: Fx.t0)

@@ -20,23 +20,23 @@ struct ReconcileGoldenTests {
     }
 
     static func lines() -> [String] {
-        var previous: Assessment?
+        var previous: GatewayReconciler.Kept?
         var persisted: JSONValue?
         var lines: [String] = []
         for step in story() {
-            let a = HealthEvaluator.evaluate(RFx.inputs(beat: step.beat, bgp: step.bgp), previous: previous, policy: .default,
+            let a = HealthEvaluator.evaluate(RFx.inputs(beat: step.beat, bgp: step.bgp), previous: previous?.assessment, policy: .default,
                                              now: RFx.t0.addingTimeInterval(step.at))
             let desired = GatewayHealthStatus.desired(a, generation: 4)
             let events = TransitionEvents.plan(persisted: persisted, assessment: a, gateway: "gw-1")
-            let kept = GatewayReconciler.Kept(a).assessment
+            let kept = GatewayReconciler.Kept(a)
             let line: JSONValue = [
                 "at": .int(Int64(step.at)),
                 "desired": desired,
                 "normalized": GatewayHealthStatus.normalized(desired),
                 "differs": .bool(GatewayHealthStatus.differs(desired, from: persisted)),
-                "sameOutsideVolatile": previous.map { .bool(GatewayHealthStatus.sameOutsideVolatile($0, a)) } ?? .null,
+                "sameOutsideVolatile": previous.map { .bool($0.sameOutsideVolatile(a)) } ?? .null,
                 "events": .array(events.map { .string($0.description) }),
-                "kept": kept.statusJSON(),
+                "kept": kept.assessment.statusJSON(),
             ]
             lines.append(line.jsonString)
             if GatewayHealthStatus.differs(desired, from: persisted) { persisted = desired }

@@ -176,6 +176,97 @@ import TestSupport
         #expect(patch?[path: "metadata", "resourceVersion"] != nil, "status writes carry a resourceVersion precondition")
     }
 
+    /// The kept assessment keeps its pods and neighbours evidence as a digest only: a change of
+    /// that evidence alone (a pod replaced by another, Running and Ready as well: the same
+    /// conditions) is still written, once, and unchanged heartbeats after it write nothing.
+    @Test func aChangedEvidenceWithTheSameConditionsIsWritten() async throws {
+        let rig = Rig()
+        await rig.feed(beat: 0)
+        rig.clock.set(RFx.t0.addingTimeInterval(2))
+        _ = await rig.reconciler.reconcile(RFx.key)
+        for beat in stride(from: 15.0, through: 60, by: 15) {
+            await rig.feed(beat: beat)
+            rig.clock.set(RFx.t0.addingTimeInterval(beat + 2))
+            _ = await rig.reconciler.reconcile(RFx.key)
+        }
+        let settled = await rig.writer.patches.count
+        // The verdicts: a message may name the pods.
+        func verdicts(_ status: JSONValue?) -> [String] {
+            (status?["conditions"]?.arrayValue ?? []).map { c in
+                ["type", "status", "reason", "lastTransitionTime"].map { c[$0]?.stringValue ?? "" }.joined(separator: " ")
+            }
+        }
+        let conditionsBefore = verdicts(await rig.writer.patches.last?["status"])
+        #expect(conditionsBefore.count > 1)
+        #expect(await rig.reconciler.assessments()[RFx.key]?.evidence.pods.isEmpty == true, "kept as a digest")
+
+        let old = PodView(json: RFx.pod("frr"))
+        _ = rig.fleet.apply(ObjectChange.deleted(ObjectKey(namespace: "fab", name: old.name), old))
+        var replacement = RFx.pod("frr")
+        replacement["metadata"]?["name"] = "gw--gw-1--frr-fghij"
+        let pod = PodView(json: replacement)
+        _ = rig.fleet.apply(ObjectChange.added(ObjectKey(namespace: "fab", name: pod.name), pod))
+        for beat in stride(from: 75.0, through: 120, by: 15) {
+            _ = rig.fleet.apply(ObjectChange.added(RFx.key, GatewayAgentView(json: RFx.agent(beat: beat, rv: "\(Int(beat) + 10)"))))
+            rig.clock.set(RFx.t0.addingTimeInterval(beat + 2))
+            _ = await rig.reconciler.reconcile(RFx.key)
+        }
+        #expect(await rig.writer.patches.count == settled + 1)
+        let written = try #require(await rig.writer.patches.last)
+        let pods = written[path: "status", "evidence", "pods"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+        #expect(pods?.contains("gw--gw-1--frr-fghij") == true)
+        #expect(verdicts(written["status"]) == conditionsBefore, "the same conditions")
+    }
+
+    @Test func theKeptDigestTellsEvidenceApart() throws {
+        let runs = RFx.evaluations(3)
+        let kept = GatewayReconciler.Kept(runs[2])
+        #expect(kept.assessment.evidence.neighbors.isEmpty && kept.assessment.evidence.podsSummary.isEmpty)
+        #expect(kept.sameOutsideVolatile(runs[2]))
+        #expect(GatewayReconciler.Kept(runs[1]).sameOutsideVolatile(runs[2]) == GatewayHealthStatus.sameOutsideVolatile(runs[1], runs[2]))
+        var changed = runs[2]
+        changed.evidence.neighbors[0].state = "active"
+        #expect(!kept.sameOutsideVolatile(changed))
+        changed = runs[2]
+        changed.evidence.pods[0].restarts += 1
+        #expect(!kept.sameOutsideVolatile(changed))
+        changed = runs[2]
+        changed.evidence.podsSummary += " "
+        #expect(!kept.sameOutsideVolatile(changed))
+
+        // Read back from a persisted status (another writer's, or after a restart): the kept
+        // assessment takes the digested evidence from it only when it is the same evidence.
+        let stored = try #require(Assessment(status: GatewayHealthStatus.desired(runs[2])))
+        let restored = try #require(kept.assessment(evidenceOf: stored))
+        #expect(restored.evidence.pods == runs[2].evidence.pods && restored.evidence.neighbors == runs[2].evidence.neighbors)
+        #expect(restored.evidence.podsSummary == runs[2].evidence.podsSummary)
+        var other = stored
+        other.evidence.neighbors[0].established = false
+        #expect(kept.assessment(evidenceOf: other) == nil)
+    }
+
+    /// The compact conditions keep no type: the registry's list stands for it. Conditions in
+    /// another order (or of a type it lacks) read back as they came.
+    @Test func keptConditionsReadBackWhateverTheirOrder() {
+        let a = RFx.evaluations(3)[2]
+        let blank: (Assessment) -> [Condition] = { a in
+            a.conditions.map { c in
+                var c = c
+                if c.type != ConditionType.trafficHealthy && c.type != ConditionType.peeringsHealthy { c.message = "" }
+                return c
+            }
+        }
+        #expect(GatewayReconciler.Kept(a).assessment.conditions == blank(a))
+        #expect(GatewayReconciler.Kept(a).assessment.conditions.map(\.type) == HealthRules.standard.conditions)
+        var reordered = a
+        reordered.conditions.reverse()
+        #expect(GatewayReconciler.Kept(reordered).assessment.conditions == blank(reordered))
+        var renamed = a
+        renamed.conditions[3].type = "SomethingElse"
+        #expect(GatewayReconciler.Kept(renamed).assessment.conditions == blank(renamed))
+        #expect(GatewayReconciler.Kept(a).quietConditions().allTrueAndFresh == QuietConditions(a.conditions, rules: .standard).allTrueAndFresh)
+    }
+
     /// API conventions: the status says which generation of the GatewayHealth it was written
     /// for; a new generation (someone edited the spec) is written although the verdict stands.
     @Test func aNewGatewayHealthGenerationIsObserved() async throws {

@@ -163,7 +163,7 @@ struct PodRule: HealthRule {
         }
         for (role, pod) in judged where readable.contains(role.rawValue) {
             for c in containerList(pod) {
-                let key = "\(role.rawValue)/\(c.name)"
+                let key = restartKey(role, container: c.name)
                 finding.restartCounts[key] = c.restartCount
                 var rises = memory.restartRises.filter { $0.container == key && now.timeIntervalSince($0.at) < window }
                 // Never observed before: a baseline. Remembered counts exist but not this
@@ -180,6 +180,17 @@ struct PodRule: HealthRule {
             }
         }
         return lines
+    }
+
+    /// The standard containers' restart keys (docs/health-model.md: dataplane's `dataplane`,
+    /// frr's `frr` and `frr-exporter`), built once: every gateway's memory keeps them, and two
+    /// of them are too long for an inline string (an allocation each, per gateway).
+    private static let standardRestartKeys = ["dataplane/dataplane", "frr/frr", "frr/frr-exporter"]
+
+    /// `<role>/<container>`, the standard keys shared.
+    static func restartKey(_ role: PodRole, container: String) -> String {
+        let key = "\(role.rawValue)/\(container)"
+        return standardRestartKeys.first { $0 == key } ?? key
     }
 
     private static func role(ofRestartKey key: String) -> String {

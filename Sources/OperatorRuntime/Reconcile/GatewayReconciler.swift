@@ -82,7 +82,7 @@ public actor GatewayReconciler {
 
     /// What the reconciler keeps of one gateway between reconciles.
     struct Tracked {
-        /// The latest assessment, without its counter evidence (see `Kept`).
+        /// The latest assessment, without its counter evidence, its pods and neighbours digested (see `Kept`).
         var last: Kept?
         /// The persisted resourceVersion whose status `last` was found to say (normalised): while
         /// the GatewayHealth is still at that version, `last` is the previous assessment without
@@ -166,7 +166,8 @@ public actor GatewayReconciler {
         self.logger = logger
     }
 
-    /// The latest assessment of every gateway (without its prose and counter evidence, see `Kept`).
+    /// The latest assessment of every gateway (without its prose, counter, pods and neighbours
+    /// evidence, see `Kept`).
     public func assessments() -> [ObjectKey: Assessment] { gateways.compactMapValues { $0.last?.assessment } }
 
     /// Per-gateway memory: assessments, writes not yet seen in the cache, unconfirmed Events.
@@ -252,7 +253,7 @@ public actor GatewayReconciler {
         var current: Bool
         var persisted: Persisted
         /// The kept `last` assessment, when the persisted status is known to say what it says (see `previous`).
-        var agreed: Assessment?
+        var agreed: Kept?
         var previous: Assessment?
         var now: Date
     }
@@ -447,13 +448,18 @@ public actor GatewayReconciler {
     /// samples, the heartbeat, the evaluation time): without reading the status when it was
     /// found to agree with this very version (`agreed`, the steady state), else after comparing
     /// the two normalised. A GatewayHealth written by someone else, or restored, wins.
-    private func previous(_ key: ObjectKey, _ persisted: Persisted) -> (previous: Assessment?, agreed: Assessment?) {
-        let mine = gateways[key]?.last?.assessment
-        if let version = persisted.resourceVersion, gateways[key]?.agreedVersion == version, let mine { return (mine, mine) }
+    private func previous(_ key: ObjectKey, _ persisted: Persisted) -> (previous: Assessment?, agreed: Kept?) {
+        let kept = gateways[key]?.last
+        if let version = persisted.resourceVersion, gateways[key]?.agreedVersion == version, let kept {
+            return (kept.assessment, kept)
+        }
         let status = persisted.status
         let stored = status.flatMap(Assessment.init(status:))
-        guard let mine else { return (stored, nil) }
-        guard let stored, let status else { return (mine, nil) }
+        guard let kept else { return (stored, nil) }
+        guard let stored, let status else { return (kept.assessment, nil) }
+        // The kept assessment keeps a digest of its pods and neighbours evidence: compared with
+        // the persisted one's, and taken from it when the same (else the two differ anyway).
+        guard let mine = kept.assessment(evidenceOf: stored) else { return (stored, nil) }
         let desired = GatewayHealthStatus.desired(mine, remediation: status["remediation"],
                                                   generation: status["observedGeneration"]?.intValue)
         return (GatewayHealthStatus.differs(desired, from: status) ? stored : mine, nil)
@@ -461,7 +467,7 @@ public actor GatewayReconciler {
 
     /// - Parameter remediation: the record to persist; nil keeps the persisted one (no remediator).
     private func write(_ key: ObjectKey, _ assessment: Assessment, subject: ObjectReference, persisted: Persisted,
-                       remediation: RemediationRecord?, agreedPrevious: Assessment?) async throws {
+                       remediation: RemediationRecord?, agreedPrevious: Kept?) async throws {
         var persisted = persisted
         let namespace = key.namespace ?? subject.namespace ?? ""
         // The cache's version before our write; read only when there is one to make (not on the
@@ -498,7 +504,7 @@ public actor GatewayReconciler {
         // differs from it only in fields not worth a write. Nothing to build or compare.
         if let agreedPrevious, let version = persisted.resourceVersion,
            remediationJSON == persisted.remediation,
-           GatewayHealthStatus.sameOutsideVolatile(agreedPrevious, assessment) {
+           agreedPrevious.sameOutsideVolatile(assessment) {
             gateways[key]?.agreedVersion = version
             return
         }

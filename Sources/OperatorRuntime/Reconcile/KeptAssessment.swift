@@ -9,10 +9,21 @@ extension GatewayReconciler {
     /// previous assessment the evaluator reads no prose but the messages of the rules that
     /// declare `readsPreviousMessage` (TrafficHealthy: a collection seen again repeats its
     /// verdict): those are kept whole.
+    ///
+    /// Its pods and BGP neighbours evidence (and the pods summary) are kept as a digest only:
+    /// nothing reads a previous assessment's evidence (the rules read its conditions and memory,
+    /// the heartbeat advance its heartbeat and counters, remediation and tickets the new
+    /// assessment) but the comparison deciding whether the new status needs a write
+    /// (`sameOutsideVolatile`, `previous`). Whole, they were 2.2 KB of every gateway's heap.
     final class Kept: Sendable {
-        /// The assessment without its conditions (and without the volatile status and evidence).
+        /// The assessment without its conditions (and without the volatile status and evidence,
+        /// and with the evidence `EvidenceDigest` stands for blanked).
         let rest: Assessment
+        private let evidenceDigest: EvidenceDigest
         private let conditions: [KeptCondition]
+        /// The conditions' types, in order: the registry's list (`HealthRules.conditions`), one
+        /// array shared by every gateway. Conditions in another order are kept `unusual`.
+        private let types: [String]
         /// The conditions as they were, when one has a status the compact form has no byte for
         /// (the evaluator writes none such).
         private let unusual: [Condition]?
@@ -25,17 +36,20 @@ extension GatewayReconciler {
             // The memory stays whole: the evaluator reads it, volatile fields included.
             var rest = rules.blankingVolatile(assessment, in: [.status, .evidence])
             rest.conditions = []
+            evidenceDigest = EvidenceDigest(rest.evidence)
+            EvidenceDigest.blank(&rest.evidence)
             self.rest = rest
             let keeping = rules.messageKeeping
+            types = rules.conditions
             // Exactly as many slots as conditions: `compactMap` grows by doubling, and 14
             // conditions took 16 slots of 56 bytes at every gateway.
             var compact: [KeptCondition] = []
             compact.reserveCapacity(assessment.conditions.count)
-            for condition in assessment.conditions {
-                guard let kept = KeptCondition(condition, keepsMessage: keeping.contains(condition.type)) else { break }
+            for (i, condition) in assessment.conditions.enumerated() {
+                guard i < types.count, condition.type == types[i], let kept = KeptCondition(condition, keepsMessage: keeping.contains(condition.type)) else { break }
                 compact.append(kept)
             }
-            let complete = compact.count == assessment.conditions.count
+            let complete = compact.count == assessment.conditions.count && compact.count == types.count
             conditions = complete ? compact : []
             unusual = complete ? nil : assessment.conditions.map { c in
                 var c = c
@@ -49,10 +63,35 @@ extension GatewayReconciler {
 
         private init(rest: Assessment, sharing kept: Kept) {
             self.rest = rest
+            evidenceDigest = kept.evidenceDigest
             conditions = kept.conditions
+            types = kept.types
             unusual = kept.unusual
             firstMessage = kept.firstMessage
             moreMessages = kept.moreMessages
+        }
+
+        /// True when `assessment` gives the same normalised status as the kept one
+        /// (`GatewayHealthStatus.sameOutsideVolatile` of the two, the digested evidence compared
+        /// by its digest).
+        func sameOutsideVolatile(_ assessment: Assessment, rules: HealthRules = .standard) -> Bool {
+            var other = assessment
+            guard EvidenceDigest(other.evidence) == evidenceDigest else { return false }
+            EvidenceDigest.blank(&other.evidence)
+            return GatewayHealthStatus.sameOutsideVolatile(self.assessment, other, rules: rules)
+        }
+
+        /// The kept assessment with the digested evidence taken from `stored` (an assessment read
+        /// back from a persisted status) when that has the same digest, else nil: it then differs
+        /// from what is persisted anyway.
+        func assessment(evidenceOf stored: Assessment) -> Assessment? {
+            let evidence = stored.evidence
+            guard EvidenceDigest(evidence) == evidenceDigest else { return nil }
+            var a = assessment
+            a.evidence.neighbors = evidence.neighbors
+            a.evidence.pods = evidence.pods
+            a.evidence.podsSummary = evidence.podsSummary
+            return a
         }
 
         /// `next`, an advance of `rest` (`HealthEvaluator.advance` with `counterEvidence: false`
@@ -71,11 +110,11 @@ extension GatewayReconciler {
             var heartbeatFresh = false
             var traffic: Condition?
             var next = 0
-            for kept in conditions {
+            for (kept, type) in zip(conditions, types) {
                 if !kept.isTrue { allTrue = false }
-                if kept.type == ConditionType.heartbeat { heartbeatFresh = kept.reason == "HeartbeatFresh" }
-                if kept.type == ConditionType.trafficHealthy {
-                    traffic = kept.condition(message: kept.keepsMessage ? (next == 0 ? firstMessage : moreMessages[next - 1]) : "")
+                if type == ConditionType.heartbeat { heartbeatFresh = kept.reason == "HeartbeatFresh" }
+                if type == ConditionType.trafficHealthy {
+                    traffic = kept.condition(type, message: kept.keepsMessage ? (next == 0 ? firstMessage : moreMessages[next - 1]) : "")
                 }
                 if kept.keepsMessage { next += 1 }
             }
@@ -89,23 +128,55 @@ extension GatewayReconciler {
                 return a
             }
             var next = 0
-            a.conditions = conditions.map { kept in
-                guard kept.keepsMessage else { return kept.condition(message: "") }
+            a.conditions = zip(conditions, types).map { kept, type in
+                guard kept.keepsMessage else { return kept.condition(type, message: "") }
                 defer { next += 1 }
-                return kept.condition(message: next == 0 ? firstMessage : moreMessages[next - 1])
+                return kept.condition(type, message: next == 0 ? firstMessage : moreMessages[next - 1])
             }
             return a
         }
     }
 
-    /// A condition without its message and generation, its status as one byte (a `Condition`
-    /// takes 96 bytes), eight per gateway.
+    /// The evidence a kept assessment keeps only for comparison — pods, pods summary, BGP
+    /// neighbours — as a 128-bit digest: two SipHash-1-3 hashes (`Hasher`, seeded at random per
+    /// process) of the same fields under different salts. A collision would make one changed
+    /// evidence look unchanged, and its status write wait for the next change of the verdict or
+    /// evidence; at 2^-128 per comparison for inputs nobody can aim at a seed they do not know,
+    /// and with a new seed at every start, that is safe enough, where comparing the full bytes
+    /// would mean keeping them.
+    struct EvidenceDigest: Sendable, Equatable {
+        private let first: Int
+        private let second: Int
+
+        init(_ evidence: Evidence) {
+            first = Self.hash(evidence, salt: 0x5bd1_e995)
+            second = Self.hash(evidence, salt: 0x1b87_3593)
+        }
+
+        private static func hash(_ evidence: Evidence, salt: UInt32) -> Int {
+            var hasher = Hasher()
+            hasher.combine(salt)
+            hasher.combine(evidence.neighbors)
+            hasher.combine(evidence.pods)
+            hasher.combine(evidence.podsSummary)
+            return hasher.finalize()
+        }
+
+        /// Blanks what the digest stands for.
+        static func blank(_ evidence: inout Evidence) {
+            evidence.neighbors = []
+            evidence.pods = []
+            evidence.podsSummary = ""
+        }
+    }
+
+    /// A condition without its type (`Kept` keeps the registry's list once for all), message and
+    /// generation, its status as one byte (a `Condition` takes 96 bytes), twelve per gateway.
     struct KeptCondition: Sendable {
         private enum Status: UInt8, Sendable {
             case isTrue, isFalse, unknown
         }
 
-        let type: String
         let reason: String
         private let lastTransitionTime: String
         private let status: Status
@@ -121,7 +192,6 @@ extension GatewayReconciler {
             case "Unknown": status = .unknown
             default: return nil
             }
-            type = condition.type
             self.keepsMessage = keepsMessage
             reason = condition.reason
             lastTransitionTime = condition.lastTransitionTime
@@ -129,7 +199,7 @@ extension GatewayReconciler {
 
         var isTrue: Bool { status == .isTrue }
 
-        func condition(message: String) -> Condition {
+        func condition(_ type: String, message: String) -> Condition {
             let text: String
             switch status {
             case .isTrue: text = "True"
