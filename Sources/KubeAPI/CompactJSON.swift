@@ -26,6 +26,10 @@ public struct CompactJSON: Sendable, Equatable {
 
     /// An 8 KB window and small hash tables: documents are a few KB, and deflate's state is
     /// allocated on each call (about 64 KB with these, 268 KB with zlib's defaults).
+    /// zlib's default level, not the fastest: on a status of about 4 KB against its dictionary
+    /// the output is about 30 % smaller (232 → 165 bytes) for the same time per call, which is
+    /// spent setting up the state and the dictionary, not matching.
+    static let level: Int32 = Z_DEFAULT_COMPRESSION
     static let windowBits: Int32 = 13
     static let memLevel: Int32 = 6
 
@@ -60,7 +64,7 @@ public struct CompactJSON: Sendable, Equatable {
 
     private static func deflate(_ text: [UInt8], dictionary: Dictionary?) -> [UInt8]? {
         var stream = z_stream()
-        guard gm_deflate_init(&stream, Z_BEST_SPEED, windowBits, memLevel) == Z_OK else { return nil }
+        guard gm_deflate_init(&stream, level, windowBits, memLevel) == Z_OK else { return nil }
         defer { deflateEnd(&stream) }
         if let dictionary {
             let code = dictionary.bytes.withUnsafeBufferPointer { deflateSetDictionary(&stream, $0.baseAddress, uInt($0.count)) }

@@ -126,6 +126,25 @@ actor PageLog {
         }
     }
 
+    /// A cached GatewayHealth keeps a lowercase-UUID uid as its 16 bytes and any other text as
+    /// it came: either reads back as written.
+    @Test func healthRecordUIDsReadBackAsWritten() {
+        for uid: String? in ["0f3c2a9e-5b1d-4e7a-9c2b-8d4e6f1a3b5c", "0F3C2A9E-5B1D-4E7A-9C2B-8D4E6F1A3B5C",
+                             "0f3c2a9e-5b1d-4e7a-9c2b-8d4e6f1a3b5", "u", "", nil] {
+            var json: JSONValue = ["metadata": ["name": "gw-1", "namespace": "fab", "resourceVersion": "7"]]
+            if let uid { json["metadata"]?["uid"] = .string(uid) }
+            let record = GatewayHealthRecord(json: json)
+            #expect(record?.uid == uid)
+            var built = GatewayHealthRecord(name: "gw-1", namespace: "fab", resourceVersion: "7", uid: uid, status: nil)
+            #expect(built.uid == uid)
+            #expect(built == record)
+            built.uid = "other"
+            #expect(built.uid == "other")
+            built.uid = uid
+            #expect(built == record)
+        }
+    }
+
     /// A real status reads back exactly from its compressed form, which is a fraction of its
     /// serialization (the cache keeps one per gateway).
     @Test func compactStatusRoundTripsAndIsSmall() throws {

@@ -12,7 +12,13 @@ public struct GatewayHealthRecord: Sendable, Equatable {
     public var name: String
     public var namespace: String
     public var resourceVersion: String?
-    public var uid: String?
+    /// `metadata.uid`, kept as its 16 bytes when it is a lowercase UUID (`StoredUID`): the
+    /// 36-character text was an 80-byte allocation in each of 10,000 cached records.
+    public var uid: String? {
+        get { storedUID?.text }
+        set { storedUID = StoredUID(newValue) }
+    }
+    private var storedUID: StoredUID?
     /// `metadata.generation`: the status written for it says so in `observedGeneration`.
     public var generation: Int64?
     /// `.status.remediation`, kept parsed: every reconcile reads it.
@@ -28,7 +34,7 @@ public struct GatewayHealthRecord: Sendable, Equatable {
         self.name = name
         self.namespace = namespace
         self.resourceVersion = resourceVersion
-        self.uid = uid
+        self.storedUID = StoredUID(uid)
         self.generation = generation
         self.paused = paused
         self.status = status
