@@ -77,7 +77,11 @@ struct BenchOptions: Sendable {
             case "--no-baseline": options.baseline = false
             case "--no-metrics": options.metrics = false
             case "--no-streaming-lists": options.streamingLists = false
-            case "--scrapes": options.scrapes = Int(try number(flag))
+            case "--scrapes":
+                // 0 is allowed: no scrapes (the usage and `scrapes` say so; `number` wants > 0).
+                let text = try value(flag)
+                guard let n = Int(text), n >= 0 else { throw UsageError(description: "--scrapes: '\(text)' is not a whole number ≥ 0") }
+                options.scrapes = n
             case "--metrics-port":
                 let port = Int(try number(flag))
                 options.child?.metricsPort = port
