@@ -9,11 +9,7 @@ extension SwitchAgentView: ReadableFromBytes {
     }
 
     /// The switch Agent watch's reader: the view and the identity in one pass.
-    public static let watchReader = WatchObjectReader { (s: inout JSONScanner) throws(JSONScanner.Miss) in
-        let (view, meta) = try scanned(&s)
-        guard let identity = meta.watchIdentity else { throw Miss() }
-        return (identity, view)
-    }
+    public static let watchReader = WatchObjectReader.reading(scanned)
 
     private static func scanned(_ s: inout JSONScanner) throws(Miss) -> (view: SwitchAgentView, meta: ScannedMetadata) {
         var meta: ScannedMetadata?

@@ -218,6 +218,20 @@ extension ReadableFromBytes {
     }
 }
 
+extension WatchObjectReader {
+    /// A watch's one-pass reader made from a view's scan that also reads the object's metadata:
+    /// the view with the identity, a miss where the metadata has none.
+    static func reading<View: Sendable>(
+        _ scan: @escaping @Sendable (inout JSONScanner) throws(Miss) -> (view: View, meta: ScannedMetadata)
+    ) -> WatchObjectReader {
+        WatchObjectReader { (s: inout JSONScanner) throws(Miss) in
+            let (view, meta) = try scan(&s)
+            guard let identity = meta.watchIdentity else { throw Miss() }
+            return (identity, view)
+        }
+    }
+}
+
 extension ArraySlice<UInt8> {
     /// Runs a whole-document scan over these bytes; nil on a miss.
     func scanned<T>(_ read: (inout JSONScanner) throws(Miss) -> T) -> T? {
