@@ -106,8 +106,8 @@ public enum GatewayGroups {
 ///
 /// One is kept for every gateway, so its layout is packed: the remediation record (≈ 200 bytes
 /// inline, empty for almost every gateway) is boxed and absent when empty, the Forwarding
-/// condition keeps only what differs between gateways, the one-byte fields come last. A member
-/// was 432 bytes of heap, 10,000 of them 4.3 MB.
+/// condition keeps only what differs between gateways, the one-byte fields come last. A member's
+/// box was ≈ 417 bytes, now ≈ 179 (heaptrack at 10,000 gateways: 4.17 → 1.79 MB).
 public struct FleetMember: Sendable {
     public let key: GatewayKey
     /// The Forwarding condition's fields that vary (its type is known, its message is not kept,
