@@ -183,6 +183,48 @@ func recorder(_ sink: MemoryEventSink, clock: ManualClock, options: EventRecorde
         #expect(cache.peek("a") == 1 && cache.peek("c") == 3)
         #expect(cache.count == 2)
     }
+
+    /// A key whose hash is chosen: keys with the same `bucket` collide in the cache's table.
+    struct CollidingKey: Hashable, Sendable {
+        var id: Int
+        var bucket: Int
+        func hash(into hasher: inout Hasher) { hasher.combine(bucket) }
+    }
+
+    /// The cache finds its nodes through its own open-addressed table: many sets, gets and
+    /// evictions, with keys that collide and wrap around the table, agree with a plain list kept
+    /// in recency order.
+    @Test func lruAgreesWithAListInRecencyOrder() {
+        for capacity in [1, 3, 8, 50] {
+            var cache = LRUCache<CollidingKey, Int>(capacity: capacity)
+            var model: [(key: CollidingKey, value: Int)] = []  // most recent first
+            var seed: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(capacity)
+            func next(_ bound: Int) -> Int {
+                seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Int((seed >> 33) % UInt64(bound))
+            }
+            for step in 0..<4_000 {
+                let key = CollidingKey(id: next(capacity * 3), bucket: next(4))
+                if next(3) == 0 {
+                    let expected = model.firstIndex { $0.key == key }.map { model[$0].value }
+                    #expect(cache.get(key) == expected, "capacity \(capacity), step \(step)")
+                    if let at = model.firstIndex(where: { $0.key == key }) { model.insert(model.remove(at: at), at: 0) }
+                } else {
+                    cache.set(key, step)
+                    if let at = model.firstIndex(where: { $0.key == key }) { model.remove(at: at) }
+                    model.insert((key, step), at: 0)
+                    if model.count > capacity { model.removeLast() }
+                }
+                #expect(cache.count == model.count)
+            }
+            for id in 0..<(capacity * 3) {
+                for bucket in 0..<4 {
+                    let key = CollidingKey(id: id, bucket: bucket)
+                    #expect(cache.peek(key) == model.first { $0.key == key }?.value, "capacity \(capacity), \(key)")
+                }
+            }
+        }
+    }
 }
 
 /// Holds every create about `holding` until `release()`; other objects' creates complete at once.

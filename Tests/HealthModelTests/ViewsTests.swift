@@ -44,6 +44,15 @@ struct ViewsTests {
         #expect(pod == PodView(json: json) && pod != PodView(json: Fx.pod("dataplane", gateway: "gw-2")))
     }
 
+    /// The elements of the views' per-gateway arrays (a GatewayAgent's neighbours and counters, a
+    /// leaf's sessions) declare their one-byte fields last, so that they fill the padding after
+    /// a 9-byte field instead of taking 8 bytes each (tens of thousands at 10,000 gateways).
+    @Test func viewArrayElementsArePacked() {
+        #expect(MemoryLayout<BGPNeighborView>.stride == 120)
+        #expect(MemoryLayout<TrafficCounterView>.stride == 48)
+        #expect(MemoryLayout<LeafSessionView>.stride == 64)
+    }
+
     /// The pod view keeps its times and its two conditions packed (an instant in 8 bytes, a
     /// condition without its type): each reads back as the object says, an absent one as nil,
     /// and two pods that differ only by a time or a condition's status are different.

@@ -176,6 +176,41 @@ import Testing
         }
     }
 
+    /// A member is packed (its record boxed and absent when empty, its Forwarding condition in
+    /// parts): what the guards read of it reads back as the snapshot it was made from.
+    @Test func aFleetMemberReadsBackWhatItKept() throws {
+        let busy = snapshot("gw-b", assessment(.up, bgp: (1, 2)), groups: ["edge"], record: lastEvicted(120), paused: true)
+        let quiet = snapshot("gw-c", assessment(.keepaliveFail, reason: "KeepaliveMissed", heartbeatFresh: false, liveness: .switchAgentBGP))
+        for original in [busy, quiet] {
+            var member = FleetMember(original)
+            let read = member.snapshot
+            #expect(read.key == original.key)
+            #expect(read.record == original.record)
+            #expect(read.paused == original.paused)
+            #expect(read.inputs.pods == original.inputs.pods)
+            #expect(read.inputs.gateway == original.inputs.gateway)
+            #expect(read.assessment.state == original.assessment.state)
+            #expect(read.assessment.since == original.assessment.since)
+            #expect(read.assessment.reason == original.assessment.reason)
+            #expect(read.assessment.agentGeneration == original.assessment.agentGeneration)
+            #expect(read.assessment.evidence.liveness == original.assessment.evidence.liveness)
+            #expect(read.assessment.evidence.bgpEstablished == original.assessment.evidence.bgpEstablished)
+            #expect(read.assessment.evidence.bgpTotal == original.assessment.evidence.bgpTotal)
+            var forwarding = try #require(original.assessment.condition(ConditionType.forwarding))
+            forwarding.message = ""
+            forwarding.observedGeneration = nil
+            #expect(read.assessment.conditions == [forwarding])
+
+            // The record changes alone, to empty and back.
+            member.record = RemediationRecord()
+            #expect(member.record == RemediationRecord())
+            member.record = lastEvicted(30)
+            #expect(member.record == lastEvicted(30))
+            #expect(member.snapshot.assessment.conditions == [forwarding])
+        }
+        #expect(busy.record != RemediationRecord() && quiet.record == RemediationRecord())
+    }
+
     @Test func everyGatewayIsInTheDefaultGroup() {
         let target = crashingDataplane("gw-1", bgp: (2, 2))
         let other = snapshot("gw-2", assessment(.keepaliveFail, reason: "KeepaliveMissed", heartbeatFresh: false, liveness: .switchAgentBGP))

@@ -6,16 +6,17 @@ public enum LeafSessionState: String, Sendable, Codable, CaseIterable {
     case idle, connect, active, openSent, openConfirm, established
 }
 
-/// One entry of an Agent's `status.state.bgpNeighbors.<vrf>.<neighbor-ip>`.
+/// One entry of an Agent's `status.state.bgpNeighbors.<vrf>.<neighbor-ip>`. The one-byte
+/// fields are declared last (Swift lays fields out in declaration order): 64 bytes a session, not 80.
 public struct LeafSessionView: Sendable, Equatable {
     public var vrf: String
     public var neighbor: String
-    public var state: Reading<LeafSessionState>
     public var remoteRouterID: String?
-    public var enabled: Bool?
     /// Prefixes the switch received on this session: the sum of `prefixes.<family>.rec` over the
     /// address families it reports (`IPV4_UNICAST`, `L2VPN_EVPN`…); nil when it reports none.
     public var receivedPrefixes: Int64?
+    public var state: Reading<LeafSessionState>
+    public var enabled: Bool?
 
     public init(vrf: String, neighbor: String, state: Reading<LeafSessionState>, remoteRouterID: String?, enabled: Bool? = nil,
                 receivedPrefixes: Int64? = nil) {

@@ -103,39 +103,57 @@ public enum GatewayGroups {
 /// condition and forwarding evidence, the groups, the pods, the record, the pause; `FaultAttribution`: its BGP sessions), as a planner keeps it for each: in
 /// its own fields, since a `GatewaySnapshot`, even one reduced to these, is over 1 KB of mostly
 /// empty inline storage (an absent GatewayAgentView, an empty Evidence and memory).
+///
+/// One is kept for every gateway, so its layout is packed: the remediation record (≈ 200 bytes
+/// inline, empty for almost every gateway) is boxed and absent when empty, the Forwarding
+/// condition keeps only what differs between gateways, the one-byte fields come last. A member's
+/// box was ≈ 417 bytes, now ≈ 179 (heaptrack at 10,000 gateways: 4.17 → 1.79 MB).
 public struct FleetMember: Sendable {
     public let key: GatewayKey
-    public var record: RemediationRecord
-    let state: GatewayState
+    /// The Forwarding condition's fields that vary (its type is known, its message is not kept,
+    /// an assessment's conditions carry no `observedGeneration`).
+    private struct Forwarding: Sendable {
+        let status: String
+        let reason: String
+        let lastTransitionTime: String
+    }
+
+    /// nil: the empty record (`RemediationRecord()`).
+    private var storedRecord: Boxed<RemediationRecord>?
     let since: Date
     let reason: String
     let agentGeneration: Int64?
-    let liveness: LivenessEvidence
     let bgpEstablished: Int
     let bgpTotal: Int
     let gateway: GatewayView?
     let pods: [PodView]
-    let paused: Bool
     /// The `Forwarding` condition without its message: whether the member is a backup (§3 guard 8).
-    let forwarding: Condition?
+    private let forwarding: Forwarding?
+    let state: GatewayState
+    let liveness: LivenessEvidence
+    let paused: Bool
+
+    public var record: RemediationRecord {
+        get { storedRecord?.value ?? RemediationRecord() }
+        set { storedRecord = newValue == RemediationRecord() ? nil : Boxed(newValue) }
+    }
 
     public init(_ snapshot: GatewaySnapshot) {
         key = snapshot.key
-        record = snapshot.record
-        state = snapshot.assessment.state
         since = snapshot.assessment.since
         reason = snapshot.assessment.reason
         agentGeneration = snapshot.assessment.agentGeneration
-        liveness = snapshot.assessment.evidence.liveness
         bgpEstablished = snapshot.assessment.evidence.bgpEstablished
         bgpTotal = snapshot.assessment.evidence.bgpTotal
         gateway = snapshot.inputs.gateway
         pods = snapshot.inputs.pods
-        paused = snapshot.paused
         forwarding = snapshot.assessment.condition(ConditionType.forwarding).map { c in
-            Condition(type: c.type, status: c.status, reason: c.reason, message: "", lastTransitionTime: c.lastTransitionTime,
-                      observedGeneration: nil)
+            Forwarding(status: c.status, reason: c.reason, lastTransitionTime: c.lastTransitionTime)
         }
+        state = snapshot.assessment.state
+        liveness = snapshot.assessment.evidence.liveness
+        paused = snapshot.paused
+        record = snapshot.record
     }
 
     /// The reduced snapshot the guards read.
@@ -144,8 +162,12 @@ public struct FleetMember: Sendable {
         evidence.liveness = liveness
         evidence.bgpEstablished = bgpEstablished
         evidence.bgpTotal = bgpTotal
+        let condition = forwarding.map { f in
+            Condition(type: ConditionType.forwarding, status: f.status, reason: f.reason, message: "",
+                      lastTransitionTime: f.lastTransitionTime, observedGeneration: nil)
+        }
         let slim = Assessment(state: state, since: since, reason: reason, message: "",
-                              conditions: forwarding.map { [$0] } ?? [], evidence: evidence, memory: HealthMemory(), nextCheck: nil,
+                              conditions: condition.map { [$0] } ?? [], evidence: evidence, memory: HealthMemory(), nextCheck: nil,
                               agentGeneration: agentGeneration)
         return GatewaySnapshot(key: key, assessment: slim, inputs: GatewayInputs(gateway: gateway, agent: nil, pods: pods),
                                record: record, paused: paused)
