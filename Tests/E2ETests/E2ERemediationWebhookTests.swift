@@ -35,11 +35,10 @@ extension E2ETests {
             try (secret + "\n").write(toFile: secretFile, atomically: true, encoding: .utf8)
             var config = remediationConfig()
             config.tickets.webhook = WebhookSettings(url: receiver.url + "/tickets", headerName: "X-Medic-Secret", secretFile: secretFile)
-            let client = try world.client()
-            let instance = GatewayMedicOperator(config: config, client: client, clock: world.clock, identity: "medic-a",
-                                                logger: quietLogger("e2e.webhook"),
-                                                webhookRetry: WebhookRetryPolicy(initialDelay: .milliseconds(20), maxDelay: .milliseconds(100)))
-            let running = RunningOperator.start(world, instance, client: client)
+            let running = try RunningOperator.start(
+                world, config: config, identity: "medic-a",
+                webhookRetry: WebhookRetryPolicy(initialDelay: .milliseconds(20), maxDelay: .milliseconds(100)))
+            let instance = running.instance
             let settle = Self.settler(world, running, ["gateway-1", "gateway-2"])
             try await world.advance(to: 10, settle: settle)
             try await world.simulator.stopHeartbeats(gateway: "gateway-1")

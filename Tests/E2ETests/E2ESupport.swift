@@ -11,6 +11,7 @@ import KubeClient
 import KubeEmulator
 import Locking
 import Logging
+import Remediation
 @testable import OperatorRuntime
 import YAML
 
@@ -244,11 +245,13 @@ struct RunningOperator: Sendable {
 
     /// Its client's User-Agent names the instance (`gateway-medic/e2e (<identity>)`), so the
     /// emulator's request log tells two instances' requests apart.
+    /// `webhookRetry`: the ticket sinks' retry policy (the webhook and Alertmanager tests shorten it).
     static func start(_ world: E2EWorld, config: OperatorConfig, identity: String,
-                      output: (@Sendable (String) -> Void)? = nil) throws -> RunningOperator {
+                      output: (@Sendable (String) -> Void)? = nil,
+                      webhookRetry: WebhookRetryPolicy = WebhookRetryPolicy()) throws -> RunningOperator {
         let client = try world.client(userAgent: userAgent(identity))
         let instance = GatewayMedicOperator(config: config, client: client, clock: world.clock, identity: identity,
-                                            logger: quietLogger("e2e.\(identity)"), output: output)
+                                            logger: quietLogger("e2e.\(identity)"), output: output, webhookRetry: webhookRetry)
         return start(world, instance, client: client)
     }
 

@@ -115,11 +115,10 @@ extension E2ETests {
             try (token + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
             E2EOutputRecord.secret(token)
             config.tickets.alertmanager = AlertmanagerSettings(url: alertmanager.url, bearerTokenFile: tokenFile, resendInterval: 600)
-            let client = try world.client()
-            let instance = GatewayMedicOperator(config: config, client: client, clock: world.clock, identity: "medic-a",
-                                                logger: quietLogger("e2e.alertmanager"),
-                                                webhookRetry: WebhookRetryPolicy(initialDelay: .milliseconds(20), maxDelay: .milliseconds(200)))
-            let running = RunningOperator.start(world, instance, client: client)
+            let running = try RunningOperator.start(
+                world, config: config, identity: "medic-a",
+                webhookRetry: WebhookRetryPolicy(initialDelay: .milliseconds(20), maxDelay: .milliseconds(200)))
+            let instance = running.instance
             let settle = Self.settler(world, running, ["gateway-1", "gateway-2"])
             let queue = try #require(instance.ticketSink(named: "alertmanager")?.deliveryQueue)
             try await world.advance(to: 10, settle: settle)
