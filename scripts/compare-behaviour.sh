@@ -14,8 +14,11 @@
 # RUNS=n runs each side n times (a difference between two runs of one side is noise, not behaviour).
 # What one side adds on purpose (a later issue's conditions, their Events and status fields) is left
 # out of both records before the diff with LEAVE_OUT_CONDITIONS, LEAVE_OUT_EVENTS, LEAVE_OUT_FIELDS
-# (space-separated; see scripts/behaviour-probe/leave_out.py), e.g. for b1ba2b7 against issue 19:
+# (space-separated; see scripts/behaviour-probe/leave_out.py), e.g. for 04a7fba (the commit before
+# issue 18) against issue 19 (docs/architecture.md, "Behaviour before and after issue 18"):
 #   LEAVE_OUT_CONDITIONS='Forwarding PeeringsHealthy GroupRedundancy AgentVersionCurrent'
+#   LEAVE_OUT_EVENTS='GatewayNotForwarding GatewayForwarding PeeringDown PeeringRecovered RedundancyLost RedundancyRestored'
+#   LEAVE_OUT_FIELDS='memory.containerRestarts memory.restartRises'
 # Exit 0 when the records are identical, 1 when they differ, 2 on a usage or build error.
 set -euo pipefail
 
@@ -23,7 +26,7 @@ repo=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
 probe="$repo/scripts/behaviour-probe/BehaviourProbeTests.swift"
 work=${WORK:-/tmp/gateway-medic-compare}
 runs=${RUNS:-1}
-[ $# -ge 1 ] || { sed -n 2,20p "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n 2,22p "$0"; exit 2; }
 before=$1
 after=${2:-.}
 mkdir -p "$work"

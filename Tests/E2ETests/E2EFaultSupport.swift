@@ -222,29 +222,17 @@ extension E2ETests {
     static func withFaultRun(script: FaultScript = FaultScript(), config: OperatorConfig = e2eConfig(),
                              credentials: ((E2EWorld) throws -> any CredentialProvider)? = nil,
                              _ body: (FaultRun) async throws -> Void) async throws {
-        guard let pki = try await TestPKI.make() else {
-            missingTool("openssl not installed: fault test skipped")
-            return
-        }
-        defer { pki.remove() }
-        let world = try await E2EWorld(pki: pki, gateways: FaultScript.gateways.count, timing: timing, http2: false)
-        let client = try world.faultClient(credentials: try credentials?(world))
-        let log = CapturedLog()
-        let quiet = quietLogger("e2e.faults")
-        let logger = Logger(label: "e2e.faults") { label in
-            MultiplexLogHandler([quiet.handler, CapturedLog.Handler(lines: log.lines)])
-        }
-        let instance = GatewayMedicOperator(config: config, client: client, clock: world.clock, identity: "medic-a",
-                                            logger: logger)
-        let running = RunningOperator(instance: instance, client: client, task: Task { try await instance.run() })
-        do {
+        try await E2EWorld.with(gateways: FaultScript.gateways.count, http2: false) { world in
+            let client = try world.faultClient(credentials: try credentials?(world))
+            let log = CapturedLog()
+            let quiet = quietLogger("e2e.faults")
+            let logger = Logger(label: "e2e.faults") { label in
+                MultiplexLogHandler([quiet.handler, CapturedLog.Handler(lines: log.lines)])
+            }
+            let instance = GatewayMedicOperator(config: config, client: client, clock: world.clock, identity: "medic-a",
+                                                logger: logger)
+            let running = RunningOperator.start(world, instance, client: client)
             try await body(FaultRun(world: world, running: running, script: script, log: log))
-        } catch {
-            await running.stop()
-            await world.stop()
-            throw error
         }
-        await running.stop()
-        await world.stop()
     }
 }

@@ -14,27 +14,21 @@ extension E2ETests {
     /// Acceptance 4: two instances, one leader; a crashed leader is replaced within the lease
     /// time; nothing is written twice.
     @Test func twoInstancesOneWriterAndHandoverAfterACrash() async throws {
-        guard let pki = try await TestPKI.make() else {
-            missingTool("openssl not installed: e2e test skipped")
-            return
-        }
-        defer { pki.remove() }
-        let world = try await E2EWorld(pki: pki, gateways: 2, timing: Self.timing)
-        let config = e2eConfig(leaderElection: true)
-        let a = try RunningOperator.start(world, config: config, identity: "medic-a")
-        let b = try RunningOperator.start(world, config: config, identity: "medic-b")
-        let gateways = ["gateway-1", "gateway-2"]
-        func holder() -> String? {
-            (try? world.server.store.get(.leases, namespace: "default", name: "gateway-medic"))?[path: "spec", "holderIdentity"]?.stringValue
-        }
-        func renewedRecently() -> Bool {
-            let lease = try? world.server.store.get(.leases, namespace: "default", name: "gateway-medic")
-            guard let text = lease?[path: "spec", "renewTime"]?.stringValue, let renewed = KubeTime.parse(text) else { return false }
-            // A renewal is due every 2 s; one that finished while the test moved time sleeps 2 s from
-            // then, so up to ~6 s can pass between renewals. Far below the 15 s lease.
-            return world.clock.now().timeIntervalSince(renewed) <= 6
-        }
-        do {
+        try await E2EWorld.with(gateways: 2) { world in
+            let config = e2eConfig(leaderElection: true)
+            let a = try RunningOperator.start(world, config: config, identity: "medic-a")
+            let b = try RunningOperator.start(world, config: config, identity: "medic-b")
+            let gateways = ["gateway-1", "gateway-2"]
+            func holder() -> String? {
+                (try? world.server.store.get(.leases, namespace: "default", name: "gateway-medic"))?[path: "spec", "holderIdentity"]?.stringValue
+            }
+            func renewedRecently() -> Bool {
+                let lease = try? world.server.store.get(.leases, namespace: "default", name: "gateway-medic")
+                guard let text = lease?[path: "spec", "renewTime"]?.stringValue, let renewed = KubeTime.parse(text) else { return false }
+                // A renewal is due every 2 s; one that finished while the test moved time sleeps 2 s from
+                // then, so up to ~6 s can pass between renewals. Far below the 15 s lease.
+                return world.clock.now().timeIntervalSince(renewed) <= 6
+            }
             #expect(await eventually(10) { a.instance.isLeader != b.instance.isLeader })
             let (leader, follower) = a.instance.isLeader ? (a, b) : (b, a)
             #expect(holder() == leader.instance.identity)
@@ -99,15 +93,7 @@ extension E2ETests {
 
             await follower.stop()
             #expect(holder() == nil || holder() == "", "a clean shutdown releases the lease")
-        } catch {
-            await a.stop()
-            await b.stop()
-            await world.stop()
-            throw error
         }
-        await a.stop()
-        await b.stop()
-        await world.stop()
     }
 
     /// Acceptance 5: a dry run writes nothing and prints every write it would have made.
@@ -138,27 +124,22 @@ extension E2ETests {
 
     /// Acceptance 6: the same Event 100 times is one object with count 100.
     @Test func repeatedEventIsOneObjectWithCount() async throws {
-        guard let pki = try await TestPKI.make() else {
-            missingTool("openssl not installed: e2e test skipped")
-            return
+        try await E2EWorld.with(gateways: 1) { world in
+            let client = try world.client()
+            defer { client.shutdown() }
+            let recorder = EventRecorder(sink: ClientEventSink(client: client), component: "gateway-medic", host: "e2e",
+                                         clock: world.clock)
+            let agent = try world.server.store.get(.gatewayAgents, namespace: "default", name: "gateway-1")
+            let reference = ObjectReference(apiVersion: "gwint.githedgehog.com/v1alpha1", kind: "GatewayAgent", name: "gateway-1",
+                                            namespace: "default", uid: agent[path: "metadata", "uid"]?.stringValue)
+            for _ in 0..<100 {
+                world.clock.advance(by: 1)
+                await recorder.record(involved: reference, type: .warning, reason: "GatewayDown", message: "heartbeat lost")
+            }
+            let events = try await world.events(about: "gateway-1", client: client)
+            #expect(events.count == 1)
+            #expect(events.first?.count == 100)
+            #expect(events.first?.lastTimestamp != events.first?.firstTimestamp)
         }
-        defer { pki.remove() }
-        let world = try await E2EWorld(pki: pki, gateways: 1, timing: Self.timing)
-        let client = try world.client()
-        let recorder = EventRecorder(sink: ClientEventSink(client: client), component: "gateway-medic", host: "e2e",
-                                     clock: world.clock)
-        let agent = try world.server.store.get(.gatewayAgents, namespace: "default", name: "gateway-1")
-        let reference = ObjectReference(apiVersion: "gwint.githedgehog.com/v1alpha1", kind: "GatewayAgent", name: "gateway-1",
-                                        namespace: "default", uid: agent[path: "metadata", "uid"]?.stringValue)
-        for _ in 0..<100 {
-            world.clock.advance(by: 1)
-            await recorder.record(involved: reference, type: .warning, reason: "GatewayDown", message: "heartbeat lost")
-        }
-        let events = try await world.events(about: "gateway-1", client: client)
-        #expect(events.count == 1)
-        #expect(events.first?.count == 100)
-        #expect(events.first?.lastTimestamp != events.first?.firstTimestamp)
-        client.shutdown()
-        await world.stop()
     }
 }

@@ -44,13 +44,10 @@ extension E2ETests {
     /// drafts; the follower's requests (told apart by their User-Agent) hold no eviction and no
     /// ConfigMap, GatewayHealth or Event write.
     @Test func onlyTheLeaderRestartsAndWritesTickets() async throws {
-        guard let pki = try await TestPKI.make() else { return }
-        defer { pki.remove() }
-        let world = try await E2EWorld(pki: pki, gateways: 2, timing: Self.timing)
-        let config = remediationConfig(leaderElection: true) { $0.cooldown = 120; $0.inFlightTimeout = 120 }
-        let a = try RunningOperator.start(world, config: config, identity: "medic-a")
-        let b = try RunningOperator.start(world, config: config, identity: "medic-b")
-        do {
+        try await E2EWorld.with(gateways: 2) { world in
+            let config = remediationConfig(leaderElection: true) { $0.cooldown = 120; $0.inFlightTimeout = 120 }
+            let a = try RunningOperator.start(world, config: config, identity: "medic-a")
+            let b = try RunningOperator.start(world, config: config, identity: "medic-b")
             #expect(await eventually(10) { a.instance.isLeader != b.instance.isLeader })
             let (leader, follower) = a.instance.isLeader ? (a, b) : (b, a)
             let gateways = ["gateway-1", "gateway-2"]
@@ -86,14 +83,6 @@ extension E2ETests {
             let followerWrites = followerRequests.filter { $0.isWrite && $0.resource != "leases" }
             #expect(followerWrites.isEmpty, "\(followerWrites.map { "\($0.verb) \($0.resource)/\($0.subresource ?? "")" })")
             #expect(await follower.instance.writeCounts().evaluations > 0, "the follower evaluates all the same")
-        } catch {
-            await a.stop()
-            await b.stop()
-            await world.stop()
-            throw error
         }
-        await a.stop()
-        await b.stop()
-        await world.stop()
     }
 }

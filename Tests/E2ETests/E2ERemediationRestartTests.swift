@@ -12,14 +12,10 @@ extension E2ETests {
     /// drafts back and keeps updating the same one, and it reads the restart budget back from the
     /// GatewayHealth status — a crash loop that used 2 restarts before gets only 1 more after.
     @Test func anOperatorRestartKeepsTheDraftAndTheRestartBudget() async throws {
-        guard let pki = try await TestPKI.make() else { return }
-        defer { pki.remove() }
-        let world = try await E2EWorld(pki: pki, gateways: 2, timing: Self.timing)
-        let config = remediationConfig { $0.cooldown = 120; $0.inFlightTimeout = 120 }
-        let gateways = ["gateway-1", "gateway-2"]
-        let first = try RunningOperator.start(world, config: config, identity: "medic-a")
-        var second: RunningOperator?
-        do {
+        try await E2EWorld.with(gateways: 2) { world in
+            let config = remediationConfig { $0.cooldown = 120; $0.inFlightTimeout = 120 }
+            let gateways = ["gateway-1", "gateway-2"]
+            let first = try RunningOperator.start(world, config: config, identity: "medic-a")
             let settle = Self.settler(world, first, gateways)
             try await world.advance(to: 10, settle: settle)
             try await world.simulator.crashLoop(gateway: "gateway-1", container: .dataplane)
@@ -37,7 +33,6 @@ extension E2ETests {
             let logBefore = world.server.requestLog.count
 
             let next = try RunningOperator.start(world, config: config, identity: "medic-b")
-            second = next
             let resettle = Self.settler(world, next, gateways)
             #expect(await eventually(10) { next.instance.hasSynced })
             try await world.advance(to: restartedAt + 600, step: 5, settle: resettle)
@@ -57,13 +52,6 @@ extension E2ETests {
                 $0.isWrite && $0.resource == "configmaps" && $0.name == name && $0.userAgent == RunningOperator.userAgent("medic-b")
             }
             #expect(!rewrites.isEmpty, "the new instance updated the draft it read back")
-        } catch {
-            await first.stop()
-            await second?.stop()
-            await world.stop()
-            throw error
         }
-        await second?.stop()
-        await world.stop()
     }
 }

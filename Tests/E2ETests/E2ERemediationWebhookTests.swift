@@ -13,15 +13,11 @@ extension E2ETests {
     /// The webhook receiver is down when a draft opens: the drafts are kept, delivered once it is
     /// back, none lost and none sent twice; the ConfigMaps are written meanwhile.
     @Test func webhookDownKeepsDraftsAndDeliversEachOnceWhenBack() async throws {
-        guard let pki = try await TestPKI.make() else { return }
-        defer { pki.remove() }
         let up = Locked(false)
         // Keys of the requests answered 200: each draft version must appear once.
         let accepted = Locked<[String]>([])
         // The header secret comes from a file, as a mounted Secret would; the receiver checks it.
         let secret = "webhook-s3cr3t-\(UUID().uuidString)"
-        let secretFile = pki.directory.appendingPathComponent("webhook-secret").path
-        try (secret + "\n").write(toFile: secretFile, atomically: true, encoding: .utf8)
         E2EOutputRecord.secret(secret)
         let receiver = try LoopbackHTTPServer { request in
             E2EOutputRecord.append(request.body + "\n", to: "webhook-bodies.txt")
@@ -34,16 +30,16 @@ extension E2ETests {
             return .ok
         }
         defer { receiver.stop() }
-        let world = try await E2EWorld(pki: pki, gateways: 2, timing: Self.timing)
-        var config = remediationConfig()
-        config.tickets.webhook = WebhookSettings(url: receiver.url + "/tickets", headerName: "X-Medic-Secret", secretFile: secretFile)
-        let client = try world.client()
-        let instance = GatewayMedicOperator(config: config, client: client, clock: world.clock, identity: "medic-a",
-                                            logger: quietLogger("e2e.webhook"),
-                                            webhookRetry: WebhookRetryPolicy(initialDelay: .milliseconds(20), maxDelay: .milliseconds(100)))
-        let running = RunningOperator(instance: instance, client: client, task: Task { try await instance.run() })
-        let settle = Self.settler(world, running, ["gateway-1", "gateway-2"])
-        do {
+        try await E2EWorld.with(gateways: 2) { world in
+            let secretFile = world.pki.directory.appendingPathComponent("webhook-secret").path
+            try (secret + "\n").write(toFile: secretFile, atomically: true, encoding: .utf8)
+            var config = remediationConfig()
+            config.tickets.webhook = WebhookSettings(url: receiver.url + "/tickets", headerName: "X-Medic-Secret", secretFile: secretFile)
+            let running = try RunningOperator.start(
+                world, config: config, identity: "medic-a",
+                webhookRetry: WebhookRetryPolicy(initialDelay: .milliseconds(20), maxDelay: .milliseconds(100)))
+            let instance = running.instance
+            let settle = Self.settler(world, running, ["gateway-1", "gateway-2"])
             try await world.advance(to: 10, settle: settle)
             try await world.simulator.stopHeartbeats(gateway: "gateway-1")
             try await world.advance(to: 400, step: 5, settle: settle)
@@ -68,12 +64,6 @@ extension E2ETests {
             #expect(ids == Set(world.ticketDrafts().map(\.id)), "none lost")
             let last = receiver.requests.last.flatMap { try? JSONValue.parse($0.body) }
             #expect(last?[path: "ticket", "status"]?.stringValue == "resolved")
-        } catch {
-            await running.stop()
-            await world.stop()
-            throw error
         }
-        await running.stop()
-        await world.stop()
     }
 }

@@ -18,22 +18,9 @@ import TestSupport
     static func withOperator(gateways: Int = 2, config: OperatorConfig = e2eConfig(),
                              output: (@Sendable (String) -> Void)? = nil,
                              _ body: (E2EWorld, RunningOperator) async throws -> Void) async throws {
-        guard let pki = try await TestPKI.make() else {
-            missingTool("openssl not installed: e2e test skipped")
-            return
+        try await E2EWorld.with(gateways: gateways) { world in
+            try await body(world, try RunningOperator.start(world, config: config, identity: "medic-a", output: output))
         }
-        defer { pki.remove() }
-        let world = try await E2EWorld(pki: pki, gateways: gateways, timing: timing)
-        let running = try RunningOperator.start(world, config: config, identity: "medic-a", output: output)
-        do {
-            try await body(world, running)
-        } catch {
-            await running.stop()
-            await world.stop()
-            throw error
-        }
-        await running.stop()
-        await world.stop()
     }
 
     /// Waits for the GatewayHealth of `gateway` to show `state`, stepping nothing.

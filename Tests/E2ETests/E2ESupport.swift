@@ -1,6 +1,7 @@
 import ControllerKit
 import HedgehogResources
 import OperatorTestSupport
+import Testing
 import TestSupport
 import FabricSimulator
 import Foundation
@@ -8,7 +9,9 @@ import HealthModel
 import KubeAPI
 import KubeClient
 import KubeEmulator
+import Locking
 import Logging
+import Remediation
 @testable import OperatorRuntime
 import YAML
 
@@ -20,6 +23,9 @@ final class E2EWorld: Sendable {
     let server: EmulatedAPIServer
     let simulator: FabricSimulator
     let t0: Date
+    /// What `stop()` ends before the emulator, the last added first (as `defer` does): the
+    /// operators started in this world (`RunningOperator.start`) and what a test handed to `atEnd`.
+    private let endings = Locked<[@Sendable () async -> Void]>([])
 
     /// - Parameter http2: offer HTTP/2 (the fault tests, which stop the server under load, use
     ///   HTTP/1.1: NIO's HTTP/2 server can trap when a stream opens as it shuts down).
@@ -66,7 +72,38 @@ final class E2EWorld: Sendable {
             userAgent: userAgent, retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(20))))
     }
 
+    /// The one opening and ending of an e2e test: test certificates (without openssl the test
+    /// does not run: `missingTool`, a failure under CI=true), a world of `gateways` on them, then
+    /// `body`; and whether `body` returned or threw, `stop()` (the operators started in the world,
+    /// what `body` handed to `atEnd`, the emulator) before its error, if any, is rethrown.
+    static func with(gateways: Int, timing: FabricTiming = E2ETests.timing, http2: Bool = true,
+                     _ body: (E2EWorld) async throws -> Void) async throws {
+        guard let pki = try await TestPKI.make() else {
+            missingTool("openssl not installed: e2e test skipped")
+            return
+        }
+        defer { pki.remove() }
+        let world = try await E2EWorld(pki: pki, gateways: gateways, timing: timing, http2: http2)
+        let outcome: Result<Void, any Error>
+        do { outcome = .success(try await body(world)) } catch { outcome = .failure(error) }
+        await world.stop()
+        try outcome.get()
+    }
+
+    /// `ending` runs when the world stops: after what was added later (an operator started
+    /// later), before what was added earlier, and before the emulator stops.
+    func atEnd(_ ending: @escaping @Sendable () async -> Void) {
+        endings.withLock { $0.append(ending) }
+    }
+
+    /// Ends what was added to end with the world (each once: a second `stop()` ends nothing
+    /// again), records the operators' requests, stops the emulator.
     func stop() async {
+        let ending = endings.withLock { endings in
+            defer { endings = [] }
+            return endings
+        }
+        for end in ending.reversed() { await end() }
         recordOperatorRequests()
         await server.stop()
     }
@@ -201,20 +238,29 @@ func e2eConfig(leaderElection: Bool = false, dryRun: Bool = false) -> OperatorCo
 }
 
 /// A running operator instance and its task.
-struct RunningOperator {
+struct RunningOperator: Sendable {
     let instance: GatewayMedicOperator
     let client: KubeClient
     let task: Task<Void, any Error>
 
     /// Its client's User-Agent names the instance (`gateway-medic/e2e (<identity>)`), so the
     /// emulator's request log tells two instances' requests apart.
+    /// `webhookRetry`: the ticket sinks' retry policy (the webhook and Alertmanager tests shorten it).
     static func start(_ world: E2EWorld, config: OperatorConfig, identity: String,
-                      output: (@Sendable (String) -> Void)? = nil) throws -> RunningOperator {
+                      output: (@Sendable (String) -> Void)? = nil,
+                      webhookRetry: WebhookRetryPolicy = WebhookRetryPolicy()) throws -> RunningOperator {
         let client = try world.client(userAgent: userAgent(identity))
         let instance = GatewayMedicOperator(config: config, client: client, clock: world.clock, identity: identity,
-                                            logger: quietLogger("e2e.\(identity)"), output: output)
-        let task = Task { try await instance.run() }
-        return RunningOperator(instance: instance, client: client, task: task)
+                                            logger: quietLogger("e2e.\(identity)"), output: output, webhookRetry: webhookRetry)
+        return start(world, instance, client: client)
+    }
+
+    /// Runs an instance made by the test (its own logger, retry policy…) on `client`; it is
+    /// stopped when the world stops, if the test has not stopped it before.
+    static func start(_ world: E2EWorld, _ instance: GatewayMedicOperator, client: KubeClient) -> RunningOperator {
+        let running = RunningOperator(instance: instance, client: client, task: Task { try await instance.run() })
+        world.atEnd { await running.stop() }
+        return running
     }
 
     static func userAgent(_ identity: String) -> String { "gateway-medic/e2e (\(identity))" }

@@ -87,8 +87,6 @@ extension E2ETests {
     /// its labels (seen by amtool and the API), is resolved on recovery, and an Alertmanager outage
     /// loses nothing and sends nothing twice.
     @Test func keepaliveFailDraftsBecomeAlertmanagerAlertsResolvedOnRecoveryAndSurviveAnOutage() async throws {
-        guard let pki = try await TestPKI.make() else { missingTool("openssl"); return }
-        defer { pki.remove() }
         let binary: String
         let amtool: String
         do {
@@ -98,28 +96,30 @@ extension E2ETests {
             missingTool("\(error)")
             return
         }
-        let alertmanager = try AlertmanagerProcess(binary: binary)
-        defer { alertmanager.remove() }
-        try await alertmanager.start()
+        try await E2EWorld.with(gateways: 2) { world in
+            let alertmanager = try AlertmanagerProcess(binary: binary)
+            // Stopped after the operator (started later, so stopped first), before the emulator.
+            world.atEnd {
+                await alertmanager.stop()
+                alertmanager.remove()
+            }
+            try await alertmanager.start()
 
-        let world = try await E2EWorld(pki: pki, gateways: 2, timing: Self.timing)
-        var config = e2eConfig()
-        // A resend interval far longer than the test: an alert that disappears was resolved by a
-        // post, not left to lapse (its endsAt is four intervals ahead).
-        // A bearer token from a file, as a mounted Secret would give it (Alertmanager ignores it;
-        // the suite's secret scan checks that no output carries it).
-        let token = "am-t0ken-\(UUID().uuidString)"
-        let tokenFile = pki.directory.appendingPathComponent("alertmanager-token").path
-        try (token + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
-        E2EOutputRecord.secret(token)
-        config.tickets.alertmanager = AlertmanagerSettings(url: alertmanager.url, bearerTokenFile: tokenFile, resendInterval: 600)
-        let client = try world.client()
-        let instance = GatewayMedicOperator(config: config, client: client, clock: world.clock, identity: "medic-a",
-                                            logger: quietLogger("e2e.alertmanager"),
-                                            webhookRetry: WebhookRetryPolicy(initialDelay: .milliseconds(20), maxDelay: .milliseconds(200)))
-        let running = RunningOperator(instance: instance, client: client, task: Task { try await instance.run() })
-        let settle = Self.settler(world, running, ["gateway-1", "gateway-2"])
-        do {
+            var config = e2eConfig()
+            // A resend interval far longer than the test: an alert that disappears was resolved by a
+            // post, not left to lapse (its endsAt is four intervals ahead).
+            // A bearer token from a file, as a mounted Secret would give it (Alertmanager ignores it;
+            // the suite's secret scan checks that no output carries it).
+            let token = "am-t0ken-\(UUID().uuidString)"
+            let tokenFile = world.pki.directory.appendingPathComponent("alertmanager-token").path
+            try (token + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+            E2EOutputRecord.secret(token)
+            config.tickets.alertmanager = AlertmanagerSettings(url: alertmanager.url, bearerTokenFile: tokenFile, resendInterval: 600)
+            let running = try RunningOperator.start(
+                world, config: config, identity: "medic-a",
+                webhookRetry: WebhookRetryPolicy(initialDelay: .milliseconds(20), maxDelay: .milliseconds(200)))
+            let instance = running.instance
+            let settle = Self.settler(world, running, ["gateway-1", "gateway-2"])
             let queue = try #require(instance.ticketSink(named: "alertmanager")?.deliveryQueue)
             try await world.advance(to: 10, settle: settle)
 
@@ -181,14 +181,6 @@ extension E2ETests {
             #expect(await alertmanager.received("firing") == 2)
             let resolvedPosts = await alertmanager.received("resolved")
             #expect(resolvedPosts == 2)
-        } catch {
-            await running.stop()
-            await world.stop()
-            await alertmanager.stop()
-            throw error
         }
-        await running.stop()
-        await world.stop()
-        await alertmanager.stop()
     }
 }

@@ -18,18 +18,12 @@ extension E2ETests {
     /// (Before, drafts were read only at process start: the new leader opened the draft again
     /// with a new openedAt, and the deleted gateway's draft stayed open for ever.)
     @Test func aNewLeaderContinuesResolvesAndExpiresTheDraftsOfTheOldOne() async throws {
-        guard let pki = try await TestPKI.make() else {
-            missingTool("openssl not installed: e2e test skipped")
-            return
-        }
-        defer { pki.remove() }
-        let world = try await E2EWorld(pki: pki, gateways: 2, timing: Self.timing)
-        var config = e2eConfig(leaderElection: true)
-        config.remediation.resolvedTicketTTL = 900  // expiry within the test
-        let a = try RunningOperator.start(world, config: config, identity: "medic-a")
-        let b = try RunningOperator.start(world, config: config, identity: "medic-b")
-        let gateways = ["gateway-1", "gateway-2"]
-        do {
+        try await E2EWorld.with(gateways: 2) { world in
+            var config = e2eConfig(leaderElection: true)
+            config.remediation.resolvedTicketTTL = 900  // expiry within the test
+            let a = try RunningOperator.start(world, config: config, identity: "medic-a")
+            let b = try RunningOperator.start(world, config: config, identity: "medic-b")
+            let gateways = ["gateway-1", "gateway-2"]
             #expect(await eventually(10) { a.instance.isLeader != b.instance.isLeader })
             let (leader, follower) = a.instance.isLeader ? (a, b) : (b, a)
             let leaderAlive = Locked(true)
@@ -117,14 +111,6 @@ extension E2ETests {
             #expect(refused.isEmpty, "no refused request: \(refused.map(\.path))")
             let deletes = configMapWrites("delete")
             #expect(deletes.count == 2 && deletes.allSatisfy { $0.contains("(\(follower.instance.identity))") }, "\(deletes)")
-        } catch {
-            await a.stop()
-            await b.stop()
-            await world.stop()
-            throw error
         }
-        await a.stop()
-        await b.stop()
-        await world.stop()
     }
 }
