@@ -134,6 +134,53 @@ import TestSupport
         #expect(await queue.deadline(of: "b") == now.addingTimeInterval(40))
     }
 
+    /// A postponed deadline is lazy (the key's heap entry is looked at again only when its old
+    /// deadline surfaces), yet every key comes out at exactly its live deadline. The clock moves
+    /// one second at a time, and at each step the keys handed out are the ones due then: none a
+    /// step early, none a step late, whether postponed before the timer was set for the old
+    /// deadline, while the timer waited for it, again after its entry had already been moved,
+    /// along a chain, with a `from` it does not wait for, or then given an earlier deadline.
+    @Test func postponedDeadlinesFireAtTheirInstant() async throws {
+        let clock = ManualClock()
+        let queue = WorkQueue<String>(name: "t", clock: clock)
+        let t0 = clock.now()
+        func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
+        let keys = ["plain", "before", "chain", "whileWaiting", "wrongFrom", "thenEarlier", "movedTwice"]
+        for key in keys { await queue.addAfter(key, deadline: at(10)) }
+        await clock.waitForSleepers(1)
+        queue.postpone("before", from: at(10), to: at(20))
+        queue.postpone("chain", from: at(10), to: at(15))
+        queue.postpone("chain", from: at(15), to: at(25))
+        queue.postpone("wrongFrom", from: at(11), to: at(30))
+        queue.postpone("thenEarlier", from: at(10), to: at(14))
+        await queue.addAfter("thenEarlier", deadline: at(13))
+        queue.postpone("movedTwice", from: at(10), to: at(20))
+        let expected: [String: Int] = ["plain": 10, "wrongFrom": 10, "whileWaiting": 12, "thenEarlier": 13, "before": 20,
+                                       "movedTwice": 22, "chain": 25]
+        let last = expected.values.max() ?? 0
+        var handedOut: [String: Int] = [:]
+        for second in 1...30 {
+            // Made while the clock reads `second - 1`: the timer is set for 10 s until then.
+            if second == 10 { queue.postpone("whileWaiting", from: at(10), to: at(12)) }
+            // Its entry was moved from 10 to 20 s when 10 s surfaced.
+            if second == 12 { queue.postpone("movedTwice", from: at(20), to: at(22)) }
+            clock.advance(by: 1)
+            if second < last {
+                await clock.waitForSleepers(1)  // the timer has dealt with `second` and sleeps again
+            } else if second == last {
+                #expect(await eventually { await queue.depth == 1 }, "the last key at \(second) s")
+            }
+            while await queue.depth > 0 {
+                let key = try #require(await queue.next())
+                #expect(handedOut[key] == nil, "\(key) handed out twice")
+                handedOut[key] = second
+                await queue.done(key)
+            }
+        }
+        #expect(handedOut == expected)
+        #expect(await queue.delayedCount == 0)
+    }
+
     @Test func rateLimitedBackoffGrowsAndForgetResets() async {
         let clock = ManualClock()
         let queue = WorkQueue<String>(name: "t", clock: clock, baseDelay: .milliseconds(5), maxDelay: .seconds(1))

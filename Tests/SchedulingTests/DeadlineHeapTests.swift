@@ -25,6 +25,36 @@ import Scheduling
         #expect(heap.isEmpty)
     }
 
+    /// `moveFirst(to:)` orders exactly as popping the earliest entry and pushing it again.
+    @Test func moveFirstIsAPopAndAPush() throws {
+        var moved = DeadlineHeap<Int>()
+        var reference = DeadlineHeap<Int>()
+        var state: UInt64 = 11
+        func next(_ bound: UInt64) -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double((state >> 33) % bound)
+        }
+        let base = Date(timeIntervalSince1970: 0)
+        for i in 0..<300 {
+            let due = base.addingTimeInterval(next(40))
+            moved.push(i, at: due)
+            reference.push(i, at: due)
+        }
+        for _ in 0..<200 {
+            let top = try #require(moved.first)
+            let later = top.due.addingTimeInterval(next(30))  // often the same instant: ties
+            moved.moveFirst(to: later)
+            let taken = reference.popFirst()
+            let popped = try #require(taken)
+            reference.push(popped.payload, at: later)
+        }
+        var order: [Int] = [], expected: [Int] = []
+        while let entry = moved.popFirst() { order.append(entry.payload) }
+        while let entry = reference.popFirst() { expected.append(entry.payload) }
+        #expect(order == expected)
+        #expect(order.count == 300)
+    }
+
     @Test func popFirstIgnoresTheDeadlineAndRemoveAllEmpties() {
         var heap = DeadlineHeap<String>()
         let base = Date(timeIntervalSince1970: 1000)

@@ -24,16 +24,12 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     private var readySince: [Key: Date] = [:]
     private var startedAt: [Key: Date] = [:]
 
-    /// The authoritative pending deadline per key; the heap may hold stale entries.
-    private var waiting: [Key: Date] = [:]
-    private var heap = DeadlineHeap<Key>()
+    /// The keys waiting for a deadline, behind a lock: a heartbeat postpones its gateway's
+    /// deadline synchronously, without a hop onto this actor (`postpone`).
+    private nonisolated let delays = Locked(Delays<Key>())
     private var timer: Task<Void, Never>?
     private var timerDeadline: Date?
     private var timerGeneration: UInt64 = 0
-    /// `postpone` calls not yet applied, in call order: a heartbeat postpones without a hop onto
-    /// this actor, and every call here that reads or writes `waiting` applies them first
-    /// (`applyPostponements`), so each takes effect as if made on the actor when it was called.
-    private nonisolated let postponements = Locked<[(key: Key, from: Date, to: Date)]>([])
 
     private var getters: [(id: UInt64, continuation: CheckedContinuation<Key?, Never>)] = []
     private var nextGetterID: UInt64 = 0
@@ -58,8 +54,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// Queues `key` now (no-op when already queued or after shutdown).
     public func add(_ key: Key) {
         guard !isShutDown else { return }
-        applyPostponements()
-        waiting.removeValue(forKey: key)
+        delays.withLock { _ = $0.waiting.removeValue(forKey: key) }
         guard dirty.insert(key).inserted else { return }
         metrics.adds.increment()
         guard !processing.contains(key) else { return }
@@ -72,40 +67,36 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// Queues `key` at `deadline`; an earlier pending deadline for the same key wins.
     public func addAfter(_ key: Key, deadline: Date) {
         guard !isShutDown else { return }
-        applyPostponements()
         if deadline <= clock.now() { return add(key) }
         // Already queued to run immediately (or right after its current run): nothing to delay.
         if dirty.contains(key) { return }
-        if let existing = waiting[key], existing <= deadline { return }
-        waiting[key] = deadline
-        heap.push(key, at: deadline)
-        rescheduleTimer()
+        let moved = delays.withLock { d in
+            if let existing = d.waiting[key], existing <= deadline { return false }
+            d.waiting[key] = deadline
+            d.heap.push(key, at: deadline)
+            return true
+        }
+        if moved { rescheduleTimer() }
     }
 
     /// Moves `key`'s pending deadline from `from` to the later `to`, when `from` is exactly what
-    /// it waits for (and it is not queued to run already); otherwise does nothing, which leaves
-    /// the key to run no later than planned. A heartbeat that leaves a gateway's verdict as it was
-    /// moves its staleness check this way (`GatewayReconciler.advance`), several times before
-    /// it comes due: only `waiting` changes, and the key's heap entry moves to the new
-    /// deadline when it surfaces (`earliestLiveDeadline`), so the heap keeps one entry per key
-    /// however often it is postponed. The timer, if set for the old deadline, wakes, finds
-    /// nothing due and sleeps until the next live one. Synchronous, without a hop onto the
-    /// actor (one per heartbeat): the call is recorded and applied, in order, before the
-    /// actor next reads a deadline; a deadline only ever moves later this way, so no timer
-    /// needs an earlier wake.
+    /// it waits for (and it is not queued to run already: a queued key waits for no deadline);
+    /// otherwise does nothing, which leaves the key to run no later than planned. A heartbeat
+    /// that leaves a gateway's verdict as it was moves its staleness check this way
+    /// (`GatewayReconciler.advance`), several times before it comes due. The deadline is lazy:
+    /// only the key's entry in `waiting` changes, and its heap entry is looked at again only
+    /// when its old deadline surfaces (`earliestLiveDeadline`), then moved to the live one in
+    /// place, so the heap keeps one entry per key however often it is postponed and is
+    /// re-ordered at most once per old deadline, not once per heartbeat. A timer set for the
+    /// old deadline wakes, finds nothing due and sleeps until the next live one; a deadline
+    /// only ever moves later this way, so no timer needs an earlier wake. Synchronous, without
+    /// a hop onto the actor (one per heartbeat): one short critical section on `delays`, so it
+    /// takes effect in call order with everything else the queue does.
     public nonisolated func postpone(_ key: Key, from: Date, to: Date) {
         guard to > from else { return }
-        postponements.withLock { $0.append((key, from, to)) }
-    }
-
-    /// Applies the `postpone` calls made since the last time, in order.
-    private func applyPostponements() {
-        let pending = postponements.withLock { list in
-            defer { list = [] }
-            return list
-        }
-        for (key, from, to) in pending where !isShutDown && waiting[key] == from && !dirty.contains(key) {
-            waiting[key] = to
+        delays.withLock { d in
+            guard let slot = d.waiting.index(forKey: key), d.waiting.values[slot] == from else { return }
+            d.waiting.values[slot] = to
         }
     }
 
@@ -165,15 +156,16 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     public func shutDown() {
         guard !isShutDown else { return }
         isShutDown = true
-        postponements.withLock { $0 = [] }
         timer?.cancel()
         timer = nil
         let waitingGetters = getters
         getters.removeAll()
         ready.removeAll()
         dirty.removeAll()
-        waiting.removeAll()
-        heap.removeAll()
+        delays.withLock { d in
+            d.waiting.removeAll()
+            d.heap.removeAll()
+        }
         metrics.depth.record(0)
         for getter in waitingGetters { getter.continuation.resume(returning: nil) }
     }
@@ -183,10 +175,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// Keys ready to be handed out now.
     public var depth: Int { ready.count }
     /// Keys waiting for a deadline.
-    public var delayedCount: Int {
-        applyPostponements()
-        return waiting.count
-    }
+    public var delayedCount: Int { delays.withLock { $0.waiting.count } }
     /// Keys being worked on.
     public var processingCount: Int { processing.count }
     public var isShuttingDown: Bool { isShutDown }
@@ -198,15 +187,11 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// whose key the timer task has not yet moved to the ready list — read in one turn (a test
     /// driving a ManualClock waits for this before moving time again).
     public var isIdle: Bool {
-        applyPostponements()
         let now = clock.now()
-        return ready.isEmpty && processing.isEmpty && !waiting.values.contains { $0 <= now }
+        return ready.isEmpty && processing.isEmpty && !delays.withLock { $0.waiting.values.contains { $0 <= now } }
     }
     /// The pending deadline of `key`, if it waits for one.
-    public func deadline(of key: Key) -> Date? {
-        applyPostponements()
-        return waiting[key]
-    }
+    public func deadline(of key: Key) -> Date? { delays.withLock { $0.waiting[key] } }
 
     // MARK: Internals
 
@@ -234,17 +219,8 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         getters.remove(at: index).continuation.resume(returning: nil)
     }
 
-    /// Drops heap entries whose key no longer waits for that deadline, and moves those of keys
-    /// postponed since to their new deadline; returns the earliest live one.
-    private func earliestLiveDeadline() -> Date? {
-        while let top = heap.first {
-            let live = waiting[top.payload]
-            if live == top.due { return top.due }
-            heap.popFirst()
-            if let live, live > top.due { heap.push(top.payload, at: live) }
-        }
-        return nil
-    }
+    /// The earliest live deadline (see `Delays.earliestLive`).
+    private func earliestLiveDeadline() -> Date? { delays.withLock { $0.earliestLive() } }
 
     private func rescheduleTimer() {
         guard let earliest = earliestLiveDeadline() else {
@@ -268,12 +244,46 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         guard generation == timerGeneration, !isShutDown else { return }
         timer = nil
         timerDeadline = nil
-        applyPostponements()
         let now = clock.now()
-        while let deadline = earliestLiveDeadline(), deadline <= now, let key = heap.popFirst()?.payload {
-            waiting.removeValue(forKey: key)
-            add(key)
-        }
+        let due = delays.withLock { $0.popDue(notAfter: now) }
+        for key in due { add(key) }
         rescheduleTimer()
+    }
+}
+
+/// The keys waiting for a deadline: `waiting` says each one's deadline; the heap orders them
+/// and may hold an entry at an older, earlier deadline of a key postponed since (never a later
+/// one: `addAfter` pushes an earlier deadline, and `postpone` only moves one later), or of a
+/// key no longer waiting. Such an entry is dealt with when it surfaces.
+private struct Delays<Key: Hashable & Sendable>: Sendable {
+    var waiting: [Key: Date] = [:]
+    var heap = DeadlineHeap<Key>()
+
+    /// Drops surfacing entries whose key no longer waits, moves those of keys postponed since
+    /// to their new deadline (in place: one re-ordering), and returns the earliest live one.
+    mutating func earliestLive() -> Date? {
+        while let top = heap.first {
+            guard let live = waiting[top.payload] else {
+                heap.popFirst()
+                continue
+            }
+            if live == top.due { return live }
+            if live > top.due {
+                heap.moveFirst(to: live)
+            } else {
+                heap.popFirst()  // (not reached: a live deadline has its own entry, no earlier than the top)
+            }
+        }
+        return nil
+    }
+
+    /// Takes out the keys whose live deadline is at or before `now`, earliest first.
+    mutating func popDue(notAfter now: Date) -> [Key] {
+        var due: [Key] = []
+        while let deadline = earliestLive(), deadline <= now, let key = heap.popFirst()?.payload {
+            waiting.removeValue(forKey: key)
+            due.append(key)
+        }
+        return due
     }
 }

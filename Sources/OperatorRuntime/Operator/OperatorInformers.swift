@@ -101,7 +101,7 @@ enum OperatorInformers {
             // heartbeat merely reports on, only the ones that need its word as liveness evidence
             // right now (own heartbeat not fresh): it changes nothing for the others.
             let effect = fleet.apply(change)
-            await enqueue(effect.changed + (await reconciler.affectedBySwitchAgents(effect.reported)))
+            await enqueue(effect.changed + reconciler.affectedBySwitchAgents(effect.reported))
         }
         let healthInformer = Informer<GatewayHealthRecord>(
             name: "gatewayhealths", source: source(.gatewayHealths, fabric), store: healths, clock: clock,

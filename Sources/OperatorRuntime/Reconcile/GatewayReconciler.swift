@@ -4,6 +4,7 @@ import HealthModel
 import HedgehogResources
 import KubeAPI
 import KubeClient
+import Locking
 import Logging
 import Remediation
 
@@ -130,6 +131,11 @@ public actor GatewayReconciler {
     private let remediator: GatewayRemediator?
     /// What is kept of each gateway between reconciles, in one table (one lookup per key).
     private var gateways: [ObjectKey: Tracked] = [:]
+    /// The gateways a leaf's heartbeat that changes no evidence cannot move: tracked, judged with
+    /// a fresh heartbeat (`heartbeatWasFresh`) and not being judged now (`inProgress`). Kept in
+    /// step with `gateways` on this actor (`noteLeafWord`) and read behind its lock, so a leaf's
+    /// heartbeat is filtered without a hop onto this actor (`affectedBySwitchAgents`).
+    private nonisolated let leafWordIgnored = Locked<Set<ObjectKey>>([])
     /// The remediation record persisted in every GatewayHealth, kept in step with the cache by
     /// `noteHealthChange` (the planner's fleet-wide guards read the others'); nil until first
     /// needed, then filled once from the cache. Scanning the cache per reconcile was O(fleet).
@@ -202,10 +208,19 @@ public actor GatewayReconciler {
     /// reconciles per leaf heartbeat for nothing. A gateway never judged, or being judged right
     /// now (its inputs may predate the change), counts as affected. (Fault attribution also reads
     /// the leaves, but only of a gateway whose heartbeat is fresh: its own heartbeats re-plan it.)
-    public func affectedBySwitchAgents(_ keys: [ObjectKey]) -> [ObjectKey] {
-        keys.filter { key in
-            guard let tracked = gateways[key] else { return true }
-            return tracked.inProgress || !tracked.heartbeatWasFresh
+    /// Synchronous (`leafWordIgnored`): a reconcile that starts after this call reads the
+    /// leaf's change, one that started before it made the gateway count as affected.
+    public nonisolated func affectedBySwitchAgents(_ keys: [ObjectKey]) -> [ObjectKey] {
+        guard !keys.isEmpty else { return [] }
+        return leafWordIgnored.withLock { ignored in keys.filter { !ignored.contains($0) } }
+    }
+
+    /// Brings `leafWordIgnored` in step with `gateways[key]`, after a change of whether it is
+    /// tracked, `inProgress` or `heartbeatWasFresh`.
+    private func noteLeafWord(_ key: ObjectKey) {
+        let ignored = gateways[key].map { $0.heartbeatWasFresh && !$0.inProgress } ?? false
+        leafWordIgnored.withLock { set in
+            if ignored { set.insert(key) } else { set.remove(key) }
         }
     }
 
@@ -281,6 +296,7 @@ public actor GatewayReconciler {
     private func prepare(_ key: ObjectKey) async -> Preparation {
         gateways[key, default: Tracked()].inProgress = true
         gateways[key]?.settled = false
+        noteLeafWord(key)
         let inputs = fleet.inputs(for: key)
         guard inputs.gateway != nil || inputs.agent != nil else {
             forget(key)
@@ -298,7 +314,10 @@ public actor GatewayReconciler {
     }
 
     private func conclude(_ key: ObjectKey, _ prepared: Prepared, _ assessment: Assessment) async -> ReconcileResult {
-        defer { gateways[key]?.inProgress = false }
+        defer {
+            gateways[key]?.inProgress = false
+            noteLeafWord(key)
+        }
         let (inputs, current, persisted, now) = (prepared.inputs, prepared.current, prepared.persisted, prepared.now)
         evaluationCount += 1
         gateways[key, default: Tracked()].last = Kept(assessment)
@@ -414,6 +433,7 @@ public actor GatewayReconciler {
         if tracked.last != nil { metrics.forget(key) }
         // A reconcile of it may be under way (it is the one forgetting it): it stays marked.
         if tracked.inProgress { gateways[key] = Tracked(inProgress: true) }
+        noteLeafWord(key)
     }
 
     // MARK: Internals

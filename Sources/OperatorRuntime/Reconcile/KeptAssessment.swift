@@ -103,22 +103,30 @@ extension GatewayReconciler {
         }
 
         /// What the heartbeat advance reads of the conditions, read from the compact form (as
-        /// `QuietConditions(assessment.conditions)`, without building them).
+        /// `QuietConditions(assessment.conditions)`, without building them). By index, reading
+        /// fields in place: a loop over the pairs copied each condition (its strings retained and
+        /// released) on every heartbeat.
         func quietConditions(rules: HealthRules = .standard) -> QuietConditions {
             if let unusual { return QuietConditions(unusual, rules: rules) }
             var allTrue = conditions.count == rules.conditions.count
             var heartbeatFresh = false
-            var traffic: Condition?
-            var next = 0
-            for (kept, type) in zip(conditions, types) {
-                if !kept.isTrue { allTrue = false }
-                if type == ConditionType.heartbeat { heartbeatFresh = kept.reason == "HeartbeatFresh" }
-                if type == ConditionType.trafficHealthy {
-                    traffic = kept.condition(type, message: kept.keepsMessage ? (next == 0 ? firstMessage : moreMessages[next - 1]) : "")
+            var traffic: (index: Int, message: Int)?
+            var messages = 0
+            for i in 0..<min(conditions.count, types.count) {
+                if !conditions[i].isTrue { allTrue = false }
+                if types[i] == ConditionType.heartbeat {
+                    heartbeatFresh = conditions[i].reason == "HeartbeatFresh"
+                } else if types[i] == ConditionType.trafficHealthy {
+                    traffic = (i, messages)
                 }
-                if kept.keepsMessage { next += 1 }
+                if conditions[i].keepsMessage { messages += 1 }
             }
-            return QuietConditions(allTrueAndFresh: allTrue && heartbeatFresh, traffic: traffic)
+            let trafficCondition = traffic.map { at in
+                let kept = conditions[at.index]
+                let message = !kept.keepsMessage ? "" : at.message == 0 ? firstMessage : moreMessages[at.message - 1]
+                return kept.condition(types[at.index], message: message)
+            }
+            return QuietConditions(allTrueAndFresh: allTrue && heartbeatFresh, traffic: trafficCondition)
         }
 
         var assessment: Assessment {
