@@ -22,7 +22,7 @@ struct InformerHandle: Sendable {
 
     init<Value: Sendable>(_ informer: Informer<Value>, resource: ResourceType, namespace: String) {
         name = informer.name
-        cachedCount = { await informer.store.count }
+        cachedCount = { informer.store.count }
         listCount = { informer.listCount }
         watchRestarts = { informer.watchRestarts }
         run = { await informer.run() }
