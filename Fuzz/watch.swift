@@ -87,6 +87,9 @@ func checkKeptParse(_ bytes: ArraySlice<UInt8>) {
     }
 }
 
+/// The last GatewayAgentView the one-pass reader read (a cache for the next input's).
+nonisolated(unsafe) var lastAgentView: GatewayAgentView?
+
 /// A line kept unparsed (the watch's fast path) must parse, to the object and identity the
 /// whole decode gives, and a view read from its bytes must equal the view read from the tree.
 func checkUnparsed(_ line: ArraySlice<UInt8>) {
@@ -103,6 +106,16 @@ func checkUnparsed(_ line: ArraySlice<UInt8>) {
     }
     if let leaf, leaf.1.view as? SwitchAgentView != SwitchAgentView(bytes: leaf.1.bytes) {
         fatalError("the one-pass SwitchAgentView differs from the byte reader's")
+    }
+    // With a cached view (`watchReader(previous:)`): the one read from these bytes (its spec
+    // is taken, not read) or the last input's (taken only if its spec's bytes were the same)
+    // changes nothing in the view.
+    if let view = agent?.1.view as? GatewayAgentView {
+        for cached in [view, lastAgentView] {
+            let read = WatchEvent.Unparsed.scan(line: line, reader: GatewayAgentView.watchReader(previous: { _, _ in cached }))
+            if read?.1.view as? GatewayAgentView != view { fatalError("a view with its spec taken from the cache differs") }
+        }
+        lastAgentView = view
     }
     guard let (type, unparsed) = alone else { return }
     var whole = WatchEventDecoder(path: "/fuzz")

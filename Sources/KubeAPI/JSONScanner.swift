@@ -161,6 +161,11 @@ public struct JSONScanner {
         return negative ? -magnitude : magnitude
     }
 
+    /// The bytes from `start` (an earlier `index`) to here: what was read or skipped since.
+    public func bytes(since start: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+    }
+
     /// Moves past one value of any kind, validating it as `JSONParser` would.
     public mutating func skipValue() throws(Miss) {
         switch try peek() {

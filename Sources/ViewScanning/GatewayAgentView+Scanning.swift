@@ -5,13 +5,23 @@ import KubeAPI
 /// Read from bytes by `init?(bytes:)` (ViewScanning.swift).
 extension GatewayAgentView: ReadableFromBytes {
     public init(scanning s: inout JSONScanner) throws(JSONScanner.Miss) {
-        self = try Self.scanned(&s).view
+        self = try Self.scanned(&s, previous: nil).view
     }
 
     /// The GatewayAgent watch's reader: the view and the identity in one pass.
-    public static let watchReader = WatchObjectReader.reading(scanned)
+    public static let watchReader = WatchObjectReader.reading { (s: inout JSONScanner) throws(Miss) in try scanned(&s, previous: nil) }
 
-    private static func scanned(_ s: inout JSONScanner) throws(Miss) -> (view: GatewayAgentView, meta: ScannedMetadata) {
+    /// The same, taking the spec part of the cached view of the same object (`previous`, by
+    /// namespace and name) when the spec's bytes are the ones it was read from: a heartbeat
+    /// rewrites only the status, and the spec (neighbours, peerings, NAT) was a third of reading
+    /// the view. The bytes are compared by a 64-bit digest (`SpecDigest`); a spec that changed is
+    /// read as always.
+    public static func watchReader(previous: @escaping @Sendable (_ namespace: String?, _ name: String) -> GatewayAgentView?) -> WatchObjectReader {
+        WatchObjectReader.reading { (s: inout JSONScanner) throws(Miss) in try scanned(&s, previous: previous) }
+    }
+
+    private static func scanned(_ s: inout JSONScanner,
+                                previous: ((_ namespace: String?, _ name: String) -> GatewayAgentView?)?) throws(Miss) -> (view: GatewayAgentView, meta: ScannedMetadata) {
         var meta: ScannedMetadata?
         var spec = ScannedSpec()
         var status = ScannedStatus()
@@ -21,7 +31,10 @@ extension GatewayAgentView: ReadableFromBytes {
             if key.isEqual(to: "metadata") {
                 try seen.first(0); meta = try ScannedMetadata(&s)
             } else if key.isEqual(to: "spec") {
-                try seen.first(1); spec = try ScannedSpec(&s)
+                try seen.first(1)
+                // The API server writes metadata first; a spec before it is read as always.
+                let cached = meta.flatMap { meta in previous?(meta.watchIdentity?.namespace, meta.name) }
+                spec = try ScannedSpec(&s, reusing: cached)
             } else if key.isEqual(to: "status") {
                 try seen.first(2); status = try ScannedStatus(&s)
             } else {
@@ -35,6 +48,7 @@ extension GatewayAgentView: ReadableFromBytes {
         f.expectedNeighbors = spec.neighbors
         f.expectedAgentVersion = spec.agentVersion.map(Reading.value) ?? .absent
         f.peerings = spec.peerings
+        f.specDigest = SpecDigest(spec.digest)
         f.hasStatus = status.present
         f.lastHeartbeat = status.lastHeartbeat
         f.lastAppliedGen = status.lastAppliedGen
@@ -49,16 +63,52 @@ extension GatewayAgentView: ReadableFromBytes {
     }
 }
 
+/// A 64-bit digest of a spec's bytes (this process's random seed): equal bytes give equal
+/// digests; different bytes give the same one with a probability of 2^-64.
+private func specDigest(_ bytes: UnsafeRawBufferPointer) -> Int {
+    var hasher = Hasher()
+    hasher.combine(bytes: bytes)
+    return hasher.finalize()
+}
+
 /// `spec.gateway.protocolIP` and `.neighbors`, `spec.agentVersion` and `spec.peerings`.
 private struct ScannedSpec {
     var protocolIP: String?
     var neighbors: [ExpectedNeighbor] = []
     var agentVersion: String?
     var peerings: [PeeringSpecView] = []
+    /// Of the bytes read (`SpecDigest`).
+    var digest: Int?
 
     init() {}
 
-    init(_ s: inout JSONScanner) throws(Miss) {
+    /// At `spec`'s value: `cached`'s spec part when its spec was read from the same bytes (they
+    /// are only walked, as `skipValue` checks them), else the spec read from them.
+    init(_ s: inout JSONScanner, reusing cached: GatewayAgentView?) throws(Miss) {
+        _ = try s.peek()
+        let start = s.index
+        guard let cached, let known = cached.specDigest else {
+            try self.init(&s)
+            digest = specDigest(s.bytes(since: start))
+            return
+        }
+        var walked = s
+        try walked.skipValue()
+        let read = specDigest(walked.bytes(since: start))
+        if read == known {
+            self.init()
+            protocolIP = cached.protocolIP
+            neighbors = cached.expectedNeighbors
+            agentVersion = cached.expectedAgentVersion.value
+            peerings = cached.peerings
+            s = walked
+        } else {
+            try self.init(&s)
+        }
+        digest = read
+    }
+
+    private init(_ s: inout JSONScanner) throws(Miss) {
         guard try s.enterObjectUnlessNull() else { return }
         var seen = SeenKeys()
         while let key = try s.nextKey() {

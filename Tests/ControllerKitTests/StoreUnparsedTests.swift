@@ -24,17 +24,17 @@ import Testing
             return "UP (bytes)"
         })
         let key = ObjectKey(namespace: "fab", name: "a")
-        let added = await store.apply(try event(.added, "a", rv: "1", state: "UP"))
+        let added = store.apply(try event(.added, "a", rv: "1", state: "UP"))
         #expect(added?.key == key)
         #expect(added?.newValue == "UP (bytes)")
-        let updated = await store.apply(try event(.modified, "a", rv: "2", state: "DOWN"))
+        let updated = store.apply(try event(.modified, "a", rv: "2", state: "DOWN"))
         #expect(updated?.newValue == "DOWN")
-        #expect(await store.lastResourceVersion == "2")
-        #expect(await store.apply(try event(.modified, "a", rv: "2", state: "DOWN")) == nil)  // same version: no change
-        let deleted = await store.apply(try event(.deleted, "a", rv: "3", state: "DOWN"))
+        #expect(store.lastResourceVersion == "2")
+        #expect(store.apply(try event(.modified, "a", rv: "2", state: "DOWN")) == nil)  // same version: no change
+        let deleted = store.apply(try event(.deleted, "a", rv: "3", state: "DOWN"))
         #expect(deleted?.oldValue == "DOWN")
-        #expect(await store.count == 0)
-        #expect(await store.lastResourceVersion == "3")
+        #expect(store.count == 0)
+        #expect(store.lastResourceVersion == "3")
         #expect(readFromBytes.current == 1)
     }
 
@@ -52,11 +52,11 @@ import Testing
         }
         let line = ArraySlice(JSONValue.object(["type": "ADDED", "object": ["metadata": ["name": "a", "namespace": "fab", "resourceVersion": "1"]]]).serialized())
         let (kind, unparsed) = try #require(WatchEvent.Unparsed.scan(line: line, reader: reader))
-        #expect(await store.apply(WatchEvent(type: kind, unparsed: unparsed))?.newValue == "read with the identity")
-        await store.beginRelist()
-        await store.relistApply(WatchEvent(type: kind, unparsed: unparsed))
-        #expect(await store.finishRelist(resourceVersion: "1").isEmpty)
-        #expect(await store.get(ObjectKey(namespace: "fab", name: "a")) == "read with the identity")
+        #expect(store.apply(WatchEvent(type: kind, unparsed: unparsed))?.newValue == "read with the identity")
+        store.beginRelist()
+        store.relistApply(WatchEvent(type: kind, unparsed: unparsed))
+        #expect(store.finishRelist(resourceVersion: "1").isEmpty)
+        #expect(store.get(ObjectKey(namespace: "fab", name: "a")) == "read with the identity")
         #expect(readFromBytes.current == 0)
         // A view of another type is not the store's: its byte projection reads the bytes.
         let other = WatchObjectReader { (s: inout JSONScanner) throws(JSONScanner.Miss) in
@@ -64,10 +64,10 @@ import Testing
             return (WatchObjectReader.Identity(name: "a", namespace: "fab", resourceVersion: "1"), 42)
         }
         let (_, unparsedOther) = try #require(WatchEvent.Unparsed.scan(line: line, reader: other))
-        await store.beginRelist()
-        await store.relistApply(WatchEvent(type: kind, unparsed: unparsedOther))
-        _ = await store.finishRelist(resourceVersion: "1")
-        #expect(await store.get(ObjectKey(namespace: "fab", name: "a")) == "bytes")
+        store.beginRelist()
+        store.relistApply(WatchEvent(type: kind, unparsed: unparsedOther))
+        _ = store.finishRelist(resourceVersion: "1")
+        #expect(store.get(ObjectKey(namespace: "fab", name: "a")) == "bytes")
         #expect(readFromBytes.current == 1)
     }
 }

@@ -170,6 +170,44 @@ struct ViewScanningTests {
         #expect(missed > 100)
     }
 
+    /// The GatewayAgent watch's reader with the cached view (`watchReader(previous:)`): a spec
+    /// whose bytes are those the cached view's spec was read from is taken from it, not read; a
+    /// changed spec, or a cached view read from the tree (no digest), is read. Either way the
+    /// view is the tree reader's.
+    @Test func unchangedSpecIsTakenFromTheCachedView() throws {
+        func read(_ object: JSONValue, cached: GatewayAgentView?) throws -> GatewayAgentView {
+            let text = Writer().render(object)
+            let reader = GatewayAgentView.watchReader(previous: { namespace, name in
+                #expect(namespace == "default" && name == "gw-1")
+                return cached
+            })
+            let line = Self.bytes(#"{"type":"MODIFIED","object":"# + text + "}")
+            let view = try #require(WatchEvent.Unparsed.scan(line: line, reader: reader)?.1.view as? GatewayAgentView)
+            #expect(view == GatewayAgentView(json: try JSONValue.parse(Array(text.utf8))))
+            return view
+        }
+        /// The same array storage: taken from the cached view, not read again.
+        func shared<T>(_ a: [T], _ b: [T]) -> Bool {
+            a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
+        }
+        let first = try read(Self.fabricAgent, cached: nil)
+        let heartbeat = Self.fabricAgent.setting(["status", "lastHeartbeat"], "2030-01-01T00:00:00Z")
+            .setting(["metadata", "resourceVersion"], "201")
+        let next = try read(heartbeat, cached: first)
+        #expect(next.lastHeartbeat != first.lastHeartbeat)
+        #expect(shared(next.peerings, first.peerings) && shared(next.expectedNeighbors, first.expectedNeighbors))
+        let moved = heartbeat.setting(["spec", "gateway", "protocolIP"], "172.30.8.9/32")
+        let changed = try read(moved, cached: next)
+        #expect(changed.protocolIP == "172.30.8.9")
+        #expect(!shared(changed.peerings, next.peerings) && !shared(changed.expectedNeighbors, next.expectedNeighbors))
+        // Taken again from the view whose spec was read from these bytes (the digest is kept).
+        #expect(shared(try read(moved, cached: changed).peerings, changed.peerings))
+        let fromTree = GatewayAgentView(json: Self.fabricAgent)
+        #expect(!shared(try read(heartbeat, cached: fromTree).peerings, fromTree.peerings))
+        // How a view was read never makes it unequal to another.
+        #expect(fromTree == first)
+    }
+
     /// The watch's one-pass readers (`watchReader`): on a watch line carrying `object`, the
     /// decoder's scan with a reader finds what the scan alone finds (kind, identity, bytes), and
     /// carries a view exactly when both the scan alone and the byte reader answer: that view.

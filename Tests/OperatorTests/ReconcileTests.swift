@@ -280,7 +280,7 @@ import TestSupport
         let status = try #require(first["status"])
         let edited: JSONValue = ["metadata": ["name": "gw-1", "namespace": "default", "resourceVersion": "500", "generation": 2],
                                  "status": status]
-        await rig.healths.apply(WatchEvent(type: .modified, object: edited))
+        rig.healths.apply(WatchEvent(type: .modified, object: edited))
         rig.clock.set(RFx.t0.addingTimeInterval(3))
         _ = await rig.reconciler.reconcile(RFx.key)
         #expect(await rig.writer.patches.count == 2)
@@ -329,11 +329,11 @@ import TestSupport
         let runs = RFx.evaluations(3)
         let status = GatewayHealthStatus.desired(runs[2])
         let persisted: JSONValue = ["metadata": ["name": "gw-1", "namespace": "default", "resourceVersion": "50"], "status": status]
-        await rig.healths.apply(WatchEvent(type: .added, object: persisted))
+        rig.healths.apply(WatchEvent(type: .added, object: persisted))
         rig.leader.withLock { $0 = false }
         rig.clock.set(RFx.t0.addingTimeInterval(47))
         _ = await rig.reconciler.reconcile(RFx.key)
-        let deleted = try #require(await rig.healths.apply(WatchEvent(type: .deleted, object: persisted)))
+        let deleted = try #require(rig.healths.apply(WatchEvent(type: .deleted, object: persisted)))
         await rig.reconciler.noteHealthChange(deleted)
 
         rig.leader.withLock { $0 = true }
@@ -355,13 +355,13 @@ import TestSupport
         #expect(await rig.reconciler.memorySizes.written == 1)
         let patch = try #require(await rig.writer.patches.last)
         let ownVersion = "102"  // RecordingHealthWriter counts from 101: the create, then the status patch
-        let echo = try #require(await rig.healths.apply(WatchEvent(type: .added, object: [
+        let echo = try #require(rig.healths.apply(WatchEvent(type: .added, object: [
             "metadata": ["name": "gw-1", "namespace": "default", "resourceVersion": .string(ownVersion)], "status": patch["status"] ?? [:],
         ])))
         #expect(await rig.reconciler.noteHealthChange(echo) == false)
         #expect(await rig.reconciler.memorySizes.written == 0)
 
-        let foreign = try #require(await rig.healths.apply(WatchEvent(type: .modified, object: [
+        let foreign = try #require(rig.healths.apply(WatchEvent(type: .modified, object: [
             "metadata": ["name": "gw-1", "namespace": "default", "resourceVersion": "77"], "status": patch["status"] ?? [:],
         ])))
         #expect(await rig.reconciler.noteHealthChange(foreign) == true)
@@ -379,7 +379,7 @@ import TestSupport
         #expect(await rig.sink.creates == 0)
         // The write had landed: the watch shows it.
         let patch = try #require(await rig.writer.patches.last)
-        await rig.healths.apply(WatchEvent(type: .modified, object: [
+        rig.healths.apply(WatchEvent(type: .modified, object: [
             "metadata": ["name": "gw-1", "namespace": "default", "resourceVersion": "999"], "status": patch["status"] ?? [:],
         ]))
         _ = await rig.reconciler.reconcile(RFx.key)

@@ -190,8 +190,8 @@ actor PageLog {
                                         options: InformerOptions(watchIdleTimeout: nil))
         let run = Task { await informer.run() }
         await informer.waitUntilSynced()
-        #expect(await informer.store.count == 7)
-        #expect(await !informer.store.isRelisting)
+        #expect(informer.store.count == 7)
+        #expect(!informer.store.isRelisting)
         run.cancel()
         await run.value
     }
@@ -199,12 +199,12 @@ actor PageLog {
     /// A list restarted by its source (startsList again) drops what the first attempt buffered.
     @Test func restartedListDiscardsTheFirstAttempt() async {
         let store = Store<String>(projection: { $0[path: "metadata", "name"]?.stringValue })
-        await store.beginRelist()
-        await store.relistApply(contentsOf: [object("a", rv: "1"), object("b", rv: "2")])
-        await store.beginRelist()
-        await store.relistApply(contentsOf: [object("c", rv: "3")])
-        let changes = await store.finishRelist(resourceVersion: "9")
+        store.beginRelist()
+        store.relistApply(contentsOf: [object("a", rv: "1"), object("b", rv: "2")])
+        store.beginRelist()
+        store.relistApply(contentsOf: [object("c", rv: "3")])
+        let changes = store.finishRelist(resourceVersion: "9")
         #expect(changes.map(\.key.name) == ["c"])
-        #expect(await store.keys.map(\.name) == ["c"])
+        #expect(store.keys.map(\.name) == ["c"])
     }
 }

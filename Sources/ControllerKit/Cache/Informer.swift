@@ -207,8 +207,8 @@ public actor Informer<Value: Sendable> {
             // once projected, so a big list never lives whole in memory.
             let store = self.store
             let version = try await source.list(pages: { items, startsList in
-                if startsList { await store.beginRelist() }
-                await store.relistApply(contentsOf: items)
+                if startsList { store.beginRelist() }
+                store.relistApply(contentsOf: items)
             })
             await applyList(at: version, streamed: false)
             return version
@@ -229,7 +229,7 @@ public actor Informer<Value: Sendable> {
     private func applyList(at version: String, streamed: Bool) async {
         if isAbsent { logger.notice("resource is served again") }
         progress.withLock { $0.isAbsent = false; $0.lists += 1; if streamed { $0.streamedLists += 1 } }
-        let changes = await store.finishRelist(resourceVersion: version)
+        let changes = store.finishRelist(resourceVersion: version)
         for change in changes { await onChange(change) }
         progress.withLock { $0.deliveredVersion = version }
         if let behind {
@@ -245,7 +245,7 @@ public actor Informer<Value: Sendable> {
             logger.notice("optional resource is not served; treating it as absent",
                           metadata: ["retryEvery": "\(options.absentRetryInterval)"])
             progress.withLock { $0.isAbsent = true }
-            for change in await store.removeAll() { await onChange(change) }
+            for change in store.removeAll() { await onChange(change) }
         }
         markSynced()
         catchUp()
@@ -255,16 +255,16 @@ public actor Informer<Value: Sendable> {
     /// One streaming list, which goes on as the watch once its initial events are in (see the
     /// type's comment); the version to resume from when it ended after them, or nil to list again.
     private func streamList(_ stream: AsyncThrowingStream<WatchEvent, any Error>) async -> String? {
-        await store.beginRelist()
+        store.beginRelist()
         streamingInitialEvents = true
         let (outcome, delivered) = await watchOnce(stream)
         guard streamingInitialEvents else {
             // The list was applied at its bookmark; what followed was a watch like any other.
             if Task.isCancelled { return nil }
-            return await afterWatch(outcome, delivered: delivered, from: await store.lastResourceVersion ?? "", catchingUp: false)
+            return await afterWatch(outcome, delivered: delivered, from: store.lastResourceVersion ?? "", catchingUp: false)
         }
         streamingInitialEvents = false
-        await store.abandonRelist()
+        store.abandonRelist()
         if Task.isCancelled { return nil }
         switch outcome {
         case .ended, .streamingListIgnored:
@@ -300,7 +300,7 @@ public actor Informer<Value: Sendable> {
     /// What to do after a watch request from `version` ended: the version to resume from, or nil to relist.
     private func afterWatch(_ outcome: WatchOutcome, delivered: Bool, from version: String, catchingUp: Bool) async -> String? {
         progress.withLock { $0.watchRestarts += 1 }
-        let resumeAt = await store.lastResourceVersion ?? version
+        let resumeAt = store.lastResourceVersion ?? version
         // A catch-up watch that was open but ended before its bookmark (which clears `behind`).
         // Watches that could not be opened do not count: an outage is waited out, not relisted.
         if catchingUp, var pending = behind, outcome.wasOpen(delivered: delivered) {
@@ -400,7 +400,7 @@ public actor Informer<Value: Sendable> {
         }
         if streamingInitialEvents {
             if event.type == .added {
-                await store.relistApply(event)
+                store.relistApply(event)
                 return nil
             }
             guard event.isInitialEventsEnd else { return .streamingListIgnored }
@@ -408,7 +408,7 @@ public actor Informer<Value: Sendable> {
             await applyList(at: event.resourceVersion ?? "", streamed: true)
             return nil
         }
-        if let change = await store.apply(event) { await onChange(change) }
+        if let change = store.apply(event) { await onChange(change) }
         if let version = event.resourceVersion {
             progress.withLock { $0.deliveredVersion = version }
         }

@@ -31,6 +31,8 @@ public struct GatewayAgentView: Sendable, Equatable {
         package var counters: [TrafficCounterView] = []
         package var problems: [FieldProblem] = []
         package var unreadable: String?
+        /// The digest of the bytes `spec` was read from, by the byte reader (see `SpecDigest`).
+        package var specDigest = SpecDigest()
 
         package init() {}
 
@@ -48,6 +50,9 @@ public struct GatewayAgentView: Sendable, Equatable {
     private let box: SharedFields<Fields>
 
     package init(_ fields: Fields) { box = SharedFields(fields) }
+
+    /// The digest of the bytes this view's spec part was read from; nil unless the byte reader read them.
+    package var specDigest: Int? { box.fields.specDigest.value }
 
     /// All the fields at once (`changedInputs` compares them).
     var fields: Fields { box.fields }
@@ -251,4 +256,17 @@ public struct GatewayAgentView: Sendable, Equatable {
                                       drops: reader.int(json, path + ["d"], nonNegative: true))
         }
     }
+}
+
+/// The digest of the bytes a GatewayAgent's `spec` was read from, kept with the view so that the
+/// watch's byte reader can take the spec part of the cached view instead of reading again bytes
+/// that did not change (`GatewayAgentView.watchReader(previous:)`): a heartbeat rewrites the
+/// status only. Not part of what a view says: any two digests are `==`, so two views are equal
+/// or not by their fields alone, however they were read. Compare `value`.
+package struct SpecDigest: Sendable, Equatable {
+    package var value: Int?
+
+    package init(_ value: Int? = nil) { self.value = value }
+
+    package static func == (lhs: SpecDigest, rhs: SpecDigest) -> Bool { true }
 }

@@ -22,7 +22,7 @@ struct InformerHandle: Sendable {
 
     init<Value: Sendable>(_ informer: Informer<Value>, resource: ResourceType, namespace: String) {
         name = informer.name
-        cachedCount = { await informer.store.count }
+        cachedCount = { informer.store.count }
         listCount = { informer.listCount }
         watchRestarts = { informer.watchRestarts }
         run = { await informer.run() }
@@ -65,10 +65,14 @@ enum OperatorInformers {
             options: options(.gatewayPeerings, optional: true), logger: logger) { change in
             await enqueue(fleet.apply(peering: change))
         }
+        // The store first: the watch's reader takes the spec part of the cached view when the
+        // spec's bytes did not change (a heartbeat), so it reads the store while it reads an event.
+        let agentStore = Store<GatewayAgentView>(projection: { GatewayAgentView(json: $0) },
+                                                 byteProjection: { GatewayAgentView(bytes: $0) })
+        let agentReader = GatewayAgentView.watchReader(previous: { namespace, name in agentStore.get(ObjectKey(namespace: namespace, name: name)) })
         let agents = Informer<GatewayAgentView>(
-            name: "gatewayagents", source: source(.gatewayAgents, fabric, viewReader: GatewayAgentView.watchReader),
-            projection: { GatewayAgentView(json: $0) }, byteProjection: { GatewayAgentView(bytes: $0) }, clock: clock,
-            options: options(.gatewayAgents), logger: logger) { change in
+            name: "gatewayagents", source: source(.gatewayAgents, fabric, viewReader: agentReader), store: agentStore,
+            clock: clock, options: options(.gatewayAgents), logger: logger) { change in
             // A heartbeat that moves no verdict moves the gateway's staleness check instead of
             // queueing an evaluation (`GatewayReconciler.advance`); anything else is queued.
             guard case .updated(let key, let old, let new) = change, HealthEvaluator.changesOnlyQuietInputs(from: old, to: new)
