@@ -354,7 +354,7 @@ public actor GatewayReconciler {
         guard let remediator else { return nil }
         if persistedRecords == nil {
             var records: [GatewayKey: RemediationRecord] = [:]
-            for (other, health) in await healths.snapshot() {
+            for (other, health) in healths.snapshot() {
                 guard let record = health.remediation.flatMap(RemediationRecord.init(json:)) else { continue }
                 records[GatewayKey(namespace: other.namespace ?? "", name: other.name)] = record
             }
@@ -439,7 +439,7 @@ public actor GatewayReconciler {
     // MARK: Internals
 
     private func persistedState(_ key: ObjectKey) async -> Persisted {
-        let cached = await healths.get(key)
+        let cached = healths.get(key)
         var persisted: Persisted
         if let mine = pendingWrite(key, cachedVersion: cached?.resourceVersion) {
             persisted = Persisted(written: mine)
@@ -495,7 +495,7 @@ public actor GatewayReconciler {
         var cachedVersion: String?
         let existed = persisted.exists
         if !existed {
-            cachedVersion = await healths.get(key)?.resourceVersion
+            cachedVersion = healths.get(key)?.resourceVersion
             guard let uid = subject.uid else {
                 logger.warning("\(subject.kind ?? "owner") has no uid; GatewayHealth not created", metadata: ["gateway": "\(key)"])
                 return
@@ -537,7 +537,7 @@ public actor GatewayReconciler {
             gateways[key]?.agreedVersion = persisted.resourceVersion
             return
         }
-        if existed { cachedVersion = await healths.get(key)?.resourceVersion }
+        if existed { cachedVersion = healths.get(key)?.resourceVersion }
         guard canWrite() else { return }  // leadership may have moved while we awaited
         let (desired, events, summary) = (plan.desired, plan.events, plan.summary)
         let stored: JSONValue
