@@ -62,7 +62,9 @@ public struct CompactJSON: Sendable, Equatable {
     /// The value (nil only if the bytes were not written by `init`, which cannot happen).
     public var value: JSONValue? { try? JSONValue.parse(bytes) }
 
-    private static func deflate(_ text: [UInt8], dictionary: Dictionary?) -> [UInt8]? {
+    /// `text` deflated against `dictionary`, in a buffer of just its size (nil: zlib failed).
+    /// Also for other small texts kept deflated (the ticket coordinator's recent Events).
+    package static func deflate(_ text: [UInt8], dictionary: Dictionary?) -> [UInt8]? {
         var stream = z_stream()
         guard gm_deflate_init(&stream, level, windowBits, memLevel) == Z_OK else { return nil }
         defer { deflateEnd(&stream) }
@@ -76,7 +78,8 @@ public struct CompactJSON: Sendable, Equatable {
         return Array(out[..<Int(stream.total_out)])  // a buffer of just its size
     }
 
-    private static func inflate(_ deflated: [UInt8], length: Int, dictionary: Dictionary?) -> [UInt8]? {
+    /// The `length` bytes `deflate` made `deflated` of, against the same `dictionary` (nil: not such).
+    package static func inflate(_ deflated: [UInt8], length: Int, dictionary: Dictionary?) -> [UInt8]? {
         var stream = z_stream()
         guard gm_inflate_init(&stream, windowBits) == Z_OK else { return nil }
         defer { inflateEnd(&stream) }

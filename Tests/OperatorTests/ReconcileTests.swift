@@ -267,6 +267,39 @@ import TestSupport
         #expect(GatewayReconciler.Kept(a).quietConditions().allTrueAndFresh == QuietConditions(a.conditions, rules: .standard).allTrueAndFresh)
     }
 
+    /// A kept condition keeps its `lastTransitionTime` as whole seconds and renders it again:
+    /// the text read back (and so the status written from it) is byte for byte the one kept,
+    /// whether the evaluator wrote it or a foreign writer did (fractions, an offset, a leap
+    /// second, a date that does not exist, no time at all: those keep the conditions whole).
+    @Test func keptTransitionTimesReadBackByteForByte() {
+        let a = RFx.evaluations(3)[2]
+        let compact = ["2026-04-17T16:29:04Z", "1970-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "9999-12-31T23:59:59Z",
+                       "2000-02-29T12:00:00Z"]
+        let foreign = ["2026-04-17T16:29:04.5Z", "2026-04-17T16:29:04.000000Z", "2026-04-17T18:29:04+02:00",
+                       "2026-04-17t16:29:04z", "2026-04-17 16:29:04Z", "2026-06-30T23:59:60Z", "2026-02-31T00:00:00Z",
+                       "yesterday", "", "2026-04-17T16:29:04Z\u{301}"]
+        for (i, text) in (compact + foreign).enumerated() {
+            var changed = a
+            // One condition of its own, the others sharing one time (as an evaluation stamps them).
+            for j in changed.conditions.indices { changed.conditions[j].lastTransitionTime = j == 4 ? text : compact[0] }
+            let kept = GatewayReconciler.Kept(changed)
+            #expect(kept.keepsConditionsCompact == (i < compact.count), "\(text)")
+            let times = kept.assessment.conditions.map { Array($0.lastTransitionTime.utf8) }
+            #expect(times == changed.conditions.map { Array($0.lastTransitionTime.utf8) }, "\(text)")
+            let written = GatewayHealthStatus.desired(kept.assessment)["conditions"]?.arrayValue?.map { $0["lastTransitionTime"]?.stringValue.map { Array($0.utf8) } }
+            #expect(written == changed.conditions.map { Array($0.lastTransitionTime.utf8) }, "\(text)")
+            #expect(kept.quietConditions() == QuietConditions(kept.assessment.conditions, rules: .standard), "\(text)")
+        }
+        // The evaluator's own times, read back from a written status, stay compact.
+        #expect(GatewayReconciler.Kept(a).keepsConditionsCompact)
+    }
+
+    /// Twelve kept conditions per gateway: the time in 8 bytes (its text took 16 inline and an
+    /// allocation of its own), the one-byte fields last.
+    @Test func keptConditionsArePacked() {
+        #expect(MemoryLayout<GatewayReconciler.KeptCondition>.stride == 32)
+    }
+
     /// API conventions: the status says which generation of the GatewayHealth it was written
     /// for; a new generation (someone edited the spec) is written although the verdict stands.
     @Test func aNewGatewayHealthGenerationIsObserved() async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import HealthModel
 import KubeAPI
+import KubeEmulator
 import Testing
 @testable import Remediation
 
@@ -152,5 +153,62 @@ import Testing
         #expect(a.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" })
         let long = TicketDraft.makeID(gateway: key(String(repeating: "x", count: 200)), incident: .remediationExhausted, since: t0)
         #expect(long.count <= 63)
+    }
+}
+
+/// The ticket coordinator's recent Events per gateway, packed: they read back as the list of
+/// lines they stand for (the newest `limit`, oldest first), field for field, whatever the
+/// lines hold, and an UP transition's line takes about its text's bytes.
+@Suite struct RecentTicketEventsTests {
+    @Test func packedLinesAgreeWithAListOfTheNewest() {
+        var random = SplitMix64(seed: 0x7E57_E7E7)
+        let texts = ["", "GatewayUp", "a reason longer than fifteen bytes", "gateway gw-1 is UP: Healthy: ✓ ünïcode",
+                     String(repeating: "m", count: 127), String(repeating: "n", count: 128), String(repeating: "é", count: 20_000)]
+        let types = ["Normal", "Warning", "", "Custom"]
+        func line() -> TicketEventLine {
+            let time: Date? = switch random.next() % 4 {
+            case 0: nil
+            case 1: Date(timeIntervalSince1970: 1_776_000_000)
+            case 2: Date(timeIntervalSince1970: 1_776_000_000.123_456_789)
+            default: Date(timeIntervalSince1970: -Double(random.next() % 1_000_000) / 7)
+            }
+            let count: Int? = switch random.next() % 4 {
+            case 0: nil
+            case 1: 0
+            case 2: Int.min
+            default: Int(truncatingIfNeeded: random.next())
+            }
+            return TicketEventLine(time: time, type: types[Int(random.next() % 4)], reason: texts[Int(random.next() % 7)],
+                                   message: texts[Int(random.next() % 7)], count: count)
+        }
+        for limit in [0, 1, 3, 20] {
+            var packed = RecentTicketEvents()
+            var model: [TicketEventLine] = []
+            for step in 0..<300 {
+                let lines = (0..<Int(random.next() % 5)).map { _ in line() }
+                packed.append(lines, keeping: limit)
+                if !lines.isEmpty {
+                    model += lines
+                    if model.count > limit { model.removeFirst(model.count - limit) }
+                }
+                #expect(packed.lines == model, "limit \(limit), step \(step)")
+                #expect(packed.count == model.count && packed.isEmpty == model.isEmpty)
+                #expect(zip(packed.lines, model).allSatisfy { $0.time?.timeIntervalSinceReferenceDate.bitPattern
+                    == $1.time?.timeIntervalSinceReferenceDate.bitPattern && Array($0.message.utf8) == Array($1.message.utf8) })
+            }
+        }
+        #expect(RecentTicketEvents(Array(repeating: line(), count: 30), keeping: 20).count == 20)
+    }
+
+    /// An UP transition's line, the one every gateway keeps, takes a fraction of its text
+    /// (≈ 120 bytes packed, with its message; the array of lines it replaced took ≈ 300 of heap).
+    @Test func anUpTransitionsLineIsKeptDeflated() {
+        for (name, was) in [("gw-00001", ""), ("fabric-east-gateway-17", " (was WAITING)"), ("gw-2", " (was DOWN)")] {
+            let message = "gateway \(name) is UP\(was): Healthy: heartbeat fresh, configuration applied, pods running"
+            let line = TicketEventLine(time: Date(timeIntervalSince1970: 1_776_000_000.25), type: "Normal", reason: "GatewayUp", message: message)
+            let packed = RecentTicketEvents([line])
+            #expect(packed.lines == [line])
+            #expect(packed.storedCount <= 48, "\(packed.storedCount) bytes for \(message.utf8.count) of message")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import HealthModel
 import KubeAPI
 
@@ -45,9 +46,13 @@ extension GatewayReconciler {
             // conditions took 16 slots of 56 bytes at every gateway.
             var compact: [KeptCondition] = []
             compact.reserveCapacity(assessment.conditions.count)
+            var sameTime: (text: String, seconds: Int64)?
             for (i, condition) in assessment.conditions.enumerated() {
-                guard i < types.count, condition.type == types[i], let kept = KeptCondition(condition, keepsMessage: keeping.contains(condition.type)) else { break }
+                guard i < types.count, condition.type == types[i],
+                      let kept = KeptCondition(condition, keepsMessage: keeping.contains(condition.type), sameTime: sameTime)
+                else { break }
                 compact.append(kept)
+                sameTime = kept.time(condition.lastTransitionTime)
             }
             let complete = compact.count == assessment.conditions.count && compact.count == types.count
             conditions = complete ? compact : []
@@ -129,6 +134,9 @@ extension GatewayReconciler {
             return QuietConditions(allTrueAndFresh: allTrue && heartbeatFresh, traffic: trafficCondition)
         }
 
+        /// The conditions are kept compact (not `unusual`).
+        var keepsConditionsCompact: Bool { unusual == nil }
+
         var assessment: Assessment {
             var a = rest
             if let unusual {
@@ -136,10 +144,11 @@ extension GatewayReconciler {
                 return a
             }
             var next = 0
+            var rendered: (seconds: Int64, text: String)?
             a.conditions = zip(conditions, types).map { kept, type in
-                guard kept.keepsMessage else { return kept.condition(type, message: "") }
+                guard kept.keepsMessage else { return kept.condition(type, message: "", rendered: &rendered) }
                 defer { next += 1 }
-                return kept.condition(type, message: next == 0 ? firstMessage : moreMessages[next - 1])
+                return kept.condition(type, message: next == 0 ? firstMessage : moreMessages[next - 1], rendered: &rendered)
             }
             return a
         }
@@ -179,43 +188,86 @@ extension GatewayReconciler {
     }
 
     /// A condition without its type (`Kept` keeps the registry's list once for all), message and
-    /// generation, its status as one byte (a `Condition` takes 96 bytes), twelve per gateway.
+    /// generation, its status as one byte (a `Condition` takes 96 bytes), twelve per gateway. Its
+    /// `lastTransitionTime` is kept as the instant it names, in whole seconds, and rendered again
+    /// when read (`KubeTime.format`, as the evaluator wrote it): the text was a 20-byte string,
+    /// too long to be stored inline, so an allocation per distinct time at every gateway. A text
+    /// that does not render back byte for byte (fractions, an offset, a foreign writer's form,
+    /// no time at all) is not compact: `Kept` keeps such conditions whole (`unusual`).
     struct KeptCondition: Sendable {
         private enum Status: UInt8, Sendable {
             case isTrue, isFalse, unknown
         }
 
         let reason: String
-        private let lastTransitionTime: String
+        /// Seconds since 1970 (UTC).
+        private let lastTransitionSeconds: Int64
         private let status: Status
         /// Its rule reads its previous message (kept apart by `Kept`).
         let keepsMessage: Bool
 
-        /// nil for a status other than True, False or Unknown. An assessment's conditions carry no
+        /// nil for a status other than True, False or Unknown, or a `lastTransitionTime` that
+        /// `KubeTime.format` does not give back exactly. An assessment's conditions carry no
         /// `observedGeneration` (the written status does: `statusJSON(observedGeneration:)`).
-        init?(_ condition: Condition, keepsMessage: Bool) {
+        /// - Parameter sameTime: the previous condition's text and seconds, when it was compact:
+        ///   the conditions of one evaluation mostly share a time (checked once).
+        init?(_ condition: Condition, keepsMessage: Bool, sameTime: (text: String, seconds: Int64)? = nil) {
             switch condition.status {
             case "True": status = .isTrue
             case "False": status = .isFalse
             case "Unknown": status = .unknown
             default: return nil
             }
+            if let sameTime, sameTime.text == condition.lastTransitionTime {
+                lastTransitionSeconds = sameTime.seconds
+            } else {
+                guard let seconds = Self.seconds(condition.lastTransitionTime) else { return nil }
+                lastTransitionSeconds = seconds
+            }
             self.keepsMessage = keepsMessage
             reason = condition.reason
-            lastTransitionTime = condition.lastTransitionTime
+        }
+
+        /// The whole seconds `text` names when `KubeTime.format` renders them as `text`, else nil.
+        static func seconds(_ text: String) -> Int64? {
+            guard let date = KubeTime.parse(text) else { return nil }
+            let seconds = date.timeIntervalSince1970.rounded(.down)
+            guard seconds == date.timeIntervalSince1970, abs(seconds) < 1e15 else { return nil }
+            return render(Int64(seconds)) == text ? Int64(seconds) : nil
+        }
+
+        static func render(_ seconds: Int64) -> String {
+            KubeTime.format(Date(timeIntervalSince1970: TimeInterval(seconds)))
         }
 
         var isTrue: Bool { status == .isTrue }
 
-        func condition(_ type: String, message: String) -> Condition {
+        /// The time as the condition had it, for the next condition's `init` (`sameTime`).
+        func time(_ text: String) -> (text: String, seconds: Int64) { (text, lastTransitionSeconds) }
+
+        /// - Parameter rendered: the last time rendered and its text, shared by the conditions
+        ///   read together (as the evaluator shares one text among those it stamps).
+        func condition(_ type: String, message: String, rendered: inout (seconds: Int64, text: String)?) -> Condition {
             let text: String
             switch status {
             case .isTrue: text = "True"
             case .isFalse: text = "False"
             case .unknown: text = "Unknown"
             }
+            let time: String
+            if let rendered, rendered.seconds == lastTransitionSeconds {
+                time = rendered.text
+            } else {
+                time = Self.render(lastTransitionSeconds)
+                rendered = (lastTransitionSeconds, time)
+            }
             return Condition(type: type, status: text, reason: reason, message: message,
-                             lastTransitionTime: lastTransitionTime, observedGeneration: nil)
+                             lastTransitionTime: time, observedGeneration: nil)
+        }
+
+        func condition(_ type: String, message: String) -> Condition {
+            var rendered: (seconds: Int64, text: String)?
+            return condition(type, message: message, rendered: &rendered)
         }
     }
 }

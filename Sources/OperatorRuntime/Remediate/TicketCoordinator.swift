@@ -11,8 +11,9 @@ public actor TicketCoordinator {
     private let version: String
     private let dispatcher: TicketDispatcher
     private var drafts: [TicketDraft] = []
-    /// The last Events the operator raised per gateway (newest last), for the drafts.
-    private var recentEvents: [GatewayKey: [TicketEventLine]] = [:]
+    /// The last Events the operator raised per gateway (newest last), for the drafts: packed,
+    /// since every gateway keeps some (its first transition at least) and few ever have a draft.
+    private var recentEvents: [GatewayKey: RecentTicketEvents] = [:]
     static let eventsKept = 20
 
     /// `gateway_medic_tickets_open` (nil: not exported).
@@ -49,9 +50,7 @@ public actor TicketCoordinator {
     /// Remembers Events raised about a gateway (they go into its draft).
     public func noteEvents(_ lines: [TicketEventLine], gateway: GatewayKey) {
         guard !lines.isEmpty else { return }
-        var list = recentEvents[gateway, default: []] + lines
-        if list.count > Self.eventsKept { list.removeFirst(list.count - Self.eventsKept) }
-        recentEvents[gateway] = list
+        recentEvents[gateway, default: RecentTicketEvents()].append(lines, keeping: Self.eventsKept)
     }
 
     /// Plans the gateway's drafts and hands the changes to the sinks. Returns the escalation
@@ -60,7 +59,7 @@ public actor TicketCoordinator {
                        now: Date) async -> (events: [RemediationEvent], nextCheck: Date?) {
         let plan = TicketPlanner.update(
             existing: drafts, gateway: gateway, assessment: assessment, record: record,
-            lastEvents: recentEvents[gateway] ?? [], podNamespace: podNamespace, policy: policy, now: now, version: version)
+            lastEvents: recentEvents[gateway]?.lines ?? [], podNamespace: podNamespace, policy: policy, now: now, version: version)
         drafts = TicketPlanner.applying(plan.changes, to: drafts)
         if !plan.changes.isEmpty { countOpen() }
         noteEvents(plan.events.map { TicketEventLine(time: now, type: $0.type.rawValue, reason: $0.reason, message: $0.message) },

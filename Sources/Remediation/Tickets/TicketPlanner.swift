@@ -51,7 +51,7 @@ public struct TicketPlan: Sendable, Equatable {
 /// incident reopens that draft (same id) rather than opening a new one.
 public enum TicketPlanner {
     public static func update(existing: [TicketDraft], gateway: GatewayKey, assessment a: Assessment,
-                              record: RemediationRecord, lastEvents: [TicketEventLine], podNamespace: String = "fab",
+                              record: RemediationRecord, lastEvents: @autoclosure () -> [TicketEventLine], podNamespace: String = "fab",
                               policy: RemediationPolicy, now rawNow: Date, version: String) -> TicketPlan {
         let now = rawNow.wholeSeconds
         var expired: [TicketChange] = []
@@ -123,8 +123,11 @@ public enum TicketPlanner {
         // The Events raised now belong in the drafts written now (they will be among the last
         // Events from the next call on: a draft must not be rewritten just to show them).
         let raised = events.map { TicketEventLine(time: now, type: $0.type.rawValue, reason: $0.reason, message: $0.message) }
+        // The last Events are read only for a draft written or refreshed now (the caller keeps
+        // them deflated: almost every call, for a gateway without drafts, needs none).
+        let drafting = !written.isEmpty || working.contains { $0.status == .open }
         let context = Context(gateway: gateway, assessment: a, record: record, podNamespace: podNamespace,
-                              events: lastEvents + raised, version: version, now: now)
+                              events: (drafting ? lastEvents() : []) + raised, version: version, now: now)
         var changes = expired
         for (id, kind) in written {
             guard let d = working.first(where: { $0.id == id }) else { continue }
