@@ -57,6 +57,25 @@ struct ViewScanningTests {
         fabricLeaf,
     ]
 
+    /// `isDirection` reads ASCII keys as bytes; it answers exactly as comparing the names as
+    /// strings does (canonical equivalence included: a Kelvin sign is a K), ASCII or not.
+    @Test func isDirectionAgreesWithComparingTheNamesAsStrings() {
+        func reference(_ peering: PeeringSpecView, _ key: String) -> Bool {
+            guard let arrow = key.range(of: "->", options: .literal) else { return false }
+            let from = key[..<arrow.lowerBound], to = key[arrow.upperBound...]
+            return from != to && peering.vpcs.contains { $0 == from } && peering.vpcs.contains { $0 == to }
+        }
+        let peerings = [PeeringSpecView(name: "a", group: "", vpcs: ["vpc-01", "vpc-02"]),
+                        PeeringSpecView(name: "b", group: "", vpcs: ["\u{212A}", "vpc-02"]),
+                        PeeringSpecView(name: "c", group: "", vpcs: ["caf\u{E9}", "x"])]
+        let keys = ["vpc-01->vpc-02", "vpc-02->vpc-01", "vpc-01->vpc-03", "vpc-01-->vpc-02", "K->vpc-02", "vpc-02->\u{212A}",
+                    "cafe\u{301}->x", "caf\u{E9}->x", "x->cafe", "->", "-", "", "vpc-01->vpc-01", "vpc-01->vpc-02->vpc-01"]
+        for peering in peerings {
+            for key in keys { #expect(peering.isDirection(key) == reference(peering, key), "\(peering.vpcs) \(key)") }
+        }
+        #expect(peerings[1].isDirection("K->vpc-02") && peerings[2].isDirection("cafe\u{301}->x"))
+    }
+
     @Test func issue19FieldsAreRead() throws {
         let agent = GatewayAgentView(json: Self.fabricAgent)
         #expect(agent.problems.isEmpty)
