@@ -227,6 +227,24 @@ struct ViewScanningTests {
         #expect(fromTree == first)
     }
 
+    /// A spec whose bytes differ from the cached view's is read, validating, even where only
+    /// its strings and brackets were followed to find its end: broken JSON in it is no view.
+    @Test func aChangedSpecIsValidatedWithACachedView() throws {
+        let cachedText = Writer().render(Self.fabricAgent)
+        let reader = GatewayAgentView.watchReader(previous: { _, _ in nil })
+        let cachedLine = Self.bytes(#"{"type":"MODIFIED","object":"# + cachedText + "}")
+        let cached = try #require(WatchEvent.Unparsed.scan(line: cachedLine, reader: reader)?.1.view as? GatewayAgentView)
+        let withCache = GatewayAgentView.watchReader(previous: { _, _ in cached })
+        let marked = Writer().render(Self.fabricAgent.setting(["spec", "gateway", "protocolIP"], "MARK"))
+        for broken in ["tru", "1.", "\"a\\q\"", "[1,]", "{\"a\"}"] {
+            let text = marked.replacingOccurrences(of: "\"MARK\"", with: broken)
+            #expect(text != marked)
+            #expect((try? JSONValue.parse(Array(text.utf8))) == nil, "\(broken)")
+            let line = Self.bytes(#"{"type":"MODIFIED","object":"# + text + "}")
+            #expect(WatchEvent.Unparsed.scan(line: line, reader: withCache)?.1.view == nil, "\(broken)")
+        }
+    }
+
     /// The watch's one-pass readers (`watchReader`): on a watch line carrying `object`, the
     /// decoder's scan with a reader finds what the scan alone finds (kind, identity, bytes), and
     /// carries a view exactly when both the scan alone and the byte reader answer: that view.
