@@ -203,13 +203,16 @@ public struct JSONScanner {
             index += 1
             switch b {
             case UInt8(ascii: "\""):
+                skipPlainBytes()
                 while true {
-                    skipPlainBytes()
                     guard index < bytes.count else { throw Miss() }
                     let c = bytes[index]
                     index += 1
                     if c == UInt8(ascii: "\"") { break }
-                    if c == UInt8(ascii: "\\") { index += 1 }
+                    if c == UInt8(ascii: "\\") {
+                        index += 1
+                        skipPlainBytes()
+                    }
                 }
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 nesting += 1
@@ -260,9 +263,10 @@ public struct JSONScanner {
     /// At an opening quote: past the string, checking its escapes.
     private mutating func skipString() throws(Miss) {
         index += 1
+        // Once at the start and once after each escape: called per byte, it would look at the
+        // same word again for each of the last bytes of every string.
+        skipPlainBytes()
         while index < bytes.count {
-            skipPlainBytes()
-            guard index < bytes.count else { break }
             let b = bytes[index]
             index += 1
             if b == UInt8(ascii: "\"") { return }
@@ -283,6 +287,7 @@ public struct JSONScanner {
                 }
             default: throw Miss()
             }
+            skipPlainBytes()
         }
         throw Miss()
     }
