@@ -23,7 +23,10 @@ extension HealthEvaluator {
     /// skip (`rules.quietInputs`): the cheap test a caller makes before asking `advance`.
     public static func changesOnlyQuietInputs(from old: GatewayAgentView, to agent: GatewayAgentView,
                                               rules: HealthRules = .standard) -> Bool {
-        agent.changedInputs(from: old).isSubset(of: rules.quietInputs)
+        // As `changedInputs(from:).isSubset(of:)`, without building the set on every heartbeat.
+        guard let change = agent.advancedChange(from: old) else { return false }
+        return (!change.heartbeat || rules.quietInputs.contains(.agentHeartbeat))
+            && (!change.counters || rules.quietInputs.contains(.agentCounters))
     }
 
     /// The assessment after a GatewayAgent update from `old` to `agent` that changed nothing but
@@ -81,23 +84,24 @@ extension HealthEvaluator {
               evaluatedAt <= now, inputsChecked || changesOnlyQuietInputs(from: old, to: agent, rules: rules),
               case .value(let beat) = agent.lastHeartbeat, case .value(let oldBeat) = old.lastHeartbeat, beat >= oldBeat
         else { return nil }
-        let memory = previous.memory
+        // The previous memory is read in place (`previous.memory`): a copy of it was a retain
+        // and a release of each of its fields on every heartbeat.
         // Only the heartbeat's check may be pending, or a group peer's going stale (§3.11): the
         // previous `nextCheck` must be the earlier of the old heartbeat's staleness deadline, as
         // the heartbeat rule computes it again from the memory it left, and the peer's instant.
         // A rule may ask for another check while UP and True (Forwarding: a leaf whose going
         // stale would change the verdict, §3.9), and the advance would move that check away.
-        let before = HeartbeatRule.evaluate(old, memory: memory, policy: policy, now: evaluatedAt, prose: false)
+        let before = HeartbeatRule.evaluate(old, memory: previous.memory, policy: policy, now: evaluatedAt, prose: false)
         guard let previousCheck = previous.nextCheck,
               earlier(before.nextCheck.min(), previous.groupPeersCheck) == previousCheck else { return nil }
-        let heartbeat = HeartbeatRule.evaluate(agent, memory: memory, policy: policy, now: now, prose: false)
+        let heartbeat = HeartbeatRule.evaluate(agent, memory: previous.memory, policy: policy, now: now, prose: false)
         // A fresh heartbeat's message is a function of the policy alone, so status and reason
         // decide (a kept assessment carries no condition message but TrafficHealthy's); the
         // previous one was True `HeartbeatFresh` (`allTrueAndFresh`).
         guard heartbeat.status == .fresh, heartbeat.draft.status == "True", heartbeat.draft.reason == "HeartbeatFresh"
         else { return nil }
         guard let trafficWas = conditions.traffic else { return nil }
-        let traffic = TrafficRule.evaluate(agent, memory: memory, previous: trafficWas, policy: policy,
+        let traffic = TrafficRule.evaluate(agent, memory: previous.memory, previous: trafficWas, policy: policy,
                                            withEvidence: counterEvidence)
         guard trafficWas.status == traffic.draft.status, trafficWas.reason == traffic.draft.reason,
               trafficWas.message == traffic.draft.message
@@ -107,9 +111,9 @@ extension HealthEvaluator {
         // starts (PeeringsHealthy, §3.10) change verdicts the two rules above do not judge.
         if StateCollection.notCollected(agent, heartbeatFresh: true, policy: policy) != nil { return nil }
         let nextCheck = heartbeat.nextCheck.lazy.filter { $0 > now }.min()
-        var rises = memory.peeringRises
+        var rises = previous.memory.peeringRises
         if !agent.peerings.isEmpty || !rises.isEmpty {
-            guard let nextCheck, let moved = PeeringsHealthyRule.advancedRises(agent, memory: memory, policy: policy, now: now,
+            guard let nextCheck, let moved = PeeringsHealthyRule.advancedRises(agent, memory: previous.memory, policy: policy, now: now,
                                                                            deadline: nextCheck)
             else { return nil }
             rises = moved
@@ -148,10 +152,11 @@ extension HealthEvaluator {
 
     /// The part of `isQuiet` outside the conditions: UP, no timer running in the memory.
     static func isQuiet(memoryOf assessment: Assessment) -> Bool {
-        let m = assessment.memory
-        return assessment.state == .up
-            && m.configLagSince == nil && m.routingLagSince == nil && m.podIssueSince.isEmpty && m.flaps.isEmpty
-            && m.restartRises.isEmpty
+        // Read in place: no copy of the memory.
+        assessment.state == .up
+            && assessment.memory.configLagSince == nil && assessment.memory.routingLagSince == nil
+            && assessment.memory.podIssueSince.isEmpty && assessment.memory.flaps.isEmpty
+            && assessment.memory.restartRises.isEmpty
     }
 }
 
@@ -187,22 +192,32 @@ extension GatewayAgentView {
     /// field, including one added to the view later) counts as every GatewayAgent input, so it
     /// is evaluated in full.
     public func changedInputs(from old: GatewayAgentView) -> Set<RuleInput> {
-        if self == old { return [] }
-        let was = old.fields
-        var now = fields
+        guard let change = advancedChange(from: old) else { return RuleInput.gatewayAgent }
         var changed: Set<RuleInput> = []
-        if now.lastHeartbeat != was.lastHeartbeat, case .value = now.lastHeartbeat, case .value = was.lastHeartbeat {
-            changed.insert(.agentHeartbeat)
-            now.lastHeartbeat = was.lastHeartbeat
+        if change.heartbeat { changed.insert(.agentHeartbeat) }
+        if change.counters { changed.insert(.agentCounters) }
+        return changed
+    }
+
+    /// `changedInputs` as two flags (`agentHeartbeat`, `agentCounters`); nil for any other
+    /// difference (every GatewayAgent input). The old view's fields are read in place and the
+    /// new one's copied once, to be compared whole with the two inputs put back.
+    func advancedChange(from old: GatewayAgentView) -> (heartbeat: Bool, counters: Bool)? {
+        if self == old { return (false, false) }
+        var now = fields
+        var heartbeat = false, counters = false
+        if now.lastHeartbeat != old.fields.lastHeartbeat, case .value = now.lastHeartbeat, case .value = old.fields.lastHeartbeat {
+            heartbeat = true
+            now.lastHeartbeat = old.fields.lastHeartbeat
         }
-        if now.lastCollectedTime != was.lastCollectedTime || now.counters != was.counters,
-           now.counters.count == was.counters.count,
-           zip(now.counters, was.counters).allSatisfy({ $0.kind == $1.kind && $0.name == $1.name }) {
-            changed.insert(.agentCounters)
-            now.lastCollectedTime = was.lastCollectedTime
-            now.counters = was.counters
+        if now.lastCollectedTime != old.fields.lastCollectedTime || now.counters != old.fields.counters,
+           now.counters.count == old.fields.counters.count,
+           zip(now.counters, old.fields.counters).allSatisfy({ $0.kind == $1.kind && $0.name == $1.name }) {
+            counters = true
+            now.lastCollectedTime = old.fields.lastCollectedTime
+            now.counters = old.fields.counters
         }
-        now.resourceVersion = was.resourceVersion
-        return now == was ? changed : RuleInput.gatewayAgent
+        now.resourceVersion = old.fields.resourceVersion
+        return now == old.fields ? (heartbeat, counters) : nil
     }
 }

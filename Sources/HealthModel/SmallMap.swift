@@ -75,18 +75,24 @@ public struct SmallMap<Value: Sendable & Equatable>: Sendable, Equatable, Sequen
     /// The search compares UTF-8 bytes, which order ASCII keys (every Kubernetes name) as
     /// `String` does; a name with other characters is looked up by its composed key instead.
     public func entry(_ prefix: String, _ name: String) -> (key: String, value: Value)? {
-        var prefix = prefix, name = name
-        let found: Int? = prefix.withUTF8 { p in
-            name.withUTF8 { n -> Int? in
+        // Read in place: copying the two strings (and each key compared) to take their bytes
+        // was a retain and a release apiece on every counter of every heartbeat.
+        let found: Int? = prefix.utf8.withContiguousStorageIfAvailable { p in
+            name.utf8.withContiguousStorageIfAvailable { n -> Int? in
                 guard n.allSatisfy({ $0 < 0x80 }) && p.allSatisfy({ $0 < 0x80 }) else { return nil }
-                var low = 0, high = entries.count
-                while low < high {
-                    let mid = (low + high) / 2
-                    if Self.compare(entries[mid].key, p, n) < 0 { low = mid + 1 } else { high = mid }
+                return entries.withUnsafeBufferPointer { entries -> Int? in
+                    var low = 0, high = entries.count
+                    while low < high {
+                        let mid = (low + high) / 2
+                        guard let order = Self.compare(entries[mid].key, p, n) else { return nil }
+                        if order < 0 { low = mid + 1 } else { high = mid }
+                    }
+                    guard low < entries.count else { return -1 }
+                    guard let order = Self.compare(entries[low].key, p, n) else { return nil }
+                    return order == 0 ? low : -1
                 }
-                return low < entries.count && Self.compare(entries[low].key, p, n) == 0 ? low : -1
-            }
-        }
+            } ?? nil
+        } ?? nil
         guard let found else {
             let key = "\(prefix):\(name)"
             return self[key].map { (key, $0) }
@@ -94,10 +100,10 @@ public struct SmallMap<Value: Sendable & Equatable>: Sendable, Equatable, Sequen
         return found < 0 ? nil : (entries[found].key, entries[found].value)
     }
 
-    /// `key` against `prefix:name`, byte by byte: negative, zero or positive.
-    private static func compare(_ key: String, _ prefix: UnsafeBufferPointer<UInt8>, _ name: UnsafeBufferPointer<UInt8>) -> Int {
-        var key = key
-        return key.withUTF8 { k in
+    /// `key` against `prefix:name`, byte by byte: negative, zero or positive; nil when the key's
+    /// bytes are not at hand (a bridged string: the caller composes the key instead).
+    private static func compare(_ key: String, _ prefix: UnsafeBufferPointer<UInt8>, _ name: UnsafeBufferPointer<UInt8>) -> Int? {
+        key.utf8.withContiguousStorageIfAvailable { k in
             let total = prefix.count + 1 + name.count
             for i in 0..<Swift.min(k.count, total) {
                 let b = i < prefix.count ? prefix[i] : i == prefix.count ? UInt8(ascii: ":") : name[i - prefix.count - 1]

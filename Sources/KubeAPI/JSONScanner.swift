@@ -23,7 +23,12 @@ public struct JSONScanner {
         public func isEqual(to literal: StaticString) -> Bool {
             let count = literal.utf8CodeUnitCount
             guard bytes.count == count else { return false }
-            return memcmp(bytes.baseAddress!, literal.utf8Start, count) == 0
+            guard count > 0 else { return true }
+            // The first byte tells most keys of one length apart without a call to memcmp (a
+            // reader asks each key against the few it knows, in turn).
+            let start = literal.utf8Start
+            guard bytes[0] == start[0] else { return false }
+            return memcmp(bytes.baseAddress! + 1, start + 1, count - 1) == 0
         }
 
         public var string: String { String(decoding: bytes, as: UTF8.self) }
@@ -184,6 +189,43 @@ public struct JSONScanner {
         }
     }
 
+    /// Moves past one object or array following only its strings and brackets, without
+    /// validating anything else (any other value is skipped as `skipValue` does). Only for bytes
+    /// known to be valid otherwise: a reader that finds them to be bytes it read (validating)
+    /// before, by a digest of them, and reads them again, validating, when they are not. Misses
+    /// where it finds no end. For valid JSON it ends where `skipValue` does.
+    public mutating func skipValueUnvalidated() throws(Miss) {
+        let opening = try peek()
+        guard opening == UInt8(ascii: "{") || opening == UInt8(ascii: "[") else { return try skipValue() }
+        var nesting = 0
+        while index < bytes.count {
+            let b = bytes[index]
+            index += 1
+            switch b {
+            case UInt8(ascii: "\""):
+                skipPlainBytes()
+                while true {
+                    guard index < bytes.count else { throw Miss() }
+                    let c = bytes[index]
+                    index += 1
+                    if c == UInt8(ascii: "\"") { break }
+                    if c == UInt8(ascii: "\\") {
+                        index += 1
+                        skipPlainBytes()
+                    }
+                }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                nesting += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                nesting -= 1
+                if nesting == 0 { return }
+            default:
+                continue
+            }
+        }
+        throw Miss()
+    }
+
     // MARK: Lexing
 
     private mutating func skipWhitespace() {
@@ -205,6 +247,7 @@ public struct JSONScanner {
     private mutating func plainString() throws(Miss) -> UnsafeBufferPointer<UInt8> {
         index += 1
         let start = index
+        skipPlainBytes()
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
@@ -220,6 +263,9 @@ public struct JSONScanner {
     /// At an opening quote: past the string, checking its escapes.
     private mutating func skipString() throws(Miss) {
         index += 1
+        // Once at the start and once after each escape: called per byte, it would look at the
+        // same word again for each of the last bytes of every string.
+        skipPlainBytes()
         while index < bytes.count {
             let b = bytes[index]
             index += 1
@@ -241,8 +287,29 @@ public struct JSONScanner {
                 }
             default: throw Miss()
             }
+            skipPlainBytes()
         }
         throw Miss()
+    }
+
+    /// Past the bytes of a string that need no look, eight at a time: up to the first word
+    /// holding a quote, a backslash or a control byte (which the byte loops then read). Most
+    /// of a watched object's bytes are in strings; a byte at a time, this was the scanner's
+    /// largest cost.
+    private mutating func skipPlainBytes() {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        guard let base = bytes.baseAddress else { return }
+        while index + 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let quote = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+            let backslash = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+            // Per byte: has a zero byte (quote, backslash), or a byte below 0x20. Exact as an
+            // "any" test; which byte it is, the byte loop finds.
+            let found = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+            if found & highs != 0 { return }
+            index += 8
+        }
     }
 
     /// The grammar `JSONParser.parseNumber` accepts: `-? digit+ (. digit+)? ([eE] [+-]? digit+)?`.

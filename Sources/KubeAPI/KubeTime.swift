@@ -61,38 +61,24 @@ public enum KubeTime {
     /// `2026-04-17T16:29:04.123456Z`, for MicroTime fields (Lease renewTime, Event eventTime).
     public static func formatMicro(_ date: Date) -> String { render(date, micro: true) }
 
+    /// Whether `text` is `format(date)`, compared without building that string (the heartbeat
+    /// rule finds the stamp it remembers on every heartbeat that moves no verdict).
+    public static func isFormat(_ text: String, of date: Date) -> Bool {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { out in
+            guard let count = write(date, micro: false, into: out) else { return text == format(date) }
+            return text.utf8.elementsEqual(UnsafeBufferPointer(rebasing: out[..<count]))
+        }
+    }
+
     private static func render(_ date: Date, micro: Bool) -> String {
+        let fixed = String(unsafeUninitializedCapacity: micro ? 27 : 20) { out in write(date, micro: micro, into: out) ?? 0 }
+        if !fixed.isEmpty { return fixed }
         let t = date.timeIntervalSince1970
         let whole = Int(t.rounded(.down))
         var days = whole / 86400
         var rest = whole % 86400
         if rest < 0 { rest += 86400; days -= 1 }
         let (y, m, d) = civilFromDays(days)
-        // Every heartbeat is formatted (the health model's stamps): written digit by digit into
-        // one string, not assembled from seven. Years beyond four digits take the general path.
-        if (0...9999).contains(y) {
-            let us = micro ? min(999_999, Int(((t - Double(whole)) * 1_000_000).rounded())) : 0
-            return String(unsafeUninitializedCapacity: micro ? 27 : 20) { out in
-                var i = 0
-                func put(_ v: Int, _ width: Int) {
-                    var v = v
-                    for at in stride(from: i + width - 1, through: i, by: -1) {
-                        out[at] = UInt8(48 + v % 10)
-                        v /= 10
-                    }
-                    i += width
-                }
-                func put(_ c: Character) {
-                    out[i] = c.asciiValue!
-                    i += 1
-                }
-                put(y, 4); put("-"); put(m, 2); put("-"); put(d, 2); put("T")
-                put(rest / 3600, 2); put(":"); put(rest / 60 % 60, 2); put(":"); put(rest % 60, 2)
-                if micro { put("."); put(us, 6) }
-                put("Z")
-                return i
-            }
-        }
         func pad(_ v: Int, _ w: Int) -> String {
             let s = String(v)
             return s.count >= w ? s : String(repeating: "0", count: w - s.count) + s
@@ -103,6 +89,39 @@ public enum KubeTime {
             out += "." + pad(us, 6)
         }
         return out + "Z"
+    }
+
+    /// The fixed-width form of a four-digit year, written digit by digit into `out` (20 bytes,
+    /// 27 with microseconds); nil for other years, which take the general path.
+    private static func write(_ date: Date, micro: Bool, into out: UnsafeMutableBufferPointer<UInt8>) -> Int? {
+        let t = date.timeIntervalSince1970
+        let whole = Int(t.rounded(.down))
+        var days = whole / 86400
+        var rest = whole % 86400
+        if rest < 0 { rest += 86400; days -= 1 }
+        let (y, m, d) = civilFromDays(days)
+        // Every heartbeat is formatted (the health model's stamps): written digit by digit into
+        // one string, not assembled from seven. Years beyond four digits take the general path.
+        guard (0...9999).contains(y) else { return nil }
+        let us = micro ? min(999_999, Int(((t - Double(whole)) * 1_000_000).rounded())) : 0
+        var i = 0
+        func put(_ v: Int, _ width: Int) {
+            var v = v
+            for at in stride(from: i + width - 1, through: i, by: -1) {
+                out[at] = UInt8(48 + v % 10)
+                v /= 10
+            }
+            i += width
+        }
+        func put(_ c: UInt8) {
+            out[i] = c
+            i += 1
+        }
+        put(y, 4); put(UInt8(ascii: "-")); put(m, 2); put(UInt8(ascii: "-")); put(d, 2); put(UInt8(ascii: "T"))
+        put(rest / 3600, 2); put(UInt8(ascii: ":")); put(rest / 60 % 60, 2); put(UInt8(ascii: ":")); put(rest % 60, 2)
+        if micro { put(UInt8(ascii: ".")); put(us, 6) }
+        put(UInt8(ascii: "Z"))
+        return i
     }
 
     // Howard Hinnant's days-from-civil algorithms (proleptic Gregorian calendar).

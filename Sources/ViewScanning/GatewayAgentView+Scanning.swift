@@ -83,7 +83,7 @@ private struct ScannedSpec {
     init() {}
 
     /// At `spec`'s value: `cached`'s spec part when its spec was read from the same bytes (they
-    /// are only walked, as `skipValue` checks them), else the spec read from them.
+    /// are only walked to their end, by strings and brackets), else the spec read from them.
     init(_ s: inout JSONScanner, reusing cached: GatewayAgentView?) throws(Miss) {
         _ = try s.peek()
         let start = s.index
@@ -92,8 +92,11 @@ private struct ScannedSpec {
             digest = specDigest(s.bytes(since: start))
             return
         }
+        // Only its strings and brackets are followed to find its end: bytes with the digest of
+        // the bytes the cached spec was read from are those bytes, which were validated then;
+        // any others are read below, from the start, validating.
         var walked = s
-        try walked.skipValue()
+        try walked.skipValueUnvalidated()
         let read = specDigest(walked.bytes(since: start))
         if read == known {
             self.init()

@@ -379,4 +379,50 @@ struct HeartbeatAdvanceTests {
         let added = Self.agent(-15, vpcs: ["vpc-01": Fx.counters(200_000, 0), "vpc-03": Fx.counters(1, 0)])
         #expect(Self.view(added).changedInputs(from: old) == RuleInput.gatewayAgent)
     }
+
+    /// The informer's cheap test answers exactly `changedInputs(from:).isSubset(of: quietInputs)`
+    /// (it reads the views in place and builds no set), whichever inputs the rules leave quiet.
+    @Test func theCheapTestAgreesWithChangedInputs() {
+        let old = Self.view(Self.agent(-30))
+        var sameBeat = Self.agent(-30)
+        sameBeat["metadata"]?["resourceVersion"] = "rv-other"
+        var unparseable = Self.agent(-15)
+        unparseable["status"]?["lastHeartbeat"] = "yesterday"
+        var beatOnly = Self.agent(-30)
+        beatOnly["status"]?["lastHeartbeat"] = .string(KubeTime.format(Fx.at(-15)))
+        let updates = [Self.agent(-15), sameBeat, Self.agent(-30, packets: 1), beatOnly, Self.agent(-15, generation: 11), unparseable,
+                       Self.agent(-15, vpcs: ["vpc-01": Fx.counters(200_000, 0), "vpc-03": Fx.counters(1, 0)])].map(Self.view)
+        #expect(Self.view(beatOnly).changedInputs(from: old) == [.agentHeartbeat])
+        let ruleSets = [HealthRules.standard, HealthRules.standard.inserting(ThrowawayRule(reads: [.agentHeartbeat])),
+                        HealthRules.standard.inserting(ThrowawayRule(reads: [.agentCounters]))]
+        var answers: [[Bool]] = []
+        for rules in ruleSets {
+            answers.append(updates.map { new in HealthEvaluator.changesOnlyQuietInputs(from: old, to: new, rules: rules) })
+            for new in updates + [old] {
+                #expect(HealthEvaluator.changesOnlyQuietInputs(from: old, to: new, rules: rules)
+                        == new.changedInputs(from: old).isSubset(of: rules.quietInputs), "\(rules.quietInputs)")
+            }
+        }
+        #expect(answers == [[true, true, true, true, false, false, false],
+                            [false, true, true, false, false, false, false],
+                            [false, true, false, true, false, false, false]])
+    }
+
+    /// The heartbeat rule takes the stamp it remembers when it is this heartbeat's, and renders
+    /// the heartbeat anew otherwise, the same instant written another way included: the memory
+    /// and the evidence always carry the heartbeat as `KubeTime.format` writes it.
+    @Test func theRememberedStampIsTakenOnlyWhenItIsTheHeartbeatsOwn() throws {
+        let (quiet, old) = Self.quiet()
+        let beat = Fx.at(-30)
+        let canonical = KubeTime.format(beat)
+        #expect(quiet.memory.heartbeatKey == canonical)
+        for remembered in [canonical, canonical.lowercased(), String(canonical.dropLast()) + "+00:00", KubeTime.format(Fx.at(-29))] {
+            var memory = quiet.memory
+            memory.heartbeatKey = remembered
+            let finding = HeartbeatRule.evaluate(Self.view(old), memory: memory, policy: .default, now: Fx.at(-20))
+            #expect(finding.stamp == canonical && finding.memoryKey == canonical, "\(remembered)")
+            // The same instant written otherwise is another value: seen anew.
+            #expect((finding.memorySeenAt == quiet.memory.heartbeatSeenAt) == (remembered == canonical), "\(remembered)")
+        }
+    }
 }

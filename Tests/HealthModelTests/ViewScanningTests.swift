@@ -57,6 +57,25 @@ struct ViewScanningTests {
         fabricLeaf,
     ]
 
+    /// `isDirection` reads ASCII keys as bytes; it answers exactly as comparing the names as
+    /// strings does (canonical equivalence included: a Kelvin sign is a K), ASCII or not.
+    @Test func isDirectionAgreesWithComparingTheNamesAsStrings() {
+        func reference(_ peering: PeeringSpecView, _ key: String) -> Bool {
+            guard let arrow = key.range(of: "->", options: .literal) else { return false }
+            let from = key[..<arrow.lowerBound], to = key[arrow.upperBound...]
+            return from != to && peering.vpcs.contains { $0 == from } && peering.vpcs.contains { $0 == to }
+        }
+        let peerings = [PeeringSpecView(name: "a", group: "", vpcs: ["vpc-01", "vpc-02"]),
+                        PeeringSpecView(name: "b", group: "", vpcs: ["\u{212A}", "vpc-02"]),
+                        PeeringSpecView(name: "c", group: "", vpcs: ["caf\u{E9}", "x"])]
+        let keys = ["vpc-01->vpc-02", "vpc-02->vpc-01", "vpc-01->vpc-03", "vpc-01-->vpc-02", "K->vpc-02", "vpc-02->\u{212A}",
+                    "cafe\u{301}->x", "caf\u{E9}->x", "x->cafe", "->", "-", "", "vpc-01->vpc-01", "vpc-01->vpc-02->vpc-01"]
+        for peering in peerings {
+            for key in keys { #expect(peering.isDirection(key) == reference(peering, key), "\(peering.vpcs) \(key)") }
+        }
+        #expect(peerings[1].isDirection("K->vpc-02") && peerings[2].isDirection("cafe\u{301}->x"))
+    }
+
     @Test func issue19FieldsAreRead() throws {
         let agent = GatewayAgentView(json: Self.fabricAgent)
         #expect(agent.problems.isEmpty)
@@ -206,6 +225,24 @@ struct ViewScanningTests {
         #expect(!shared(try read(heartbeat, cached: fromTree).peerings, fromTree.peerings))
         // How a view was read never makes it unequal to another.
         #expect(fromTree == first)
+    }
+
+    /// A spec whose bytes differ from the cached view's is read, validating, even where only
+    /// its strings and brackets were followed to find its end: broken JSON in it is no view.
+    @Test func aChangedSpecIsValidatedWithACachedView() throws {
+        let cachedText = Writer().render(Self.fabricAgent)
+        let reader = GatewayAgentView.watchReader(previous: { _, _ in nil })
+        let cachedLine = Self.bytes(#"{"type":"MODIFIED","object":"# + cachedText + "}")
+        let cached = try #require(WatchEvent.Unparsed.scan(line: cachedLine, reader: reader)?.1.view as? GatewayAgentView)
+        let withCache = GatewayAgentView.watchReader(previous: { _, _ in cached })
+        let marked = Writer().render(Self.fabricAgent.setting(["spec", "gateway", "protocolIP"], "MARK"))
+        for broken in ["tru", "1.", "\"a\\q\"", "[1,]", "{\"a\"}"] {
+            let text = marked.replacingOccurrences(of: "\"MARK\"", with: broken)
+            #expect(text != marked)
+            #expect((try? JSONValue.parse(Array(text.utf8))) == nil, "\(broken)")
+            let line = Self.bytes(#"{"type":"MODIFIED","object":"# + text + "}")
+            #expect(WatchEvent.Unparsed.scan(line: line, reader: withCache)?.1.view == nil, "\(broken)")
+        }
     }
 
     /// The watch's one-pass readers (`watchReader`): on a watch line carrying `object`, the

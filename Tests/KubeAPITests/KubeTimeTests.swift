@@ -30,3 +30,22 @@ import KubeAPI
     #expect(KubeTime.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
     #expect(KubeTime.formatMicro(Date(timeIntervalSince1970: 1.25)) == "1970-01-01T00:00:01.250000Z")
 }
+
+/// `isFormat` answers exactly `text == format(date)`, without building the string: for the
+/// formatted instant itself, its neighbours, other spellings of the same instant and years
+/// beyond four digits.
+@Test func isFormatAgreesWithFormatting() {
+    var seed: UInt64 = 0x2545_F491_4F6C_DD1D
+    for _ in 0..<500 {
+        seed = seed &* 6364136223846793005 &+ 1442695040888963407
+        let date = Date(timeIntervalSince1970: Double(seed >> 11 % 12_622_780_800) - 2_208_988_800)
+        let text = KubeTime.format(date)
+        for (candidate, instant) in [(text, date), (text, date.addingTimeInterval(1)), (text, date.addingTimeInterval(-86_400)),
+                                     (text.lowercased(), date), (String(text.dropLast()) + "+00:00", date), ("", date)] {
+            #expect(KubeTime.isFormat(candidate, of: instant) == (candidate == KubeTime.format(instant)), "\(candidate)")
+        }
+    }
+    let far = Date(timeIntervalSince1970: 300_000_000_000)
+    #expect(KubeTime.format(far).utf8.count > 20 && KubeTime.isFormat(KubeTime.format(far), of: far))
+    #expect(!KubeTime.isFormat("absent", of: far) && KubeTime.isFormat("2026-04-17T16:29:04Z", of: KubeTime.parse("2026-04-17T16:29:04Z")!))
+}

@@ -54,8 +54,8 @@ public struct GatewayAgentView: Sendable, Equatable {
     /// The digest of the bytes this view's spec part was read from; nil unless the byte reader read them.
     package var specDigest: Int? { box.fields.specDigest.value }
 
-    /// All the fields at once (`changedInputs` compares them).
-    var fields: Fields { box.fields }
+    /// All the fields at once (`changedInputs` compares them), read in place.
+    var fields: Fields { _read { yield box.fields } }
 
     public var name: String { box.fields.name }
     public var namespace: String { box.fields.namespace }

@@ -35,8 +35,26 @@ public struct PeeringSpecView: Sendable, Equatable {
 
     /// Whether a `status.state.peerings` key `<a>-><b>` is a direction of this peering.
     public func isDirection(_ key: String) -> Bool {
-        // Read in place (no Foundation search, no copies): every heartbeat matches each peering
-        // against each counter.
+        // Read in place, as bytes (no Foundation search, no copies, no Unicode comparison):
+        // every heartbeat matches each peering against each counter. Names beyond ASCII (no
+        // Kubernetes name), in the key or a VPC, are compared as strings, canonical equivalence and all.
+        let ascii: Bool? = key.utf8.withContiguousStorageIfAvailable { k -> Bool? in
+            guard k.allSatisfy({ $0 < 0x80 }), k.count >= 2,
+                  let dash = (0..<(k.count - 1)).first(where: { k[$0] == UInt8(ascii: "-") && k[$0 + 1] == UInt8(ascii: ">") })
+            else { return k.allSatisfy({ $0 < 0x80 }) ? false : nil }
+            let from = UnsafeBufferPointer(rebasing: k[..<dash]), to = UnsafeBufferPointer(rebasing: k[(dash + 2)...])
+            guard !from.elementsEqual(to) else { return false }
+            var foundFrom = false, foundTo = false
+            for vpc in vpcs {
+                guard let same = vpc.utf8.withContiguousStorageIfAvailable({ v in
+                    v.allSatisfy({ $0 < 0x80 }) ? (v.elementsEqual(from), v.elementsEqual(to)) : nil
+                }), let same else { return nil }
+                foundFrom = foundFrom || same.0
+                foundTo = foundTo || same.1
+            }
+            return foundFrom && foundTo
+        } ?? nil
+        if let ascii { return ascii }
         let bytes = key.utf8
         guard let dash = zip(bytes.indices, bytes.dropFirst()).first(where: { bytes[$0.0] == UInt8(ascii: "-") && $0.1 == UInt8(ascii: ">") })?.0
         else { return false }

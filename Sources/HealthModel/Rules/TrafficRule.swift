@@ -59,7 +59,11 @@ struct TrafficRule: HealthRule {
             return TrafficFinding(draft: ConditionDraft(type: type, status: old.status, reason: old.reason, message: old.message),
                                   stamp: stamp, samples: memory.traffic, evidence: evidence)
         }
+        // The samples in key order (`peering:…` before `vpc:…`, each kind's counters sorted by
+        // name), so that the map takes them without a sort: the view lists VPCs first.
         var samples: [(String, TrafficSample)] = []
+        var vpcSamples: [(String, TrafficSample)] = []
+        samples.reserveCapacity(agent.counters.count)
         var evidence: [CounterEvidence] = []
         var resets: [String] = []
         var bad: [String] = []
@@ -75,7 +79,11 @@ struct TrafficRule: HealthRule {
                 if withEvidence { evidence.append(CounterEvidence(key: key, packets: c.packets.value, drops: c.drops.value, note: "invalid")) }
                 continue
             }
-            samples.append((key, TrafficSample(packets: p, drops: d)))
+            if c.kind == .vpc {
+                vpcSamples.append((key, TrafficSample(packets: p, drops: d)))
+            } else {
+                samples.append((key, TrafficSample(packets: p, drops: d)))
+            }
             guard let base = remembered?.value else {
                 if withEvidence { evidence.append(CounterEvidence(key: key, packets: p, drops: d, note: "new")) }
                 continue
@@ -110,6 +118,7 @@ struct TrafficRule: HealthRule {
         } else {
             draft = .isTrue(type, "DropsBelowThreshold", "drops rose by less than \(limit) of packets on all \(compared) compared counters")
         }
+        samples.append(contentsOf: vpcSamples)
         return TrafficFinding(draft: draft, stamp: stamp, samples: SmallMap(samples), evidence: evidence)
     }
 }

@@ -243,12 +243,13 @@ public actor GatewayReconciler {
     public func advance(_ key: ObjectKey, from old: GatewayAgentView, to agent: GatewayAgentView, now: Date,
                         groupPeers: GroupPeersHeartbeats?) -> (from: Date, to: Date)? {
         guard let tracked = gateways[key], tracked.settled, !tracked.inProgress, let kept = tracked.last else { return nil }
-        let previous = kept.rest
-        guard let from = previous.nextCheck,
+        // `kept.rest` read in place (the kept object holds it): a copy of an assessment was a
+        // retain and a release of each of its fields on every heartbeat.
+        guard let from = kept.rest.nextCheck,
               // Without counter evidence: the kept assessment blanks it (volatile).
-              let next = HealthEvaluator.advance(previous, conditions: kept.quietConditions(), from: old, to: agent,
+              let next = HealthEvaluator.advance(kept.rest, conditions: kept.quietConditions(), from: old, to: agent,
                                                  policy: policy, now: now,
-                                                 groupPeers: previous.groupPeersCheck == nil ? nil : groupPeers,
+                                                 groupPeers: kept.rest.groupPeersCheck == nil ? nil : groupPeers,
                                                  counterEvidence: false, inputsChecked: true),
               let to = next.nextCheck
         else { return nil }
