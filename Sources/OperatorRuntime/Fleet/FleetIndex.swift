@@ -11,10 +11,13 @@ import Remediation
 /// into a dense slot (`SlotTable`) once per change: the tables behind it hold slots. Pods live
 /// in the gateway namespace and are tied to their gateway by the owning DaemonSet's name.
 public struct FleetIndex: Sendable {
-    /// A gateway's Gateway and GatewayAgent views (one pointer each, their fields boxed, shared
-    /// with the informers' caches), by slot: a slot is taken when either appears and freed when
-    /// both are gone.
+    /// A gateway's key and its Gateway and GatewayAgent views (one pointer each, their fields
+    /// boxed, shared with the informers' caches), by slot: a slot is taken when either appears
+    /// and freed when both are gone. The key is kept beside them (not read from a view's box,
+    /// which is elsewhere in memory): a leaf's heartbeat returns the keys of the gateways it
+    /// reports on.
     struct GatewayEntry: Sendable {
+        var key = ObjectKey(namespace: nil, name: "")
         var gateway: GatewayView?
         var agent: GatewayAgentView?
 
@@ -65,12 +68,14 @@ public struct FleetIndex: Sendable {
     /// The switch Agents known (a one-shot list's, or the informer's).
     var switchAgentCount: Int { leaves.count }
 
-    /// The key of an occupied gateway slot, from its views (the key they were indexed by).
-    private func key(at slot: Slot) -> ObjectKey {
-        let entry = gateways[slot]
-        if let gateway = entry.gateway { return ObjectKey(namespace: gateway.namespace, name: gateway.name) }
-        let agent = entry.agent!
-        return ObjectKey(namespace: agent.namespace, name: agent.name)
+    /// The key of an occupied gateway slot.
+    private func key(at slot: Slot) -> ObjectKey { gateways[slot].key }
+
+    /// The key's gateway slot, taken when it has none.
+    private mutating func gatewaySlot(making key: ObjectKey) -> Slot {
+        let slot = gateways.slot(making: key)
+        if gateways[slot].isVacant { gateways[slot].key = key }
+        return slot
     }
 
     /// The inputs carry the switch Agents reporting a session with the gateway's router ID: the
@@ -215,7 +220,7 @@ public struct FleetIndex: Sendable {
     @discardableResult
     public mutating func upsert(gateway: GatewayView) -> [ObjectKey] {
         let key = ObjectKey(namespace: gateway.namespace, name: gateway.name)
-        let slot = gateways.slot(making: key)
+        let slot = gatewaySlot(making: key)
         let old = gateways[slot].gateway
         let oldIP = routerID(at: slot)
         let oldAddresses = old?.interfaceAddresses ?? []
@@ -275,7 +280,7 @@ public struct FleetIndex: Sendable {
 
     private mutating func upsertAgent(_ agent: GatewayAgentView) -> (slot: Slot, changed: [ObjectKey]) {
         let key = ObjectKey(namespace: agent.namespace, name: agent.name)
-        let slot = gateways.slot(making: key)
+        let slot = gatewaySlot(making: key)
         let old = gateways[slot].agent
         if let old, old.protocolIP == agent.protocolIP {
             // The same router ID: nothing to re-index (one lookup, not six).
@@ -387,10 +392,20 @@ public struct FleetIndex: Sendable {
     static func sameForwardingEvidence(_ a: [LeafSessionView], _ b: [LeafSessionView]) -> Bool {
         guard a.count == b.count else { return false }
         for (x, y) in zip(a, b) {
-            guard x.state == y.state, x.enabled == y.enabled,
+            guard sameState(x.state, y.state), x.enabled == y.enabled,
                   x.receivedPrefixes.map({ $0 > 0 }) == y.receivedPrefixes.map({ $0 > 0 }) else { return false }
         }
         return true
+    }
+
+    /// `a == b`, compared here: `Reading`'s derived `==` is generic and looked its metadata up on
+    /// every call, four times per leaf heartbeat.
+    private static func sameState(_ a: Reading<LeafSessionState>, _ b: Reading<LeafSessionState>) -> Bool {
+        switch (a, b) {
+        case (.absent, .absent), (.invalid, .invalid): true
+        case (.value(let x), .value(let y)): x == y
+        default: false
+        }
     }
 
     /// Whether two session lists name the same peers in the same order (the router ID, or the
@@ -484,9 +499,12 @@ public struct FleetIndex: Sendable {
         var slots: [Slot] = []
         for session in agent.sessions {
             let found = Self.remoteRouterID(of: session).map { keysByRouterID[$0] } ?? keysByAddress[session.neighbor]
-            if let found { slots.append(contentsOf: found) }
+            guard let found else { continue }
+            // A leaf's few gateways: a linear look for repeats, no sort (a fabric's leaf peers
+            // with a handful; past 32 the repeats are dropped by sorting at the end).
+            for slot in found where slots.count >= 32 || !slots.contains(slot) { slots.append(slot) }
         }
-        return Self.union(slots, [])
+        return slots.count > 32 ? Self.union(slots, []) : slots
     }
 
     /// `a` and `b` sorted, each slot once.
