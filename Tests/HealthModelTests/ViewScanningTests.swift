@@ -245,6 +245,39 @@ struct ViewScanningTests {
         }
     }
 
+    /// A switch Agent's sessions are read into one array as they come: keys in any order (VRFs,
+    /// addresses, address families; the API server writes them sorted, others may not) give the
+    /// tree reader's view, in its order; a VRF, address or family written twice is left to the
+    /// tree (which keeps the last one).
+    @Test func leafSessionsInAnyOrderAreReadAsFromTheTree() throws {
+        func session(_ state: String, _ id: String, families: String = #""L2VPN_EVPN":{"rec":2},"IPV4_UNICAST":{"rec":5,"sent":1}"#) -> String {
+            #"{"localAS":65101,"state":"\#(state)","enabled":true,"remoteRouterID":"\#(id)","prefixes":{\#(families)}}"#
+        }
+        func leaf(_ neighbors: String) -> String {
+            #"{"metadata":{"name":"leaf-1","namespace":"default"},"status":{"lastHeartbeat":"2026-04-17T17:25:25Z","state":{"bgpNeighbors":{\#(neighbors)}}}}"#
+        }
+        let unsorted = leaf(#""vrf-b":{"172.30.128.15":\#(session("idle", "0.0.0.0")),"172.30.128.13":\#(session("established", "172.30.8.0/32"))},"#
+                            + #""default":{"172.30.128.9":\#(session("openConfirm", "172.30.8.4", families: ""))},"vrf-a":null,"#
+                            + #""vrf-a2":{"10.0.0.1":\#(session("connect", "172.30.8.6", families: #""X":null,"Y":{"rec":null}"#))}"#)
+        let fast = try #require(SwitchAgentView(bytes: Self.bytes(unsorted)))
+        let tree = SwitchAgentView(json: try JSONValue.parse(Array(unsorted.utf8)))
+        #expect(tree.problems.isEmpty)
+        #expect(fast == tree)
+        #expect(fast.sessions.map { "\($0.vrf)/\($0.neighbor)" } == ["default/172.30.128.9", "vrf-a2/10.0.0.1", "vrf-b/172.30.128.13", "vrf-b/172.30.128.15"])
+        #expect(fast.sessions.map(\.receivedPrefixes) == [nil, nil, 7, 7])
+        #expect(fast.sessions.map(\.state.value) == [.openConfirm, .connect, .established, .idle])
+        for repeated in [
+            leaf(#""default":{"172.30.128.9":\#(session("idle", "0.0.0.0"))},"vrf-b":{},"default":{"172.30.128.7":\#(session("idle", "0.0.0.0"))}"#),
+            leaf(#""default":{"172.30.128.9":\#(session("idle", "0.0.0.0")),"172.30.128.1":{},"172.30.128.9":\#(session("active", "0.0.0.0"))}"#),
+            leaf(#""default":{"172.30.128.9":\#(session("idle", "0.0.0.0", families: #""A":{"rec":1},"B":{"rec":1},"A":{"rec":4}"#))}"#),
+        ] {
+            #expect(SwitchAgentView(bytes: Self.bytes(repeated)) == nil, "\(repeated)")
+        }
+        let unknownState = leaf(#""default":{"172.30.128.9":\#(session("estab", "0.0.0.0"))}"#)
+        #expect(SwitchAgentView(bytes: Self.bytes(unknownState)) == nil)
+        #expect(!SwitchAgentView(json: try JSONValue.parse(Array(unknownState.utf8))).problems.isEmpty)
+    }
+
     /// The watch's one-pass readers (`watchReader`): on a watch line carrying `object`, the
     /// decoder's scan with a reader finds what the scan alone finds (kind, identity, bytes), and
     /// carries a view exactly when both the scan alone and the byte reader answer: that view.

@@ -2,6 +2,7 @@ import ControllerKit
 import Testing
 import KubeAPI
 import HealthModel
+import KubeEmulator
 @testable import OperatorRuntime
 import Remediation
 
@@ -191,5 +192,80 @@ import Remediation
         #expect(index.leafPeers(for: g1).map(\.name) == ["leaf-01", "leaf-02"])
         index.removeGateway(g1)
         #expect(index.leafPeers(for: g1).isEmpty)
+    }
+
+    /// The index keeps gateways and leaves in slots that are freed and handed out again: after
+    /// hundreds of random upserts and removals (router IDs and addresses taken over, groups and
+    /// peerings changed, leaves moving their sessions) it answers every question exactly as an
+    /// index built afresh from the objects that are left — nothing of a freed slot's last tenant
+    /// stays behind in a table.
+    @Test func churnedIndexAnswersLikeOneBuiltFromTheSurvivors() {
+        var rng = SplitMix64(seed: 19)
+        func pick<T>(_ options: [T]) -> T { options[Int(rng.next() % UInt64(options.count))] }
+        let names = (0..<8).map { "gw-\($0)" }, leafNames = (0..<5).map { "leaf-\($0)" }
+        let routerIDs = ["172.30.8.1", "172.30.8.2", "172.30.8.3", "172.30.8.4", "172.30.8.5"]
+        let links = ["172.31.0.1", "172.31.0.3", "172.31.0.5", "172.31.0.7"]
+        func gatewayView(_ name: String) -> GatewayView {
+            var interfaces: [String: JSONValue] = [:]
+            for i in 0..<Int(rng.next() % 3) { interfaces["enp2s\(i + 1)"] = ["ips": [.string(pick(links) + "/31")]] }
+            let groups: [JSONValue] = [["ga"], ["gb"], ["ga", "gb"], []][Int(rng.next() % 4)].map { ["name": .string($0), "priority": 1] }
+            return GatewayView(json: ["metadata": ["name": .string(name), "namespace": "default"],
+                                      "spec": ["protocolIP": .string(pick(routerIDs) + "/32"), "interfaces": .object(interfaces),
+                                               "groups": .array(groups)]])
+        }
+        func agentView(_ name: String) -> GatewayAgentView {
+            var spec: JSONValue = ["gateway": ["protocolIP": .string(pick(routerIDs) + "/32")]]
+            if let group = pick(["ga", "gb", "default", nil] as [String?]) {
+                spec["peerings"] = ["vpc-1--vpc-2": ["gatewayGroup": .string(group), "peering": ["vpc-1": [:], "vpc-2": [:]]]]
+            }
+            let beat = "2026-04-17T17:00:\(10 + rng.next() % 40)Z"
+            return GatewayAgentView(json: ["metadata": ["name": .string(name), "namespace": "default"], "spec": spec,
+                                           "status": ["lastHeartbeat": .string(beat)]])
+        }
+        func leafView(_ name: String) -> SwitchAgentView {
+            var sessions: [String: (String, String?)] = [:]
+            for _ in 0..<Int(1 + rng.next() % 3) {
+                sessions[pick(links)] = (pick(["established", "idle"]), pick(routerIDs.map(Optional.some) + ["0.0.0.0", nil]))
+            }
+            return leaf(name, sessions: sessions)
+        }
+        var index = FleetIndex()
+        var gateways: [String: GatewayView] = [:], agents: [String: GatewayAgentView] = [:]
+        var leaves: [String: SwitchAgentView] = [:]
+        let policy = HealthPolicy(), now = KubeTime.parse("2026-04-17T17:01:00Z")!
+        func key(_ name: String) -> ObjectKey { ObjectKey(namespace: "default", name: name) }
+        func expectSameAnswers(_ step: Int) {
+            var fresh = FleetIndex()
+            for (_, view) in gateways.sorted(by: { $0.key < $1.key }) { fresh.upsert(gateway: view) }
+            for (_, view) in agents.sorted(by: { $0.key < $1.key }) { fresh.upsert(agent: view) }
+            for (_, view) in leaves.sorted(by: { $0.key < $1.key }) { fresh.upsert(switchAgent: view) }
+            #expect(index.gatewayKeys == fresh.gatewayKeys, "step \(step)")
+            for group in ["ga", "gb"] {
+                #expect(Set(index.gatewayKeys(inGroup: group)) == Set(fresh.gatewayKeys(inGroup: group)), "step \(step) \(group)")
+            }
+            for name in names {
+                let (a, b) = (index.inputs(for: key(name)), fresh.inputs(for: key(name)))
+                #expect(a.gateway?.name == b.gateway?.name && a.agent?.name == b.agent?.name, "step \(step) \(name)")
+                #expect(a.switchAgents.map(\.name) == b.switchAgents.map(\.name), "step \(step) \(name)")
+                #expect(a.switchAgentCount == b.switchAgentCount, "step \(step) \(name)")
+                #expect(a.groupPeers.map(\.name) == b.groupPeers.map(\.name), "step \(step) \(name)")
+                #expect(a.groupPeers.map { $0.switchAgents.map(\.name) } == b.groupPeers.map { $0.switchAgents.map(\.name) })
+                #expect(index.leafPeers(for: key(name)) == fresh.leafPeers(for: key(name)), "step \(step) \(name)")
+                #expect(index.groupPeersHeartbeats(for: key(name), policy: policy, now: now)
+                        == fresh.groupPeersHeartbeats(for: key(name), policy: policy, now: now), "step \(step) \(name)")
+            }
+        }
+        for step in 0..<600 {
+            let name = pick(names), leafName = pick(leafNames)
+            switch rng.next() % 6 {
+            case 0: gateways[name] = gatewayView(name); index.upsert(gateway: gateways[name]!)
+            case 1: gateways[name] = nil; index.removeGateway(key(name))
+            case 2: agents[name] = agentView(name); index.upsert(agent: agents[name]!)
+            case 3: agents[name] = nil; index.removeAgent(key(name))
+            case 4: leaves[leafName] = leafView(leafName); index.upsert(switchAgent: leaves[leafName]!)
+            default: leaves[leafName] = nil; index.removeSwitchAgent(key(leafName))
+            }
+            if step % 20 == 19 { expectSameAnswers(step) }
+        }
     }
 }

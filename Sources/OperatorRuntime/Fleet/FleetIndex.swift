@@ -7,31 +7,44 @@ import Remediation
 /// inputs are gathered without scanning every pod or switch Agent. Both the controller (kept up
 /// to date from the informers) and the one-shot `check` (filled from lists) read it.
 ///
-/// A gateway is keyed by its GatewayAgent's namespace and name (the Gateway shares both). Pods live
+/// A gateway is keyed by its GatewayAgent's namespace and name (the Gateway shares both), turned
+/// into a dense slot (`SlotTable`) once per change: the tables behind it hold slots. Pods live
 /// in the gateway namespace and are tied to their gateway by the owning DaemonSet's name.
 public struct FleetIndex: Sendable {
-    /// The views are one pointer each (their fields are boxed), shared with the informers' caches.
-    private var gateways: [ObjectKey: GatewayView] = [:]
-    private var agents: [ObjectKey: GatewayAgentView] = [:]
-    public private(set) var switchAgents: [ObjectKey: SwitchAgentView] = [:]
+    /// A gateway's key and its Gateway and GatewayAgent views (one pointer each, their fields
+    /// boxed, shared with the informers' caches), by slot: a slot is taken when either appears
+    /// and freed when both are gone. The key is kept beside them (not read from a view's box,
+    /// which is elsewhere in memory): a leaf's heartbeat returns the keys of the gateways it
+    /// reports on.
+    struct GatewayEntry: Sendable {
+        var key = ObjectKey(namespace: nil, name: "")
+        var gateway: GatewayView?
+        var agent: GatewayAgentView?
+
+        var isVacant: Bool { gateway == nil && agent == nil }
+    }
+
+    private var gateways = SlotTable(vacant: GatewayEntry())
+    private var leaves = SlotTable<SwitchAgentView?>(vacant: nil)
     /// gateway name → its pods, sorted by name. A gateway has two (a few more during a roll-out):
     /// a small array, where a dictionary per gateway cost ≈ 1 KB each at 10,000 gateways.
     private var podsByGateway: [String: [PodView]] = [:]
-    /// gateway name → keys, and router ID → keys: a pod or a leaf finds its gateways without a scan.
-    private var keysByName: [String: SmallSet<ObjectKey>] = [:]
-    private var keysByRouterID: [String: SmallSet<ObjectKey>] = [:]
-    /// Remote router ID of a session → the switch Agents reporting it: a gateway's inputs carry
-    /// only the Agents that can vouch for it, not the whole fleet's (which would make every
-    /// evaluation, and every remediation snapshot holding its inputs, O(fleet)).
-    private var switchAgentsByRouterID: [String: SmallSet<ObjectKey>] = [:]
+    /// gateway name → gateway slots, and router ID → gateway slots: a pod or a leaf finds its
+    /// gateways without a scan.
+    private var keysByName: [String: SlotSet] = [:]
+    private var keysByRouterID: [String: SlotSet] = [:]
+    /// Remote router ID of a session → the slots of the switch Agents reporting it: a gateway's
+    /// inputs carry only the Agents that can vouch for it, not the whole fleet's (which would make
+    /// every evaluation, and every remediation snapshot holding its inputs, O(fleet)).
+    private var switchAgentsByRouterID: [String: SlotSet] = [:]
     /// A session that names no remote router ID (a leaf reports none for a session that is down
     /// after its BGP restarted, see `remoteRouterID(of:)`) is matched by its neighbour address,
     /// the gateway's own address on the link: address → the switch Agents reporting such a
     /// session, and address → the gateways holding it (`spec.interfaces.*.ips`).
-    private var switchAgentsByAddress: [String: SmallSet<ObjectKey>] = [:]
-    private var keysByAddress: [String: SmallSet<ObjectKey>] = [:]
+    private var switchAgentsByAddress: [String: SlotSet] = [:]
+    private var keysByAddress: [String: SlotSet] = [:]
     /// Gateway group name (`spec.groups[].name`) → member gateways, for peering changes.
-    private var keysByGroup: [String: SmallSet<ObjectKey>] = [:]
+    private var keysByGroup: [String: SlotSet] = [:]
     /// False while the switch Agent resource is absent (no CRD) or unreadable.
     public var switchAgentsVisible = true
     /// A heartbeat stamped more than this after the previous one ends a silence in which the
@@ -50,35 +63,58 @@ public struct FleetIndex: Sendable {
     }
 
     /// Every gateway known by its Gateway or its GatewayAgent.
-    public var gatewayKeys: Set<ObjectKey> { Set(gateways.keys).union(agents.keys) }
+    public var gatewayKeys: Set<ObjectKey> { Set(gateways.keys) }
+
+    /// The switch Agents known (a one-shot list's, or the informer's).
+    var switchAgentCount: Int { leaves.count }
+
+    /// The key of an occupied gateway slot.
+    private func key(at slot: Slot) -> ObjectKey { gateways[slot].key }
+
+    /// The key's gateway slot, taken when it has none.
+    private mutating func gatewaySlot(making key: ObjectKey) -> Slot {
+        let slot = gateways.slot(making: key)
+        if gateways[slot].isVacant { gateways[slot].key = key }
+        return slot
+    }
 
     /// The inputs carry the switch Agents reporting a session with the gateway's router ID: the
     /// only ones the liveness rule can use (an established session names the router ID).
     public func inputs(for key: ObjectKey) -> GatewayInputs {
         let pods = podsByGateway[key.name] ?? []
-        let witnesses = routerID(of: key).flatMap { switchAgentsByRouterID[$0] } ?? []
-        let leaves = witnesses.compactMap { switchAgents[$0] }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+        guard let slot = gateways.slot(of: key) else {
+            return GatewayInputs(gateway: nil, agent: nil, pods: pods, switchAgents: [], switchAgentsVisible: switchAgentsVisible,
+                                 switchAgentTotal: leaves.count, groupPeers: [])
+        }
+        let entry = gateways[slot]
         return GatewayInputs(
-            gateway: gateways[key], agent: agents[key], pods: pods,
-            switchAgents: leaves, switchAgentsVisible: switchAgentsVisible, switchAgentTotal: switchAgents.count,
-            groupPeers: groupPeers(of: key))
+            gateway: entry.gateway, agent: entry.agent, pods: pods,
+            switchAgents: witnesses(of: slot), switchAgentsVisible: switchAgentsVisible, switchAgentTotal: leaves.count,
+            groupPeers: groupPeers(of: slot))
+    }
+
+    /// The switch Agents reporting a session with the gateway's router ID, by name.
+    private func witnesses(of slot: Slot) -> [SwitchAgentView] {
+        let found = routerID(at: slot).flatMap { switchAgentsByRouterID[$0] } ?? []
+        return found.compactMap { leaves[$0] }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
     }
 
     /// The other members of the gateway's groups that carry a peering (its GatewayAgent's
     /// `spec.peerings` naming a group it is in), each with what its Forwarding is judged from.
     /// Empty, and nothing built, when none does: every gateway is in `default`, whose member list
     /// is the fleet's.
-    func groupPeers(of key: ObjectKey) -> [GroupPeer] {
-        let groups = peeringGroups(of: key)
+    private func groupPeers(of slot: Slot) -> [GroupPeer] {
+        let groups = peeringGroups(at: slot)
         guard !groups.isEmpty else { return [] }
-        var peers = Set<ObjectKey>()
+        var peers = Set<Slot>()
         for group in groups { peers.formUnion(members(ofGroup: group)) }
-        peers.remove(key)
-        return peers.sorted { ($0.name, $0.namespace ?? "") < ($1.name, $1.namespace ?? "") }.map { peer in
-            let witnesses = routerID(of: peer).flatMap { switchAgentsByRouterID[$0] } ?? []
-            let leaves = witnesses.compactMap { switchAgents[$0] }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
-            return GroupPeer(gateway: gateways[peer], agent: agents[peer], switchAgents: leaves)
-        }
+        peers.remove(slot)
+        return peers.map { (key: key(at: $0), slot: $0) }
+            .sorted { ($0.key.name, $0.key.namespace ?? "") < ($1.key.name, $1.key.namespace ?? "") }
+            .map { peer in
+                let entry = gateways[peer.slot]
+                return GroupPeer(gateway: entry.gateway, agent: entry.agent, switchAgents: witnesses(of: peer.slot))
+            }
     }
 
     /// What the gateway's group peers' heartbeats say at `now`, for the heartbeat advance: the
@@ -86,21 +122,29 @@ public struct FleetIndex: Sendable {
     /// read from the members' GatewayAgents alone — no peer inputs built, no set, no sorting
     /// (building the peers' inputs on every quiet heartbeat was the fleet's largest cost).
     public func groupPeersHeartbeats(for key: ObjectKey, policy: HealthPolicy, now: Date) -> GroupPeersHeartbeats {
+        guard let slot = gateways.slot(of: key) else { return .none }
+        return groupPeersHeartbeats(at: slot, policy: policy, now: now)
+    }
+
+    private func groupPeersHeartbeats(at slot: Slot, policy: HealthPolicy, now: Date) -> GroupPeersHeartbeats {
         var result = GroupPeersHeartbeats.none
-        // `peeringGroups(of:)` without its sets (this runs on every heartbeat): each group that
+        // `peeringGroups(at:)` without its sets (this runs on every heartbeat): each group that
         // a peering names, once, when the gateway is in it.
-        let peerings = agents[key]?.peerings ?? []
-        let memberships = gateways[key]?.groups ?? []
+        let entry = gateways[slot]
+        let peerings = entry.agent?.peerings ?? []
+        let memberships = entry.gateway?.groups ?? []
         for (i, peering) in peerings.enumerated() {
             let group = peering.groupName
             guard !peerings[..<i].contains(where: { $0.groupName == group }),
                   group == GatewayGroups.defaultGroup || memberships.contains(where: { $0.name == group }) else { continue }
             if group == GatewayGroups.defaultGroup {
-                for (peer, agent) in agents where peer != key { result.add(peer: agent, policy: policy, now: now) }
-                // A member known by its Gateway alone has no heartbeat: judged by nothing here.
+                for peer in gateways.occupied where peer != slot {
+                    // A member known by its Gateway alone has no heartbeat: judged by nothing here.
+                    if let agent = gateways[peer].agent { result.add(peer: agent, policy: policy, now: now) }
+                }
             } else {
-                for peer in keysByGroup[group] ?? [] where peer != key {
-                    result.add(peer: agents[peer], policy: policy, now: now)
+                for peer in keysByGroup[group] ?? [] where peer != slot {
+                    result.add(peer: gateways[peer].agent, policy: policy, now: now)
                 }
             }
         }
@@ -109,34 +153,37 @@ public struct FleetIndex: Sendable {
 
     /// The gateway's groups (`spec.groups` and `default`) that one of its GatewayAgent's
     /// `spec.peerings` names.
-    private func peeringGroups(of key: ObjectKey, gateway: GatewayView? = nil, agent: GatewayAgentView? = nil) -> Set<String> {
-        guard let peerings = (agent ?? agents[key])?.peerings, !peerings.isEmpty else { return [] }
-        let mine = Set(((gateway ?? gateways[key])?.groups.map(\.name) ?? []) + [GatewayGroups.defaultGroup])
+    private func peeringGroups(at slot: Slot, agent: GatewayAgentView? = nil) -> Set<String> {
+        let entry = gateways[slot]
+        guard let peerings = (agent ?? entry.agent)?.peerings, !peerings.isEmpty else { return [] }
+        let mine = Set((entry.gateway?.groups.map(\.name) ?? []) + [GatewayGroups.defaultGroup])
         return Set(peerings.map(\.groupName)).intersection(mine)
     }
 
-    private func members(ofGroup group: String) -> [ObjectKey] {
-        group == GatewayGroups.defaultGroup ? Array(gatewayKeys) : gatewayKeys(inGroup: group)
+    private func members(ofGroup group: String) -> [Slot] {
+        group == GatewayGroups.defaultGroup ? Array(gateways.occupied) : keysByGroup[group].map { Array($0) } ?? []
     }
 
-    /// `key` and the other members of `groups`: a change of one member's Forwarding inputs
-    /// re-judges the others (their PeeringsHealthy and GroupRedundancy read it).
-    private func withGroupMates(_ key: ObjectKey, _ groups: Set<String>) -> [ObjectKey] {
+    /// `key` (at `slot`) and the other members of `groups`: a change of one member's Forwarding
+    /// inputs re-judges the others (their PeeringsHealthy and GroupRedundancy read it). `key` is
+    /// given, not read from the slot: a gateway just removed has no views left to read it from.
+    private func withGroupMates(_ key: ObjectKey, at slot: Slot, _ groups: Set<String>) -> [ObjectKey] {
         guard !groups.isEmpty else { return [key] }
-        var keys = Set([key])
-        for group in groups { keys.formUnion(members(ofGroup: group)) }
-        return Array(keys)
+        var mates = Set<Slot>()
+        for group in groups { mates.formUnion(members(ofGroup: group)) }
+        mates.remove(slot)
+        return [key] + mates.map(key(at:))
     }
 
     /// The switch Agents at the other end of the gateway's BGP sessions: those reporting a session
     /// (any state) whose remote router ID is the gateway's protocol IP, or that names no router ID
     /// and whose neighbour address is one of the gateway's interface addresses. By name.
-    private func leaves(of key: ObjectKey) -> [SwitchAgentView] {
-        var found = routerID(of: key).flatMap { switchAgentsByRouterID[$0] }.map(Array.init) ?? []
-        for address in gateways[key]?.interfaceAddresses ?? [] {
+    private func leaves(of slot: Slot) -> [SwitchAgentView] {
+        var found = routerID(at: slot).flatMap { switchAgentsByRouterID[$0] }.map(Array.init) ?? []
+        for address in gateways[slot].gateway?.interfaceAddresses ?? [] {
             for agent in switchAgentsByAddress[address] ?? [] where !found.contains(agent) { found.append(agent) }
         }
-        return found.compactMap { switchAgents[$0] }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+        return found.compactMap { leaves[$0] }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
     }
 
     /// The leaves at the other end of the gateway's sessions as fault attribution reads them
@@ -145,12 +192,13 @@ public struct FleetIndex: Sendable {
     /// none, its neighbour address) belongs to a gateway other than this one; sessions with
     /// spines or anything else are not counted. O(the gateway's leaves × their sessions).
     public func leafPeers(for key: ObjectKey) -> [LeafPeer] {
-        leaves(of: key).map { leaf in
+        guard let slot = gateways.slot(of: key) else { return [] }
+        return leaves(of: slot).map { leaf in
             var others = 0
             var established = 0
             for session in leaf.sessions {
                 let holders = Self.remoteRouterID(of: session).map { keysByRouterID[$0] } ?? keysByAddress[session.neighbor]
-                guard let holders, !holders.contains(key), !holders.isEmpty else { continue }
+                guard let holders, !holders.contains(slot), !holders.isEmpty else { continue }
                 others += 1
                 if session.isEstablished { established += 1 }
             }
@@ -172,74 +220,103 @@ public struct FleetIndex: Sendable {
     @discardableResult
     public mutating func upsert(gateway: GatewayView) -> [ObjectKey] {
         let key = ObjectKey(namespace: gateway.namespace, name: gateway.name)
-        let oldIP = routerID(of: key)
-        let oldAddresses = gateways[key]?.interfaceAddresses ?? []
-        let oldGroups = gateways[key]?.groups.map(\.name) ?? []
-        let oldMemberships = gateways[key]?.groups
-        let oldPeeringGroups = oldMemberships == gateway.groups ? [] : peeringGroups(of: key)
-        gateways[key] = gateway
-        reindex(key, oldRouterID: oldIP, oldAddresses: oldAddresses)
-        regroup(key, old: oldGroups, new: gateway.groups.map(\.name))
+        let slot = gatewaySlot(making: key)
+        let old = gateways[slot].gateway
+        let oldIP = routerID(at: slot)
+        let oldAddresses = old?.interfaceAddresses ?? []
+        let oldGroups = old?.groups.map(\.name) ?? []
+        let oldMemberships = old?.groups
+        let oldPeeringGroups = oldMemberships == gateway.groups ? [] : peeringGroups(at: slot)
+        gateways[slot].gateway = gateway
+        reindex(slot, name: key.name, oldRouterID: oldIP, oldAddresses: oldAddresses)
+        regroup(slot, old: oldGroups, new: gateway.groups.map(\.name))
         // A change of its groups or priorities changes its groups' active member.
         guard oldMemberships != gateway.groups else { return [key] }
-        return withGroupMates(key, oldPeeringGroups.union(peeringGroups(of: key)))
+        return withGroupMates(key, at: slot, oldPeeringGroups.union(peeringGroups(at: slot)))
     }
 
     /// The gateways whose Gateway lists `group` in `spec.groups` (not the implicit `default`).
     public func gatewayKeys(inGroup group: String) -> [ObjectKey] {
-        keysByGroup[group].map { Array($0) } ?? []
+        keysByGroup[group].map { $0.map(key(at:)) } ?? []
     }
 
-    private mutating func regroup(_ key: ObjectKey, old: [String], new: [String]) {
+    private mutating func regroup(_ slot: Slot, old: [String], new: [String]) {
         guard old != new else { return }
         for name in old {
-            keysByGroup[name]?.remove(key)
+            keysByGroup[name]?.remove(slot)
             if keysByGroup[name]?.isEmpty == true { keysByGroup[name] = nil }
         }
-        for name in new { keysByGroup[name, default: []].insert(key) }
+        for name in new { keysByGroup[name, default: []].insert(slot) }
     }
 
     @discardableResult
     public mutating func removeGateway(_ key: ObjectKey) -> [ObjectKey] {
-        let oldIP = routerID(of: key)
-        let oldAddresses = gateways[key]?.interfaceAddresses ?? []
-        let oldGroups = gateways[key]?.groups.map(\.name) ?? []
-        let oldPeeringGroups = peeringGroups(of: key)
-        gateways[key] = nil
-        reindex(key, oldRouterID: oldIP, oldAddresses: oldAddresses)
-        regroup(key, old: oldGroups, new: [])
-        return withGroupMates(key, oldPeeringGroups)
+        guard let slot = gateways.slot(of: key) else { return [key] }
+        let old = gateways[slot].gateway
+        let oldIP = routerID(at: slot)
+        let oldAddresses = old?.interfaceAddresses ?? []
+        let oldGroups = old?.groups.map(\.name) ?? []
+        let oldPeeringGroups = peeringGroups(at: slot)
+        gateways[slot].gateway = nil
+        reindex(slot, name: key.name, oldRouterID: oldIP, oldAddresses: oldAddresses)
+        regroup(slot, old: oldGroups, new: [])
+        let changed = withGroupMates(key, at: slot, oldPeeringGroups)
+        releaseIfVacant(key, at: slot)
+        return changed
     }
 
     @discardableResult
     public mutating func upsert(agent: GatewayAgentView) -> [ObjectKey] {
+        upsertAgent(agent).changed
+    }
+
+    /// `upsert(agent:)`, and for a heartbeat of a gateway with peerings what its group peers'
+    /// heartbeats say at `now` (`groupPeersHeartbeats`), read at the slot found once.
+    mutating func upsert(heartbeat agent: GatewayAgentView, policy: HealthPolicy,
+                         now: Date) -> (keys: [ObjectKey], groupPeers: GroupPeersHeartbeats?) {
+        let (slot, changed) = upsertAgent(agent)
+        return (changed, agent.peerings.isEmpty ? nil : groupPeersHeartbeats(at: slot, policy: policy, now: now))
+    }
+
+    private mutating func upsertAgent(_ agent: GatewayAgentView) -> (slot: Slot, changed: [ObjectKey]) {
         let key = ObjectKey(namespace: agent.namespace, name: agent.name)
-        let old = agents[key]
+        let slot = gatewaySlot(making: key)
+        let old = gateways[slot].agent
         if let old, old.protocolIP == agent.protocolIP {
             // The same router ID: nothing to re-index (one lookup, not six).
-            agents[key] = agent
+            gateways[slot].agent = agent
         } else {
-            let oldIP = routerID(of: key)
-            agents[key] = agent
-            reindex(key, oldRouterID: oldIP, oldAddresses: gateways[key]?.interfaceAddresses ?? [])
+            let oldIP = routerID(at: slot)
+            gateways[slot].agent = agent
+            reindex(slot, name: key.name, oldRouterID: oldIP, oldAddresses: gateways[slot].gateway?.interfaceAddresses ?? [])
         }
         // Its group mates only when what its Forwarding is judged from (its BGP state) or its
         // peerings changed, or a heartbeat ends a silence (its mates judge a peer whose heartbeat
         // is stale as not forwarding): a heartbeat on time moves none, and costs no more than before.
-        guard let old else { return withGroupMates(key, peeringGroups(of: key)) }
-        if old.peerings.isEmpty && agent.peerings.isEmpty { return [key] }
+        guard let old else { return (slot, withGroupMates(key, at: slot, peeringGroups(at: slot))) }
+        if old.peerings.isEmpty && agent.peerings.isEmpty { return (slot, [key]) }
         guard old.peerings != agent.peerings || old.bgpNeighbors != agent.bgpNeighbors || endsSilence(from: old, to: agent)
-        else { return [key] }
-        return withGroupMates(key, peeringGroups(of: key, agent: old).union(peeringGroups(of: key)))
+        else { return (slot, [key]) }
+        return (slot, withGroupMates(key, at: slot, peeringGroups(at: slot, agent: old).union(peeringGroups(at: slot))))
     }
 
     @discardableResult
     public mutating func removeAgent(_ key: ObjectKey) -> [ObjectKey] {
-        let oldIP = routerID(of: key)
-        let oldPeeringGroups = peeringGroups(of: key)
-        agents[key] = nil
-        reindex(key, oldRouterID: oldIP, oldAddresses: gateways[key]?.interfaceAddresses ?? [])
-        return withGroupMates(key, oldPeeringGroups)
+        guard let slot = gateways.slot(of: key) else { return [key] }
+        let oldIP = routerID(at: slot)
+        let oldPeeringGroups = peeringGroups(at: slot)
+        gateways[slot].agent = nil
+        reindex(slot, name: key.name, oldRouterID: oldIP, oldAddresses: gateways[slot].gateway?.interfaceAddresses ?? [])
+        let changed = withGroupMates(key, at: slot, oldPeeringGroups)
+        releaseIfVacant(key, at: slot)
+        return changed
+    }
+
+    /// Frees the slot of a gateway with neither view left: `reindex` and `regroup` have taken it
+    /// out of every table by then (no name, router ID, addresses or groups), so a gateway that
+    /// takes the slot next inherits nothing.
+    private mutating func releaseIfVacant(_ key: ObjectKey, at slot: Slot) {
+        if gateways[slot].isVacant { gateways.release(key) }
     }
 
     @discardableResult
@@ -278,17 +355,19 @@ public struct FleetIndex: Sendable {
     /// router ID; both its old and new sessions count (a session that vanished matters too).
     @discardableResult
     public mutating func upsert(switchAgent: SwitchAgentView) -> SwitchAgentEffect {
-        let key = ObjectKey(namespace: switchAgent.namespace, name: switchAgent.name)
-        let old = switchAgents[key]
-        switchAgents[key] = switchAgent
+        let leaf = leaves.slot(making: ObjectKey(namespace: switchAgent.namespace, name: switchAgent.name))
+        let old = leaves[leaf]
+        leaves[leaf] = switchAgent
         // A leaf's heartbeat: the same sessions with the same peers, nothing to re-index.
         if let old, Self.sameSessionPeers(old.sessions, switchAgent.sessions) {
-            let reported = gatewaysReported(by: [switchAgent])
+            let reported = gatewaysReported(by: switchAgent)
             return Self.sameForwardingEvidence(old.sessions, switchAgent.sessions)
-                ? SwitchAgentEffect(reported: reported) : SwitchAgentEffect(changed: withGroupMates(reported))
+                ? SwitchAgentEffect(reported: reported.map(key(at:))) : SwitchAgentEffect(changed: withGroupMates(reported))
         }
-        reindexSwitchAgent(key, old: old, new: switchAgent)
-        return SwitchAgentEffect(changed: withGroupMates(gatewaysReported(by: [old, switchAgent])))
+        reindexSwitchAgent(leaf, old: old, new: switchAgent)
+        var reported = gatewaysReported(by: switchAgent)
+        if let old { reported = Self.union(reported, gatewaysReported(by: old)) }
+        return SwitchAgentEffect(changed: withGroupMates(reported))
     }
 
     /// Whether `agent`'s heartbeat comes more than `silenceEndsAfter` after `old`'s (a heartbeat
@@ -300,10 +379,12 @@ public struct FleetIndex: Sendable {
     }
 
     /// The gateways and the other members of their peering-carrying groups.
-    private func withGroupMates(_ keys: [ObjectKey]) -> [ObjectKey] {
-        var all = Set(keys)
-        for key in keys { all.formUnion(withGroupMates(key, peeringGroups(of: key))) }
-        return Array(all)
+    private func withGroupMates(_ slots: [Slot]) -> [ObjectKey] {
+        var all = Set(slots)
+        for slot in slots {
+            for group in peeringGroups(at: slot) { all.formUnion(members(ofGroup: group)) }
+        }
+        return all.map(key(at:))
     }
 
     /// Whether two session lists (with the same peers) give the same Forwarding evidence: each
@@ -311,10 +392,20 @@ public struct FleetIndex: Sendable {
     static func sameForwardingEvidence(_ a: [LeafSessionView], _ b: [LeafSessionView]) -> Bool {
         guard a.count == b.count else { return false }
         for (x, y) in zip(a, b) {
-            guard x.state == y.state, x.enabled == y.enabled,
+            guard sameState(x.state, y.state), x.enabled == y.enabled,
                   x.receivedPrefixes.map({ $0 > 0 }) == y.receivedPrefixes.map({ $0 > 0 }) else { return false }
         }
         return true
+    }
+
+    /// `a == b`, compared here: `Reading`'s derived `==` is generic and looked its metadata up on
+    /// every call, four times per leaf heartbeat.
+    private static func sameState(_ a: Reading<LeafSessionState>, _ b: Reading<LeafSessionState>) -> Bool {
+        switch (a, b) {
+        case (.absent, .absent), (.invalid, .invalid): true
+        case (.value(let x), .value(let y)): x == y
+        default: false
+        }
     }
 
     /// Whether two session lists name the same peers in the same order (the router ID, or the
@@ -331,94 +422,96 @@ public struct FleetIndex: Sendable {
 
     @discardableResult
     public mutating func removeSwitchAgent(_ key: ObjectKey) -> SwitchAgentEffect {
-        let old = switchAgents.removeValue(forKey: key)
-        reindexSwitchAgent(key, old: old, new: nil)
-        return SwitchAgentEffect(changed: withGroupMates(gatewaysReported(by: [old])))
+        guard let leaf = leaves.slot(of: key), let old = leaves[leaf] else { return SwitchAgentEffect() }
+        leaves.release(key)
+        reindexSwitchAgent(leaf, old: old, new: nil)
+        return SwitchAgentEffect(changed: withGroupMates(gatewaysReported(by: old)))
     }
 
     /// Replaces the switch Agents wholesale (a one-shot list, or the resource turned out absent).
     public mutating func setSwitchAgents(_ all: [SwitchAgentView], visible: Bool) {
-        switchAgents = Dictionary(all.map { (ObjectKey(namespace: $0.namespace, name: $0.name), $0) }, uniquingKeysWith: { _, b in b })
+        leaves = SlotTable(vacant: nil)
         switchAgentsVisible = visible
         switchAgentsByRouterID = [:]
         switchAgentsByAddress = [:]
-        for (key, agent) in switchAgents { reindexSwitchAgent(key, old: nil, new: agent) }
+        // A key listed twice keeps its last view, as before.
+        for agent in all {
+            let leaf = leaves.slot(making: ObjectKey(namespace: agent.namespace, name: agent.name))
+            leaves[leaf] = agent
+        }
+        for leaf in leaves.occupied { reindexSwitchAgent(leaf, old: nil, new: leaves[leaf]) }
     }
 
-    private mutating func reindexSwitchAgent(_ key: ObjectKey, old: SwitchAgentView?, new: SwitchAgentView?) {
+    private mutating func reindexSwitchAgent(_ leaf: Slot, old: SwitchAgentView?, new: SwitchAgentView?) {
         let before = Set(old?.sessions.compactMap(Self.remoteRouterID(of:)) ?? [])
         let after = Set(new?.sessions.compactMap(Self.remoteRouterID(of:)) ?? [])
-        Self.move(key, from: before, to: after, in: &switchAgentsByRouterID)
+        Self.move(leaf, from: before, to: after, in: &switchAgentsByRouterID)
         // Only the sessions without a router ID (down ones, rare) are indexed by address.
         let unnamedBefore = Set(old?.sessions.filter { Self.remoteRouterID(of: $0) == nil }.map(\.neighbor) ?? [])
         let unnamedAfter = Set(new?.sessions.filter { Self.remoteRouterID(of: $0) == nil }.map(\.neighbor) ?? [])
-        Self.move(key, from: unnamedBefore, to: unnamedAfter, in: &switchAgentsByAddress)
+        Self.move(leaf, from: unnamedBefore, to: unnamedAfter, in: &switchAgentsByAddress)
     }
 
-    /// Moves `key` from the entries of `before` to those of `after`, dropping emptied entries.
-    private static func move(_ key: ObjectKey, from before: Set<String>, to after: Set<String>,
-                             in index: inout [String: SmallSet<ObjectKey>], one: SmallSet<ObjectKey>? = nil) {
+    /// Moves `slot` from the entries of `before` to those of `after`, dropping emptied entries.
+    private static func move(_ slot: Slot, from before: Set<String>, to after: Set<String>, in index: inout [String: SlotSet]) {
         guard before != after else { return }
         for entry in before.subtracting(after) {
-            index[entry]?.remove(key)
+            index[entry]?.remove(slot)
             if index[entry]?.isEmpty == true { index[entry] = nil }
         }
-        let added = after.subtracting(before)
-        guard !added.isEmpty else { return }
-        let alone = one ?? [key]
-        for entry in added { insert(key, at: entry, in: &index, alone: alone) }
+        for entry in after.subtracting(before) { index[entry, default: []].insert(slot) }
     }
 
-    /// Adds `key` to the entry; a new entry gets `alone` (`[key]`), whose array buffer is then
-    /// shared rather than allocated again. A gateway is alone in its entries of the per-name,
-    /// router-ID and address tables (≈ 5 one-element sets a gateway, 80 bytes each): they all
-    /// share its per-name entry's buffer, and a leaf's new entries share one. A set that later
-    /// changes copies it first (an array is copied on write), so the sharing is not observable.
-    private static func insert(_ key: ObjectKey, at entry: String, in index: inout [String: SmallSet<ObjectKey>],
-                               alone: SmallSet<ObjectKey>) {
-        if index[entry] == nil { index[entry] = alone } else { index[entry]!.insert(key) }
+    private func routerID(at slot: Slot) -> String? {
+        let entry = gateways[slot]
+        return entry.gateway?.protocolIP ?? entry.agent?.protocolIP
     }
-
-    /// `[key]`: the gateway's per-name entry when it holds `key` alone (the usual case), so that
-    /// its other entries share that entry's buffer.
-    private func alone(_ key: ObjectKey) -> SmallSet<ObjectKey> {
-        if let byName = keysByName[key.name], byName.count == 1, byName.contains(key) { return byName }
-        return [key]
-    }
-
-    private func routerID(of key: ObjectKey) -> String? { gateways[key]?.protocolIP ?? agents[key]?.protocolIP }
 
     /// Called on every GatewayAgent write (each heartbeat): the steady state allocates nothing.
-    private mutating func reindex(_ key: ObjectKey, oldRouterID: String?, oldAddresses: [String]) {
-        let known = gateways[key] != nil || agents[key] != nil
-        if known { keysByName[key.name, default: []].insert(key) } else { keysByName[key.name]?.remove(key) }
-        if keysByName[key.name]?.isEmpty == true { keysByName[key.name] = nil }
-        let newRouterID = routerID(of: key)
+    private mutating func reindex(_ slot: Slot, name: String, oldRouterID: String?, oldAddresses: [String]) {
+        if gateways[slot].isVacant {
+            keysByName[name]?.remove(slot)
+            if keysByName[name]?.isEmpty == true { keysByName[name] = nil }
+        } else {
+            keysByName[name, default: []].insert(slot)
+        }
+        let newRouterID = routerID(at: slot)
         if let oldRouterID, oldRouterID != newRouterID {
-            keysByRouterID[oldRouterID]?.remove(key)
+            keysByRouterID[oldRouterID]?.remove(slot)
             if keysByRouterID[oldRouterID]?.isEmpty == true { keysByRouterID[oldRouterID] = nil }
         }
         // Not on a heartbeat: an agent is re-indexed only when its router ID changes.
-        let alone = alone(key)
-        if let newRouterID { Self.insert(key, at: newRouterID, in: &keysByRouterID, alone: alone) }
-        let addresses = gateways[key]?.interfaceAddresses ?? []
+        if let newRouterID { keysByRouterID[newRouterID, default: []].insert(slot) }
+        let addresses = gateways[slot].gateway?.interfaceAddresses ?? []
         if addresses != oldAddresses {
-            Self.move(key, from: Set(oldAddresses), to: Set(addresses), in: &keysByAddress, one: alone)
+            Self.move(slot, from: Set(oldAddresses), to: Set(addresses), in: &keysByAddress)
         }
     }
 
     private func keys(forGatewayNamed name: String) -> [ObjectKey] {
-        keysByName[name].map { Array($0) } ?? []
+        keysByName[name].map { $0.map(key(at:)) } ?? []
     }
 
-    private func gatewaysReported(by agents: [SwitchAgentView?]) -> [ObjectKey] {
-        var keys = Set<ObjectKey>()
-        for agent in agents.compactMap({ $0 }) {
-            for session in agent.sessions {
-                let found = Self.remoteRouterID(of: session).map { keysByRouterID[$0] } ?? keysByAddress[session.neighbor]
-                if let found { keys.formUnion(found) }
-            }
+    /// The slots of the gateways `agent` reports sessions with (by router ID; a session naming
+    /// none by its neighbour address), each once. A few dictionary lookups by a short string
+    /// and no set: every leaf heartbeat asks.
+    private func gatewaysReported(by agent: SwitchAgentView) -> [Slot] {
+        var slots: [Slot] = []
+        for session in agent.sessions {
+            let found = Self.remoteRouterID(of: session).map { keysByRouterID[$0] } ?? keysByAddress[session.neighbor]
+            guard let found else { continue }
+            // A leaf's few gateways: a linear look for repeats, no sort (a fabric's leaf peers
+            // with a handful; past 32 the repeats are dropped by sorting at the end).
+            for slot in found where slots.count >= 32 || !slots.contains(slot) { slots.append(slot) }
         }
-        return Array(keys)
+        return slots.count > 32 ? Self.union(slots, []) : slots
+    }
+
+    /// `a` and `b` sorted, each slot once.
+    private static func union(_ a: [Slot], _ b: [Slot]) -> [Slot] {
+        var unique: [Slot] = []
+        unique.reserveCapacity(a.count + b.count)
+        for slot in (a + b).sorted() where unique.last != slot { unique.append(slot) }
+        return unique
     }
 }

@@ -98,9 +98,7 @@ public final class FleetState: Sendable {
         state.withLock { s in
             switch change {
             case .added(_, let view): return (s.index.upsert(agent: view), nil)
-            case .updated(let key, _, let view):
-                let keys = s.index.upsert(agent: view)
-                return (keys, view.peerings.isEmpty ? nil : s.index.groupPeersHeartbeats(for: key, policy: policy, now: now.wholeSeconds))
+            case .updated(_, _, let view): return s.index.upsert(heartbeat: view, policy: policy, now: now.wholeSeconds)
             case .deleted(let key, _): return (s.index.removeAgent(key), nil)
             }
         }
