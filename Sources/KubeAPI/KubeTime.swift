@@ -73,12 +73,7 @@ public enum KubeTime {
     private static func render(_ date: Date, micro: Bool) -> String {
         let fixed = String(unsafeUninitializedCapacity: micro ? 27 : 20) { out in write(date, micro: micro, into: out) ?? 0 }
         if !fixed.isEmpty { return fixed }
-        let t = date.timeIntervalSince1970
-        let whole = Int(t.rounded(.down))
-        var days = whole / 86400
-        var rest = whole % 86400
-        if rest < 0 { rest += 86400; days -= 1 }
-        let (y, m, d) = civilFromDays(days)
+        let (t, whole, (y, m, d), rest) = civil(date)
         func pad(_ v: Int, _ w: Int) -> String {
             let s = String(v)
             return s.count >= w ? s : String(repeating: "0", count: w - s.count) + s
@@ -91,15 +86,21 @@ public enum KubeTime {
         return out + "Z"
     }
 
-    /// The fixed-width form of a four-digit year, written digit by digit into `out` (20 bytes,
-    /// 27 with microseconds); nil for other years, which take the general path.
-    private static func write(_ date: Date, micro: Bool, into out: UnsafeMutableBufferPointer<UInt8>) -> Int? {
+    /// The instant as seconds since 1970, its whole seconds, its UTC calendar day and the seconds
+    /// into that day (both renderings start from these).
+    private static func civil(_ date: Date) -> (t: TimeInterval, whole: Int, day: (Int, Int, Int), rest: Int) {
         let t = date.timeIntervalSince1970
         let whole = Int(t.rounded(.down))
         var days = whole / 86400
         var rest = whole % 86400
         if rest < 0 { rest += 86400; days -= 1 }
-        let (y, m, d) = civilFromDays(days)
+        return (t, whole, civilFromDays(days), rest)
+    }
+
+    /// The fixed-width form of a four-digit year, written digit by digit into `out` (20 bytes,
+    /// 27 with microseconds); nil for other years, which take the general path.
+    private static func write(_ date: Date, micro: Bool, into out: UnsafeMutableBufferPointer<UInt8>) -> Int? {
+        let (t, whole, (y, m, d), rest) = civil(date)
         // Every heartbeat is formatted (the health model's stamps): written digit by digit into
         // one string, not assembled from seven. Years beyond four digits take the general path.
         guard (0...9999).contains(y) else { return nil }
