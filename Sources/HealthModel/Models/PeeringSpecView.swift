@@ -39,9 +39,10 @@ public struct PeeringSpecView: Sendable, Equatable {
         // every heartbeat matches each peering against each counter. Names beyond ASCII (no
         // Kubernetes name), in the key or a VPC, are compared as strings, canonical equivalence and all.
         let ascii: Bool? = key.utf8.withContiguousStorageIfAvailable { k -> Bool? in
-            guard k.allSatisfy({ $0 < 0x80 }), k.count >= 2,
+            guard k.allSatisfy({ $0 < 0x80 }) else { return nil }
+            guard k.count >= 2,
                   let dash = (0..<(k.count - 1)).first(where: { k[$0] == UInt8(ascii: "-") && k[$0 + 1] == UInt8(ascii: ">") })
-            else { return k.allSatisfy({ $0 < 0x80 }) ? false : nil }
+            else { return false }
             let from = UnsafeBufferPointer(rebasing: k[..<dash]), to = UnsafeBufferPointer(rebasing: k[(dash + 2)...])
             guard !from.elementsEqual(to) else { return false }
             var foundFrom = false, foundTo = false
