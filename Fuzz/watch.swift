@@ -108,15 +108,18 @@ func checkUnparsed(_ line: ArraySlice<UInt8>) {
         fatalError("the one-pass SwitchAgentView differs from the byte reader's")
     }
     // With a cached view (`watchReader(previous:)`): the one read from these bytes (its spec
-    // is taken, not read) or the last input's (taken only if its spec's bytes were the same)
-    // changes nothing in the view.
-    if let view = agent?.1.view as? GatewayAgentView {
-        for cached in [view, lastAgentView] {
-            let read = WatchEvent.Unparsed.scan(line: line, reader: GatewayAgentView.watchReader(previous: { _, _ in cached }))
-            if read?.1.view as? GatewayAgentView != view { fatalError("a view with its spec taken from the cache differs") }
+    // is taken, not read; its status values compared in place) or the last input's (whatever
+    // of it the bytes give again) changes nothing in the view, nor whether there is one.
+    let view = agent?.1.view as? GatewayAgentView
+    for cached in [view, lastAgentView] {
+        guard let cached else { continue }
+        let read = WatchEvent.Unparsed.scan(line: line, reader: GatewayAgentView.watchReader(previous: { _, _ in cached }))
+        if read?.1.view as? GatewayAgentView != view { fatalError("a view read beside a cached view differs from the one read without") }
+        if let read = read?.1.view as? GatewayAgentView, read.specDigest != view?.specDigest || read.specLength != view?.specLength {
+            fatalError("a view read beside a cached view has another spec digest")
         }
-        lastAgentView = view
     }
+    if let view { lastAgentView = view }
     guard let (type, unparsed) = alone else { return }
     var whole = WatchEventDecoder(path: "/fuzz")
     guard case .event(let event)? = try? whole.decodeTolerant(line) else { fatalError("a line kept unparsed does not decode") }

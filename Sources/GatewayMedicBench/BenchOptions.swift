@@ -41,7 +41,7 @@ struct BenchOptions: Sendable {
 
     static let usage = """
         usage: GatewayMedicBench [--sizes 10,1000,10000] [--quick] [--factor F] [--steady S] [--faults S]
-                                 [--decode-events N] [--no-baseline] [--no-metrics] [--no-streaming-lists] [--scrapes N]
+                                 [--decode-events N] [--decode-only] [--no-baseline] [--no-metrics] [--no-streaming-lists] [--scrapes N]
         """
 
     static func parse(_ arguments: [String]) throws(UsageError) -> BenchOptions {
@@ -75,6 +75,7 @@ struct BenchOptions: Sendable {
             case "--faults": options.faultSeconds = try number(flag)
             case "--decode-events": options.decodeEvents = Int(try number(flag))
             case "--no-baseline": options.baseline = false
+            case "--decode-only": options.sizes = []  // the one-core decoding figures alone
             case "--no-metrics": options.metrics = false
             case "--no-streaming-lists": options.streamingLists = false
             case "--scrapes":

@@ -10,6 +10,7 @@ enum BenchReport {
         say("decoding \(options.decodeEvents) GatewayAgent watch events on one core…")
         let decode = try await DecodeBenchmark.run(events: options.decodeEvents, path: .bytes)
         let tree = try await DecodeBenchmark.run(events: options.decodeEvents, path: .tree)
+        let heartbeat = try await DecodeBenchmark.run(events: options.decodeEvents, path: .heartbeat)
         var results: [FleetResult] = []
         for n in options.sizes {
             say("fleet of \(n) gateways…")
@@ -31,8 +32,10 @@ enum BenchReport {
         say("watch decoding (one core): \(fmt(decode.eventsPerSecond, 0)) events/s, \(fmt(decode.megabytesPerSecond, 1)) MB/s, "
             + "\(fmt(decode.averageEventBytes, 0)) B per event, \(decode.fromBytes) of \(decode.events) read from bytes "
             + "(through the tree: \(fmt(tree.eventsPerSecond, 0)) events/s, \(fmt(tree.megabytesPerSecond, 1)) MB/s)")
+        say("watch decoding of the next heartbeat beside the cached view (one core): \(fmt(heartbeat.eventsPerSecond, 0)) events/s, "
+            + "\(fmt(heartbeat.megabytesPerSecond, 1)) MB/s, \(heartbeat.fromBytes) of \(heartbeat.events) read from bytes")
         say("bench parent (emulator + simulator) peak RSS: \(fmt(ProcessStats.selfPeakRSSMB(), 0)) MB")
-        say(json(results, decode, tree: tree, options: options))
+        say(json(results, decode, tree: tree, heartbeat: heartbeat, options: options))
         return 0
     }
 
@@ -57,7 +60,7 @@ enum BenchReport {
         }.joined(separator: "\n")
     }
 
-    static func json(_ results: [FleetResult], _ decode: DecodeResult, tree: DecodeResult, options: BenchOptions) -> String {
+    static func json(_ results: [FleetResult], _ decode: DecodeResult, tree: DecodeResult, heartbeat: DecodeResult, options: BenchOptions) -> String {
         func num(_ x: Double?) -> Any { x.flatMap { $0.isFinite ? ($0 * 1000).rounded() / 1000 : nil } ?? NSNull() }
         let sizes: [[String: Any]] = results.map { r in
             [
@@ -85,7 +88,9 @@ enum BenchReport {
             "watchDecoding": ["eventsPerSecond": num(decode.eventsPerSecond), "megabytesPerSecond": num(decode.megabytesPerSecond),
                               "averageEventBytes": num(decode.averageEventBytes), "events": decode.events,
                               "eventsReadFromBytes": decode.fromBytes, "treeEventsPerSecond": num(tree.eventsPerSecond),
-                              "treeMegabytesPerSecond": num(tree.megabytesPerSecond)] as [String: Any],
+                              "treeMegabytesPerSecond": num(tree.megabytesPerSecond),
+                              "heartbeatEventsPerSecond": num(heartbeat.eventsPerSecond),
+                              "heartbeatEventsReadFromBytes": heartbeat.fromBytes] as [String: Any],
             "benchParentPeakRSSMB": num(ProcessStats.selfPeakRSSMB()),
             "transport": "plain HTTP/1.1 on loopback",
             "streamingLists": options.streamingLists,

@@ -32,6 +32,22 @@ public struct JSONScanner {
         }
 
         public var string: String { String(decoding: bytes, as: UTF8.self) }
+
+        /// Whether the key is `text` (its UTF-8, byte for byte): a reader that compares what it
+        /// reads with a view read before tells an unchanged key without making a string of it.
+        public func isEqual(to text: String) -> Bool { JSONScanner.same(bytes, text) }
+    }
+
+    /// Whether `bytes` are `text`'s UTF-8. Bytes equal to a string that was decoded from bytes
+    /// decode to that string again (`String(decoding:as:)` of valid UTF-8 is the identity), so a
+    /// reader may take `text` for them.
+    public static func same(_ bytes: UnsafeBufferPointer<UInt8>, _ text: String) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count == bytes.count else { return false }
+        guard !bytes.isEmpty else { return true }
+        return utf8.withContiguousStorageIfAvailable { stored in
+            memcmp(stored.baseAddress!, bytes.baseAddress!, stored.count) == 0
+        } ?? utf8.elementsEqual(bytes)
     }
 
     /// Shallower than `JSONValue.maximumDepth`: a document near the parser's limit is left to it.
@@ -224,6 +240,20 @@ public struct JSONScanner {
             }
         }
         throw Miss()
+    }
+
+    /// Moves past the next `count` bytes (after whitespace) without looking at them, and gives
+    /// them; nil (and nothing moved) when fewer are left. Only for a caller that then proves
+    /// them to be the bytes of one whole value it read, validating, before (`skipValueUnvalidated`
+    /// has the same contract; this one does not even follow the brackets): a reader that kept
+    /// the length and a digest of a value's bytes, where a digest that matches means these are
+    /// those bytes, and the value ends where they end.
+    public mutating func skipKnownBytes(_ count: Int) throws(Miss) -> UnsafeRawBufferPointer? {
+        _ = try peek()
+        guard count > 0, count <= bytes.count - index else { return nil }
+        let start = index
+        index += count
+        return bytes(since: start)
     }
 
     // MARK: Lexing

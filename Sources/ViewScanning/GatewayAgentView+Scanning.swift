@@ -26,17 +26,24 @@ extension GatewayAgentView: ReadableFromBytes {
         var spec = ScannedSpec()
         var status = ScannedStatus()
         var seen = SeenKeys()
+        // The cached view of this object, looked up once, when the spec or the status comes
+        // (the API server writes metadata first; before it, none is looked up).
+        var cached: GatewayAgentView?
+        var lookedUp = false
+        func cachedView() -> GatewayAgentView? {
+            guard !lookedUp, let meta, let previous else { return cached }
+            lookedUp = true
+            cached = previous(meta.watchIdentity?.namespace, meta.name)
+            return cached
+        }
         try s.beginObject()
         while let key = try s.nextKey() {
             if key.isEqual(to: "metadata") {
                 try seen.first(0); meta = try ScannedMetadata(&s)
             } else if key.isEqual(to: "spec") {
-                try seen.first(1)
-                // The API server writes metadata first; a spec before it is read as always.
-                let cached = meta.flatMap { meta in previous?(meta.watchIdentity?.namespace, meta.name) }
-                spec = try ScannedSpec(&s, reusing: cached)
+                try seen.first(1); spec = try ScannedSpec(&s, reusing: cachedView())
             } else if key.isEqual(to: "status") {
-                try seen.first(2); status = try ScannedStatus(&s)
+                try seen.first(2); status = try ScannedStatus(&s, like: cachedView())
             } else {
                 try s.skipValue()
             }
@@ -48,7 +55,7 @@ extension GatewayAgentView: ReadableFromBytes {
         f.expectedNeighbors = spec.neighbors
         f.expectedAgentVersion = spec.agentVersion.map(Reading.value) ?? .absent
         f.peerings = spec.peerings
-        f.specDigest = SpecDigest(spec.digest)
+        f.specDigest = spec.digest
         f.hasStatus = status.present
         f.lastHeartbeat = status.lastHeartbeat
         f.lastAppliedGen = status.lastAppliedGen
@@ -58,7 +65,7 @@ extension GatewayAgentView: ReadableFromBytes {
         f.hasState = status.hasState
         f.frrAppliedGen = status.frrAppliedGen
         f.bgpNeighbors = status.bgp
-        f.counters = status.vpcs + status.peerings
+        f.counters = status.counters
         return (GatewayAgentView(f), meta)
     }
 }
@@ -78,37 +85,44 @@ private struct ScannedSpec {
     var agentVersion: String?
     var peerings: [PeeringSpecView] = []
     /// Of the bytes read (`SpecDigest`).
-    var digest: Int?
+    var digest = SpecDigest()
 
     init() {}
 
-    /// At `spec`'s value: `cached`'s spec part when its spec was read from the same bytes (they
-    /// are only walked to their end, by strings and brackets), else the spec read from them.
+    /// At `spec`'s value: `cached`'s spec part when its spec was read from the same bytes, else
+    /// the spec read from them.
     init(_ s: inout JSONScanner, reusing cached: GatewayAgentView?) throws(Miss) {
-        _ = try s.peek()
+        let opening = try s.peek()
         let start = s.index
         guard let cached, let known = cached.specDigest else {
             try self.init(&s)
-            digest = specDigest(s.bytes(since: start))
+            digest = Self.digest(s.bytes(since: start))
             return
         }
-        // Only its strings and brackets are followed to find its end: bytes with the digest of
-        // the bytes the cached spec was read from are those bytes, which were validated then;
-        // any others are read below, from the start, validating.
-        var walked = s
-        try walked.skipValueUnvalidated()
-        let read = specDigest(walked.bytes(since: start))
-        if read == known {
+        // As many bytes as the cached spec was read from, where this spec starts: when their
+        // digest is the cached one they are those bytes, which were validated then, and the
+        // spec ends where they end (a whole object is no prefix of a longer value). Not even
+        // its brackets are followed. Any other spec is read below, from the start, validating.
+        var skipped = s
+        if opening == UInt8(ascii: "{"), let bytes = try skipped.skipKnownBytes(cached.specLength),
+           specDigest(bytes) == known {
             self.init()
             protocolIP = cached.protocolIP
             neighbors = cached.expectedNeighbors
             agentVersion = cached.expectedAgentVersion.value
             peerings = cached.peerings
-            s = walked
-        } else {
-            try self.init(&s)
+            digest = SpecDigest(known, length: Int32(cached.specLength))
+            s = skipped
+            return
         }
-        digest = read
+        try self.init(&s)
+        digest = Self.digest(s.bytes(since: start))
+    }
+
+    /// The digest and length of a spec's bytes; none for a spec too long to note the length of.
+    private static func digest(_ bytes: UnsafeRawBufferPointer) -> SpecDigest {
+        guard let length = Int32(exactly: bytes.count) else { return SpecDigest() }
+        return SpecDigest(specDigest(bytes), length: length)
     }
 
     private init(_ s: inout JSONScanner) throws(Miss) {
@@ -212,6 +226,14 @@ extension ScannedSpec {
 }
 
 /// The GatewayAgent's `status`.
+///
+/// Read beside the cached view of the same object when there is one (`like`): between two
+/// heartbeats of a gateway its BGP sessions, the names of its counters and most other values are
+/// the ones the cached view holds, so the bytes are compared with those in place, and where they
+/// give the same values the cached strings and arrays are taken (no new ones; equal arrays then
+/// share storage with the cached view, which makes comparing the two views cheap too). Whatever
+/// differs, or is shaped otherwise, is read again from its start as without a cached view: the
+/// result is the same view either way (`ViewScanningTests`, the watch fuzzer).
 private struct ScannedStatus {
     var present = false
     var lastHeartbeat: Reading<Date> = .absent
@@ -222,12 +244,31 @@ private struct ScannedStatus {
     var hasState = false
     var frrAppliedGen: Reading<Int64> = .absent
     var bgp: Reading<[BGPNeighborView]> = .absent
-    var vpcs: [TrafficCounterView] = []
-    var peerings: [TrafficCounterView] = []
+    private var vpcs: Counters = .read([])
+    private var peerings: Counters = .read([])
+    /// Of the view this status is compared with (none: nothing compared).
+    private let cached: GatewayAgentView?
 
-    init() {}
+    /// `status.state.vpcs` or `.peerings`: as read, or the cached view's, unchanged.
+    private enum Counters {
+        case read([TrafficCounterView])
+        case cached
+    }
 
-    init(_ s: inout JSONScanner) throws(Miss) {
+    /// `status.state.vpcs` then `.peerings`.
+    var counters: [TrafficCounterView] {
+        switch (vpcs, peerings) {
+        case (.cached, .cached): return cached?.counters ?? []
+        case (.read(let v), .read(let p)): return v + p
+        case (.cached, .read(let p)): return Array(Self.cachedCounters(cached, .vpc)) + p
+        case (.read(let v), .cached): return v + Self.cachedCounters(cached, .peering)
+        }
+    }
+
+    init() { cached = nil }
+
+    init(_ s: inout JSONScanner, like cached: GatewayAgentView?) throws(Miss) {
+        self.cached = cached
         guard try s.enterObjectUnlessNull() else { return }
         present = true
         var seen = SeenKeys()
@@ -239,13 +280,20 @@ private struct ScannedStatus {
             } else if key.isEqual(to: "lastAppliedTime") {
                 try seen.first(2); lastAppliedTime = try s.optionalTime()
             } else if key.isEqual(to: "agentVersion") {
-                try seen.first(3); agentVersion = try s.optionalString()
+                try seen.first(3); agentVersion = try s.optionalString(reusing: cached?.agentVersion)
             } else if key.isEqual(to: "state") {
                 try seen.first(4); try readState(&s)
             } else {
                 try s.skipValue()
             }
         }
+    }
+
+    /// The cached view's counters of one kind (the vpcs come first, `counters`).
+    private static func cachedCounters(_ cached: GatewayAgentView?, _ kind: TrafficCounterView.Kind) -> ArraySlice<TrafficCounterView> {
+        guard let all = cached?.counters else { return [] }
+        let split = all.firstIndex { $0.kind == .peering } ?? all.endIndex
+        return kind == .vpc ? all[..<split] : all[split...]
     }
 
     private mutating func readState(_ s: inout JSONScanner) throws(Miss) {
@@ -264,11 +312,17 @@ private struct ScannedStatus {
                     try inner.first(0); frrAppliedGen = try s.optionalInt(nonNegative: true)
                 }
             } else if key.isEqual(to: "bgp") {
-                try seen.first(2); bgp = try Self.readBGP(&s)
+                try seen.first(2)
+                if case .value(let known)? = cached?.bgpNeighbors {
+                    let mark = s
+                    if try Self.bgpIsUnchanged(&s, known) { bgp = .value(known); continue }
+                    s = mark
+                }
+                bgp = try Self.readBGP(&s)
             } else if key.isEqual(to: "vpcs") {
-                try seen.first(3); vpcs = try Self.readCounters(&s, .vpc)
+                try seen.first(3); vpcs = try readCounters(&s, .vpc)
             } else if key.isEqual(to: "peerings") {
-                try seen.first(4); peerings = try Self.readCounters(&s, .peering)
+                try seen.first(4); peerings = try readCounters(&s, .peering)
             } else {
                 try s.skipValue()
             }
@@ -299,6 +353,51 @@ private struct ScannedStatus {
         return .value(neighbors)
     }
 
+    /// At `status.state.bgp`: whether `readBGP` would read `known` (the cached view's neighbours)
+    /// from these bytes. It walks them as `readBGP` does, validating the same, and compares each
+    /// neighbour with the next one of `known` in place. True only when the bytes list exactly
+    /// `known`'s neighbours in `known`'s order (sorted, no repeats: `readBGP`'s order, so its sort
+    /// would move nothing) with equal fields; false on anything else — another order, a VRF
+    /// without neighbours, a null — and the caller reads them with `readBGP`.
+    private static func bgpIsUnchanged(_ s: inout JSONScanner, _ known: [BGPNeighborView]) throws(Miss) -> Bool {
+        guard try s.enterObjectUnlessNull() else { return false }
+        var seen = SeenKeys()
+        var next = 0
+        while let key = try s.nextKey() {
+            guard key.isEqual(to: "vrfs") else { try s.skipValue(); continue }
+            try seen.first(0)
+            guard try s.enterObjectUnlessNull() else { continue }
+            while let vrf = try s.nextKey() {
+                // A VRF starts a run of `known` of its own name: a repeated VRF key, or one
+                // without neighbours (which `known` cannot show), is left to `readBGP`.
+                // (`known` came from one of the readers, sorted; checked all the same, so that
+                // the answer rests on nothing but the bytes and `known` itself.)
+                let first = next
+                guard first < known.count, vrf.isEqual(to: known[first].vrf),
+                      first == 0 || known[first - 1].vrf < known[first].vrf,
+                      try s.enterObjectUnlessNull() else { return false }
+                var inner = SeenKeys()
+                while let field = try s.nextKey() {
+                    guard field.isEqual(to: "neighbors") else { try s.skipValue(); continue }
+                    try inner.first(0)
+                    guard try s.enterObjectUnlessNull() else { return false }
+                    while let address = try s.nextKey() {
+                        guard next < known.count, address.isEqual(to: known[next].address),
+                              next == first || (known[next].vrf == known[first].vrf && known[next - 1].address < known[next].address)
+                        else { return false }
+                        var neighbor = try readNeighbor(&s, like: known[next])
+                        neighbor.vrf = known[next].vrf
+                        neighbor.address = known[next].address
+                        guard neighbor == known[next] else { return false }
+                        next += 1
+                    }
+                }
+                guard next > first else { return false }
+            }
+        }
+        return next == known.count
+    }
+
     /// One VRF: its neighbours by address (vrf and address are filled in by the caller).
     private static func readVRF(_ s: inout JSONScanner) throws(Miss) -> [(key: String, value: BGPNeighborView)] {
         // A null VRF is skipped by the tree reader without a problem.
@@ -309,26 +408,33 @@ private struct ScannedStatus {
             guard key.isEqual(to: "neighbors") else { try s.skipValue(); continue }
             try seen.first(0)
             guard try s.enterObjectUnlessNull() else { continue }
-            entries = try s.sortedEntries { (s: inout JSONScanner) throws(Miss) in try readNeighbor(&s) }
+            entries = try s.sortedEntries { (s: inout JSONScanner) throws(Miss) in try readNeighbor(&s, like: nil) }
         }
         return entries
     }
 
-    private static func readNeighbor(_ s: inout JSONScanner) throws(Miss) -> BGPNeighborView {
+    /// One neighbour; `known`: the cached view's neighbour at this address, whose strings are
+    /// taken where the bytes are theirs.
+    private static func readNeighbor(_ s: inout JSONScanner, like known: BGPNeighborView?) throws(Miss) -> BGPNeighborView {
         try s.beginObject()  // a null neighbour is a problem
         var seen = SeenKeys()
         var neighbor = BGPNeighborView(vrf: "", address: "", sessionState: .absent)
         while let key = try s.nextKey() {
             if key.isEqual(to: "sessionState") {
                 try seen.first(0)
-                if let text = try s.optionalString() {
-                    guard let state = BGPSessionState(rawValue: text) else { throw Miss() }
-                    neighbor.sessionState = .value(state)
+                if try !s.skipNull() {
+                    let text = try s.stringBytes()
+                    if case .value(let state)? = known?.sessionState, JSONScanner.same(text, state.rawValue) {
+                        neighbor.sessionState = .value(state)
+                    } else {
+                        guard let state = BGPSessionState(rawValue: String(decoding: text, as: UTF8.self)) else { throw Miss() }
+                        neighbor.sessionState = .value(state)
+                    }
                 }
             } else if key.isEqual(to: "enabled") {
                 try seen.first(1); neighbor.enabled = try s.optionalBool()
             } else if key.isEqual(to: "remoteRouterID") {
-                try seen.first(2); neighbor.remoteRouterID = try s.optionalString()
+                try seen.first(2); neighbor.remoteRouterID = try s.optionalString(reusing: known?.remoteRouterID)
             } else if key.isEqual(to: "peerAS") {
                 try seen.first(3); neighbor.peerAS = try s.optionalInt().value
             } else if key.isEqual(to: "establishedTransitions") {
@@ -357,25 +463,57 @@ private struct ScannedStatus {
         return neighbor
     }
 
-    /// `status.state.vpcs` or `.peerings`: `{name: {p, d}}`, sorted by name.
-    private static func readCounters(_ s: inout JSONScanner, _ kind: TrafficCounterView.Kind) throws(Miss) -> [TrafficCounterView] {
-        guard try s.enterObjectUnlessNull() else { return [] }
-        let entries = try s.sortedEntries { (s: inout JSONScanner) throws(Miss) -> (Reading<Int64>, Reading<Int64>) in
-            try s.beginObject()
-            var seen = SeenKeys()
-            var packets: Reading<Int64> = .absent
-            var drops: Reading<Int64> = .absent
-            while let key = try s.nextKey() {
-                if key.isEqual(to: "p") {
-                    try seen.first(0); packets = try s.optionalInt(nonNegative: true)
-                } else if key.isEqual(to: "d") {
-                    try seen.first(1); drops = try s.optionalInt(nonNegative: true)
-                } else {
-                    try s.skipValue()
-                }
-            }
-            return (packets, drops)
+    /// `status.state.vpcs` or `.peerings`: `{name: {p, d}}`, sorted by name. Beside a cached
+    /// view whose counters of this kind have the same names in the same order, the names are
+    /// its strings, and counts all equal too make it `.cached`.
+    private func readCounters(_ s: inout JSONScanner, _ kind: TrafficCounterView.Kind) throws(Miss) -> Counters {
+        if cached != nil {
+            let mark = s
+            if let read = try Self.countersLike(&s, kind, Self.cachedCounters(cached, kind)) { return read }
+            s = mark
         }
-        return entries.map { TrafficCounterView(kind: kind, name: $0.key, packets: $0.value.0, drops: $0.value.1) }
+        guard try s.enterObjectUnlessNull() else { return .read([]) }
+        let entries = try s.sortedEntries { (s: inout JSONScanner) throws(Miss) in try Self.readCounts(&s) }
+        return .read(entries.map { TrafficCounterView(kind: kind, name: $0.key, packets: $0.value.0, drops: $0.value.1) })
+    }
+
+    /// What `readCounters` reads when the bytes name exactly `known`'s counters in `known`'s
+    /// order (sorted, no repeats: its sort would move nothing), read in place; nil on anything
+    /// else (other names, another order, a null), which the caller then reads as always.
+    private static func countersLike(_ s: inout JSONScanner, _ kind: TrafficCounterView.Kind,
+                                     _ known: ArraySlice<TrafficCounterView>) throws(Miss) -> Counters? {
+        guard try s.enterObjectUnlessNull() else { return nil }
+        var out: [TrafficCounterView] = []
+        out.reserveCapacity(known.count)
+        var same = true
+        var next = known.startIndex
+        while let key = try s.nextKey() {
+            guard next < known.endIndex, key.isEqual(to: known[next].name),
+                  next == known.startIndex || known[next - 1].name < known[next].name else { return nil }
+            let (packets, drops) = try readCounts(&s)
+            same = same && packets == known[next].packets && drops == known[next].drops && known[next].kind == kind
+            out.append(TrafficCounterView(kind: kind, name: known[next].name, packets: packets, drops: drops))
+            next += 1
+        }
+        guard next == known.endIndex else { return nil }
+        return same ? .cached : .read(out)
+    }
+
+    /// One counter set's `{p, d}`.
+    private static func readCounts(_ s: inout JSONScanner) throws(Miss) -> (Reading<Int64>, Reading<Int64>) {
+        try s.beginObject()
+        var seen = SeenKeys()
+        var packets: Reading<Int64> = .absent
+        var drops: Reading<Int64> = .absent
+        while let key = try s.nextKey() {
+            if key.isEqual(to: "p") {
+                try seen.first(0); packets = try s.optionalInt(nonNegative: true)
+            } else if key.isEqual(to: "d") {
+                try seen.first(1); drops = try s.optionalInt(nonNegative: true)
+            } else {
+                try s.skipValue()
+            }
+        }
+        return (packets, drops)
     }
 }

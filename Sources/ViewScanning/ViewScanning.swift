@@ -44,6 +44,14 @@ extension JSONScanner {
         try skipNull() ? nil : try string()
     }
 
+    /// `optionalString()`, taking `known` where the bytes are its own (no new string).
+    mutating func optionalString(reusing known: String?) throws(Miss) -> String? {
+        if try skipNull() { return nil }
+        let bytes = try stringBytes()
+        if let known, JSONScanner.same(bytes, known) { return known }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     mutating func optionalBool() throws(Miss) -> Bool? {
         try skipNull() ? nil : try bool()
     }

@@ -16,12 +16,14 @@ struct ViewScanningTests {
         /// Repeat the first member of the object at this path (with `duplicateValue`).
         var duplicateAt: [String]?
         var duplicateValue: JSONValue = .null
+        /// Members in descending key order (the API server writes them ascending).
+        var descending = false
 
         func render(_ value: JSONValue, at path: [String] = []) -> String {
             let gap = spaced ? " " : ""
             switch value {
             case .object(let members):
-                var parts = members.keys.sorted().map { "\(string($0)):\(gap)\(render(members[$0]!, at: path + [$0]))" }
+                var parts = members.keys.sorted(by: descending ? (>) : (<)).map { "\(string($0)):\(gap)\(render(members[$0]!, at: path + [$0]))" }
                 if path == duplicateAt, let first = members.keys.sorted().first {
                     parts.append("\(string(first)):\(gap)\(render(duplicateValue))")
                 }

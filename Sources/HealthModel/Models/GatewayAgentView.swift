@@ -54,6 +54,9 @@ public struct GatewayAgentView: Sendable, Equatable {
     /// The digest of the bytes this view's spec part was read from; nil unless the byte reader read them.
     package var specDigest: Int? { box.fields.specDigest.value }
 
+    /// How many bytes `specDigest` is of (`SpecDigest.length`).
+    package var specLength: Int { Int(box.fields.specDigest.length) }
+
     /// All the fields at once (`changedInputs` compares them), read in place.
     var fields: Fields { _read { yield box.fields } }
 
@@ -265,8 +268,15 @@ public struct GatewayAgentView: Sendable, Equatable {
 /// or not by their fields alone, however they were read. Compare `value`.
 package struct SpecDigest: Sendable, Equatable {
     package var value: Int?
+    /// How many bytes the digest is of: the reader hashes that many bytes where the next spec
+    /// starts instead of first walking the spec to find its end (a match means they are the
+    /// same bytes, so the spec ends there too). In the padding after `value`: no larger a view.
+    package var length: Int32 = 0
 
-    package init(_ value: Int? = nil) { self.value = value }
+    package init(_ value: Int? = nil, length: Int32 = 0) {
+        self.value = value
+        self.length = length
+    }
 
     package static func == (lhs: SpecDigest, rhs: SpecDigest) -> Bool { true }
 }
