@@ -127,18 +127,11 @@ struct TrafficRule: HealthRule {
         "drops rose by less than \(limit) of packets on all \(compared) compared counters"
     }
 
-    /// Whether `message` is `belowThresholdMessage(limit:compared:)`, compared piece by piece
-    /// without building the message (an allocation on every heartbeat).
+    /// Whether `message` is `belowThresholdMessage(limit:compared:)`. Built and compared whole:
+    /// matching it piece by piece through `String.UTF8View`'s iterator was 20 of the
+    /// shortcut's 31 samples in a profile (an exclusivity check per byte).
     static func isBelowThresholdMessage(_ message: String, limit: String, compared: Int) -> Bool {
-        var bytes = message.utf8.makeIterator()
-        func next(_ piece: String) -> Bool {
-            for byte in piece.utf8 {
-                guard bytes.next() == byte else { return false }
-            }
-            return true
-        }
-        return next("drops rose by less than ") && next(limit) && next(" of packets on all ") && next(String(compared))
-            && next(" compared counters") && bytes.next() == nil
+        message == belowThresholdMessage(limit: limit, compared: compared)
     }
 
     /// What the heartbeat advance needs of `evaluate(agent, memory:, previous:, policy:,
