@@ -101,11 +101,19 @@ extension HealthEvaluator {
         guard heartbeat.status == .fresh, heartbeat.draft.status == "True", heartbeat.draft.reason == "HeartbeatFresh"
         else { return nil }
         guard let trafficWas = conditions.traffic else { return nil }
-        let traffic = TrafficRule.evaluate(agent, memory: previous.memory, previous: trafficWas, policy: policy,
-                                           withEvidence: counterEvidence)
-        guard trafficWas.status == traffic.draft.status, trafficWas.reason == traffic.draft.reason,
-              trafficWas.message == traffic.draft.message
-        else { return nil }
+        let trafficStamp: String?, trafficSamples: SmallMap<TrafficSample>, counters: [CounterEvidence]
+        if !counterEvidence, let same = TrafficRule.advanced(agent, memory: previous.memory, previous: trafficWas, policy: policy) {
+            // The counters moved as a quiet gateway's do: the rule's verdict stands, known
+            // without running it (`TrafficRule.advanced` is non-nil only then).
+            (trafficStamp, trafficSamples, counters) = (same.stamp, same.samples, [])
+        } else {
+            let traffic = TrafficRule.evaluate(agent, memory: previous.memory, previous: trafficWas, policy: policy,
+                                               withEvidence: counterEvidence)
+            guard trafficWas.status == traffic.draft.status, trafficWas.reason == traffic.draft.reason,
+                  trafficWas.message == traffic.draft.message
+            else { return nil }
+            (trafficStamp, trafficSamples, counters) = (traffic.stamp, traffic.samples, traffic.evidence)
+        }
 
         // A stalled collector (StateNotCollected, §3.9) and a peering whose traffic stops or
         // starts (PeeringsHealthy, §3.10) change verdicts the two rules above do not judge.
@@ -125,10 +133,10 @@ extension HealthEvaluator {
         next.memory.heartbeatKey = heartbeat.memoryKey
         next.memory.heartbeatSeenAt = heartbeat.memorySeenAt
         next.memory.heartbeatClockOffset = heartbeat.clockOffset
-        next.memory.trafficStamp = traffic.stamp
-        next.memory.traffic = traffic.samples
+        next.memory.trafficStamp = trafficStamp
+        next.memory.traffic = trafficSamples
         next.evidence.heartbeat = heartbeat.stamp
-        next.evidence.counters = traffic.evidence
+        next.evidence.counters = counters
         next.groupPeersCheck = peersCheck
         next.nextCheck = earlier(nextCheck, peersCheck)
         return next
@@ -200,24 +208,22 @@ extension GatewayAgentView {
     }
 
     /// `changedInputs` as two flags (`agentHeartbeat`, `agentCounters`); nil for any other
-    /// difference (every GatewayAgent input). The old view's fields are read in place and the
-    /// new one's copied once, to be compared whole with the two inputs put back.
+    /// difference (every GatewayAgent input). Both views' fields are read in place: the two
+    /// inputs compared apart, every other field but `resourceVersion` compared
+    /// (`Fields.equalOutsideAdvancedInputs`).
     func advancedChange(from old: GatewayAgentView) -> (heartbeat: Bool, counters: Bool)? {
         if self == old { return (false, false) }
-        var now = fields
         var heartbeat = false, counters = false
-        if now.lastHeartbeat != old.fields.lastHeartbeat, case .value = now.lastHeartbeat, case .value = old.fields.lastHeartbeat {
+        if fields.lastHeartbeat != old.fields.lastHeartbeat {
+            guard case .value = fields.lastHeartbeat, case .value = old.fields.lastHeartbeat else { return nil }
             heartbeat = true
-            now.lastHeartbeat = old.fields.lastHeartbeat
         }
-        if now.lastCollectedTime != old.fields.lastCollectedTime || now.counters != old.fields.counters,
-           now.counters.count == old.fields.counters.count,
-           zip(now.counters, old.fields.counters).allSatisfy({ $0.kind == $1.kind && $0.name == $1.name }) {
+        if fields.lastCollectedTime != old.fields.lastCollectedTime || !sameElements(fields.counters, old.fields.counters) {
+            guard fields.counters.count == old.fields.counters.count,
+                  zip(fields.counters, old.fields.counters).allSatisfy({ $0.kind == $1.kind && $0.name == $1.name })
+            else { return nil }
             counters = true
-            now.lastCollectedTime = old.fields.lastCollectedTime
-            now.counters = old.fields.counters
         }
-        now.resourceVersion = old.fields.resourceVersion
-        return now == old.fields ? (heartbeat, counters) : nil
+        return fields.equalOutsideAdvancedInputs(old.fields) ? (heartbeat, counters) : nil
     }
 }

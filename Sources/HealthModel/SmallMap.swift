@@ -100,6 +100,25 @@ public struct SmallMap<Value: Sendable & Equatable>: Sendable, Equatable, Sequen
         return found < 0 ? nil : (entries[found].key, entries[found].value)
     }
 
+    /// The value of the entry at `index` (in key order) when its key is `"\(prefix):\(name)"`
+    /// byte for byte, else nil (also when `index` is out of range). Keys with the same
+    /// characters in other bytes (another normalisation) are not matched: a caller that needs
+    /// `String`'s equality looks the key up with `entry`.
+    public func value(at index: Int, ifKeyIs prefix: String, _ name: String) -> Value? {
+        guard index >= 0, index < entries.count else { return nil }
+        let same: Bool? = prefix.utf8.withContiguousStorageIfAvailable { p in
+            name.utf8.withContiguousStorageIfAvailable { n in
+                entries.withUnsafeBufferPointer { Self.compare($0[index].key, p, n) == 0 }
+            }
+        } ?? nil
+        return same == true ? entries[index].value : nil
+    }
+
+    /// Replaces the value of the entry at `index` (in key order); its key stays.
+    public mutating func setValue(_ value: Value, at index: Int) {
+        entries[index].value = value
+    }
+
     /// `key` against `prefix:name`, byte by byte: negative, zero or positive; nil when the key's
     /// bytes are not at hand (a bridged string: the caller composes the key instead).
     private static func compare(_ key: String, _ prefix: UnsafeBufferPointer<UInt8>, _ name: UnsafeBufferPointer<UInt8>) -> Int? {

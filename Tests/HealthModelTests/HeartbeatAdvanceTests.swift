@@ -408,6 +408,95 @@ struct HeartbeatAdvanceTests {
                             [false, true, false, true, false, false, false]])
     }
 
+    /// The cheap test as it was: the new view's fields copied, the two inputs and the
+    /// resourceVersion put back, compared whole (`Fields`' own `==`).
+    static func referenceChange(from old: GatewayAgentView, to new: GatewayAgentView) -> (heartbeat: Bool, counters: Bool)? {
+        if new.fields == old.fields { return (false, false) }
+        var now = new.fields
+        var heartbeat = false, counters = false
+        if now.lastHeartbeat != old.fields.lastHeartbeat, case .value = now.lastHeartbeat, case .value = old.fields.lastHeartbeat {
+            heartbeat = true
+            now.lastHeartbeat = old.fields.lastHeartbeat
+        }
+        if now.lastCollectedTime != old.fields.lastCollectedTime || now.counters != old.fields.counters,
+           now.counters.count == old.fields.counters.count,
+           zip(now.counters, old.fields.counters).allSatisfy({ $0.kind == $1.kind && $0.name == $1.name }) {
+            counters = true
+            now.lastCollectedTime = old.fields.lastCollectedTime
+            now.counters = old.fields.counters
+        }
+        now.resourceVersion = old.fields.resourceVersion
+        return now == old.fields ? (heartbeat, counters) : nil
+    }
+
+    /// The cheap test compares the fields in place, one by one: it answers as comparing them
+    /// whole did, for a change of any field and of several at once, and it knows every field
+    /// (a field added to the view must be added to `equalOutsideAdvancedInputs`).
+    @Test func theCheapTestComparesEveryFieldAsComparingThemWhole() throws {
+        typealias Fields = GatewayAgentView.Fields
+        let base = Self.view(Self.agent(-30)).fields
+        var variantJSON = Fx.agent(name: "gw-2", generation: 11, heartbeat: -7, appliedGen: 9, appliedTime: -100, frrGen: 9,
+                                   neighbors: ["172.30.128.99": Fx.neighbor("active")], specChanged: -50,
+                                   specPeerings: ["vpc-01--vpc-02": ["gatewayGroup": "ga", "peering": ["vpc-01": [:], "vpc-02": [:]]]])
+        variantJSON["spec"]?["gateway"]?["neighbors"] = [["source": "eth2", "ip": "172.30.128.77", "asn": 65101]]
+        variantJSON["spec"]?["agentVersion"] = "v9"
+        variantJSON["status"]?["lastAppliedGen"] = "not a number"
+        let variant = Self.view(variantJSON).fields
+        let mutations: [(String, (inout Fields) -> Void)] = [
+            ("name", { $0.name = "other" }), ("namespace", { $0.namespace = "other" }),
+            ("resourceVersion", { $0.resourceVersion = "rv-other" }), ("uid", { $0.uid = StoredUID("some-other-uid") }),
+            ("generation", { $0.generation = .value(99) }), ("creationTime", { $0.creationTime = Fx.at(-5) }),
+            ("specChangeTime", { $0.specChangeTime = Fx.at(-5) }), ("protocolIP", { $0.protocolIP = "10.0.0.9" }),
+            ("expectedNeighbors", { $0.expectedNeighbors = variant.expectedNeighbors }),
+            ("expectedAgentVersion", { $0.expectedAgentVersion = .value("v9") }),
+            ("peerings", { $0.peerings = variant.peerings }), ("hasStatus", { $0.hasStatus.toggle() }),
+            ("lastHeartbeat", { $0.lastHeartbeat = .value(Fx.at(-15)) }), ("lastHeartbeat", { $0.lastHeartbeat = .invalid }),
+            ("lastHeartbeat", { $0.lastHeartbeat = .absent }), ("lastHeartbeatText", { $0.lastHeartbeatText = "yesterday" }),
+            ("lastAppliedGen", { $0.lastAppliedGen = .value(3) }), ("lastAppliedTime", { $0.lastAppliedTime = .invalid }),
+            ("agentVersion", { $0.agentVersion = "v0" }), ("lastCollectedTime", { $0.lastCollectedTime = "later" }),
+            ("hasState", { $0.hasState.toggle() }), ("frrAppliedGen", { $0.frrAppliedGen = .value(2) }),
+            ("bgpNeighbors", { $0.bgpNeighbors = variant.bgpNeighbors }), ("bgpNeighbors", { $0.bgpNeighbors = .absent }),
+            ("bgpNeighbors", { $0.bgpNeighbors = .value(Array(($0.bgpNeighbors.value ?? []).dropLast())) }),
+            ("counters", { if !$0.counters.isEmpty { $0.counters[0].packets = .value(1) } }),
+            ("counters", { if !$0.counters.isEmpty { $0.counters[0].name = "vpc-09" } }),
+            ("counters", { if !$0.counters.isEmpty { $0.counters.removeLast() } }),
+            ("counters", { if !$0.counters.isEmpty { $0.counters[0].drops = .invalid } }),
+            ("problems", { $0.problems = variant.problems }), ("unreadable", { $0.unreadable = "cut" }),
+            ("specDigest", { $0.specDigest = SpecDigest(42) }),
+        ]
+        // Every field is changed by some mutation, and every mutation changes its field.
+        let labels = Set(Mirror(reflecting: base).children.compactMap(\.label))
+        #expect(labels == Set(mutations.map(\.0)), "a field of the view that the cheap test does not know")
+        #expect(Fields.advancedInputFields.isSubset(of: labels))
+        for (label, mutate) in mutations where label != "specDigest" {
+            var changed = base
+            mutate(&changed)
+            #expect(changed != base, "the mutation of \(label) changes nothing")
+        }
+        #expect(!variant.problems.isEmpty && variant.peerings != base.peerings && variant.expectedNeighbors != base.expectedNeighbors)
+        var random = TrafficAdvanceTests.Seeded(state: 0xC4EA9)
+        var answers: [String: Int] = [:]
+        for n in 0..<3_000 {
+            var new = base
+            for _ in 0..<Int.random(in: 0...3, using: &random) { mutations.randomElement(using: &random)!.1(&new) }
+            // Half the cases with the arrays in storage of their own (read anew), half shared.
+            if n.isMultiple(of: 2) {
+                new.peerings = new.peerings.map { $0 }
+                new.expectedNeighbors = new.expectedNeighbors.map { $0 }
+                new.problems = new.problems.map { $0 }
+                new.counters = new.counters.map { $0 }
+                if case .value(let neighbors) = new.bgpNeighbors { new.bgpNeighbors = .value(neighbors.map { $0 }) }
+            }
+            let (oldView, newView) = (GatewayAgentView(base), GatewayAgentView(new))
+            let expected = Self.referenceChange(from: oldView, to: newView)
+            let answer = newView.advancedChange(from: oldView)
+            #expect(answer?.heartbeat == expected?.heartbeat && answer?.counters == expected?.counters, "case \(n)")
+            answers["\(String(describing: expected))", default: 0] += 1
+        }
+        // Quiet changes and others were both among the cases.
+        #expect(answers.count >= 4, "\(answers)")
+    }
+
     /// The heartbeat rule takes the stamp it remembers when it is this heartbeat's, and renders
     /// the heartbeat anew otherwise, the same instant written another way included: the memory
     /// and the evidence always carry the heartbeat as `KubeTime.format` writes it.

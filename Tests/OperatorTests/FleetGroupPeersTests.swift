@@ -152,6 +152,31 @@ import Remediation
         #expect(keys == [g3] && peers == nil)
     }
 
+    /// A quiet heartbeat applied as such (`upsert(heartbeat:)`, which does not compare the
+    /// peerings and BGP state again) re-judges what the general `upsert(agent:)` re-judges:
+    /// on time only the gateway, after a silence its group mates too — in a named group, in
+    /// `default`, and without a peering.
+    @Test func aQuietHeartbeatRequeuesWhatTheGeneralUpsertDoes() throws {
+        for group in ["ga", GatewayGroups.defaultGroup, nil] {
+            var quiet = fleet(peeringGroup: group, policy: .default)
+            var general = fleet(peeringGroup: group, policy: .default)
+            var old = agent("gw-1", peeringGroup: group)
+            let start = try #require(KubeTime.parse("2026-04-17T17:00:00Z"))
+            var at = 0.0
+            for gap in [15.0, 30, 31, 5, 90, 15, 0, 45] {
+                at += gap
+                let new = agent("gw-1", peeringGroup: group, beat: KubeTime.format(start.addingTimeInterval(at)))
+                #expect(HealthEvaluator.changesOnlyQuietInputs(from: old, to: new) || gap == 0)
+                let now = start.addingTimeInterval(at + 1)
+                let (keys, peers) = quiet.upsert(heartbeat: new, policy: .default, now: now)
+                let expected = general.upsert(agent: new)
+                #expect(Set(keys) == Set(expected) && keys.count == expected.count, "\(group ?? "none") after \(gap) s")
+                #expect(peers == (group == nil ? nil : general.groupPeersHeartbeats(for: g1, policy: .default, now: now)))
+                old = new
+            }
+        }
+    }
+
     /// The heartbeat advance reads the group peers' heartbeats from their GatewayAgents alone
     /// (no peer inputs built); they say what the full inputs say, and what the evaluation keeps
     /// as its check — in a named group and in `default` (every gateway a member).

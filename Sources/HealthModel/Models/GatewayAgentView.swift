@@ -36,6 +36,28 @@ public struct GatewayAgentView: Sendable, Equatable {
 
         package init() {}
 
+        /// The fields a heartbeat may change without changing any other rule input: the heartbeat
+        /// and the counter collection (`GatewayAgentView.advancedChange`), and `resourceVersion`
+        /// (no input). `equalOutsideAdvancedInputs` compares every other field; a field added to
+        /// the view must be compared there too (`HeartbeatAdvanceTests` counts them).
+        package static let advancedInputFields: Set<String> = ["lastHeartbeat", "lastCollectedTime", "counters", "resourceVersion"]
+
+        /// `self == other` with the `advancedInputFields` left out, field by field in place (the
+        /// heartbeat's cheap test copied the fields, a retain and a release each, to compare them
+        /// whole). An array stored once for both views (unchanged bytes read into the same
+        /// storage) is equal without looking at its elements.
+        package func equalOutsideAdvancedInputs(_ other: Fields) -> Bool {
+            name == other.name && namespace == other.namespace && uid == other.uid && generation == other.generation
+                && creationTime == other.creationTime && specChangeTime == other.specChangeTime
+                && protocolIP == other.protocolIP && sameElements(expectedNeighbors, other.expectedNeighbors)
+                && expectedAgentVersion == other.expectedAgentVersion && sameElements(peerings, other.peerings)
+                && hasStatus == other.hasStatus && lastHeartbeatText == other.lastHeartbeatText
+                && lastAppliedGen == other.lastAppliedGen && lastAppliedTime == other.lastAppliedTime
+                && agentVersion == other.agentVersion && hasState == other.hasState && frrAppliedGen == other.frrAppliedGen
+                && sameNeighbors(bgpNeighbors, other.bgpNeighbors) && sameElements(problems, other.problems)
+                && unreadable == other.unreadable && specDigest == other.specDigest
+        }
+
         package mutating func read(_ meta: some ObjectMetadata) {
             name = meta.name
             namespace = meta.namespace
@@ -279,4 +301,21 @@ package struct SpecDigest: Sendable, Equatable {
     }
 
     package static func == (lhs: SpecDigest, rhs: SpecDigest) -> Bool { true }
+}
+
+/// Two arrays equal element for element, without comparing them when they are one storage.
+func sameElements<Element: Equatable>(_ a: [Element], _ b: [Element]) -> Bool {
+    let shared = a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in a.count == b.count && a.baseAddress == b.baseAddress }
+    }
+    return shared || a == b
+}
+
+/// `a == b` for the BGP neighbours' reading, through `sameElements`.
+func sameNeighbors(_ a: Reading<[BGPNeighborView]>, _ b: Reading<[BGPNeighborView]>) -> Bool {
+    switch (a, b) {
+    case (.value(let a), .value(let b)): sameElements(a, b)
+    case (.absent, .absent), (.invalid, .invalid): true
+    default: false
+    }
 }

@@ -130,9 +130,8 @@ public struct FleetIndex: Sendable {
         var result = GroupPeersHeartbeats.none
         // `peeringGroups(at:)` without its sets (this runs on every heartbeat): each group that
         // a peering names, once, when the gateway is in it.
-        let entry = gateways[slot]
-        let peerings = entry.agent?.peerings ?? []
-        let memberships = entry.gateway?.groups ?? []
+        let peerings = gateways[slot].agent?.peerings ?? []
+        let memberships = gateways[slot].gateway?.groups ?? []
         for (i, peering) in peerings.enumerated() {
             let group = peering.groupName
             guard !peerings[..<i].contains(where: { $0.groupName == group }),
@@ -272,13 +271,20 @@ public struct FleetIndex: Sendable {
 
     /// `upsert(agent:)`, and for a heartbeat of a gateway with peerings what its group peers'
     /// heartbeats say at `now` (`groupPeersHeartbeats`), read at the slot found once.
+    /// The update changed only quiet inputs (`HealthEvaluator.changesOnlyQuietInputs`, as
+    /// `FleetState.apply(heartbeat:)` is called): its peerings and BGP state are the old
+    /// view's, so they are not compared again.
     mutating func upsert(heartbeat agent: GatewayAgentView, policy: HealthPolicy,
                          now: Date) -> (keys: [ObjectKey], groupPeers: GroupPeersHeartbeats?) {
-        let (slot, changed) = upsertAgent(agent)
+        let (slot, changed) = upsertAgent(agent, forwardingUnchanged: true)
         return (changed, agent.peerings.isEmpty ? nil : groupPeersHeartbeats(at: slot, policy: policy, now: now))
     }
 
-    private mutating func upsertAgent(_ agent: GatewayAgentView) -> (slot: Slot, changed: [ObjectKey]) {
+    /// `forwardingUnchanged`: the caller knows the new view's peerings and BGP neighbours are
+    /// the old one's (a quiet heartbeat). Comparing the neighbours was a generic `Reading`
+    /// comparison per neighbour on every heartbeat of a gateway with peerings.
+    private mutating func upsertAgent(_ agent: GatewayAgentView,
+                                      forwardingUnchanged: Bool = false) -> (slot: Slot, changed: [ObjectKey]) {
         let key = ObjectKey(namespace: agent.namespace, name: agent.name)
         let slot = gatewaySlot(making: key)
         let old = gateways[slot].agent
@@ -295,7 +301,10 @@ public struct FleetIndex: Sendable {
         // is stale as not forwarding): a heartbeat on time moves none, and costs no more than before.
         guard let old else { return (slot, withGroupMates(key, at: slot, peeringGroups(at: slot))) }
         if old.peerings.isEmpty && agent.peerings.isEmpty { return (slot, [key]) }
-        guard old.peerings != agent.peerings || old.bgpNeighbors != agent.bgpNeighbors || endsSilence(from: old, to: agent)
+        assert(!forwardingUnchanged || (old.peerings == agent.peerings && old.bgpNeighbors == agent.bgpNeighbors),
+               "a heartbeat applied as quiet changed its peerings or BGP state")
+        guard !forwardingUnchanged && (old.peerings != agent.peerings || old.bgpNeighbors != agent.bgpNeighbors)
+                || endsSilence(from: old, to: agent)
         else { return (slot, [key]) }
         return (slot, withGroupMates(key, at: slot, peeringGroups(at: slot, agent: old).union(peeringGroups(at: slot))))
     }

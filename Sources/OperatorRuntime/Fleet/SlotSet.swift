@@ -144,7 +144,9 @@ struct SlotTable<Entry: Sendable>: Sendable {
     }
 
     subscript(slot: Slot) -> Entry {
-        get { entries[Int(slot)] }
+        // Read in place: `gateways[slot].agent` then copies the agent alone, not the entry
+        // (a retain and a release of each of its views, per group peer on every heartbeat).
+        _read { yield entries[Int(slot)] }
         _modify { yield &entries[Int(slot)] }
     }
 
