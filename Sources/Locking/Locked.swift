@@ -6,8 +6,8 @@ import Foundation
 /// supports macOS 14.)
 ///
 /// `withLock` is inlinable: it is called from every module with the caller's own types, and
-/// unspecialised (the body a closure context, `R` and `Value` through their metadata) it cost a
-/// generic metadata lookup or two per call on the watch's hot path (fifteenth round).
+/// unspecialised it handled the body as a closure and `R` and `Value` through their metadata,
+/// on every watch event's path (docs/performance.md, fifteenth round).
 public final class Locked<Value>: @unchecked Sendable {
     @usableFromInline let lock = NSLock()
     @usableFromInline var value: Value
