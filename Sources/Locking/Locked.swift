@@ -4,13 +4,17 @@ import Foundation
 /// the curl driver's inbox, the emulator's store, a clock's `now()`, a leader flag read by a
 /// readiness probe. (`Synchronization.Mutex` would do, but it needs macOS 15 and the package
 /// supports macOS 14.)
+///
+/// `withLock` is inlinable: it is called from every module with the caller's own types, and
+/// unspecialised it handled the body as a closure and `R` and `Value` through their metadata,
+/// on every watch event's path (docs/performance.md, fifteenth round).
 public final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
+    @usableFromInline let lock = NSLock()
+    @usableFromInline var value: Value
 
     public init(_ value: Value) { self.value = value }
 
-    @discardableResult
+    @inlinable @discardableResult
     public func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         lock.lock()
         defer { lock.unlock() }
@@ -18,6 +22,7 @@ public final class Locked<Value>: @unchecked Sendable {
     }
 
     /// The same, for bodies with a typed error (the emulator's store throws `Status`).
+    @inlinable
     public func withLockTyped<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R {
         lock.lock()
         defer { lock.unlock() }

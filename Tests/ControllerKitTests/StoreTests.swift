@@ -106,6 +106,53 @@ import TestSupport
         #expect(store.count == 1)
     }
 
+    /// `apply` runs the body the store's `init` compiled where `Value` was known
+    /// (`specialisedApply`). A store made inside generic code, one made with a concrete type and
+    /// the body called directly must report the same change for every event, each on its own
+    /// store (the closure is handed the store; it captures none): random adds, updates (repeated
+    /// versions, unchanged projections), deletions, filtered objects, nameless ones and bookmarks.
+    @Test func applyThroughTheInitsClosureIsTheBody() {
+        func madeGenerically<V: Sendable & Equatable>(_ projection: @escaping @Sendable (JSONValue) -> V?) -> Store<V> {
+            Store<V>(projection: projection, isUnchanged: { $0 == $1 })
+        }
+        let project: @Sendable (JSONValue) -> String? = { $0[path: "spec", "state"]?.stringValue }
+        let concrete = Store<String>(projection: project, isUnchanged: { $0 == $1 })
+        let generic = madeGenerically(project)
+        let direct = Store<String>(projection: project, isUnchanged: { $0 == $1 })
+        let untouched = Store<String>(projection: project)
+        func described(_ change: ObjectChange<String>?) -> String {
+            switch change {
+            case nil: "none"
+            case .added(let key, let value)?: "added \(key) \(value)"
+            case .updated(let key, let old, let new)?: "updated \(key) \(old)->\(new)"
+            case .deleted(let key, let value)?: "deleted \(key) \(value)"
+            }
+        }
+        var random = SystemRandomNumberGenerator()
+        var kinds: Set<String> = []
+        for i in 0..<2_000 {
+            let name = "gw-\(Int.random(in: 0..<12, using: &random))"
+            let rv = "\(Int.random(in: 0...(i / 2 + 1), using: &random))"
+            let state: JSONValue = [.string("UP"), .string("DOWN"), .null].randomElement(using: &random)!
+            let event: WatchEvent = switch Int.random(in: 0..<10, using: &random) {
+            case 0: WatchEvent(type: .deleted, object: object(name, rv: rv))
+            case 1: WatchEvent(type: .bookmark, object: ["metadata": ["resourceVersion": .string(rv)]])
+            case 2: WatchEvent(type: .added, object: ["metadata": ["resourceVersion": .string(rv)], "spec": ["state": "UP"]])
+            case 3: WatchEvent(type: .added, object: object(name, rv: rv, spec: ["state": state]))
+            default: WatchEvent(type: .modified, object: object(name, rv: rv, spec: ["state": state]))
+            }
+            let expected = described(direct.applyInlined(event))
+            #expect(described(concrete.apply(event)) == expected)
+            #expect(described(generic.apply(event)) == expected)
+            kinds.insert(String(expected.prefix(while: { $0 != " " })))
+        }
+        #expect(kinds == ["none", "added", "updated", "deleted"])
+        #expect(concrete.snapshot() == direct.snapshot() && generic.snapshot() == direct.snapshot())
+        #expect(concrete.lastResourceVersion == direct.lastResourceVersion && generic.lastResourceVersion == direct.lastResourceVersion)
+        #expect(concrete.skippedObjects == direct.skippedObjects && concrete.skippedObjects > 0)
+        #expect(untouched.count == 0 && untouched.lastResourceVersion == nil)
+    }
+
     @Test func objectKeyParsesAndOrders() {
         #expect(ObjectKey(object: object("x", namespace: nil, rv: "1")) == ObjectKey(namespace: nil, name: "x"))
         #expect(ObjectKey(object: ["metadata": ["name": ""]]) == nil)

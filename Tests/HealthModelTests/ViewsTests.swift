@@ -8,6 +8,23 @@ import Testing
 struct ViewsTests {
     func parsed(_ r: (gateway: String, role: PodRole)?) -> String? { r.map { "\($0.gateway)/\($0.role.rawValue)" } }
 
+    /// `Reading`'s `==` is written out (inlinable, so other modules specialise it): it must be
+    /// the derived equality, equal exactly when the case and the value are.
+    @Test func readingEqualityIsCaseAndValue() {
+        let dates: [Reading<Date>] = [.absent, .invalid, .value(Date(timeIntervalSince1970: 0)), .value(Date(timeIntervalSince1970: 1))]
+        let states: [Reading<LeafSessionState>] = [.absent, .invalid] + LeafSessionState.allCases.map { .value($0) }
+        func same<T>(_ a: Reading<T>, _ b: Reading<T>) -> Bool {
+            switch (a, b) {
+            case (.absent, .absent), (.invalid, .invalid): return true
+            case (.value(let x), .value(let y)): return x == y
+            default: return false
+            }
+        }
+        for a in dates { for b in dates { #expect((a == b) == same(a, b) && (a != b) == !same(a, b)) } }
+        for a in states { for b in states { #expect((a == b) == same(a, b)) } }
+        #expect(dates.filter { $0 == .value(Date(timeIntervalSince1970: 1)) }.count == 1)
+    }
+
     @Test func daemonSetNames() {
         #expect(parsed(PodView.parseDaemonSetName("gw--gateway-1--dataplane")) == "gateway-1/dataplane")
         #expect(parsed(PodView.parseDaemonSetName("gw--edge--gw--frr")) == "edge--gw/frr")

@@ -453,7 +453,9 @@ public actor Informer<Value: Sendable> {
 }
 
 extension Informer {
-    /// An informer with its own store built from `projection`.
+    /// An informer with its own store built from `projection`. Inlinable so that the store is
+    /// made where `Value` is known (see `Store`: its `apply` then runs specialised).
+    @inlinable
     public init(name: String, source: any ListWatchSource, projection: @escaping @Sendable (JSONValue) -> Value?,
                 byteProjection: (@Sendable (ArraySlice<UInt8>) -> Value?)? = nil,
                 isUnchanged: (@Sendable (Value, Value) -> Bool)? = nil,

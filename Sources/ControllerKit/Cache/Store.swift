@@ -9,14 +9,21 @@ import Locking
 /// The projection runs on the way in so the cache holds only the fields the operator reads
 /// (no managedFields, no unrelated spec). A projection that returns nil filters the object out;
 /// if it was cached before, that counts as a deletion.
+///
+/// **Specialised where `Value` is known.** The store and its informer live in ControllerKit and
+/// are generic, so the operator's calls ran unspecialised: every watch event paid generic
+/// metadata lookups (the entry's class, `ObjectChange<Value>` and its payload tuple, the
+/// dictionary) and value-witness calls. The per-event members (`get`, and `apply` through
+/// `specialisedApply`) are therefore inlinable, and the inlinable `init` makes `specialisedApply` where the
+/// caller's `Value` is concrete: the informer, generic itself, calls the caller's specialised copy.
 public final class Store<Value: Sendable>: Sendable {
     /// Boxed: a dictionary keeps its values inline in a table up to twice its count, and a
     /// view is a few hundred bytes (10,000 GatewayAgentViews: 5.4 MB of table inline, 3.2 MB
     /// boxed). Replaced, never mutated.
-    final class Entry: Sendable {
-        let value: Value
-        let resourceVersion: String?
-        init(value: Value, resourceVersion: String?) {
+    @usableFromInline final class Entry: Sendable {
+        @usableFromInline let value: Value
+        @usableFromInline let resourceVersion: String?
+        @inlinable init(value: Value, resourceVersion: String?) {
             self.value = value
             self.resourceVersion = resourceVersion
         }
@@ -25,17 +32,20 @@ public final class Store<Value: Sendable>: Sendable {
     /// Everything that changes, behind the one lock: a locked state rather than an actor, so
     /// the informer applies an event and a reconcile reads a value without a hop to another
     /// executor (at 10,000 gateways, a hop per heartbeat). Projections run outside the lock.
-    struct State {
-        var entries: [ObjectKey: Entry] = [:]
-        var relistBuffer: [ObjectKey: Entry]?
-        var lastResourceVersion: String?
-        var skippedObjects = 0
+    @usableFromInline struct State {
+        @usableFromInline var entries: [ObjectKey: Entry] = [:]
+        @usableFromInline var relistBuffer: [ObjectKey: Entry]?
+        @usableFromInline var lastResourceVersion: String?
+        @usableFromInline var skippedObjects = 0
+        @inlinable init() {}
     }
 
-    private let projection: @Sendable (JSONValue) -> Value?
-    private let byteProjection: (@Sendable (ArraySlice<UInt8>) -> Value?)?
-    private let isUnchanged: (@Sendable (Value, Value) -> Bool)?
-    private let state = Locked(State())
+    @usableFromInline let projection: @Sendable (JSONValue) -> Value?
+    @usableFromInline let byteProjection: (@Sendable (ArraySlice<UInt8>) -> Value?)?
+    @usableFromInline let isUnchanged: (@Sendable (Value, Value) -> Bool)?
+    @usableFromInline let state: Locked<State>
+    /// `applyInlined(_:)` as compiled where this store was made (see the type's comment).
+    @usableFromInline let specialisedApply: @Sendable (Store<Value>, WatchEvent) -> ObjectChange<Value>?
 
     /// The resourceVersion of the last list, event or bookmark applied: where a watch resumes.
     public var lastResourceVersion: String? { state.withLock { $0.lastResourceVersion } }
@@ -50,16 +60,20 @@ public final class Store<Value: Sendable>: Sendable {
     ///   `projection` reads the parsed object. It must agree with `projection` wherever it answers.
     ///   An event whose view the watch already read (`WatchEvent.Unparsed.view`, of type `Value`)
     ///   is taken as it is: the watch's reader must be this same byte projection.
+    @inlinable
     public init(projection: @escaping @Sendable (JSONValue) -> Value?,
                 byteProjection: (@Sendable (ArraySlice<UInt8>) -> Value?)? = nil,
                 isUnchanged: (@Sendable (Value, Value) -> Bool)? = nil) {
         self.projection = projection
         self.byteProjection = byteProjection
         self.isUnchanged = isUnchanged
+        self.state = Locked(State())
+        self.specialisedApply = { store, event in store.applyInlined(event) }
     }
 
     // MARK: Reads
 
+    @inlinable
     public func get(_ key: ObjectKey) -> Value? { state.withLock { $0.entries[key]?.value } }
     public var count: Int { state.withLock { $0.entries.count } }
     public var keys: [ObjectKey] { state.withLock { Array($0.entries.keys) }.sorted() }
@@ -74,7 +88,11 @@ public final class Store<Value: Sendable>: Sendable {
     /// Applies one watch event; returns the change it made (nil when it made none).
     /// ERROR events are not the cache's business: the informer handles them before this.
     @discardableResult
-    public func apply(_ event: WatchEvent) -> ObjectChange<Value>? {
+    public func apply(_ event: WatchEvent) -> ObjectChange<Value>? { specialisedApply(self, event) }
+
+    /// `apply`'s body, inlined into `init` (and so into `specialisedApply`) where `Value` is concrete.
+    @inlinable
+    func applyInlined(_ event: WatchEvent) -> ObjectChange<Value>? {
         let version = event.resourceVersion
         if let unparsed = event.unparsed, event.type != .bookmark, event.type != .error {
             let key = ObjectKey(namespace: unparsed.namespace, name: unparsed.name)
@@ -190,7 +208,8 @@ public final class Store<Value: Sendable>: Sendable {
 
     /// An unparsed object's value: the view the watch read with its identity (one pass over the
     /// bytes, `WatchObjectReader`), else `byteProjection`'s, else the tree's.
-    private func project(_ unparsed: WatchEvent.Unparsed) -> Value? {
+    @inlinable
+    func project(_ unparsed: WatchEvent.Unparsed) -> Value? {
         if let view = unparsed.view as? Value { return view }
         return byteProjection?(unparsed.bytes) ?? projection(unparsed.parsed)
     }
@@ -203,18 +222,21 @@ public final class Store<Value: Sendable>: Sendable {
         }
     }
 
-    private func upsert(_ key: ObjectKey, _ entry: Entry, into s: inout State) -> ObjectChange<Value>? {
+    @inlinable
+    func upsert(_ key: ObjectKey, _ entry: Entry, into s: inout State) -> ObjectChange<Value>? {
         let old = s.entries.updateValue(entry, forKey: key)
         guard let old else { return .added(key, entry.value) }
         return isSame(old, entry) ? nil : .updated(key, old: old.value, new: entry.value)
     }
 
-    private static func remove(_ key: ObjectKey, from s: inout State) -> ObjectChange<Value>? {
+    @inlinable
+    static func remove(_ key: ObjectKey, from s: inout State) -> ObjectChange<Value>? {
         s.entries.removeValue(forKey: key).map { .deleted(key, $0.value) }
     }
 
     /// Same resourceVersion means the same object; otherwise ask `isUnchanged` if given.
-    private func isSame(_ old: Entry, _ new: Entry) -> Bool {
+    @inlinable
+    func isSame(_ old: Entry, _ new: Entry) -> Bool {
         if let a = old.resourceVersion, let b = new.resourceVersion, a == b { return true }
         return isUnchanged?(old.value, new.value) ?? false
     }

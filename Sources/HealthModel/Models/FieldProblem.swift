@@ -47,6 +47,18 @@ public enum Reading<Value: Sendable & Equatable>: Sendable, Equatable {
         case .value(let v): .value(transform(v))
         }
     }
+
+    /// Written out and inlinable, not derived: the derived `==` is not inlinable, so every
+    /// caller in another module ran it unspecialised, with a lookup of the payload tuple's
+    /// metadata per call (the fleet index compares two `Reading<Date>`s per GatewayAgent heartbeat).
+    @inlinable
+    public static func == (lhs: Reading, rhs: Reading) -> Bool {
+        switch (lhs, rhs) {
+        case (.absent, .absent), (.invalid, .invalid): true
+        case (.value(let a), .value(let b)): a == b
+        default: false
+        }
+    }
 }
 
 extension Date {
