@@ -26,22 +26,4 @@ public final class Locked<Value>: @unchecked Sendable {
 
     /// A copy of the value.
     public var current: Value { withLock { $0 } }
-
-    /// The value in place, the lock held for the one access (a read, or a change in place such as
-    /// `table.inPlace[key]?.field = x`): for state an actor owns and a synchronous reader elsewhere
-    /// also reads or changes (`GatewayReconciler`'s table, advanced by a heartbeat without a hop
-    /// onto the actor). Each access is atomic on its own: a read and a later write are two.
-    /// Not re-entrant: nothing inside one access may access the same value again.
-    public var inPlace: Value {
-        _read {
-            lock.lock()
-            defer { lock.unlock() }
-            yield value
-        }
-        _modify {
-            lock.lock()
-            defer { lock.unlock() }
-            yield &value
-        }
-    }
 }

@@ -28,7 +28,7 @@ extension ReconcileReconcilerTests {
         let patches = await rig.writer.patches.count
         await rig.feed(beat: 30)
         rig.clock.set(RFx.t0.addingTimeInterval(32))
-        let moved = try #require(rig.reconciler.advance(RFx.key, from: Self.agentView(beat: 15), to: Self.agentView(beat: 30), now: rig.clock.now(), groupPeers: nil))
+        let moved = try #require(await rig.reconciler.advance(RFx.key, from: Self.agentView(beat: 15), to: Self.agentView(beat: 30), now: rig.clock.now(), groupPeers: nil))
         // Each heartbeat arrives 2 s after its stamp: stale 45 s after arrival, checked a second later.
         #expect(moved.from == RFx.t0.addingTimeInterval(63) && moved.to == RFx.t0.addingTimeInterval(78))
         #expect(await rig.reconciler.evaluationCount == evaluations, "not evaluated")
@@ -53,7 +53,7 @@ extension ReconcileReconcilerTests {
     @Test func aGatewayNotSettledIsEvaluated() async throws {
         let fresh = Rig()
         await fresh.feed(beat: 0)
-        #expect(fresh.reconciler.advance(RFx.key, from: Self.agentView(beat: 0), to: Self.agentView(beat: 15), now: fresh.clock.now(), groupPeers: nil) == nil)
+        #expect(await fresh.reconciler.advance(RFx.key, from: Self.agentView(beat: 0), to: Self.agentView(beat: 15), now: fresh.clock.now(), groupPeers: nil) == nil)
 
         // The second reconcile turns TrafficHealthy True (a write, which fails): all True, but
         // the write must be retried, not skipped.
@@ -67,12 +67,12 @@ extension ReconcileReconcilerTests {
         guard case .retry = await rig.reconciler.reconcile(RFx.key) else { Issue.record("the write was to fail"); return }
         #expect(await rig.reconciler.assessments()[RFx.key]?.conditions.allSatisfy { $0.status == "True" } == true)
         rig.clock.set(RFx.t0.addingTimeInterval(32))
-        #expect(rig.reconciler.advance(RFx.key, from: Self.agentView(beat: 15), to: Self.agentView(beat: 30), now: rig.clock.now(), groupPeers: nil) == nil)
+        #expect(await rig.reconciler.advance(RFx.key, from: Self.agentView(beat: 15), to: Self.agentView(beat: 30), now: rig.clock.now(), groupPeers: nil) == nil)
 
         let stale = await Self.settledRig()
         stale.clock.set(RFx.t0.addingTimeInterval(100))
         _ = await stale.reconciler.reconcile(RFx.key)
-        #expect(stale.reconciler.advance(RFx.key, from: Self.agentView(beat: 15), to: Self.agentView(beat: 100), now: stale.clock.now(), groupPeers: nil) == nil)
+        #expect(await stale.reconciler.advance(RFx.key, from: Self.agentView(beat: 15), to: Self.agentView(beat: 100), now: stale.clock.now(), groupPeers: nil) == nil)
     }
 }
 

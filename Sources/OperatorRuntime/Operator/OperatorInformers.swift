@@ -74,13 +74,12 @@ enum OperatorInformers {
             name: "gatewayagents", source: source(.gatewayAgents, fabric, viewReader: agentReader), store: agentStore,
             clock: clock, options: options(.gatewayAgents), logger: logger) { change in
             // A heartbeat that moves no verdict moves the gateway's staleness check instead of
-            // queueing an evaluation (`GatewayReconciler.advance`, on this thread: no hop onto
-            // the reconciler per heartbeat); anything else is queued.
+            // queueing an evaluation (`GatewayReconciler.advance`); anything else is queued.
             guard case .updated(let key, let old, let new) = change, HealthEvaluator.changesOnlyQuietInputs(from: old, to: new)
             else { return await enqueue(fleet.apply(change)) }
             let now = clock.now()
             let (keys, groupPeers) = fleet.apply(heartbeat: change, policy: config.health, now: now)
-            guard let moved = reconciler.advance(key, from: old, to: new, now: now, groupPeers: groupPeers)
+            guard let moved = await reconciler.advance(key, from: old, to: new, now: now, groupPeers: groupPeers)
             else { return await enqueue(keys) }
             queue.postpone(key, from: moved.from, to: moved.to)
             // Its group mates when the heartbeat ends a silence they may have judged (§3.11).

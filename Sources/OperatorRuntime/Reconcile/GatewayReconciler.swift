@@ -18,9 +18,7 @@ import Remediation
 /// touched by two reconciles of the same key concurrently. The evaluation itself runs off this
 /// actor (`reconcile`), and what to write is a pure function (`planStatus`); the actor keeps
 /// the per-key memory and is the writer. A heartbeat that moves no verdict is not reconciled
-/// at all but advanced (`advance`, docs/health-model.md §8), on the informer's own thread: the
-/// per-key memory is behind a lock (`table`) rather than only on this actor, so that a batch of
-/// heartbeats costs no hop onto it per heartbeat.
+/// at all but advanced (`advance`, docs/health-model.md §8).
 public actor GatewayReconciler {
     /// Our latest write of a key, until the cache shows it. The cache lags the API by a watch
     /// event; a reconcile in between must judge against what we wrote, not against the stale
@@ -117,30 +115,6 @@ public actor GatewayReconciler {
             last == nil && agreedVersion == nil && !inProgress && !settled && written == nil && unconfirmed == nil
                 && lastPersistedState == nil
         }
-
-        // The two below are `mutating` only to be called through the table's in-place access
-        // (`table[key]?.advanceable()`): a read through the dictionary's getter copied the
-        // whole entry, retaining and releasing every field, on every heartbeat.
-
-        /// The kept assessment a quiet heartbeat may advance: settled, and no reconcile under way.
-        mutating func advanceable() -> Kept? {
-            settled && !inProgress ? last : nil
-        }
-
-        /// Replaces `kept` by `advanced` if it is still the settled assessment (no reconcile has
-        /// started, or started and ended, since `kept` was read); whether it did.
-        mutating func replaceAdvanceable(_ kept: Kept, with advanced: Kept) -> Bool {
-            guard settled, !inProgress, last === kept else { return false }
-            last = advanced
-            return true
-        }
-    }
-
-    /// What is kept of the gateways, shared by this actor and `advance` (see `table`).
-    struct Table {
-        var gateways: [ObjectKey: Tracked] = [:]
-        /// Heartbeats judged by `advance`.
-        var advanceCount = 0
     }
 
     private let fleet: FleetState
@@ -155,18 +129,8 @@ public actor GatewayReconciler {
     private let logger: Logger
     /// Restarts and ticket drafts after each assessment (nil: health only).
     private let remediator: GatewayRemediator?
-    /// What is kept of each gateway between reconciles, in one table (one lookup per key), behind
-    /// a lock: this actor reads and changes it one access at a time (`gateways`), and `advance`
-    /// from the GatewayAgent informer's thread without a hop onto the actor. Every sequence of
-    /// accesses on the actor that reads an entry and writes it back later (`write`) runs while
-    /// the key's reconcile is `inProgress`, when `advance` leaves the entry alone; `advance`
-    /// checks and replaces the kept assessment in one access.
-    private nonisolated let table = Locked(Table())
-    /// The table's entries in place, one locked access each (see `table`).
-    private var gateways: [ObjectKey: Tracked] {
-        _read { yield table.inPlace.gateways }
-        _modify { yield &table.inPlace.gateways }
-    }
+    /// What is kept of each gateway between reconciles, in one table (one lookup per key).
+    private var gateways: [ObjectKey: Tracked] = [:]
     /// The gateways a leaf's heartbeat that changes no evidence cannot move: tracked, judged with
     /// a fresh heartbeat (`heartbeatWasFresh`) and not being judged now (`inProgress`). Kept in
     /// step with `gateways` on this actor (`noteLeafWord`) and read behind its lock, so a leaf's
@@ -183,7 +147,7 @@ public actor GatewayReconciler {
     public private(set) var eventCount = 0
     public private(set) var evaluationCount = 0
     /// Heartbeats judged by `advance` (the heartbeat and traffic rules only), not evaluated.
-    public var advanceCount: Int { table.inPlace.advanceCount }
+    public private(set) var advanceCount = 0
 
     /// - Parameter cacheIsCurrent: asked once at the start of a reconcile; false while a cache
     ///   is frozen or being rebuilt (CacheLiveness): the verdict is not trusted enough to write
@@ -268,11 +232,7 @@ public actor GatewayReconciler {
     /// reconcile asked for, and the new one). Nil: the caller enqueues the gateway as for any
     /// change. Never skips a change that matters: a reconcile in progress or a gateway not
     /// settled is left to the queue, and `advance` says nil for any input a verdict depends on.
-    /// Synchronous, off this actor (on the caller's thread, see `table`): the kept assessment is
-    /// read, advanced, and put back only if it is still the settled one, so a reconcile that
-    /// starts meanwhile reads the kept assessment before this heartbeat (its inputs have the
-    /// heartbeat) and this call says nil; one that started and ended meanwhile wins the same way.
-    /// Either way the caller enqueues the gateway, as for any change: nothing is lost.
+    /// Synchronous on this actor: nothing can start or end a reconcile in between.
     /// - Parameters:
     ///   - now: the instant of the advance (the informer reads the clock once for this and
     ///     for `groupPeers`).
@@ -280,30 +240,12 @@ public actor GatewayReconciler {
     ///     change in one hop (`FleetState.apply(heartbeat:policy:now:)`); nil when it has no
     ///     peering-carrying group. In a group carrying a peering their own heartbeats move the
     ///     instant one would go stale (§3.11) without an evaluation.
-    public nonisolated func advance(_ key: ObjectKey, from old: GatewayAgentView, to agent: GatewayAgentView, now: Date,
-                                    groupPeers: GroupPeersHeartbeats?) -> (from: Date, to: Date)? {
-        proposeAdvance(key, from: old, to: agent, now: now, groupPeers: groupPeers).flatMap(commit)
-    }
-
-    /// An advance computed from the kept assessment `kept`, not yet taken (`commit`).
-    struct ProposedAdvance {
-        var key: ObjectKey
-        var kept: Kept
-        var advanced: Kept
-        var from: Date
-        var to: Date
-        /// The heartbeat in whole seconds, for the gauge.
-        var beat: Date?
-    }
-
-    /// `advance`'s first half, the evaluation, with the table locked only to read the kept
-    /// assessment. (Apart from `commit` so that tests can put a reconcile in between.)
-    nonisolated func proposeAdvance(_ key: ObjectKey, from old: GatewayAgentView, to agent: GatewayAgentView, now: Date,
-                                    groupPeers: GroupPeersHeartbeats?) -> ProposedAdvance? {
+    public func advance(_ key: ObjectKey, from old: GatewayAgentView, to agent: GatewayAgentView, now: Date,
+                        groupPeers: GroupPeersHeartbeats?) -> (from: Date, to: Date)? {
+        guard let tracked = gateways[key], tracked.settled, !tracked.inProgress, let kept = tracked.last else { return nil }
         // `kept.rest` read in place (the kept object holds it): a copy of an assessment was a
         // retain and a release of each of its fields on every heartbeat.
-        guard let kept = table.withLock({ $0.gateways[key]?.advanceable() }) ?? nil,
-              let from = kept.rest.nextCheck,
+        guard let from = kept.rest.nextCheck,
               // Without counter evidence: the kept assessment blanks it (volatile).
               let next = HealthEvaluator.advance(kept.rest, conditions: kept.quietConditions(), from: old, to: agent,
                                                  policy: policy, now: now,
@@ -311,23 +253,13 @@ public actor GatewayReconciler {
                                                  counterEvidence: false, inputsChecked: true),
               let to = next.nextCheck
         else { return nil }
-        let beat = agent.lastHeartbeat.value.map { Date(timeIntervalSince1970: $0.timeIntervalSince1970.rounded(.down)) }
-        return ProposedAdvance(key: key, kept: kept, advanced: kept.advanced(to: next), from: from, to: to, beat: beat)
-    }
-
-    /// `advance`'s second half: takes `proposed` if its kept assessment is still the settled
-    /// one, in one access of the table; nil if not (a reconcile started, or started and ended).
-    nonisolated func commit(_ proposed: ProposedAdvance) -> (from: Date, to: Date)? {
-        table.withLock { table -> (from: Date, to: Date)? in
-            guard table.gateways[proposed.key]?.replaceAdvanceable(proposed.kept, with: proposed.advanced) == true
-            else { return nil }
-            table.advanceCount += 1
-            // The gauge holds the evidence's stamp: the heartbeat in whole seconds. Recorded
-            // under the table's lock: a reconcile that follows records its assessment after its
-            // `inProgress`, which waits for this lock, so the gauge never goes back.
-            if let beat = proposed.beat { metrics.recordHeartbeat(proposed.key, beat) }
-            return (proposed.from, proposed.to)
+        gateways[key]?.last = kept.advanced(to: next)
+        // The gauge holds the evidence's stamp: the heartbeat in whole seconds.
+        if let beat = agent.lastHeartbeat.value {
+            metrics.recordHeartbeat(key, Date(timeIntervalSince1970: beat.timeIntervalSince1970.rounded(.down)))
         }
+        advanceCount += 1
+        return (from, to)
     }
 
     /// What a reconcile judges against, gathered on this actor before the evaluation.
