@@ -153,7 +153,7 @@ struct TrafficAdvanceTests {
         #expect(taken > 500 && declined > 500, "taken \(taken), declined \(declined)")
     }
 
-    @Test func theMessageIsMatchedPieceByPiece() {
+    @Test func theBelowThresholdMessageIsRecognisedOnlyWhole() {
         for limit in ["1%", "0.5%", "1.25%", "100%"] {
             for compared in [0, 1, 9, 10, 11, 123_456] {
                 let message = TrafficRule.belowThresholdMessage(limit: limit, compared: compared)
