@@ -88,7 +88,7 @@ struct CachedLeafScanningTests {
             ("prefixes gone", heartbeat.setting(n13 + ["prefixes"], nil)),
             ("state changed", heartbeat.setting(n13 + ["state"], "idle")),
             ("state unknown", heartbeat.setting(n13 + ["state"], "estab")),
-            ("state null", heartbeat.setting(n13 + ["state"], .null)),
+            ("session state null", heartbeat.setting(n13 + ["state"], .null)),
             ("state not a string", heartbeat.setting(n13 + ["state"], 3)),
             ("router id changed", heartbeat.setting(n13 + ["remoteRouterID"], "172.30.8.9")),
             ("router id with a prefix length", heartbeat.setting(n13 + ["remoteRouterID"], "172.30.8.0/32")),

@@ -286,9 +286,9 @@ import Remediation
         #expect(index.upsert(switchAgent: leaf("leaf-1", beat: 2, sessions: both)) == .init(reported: [g1]))
         index.noteLeafWord(g1, ignored: true)
         #expect(index.upsert(switchAgent: leaf("leaf-1", beat: 3, sessions: both)) == .init())
-        // Evidence changes: judged whatever the word.
+        // Evidence changes: every gateway the leaf reports on is judged, whatever the word.
         let dropped = index.upsert(switchAgent: leaf("leaf-1", beat: 4, sessions: [("172.30.8.1", 0, "established"), ("172.30.8.2", 5, "established")]))
-        #expect(Set(dropped.changed) == [g1] && dropped.reported.isEmpty)
+        #expect(Set(dropped.changed) == [g1, g2] && dropped.reported.isEmpty)
         index.noteLeafWord(g1, ignored: false)
         #expect(index.upsert(switchAgent: leaf("leaf-1", beat: 5, sessions: [("172.30.8.1", 0, "established"), ("172.30.8.2", 5, "established")]))
                 == .init(reported: [g1]))
