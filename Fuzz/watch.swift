@@ -89,6 +89,8 @@ func checkKeptParse(_ bytes: ArraySlice<UInt8>) {
 
 /// The last GatewayAgentView the one-pass reader read (a cache for the next input's).
 nonisolated(unsafe) var lastAgentView: GatewayAgentView?
+/// The same for switch Agents.
+nonisolated(unsafe) var lastLeafView: SwitchAgentView?
 
 /// A line kept unparsed (the watch's fast path) must parse, to the object and identity the
 /// whole decode gives, and a view read from its bytes must equal the view read from the tree.
@@ -120,6 +122,14 @@ func checkUnparsed(_ line: ArraySlice<UInt8>) {
         }
     }
     if let view { lastAgentView = view }
+    // The same for a switch Agent: its sessions read beside the cached view's.
+    let leafView = leaf?.1.view as? SwitchAgentView
+    for cached in [leafView, lastLeafView] {
+        guard let cached else { continue }
+        let read = WatchEvent.Unparsed.scan(line: line, reader: SwitchAgentView.watchReader(previous: { _, _ in cached }))
+        if read?.1.view as? SwitchAgentView != leafView { fatalError("a leaf read beside a cached view differs from the one read without") }
+    }
+    if let leafView { lastLeafView = leafView }
     guard let (type, unparsed) = alone else { return }
     var whole = WatchEventDecoder(path: "/fuzz")
     guard case .event(let event)? = try? whole.decodeTolerant(line) else { fatalError("a line kept unparsed does not decode") }

@@ -204,4 +204,109 @@ import Remediation
         index.upsert(agent: agent("gw-2", peeringGroup: "ga", beat: "2026-04-17T16:00:00Z"))
         #expect(index.groupPeersHeartbeats(for: g3, policy: .default, now: KubeTime.parse("2026-04-17T17:00:00Z")!) == .none)
     }
+
+    /// A leaf with sessions to the given router IDs (each with its received prefixes, state
+    /// established unless given), and a heartbeat time.
+    func leaf(_ name: String, beat: Int, sessions: [(String, Int64, String)]) -> SwitchAgentView {
+        var neighbors: [String: JSONValue] = [:]
+        for (i, (routerID, received, state)) in sessions.enumerated() {
+            neighbors["172.31.0.\(i + 1)"] = ["state": .string(state), "remoteRouterID": .string(routerID),
+                                              "prefixes": ["IPV4_UNICAST": ["rec": .int(received)]]]
+        }
+        return SwitchAgentView(json: ["metadata": ["name": .string(name), "namespace": "default"],
+                                      "status": ["lastHeartbeat": .string("2026-04-17T17:00:\(10 + beat)Z"),
+                                                 "state": ["bgpNeighbors": ["default": .object(neighbors)]]]])
+    }
+
+    /// A leaf heartbeat whose sessions are the previous view's own array (what the watch's
+    /// reader hands on when they read as the cached ones) is told by a pointer, and its reported
+    /// gateways are kept from the heartbeat before while no gateway is re-indexed: its effect is
+    /// what an index that has seen only the gateways and the leaf's previous view (in other
+    /// arrays) answers, through heartbeats, counts moving and dropping to 0, a state change, a
+    /// peer added and removed, and a gateway's router ID moving between two heartbeats.
+    @Test func aLeafHeartbeatSharingTheCachedSessionsRequeuesWhatAFreshIndexDoes() {
+        let established = "established"
+        let steps: [[(String, Int64, String)]] = [
+            [("172.30.8.1", 5, established), ("172.30.8.2", 5, established)],
+            [("172.30.8.1", 5, established), ("172.30.8.2", 5, established)],
+            [("172.30.8.1", 6, established), ("172.30.8.2", 5, established)],
+            [("172.30.8.1", 6, established), ("172.30.8.2", 5, established)],
+            [("172.30.8.1", 0, established), ("172.30.8.2", 5, established)],
+            [("172.30.8.1", 0, established), ("172.30.8.2", 5, "idle")],
+            [("172.30.8.1", 0, established), ("172.30.8.2", 5, "idle"), ("172.30.8.3", 1, established)],
+            [("172.30.8.1", 0, established), ("172.30.8.2", 5, "idle"), ("172.30.8.3", 1, established)],
+            [("172.30.8.3", 1, established)],
+            [("172.30.8.3", 1, established)],
+            [("172.30.8.3", 1, established)],
+        ]
+        let moved = gateway("gw-3", ip: "172.30.8.9", groups: ["gb"])
+        for group in ["ga", nil] {
+            var quiet = fleet(peeringGroup: group)
+            var previous: SwitchAgentView?
+            var reportedSome = false
+            for (beat, sessions) in steps.enumerated() {
+                // gw-3 takes another router ID between two heartbeats of the leaf: from then on
+                // the leaf reports on none.
+                if beat == 9 { quiet.upsert(gateway: moved) }
+                let view = leaf("leaf-1", beat: beat, sessions: sessions)
+                var shared = view
+                if let previous, previous.sessions == view.sessions { shared.sessions = previous.sessions }
+                var fresh = fleet(peeringGroup: group)
+                if beat >= 9 { fresh.upsert(gateway: moved) }
+                if var previous {
+                    previous.sessions = previous.sessions.map { $0 }
+                    fresh.upsert(switchAgent: previous)
+                }
+                var copied = view
+                copied.sessions = view.sessions.map { $0 }
+                #expect(!FleetIndex.sameStorage(copied.sessions, shared.sessions))
+                let a = quiet.upsert(switchAgent: shared)
+                let b = fresh.upsert(switchAgent: copied)
+                #expect(Set(a.changed) == Set(b.changed) && a.changed.count == b.changed.count, "\(group ?? "none") beat \(beat)")
+                #expect(a.reported == b.reported, "\(group ?? "none") beat \(beat)")
+                reportedSome = reportedSome || !a.reported.isEmpty
+                for key in [g1, g2, g3] { #expect(quiet.inputs(for: key).switchAgents == fresh.inputs(for: key).switchAgents) }
+                previous = shared
+            }
+            #expect(reportedSome)
+        }
+    }
+
+    /// The reconciler's word that a quiet leaf heartbeat cannot move a gateway leaves that gateway
+    /// out of the heartbeat's report, and nothing else: a change of evidence reaches it all the
+    /// same, the word taken back reports it again, and a gateway whose slot went and came back
+    /// counts as affected until it is judged again.
+    @Test func theLeafWordFiltersOnlyTheQuietReport() {
+        var index = fleet(peeringGroup: nil)
+        let both = [("172.30.8.1", Int64(5), "established"), ("172.30.8.2", Int64(5), "established")]
+        _ = index.upsert(switchAgent: leaf("leaf-1", beat: 0, sessions: both))
+        #expect(index.upsert(switchAgent: leaf("leaf-1", beat: 1, sessions: both)) == .init(reported: [g1, g2]))
+        index.noteLeafWord(g2, ignored: true)
+        index.noteLeafWord(ObjectKey(namespace: "default", name: "gw-unknown"), ignored: true)
+        #expect(index.upsert(switchAgent: leaf("leaf-1", beat: 2, sessions: both)) == .init(reported: [g1]))
+        index.noteLeafWord(g1, ignored: true)
+        #expect(index.upsert(switchAgent: leaf("leaf-1", beat: 3, sessions: both)) == .init())
+        // Evidence changes: every gateway the leaf reports on is judged, whatever the word.
+        let dropped = index.upsert(switchAgent: leaf("leaf-1", beat: 4, sessions: [("172.30.8.1", 0, "established"), ("172.30.8.2", 5, "established")]))
+        #expect(Set(dropped.changed) == [g1, g2] && dropped.reported.isEmpty)
+        index.noteLeafWord(g1, ignored: false)
+        #expect(index.upsert(switchAgent: leaf("leaf-1", beat: 5, sessions: [("172.30.8.1", 0, "established"), ("172.30.8.2", 5, "established")]))
+                == .init(reported: [g1]))
+        // gw-2 goes (both its views) and comes back: not ignored any more.
+        _ = index.removeGateway(g2)
+        _ = index.removeAgent(g2)
+        index.upsert(gateway: gateway("gw-2", ip: "172.30.8.2", groups: ["ga"]))
+        index.upsert(agent: agent("gw-2", peeringGroup: nil))
+        #expect(index.upsert(switchAgent: leaf("leaf-1", beat: 6, sessions: [("172.30.8.1", 0, "established"), ("172.30.8.2", 5, "established")]))
+                == .init(reported: [g1, g2]))
+        // Through the fleet state as the reconciler gives it.
+        let state = FleetState()
+        _ = state.apply(ObjectChange<GatewayView>.added(g1, gateway("gw-1", ip: "172.30.8.1", groups: ["ga"])))
+        let one = [("172.30.8.1", Int64(5), "established")]
+        _ = state.apply(ObjectChange.added(ObjectKey(namespace: "default", name: "leaf-1"), leaf("leaf-1", beat: 0, sessions: one)))
+        state.noteLeafWord(g1, ignored: true)
+        let change = ObjectChange.updated(ObjectKey(namespace: "default", name: "leaf-1"), old: leaf("leaf-1", beat: 0, sessions: one),
+                                          new: leaf("leaf-1", beat: 1, sessions: one))
+        #expect(state.apply(change) == .init())
+    }
 }

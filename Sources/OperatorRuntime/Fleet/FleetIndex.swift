@@ -20,6 +20,12 @@ public struct FleetIndex: Sendable {
         var key = ObjectKey(namespace: nil, name: "")
         var gateway: GatewayView?
         var agent: GatewayAgentView?
+        /// The reconciler's word that a leaf's heartbeat which changes no evidence cannot move
+        /// this gateway's verdict (`noteLeafWord`): such a heartbeat does not report it. False
+        /// for a new entry (a gateway never judged counts as affected). Kept here, beside the
+        /// key a leaf's heartbeat reads anyway: a set of 10,000 keys beside the reconciler cost
+        /// a hash and a lookup in a table that does not stay in the cache, per gateway reported.
+        var leafWordIgnored = false
 
         var isVacant: Bool { gateway == nil && agent == nil }
     }
@@ -43,6 +49,14 @@ public struct FleetIndex: Sendable {
     /// session, and address → the gateways holding it (`spec.interfaces.*.ips`).
     private var switchAgentsByAddress: [String: SlotSet] = [:]
     private var keysByAddress: [String: SlotSet] = [:]
+    /// Moves whenever `keysByRouterID` or `keysByAddress` may change (`reindex`): what a
+    /// leaf's reported gateways are worked out from, besides its own sessions.
+    private var reportGeneration: UInt64 = 0
+    /// By leaf slot: the gateway slots the leaf reports on (`gatewaysReported(by:)`) and the
+    /// `reportGeneration` they were worked out at. A leaf's heartbeat with the same peers at the
+    /// same generation takes them (`reportedSlots`) instead of a dictionary lookup by router ID
+    /// per session (tables of 10,000 entries that do not stay in the cache).
+    private var leafReports: [LeafReport] = []
     /// Gateway group name (`spec.groups[].name`) → member gateways, for peering changes.
     private var keysByGroup: [String: SlotSet] = [:]
     /// False while the switch Agent resource is absent (no CRD) or unreadable.
@@ -67,6 +81,12 @@ public struct FleetIndex: Sendable {
 
     /// The switch Agents known (a one-shot list's, or the informer's).
     var switchAgentCount: Int { leaves.count }
+
+    struct LeafReport: Sendable {
+        /// `.max`: none worked out.
+        var generation = UInt64.max
+        var slots: [Slot] = []
+    }
 
     /// The key of an occupied gateway slot.
     private func key(at slot: Slot) -> ObjectKey { gateways[slot].key }
@@ -354,7 +374,8 @@ public struct FleetIndex: Sendable {
     public struct SwitchAgentEffect: Sendable, Equatable {
         /// Gateways whose Forwarding evidence changed, with their peering-carrying group mates.
         public var changed: [ObjectKey] = []
-        /// Gateways merely reported on by a leaf heartbeat that changed no evidence.
+        /// Gateways merely reported on by a leaf heartbeat that changed no evidence, but for
+        /// those the reconciler has said it cannot move (`noteLeafWord`).
         public var reported: [ObjectKey] = []
         /// Both kinds.
         public var all: Set<ObjectKey> { Set(changed + reported) }
@@ -367,16 +388,41 @@ public struct FleetIndex: Sendable {
         let leaf = leaves.slot(making: ObjectKey(namespace: switchAgent.namespace, name: switchAgent.name))
         let old = leaves[leaf]
         leaves[leaf] = switchAgent
-        // A leaf's heartbeat: the same sessions with the same peers, nothing to re-index.
-        if let old, Self.sameSessionPeers(old.sessions, switchAgent.sessions) {
-            let reported = gatewaysReported(by: switchAgent)
-            return Self.sameForwardingEvidence(old.sessions, switchAgent.sessions)
-                ? SwitchAgentEffect(reported: reported.map(key(at:))) : SwitchAgentEffect(changed: withGroupMates(reported))
+        // A leaf's heartbeat: the same sessions with the same peers, nothing to re-index. The
+        // watch's reader hands a heartbeat whose sessions read as the cached ones that very
+        // array: then they are equal without a look at any session.
+        let unchanged = old.map { Self.sameStorage($0.sessions, switchAgent.sessions) } ?? false
+        if let old, unchanged || Self.sameSessionPeers(old.sessions, switchAgent.sessions) {
+            let reported = reportedSlots(leaf, switchAgent)
+            guard unchanged || Self.sameForwardingEvidence(old.sessions, switchAgent.sessions)
+            else { return SwitchAgentEffect(changed: withGroupMates(reported)) }
+            return SwitchAgentEffect(reported: reported.compactMap { gateways[$0].leafWordIgnored ? nil : key(at: $0) })
         }
         reindexSwitchAgent(leaf, old: old, new: switchAgent)
-        var reported = gatewaysReported(by: switchAgent)
+        setLeafReport(leaf, nil)
+        var reported = reportedSlots(leaf, switchAgent)
         if let old { reported = Self.union(reported, gatewaysReported(by: old)) }
         return SwitchAgentEffect(changed: withGroupMates(reported))
+    }
+
+    /// `gatewaysReported(by: agent)` for the leaf at `leaf`, whose peers are those it was last
+    /// worked out for (`leafReports`: set by the leaf's previous upsert, dropped when its peers
+    /// change or it goes): taken when no gateway has been re-indexed since, else worked out and kept.
+    private mutating func reportedSlots(_ leaf: Slot, _ agent: SwitchAgentView) -> [Slot] {
+        let i = Int(leaf)
+        if i < leafReports.count, leafReports[i].generation == reportGeneration { return leafReports[i].slots }
+        let slots = gatewaysReported(by: agent)
+        setLeafReport(leaf, LeafReport(generation: reportGeneration, slots: slots))
+        return slots
+    }
+
+    private mutating func setLeafReport(_ leaf: Slot, _ report: LeafReport?) {
+        let i = Int(leaf)
+        if i >= leafReports.count {
+            guard report != nil else { return }
+            leafReports.append(contentsOf: repeatElement(LeafReport(), count: i + 1 - leafReports.count))
+        }
+        leafReports[i] = report ?? LeafReport()
     }
 
     /// Whether `agent`'s heartbeat comes more than `silenceEndsAfter` after `old`'s (a heartbeat
@@ -417,6 +463,24 @@ public struct FleetIndex: Sendable {
         }
     }
 
+    /// Whether two session lists are one array (so equal): a pointer test.
+    static func sameStorage(_ a: [LeafSessionView], _ b: [LeafSessionView]) -> Bool {
+        a.count == b.count && a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
+    }
+
+    /// The reconciler's word on whether a leaf's heartbeat that changes no Forwarding evidence
+    /// can move `key`'s verdict (`GatewayReconciler.noteLeafWord`): `ignored` while the gateway
+    /// was last judged with a fresh heartbeat of its own (liveness evidence not needed) and is
+    /// not being judged now. Such a heartbeat then leaves it out of `SwitchAgentEffect.reported`.
+    /// Read in the same critical section as the leaf's change, so a reconcile that starts after
+    /// the word changes back reads the change, and one under way when the change comes made it
+    /// count. Forgotten with the gateway's slot (a gateway that comes back counts as affected
+    /// until it is judged again, as one never judged).
+    public mutating func noteLeafWord(_ key: ObjectKey, ignored: Bool) {
+        guard let slot = gateways.slot(of: key) else { return }
+        gateways[slot].leafWordIgnored = ignored
+    }
+
     /// Whether two session lists name the same peers in the same order (the router ID, or the
     /// neighbour address of a session that names none): what the indexes by router ID and by
     /// address are built from. Compared without building a set, as every leaf heartbeat asks.
@@ -433,6 +497,7 @@ public struct FleetIndex: Sendable {
     public mutating func removeSwitchAgent(_ key: ObjectKey) -> SwitchAgentEffect {
         guard let leaf = leaves.slot(of: key), let old = leaves[leaf] else { return SwitchAgentEffect() }
         leaves.release(key)
+        setLeafReport(leaf, nil)
         reindexSwitchAgent(leaf, old: old, new: nil)
         return SwitchAgentEffect(changed: withGroupMates(gatewaysReported(by: old)))
     }
@@ -440,6 +505,7 @@ public struct FleetIndex: Sendable {
     /// Replaces the switch Agents wholesale (a one-shot list, or the resource turned out absent).
     public mutating func setSwitchAgents(_ all: [SwitchAgentView], visible: Bool) {
         leaves = SlotTable(vacant: nil)
+        leafReports = []
         switchAgentsVisible = visible
         switchAgentsByRouterID = [:]
         switchAgentsByAddress = [:]
@@ -478,6 +544,9 @@ public struct FleetIndex: Sendable {
 
     /// Called on every GatewayAgent write (each heartbeat): the steady state allocates nothing.
     private mutating func reindex(_ slot: Slot, name: String, oldRouterID: String?, oldAddresses: [String]) {
+        // Not on a GatewayAgent's heartbeat (only when its router ID changes): leaves' reports
+        // are worked out again after any other.
+        reportGeneration &+= 1
         if gateways[slot].isVacant {
             keysByName[name]?.remove(slot)
             if keysByName[name]?.isEmpty == true { keysByName[name] = nil }

@@ -126,6 +126,12 @@ public final class FleetState: Sendable {
         }
     }
 
+    /// The reconciler's word on whether a quiet leaf heartbeat can move `key`'s verdict
+    /// (`FleetIndex.noteLeafWord`).
+    public func noteLeafWord(_ key: ObjectKey, ignored: Bool) {
+        state.withLock { $0.index.noteLeafWord(key, ignored: ignored) }
+    }
+
     /// Whether switch Agents can be read at all; a change re-judges every gateway (the liveness
     /// evidence available to all of them changed).
     public func setSwitchAgentsVisible(_ visible: Bool) -> [ObjectKey] {

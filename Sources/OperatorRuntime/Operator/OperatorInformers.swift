@@ -94,18 +94,22 @@ enum OperatorInformers {
                 return pod.gatewayName == nil ? nil : pod
             },
             clock: clock, options: options(.pods), logger: logger) { change in await enqueue(fleet.apply(change)) }
-        let switchSource = PresenceTrackingSource(base: source(.switchAgents, fabric, viewReader: SwitchAgentView.watchReader)) { visible in
+        // The store first, as for GatewayAgents: a leaf heartbeat's sessions are read beside the
+        // cached view's, which they most often are.
+        let switchStore = Store<SwitchAgentView>(projection: { SwitchAgentView(json: $0) },
+                                                 byteProjection: { SwitchAgentView(bytes: $0) })
+        let switchReader = SwitchAgentView.watchReader(previous: { namespace, name in switchStore.get(ObjectKey(namespace: namespace, name: name)) })
+        let switchSource = PresenceTrackingSource(base: source(.switchAgents, fabric, viewReader: switchReader)) { visible in
             await enqueue(fleet.setSwitchAgentsVisible(visible))
         }
         let switchAgents = Informer<SwitchAgentView>(
-            name: "agents", source: switchSource, projection: { SwitchAgentView(json: $0) },
-            byteProjection: { SwitchAgentView(bytes: $0) }, clock: clock,
+            name: "agents", source: switchSource, store: switchStore, clock: clock,
             options: options(.switchAgents, optional: true), logger: logger) { change in
             // Gateways whose Forwarding evidence changed are judged again; of those a leaf's
-            // heartbeat merely reports on, only the ones that need its word as liveness evidence
-            // right now (own heartbeat not fresh): it changes nothing for the others.
+            // heartbeat merely reports on, only the ones that may need its word as liveness
+            // evidence (`GatewayReconciler.noteLeafWord` told the fleet index which cannot).
             let effect = fleet.apply(change)
-            await enqueue(effect.changed + reconciler.affectedBySwitchAgents(effect.reported))
+            await enqueue(effect.reported.isEmpty ? effect.changed : effect.changed + effect.reported)
         }
         let healthInformer = Informer<GatewayHealthRecord>(
             name: "gatewayhealths", source: source(.gatewayHealths, fabric), store: healths, clock: clock,

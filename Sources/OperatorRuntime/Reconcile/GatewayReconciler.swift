@@ -4,7 +4,6 @@ import HealthModel
 import HedgehogResources
 import KubeAPI
 import KubeClient
-import Locking
 import Logging
 import Remediation
 
@@ -91,9 +90,9 @@ public actor GatewayReconciler {
         /// fields needs no write (see `GatewayHealthStatus.sameOutsideVolatile`). The steady
         /// state of a heartbeat thus builds no status document at all.
         var agreedVersion: String?
-        /// `last` needed no liveness evidence (see `affectedBySwitchAgents`).
+        /// `last` needed no liveness evidence (see `noteLeafWord`).
         var heartbeatWasFresh = false
-        /// A reconcile has started and not finished (see `affectedBySwitchAgents`).
+        /// A reconcile has started and not finished (see `noteLeafWord`).
         var inProgress = false
         /// The last reconcile left nothing pending but the assessment's own `nextCheck`: the
         /// cache was current, remediation asked for no later look and raised nothing, and the
@@ -131,11 +130,6 @@ public actor GatewayReconciler {
     private let remediator: GatewayRemediator?
     /// What is kept of each gateway between reconciles, in one table (one lookup per key).
     private var gateways: [ObjectKey: Tracked] = [:]
-    /// The gateways a leaf's heartbeat that changes no evidence cannot move: tracked, judged with
-    /// a fresh heartbeat (`heartbeatWasFresh`) and not being judged now (`inProgress`). Kept in
-    /// step with `gateways` on this actor (`noteLeafWord`) and read behind its lock, so a leaf's
-    /// heartbeat is filtered without a hop onto this actor (`affectedBySwitchAgents`).
-    private nonisolated let leafWordIgnored = Locked<Set<ObjectKey>>([])
     /// The remediation record persisted in every GatewayHealth, kept in step with the cache by
     /// `noteHealthChange` (the planner's fleet-wide guards read the others'); nil until first
     /// needed, then filled once from the cache. Scanning the cache per reconcile was O(fleet).
@@ -198,30 +192,23 @@ public actor GatewayReconciler {
         return mine.resourceVersion == resourceVersion || mine.staleVersions.contains(resourceVersion)
     }
 
-    /// Of the gateways a leaf's heartbeat reports on without changing their Forwarding evidence
-    /// (`FleetIndex.SwitchAgentEffect.reported`; a change of evidence is judged whatever this
-    /// says), those whose verdict it can change. Such a heartbeat
-    /// is read only as liveness evidence, and only while a gateway's own heartbeat is not fresh
-    /// (`evidence.liveness == .notNeeded` says it was fresh); a gateway whose fresh heartbeat
-    /// goes stale is reconciled at its `nextCheck` anyway, reading the leaves as they are then.
-    /// Without this every leaf heartbeat re-judged every gateway it peers with, several
-    /// reconciles per leaf heartbeat for nothing. A gateway never judged, or being judged right
-    /// now (its inputs may predate the change), counts as affected. (Fault attribution also reads
-    /// the leaves, but only of a gateway whose heartbeat is fresh: its own heartbeats re-plan it.)
-    /// Synchronous (`leafWordIgnored`): a reconcile that starts after this call reads the
-    /// leaf's change, one that started before it made the gateway count as affected.
-    public nonisolated func affectedBySwitchAgents(_ keys: [ObjectKey]) -> [ObjectKey] {
-        guard !keys.isEmpty else { return [] }
-        return leafWordIgnored.withLock { ignored in keys.filter { !ignored.contains($0) } }
-    }
-
-    /// Brings `leafWordIgnored` in step with `gateways[key]`, after a change of whether it is
-    /// tracked, `inProgress` or `heartbeatWasFresh`.
+    /// Tells the fleet index whether a leaf's heartbeat that reports on `key` without changing
+    /// its Forwarding evidence can change its verdict (`FleetIndex.noteLeafWord`; a change of
+    /// evidence is judged whatever this says), after a change of whether it is tracked,
+    /// `inProgress` or `heartbeatWasFresh`. Such a heartbeat is read only as liveness evidence,
+    /// and only while a gateway's own heartbeat is not fresh (`evidence.liveness == .notNeeded`
+    /// says it was fresh); a gateway whose fresh heartbeat goes stale is reconciled at its
+    /// `nextCheck` anyway, reading the leaves as they are then. Without this every leaf
+    /// heartbeat re-judged every gateway it peers with, several reconciles per leaf heartbeat
+    /// for nothing. A gateway never judged, or being judged right now (its inputs may predate
+    /// the change), counts as affected. (Fault attribution also reads the leaves, but only of a
+    /// gateway whose heartbeat is fresh: its own heartbeats re-plan it.) The word is read in the
+    /// critical section that applies the leaf's change, and `prepare` gives it before it reads
+    /// the gateway's inputs: a reconcile that starts after a leaf's change reads it, and a
+    /// change that comes while one is under way enqueues the gateway.
     private func noteLeafWord(_ key: ObjectKey) {
         let ignored = gateways[key].map { $0.heartbeatWasFresh && !$0.inProgress } ?? false
-        leafWordIgnored.withLock { set in
-            if ignored { set.insert(key) } else { set.remove(key) }
-        }
+        fleet.noteLeafWord(key, ignored: ignored)
     }
 
     /// A GatewayAgent update from `old` to `agent` that changed only the heartbeat and the
