@@ -71,75 +71,98 @@ extension HealthEvaluator {
                                to agent: GatewayAgentView, policy: HealthPolicy, now: Date, rules: HealthRules = .standard,
                                groupPeers: GroupPeersHeartbeats? = nil, counterEvidence: Bool = true,
                                inputsChecked: Bool) -> Assessment? {
+        var next = previous
+        return advance(&next, conditions: conditions, from: old, to: agent, policy: policy, now: now, rules: rules,
+                       groupPeers: groupPeers, counterEvidence: counterEvidence, inputsChecked: inputsChecked) ? next : nil
+    }
+
+    /// `advance` in place: true when `assessment` (the previous one) has been advanced, false
+    /// when the gateway must be evaluated, and then `assessment` is as it was (nothing is
+    /// written before every check has passed). For a caller that holds the only copy of the
+    /// previous assessment (the reconciler's kept one): no copy of it is made, and the
+    /// remembered traffic samples take the new values in their own storage.
+    public static func advance(_ assessment: inout Assessment, conditions: QuietConditions, from old: GatewayAgentView,
+                               to agent: GatewayAgentView, policy: HealthPolicy, now: Date, rules: HealthRules = .standard,
+                               groupPeers: GroupPeersHeartbeats? = nil, counterEvidence: Bool = true,
+                               inputsChecked: Bool) -> Bool {
         let now = now.wholeSeconds
         let peersCheck: Date?
         if let groupPeers {
-            guard !groupPeers.anyStale else { return nil }
+            guard !groupPeers.anyStale else { return false }
             peersCheck = groupPeers.check
         } else {
-            guard previous.groupPeersCheck.map({ $0 > now }) ?? true else { return nil }
-            peersCheck = previous.groupPeersCheck
+            guard assessment.groupPeersCheck.map({ $0 > now }) ?? true else { return false }
+            peersCheck = assessment.groupPeersCheck
         }
-        guard conditions.allTrueAndFresh, isQuiet(memoryOf: previous), let evaluatedAt = previous.memory.evaluatedAt,
+        guard conditions.allTrueAndFresh, isQuiet(memoryOf: assessment), let evaluatedAt = assessment.memory.evaluatedAt,
               evaluatedAt <= now, inputsChecked || changesOnlyQuietInputs(from: old, to: agent, rules: rules),
               case .value(let beat) = agent.lastHeartbeat, case .value(let oldBeat) = old.lastHeartbeat, beat >= oldBeat
-        else { return nil }
-        // The previous memory is read in place (`previous.memory`): a copy of it was a retain
+        else { return false }
+        // The previous memory is read in place (`assessment.memory`): a copy of it was a retain
         // and a release of each of its fields on every heartbeat.
         // Only the heartbeat's check may be pending, or a group peer's going stale (§3.11): the
         // previous `nextCheck` must be the earlier of the old heartbeat's staleness deadline, as
         // the heartbeat rule computes it again from the memory it left, and the peer's instant.
         // A rule may ask for another check while UP and True (Forwarding: a leaf whose going
         // stale would change the verdict, §3.9), and the advance would move that check away.
-        let before = HeartbeatRule.evaluate(old, memory: previous.memory, policy: policy, now: evaluatedAt, prose: false)
-        guard let previousCheck = previous.nextCheck,
-              earlier(before.nextCheck.min(), previous.groupPeersCheck) == previousCheck else { return nil }
-        let heartbeat = HeartbeatRule.evaluate(agent, memory: previous.memory, policy: policy, now: now, prose: false)
+        let before = HeartbeatRule.evaluate(old, memory: assessment.memory, policy: policy, now: evaluatedAt, prose: false)
+        guard let previousCheck = assessment.nextCheck,
+              earlier(before.nextCheck.min(), assessment.groupPeersCheck) == previousCheck else { return false }
+        let heartbeat = HeartbeatRule.evaluate(agent, memory: assessment.memory, policy: policy, now: now, prose: false)
         // A fresh heartbeat's message is a function of the policy alone, so status and reason
         // decide (a kept assessment carries no condition message but TrafficHealthy's); the
         // previous one was True `HeartbeatFresh` (`allTrueAndFresh`).
         guard heartbeat.status == .fresh, heartbeat.draft.status == "True", heartbeat.draft.reason == "HeartbeatFresh"
-        else { return nil }
-        guard let trafficWas = conditions.traffic else { return nil }
-        let trafficStamp: String?, trafficSamples: SmallMap<TrafficSample>, counters: [CounterEvidence]
-        if !counterEvidence, let same = TrafficRule.advanced(agent, memory: previous.memory, previous: trafficWas, policy: policy) {
+        else { return false }
+        guard let trafficWas = conditions.traffic else { return false }
+        // `trafficSamples` nil: the remembered samples stay, taking the new collection's values
+        // in place when `takesQuietSamples` (`TrafficRule.takeQuietSamples`).
+        let trafficStamp: String?, trafficSamples: SmallMap<TrafficSample>?, counters: [CounterEvidence]
+        var takesQuietSamples = false
+        if !counterEvidence,
+           let quiet = TrafficRule.quietCollection(agent, memory: assessment.memory, previous: trafficWas, policy: policy) {
             // The counters moved as a quiet gateway's do: the rule's verdict stands, known
-            // without running it (`TrafficRule.advanced` is non-nil only then).
-            (trafficStamp, trafficSamples, counters) = (same.stamp, same.samples, [])
+            // without running it (`TrafficRule.quietCollection` is non-nil only then).
+            (trafficStamp, trafficSamples, counters) = (quiet.stamp, nil, [])
+            takesQuietSamples = quiet.movesSamples
         } else {
-            let traffic = TrafficRule.evaluate(agent, memory: previous.memory, previous: trafficWas, policy: policy,
+            let traffic = TrafficRule.evaluate(agent, memory: assessment.memory, previous: trafficWas, policy: policy,
                                                withEvidence: counterEvidence)
             guard trafficWas.status == traffic.draft.status, trafficWas.reason == traffic.draft.reason,
                   trafficWas.message == traffic.draft.message
-            else { return nil }
+            else { return false }
             (trafficStamp, trafficSamples, counters) = (traffic.stamp, traffic.samples, traffic.evidence)
         }
 
         // A stalled collector (StateNotCollected, §3.9) and a peering whose traffic stops or
         // starts (PeeringsHealthy, §3.10) change verdicts the two rules above do not judge.
-        if StateCollection.notCollected(agent, heartbeatFresh: true, policy: policy) != nil { return nil }
+        if StateCollection.notCollected(agent, heartbeatFresh: true, policy: policy) != nil { return false }
         let nextCheck = heartbeat.nextCheck.lazy.filter { $0 > now }.min()
-        var rises = previous.memory.peeringRises
+        var rises = assessment.memory.peeringRises
         if !agent.peerings.isEmpty || !rises.isEmpty {
-            guard let nextCheck, let moved = PeeringsHealthyRule.advancedRises(agent, memory: previous.memory, policy: policy, now: now,
+            guard let nextCheck, let moved = PeeringsHealthyRule.advancedRises(agent, memory: assessment.memory, policy: policy, now: now,
                                                                            deadline: nextCheck)
-            else { return nil }
+            else { return false }
             rises = moved
         }
 
-        var next = previous
-        next.memory.evaluatedAt = now
-        next.memory.peeringRises = rises
-        next.memory.heartbeatKey = heartbeat.memoryKey
-        next.memory.heartbeatSeenAt = heartbeat.memorySeenAt
-        next.memory.heartbeatClockOffset = heartbeat.clockOffset
-        next.memory.trafficStamp = trafficStamp
-        next.memory.traffic = trafficSamples
-        next.evidence.heartbeat = heartbeat.stamp
-        next.evidence.counters = counters
-        next.groupPeersCheck = peersCheck
-        next.nextCheck = earlier(nextCheck, peersCheck)
-        return next
+        // Every check has passed: only now is the assessment written.
+        assessment.memory.evaluatedAt = now
+        assessment.memory.peeringRises = rises
+        assessment.memory.heartbeatKey = heartbeat.memoryKey
+        assessment.memory.heartbeatSeenAt = heartbeat.memorySeenAt
+        assessment.memory.heartbeatClockOffset = heartbeat.clockOffset
+        assessment.memory.trafficStamp = trafficStamp
+        if let trafficSamples {
+            assessment.memory.traffic = trafficSamples
+        } else if takesQuietSamples {
+            TrafficRule.takeQuietSamples(agent, into: &assessment.memory.traffic)
+        }
+        assessment.evidence.heartbeat = heartbeat.stamp
+        assessment.evidence.counters = counters
+        assessment.groupPeersCheck = peersCheck
+        assessment.nextCheck = earlier(nextCheck, peersCheck)
+        return true
     }
 
     /// The earlier of two optional instants (nil when both are).

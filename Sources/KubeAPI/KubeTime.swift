@@ -66,8 +66,32 @@ public enum KubeTime {
     public static func isFormat(_ text: String, of date: Date) -> Bool {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { out in
             guard let count = write(date, micro: false, into: out) else { return text == format(date) }
-            return text.utf8.elementsEqual(UnsafeBufferPointer(rebasing: out[..<count]))
+            return same(text, UnsafeBufferPointer(rebasing: out[..<count]))
         }
+    }
+
+    /// `format(date)`, which is `text` itself when `text` is its rendering (then no new string
+    /// is built): the heartbeat rule keeps the previous heartbeat's stamp and renders each new
+    /// one once, where it compared (`isFormat`) and then rendered it again.
+    public static func format(_ date: Date, reusing text: String?) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { out in
+            guard let count = write(date, micro: false, into: out) else {
+                let rendered = format(date)
+                return text == rendered ? text ?? rendered : rendered
+            }
+            let bytes = UnsafeBufferPointer(rebasing: out[..<count])
+            if let text, same(text, bytes) { return text }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    /// `text`'s UTF-8 against `bytes`: one `memcmp` when its bytes are at hand (a native
+    /// string); `elementsEqual`, generic and byte by byte, cost more than the rendering.
+    private static func same(_ text: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let equal: Bool? = text.utf8.withContiguousStorageIfAvailable { t in
+            t.count == bytes.count && (t.isEmpty || memcmp(t.baseAddress!, bytes.baseAddress!, t.count) == 0)
+        }
+        return equal ?? text.utf8.elementsEqual(bytes)
     }
 
     private static func render(_ date: Date, micro: Bool) -> String {

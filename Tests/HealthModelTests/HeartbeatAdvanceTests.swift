@@ -35,8 +35,27 @@ struct HeartbeatAdvanceTests {
         return (evaluate(agent, at: beat + 1, first), agent)
     }
 
-    static func advance(_ previous: Assessment, from old: JSONValue, to new: JSONValue, at: Double) -> Assessment? {
-        HealthEvaluator.advance(previous, from: view(old), to: view(new), policy: .default, now: Fx.at(at))
+    /// Also checks, on every case of this suite, the in-place form the reconciler uses, with and
+    /// without counter evidence (without, the traffic verdict comes from
+    /// `TrafficRule.quietCollection` and its samples are written into the remembered ones): it
+    /// gives the same answer, and an assessment it refuses is left exactly as it was.
+    static func advance(_ previous: Assessment, from old: JSONValue, to new: JSONValue, at: Double,
+                        sourceLocation: SourceLocation = #_sourceLocation) -> Assessment? {
+        let result = HealthEvaluator.advance(previous, from: view(old), to: view(new), policy: .default, now: Fx.at(at))
+        for counterEvidence in [true, false] {
+            var inPlace = previous
+            let moved = HealthEvaluator.advance(&inPlace, conditions: QuietConditions(previous.conditions, rules: .standard),
+                                                from: view(old), to: view(new), policy: .default, now: Fx.at(at),
+                                                counterEvidence: counterEvidence, inputsChecked: false)
+            #expect(moved == (result != nil), "in place, counter evidence \(counterEvidence)", sourceLocation: sourceLocation)
+            if moved, var expected = result {
+                if !counterEvidence { expected.evidence.counters = [] }
+                #expect(inPlace == expected, "in place, counter evidence \(counterEvidence)", sourceLocation: sourceLocation)
+            } else {
+                #expect(inPlace == previous, "refused, yet written", sourceLocation: sourceLocation)
+            }
+        }
+        return result
     }
 
     @Test func aQuietGatewaysHeartbeatAdvancesExactlyAsAnEvaluation() throws {

@@ -167,6 +167,42 @@ struct TrafficAdvanceTests {
         }
     }
 
+    /// The match in place (`isBelowThresholdMessage`, piece by piece) says exactly what `==`
+    /// with the built message says: for every limit `percentText` gives (and a few it does
+    /// not), counts of every length, and messages changed at every byte — removed, doubled,
+    /// replaced by a neighbour byte, by a non-ASCII character, by a combining sequence — and
+    /// written in other storage (bridged from bytes, a substring made a string).
+    @Test func theBelowThresholdMessageMatchAgreesWithComparingItWhole() {
+        let limits = [0.0, 0.0001, 0.00005, 0.01, 0.005, 0.0125, 1, 2.5, 1e7, .infinity].map { percentText($0 * 100) }
+            + ["", "1", "K%", "1;%", "caf\u{E9}%", "cafe\u{301}%"]
+        var checked = 0
+        for limit in limits {
+            for compared in [0, 1, 9, 10, 99, 100, 123_456, Int.max, -1] {
+                let message = TrafficRule.belowThresholdMessage(limit: limit, compared: compared)
+                let bytes = Array(message.utf8)
+                var variants = [message, "", message + " ", " " + message, String(message.dropLast()), String(message.dropFirst()),
+                                message.uppercased(), String(message.reversed()),
+                                TrafficRule.belowThresholdMessage(limit: limit, compared: compared &+ 1),
+                                TrafficRule.belowThresholdMessage(limit: limit + "0", compared: compared),
+                                String(decoding: bytes, as: UTF8.self), String(Substring(message))]
+                for i in bytes.indices {
+                    var removed = bytes; removed.remove(at: i)
+                    var doubled = bytes; doubled.insert(bytes[i], at: i)
+                    var neighbour = bytes; neighbour[i] = bytes[i] ^ 1
+                    variants += [removed, doubled, neighbour].map { String(decoding: $0, as: UTF8.self) }
+                    let prefix = String(decoding: bytes[..<i], as: UTF8.self), suffix = String(decoding: bytes[(i + 1)...], as: UTF8.self)
+                    variants += [prefix + "\u{E9}" + suffix, prefix + "e\u{301}" + suffix, prefix + "\u{212A}" + suffix]
+                }
+                for candidate in variants {
+                    #expect(TrafficRule.isBelowThresholdMessage(candidate, limit: limit, compared: compared) == (candidate == message),
+                            "\(candidate) / \(limit) / \(compared)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 10_000)
+    }
+
     @Test func aValueIsTakenByPlaceOnlyUnderItsOwnKeyBytes() {
         let map: SmallMap<Int> = ["peering:a->b": 1, "vpc:caf\u{E9}": 2, "vpc:vpc-01": 3]
         #expect(map.value(at: 0, ifKeyIs: "peering", "a->b") == 1)

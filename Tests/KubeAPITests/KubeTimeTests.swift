@@ -49,3 +49,30 @@ import KubeAPI
     #expect(KubeTime.format(far).utf8.count > 20 && KubeTime.isFormat(KubeTime.format(far), of: far))
     #expect(!KubeTime.isFormat("absent", of: far) && KubeTime.isFormat("2026-04-17T16:29:04Z", of: KubeTime.parse("2026-04-17T16:29:04Z")!))
 }
+
+/// `format(_:reusing:)` is `format` byte for byte, whatever the candidate, and is the candidate's
+/// own storage exactly when the candidate is that rendering (the heartbeat rule's stamp).
+@Test func formatReusingIsFormat() {
+    func storage(_ s: String) -> UnsafeRawPointer? {
+        s.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
+    }
+    var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    let far = Date(timeIntervalSince1970: 300_000_000_000)
+    var dates = [far, Date(timeIntervalSince1970: -62_167_219_200), Date(timeIntervalSince1970: 0.5)]
+    for _ in 0..<500 {
+        seed = seed &* 6364136223846793005 &+ 1442695040888963407
+        dates.append(Date(timeIntervalSince1970: Double(seed >> 11 % 12_622_780_800) - 2_208_988_800))
+    }
+    for date in dates {
+        let text = KubeTime.format(date)
+        let candidates: [String?] = [nil, text, String(decoding: Array(text.utf8), as: UTF8.self), KubeTime.format(date.addingTimeInterval(1)),
+                                     text.lowercased(), String(text.dropLast()) + "+00:00", "", text + "\u{301}", "absent"]
+        for candidate in candidates {
+            let reused = KubeTime.format(date, reusing: candidate)
+            #expect(Array(reused.utf8) == Array(text.utf8), "\(candidate ?? "nil")")
+            if let candidate, Array(candidate.utf8) == Array(text.utf8) {
+                #expect(storage(reused) == storage(candidate), "the candidate itself: \(candidate)")
+            }
+        }
+    }
+}

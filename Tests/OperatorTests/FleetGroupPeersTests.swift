@@ -309,4 +309,38 @@ import Remediation
                                           new: leaf("leaf-1", beat: 1, sessions: one))
         #expect(state.apply(change) == .init())
     }
+
+    /// The heartbeat's reading tells whether a gateway is in the group its peering names from
+    /// the group's members (`keysByGroup`), not from its Gateway's `spec.groups`: through
+    /// Gateways joining, leaving, moving between groups, listing one twice, deleted and
+    /// recreated, and agents without a Gateway, it agrees with the full inputs (which read
+    /// `spec.groups`) for every gateway, after every step.
+    @Test func theGroupPeersMembershipFollowsTheGatewaysGroups() {
+        var index = FleetIndex()
+        let names = (1...5).map { "gw-\($0)" }
+        for (i, name) in names.enumerated() {
+            index.upsert(agent: agent(name, peeringGroup: i % 2 == 0 ? "ga" : "gb", beat: "2026-04-17T17:00:\(10 + i)Z"))
+        }
+        let steps: [(String, [String]?)] = [
+            ("gw-1", ["ga"]), ("gw-2", ["ga", "gb"]), ("gw-3", ["gb"]), ("gw-4", ["ga", "ga"]), ("gw-3", ["ga"]),
+            ("gw-2", nil), ("gw-5", ["gb", "gc"]), ("gw-1", []), ("gw-2", ["gb"]), ("gw-4", nil), ("gw-1", ["ga", "gb"]),
+        ]
+        let now = KubeTime.parse("2026-04-17T17:00:30Z")!
+        var checked = 0
+        for (n, (name, groups)) in steps.enumerated() {
+            let key = ObjectKey(namespace: "default", name: name)
+            if let groups {
+                index.upsert(gateway: gateway(name, ip: "172.30.8.\(n + 1)", groups: groups))
+            } else {
+                index.removeGateway(key)
+            }
+            for other in names {
+                let key = ObjectKey(namespace: "default", name: other)
+                let direct = index.groupPeersHeartbeats(for: key, policy: .default, now: now)
+                #expect(direct == GroupPeersHeartbeats(index.inputs(for: key), policy: .default, now: now), "step \(n), \(other)")
+                if direct != .none { checked += 1 }
+            }
+        }
+        #expect(checked > 10, "the steps give gateways group peers")
+    }
 }

@@ -104,7 +104,39 @@ actor PageLog {
             let fromWhole = HealthEvaluator.advance(previous, from: old, to: new, policy: .default, now: now, counterEvidence: false)
             #expect((fromKept == nil) == (fromWhole == nil), "run \(i)")
             if let fromKept, let fromWhole {
-                #expect(kept.advanced(to: fromKept).assessment == GatewayReconciler.Kept(fromWhole).assessment, "run \(i)")
+                let expected = GatewayReconciler.Kept(fromWhole)
+                #expect(kept.advanced(to: fromKept).assessment == expected.assessment, "run \(i)")
+                // In place (`Kept.advance`): the only reference is advanced where it is stored, a
+                // shared one is replaced and its other holder keeps what it had; both read back
+                // as the advance of the whole assessment, the quiet conditions included.
+                func advance(_ kept: inout GatewayReconciler.Kept?) -> Bool {
+                    GatewayReconciler.Kept.advance(&kept) { rest, conditions in
+                        HealthEvaluator.advance(&rest, conditions: conditions, from: old, to: new, policy: .default, now: now,
+                                                counterEvidence: false, inputsChecked: true)
+                    }
+                }
+                var only: GatewayReconciler.Kept? = GatewayReconciler.Kept(previous)
+                let identity = only.map(ObjectIdentifier.init)
+                #expect(advance(&only), "run \(i)")
+                #expect(only.map(ObjectIdentifier.init) == identity, "advanced in its own storage, run \(i)")
+                #expect(only?.assessment == expected.assessment && only?.quietConditions() == expected.quietConditions(), "run \(i)")
+                var shared: GatewayReconciler.Kept? = GatewayReconciler.Kept(previous)
+                let other = shared
+                #expect(advance(&shared), "run \(i)")
+                #expect(shared !== other, "run \(i)")
+                #expect(shared?.assessment == expected.assessment && shared?.quietConditions() == expected.quietConditions(), "run \(i)")
+                #expect(other?.assessment == GatewayReconciler.Kept(previous).assessment, "the other holder's is unchanged, run \(i)")
+                // Refused: nothing changes, whether the reference is the only one or not.
+                for sharing in [false, true] {
+                    var refused: GatewayReconciler.Kept? = GatewayReconciler.Kept(previous)
+                    let holder = sharing ? refused : nil
+                    let identity = refused.map(ObjectIdentifier.init)
+                    #expect(!GatewayReconciler.Kept.advance(&refused) { _, _ in false })
+                    #expect(refused.map(ObjectIdentifier.init) == identity && refused?.assessment == GatewayReconciler.Kept(previous).assessment)
+                    _ = holder
+                }
+                var none: GatewayReconciler.Kept?
+                #expect(!advance(&none) && none == nil)
             }
         }
         #expect(quiet >= 3, "the runs reach the quiet set")

@@ -88,7 +88,7 @@ struct HeartbeatRule: HealthRule {
         let tolerance = policy.heartbeatFutureTolerance
         // The remembered string when it is this heartbeat's (the previous one's, judged again
         // by the heartbeat advance): no new string for it.
-        let stamp = memory.heartbeatKey.flatMap { KubeTime.isFormat($0, of: beat) ? $0 : nil } ?? KubeTime.format(beat)
+        let stamp = KubeTime.format(beat, reusing: memory.heartbeatKey)
         let seen = sighting(key: stamp, memory: memory, policy: policy, now: now)
         let offset = seen.arrived ? now.timeIntervalSince(beat).rounded(.down) : memory.heartbeatClockOffset
         let skew = offset.flatMap { abs($0) > tolerance ? $0 : nil }

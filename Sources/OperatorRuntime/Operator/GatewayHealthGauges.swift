@@ -144,7 +144,12 @@ public final class GatewayHealthGauges: Sendable {
     /// conditions and lags stand, only the heartbeat moved (`heartbeat`: the evidence's stamp,
     /// whole seconds).
     public func recordHeartbeat(_ key: ObjectKey, _ heartbeat: Date) {
-        table.withLock { $0.entries[key]?.heartbeat = heartbeat }
+        // Through the entry's index: `entries[key]?.heartbeat =` copied the entry out of the
+        // table and back (a retain and release of its fields) on every quiet heartbeat.
+        table.withLock { table in
+            guard let index = table.entries.index(forKey: key) else { return }
+            table.entries.values[index].heartbeat = heartbeat
+        }
     }
 
     /// A deleted gateway: its series disappear from /metrics.

@@ -70,12 +70,16 @@ enum OperatorInformers {
         let agentStore = Store<GatewayAgentView>(projection: { GatewayAgentView(json: $0) },
                                                  byteProjection: { GatewayAgentView(bytes: $0) })
         let agentReader = GatewayAgentView.watchReader(previous: { namespace, name in agentStore.get(ObjectKey(namespace: namespace, name: name)) })
+        // Captured once and passed borrowed: `.standard` as the cheap test's default argument
+        // was a copy of the whole registry (a retain and a release of each of its ten arrays
+        // and sets) on every heartbeat.
+        let rules = HealthRules.standard
         let agents = Informer<GatewayAgentView>(
             name: "gatewayagents", source: source(.gatewayAgents, fabric, viewReader: agentReader), store: agentStore,
             clock: clock, options: options(.gatewayAgents), logger: logger) { change in
             // A heartbeat that moves no verdict moves the gateway's staleness check instead of
             // queueing an evaluation (`GatewayReconciler.advance`); anything else is queued.
-            guard case .updated(let key, let old, let new) = change, HealthEvaluator.changesOnlyQuietInputs(from: old, to: new)
+            guard case .updated(let key, let old, let new) = change, HealthEvaluator.changesOnlyQuietInputs(from: old, to: new, rules: rules)
             else { return await enqueue(fleet.apply(change)) }
             let now = clock.now()
             let (keys, groupPeers) = fleet.apply(heartbeat: change, policy: config.health, now: now)

@@ -109,6 +109,24 @@ public actor GatewayReconciler {
         /// did not change state, so no transition Event is raised a second time.
         var lastPersistedState: GatewayState?
 
+        /// `GatewayReconciler.advance` on this entry: the staleness deadline to move, nil when it
+        /// is not to be advanced (and then nothing changed). An advance always has a `nextCheck`
+        /// (a fresh heartbeat's staleness deadline); were it without one, the gateway would be
+        /// queued, and its reconcile replaces `last`.
+        mutating func advance(from old: GatewayAgentView, to agent: GatewayAgentView, policy: HealthPolicy, rules: HealthRules,
+                              now: Date, groupPeers: GroupPeersHeartbeats?) -> (from: Date, to: Date)? {
+            guard settled, !inProgress, let from = last?.rest.nextCheck,
+                  Kept.advance(&last, rules: rules, { rest, conditions in
+                      // Without counter evidence: the kept assessment blanks it (volatile).
+                      HealthEvaluator.advance(&rest, conditions: conditions, from: old, to: agent, policy: policy, now: now,
+                                              rules: rules, groupPeers: rest.groupPeersCheck == nil ? nil : groupPeers,
+                                              counterEvidence: false, inputsChecked: true)
+                  }),
+                  let to = last?.rest.nextCheck
+            else { return nil }
+            return (from, to)
+        }
+
         /// Nothing kept: the entry can go.
         var isEmpty: Bool {
             last == nil && agreedVersion == nil && !inProgress && !settled && written == nil && unconfirmed == nil
@@ -121,6 +139,10 @@ public actor GatewayReconciler {
     private let writer: any GatewayHealthWriter
     private nonisolated let recorder: EventRecorder
     private let policy: HealthPolicy
+    /// The rules the heartbeat advance reads (the standard ones, as everywhere), held here so it
+    /// passes them borrowed: `.standard` as a default argument was a copy of the whole registry
+    /// (a retain and a release of each of its ten arrays and sets) per call, on every heartbeat.
+    private let rules = HealthRules.standard
     private let clock: any RuntimeClock
     private let canWrite: @Sendable () -> Bool
     private let cacheIsCurrent: @Sendable () -> Bool
@@ -229,24 +251,19 @@ public actor GatewayReconciler {
     ///     instant one would go stale (§3.11) without an evaluation.
     public func advance(_ key: ObjectKey, from old: GatewayAgentView, to agent: GatewayAgentView, now: Date,
                         groupPeers: GroupPeersHeartbeats?) -> (from: Date, to: Date)? {
-        guard let tracked = gateways[key], tracked.settled, !tracked.inProgress, let kept = tracked.last else { return nil }
-        // `kept.rest` read in place (the kept object holds it): a copy of an assessment was a
-        // retain and a release of each of its fields on every heartbeat.
-        guard let from = kept.rest.nextCheck,
-              // Without counter evidence: the kept assessment blanks it (volatile).
-              let next = HealthEvaluator.advance(kept.rest, conditions: kept.quietConditions(), from: old, to: agent,
-                                                 policy: policy, now: now,
-                                                 groupPeers: kept.rest.groupPeersCheck == nil ? nil : groupPeers,
-                                                 counterEvidence: false, inputsChecked: true),
-              let to = next.nextCheck
+        // One lookup, and the entry advanced where the table stores it (`Kept.advance`): a copy
+        // of the entry and of its kept assessment was a retain and a release of each of their
+        // fields, and a new kept object, on every heartbeat.
+        guard let slot = gateways.index(forKey: key),
+              let moved = gateways.values[slot].advance(from: old, to: agent, policy: policy, rules: rules, now: now,
+                                                          groupPeers: groupPeers)
         else { return nil }
-        gateways[key]?.last = kept.advanced(to: next)
         // The gauge holds the evidence's stamp: the heartbeat in whole seconds.
         if let beat = agent.lastHeartbeat.value {
             metrics.recordHeartbeat(key, Date(timeIntervalSince1970: beat.timeIntervalSince1970.rounded(.down)))
         }
         advanceCount += 1
-        return (from, to)
+        return moved
     }
 
     /// What a reconcile judges against, gathered on this actor before the evaluation.
