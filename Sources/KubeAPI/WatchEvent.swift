@@ -6,7 +6,11 @@ import Locking
 /// well-formed object as its bytes instead, with the identity fields read out of them: a cache
 /// that can project those bytes straight into its view then never builds the tree. `object`
 /// parses them on first need, once: the tree is kept for every later read (of this event or a
-/// copy of it), so every other reader sees the same value either way.
+/// copy of it), so every other reader sees the same value either way. Except for an event whose
+/// view was read with its identity (`Unparsed.view`): the cache takes that view and nothing in
+/// the operator asks for its tree, so it keeps none, and a reader that does ask gets the same
+/// tree parsed again at each read. Its box (a lock and a slot, two objects) was made and freed
+/// for every heartbeat for nothing.
 public struct WatchEvent: Sendable, Hashable {
     public enum Kind: String, Sendable, Codable {
         case added = "ADDED", modified = "MODIFIED", deleted = "DELETED", bookmark = "BOOKMARK", error = "ERROR"
@@ -75,13 +79,14 @@ public struct WatchEvent: Sendable, Hashable {
         self.type = type
         self.unparsed = unparsed
         self.parsedObject = .null
-        self.tree = Locked(nil)
+        self.tree = unparsed.view == nil ? Locked(nil) : nil
     }
 
     /// The object (a deferred one is parsed from its bytes at the first read, then kept).
     public var object: JSONValue {
         get {
-            guard let unparsed, let tree else { return parsedObject }
+            guard let unparsed else { return parsedObject }
+            guard let tree else { return unparsed.parsed }
             return tree.withLock { kept in
                 if let kept { return kept }
                 let parsed = unparsed.parsed
@@ -97,7 +102,7 @@ public struct WatchEvent: Sendable, Hashable {
     }
 
     /// Whether the object's tree exists (it always does unless the event was deferred and no
-    /// reader has needed the tree yet).
+    /// reader has needed the tree yet; an event deferred with its view keeps none).
     public var hasTree: Bool { unparsed == nil || tree?.withLock({ $0 != nil }) == true }
 
     /// `metadata.resourceVersion`, without parsing a deferred object.
@@ -143,34 +148,39 @@ extension WatchEvent.Unparsed {
         line.withUnsafeBufferPointer { buffer -> (WatchEvent.Kind, WatchEvent.Unparsed)? in
             var scanner = JSONScanner(buffer)
             do throws(JSONScanner.Miss) {
+                // Kept apart (not one optional tuple): binding such a tuple copied the view's
+                // existential through its value witnesses, on every event.
                 var type: WatchEvent.Kind?
-                var object: (range: Range<Int>, identity: Identity, view: (any Sendable)?)?
+                var range: Range<Int>?
+                var identity: Identity = (nil, nil, nil)
+                var view: (any Sendable)?
                 try scanner.beginObject()
                 while let key = try scanner.nextKey() {
                     if key.isEqual(to: "type"), type == nil {
-                        type = WatchEvent.Kind(rawValue: try scanner.string())
-                        guard type == .added || type == .modified || type == .deleted else { return nil }
-                    } else if key.isEqual(to: "object"), object == nil {
+                        type = try Self.kind(&scanner)
+                        guard type != nil else { return nil }
+                    } else if key.isEqual(to: "object"), range == nil {
                         _ = try scanner.peek()
                         let start = scanner.index
                         var viewScanner = scanner
                         if let reader, let read = try? reader.read(&viewScanner) {
                             scanner = viewScanner
-                            object = (start..<scanner.index, (read.identity.name, read.identity.namespace, read.identity.resourceVersion), read.view)
+                            identity = (read.identity.name, read.identity.namespace, read.identity.resourceVersion)
+                            view = read.view
                         } else {
-                            let identity = try scanIdentity(&scanner)
-                            object = (start..<scanner.index, identity, nil)
+                            identity = try scanIdentity(&scanner)
                         }
+                        range = start..<scanner.index
                     } else {
                         return nil
                     }
                 }
                 try scanner.end()
-                guard let type, let object, let name = object.identity.name, !name.isEmpty else { return nil }
+                guard let type, let range, let name = identity.name, !name.isEmpty else { return nil }
                 let base = line.startIndex
-                return (type, WatchEvent.Unparsed(bytes: line[(base + object.range.lowerBound)..<(base + object.range.upperBound)],
-                                                  name: name, namespace: object.identity.namespace,
-                                                  resourceVersion: object.identity.resourceVersion, view: object.view))
+                return (type, WatchEvent.Unparsed(bytes: line[(base + range.lowerBound)..<(base + range.upperBound)],
+                                                  name: name, namespace: identity.namespace,
+                                                  resourceVersion: identity.resourceVersion, view: view))
             } catch {
                 return nil
             }
@@ -178,6 +188,17 @@ extension WatchEvent.Unparsed {
     }
 
     private typealias Identity = (name: String?, namespace: String?, resourceVersion: String?)
+
+    /// At the `type` member's value: ADDED, MODIFIED or DELETED, read as bytes (no string made);
+    /// nil for any other string (BOOKMARK, ERROR, another word, one with an escape: the caller
+    /// leaves the line to the parser, as for any unusual line). Not a string misses.
+    private static func kind(_ scanner: inout JSONScanner) throws(JSONScanner.Miss) -> WatchEvent.Kind? {
+        let text = JSONScanner.Key(bytes: try scanner.stringBytes())
+        if text.isEqual(to: "MODIFIED") { return .modified }
+        if text.isEqual(to: "ADDED") { return .added }
+        if text.isEqual(to: "DELETED") { return .deleted }
+        return nil
+    }
 
     /// Walks a whole object, reading `metadata.name`, `.namespace` and `.resourceVersion`.
     private static func scanIdentity(_ scanner: inout JSONScanner) throws(JSONScanner.Miss) -> Identity {

@@ -65,7 +65,7 @@ extension GatewayAgentView: ReadableFromBytes {
         f.hasState = status.hasState
         f.frrAppliedGen = status.frrAppliedGen
         f.bgpNeighbors = status.bgp
-        f.counters = status.counters
+        f.counters = status.counters()
         return (GatewayAgentView(f), meta)
     }
 }
@@ -244,24 +244,52 @@ private struct ScannedStatus {
     var hasState = false
     var frrAppliedGen: Reading<Int64> = .absent
     var bgp: Reading<[BGPNeighborView]> = .absent
-    private var vpcs: Counters = .read([])
-    private var peerings: Counters = .read([])
+    private var vpcs: Counters = .read(0..<0)
+    private var peerings: Counters = .read(0..<0)
+    /// The counters read, of both kinds, each kind a run in the order the bytes give them
+    /// (`Counters.read`): one array for both, which `counters()` gives as it is when it holds
+    /// the vpcs then the peerings (it reorders them in place when they came the other way). An
+    /// array per kind and their sum was three arrays a heartbeat where one does.
+    private var read: [TrafficCounterView] = []
     /// Of the view this status is compared with (none: nothing compared).
     private let cached: GatewayAgentView?
 
-    /// `status.state.vpcs` or `.peerings`: as read, or the cached view's, unchanged.
+    /// `status.state.vpcs` or `.peerings`: the run of `read` it is, or the cached view's, unchanged.
     private enum Counters {
-        case read([TrafficCounterView])
+        case read(Range<Int>)
         case cached
     }
 
     /// `status.state.vpcs` then `.peerings`.
-    var counters: [TrafficCounterView] {
+    mutating func counters() -> [TrafficCounterView] {
         switch (vpcs, peerings) {
-        case (.cached, .cached): return cached?.counters ?? []
-        case (.read(let v), .read(let p)): return v + p
-        case (.cached, .read(let p)): return Array(Self.cachedCounters(cached, .vpc)) + p
-        case (.read(let v), .cached): return v + Self.cachedCounters(cached, .peering)
+        case (.cached, .cached):
+            return cached?.counters ?? []
+        case (.read(let v), .read(let p)) where v.lowerBound == 0 && v.upperBound == p.lowerBound && p.upperBound == read.count:
+            return read
+        case (.read(let v), .read(let p)) where p.lowerBound == 0 && p.upperBound == v.lowerBound && v.upperBound == read.count:
+            // The peerings came first (a writer that sorts keys): rotated in place, by three
+            // reversals, to the vpcs then the peerings.
+            func reverse(_ range: Range<Int>) {
+                var (i, j) = (range.lowerBound, range.upperBound - 1)
+                while i < j { read.swapAt(i, j); i += 1; j -= 1 }
+            }
+            reverse(0..<read.count)
+            reverse(0..<v.count)
+            reverse(v.count..<read.count)
+            return read
+        default:
+            var all: [TrafficCounterView] = []
+            all.reserveCapacity(read.count + (cached?.counters.count ?? 0))
+            func append(_ part: Counters, _ kind: TrafficCounterView.Kind) {
+                switch part {
+                case .read(let range): all.append(contentsOf: read[range])
+                case .cached: all.append(contentsOf: Self.cachedCounters(cached, kind))
+                }
+            }
+            append(vpcs, .vpc)
+            append(peerings, .peering)
+            return all
         }
     }
 
@@ -385,10 +413,7 @@ private struct ScannedStatus {
                         guard next < known.count, address.isEqual(to: known[next].address),
                               next == first || (known[next].vrf == known[first].vrf && known[next - 1].address < known[next].address)
                         else { return false }
-                        var neighbor = try readNeighbor(&s, like: known[next])
-                        neighbor.vrf = known[next].vrf
-                        neighbor.address = known[next].address
-                        guard neighbor == known[next] else { return false }
+                        guard try neighborIsUnchanged(&s, known[next]) else { return false }
                         next += 1
                     }
                 }
@@ -396,6 +421,78 @@ private struct ScannedStatus {
             }
         }
         return next == known.count
+    }
+
+    /// At a neighbour's value: whether `readNeighbor` would read `known` from it (with `known`'s
+    /// VRF and address). It walks the object as `readNeighbor` does, validating the same, and
+    /// compares each field's bytes with `known`'s value as it comes, building no neighbour and
+    /// no string; false at the first field that differs (the caller then reads the bytes again
+    /// from the start, with `readBGP`). Every field `readNeighbor` reads is compared here: a
+    /// field added to one must be added to the other (`CachedStatusScanningTests` varies each).
+    private static func neighborIsUnchanged(_ s: inout JSONScanner, _ known: BGPNeighborView) throws(Miss) -> Bool {
+        try s.beginObject()  // a null neighbour is a problem
+        var seen = SeenKeys()
+        while let key = try s.nextKey() {
+            if key.isEqual(to: "sessionState") {
+                try seen.first(0)
+                if try s.skipNull() {
+                    guard case .absent = known.sessionState else { return false }
+                } else {
+                    let text = try s.stringBytes()
+                    guard case .value(let state) = known.sessionState, JSONScanner.same(text, state.rawValue) else { return false }
+                }
+            } else if key.isEqual(to: "enabled") {
+                try seen.first(1)
+                guard try s.optionalBool() == known.enabled else { return false }
+            } else if key.isEqual(to: "remoteRouterID") {
+                try seen.first(2)
+                if try s.skipNull() {
+                    guard known.remoteRouterID == nil else { return false }
+                } else {
+                    let text = try s.stringBytes()
+                    guard let id = known.remoteRouterID, JSONScanner.same(text, id) else { return false }
+                }
+            } else if key.isEqual(to: "peerAS") {
+                try seen.first(3)
+                guard try s.optionalInt().value == known.peerAS else { return false }
+            } else if key.isEqual(to: "establishedTransitions") {
+                try seen.first(4)
+                guard try s.optionalInt(nonNegative: true) == known.establishedTransitions else { return false }
+            } else if key.isEqual(to: "connectionsDropped") {
+                try seen.first(5)
+                guard try s.optionalInt(nonNegative: true) == known.connectionsDropped else { return false }
+            } else if key.isEqual(to: "ipv4UnicastPrefixes") {
+                try seen.first(6)
+                if try !s.enterObjectUnlessNull() {
+                    guard case .absent = known.ipv4Prefixes else { return false }
+                    continue
+                }
+                guard case .value(let prefixes) = known.ipv4Prefixes else { return false }
+                var counts = SeenKeys()
+                var received: Int64 = 0, sent: Int64 = 0
+                while let field = try s.nextKey() {
+                    if field.isEqual(to: "received") {
+                        try counts.first(0); received = try s.optionalInt(nonNegative: true).value ?? 0
+                    } else if field.isEqual(to: "sent") {
+                        try counts.first(1); sent = try s.optionalInt(nonNegative: true).value ?? 0
+                    } else {
+                        try s.skipValue()
+                    }
+                }
+                guard received == prefixes.received && sent == prefixes.sent else { return false }
+            } else {
+                try s.skipValue()
+            }
+        }
+        // A field the bytes leave out reads as its default.
+        if !seen.contains(0), known.sessionState != .absent { return false }
+        if !seen.contains(1), known.enabled != nil { return false }
+        if !seen.contains(2), known.remoteRouterID != nil { return false }
+        if !seen.contains(3), known.peerAS != nil { return false }
+        if !seen.contains(4), known.establishedTransitions != .absent { return false }
+        if !seen.contains(5), known.connectionsDropped != .absent { return false }
+        if !seen.contains(6), known.ipv4Prefixes != .absent { return false }
+        return true
     }
 
     /// One VRF: its neighbours by address (vrf and address are filled in by the caller).
@@ -408,14 +505,13 @@ private struct ScannedStatus {
             guard key.isEqual(to: "neighbors") else { try s.skipValue(); continue }
             try seen.first(0)
             guard try s.enterObjectUnlessNull() else { continue }
-            entries = try s.sortedEntries { (s: inout JSONScanner) throws(Miss) in try readNeighbor(&s, like: nil) }
+            entries = try s.sortedEntries { (s: inout JSONScanner) throws(Miss) in try readNeighbor(&s) }
         }
         return entries
     }
 
-    /// One neighbour; `known`: the cached view's neighbour at this address, whose strings are
-    /// taken where the bytes are theirs.
-    private static func readNeighbor(_ s: inout JSONScanner, like known: BGPNeighborView?) throws(Miss) -> BGPNeighborView {
+    /// One neighbour (`neighborIsUnchanged` compares one with a cached one in place).
+    private static func readNeighbor(_ s: inout JSONScanner) throws(Miss) -> BGPNeighborView {
         try s.beginObject()  // a null neighbour is a problem
         var seen = SeenKeys()
         var neighbor = BGPNeighborView(vrf: "", address: "", sessionState: .absent)
@@ -423,18 +519,13 @@ private struct ScannedStatus {
             if key.isEqual(to: "sessionState") {
                 try seen.first(0)
                 if try !s.skipNull() {
-                    let text = try s.stringBytes()
-                    if case .value(let state)? = known?.sessionState, JSONScanner.same(text, state.rawValue) {
-                        neighbor.sessionState = .value(state)
-                    } else {
-                        guard let state = BGPSessionState(rawValue: String(decoding: text, as: UTF8.self)) else { throw Miss() }
-                        neighbor.sessionState = .value(state)
-                    }
+                    guard let state = BGPSessionState(rawValue: try s.string()) else { throw Miss() }
+                    neighbor.sessionState = .value(state)
                 }
             } else if key.isEqual(to: "enabled") {
                 try seen.first(1); neighbor.enabled = try s.optionalBool()
             } else if key.isEqual(to: "remoteRouterID") {
-                try seen.first(2); neighbor.remoteRouterID = try s.optionalString(reusing: known?.remoteRouterID)
+                try seen.first(2); neighbor.remoteRouterID = try s.optionalString()
             } else if key.isEqual(to: "peerAS") {
                 try seen.first(3); neighbor.peerAS = try s.optionalInt().value
             } else if key.isEqual(to: "establishedTransitions") {
@@ -466,37 +557,46 @@ private struct ScannedStatus {
     /// `status.state.vpcs` or `.peerings`: `{name: {p, d}}`, sorted by name. Beside a cached
     /// view whose counters of this kind have the same names in the same order, the names are
     /// its strings, and counts all equal too make it `.cached`.
-    private func readCounters(_ s: inout JSONScanner, _ kind: TrafficCounterView.Kind) throws(Miss) -> Counters {
+    private mutating func readCounters(_ s: inout JSONScanner, _ kind: TrafficCounterView.Kind) throws(Miss) -> Counters {
+        if read.isEmpty, let count = cached?.counters.count { read.reserveCapacity(count) }
+        let start = read.count
         if cached != nil {
             let mark = s
-            if let read = try Self.countersLike(&s, kind, Self.cachedCounters(cached, kind)) { return read }
+            if let known = try countersLike(&s, kind, Self.cachedCounters(cached, kind)) { return known }
             s = mark
+            read.removeSubrange(start...)
         }
-        guard try s.enterObjectUnlessNull() else { return .read([]) }
+        guard try s.enterObjectUnlessNull() else { return .read(start..<start) }
         let entries = try s.sortedEntries { (s: inout JSONScanner) throws(Miss) in try Self.readCounts(&s) }
-        return .read(entries.map { TrafficCounterView(kind: kind, name: $0.key, packets: $0.value.0, drops: $0.value.1) })
+        read.append(contentsOf: entries.lazy.map { TrafficCounterView(kind: kind, name: $0.key, packets: $0.value.0, drops: $0.value.1) })
+        return .read(start..<read.count)
     }
 
     /// What `readCounters` reads when the bytes name exactly `known`'s counters in `known`'s
-    /// order (sorted, no repeats: its sort would move nothing), read in place; nil on anything
-    /// else (other names, another order, a null), which the caller then reads as always.
-    private static func countersLike(_ s: inout JSONScanner, _ kind: TrafficCounterView.Kind,
-                                     _ known: ArraySlice<TrafficCounterView>) throws(Miss) -> Counters? {
+    /// order (sorted, no repeats: its sort would move nothing), read in place (appended to
+    /// `read`); nil on anything else (other names, another order, a null), which the caller
+    /// then reads as always (dropping what this appended). `.cached` when every count is
+    /// `known`'s too (what this appended is dropped).
+    private mutating func countersLike(_ s: inout JSONScanner, _ kind: TrafficCounterView.Kind,
+                                       _ known: ArraySlice<TrafficCounterView>) throws(Miss) -> Counters? {
         guard try s.enterObjectUnlessNull() else { return nil }
-        var out: [TrafficCounterView] = []
-        out.reserveCapacity(known.count)
+        let start = read.count
         var same = true
         var next = known.startIndex
         while let key = try s.nextKey() {
             guard next < known.endIndex, key.isEqual(to: known[next].name),
                   next == known.startIndex || known[next - 1].name < known[next].name else { return nil }
-            let (packets, drops) = try readCounts(&s)
+            let (packets, drops) = try Self.readCounts(&s)
             same = same && packets == known[next].packets && drops == known[next].drops && known[next].kind == kind
-            out.append(TrafficCounterView(kind: kind, name: known[next].name, packets: packets, drops: drops))
+            read.append(TrafficCounterView(kind: kind, name: known[next].name, packets: packets, drops: drops))
             next += 1
         }
         guard next == known.endIndex else { return nil }
-        return same ? .cached : .read(out)
+        if same {
+            read.removeSubrange(start...)
+            return .cached
+        }
+        return .read(start..<read.count)
     }
 
     /// One counter set's `{p, d}`.

@@ -24,6 +24,9 @@ struct SeenKeys {
         guard bits & bit == 0 else { throw Miss() }
         bits |= bit
     }
+
+    /// Whether `first(slot)` was called.
+    func contains(_ slot: Int) -> Bool { bits & (1 << UInt64(slot)) != 0 }
 }
 
 extension JSONScanner {
@@ -86,7 +89,10 @@ struct ScannedMetadata: ObjectMetadata {
     var name = ""
     var namespace = ""
     var resourceVersion: String?
-    var uid: String?
+    /// `metadata.uid`, read from its bytes (`StoredUID(utf8:)`): the switch Agent's view does
+    /// not keep it, and the GatewayAgent's keeps the parsed form; neither needs its string.
+    var storedUID: StoredUID?
+    var uid: String? { storedUID?.text }
     var generation: Reading<Int64> = .absent
     var creationTime: Date?
     var specChangeTime: Date?
@@ -116,7 +122,7 @@ struct ScannedMetadata: ObjectMetadata {
                 resourceVersion = try s.optionalString()
                 sawNull = sawNull || resourceVersion == nil
             } else if key.isEqual(to: "uid") {
-                try seen.first(3); uid = try s.optionalString()
+                try seen.first(3); storedUID = try s.skipNull() ? nil : StoredUID(utf8: try s.stringBytes())
             } else if key.isEqual(to: "generation") {
                 try seen.first(4); generation = try s.optionalInt(nonNegative: true)
             } else if key.isEqual(to: "creationTimestamp") {

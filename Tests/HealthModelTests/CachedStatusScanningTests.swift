@@ -204,6 +204,42 @@ struct CachedStatusScanningTests {
         Self.check(unsorted, cached: GatewayAgentView(fields))
     }
 
+    /// A neighbour is compared with the cached one field by field in place (no neighbour
+    /// built): for each field it reads, every pair of values — absent, null, equal, different,
+    /// refused — of the cached view's neighbour and the next heartbeat's reads as without the
+    /// cached view, and as the tree reads it.
+    @Test func everyNeighbourFieldIsComparedInPlace() throws {
+        let n12 = ["status", "state", "bgp", "vrfs", "default", "neighbors", "172.30.128.12"]
+        let options: [(String, [JSONValue?])] = [
+            ("sessionState", [nil, .null, "established", "idle", "bogus", 3]),
+            ("enabled", [nil, .null, true, false, "true"]),
+            ("remoteRouterID", [nil, .null, "172.30.1.1", "172.30.1.2", "", 7]),
+            ("peerAS", [nil, .null, 65100, 65200, -1, 1.5]),
+            ("establishedTransitions", [nil, .null, 0, 1, -1]),
+            ("connectionsDropped", [nil, .null, 0, 1, -1, "1"]),
+            ("ipv4UnicastPrefixes", [nil, .null, ["received": 6, "sent": 1], ["received": 6], ["sent": 1], ["received": 7, "sent": 1],
+                                     ["received": 6, "sent": 0], [:], ["received": .null, "sent": 1], ["received": 6, "sent": 1, "receivedPrePolicy": 9],
+                                     ["received": -1], 5]),
+        ]
+        var answered = 0
+        for (field, values) in options {
+            for was in values {
+                let before = Self.rich.setting(n12 + [field], was)
+                var caches = [GatewayAgentView(json: before)]
+                if let read = Self.read(Self.text(before), cached: nil) { caches.append(read) }
+                for now in values {
+                    let next = before.setting(["status", "lastHeartbeat"], "2030-01-01T00:00:15Z").setting(n12 + [field], now)
+                    for writer in [Writer(), Writer(descending: true)] {
+                        for cached in caches where Self.check(Self.text(next, writer), cached: cached, "\(field): \(String(describing: was)) then \(String(describing: now))") != nil {
+                            answered += 1
+                        }
+                    }
+                }
+            }
+        }
+        #expect(answered > 300, "\(answered) answered")
+    }
+
     /// On a heartbeat the unchanged parts are the cached view's own arrays (what makes comparing
     /// the two views cheap afterwards); a changed part is a new one.
     @Test func unchangedPartsShareTheCachedViewsStorage() throws {

@@ -124,6 +124,25 @@ struct ViewsTests {
             agent["metadata"]?["uid"] = .string(uid)
             #expect(GatewayAgentView(json: agent).uid == uid)
         }
+        // Read from bytes (the byte reader's metadata) it is the uid read from their string, for
+        // these and for every one-byte change of a UUID (each place, each byte value's class:
+        // a digit, a-f, A-F, a dash, other ASCII, a non-ASCII byte, bytes that are not UTF-8).
+        var texts = uids.map { Array($0.utf8) } + [[0xFF, 0xFE], Array("0f3c2a9e-5b1d-4e7a-9c2b-8d4e6f1a3b5".utf8) + [0xC3]]
+        for at in 0..<36 {
+            for byte in [UInt8(ascii: "0"), UInt8(ascii: "9"), UInt8(ascii: "a"), UInt8(ascii: "f"), UInt8(ascii: "g"), UInt8(ascii: "A"),
+                         UInt8(ascii: "-"), UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "`"), 0xC3, 0xFF] {
+                var text = Array(uids[0].utf8)
+                text[at] = byte
+                texts.append(text)
+            }
+        }
+        for text in texts {
+            text.withUnsafeBufferPointer { bytes in
+                let read = StoredUID(utf8: bytes)
+                #expect(read == StoredUID(String(decoding: bytes, as: UTF8.self)), "\(text)")
+                #expect(read.text == String(decoding: bytes, as: UTF8.self), "\(text)")
+            }
+        }
         // Two views differ by their uid alone, and equal uids make equal views.
         #expect(StoredUID(uids[0]) != StoredUID(uids[1]) && StoredUID(uids[0]) == StoredUID(String(uids[0])))
         #expect(StoredUID(uids[0]) != StoredUID(uids[3]))

@@ -46,6 +46,66 @@ import KubeAPI
         }
     }
 
+    /// Comparing a key or string's bytes with a literal or a string (`Key.isEqual(to:)`,
+    /// `same`) compares words, then the bytes left, without `memcmp`: it answers as comparing
+    /// the byte arrays does at every length and wherever the first different byte is (the
+    /// tail of 1 to 7 bytes and the two overlapping words of 4 to 7 included).
+    @Test func comparingBytesAgreesWithComparingArraysAtEveryLengthAndPlace() {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789-.:/é".utf8)
+        for length in 0..<40 {
+            let text = Array((0..<length).map { alphabet[$0 % alphabet.count] })
+            var variants: [[UInt8]] = [text, Array(text.dropLast()), text + [UInt8(ascii: "x")], Array(text.dropFirst())]
+            for at in 0..<length {
+                var changed = text
+                changed[at] ^= 0x01
+                variants.append(changed)
+                changed[at] ^= 0x81  // the high bit too
+                variants.append(changed)
+            }
+            let string = String(decoding: text, as: UTF8.self)
+            for variant in variants {
+                let expected = variant == text
+                let object = "{\"" + String(decoding: variant, as: UTF8.self) + "\":1}"
+                let viaKey = Self.scan(object) { (s: inout JSONScanner) throws(JSONScanner.Miss) -> Bool in
+                    try s.beginObject()
+                    guard let key = try s.nextKey() else { throw JSONScanner.Miss() }
+                    _ = try s.int()
+                    _ = try s.nextKey()
+                    return key.isEqual(to: string)
+                }
+                if String(decoding: variant, as: UTF8.self).utf8.elementsEqual(variant) {  // valid UTF-8: it can be scanned as written
+                    #expect(viaKey == expected, "\(length) \(variant)")
+                }
+                variant.withUnsafeBufferPointer { bytes in
+                    #expect(JSONScanner.same(bytes, string) == expected, "\(length) \(variant)")
+                }
+            }
+        }
+        // A literal: the first byte, then the rest.
+        for (key, literal, expected) in [("p", "p", true), ("d", "p", false), ("pps", "p", false), ("sent", "sent", true), ("senT", "sent", false),
+                                         ("received", "received", true), ("receivex", "received", false), ("xeceived", "received", false),
+                                         ("sessionState", "sessionState", true), ("sessionStatf", "sessionState", false),
+                                         ("establishedTransitions", "establishedTransitions", true),
+                                         ("establishedTransitiona", "establishedTransitions", false),
+                                         ("establishedTransitionsX", "establishedTransitions", false), ("", "", true)] {
+            let found = Self.scan(#"{"\#(key)":1}"#) { (s: inout JSONScanner) throws(JSONScanner.Miss) -> Bool in
+                try s.beginObject()
+                guard let k = try s.nextKey() else { throw JSONScanner.Miss() }
+                _ = try s.int()
+                _ = try s.nextKey()
+                switch literal {
+                case "p": return k.isEqual(to: "p")
+                case "sent": return k.isEqual(to: "sent")
+                case "received": return k.isEqual(to: "received")
+                case "sessionState": return k.isEqual(to: "sessionState")
+                case "establishedTransitions": return k.isEqual(to: "establishedTransitions")
+                default: return k.isEqual(to: "")
+                }
+            }
+            #expect(found == expected, "\(key) \(literal)")
+        }
+    }
+
     /// On valid JSON the unvalidated skip ends where `skipValue` ends: brackets and quotes
     /// inside strings, escapes of every kind, nesting, any value kind.
     @Test func theUnvalidatedSkipEndsWhereSkipValueEnds() {

@@ -70,6 +70,26 @@ import Testing
         #expect(try decode(unusual[2])?.object[path: "metadata", "name"] == "ab")
     }
 
+    /// The event type is read as bytes: exactly ADDED, MODIFIED and DELETED are kept unparsed,
+    /// with their kind; any other word, case or spelling (an escape, a prefix, a longer word, a
+    /// non-string, a repeated type) leaves the line to the whole parse, as `Kind(rawValue:)` did.
+    @Test func theEventTypeIsReadAsBytes() throws {
+        let object = #"{"metadata":{"name":"gw-1","resourceVersion":"5"}}"#
+        for (word, kind) in [("ADDED", WatchEvent.Kind.added), ("MODIFIED", .modified), ("DELETED", .deleted)] {
+            for text in [#"{"type":"\#(word)","object":\#(object)}"#, #"{"object":\#(object),"type":"\#(word)"}"#] {
+                #expect(WatchEvent.Unparsed.scan(line: line(text))?.0 == kind, "\(text)")
+                #expect(try decode(text)?.type == kind)
+            }
+        }
+        for type in [#""BOOKMARK""#, #""ERROR""#, #""added""#, #""ADDE""#, #""ADDEDD""#, #""MODIFIE""#, #""DELETEDX""#, #""""#,
+                     #""\u0041DDED""#, #""MODIFIED\n""#, "1", "null", #"["ADDED"]"#] {
+            let text = #"{"type":\#(type),"object":\#(object)}"#
+            #expect(WatchEvent.Unparsed.scan(line: line(text)) == nil, "\(text)")
+        }
+        let twice = #"{"type":"ADDED","type":"ADDED","object":\#(object)}"#
+        #expect(WatchEvent.Unparsed.scan(line: line(twice)) == nil)
+    }
+
     /// With an object reader, the view comes with the identity from one pass; where the reader
     /// misses, the identity is read alone, and the event is the same either way.
     @Test func anObjectReaderReadsTheViewWithTheIdentity() throws {
@@ -115,6 +135,17 @@ import Testing
         #expect(withoutView.unparsed?.view == nil)
         #expect(withoutView.unparsed == WatchEvent.Unparsed.scan(line: line(missed))?.1)
         #expect(decoder.lastResourceVersion == "10")
+        // The event with a view keeps no tree (the cache takes the view): asked for, the tree
+        // is the whole parse's, at every read and from a copy; the event without one keeps it.
+        #expect(!withView.hasTree)
+        let copy = withView
+        for event in [withView, copy, withView] {
+            #expect(event.object == (try decode(read, defers: false))?.object)
+            #expect(!event.hasTree)
+        }
+        #expect(withView == (try decode(read, defers: false)))
+        _ = withoutView.object
+        #expect(withoutView.hasTree)
         // A line the scan alone refuses is refused with a reader too (here: a trailing comma).
         #expect(WatchEvent.Unparsed.scan(line: line(String(read.dropLast()) + ",}"), reader: readsSpec) == nil)
     }

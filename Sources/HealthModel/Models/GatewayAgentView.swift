@@ -62,7 +62,7 @@ public struct GatewayAgentView: Sendable, Equatable {
             name = meta.name
             namespace = meta.namespace
             resourceVersion = meta.resourceVersion
-            uid = StoredUID(meta.uid)
+            uid = meta.storedUID
             generation = meta.generation
             creationTime = meta.creationTime
             specChangeTime = meta.specChangeTime

@@ -13,6 +13,12 @@ package protocol ObjectMetadata {
     var generation: Reading<Int64> { get }
     var creationTime: Date? { get }
     var specChangeTime: Date? { get }
+    /// `uid` as a view keeps it (a byte reader gives it without making the string).
+    var storedUID: StoredUID? { get }
+}
+
+extension ObjectMetadata {
+    package var storedUID: StoredUID? { StoredUID(uid) }
 }
 
 struct MetadataFields: ObjectMetadata {

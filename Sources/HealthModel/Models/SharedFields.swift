@@ -26,6 +26,13 @@ package struct StoredUID: Sendable, Equatable {
         storage = Self.parse(text).map { .uuid($0.0, $0.1) } ?? .text(text)
     }
 
+    /// The uid read from a string's UTF-8 bytes, without making the string when they are a
+    /// UUID: equal to `init(String(decoding: bytes, as: UTF8.self))` (a byte reader's
+    /// metadata made the 36-character string for each watch event only to parse it).
+    package init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        storage = Self.parse(bytes).map { .uuid($0.0, $0.1) } ?? .text(String(decoding: bytes, as: UTF8.self))
+    }
+
     package init?(_ text: String?) {
         guard let text else { return nil }
         self.init(text)
@@ -56,30 +63,33 @@ package struct StoredUID: Sendable, Equatable {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// The two halves of a lowercase `8-4-4-4-12` UUID; nil for any other text (uppercase
-    /// included: it would not be written back the same).
+    /// `parse` of a string's UTF-8.
     private static func parse(_ text: String) -> (UInt64, UInt64)? {
         var text = text
         text.makeContiguousUTF8()  // a no-op for the native strings a JSON reader makes
-        return text.utf8.withContiguousStorageIfAvailable { bytes -> (UInt64, UInt64)? in
-            guard bytes.count == 36 else { return nil }
-            var high: UInt64 = 0, low: UInt64 = 0
-            var digits = 0
-            for (index, byte) in bytes.enumerated() {
-                if index == 8 || index == 13 || index == 18 || index == 23 {
-                    guard byte == UInt8(ascii: "-") else { return nil }
-                    continue
-                }
-                let value: UInt8
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): value = byte - UInt8(ascii: "a") + 10
-                default: return nil
-                }
-                if digits < 16 { high = high << 4 | UInt64(value) } else { low = low << 4 | UInt64(value) }
-                digits += 1
+        return text.utf8.withContiguousStorageIfAvailable { bytes -> (UInt64, UInt64)? in parse(bytes) } ?? nil
+    }
+
+    /// The two halves of a lowercase `8-4-4-4-12` UUID; nil for any other text (uppercase
+    /// included: it would not be written back the same).
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
+        guard bytes.count == 36 else { return nil }
+        var high: UInt64 = 0, low: UInt64 = 0
+        var digits = 0
+        for (index, byte) in bytes.enumerated() {
+            if index == 8 || index == 13 || index == 18 || index == 23 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                continue
             }
-            return (high, low)
-        } ?? nil
+            let value: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = byte - UInt8(ascii: "a") + 10
+            default: return nil
+            }
+            if digits < 16 { high = high << 4 | UInt64(value) } else { low = low << 4 | UInt64(value) }
+            digits += 1
+        }
+        return (high, low)
     }
 }
