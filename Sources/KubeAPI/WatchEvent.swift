@@ -6,11 +6,7 @@ import Locking
 /// well-formed object as its bytes instead, with the identity fields read out of them: a cache
 /// that can project those bytes straight into its view then never builds the tree. `object`
 /// parses them on first need, once: the tree is kept for every later read (of this event or a
-/// copy of it), so every other reader sees the same value either way. Except for an event whose
-/// view was read with its identity (`Unparsed.view`): the cache takes that view and nothing in
-/// the operator asks for its tree, so it keeps none, and a reader that does ask gets the same
-/// tree parsed again at each read. Its box (a lock and a slot, two objects) was made and freed
-/// for every heartbeat for nothing.
+/// copy of it), so every other reader sees the same value either way.
 public struct WatchEvent: Sendable, Hashable {
     public enum Kind: String, Sendable, Codable {
         case added = "ADDED", modified = "MODIFIED", deleted = "DELETED", bookmark = "BOOKMARK", error = "ERROR"
@@ -79,14 +75,13 @@ public struct WatchEvent: Sendable, Hashable {
         self.type = type
         self.unparsed = unparsed
         self.parsedObject = .null
-        self.tree = unparsed.view == nil ? Locked(nil) : nil
+        self.tree = Locked(nil)
     }
 
     /// The object (a deferred one is parsed from its bytes at the first read, then kept).
     public var object: JSONValue {
         get {
-            guard let unparsed else { return parsedObject }
-            guard let tree else { return unparsed.parsed }
+            guard let unparsed, let tree else { return parsedObject }
             return tree.withLock { kept in
                 if let kept { return kept }
                 let parsed = unparsed.parsed
@@ -102,7 +97,7 @@ public struct WatchEvent: Sendable, Hashable {
     }
 
     /// Whether the object's tree exists (it always does unless the event was deferred and no
-    /// reader has needed the tree yet; an event deferred with its view keeps none).
+    /// reader has needed the tree yet).
     public var hasTree: Bool { unparsed == nil || tree?.withLock({ $0 != nil }) == true }
 
     /// `metadata.resourceVersion`, without parsing a deferred object.
