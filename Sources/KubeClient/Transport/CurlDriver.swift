@@ -161,9 +161,15 @@ final class CurlDriver: @unchecked Sendable {
 
     /// Sleeps up to `nanoseconds` unless a command is waiting or arrives meanwhile. Returns
     /// whether it slept the whole time (false: there is work, go round at once).
+    /// `DISPATCH_TIME_NOW`: a wait that never blocks.
+    private static let pollOnly = DispatchTime(uptimeNanoseconds: 0)
+
     private func sleepUnlessKicked(nanoseconds: UInt64) -> Bool {
         // Signals of commands already taken would end the sleep at once: drop them first.
-        while kick.wait(timeout: .now()) == .success {}
+        // `DispatchTime.now()` is a deadline: an empty semaphore then went to the kernel (a
+        // futex wait that timed out at once, every window); `pollOnly` is libdispatch's "now",
+        // which only tries the count.
+        while kick.wait(timeout: Self.pollOnly) == .success {}
         guard inbox.withLock({ $0.commands.isEmpty }) else { return false }
         return kick.wait(timeout: .now() + .nanoseconds(Int(clamping: nanoseconds))) == .timedOut
     }
