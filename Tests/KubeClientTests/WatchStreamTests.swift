@@ -1,6 +1,5 @@
 import Foundation
 import KubeAPI
-import Locking
 import Testing
 import TestSupport
 @testable import KubeClient
@@ -146,55 +145,5 @@ func requestedVersion(_ target: String) -> Int {
         for try await _ in client.watch(.pods, namespace: nil, options: WatchOptions()) { break }
         // The cancel command is asynchronous: wait for the driver to process it.
         #expect(await eventually { client.activeTransfers == 0 })
-    }
-
-    /// While a watch keeps receiving (an event every 2 ms here, as at 10,000 gateways), the
-    /// driver reads its socket once per delivery window, sleeping window after window: it does
-    /// not go back to polling between windows (woken by the first event of each, two wake-ups a
-    /// window). Once the events stop, it polls again instead of ticking on. Every event arrives,
-    /// in order.
-    @Test func aBusyWatchIsReadOncePerWindowWithoutPollingBetween() async throws {
-        let count = 300
-        let server = try LoopbackHTTPServer { _, _ in
-            [.chunkedHead] + (1...count).flatMap { [.chunk(event("MODIFIED", rv: $0)), .pause(.milliseconds(2))] } + [.hang]
-        }
-        defer { server.stop() }
-        let client = try fastClient(server)
-        defer { client.shutdown() }
-        #expect(client.options.watchDeliveryWindow == .milliseconds(20))
-        var versions: [Int] = []
-        for try await e in client.watch(.pods, namespace: nil, options: WatchOptions()) {
-            versions.append(Int(e.object[path: "metadata", "resourceVersion"]?.stringValue ?? "") ?? -1)
-            if versions.count == count { break }
-        }
-        #expect(versions == Array(1...count))
-        let busy = client.transport.driverWaits
-        // ≈ 30 windows. Polling between windows made one poll per window; now only the start
-        // (and a pause of the server's longer than a window, on a loaded machine) polls.
-        #expect(busy.batchingSleeps >= 10, "\(busy)")
-        #expect(busy.polls * 3 <= busy.batchingSleeps + 6, "\(busy)")
-    }
-
-    /// After the last event the driver ticks at most once more, then polls (waits for a socket)
-    /// instead of waking every window for nothing.
-    @Test func aWatchThatFallsQuietStopsTheWindowTicks() async throws {
-        let server = try LoopbackHTTPServer { _, _ in
-            [.chunkedHead] + (1...20).flatMap { [.chunk(event("MODIFIED", rv: $0)), .pause(.milliseconds(2))] } + [.hang]
-        }
-        defer { server.stop() }
-        let client = try fastClient(server)
-        defer { client.shutdown() }
-        let seen = Locked(0)
-        // The watch stays open (the server hangs): leaving the loop would end the transfer.
-        let consumer = Task {
-            for try await _ in client.watch(.pods, namespace: nil, options: WatchOptions()) { seen.withLock { $0 += 1 } }
-        }
-        #expect(await eventually { seen.current == 20 })
-        let atLastEvent = client.transport.driverWaits
-        // The idle poll ends at its 1 s timeout: two of them mean the loop has settled.
-        #expect(await eventually { client.transport.driverWaits.polls >= atLastEvent.polls + 2 })
-        #expect(client.transport.driverWaits.batchingSleeps <= atLastEvent.batchingSleeps + 1)
-        #expect(client.activeTransfers == 1, "the watch was open all along")
-        consumer.cancel()
     }
 }

@@ -10,8 +10,7 @@ import Locking
 /// see (its delivery window, `StreamBuffer.wakeIfDue`), the loop does not poll the sockets: it
 /// sleeps until that window closes (or a command arrives) and then reads everything that came
 /// meanwhile in one pass. At 10,000 gateways the watches carry ~1,000 events a second, and waking
-/// this thread for each was a quarter of the operator's CPU. While the streams keep receiving,
-/// it sleeps window after window without polling in between, reading once a window.
+/// this thread for each was a quarter of the operator's CPU.
 final class CurlDriver: @unchecked Sendable {
     enum Command: Sendable {
         case add(Transfer)
@@ -24,15 +23,6 @@ final class CurlDriver: @unchecked Sendable {
         var commands: [Command] = []
         var closed = false
         var attachedCount = 0
-        /// Copied from the driver thread's counts once per pass (tests).
-        var waits = Waits()
-    }
-
-    /// How the loop has waited so far: in `curl_multi_poll` (woken by a socket, a command or
-    /// its timeout) or in a batching sleep that ran its whole length.
-    struct Waits: Sendable, Equatable {
-        var polls = 0
-        var batchingSleeps = 0
     }
 
     /// Read-only after init; freed by the driver thread only after `closed` is set under the
@@ -46,8 +36,6 @@ final class CurlDriver: @unchecked Sendable {
     /// Driver thread only: the attached streams' transfers and buffers, walked every pass
     /// (`wakeDueStreams`) without going through the dictionary and the sink's enum.
     private var streams: [(transfer: Transfer, buffer: StreamBuffer)] = []
-    /// Driver thread only; published in the inbox each pass.
-    private var waits = Waits()
     /// Signalled by every `submit`, so that the loop's batching sleep ends when there is work.
     private let kick = DispatchSemaphore(value: 0)
     private let stopped = DispatchSemaphore(value: 0)
@@ -86,17 +74,13 @@ final class CurlDriver: @unchecked Sendable {
 
     var isShutDown: Bool { inbox.withLock { $0.closed } }
 
-    /// How the loop has waited, as of its last pass (tests).
-    var waitCounts: Waits { inbox.withLock { $0.waits } }
-
     // MARK: driver thread
 
     private func run() {
         var running: Int32 = 0
         var batched = false
         loop: while true {
-            let commands = inbox.withLock { [waits] box -> [Command] in
-                box.waits = waits
+            let commands = inbox.withLock { box -> [Command] in
                 defer { box.commands.removeAll(keepingCapacity: true) }
                 return box.commands
             }
@@ -110,11 +94,7 @@ final class CurlDriver: @unchecked Sendable {
             }
             curl_multi_perform(multi, &running)
             collectFinished()
-            let (due, busyWindow) = wakeDueStreams(all: batched)
-            // After a batching sleep that found events, the next are most likely on their way:
-            // sleep another window at once rather than poll and be woken by the first of them
-            // (two wake-ups a window). An event still waits at most a window, in the socket.
-            let pending = due ?? (batched ? busyWindow : nil)
+            let pending = wakeDueStreams(all: batched)
             batched = false
             if let pending, requestsInFlight == 0 {
                 // libcurl's own timers (a stream's idle timeout) still run on time.
@@ -122,11 +102,9 @@ final class CurlDriver: @unchecked Sendable {
                 curl_multi_timeout(multi, &curlDue)
                 let sleep = curlDue >= 0 ? min(pending, UInt64(curlDue) * 1_000_000) : pending
                 batched = sleepUnlessKicked(nanoseconds: sleep) && sleep == pending
-                if batched { waits.batchingSleeps += 1 }
             } else {
                 let ms = pending.map { Int32(min(($0 + 999_999) / 1_000_000, 1_000)) } ?? 1_000
                 curl_multi_poll(multi, nil, 0, ms, nil)
-                waits.polls += 1
             }
         }
         for transfer in Array(attached.values) {
@@ -138,32 +116,22 @@ final class CurlDriver: @unchecked Sendable {
     }
 
     /// Wakes the readers of streams whose delivery window has passed (`all`: of every stream
-    /// holding events, after a batching sleep: they were read late already). Returns the
-    /// nanoseconds until the next such wake-up, if one is pending, and `busyWindow`: the shortest
-    /// delivery window of the streams that received bytes since the last call, when every
-    /// attached transfer is a stream with a window (nil otherwise: one without a window, or a
-    /// request, must not wait in its socket for a window nobody asked for).
-    private func wakeDueStreams(all: Bool) -> (due: UInt64?, busyWindow: UInt64?) {
+    /// holding events, after a batching sleep: they were read late already); returns the
+    /// nanoseconds until the next such wake-up, if one is pending.
+    private func wakeDueStreams(all: Bool) -> UInt64? {
         var next: UInt64?
-        var busyWindow: UInt64?
-        var everyStreamWindowed = requestsInFlight == 0
-        for (transfer, buffer) in streams {
-            if buffer.deliveryWindow == 0 { everyStreamWindowed = false }
-            if transfer.receivedSinceCheck {
-                transfer.receivedSinceCheck = false
-                busyWindow = min(busyWindow ?? buffer.deliveryWindow, buffer.deliveryWindow)
-            }
+        for (_, buffer) in streams {
             guard let remaining = buffer.wakeIfDue(force: all) else { continue }
             next = min(next ?? remaining, remaining)
         }
-        return (next, everyStreamWindowed ? busyWindow : nil)
+        return next
     }
 
-    /// Sleeps up to `nanoseconds` unless a command is waiting or arrives meanwhile. Returns
-    /// whether it slept the whole time (false: there is work, go round at once).
     /// `DISPATCH_TIME_NOW`: a wait that never blocks.
     private static let pollOnly = DispatchTime(uptimeNanoseconds: 0)
 
+    /// Sleeps up to `nanoseconds` unless a command is waiting or arrives meanwhile. Returns
+    /// whether it slept the whole time (false: there is work, go round at once).
     private func sleepUnlessKicked(nanoseconds: UInt64) -> Bool {
         // Signals of commands already taken would end the sleep at once: drop them first.
         // `DispatchTime.now()` is a deadline: an empty semaphore then went to the kernel (a

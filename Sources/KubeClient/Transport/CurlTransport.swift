@@ -51,9 +51,6 @@ final class CurlTransport: Sendable {
 
     /// Transfers currently attached to the multi handle (tests check this returns to zero).
     var activeTransfers: Int { driver.attachedCount }
-
-    /// How the driver's loop has waited so far (tests).
-    var driverWaits: CurlDriver.Waits { driver.waitCounts }
 }
 
 /// A response being received. Read it from one task at a time. Dropping the last reference

@@ -32,8 +32,6 @@ final class Transfer: @unchecked Sendable {
     var cancelledBeforeStart = false
     var completed = false
     var overflowed = false
-    /// A stream's body bytes arrived since the driver last looked (`CurlDriver.wakeDueStreams`).
-    var receivedSinceCheck = false
 
     init(request: HTTPRequest, sink: Sink) {
         self.request = request
@@ -71,7 +69,6 @@ final class Transfer: @unchecked Sendable {
             return bytes.count
         case .stream(let buffer):
             publishHeadIfNeeded(buffer)
-            receivedSinceCheck = true
             return buffer.offer(bytes) ? bytes.count : Int(gm_writefunc_pause())
         }
     }
