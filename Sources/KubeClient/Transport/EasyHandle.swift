@@ -21,12 +21,6 @@ struct EasyHandleBuilder {
     /// The unretained pointer to `transfer` that the callbacks receive.
     let userdata: UnsafeMutableRawPointer
 
-    /// libcurl's receive buffer for a stream (its default is 16 KB). A watch's delivery window
-    /// at 10,000 gateways holds ≈ 40 KB of events: with 16 KB the driver read them in three
-    /// `recv` calls, each with its own poll and often its own TCP ACK. Only the bytes a read
-    /// fills are touched, so an idle stream costs no more memory than before.
-    static let streamReceiveBufferSize = 256 << 10
-
     func make() -> Result<UnsafeMutableRawPointer, KubeError> {
         guard let easy = curl_easy_init() else {
             return .failure(.transport(url: transfer.request.displayURL, message: "curl_easy_init failed"))
@@ -59,7 +53,6 @@ struct EasyHandleBuilder {
         if r.url.lowercased().hasPrefix("https:") { try set(easy, CURLOPT_PIPEWAIT, 1) }
         try set(easy, CURLOPT_ACCEPT_ENCODING, string: "")
         if !r.userAgent.isEmpty { try set(easy, CURLOPT_USERAGENT, string: r.userAgent) }
-        if case .stream = transfer.sink { try set(easy, CURLOPT_BUFFERSIZE, Self.streamReceiveBufferSize) }
         try set(easy, CURLOPT_TCP_KEEPALIVE, 1)
         try set(easy, CURLOPT_TCP_KEEPIDLE, 30)
         try set(easy, CURLOPT_TCP_KEEPINTVL, 15)
