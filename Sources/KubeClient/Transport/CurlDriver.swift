@@ -33,6 +33,9 @@ final class CurlDriver: @unchecked Sendable {
     private var attached: [ObjectIdentifier: Transfer] = [:]
     /// Driver thread only: attached transfers that are not streams (requests awaiting a response).
     private var requestsInFlight = 0
+    /// Driver thread only: the attached streams' transfers and buffers, walked every pass
+    /// (`wakeDueStreams`) without going through the dictionary and the sink's enum.
+    private var streams: [(transfer: Transfer, buffer: StreamBuffer)] = []
     /// Signalled by every `submit`, so that the loop's batching sleep ends when there is work.
     private let kick = DispatchSemaphore(value: 0)
     private let stopped = DispatchSemaphore(value: 0)
@@ -117,18 +120,24 @@ final class CurlDriver: @unchecked Sendable {
     /// nanoseconds until the next such wake-up, if one is pending.
     private func wakeDueStreams(all: Bool) -> UInt64? {
         var next: UInt64?
-        for transfer in attached.values {
-            guard case .stream(let buffer) = transfer.sink, let remaining = buffer.wakeIfDue(force: all) else { continue }
+        for (_, buffer) in streams {
+            guard let remaining = buffer.wakeIfDue(force: all) else { continue }
             next = min(next ?? remaining, remaining)
         }
         return next
     }
 
+    /// `DISPATCH_TIME_NOW`: a wait that never blocks.
+    private static let pollOnly = DispatchTime(uptimeNanoseconds: 0)
+
     /// Sleeps up to `nanoseconds` unless a command is waiting or arrives meanwhile. Returns
     /// whether it slept the whole time (false: there is work, go round at once).
     private func sleepUnlessKicked(nanoseconds: UInt64) -> Bool {
         // Signals of commands already taken would end the sleep at once: drop them first.
-        while kick.wait(timeout: .now()) == .success {}
+        // `DispatchTime.now()` is a deadline: an empty semaphore then went to the kernel (a
+        // futex wait that timed out at once, every window); `pollOnly` is libdispatch's "now",
+        // which only tries the count.
+        while kick.wait(timeout: Self.pollOnly) == .success {}
         guard inbox.withLock({ $0.commands.isEmpty }) else { return false }
         return kick.wait(timeout: .now() + .nanoseconds(Int(clamping: nanoseconds))) == .timedOut
     }
@@ -150,7 +159,10 @@ final class CurlDriver: @unchecked Sendable {
                 return
             }
             attached[ObjectIdentifier(transfer)] = transfer
-            if case .buffered = transfer.sink { requestsInFlight += 1 }
+            switch transfer.sink {
+            case .buffered: requestsInFlight += 1
+            case .stream(let buffer): streams.append((transfer, buffer))
+            }
             inbox.withLock { $0.attachedCount += 1 }
         case .failure(let error):
             freeHandle(transfer)
@@ -188,7 +200,10 @@ final class CurlDriver: @unchecked Sendable {
     private func detach(_ transfer: Transfer) {
         guard attached.removeValue(forKey: ObjectIdentifier(transfer)) != nil, let easy = transfer.easy else { return }
         curl_multi_remove_handle(multi, easy)
-        if case .buffered = transfer.sink { requestsInFlight -= 1 }
+        switch transfer.sink {
+        case .buffered: requestsInFlight -= 1
+        case .stream: streams.removeAll { $0.transfer === transfer }
+        }
         freeHandle(transfer)
         Unmanaged.passUnretained(transfer).release()
         inbox.withLock { $0.attachedCount -= 1 }
