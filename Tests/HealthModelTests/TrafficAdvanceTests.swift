@@ -3,7 +3,8 @@ import KubeAPI
 import Testing
 @testable import HealthModel
 
-/// The heartbeat advance's shortcut for the traffic rule (`TrafficRule.advanced`): whenever it
+/// The heartbeat advance's shortcut for the traffic rule (`TrafficRule.quietCollection` and
+/// `takeQuietSamples`, as `HealthEvaluator.advance` uses them; `advanced` below): whenever it
 /// answers, the rule itself (`TrafficRule.evaluate`) repeats the previous condition with the
 /// same stamp and samples; and it answers for a quiet gateway's ordinary new collection.
 @Suite("Traffic rule on the heartbeat advance")
@@ -217,5 +218,19 @@ struct TrafficAdvanceTests {
         var moved = map
         moved.setValue(7, at: 2)
         #expect(moved["vpc:vpc-01"] == 7 && moved.count == 3 && map["vpc:vpc-01"] == 3)
+    }
+}
+
+extension TrafficRule {
+    /// The shortcut as the heartbeat advance takes it, the two steps in one (the advance runs
+    /// them on its own copy of the memory, in place): the stamp and the samples `evaluate`
+    /// would remember, or nil when the shortcut cannot tell.
+    static func advanced(_ agent: GatewayAgentView, memory: HealthMemory, previous: Condition,
+                         policy: HealthPolicy) -> (stamp: String?, samples: SmallMap<TrafficSample>)? {
+        guard let quiet = quietCollection(agent, memory: memory, previous: previous, policy: policy) else { return nil }
+        guard quiet.movesSamples else { return (quiet.stamp, memory.traffic) }
+        var samples = memory.traffic
+        takeQuietSamples(agent, into: &samples)
+        return (quiet.stamp, samples)
     }
 }

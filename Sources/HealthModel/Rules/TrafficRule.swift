@@ -168,20 +168,6 @@ struct TrafficRule: HealthRule {
         return matched ?? (message == belowThresholdMessage(limit: limit, compared: compared))
     }
 
-    /// What the heartbeat advance needs of `evaluate(agent, memory:, previous:, policy:,
-    /// withEvidence: false)` when that repeats `previous` — the collection's stamp and the new
-    /// samples — or nil when this cannot tell cheaply (the caller then runs `evaluate`).
-    /// `quietCollection` and `takeQuietSamples` in one: the samples are the remembered map with
-    /// the new values, in a copy of its storage.
-    static func advanced(_ agent: GatewayAgentView, memory: HealthMemory, previous: Condition,
-                         policy: HealthPolicy) -> (stamp: String?, samples: SmallMap<TrafficSample>)? {
-        guard let quiet = quietCollection(agent, memory: memory, previous: previous, policy: policy) else { return nil }
-        guard quiet.movesSamples else { return (quiet.stamp, memory.traffic) }
-        var samples = memory.traffic
-        takeQuietSamples(agent, into: &samples)
-        return (quiet.stamp, samples)
-    }
-
     /// Whether `evaluate(agent, memory:, previous:, policy:, withEvidence: false)` repeats
     /// `previous`, known without running it, and the stamp it would remember; nil when this
     /// cannot tell cheaply (the caller then runs `evaluate`). `movesSamples`: its samples are

@@ -146,7 +146,7 @@ extension GatewayReconciler {
             guard let shared = kept else { return false }
             var rest = shared.rest
             guard advance(&rest, conditions) else { return false }
-            kept = Kept(rest: rest, sharing: shared)
+            kept = shared.advanced(to: rest)
             return true
         }
 
