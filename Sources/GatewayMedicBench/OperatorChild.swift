@@ -32,11 +32,12 @@ enum OperatorChild {
                 let probes = ProbeServer(host: "127.0.0.1", port: port, registry: registry, readiness: { true }, logger: logger)
                 Task { try await probes.run() }
             }
-            var clientOptions = ClientOptions(userAgent: GatewayMedicVersion.userAgent)
             // BENCH_WATCH_WINDOW_MS=20 measures another watch delivery window than the default.
             if let window = ProcessInfo.processInfo.environment["BENCH_WATCH_WINDOW_MS"].flatMap({ Int($0) }), window >= 0 {
-                clientOptions.watchDeliveryWindow = .milliseconds(window)
+                config.informers.watchDeliveryWindow = Double(window) / 1000
             }
+            // As `run` connects: the operator's settings applied to the client's options.
+            let clientOptions = config.informers.applied(to: ClientOptions(userAgent: GatewayMedicVersion.userAgent))
             let client = try KubeClient(config: ClusterConfig(server: arguments.url, namespace: "default", origin: "bench"),
                                         options: clientOptions)
             let instance = GatewayMedicOperator(config: config, client: client, clock: clock, identity: "bench",

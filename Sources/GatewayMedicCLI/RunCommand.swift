@@ -35,8 +35,8 @@ struct RunCommand: AsyncParsableCommand {
             let clusterConfig = try ClusterConfigResolver.resolve(kubeconfig: cluster.kubeconfig, context: cluster.context)
             for warning in clusterConfig.warnings { logger.warning("\(warning)") }
             client = try KubeClient(config: clusterConfig,
-                                    options: ClientMetrics.options(ClientOptions(
-                                        userAgent: "gateway-medic/\(GatewayMedicVersion.current) (\(identity))")),
+                                    options: ClientMetrics.options(config.informers.applied(to: ClientOptions(
+                                        userAgent: "gateway-medic/\(GatewayMedicVersion.current) (\(identity))"))),
                                     logger: Logger(label: "gateway-medic.client"))
             // Names where it connects, never with what: credentials stay out of logs.
             logger.info("starting", metadata: [

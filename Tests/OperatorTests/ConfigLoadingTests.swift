@@ -1,5 +1,6 @@
 import Foundation
 import HealthModel
+import KubeClient
 import OperatorTestSupport
 import Remediation
 import Testing
@@ -122,6 +123,22 @@ import Testing
         off["leaderElection.enabled"] = .bool(false)
         #expect(try OperatorConfig.resolve(file: path, overrides: off).leaderElection.leaseDuration == 5)
         #expect(throws: Never.self) { try OperatorConfig.default.validate() }
+    }
+
+    @Test func theWatchDeliveryWindowReachesTheClientAndIsBounded() throws {
+        // The default is the client library's: `run` and a bare KubeClient batch alike.
+        #expect(OperatorConfig.default.informers.applied(to: ClientOptions()).watchDeliveryWindow
+                == ClientOptions().watchDeliveryWindow)
+        let config = try OperatorConfig.resolve(file: Self.file("informers:\n  watchDeliveryWindow: 0.05\n"),
+                                                overrides: ConfigOverrides())
+        #expect(config.informers.applied(to: ClientOptions()).watchDeliveryWindow == .milliseconds(50))
+        let atOnce = try OperatorConfig.resolve(file: Self.file("informers:\n  watchDeliveryWindow: 0\n"), overrides: ConfigOverrides())
+        #expect(atOnce.informers.applied(to: ClientOptions()).watchDeliveryWindow == .zero)
+        let tooLong = try #require(throws: ConfigError.self) {
+            try OperatorConfig.resolve(file: Self.file("informers:\n  watchDeliveryWindow: 2s\n"), overrides: ConfigOverrides())
+        }
+        #expect(tooLong.key == "informers.watchDeliveryWindow")
+        #expect(tooLong.description.contains("must be 0 to 1 second"))
     }
 
     @Test func everyKeyOfTheModelIsAccepted() throws {

@@ -21,11 +21,13 @@ public struct ClientOptions: Sendable {
     public var maxObjectBytes: Int
     /// How long a watch event may wait before its reader is woken, so that a busy watch wakes
     /// its reader once per batch of events rather than once per event (client-go and kube-rs
-    /// hand each over at once). Default 20 ms: at 10,000 gateways a watch of GatewayAgents
+    /// hand each over at once). Default 30 ms: at 10,000 gateways a watch of GatewayAgents
     /// carries an event every 1.5 ms, and a thread wake-up per event was a third of the
     /// operator's CPU; the wake-ups per window still cost about as much as reading the events
     /// at 10 ms, a fifth less CPU per heartbeat at 20 ms (docs/performance.md, thirteenth
-    /// round), and 20 ms is under half the 50 ms event → status target. Zero: at once.
+    /// round) and a fifth less again at 30 ms, whose p99 event → status (≈ 34 ms) keeps a third
+    /// of the 50 ms target in hand; 40 ms saved no more and left almost none (seventeenth
+    /// round). Zero: at once.
     public var watchDeliveryWindow: Duration
 
     /// The client's own name, for callers that give none.
@@ -33,7 +35,7 @@ public struct ClientOptions: Sendable {
 
     public init(userAgent: String = ClientOptions.defaultUserAgent, retry: RetryPolicy = RetryPolicy(),
                 requestTimeout: Duration = .seconds(30),
-                maxObjectBytes: Int = 16 << 20, watchDeliveryWindow: Duration = .milliseconds(20),
+                maxObjectBytes: Int = 16 << 20, watchDeliveryWindow: Duration = .milliseconds(30),
                 onResponse: (@Sendable (_ verb: String, _ resource: String, _ code: Int) -> Void)? = nil) {
         self.watchDeliveryWindow = max(.zero, watchDeliveryWindow)
         self.maxObjectBytes = max(1 << 10, maxObjectBytes)

@@ -77,6 +77,9 @@ extension OperatorConfig {
 
         .value("informers.streamingLists", \.informers.streamingLists,
                doc: "Sync and relist with streaming lists (sendInitialEvents=true), falling back to LIST where refused."),
+        .value("informers.watchDeliveryWindow", \.informers.watchDeliveryWindow, kind: .duration,
+               doc: "How long a watch event may wait so that a busy watch wakes its reader once per batch.",
+               rule: { $0.isFinite && (0...1).contains($0) ? nil : "must be 0 to 1 second, got \($0)" }),
 
         .value("remediation.enabled", \.remediation.enabled, flag: "remediate",
                doc: "Restart unhealthy dataplane and frr pods through the Eviction API, behind the guards."),

@@ -1,6 +1,7 @@
 import HealthModel
 import Remediation
 import KubeAPI
+import KubeClient
 
 /// Every setting of gateway-medic, with its default: the one place defaults are written. Each
 /// setting is declared once in `OperatorConfig.settings` (its key, flag, doc and rule); a YAML
@@ -102,6 +103,18 @@ public struct InformerSettings: Sendable, Encodable, Equatable {
     /// Sync and relist with streaming lists (`sendInitialEvents=true`, the WatchList feature),
     /// falling back to paginated LISTs where the server refuses or ignores them. [true]
     public var streamingLists: Bool = true
+    /// Seconds a watch event may wait before the informer's reader is woken, so that a busy
+    /// watch hands its events over in batches (`ClientOptions.watchDeliveryWindow`). Longer costs
+    /// latency (every event waits up to this long), shorter costs CPU (a wake-up per batch).
+    /// [0.03]
+    public var watchDeliveryWindow: Double = 0.03
 
     public init() {}
+
+    /// `options` with these settings' watch delivery window: the client `run` connects with.
+    public func applied(to options: ClientOptions) -> ClientOptions {
+        var result = options
+        result.watchDeliveryWindow = .nanoseconds(Int64((watchDeliveryWindow * 1e9).rounded()))
+        return result
+    }
 }
