@@ -672,3 +672,16 @@ struct PeeringRisesAdvanceTests {
         #expect(inPlace > 300 && refused > 300 && byPlace > 100, "in place \(inPlace), refused \(refused), by place \(byPlace)")
     }
 }
+
+extension PeeringsHealthyRule {
+    /// The rises as the heartbeat advance leaves them (`risesAdvance` applied to a copy of the
+    /// remembered ones), or nil: what `risesAnew` gives, as a map.
+    static func advancedRises(_ agent: GatewayAgentView, memory: HealthMemory, policy: HealthPolicy, now: Date,
+                              deadline: Date) -> SmallMap<Date>? {
+        risesAdvance(agent, memory: memory, policy: policy, now: now, deadline: deadline).map { advance in
+            var rises = memory.peeringRises
+            advance.apply(to: &rises, now: now)
+            return rises
+        }
+    }
+}

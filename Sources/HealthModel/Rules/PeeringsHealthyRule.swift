@@ -113,17 +113,10 @@ struct PeeringsHealthyRule: HealthRule {
     /// `deadline`, the advanced assessment's next check (the new heartbeat's staleness), so the
     /// verdict and the next check cannot differ from the evaluation's. A peering without a rise on
     /// record that starts rising, or one whose rise is that old, is left to the evaluation (it
-    /// alone knows which peerings the gateway's groups carry).
-    static func advancedRises(_ agent: GatewayAgentView, memory: HealthMemory, policy: HealthPolicy, now: Date,
-                              deadline: Date) -> SmallMap<Date>? {
-        risesAdvance(agent, memory: memory, policy: policy, now: now, deadline: deadline).map { advance in
-            var rises = memory.peeringRises
-            advance.apply(to: &rises, now: now)
-            return rises
-        }
-    }
-
-    /// What `advancedRises` makes of the remembered rises: `now` written over those at the places
+    /// alone knows which peerings the gateway's groups carry). That is `risesAdvance`, which
+    /// says how the remembered rises move (`RisesAdvance`), applied once every check has passed.
+    ///
+    /// What `risesAdvance` makes of the remembered rises: `now` written over those at the places
     /// `rose` names, in the map's own storage (`inPlace`, the steady case: every remembered rise
     /// is one of the agent's peerings, found once), or a map made anew (`replaced`).
     enum RisesAdvance {
@@ -144,7 +137,7 @@ struct PeeringsHealthyRule: HealthRule {
         }
     }
 
-    /// `advancedRises` without building the new map when the remembered one takes the moved
+    /// The rises without building the new map when the remembered one takes the moved
     /// rises in place: with at most 64 rises on record, every one of them the rise of one of the
     /// agent's peerings. The same answer (a test compares the two on every case): the refusals
     /// are the same checks on the same peerings, and a map whose keys are the remembered ones,
@@ -201,7 +194,7 @@ struct PeeringsHealthyRule: HealthRule {
         return .inPlace(rose: rose)
     }
 
-    /// `advancedRises` as a map built from the pairs (the general case).
+    /// The rises as a map built from the pairs (the general case, and what the rules did before).
     static func risesAnew(_ agent: GatewayAgentView, memory: HealthMemory, policy: HealthPolicy, now: Date,
                           deadline: Date) -> SmallMap<Date>? {
         let stamp = agent.collectionStamp
