@@ -85,6 +85,23 @@ extension HealthEvaluator {
                                to agent: GatewayAgentView, policy: HealthPolicy, now: Date, rules: HealthRules = .standard,
                                groupPeers: GroupPeersHeartbeats? = nil, counterEvidence: Bool = true,
                                inputsChecked: Bool) -> Bool {
+        var trafficKeys = TrafficKeysWitness()
+        return advance(&assessment, conditions: conditions, from: old, to: agent, policy: policy, now: now, rules: rules,
+                       groupPeers: groupPeers, counterEvidence: counterEvidence, inputsChecked: inputsChecked,
+                       trafficKeys: &trafficKeys)
+    }
+
+    /// The in-place `advance` for a caller that keeps the assessment between heartbeats and,
+    /// beside it, `trafficKeys`: which counters the remembered traffic samples' keys were last
+    /// found to name (`TrafficKeysWitness`). When it vouches for `old`'s counters, the new
+    /// collection's (the same names, `changesOnlyQuietInputs`) are known to be at their places
+    /// without reading a key: the key strings of 10,000 gateways' memories do not stay in the
+    /// cache, and matching their bytes was most of the traffic shortcut's cost. Updated as the
+    /// advance moves the memory (only when it returns true); a new assessment starts with none.
+    public static func advance(_ assessment: inout Assessment, conditions: QuietConditions, from old: GatewayAgentView,
+                               to agent: GatewayAgentView, policy: HealthPolicy, now: Date, rules: HealthRules = .standard,
+                               groupPeers: GroupPeersHeartbeats? = nil, counterEvidence: Bool = true,
+                               inputsChecked: Bool, trafficKeys: inout TrafficKeysWitness) -> Bool {
         let now = now.wholeSeconds
         let peersCheck: Date?
         if let groupPeers {
@@ -119,13 +136,29 @@ extension HealthEvaluator {
         // in place when `takesQuietSamples` (`TrafficRule.takeQuietSamples`).
         let trafficStamp: String?, trafficSamples: SmallMap<TrafficSample>?, counters: [CounterEvidence]
         var takesQuietSamples = false
+        // What `trafficKeys` says once the memory has moved: nil, as it was.
+        var keysAfter: TrafficKeysWitness?
+        // The remembered samples' keys name the new counters at their places.
+        var countersAtPlaces = false
+        // `old`'s counters are the ones the keys name, and the new ones have `old`'s names in
+        // `old`'s order (the cheap test, which `inputsChecked` or the guard above has passed).
+        let keysKnown = trafficKeys.vouches(for: old.counters)
         if !counterEvidence,
-           let quiet = TrafficRule.quietCollection(agent, memory: assessment.memory, previous: trafficWas, policy: policy) {
+           let quiet = TrafficRule.quietCollection(agent, memory: assessment.memory, previous: trafficWas, policy: policy,
+                                                   keysKnown: keysKnown) {
             // The counters moved as a quiet gateway's do: the rule's verdict stands, known
             // without running it (`TrafficRule.quietCollection` is non-nil only then).
             (trafficStamp, trafficSamples, counters) = (quiet.stamp, nil, [])
             takesQuietSamples = quiet.movesSamples
+            // Every key was matched at its place (or known to be): they name the new counters.
+            // (The same collection seen again matched none: the keys name what they named.)
+            if quiet.movesSamples || keysKnown {
+                keysAfter = TrafficKeysWitness(agent.counters)
+                countersAtPlaces = true
+            }
         } else {
+            // The rule's own samples: other keys, maybe.
+            keysAfter = TrafficKeysWitness()
             let traffic = TrafficRule.evaluate(agent, memory: assessment.memory, previous: trafficWas, policy: policy,
                                                withEvidence: counterEvidence)
             guard trafficWas.status == traffic.draft.status, trafficWas.reason == traffic.draft.reason,
@@ -138,17 +171,18 @@ extension HealthEvaluator {
         // starts (PeeringsHealthy, §3.10) change verdicts the two rules above do not judge.
         if StateCollection.notCollected(agent, heartbeatFresh: true, policy: policy) != nil { return false }
         let nextCheck = heartbeat.nextCheck.lazy.filter { $0 > now }.min()
-        var rises = assessment.memory.peeringRises
-        if !agent.peerings.isEmpty || !rises.isEmpty {
-            guard let nextCheck, let moved = PeeringsHealthyRule.advancedRises(agent, memory: assessment.memory, policy: policy, now: now,
-                                                                           deadline: nextCheck)
+        // The rises move in the memory's own map when they can (`risesAdvance`), once every check has passed.
+        var rises: PeeringsHealthyRule.RisesAdvance?
+        if !agent.peerings.isEmpty || !assessment.memory.peeringRises.isEmpty {
+            guard let nextCheck, let moved = PeeringsHealthyRule.risesAdvance(agent, memory: assessment.memory, policy: policy, now: now,
+                                                                          deadline: nextCheck, countersAtPlaces: countersAtPlaces)
             else { return false }
             rises = moved
         }
 
         // Every check has passed: only now is the assessment written.
         assessment.memory.evaluatedAt = now
-        assessment.memory.peeringRises = rises
+        rises?.apply(to: &assessment.memory.peeringRises, now: now)
         assessment.memory.heartbeatKey = heartbeat.memoryKey
         assessment.memory.heartbeatSeenAt = heartbeat.memorySeenAt
         assessment.memory.heartbeatClockOffset = heartbeat.clockOffset
@@ -162,6 +196,7 @@ extension HealthEvaluator {
         assessment.evidence.counters = counters
         assessment.groupPeersCheck = peersCheck
         assessment.nextCheck = earlier(nextCheck, peersCheck)
+        if let keysAfter { trafficKeys = keysAfter }
         return true
     }
 
@@ -249,4 +284,31 @@ extension GatewayAgentView {
         }
         return fields.equalOutsideAdvancedInputs(old.fields) ? (heartbeat, counters) : nil
     }
+}
+
+/// Which counters the remembered traffic samples' keys (`HealthMemory.traffic`) were last found
+/// to name, each at the place the heartbeat advance looks for it (`TrafficRule.quietCollection`):
+/// the array of those counters, held, so that its storage identifies them. A view whose counters
+/// are that very storage has those names in that order (an array's storage is not written while
+/// another array holds it, and it cannot be freed and taken by another while held here), so its
+/// counters' samples are at their places without a look at a key. Empty: it vouches for nothing.
+/// Kept beside an assessment by a caller that advances it heartbeat after heartbeat (the
+/// reconciler's kept assessment); only `HealthEvaluator.advance` sets it, and only as it moves
+/// that assessment's memory.
+public struct TrafficKeysWitness: Sendable {
+    private let counters: [TrafficCounterView]
+
+    /// Vouches for nothing.
+    public init() { counters = [] }
+
+    init(_ counters: [TrafficCounterView]) { self.counters = counters }
+
+    /// `counters` is the storage this vouches for (never true for an empty array).
+    func vouches(for counters: [TrafficCounterView]) -> Bool {
+        !self.counters.isEmpty && self.counters.count == counters.count
+            && self.counters.withUnsafeBufferPointer { a in counters.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+    }
+
+    /// It vouches for nothing.
+    public var isEmpty: Bool { counters.isEmpty }
 }

@@ -114,6 +114,17 @@ public struct SmallMap<Value: Sendable & Equatable>: Sendable, Equatable, Sequen
         return same == true ? entries[index].value : nil
     }
 
+    /// The place (in key order) of the entry under `key`, nil when there is none.
+    public func index(of key: String) -> Int? {
+        let i = slot(of: key)
+        return i < entries.count && entries[i].key == key ? i : nil
+    }
+
+    /// The value of the entry at `index` (in key order), whatever its key; nil out of range.
+    public func value(at index: Int) -> Value? {
+        index >= 0 && index < entries.count ? entries[index].value : nil
+    }
+
     /// Replaces the value of the entry at `index` (in key order); its key stays.
     public mutating func setValue(_ value: Value, at index: Int) {
         entries[index].value = value

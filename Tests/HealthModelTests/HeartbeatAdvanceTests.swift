@@ -54,8 +54,79 @@ struct HeartbeatAdvanceTests {
             } else {
                 #expect(inPlace == previous, "refused, yet written", sourceLocation: sourceLocation)
             }
+            // With a witness of `old`'s counters where the keys name them (as the reconciler
+            // carries one from the previous advance): the same answer and assessment, and the
+            // witness it leaves vouches only for counters the moved keys name.
+            let oldView = view(old), newView = view(new)
+            guard TrafficAdvanceTests.keysName(previous.memory, oldView.counters) else { continue }
+            var witnessed = previous
+            var witness = TrafficKeysWitness(oldView.counters)
+            let movedWitnessed = HealthEvaluator.advance(&witnessed, conditions: QuietConditions(previous.conditions, rules: .standard),
+                                                         from: oldView, to: newView, policy: .default, now: Fx.at(at),
+                                                         counterEvidence: counterEvidence, inputsChecked: false, trafficKeys: &witness)
+            #expect(movedWitnessed == moved && witnessed == inPlace, "with a witness, counter evidence \(counterEvidence)",
+                    sourceLocation: sourceLocation)
+            if !movedWitnessed {
+                #expect(witness.vouches(for: oldView.counters), "refused, yet the witness moved", sourceLocation: sourceLocation)
+            } else if witness.vouches(for: newView.counters) {
+                #expect(TrafficAdvanceTests.keysName(witnessed.memory, newView.counters), sourceLocation: sourceLocation)
+            } else {
+                #expect(witness.isEmpty || witness.vouches(for: oldView.counters), sourceLocation: sourceLocation)
+            }
         }
         return result
+    }
+
+    /// The reconciler's chain of advances, each carrying the witness the last one left
+    /// (`TrafficKeysWitness`): from the second heartbeat on it vouches for the old view's
+    /// counters, so the traffic shortcut takes the samples at their places without a look at a
+    /// key; every step equals the chain without a witness and the full evaluation. A witness
+    /// vouches for one storage only: the same counters in another array, none, or an empty
+    /// array are not vouched for, and a chain whose views are read again (other storage) never
+    /// skips, with the same results.
+    @Test func theTrafficKeysWitnessVouchesOnlyForItsOwnCounters() throws {
+        var (full, oldJSON) = Self.quiet()
+        full.evidence.counters = []
+        var plain = full, witnessed = full
+        var witness = TrafficKeysWitness()
+        var old = Self.view(oldJSON)
+        #expect(!witness.vouches(for: old.counters) && !witness.vouches(for: []))
+        var vouched = 0
+        for (i, beat) in stride(from: -15.0, through: 90, by: 15).enumerated() {
+            let newJSON = Self.agent(beat, drops: Int64(i))
+            let new = Self.view(newJSON)
+            if witness.vouches(for: old.counters) { vouched += 1 }
+            let conditions = QuietConditions(full.conditions, rules: .standard)
+            #expect(HealthEvaluator.advance(&plain, conditions: conditions, from: old, to: new, policy: .default, now: Fx.at(beat + 1),
+                                            counterEvidence: false, inputsChecked: false), "heartbeat \(beat)")
+            #expect(HealthEvaluator.advance(&witnessed, conditions: conditions, from: old, to: new, policy: .default,
+                                            now: Fx.at(beat + 1), counterEvidence: false, inputsChecked: false,
+                                            trafficKeys: &witness), "heartbeat \(beat)")
+            full = Self.evaluate(newJSON, at: beat + 1, full)
+            full.evidence.counters = []
+            #expect(witnessed == plain && witnessed == full, "heartbeat \(beat)")
+            #expect(witness.vouches(for: new.counters) && !witness.vouches(for: Self.view(newJSON).counters),
+                    "its own storage only, heartbeat \(beat)")
+            // Read again (other storage), the old view is not vouched for: the keys are matched.
+            var again = witness
+            var matched = witnessed
+            let next = Self.agent(beat + 15, drops: Int64(i))
+            #expect(HealthEvaluator.advance(&matched, conditions: conditions, from: Self.view(newJSON), to: Self.view(next),
+                                            policy: .default, now: Fx.at(beat + 16), counterEvidence: false, inputsChecked: false,
+                                            trafficKeys: &again))
+            var unwitnessed = witnessed
+            #expect(HealthEvaluator.advance(&unwitnessed, conditions: conditions, from: new, to: Self.view(next),
+                                            policy: .default, now: Fx.at(beat + 16), counterEvidence: false, inputsChecked: false))
+            #expect(matched == unwitnessed)
+            old = new
+        }
+        #expect(vouched >= 6, "the witness is taken from the second heartbeat on")
+        // The rule's own path (counter evidence) leaves a witness of nothing: its samples may have other keys.
+        let newJSON = Self.agent(105, drops: 7)
+        #expect(HealthEvaluator.advance(&witnessed, conditions: QuietConditions(full.conditions, rules: .standard), from: old,
+                                        to: Self.view(newJSON), policy: .default, now: Fx.at(106), counterEvidence: true,
+                                        inputsChecked: false, trafficKeys: &witness))
+        #expect(witness.isEmpty)
     }
 
     @Test func aQuietGatewaysHeartbeatAdvancesExactlyAsAnEvaluation() throws {
@@ -531,6 +602,86 @@ struct HeartbeatAdvanceTests {
             #expect(finding.stamp == canonical && finding.memoryKey == canonical, "\(remembered)")
             // The same instant written otherwise is another value: seen anew.
             #expect((finding.memorySeenAt == quiet.memory.heartbeatSeenAt) == (remembered == canonical), "\(remembered)")
+        }
+    }
+}
+
+/// The quiet path's peering rises moved in the remembered map's own storage
+/// (`PeeringsHealthyRule.risesAdvance`) against the map built anew from the pairs
+/// (`risesAnew`, the general case): the same answer on every generated case — spec peerings
+/// named and not, rising and not, rises on record for peerings gone, too old for the deadline,
+/// the same collection seen again — with the counters' samples looked up by key and, where the
+/// keys name them at their places, taken by place.
+@Suite("Peering rises on the heartbeat advance")
+struct PeeringRisesAdvanceTests {
+    @Test func risesMovedInPlaceAreTheRisesBuiltAnew() throws {
+        var random = TrafficAdvanceTests.Seeded(state: 0x1215_E5)
+        let vpcs = ["vpc-01", "vpc-02", "vpc-03"]
+        let names = ["p", "q", "vpc-01--vpc-02", "r-longer-than-sixteen-bytes"]
+        var inPlace = 0, refused = 0, byPlace = 0
+        for n in 0..<3_000 {
+            // Spec peerings: up to four, each between two of the VPCs.
+            var spec: [String: JSONValue] = [:]
+            for name in names.shuffled(using: &random).prefix(Int.random(in: 0...4, using: &random)) {
+                let pair = vpcs.shuffled(using: &random)
+                spec[name] = Fx.peering(vpcs: (pair[0], pair[1]))
+            }
+            // Directions reported, each with counters; the memory's samples of some of them.
+            var peerings: [String: JSONValue] = [:]
+            var samples: [(String, TrafficSample)] = []
+            for a in vpcs { for b in vpcs where a != b && Bool.random(using: &random) {
+                let p = Int64.random(in: 0...100, using: &random), d = Int64.random(in: 0...3, using: &random)
+                peerings["\(a)->\(b)"] = Fx.counters(p, d)
+                if Int.random(in: 0..<5, using: &random) > 0 {
+                    samples.append(("peering:\(a)->\(b)", TrafficSample(packets: Int64.random(in: 0...100, using: &random),
+                                                                        drops: Int64.random(in: 0...3, using: &random))))
+                }
+            } }
+            let beat = Double(Int.random(in: 0...100, using: &random))
+            let agent = GatewayAgentView(json: Fx.agent(heartbeat: beat, vpcs: ["vpc-01": Fx.counters(5, 0)], peerings: peerings,
+                                                        collected: beat, specPeerings: spec))
+            samples.append(("vpc:vpc-01", TrafficSample(packets: 1, drops: 0)))
+            // Most spec peerings with a rise on record, mostly recent; now and then one for a
+            // peering gone, or one too old for the deadline.
+            var rises: [(String, Date)] = []
+            for name in spec.keys where Int.random(in: 0..<6, using: &random) > 0 {
+                let age = Int.random(in: 0..<8, using: &random) == 0 ? Int.random(in: 0...4_000, using: &random) : Int.random(in: 0...300, using: &random)
+                rises.append((name, Fx.at(beat - Double(age))))
+            }
+            if Int.random(in: 0..<8, using: &random) == 0 { rises.append(("gone", Fx.at(beat - 10))) }
+            var memory = HealthMemory(trafficStamp: Bool.random(using: &random) ? KubeTime.format(Fx.at(beat)) : "before",
+                                      traffic: SmallMap(samples))
+            memory.peeringRises = SmallMap(rises)
+            let policy = HealthPolicy.default
+            let now = Fx.at(beat + 1), deadline = Fx.at(beat + Double(Int.random(in: 0...120, using: &random)))
+            let anew = PeeringsHealthyRule.risesAnew(agent, memory: memory, policy: policy, now: now, deadline: deadline)
+            var places = [false]
+            if TrafficAdvanceTests.keysName(memory, agent.counters) { places.append(true); byPlace += 1 }
+            for countersAtPlaces in places {
+                let advance = PeeringsHealthyRule.risesAdvance(agent, memory: memory, policy: policy, now: now, deadline: deadline,
+                                                               countersAtPlaces: countersAtPlaces)
+                #expect((advance == nil) == (anew == nil), "case \(n)")
+                guard let advance, let anew else { refused += 1; continue }
+                if case .inPlace = advance { inPlace += 1 }
+                var moved = memory.peeringRises
+                advance.apply(to: &moved, now: now)
+                #expect(moved == anew && moved.map { Array($0.key.utf8) } == anew.map { Array($0.key.utf8) }, "case \(n)")
+                #expect(PeeringsHealthyRule.advancedRises(agent, memory: memory, policy: policy, now: now, deadline: deadline) == anew)
+            }
+        }
+        #expect(inPlace > 300 && refused > 300 && byPlace > 100, "in place \(inPlace), refused \(refused), by place \(byPlace)")
+    }
+}
+
+extension PeeringsHealthyRule {
+    /// The rises as the heartbeat advance leaves them (`risesAdvance` applied to a copy of the
+    /// remembered ones), or nil: what `risesAnew` gives, as a map.
+    static func advancedRises(_ agent: GatewayAgentView, memory: HealthMemory, policy: HealthPolicy, now: Date,
+                              deadline: Date) -> SmallMap<Date>? {
+        risesAdvance(agent, memory: memory, policy: policy, now: now, deadline: deadline).map { advance in
+            var rises = memory.peeringRises
+            advance.apply(to: &rises, now: now)
+            return rises
         }
     }
 }

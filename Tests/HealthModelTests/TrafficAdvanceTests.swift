@@ -154,6 +154,34 @@ struct TrafficAdvanceTests {
         #expect(taken > 500 && declined > 500, "taken \(taken), declined \(declined)")
     }
 
+    /// Whether `memory`'s traffic keys name `counters`, place by place, byte for byte (the
+    /// peering counters first, then the vpcs, each kind in the view's order): what a
+    /// `TrafficKeysWitness` vouching for `counters` claims.
+    static func keysName(_ memory: HealthMemory, _ counters: [TrafficCounterView]) -> Bool {
+        let ordered = counters.filter { $0.kind == .peering } + counters.filter { $0.kind == .vpc }
+        let keys = memory.traffic.map { Array($0.key.utf8) }
+        return keys == ordered.map { Array("\($0.kind.rawValue):\($0.name)".utf8) }
+    }
+
+    /// With the keys known to name the counters at their places (`keysKnown`, what a witness
+    /// says), the shortcut gives the answer it gives when it matches every key's bytes: on every
+    /// generated case where that holds (the plain quiet ones among them).
+    @Test func knownKeysGiveTheAnswerOfMatchedKeys() {
+        var random = Seeded(state: 0x5EE_D0C5)
+        var known = 0, taken = 0
+        for n in 0..<4_000 {
+            let (agent, memory, previous, policy, _) = Self.generate(&random)
+            guard Self.keysName(memory, agent.counters) else { continue }
+            known += 1
+            let matched = TrafficRule.quietCollection(agent, memory: memory, previous: previous, policy: policy)
+            let skipped = TrafficRule.quietCollection(agent, memory: memory, previous: previous, policy: policy, keysKnown: true)
+            #expect(matched?.stamp == skipped?.stamp && matched?.movesSamples == skipped?.movesSamples
+                        && (matched == nil) == (skipped == nil), "case \(n)")
+            if matched != nil { taken += 1 }
+        }
+        #expect(known > 1_000 && taken > 500, "known \(known), taken \(taken)")
+    }
+
     @Test func theBelowThresholdMessageIsRecognisedOnlyWhole() {
         for limit in ["1%", "0.5%", "1.25%", "100%"] {
             for compared in [0, 1, 9, 10, 11, 123_456] {
@@ -202,6 +230,15 @@ struct TrafficAdvanceTests {
             }
         }
         #expect(checked > 10_000)
+    }
+
+    @Test func aPlaceAndAKeysPlace() {
+        let map: SmallMap<Int> = ["peering:a->b": 1, "vpc:caf\u{E9}": 2, "vpc:vpc-01": 3]
+        #expect(map.value(at: 0) == 1 && map.value(at: 2) == 3 && map.value(at: 3) == nil && map.value(at: -1) == nil)
+        #expect(map.index(of: "peering:a->b") == 0 && map.index(of: "vpc:vpc-01") == 2)
+        #expect(map.index(of: "vpc:cafe\u{301}") == 1, "found as the subscript finds it: by string equality")
+        #expect(map.index(of: "vpc:vpc-0") == nil && map.index(of: "") == nil && map.index(of: "zz") == nil)
+        #expect(SmallMap<Int>().index(of: "a") == nil && SmallMap<Int>().value(at: 0) == nil)
     }
 
     @Test func aValueIsTakenByPlaceOnlyUnderItsOwnKeyBytes() {

@@ -110,9 +110,9 @@ actor PageLog {
                 // shared one is replaced and its other holder keeps what it had; both read back
                 // as the advance of the whole assessment, the quiet conditions included.
                 func advance(_ kept: inout GatewayReconciler.Kept?) -> Bool {
-                    GatewayReconciler.Kept.advance(&kept) { rest, conditions in
+                    GatewayReconciler.Kept.advance(&kept) { rest, trafficKeys, conditions in
                         HealthEvaluator.advance(&rest, conditions: conditions, from: old, to: new, policy: .default, now: now,
-                                                counterEvidence: false, inputsChecked: true)
+                                                counterEvidence: false, inputsChecked: true, trafficKeys: &trafficKeys)
                     }
                 }
                 var only: GatewayReconciler.Kept? = GatewayReconciler.Kept(previous)
@@ -131,7 +131,7 @@ actor PageLog {
                     var refused: GatewayReconciler.Kept? = GatewayReconciler.Kept(previous)
                     let holder = sharing ? refused : nil
                     let identity = refused.map(ObjectIdentifier.init)
-                    #expect(!GatewayReconciler.Kept.advance(&refused) { _, _ in false })
+                    #expect(!GatewayReconciler.Kept.advance(&refused) { _, _, _ in false })
                     #expect(refused.map(ObjectIdentifier.init) == identity && refused?.assessment == GatewayReconciler.Kept(previous).assessment)
                     _ = holder
                 }

@@ -43,6 +43,20 @@ public struct InformerOptions: Sendable {
     }
 }
 
+/// An informer's progress, read without awaiting (readiness probes, tests): see `Informer`.
+struct InformerProgress {
+    var hasSynced = false
+    var isAbsent = false
+    /// False from a watch break until the resumed watch's bookmark (or a relist) is applied.
+    var isCurrent = false
+    var watchRestarts = 0
+    var lists = 0
+    var streamedLists = 0
+    var breaks = 0
+    /// The resourceVersion of the last list or event whose changes `onChange` has finished with.
+    var deliveredVersion: String?
+}
+
 /// Keeps a `Store` in step with the API, as client-go's reflector and kube-rs's watcher do:
 ///
 ///     list (streaming, else paginated) → watch from the list's resourceVersion, with bookmarks
@@ -77,18 +91,9 @@ public struct InformerOptions: Sendable {
 /// Every change applied to the store is passed to `onChange` after the store was updated, so a
 /// handler that enqueues keys and a reconcile that reads the store agree.
 public actor Informer<Value: Sendable> {
-    struct Progress {
-        var hasSynced = false
-        var isAbsent = false
-        /// False from a watch break until the resumed watch's bookmark (or a relist) is applied.
-        var isCurrent = false
-        var watchRestarts = 0
-        var lists = 0
-        var streamedLists = 0
-        var breaks = 0
-        /// The resourceVersion of the last list or event whose changes `onChange` has finished with.
-        var deliveredVersion: String?
-    }
+    /// Outside the generic type (`InformerProgress`): nested in it, it was a generic type, and
+    /// every event's `progress.withLock` ran `Locked.withLock` unspecialised, through metadata.
+    typealias Progress = InformerProgress
 
     /// How one watch request ended.
     enum WatchOutcome: Sendable {
@@ -408,7 +413,10 @@ public actor Informer<Value: Sendable> {
             await applyList(at: event.resourceVersion ?? "", streamed: true)
             return nil
         }
-        if let change = store.apply(event) { await onChange(change) }
+        // The store's copy compiled where `Value` is known applies the event and calls
+        // `onChange`: here, generic, an `ObjectChange<Value>?` in this frame looked up its
+        // metadata and destroyed the change through value witnesses on every event.
+        await store.apply(event, then: onChange)
         if let version = event.resourceVersion {
             progress.withLock { $0.deliveredVersion = version }
         }

@@ -46,6 +46,10 @@ public final class Store<Value: Sendable>: Sendable {
     @usableFromInline let state: Locked<State>
     /// `applyInlined(_:)` as compiled where this store was made (see the type's comment).
     @usableFromInline let specialisedApply: @Sendable (Store<Value>, WatchEvent) -> ObjectChange<Value>?
+    /// `apply(_:then:)`'s body, compiled likewise: the informer's per-event step holds no
+    /// `ObjectChange<Value>` of its own (generic, it cost a metadata lookup and value-witness
+    /// calls per event).
+    @usableFromInline let specialisedApplyThen: @Sendable (Store<Value>, WatchEvent, @Sendable (ObjectChange<Value>) async -> Void) async -> Void
 
     /// The resourceVersion of the last list, event or bookmark applied: where a watch resumes.
     public var lastResourceVersion: String? { state.withLock { $0.lastResourceVersion } }
@@ -69,6 +73,9 @@ public final class Store<Value: Sendable>: Sendable {
         self.isUnchanged = isUnchanged
         self.state = Locked(State())
         self.specialisedApply = { store, event in store.applyInlined(event) }
+        self.specialisedApplyThen = { store, event, onChange in
+            if let change = store.applyInlined(event) { await onChange(change) }
+        }
     }
 
     // MARK: Reads
@@ -89,6 +96,11 @@ public final class Store<Value: Sendable>: Sendable {
     /// ERROR events are not the cache's business: the informer handles them before this.
     @discardableResult
     public func apply(_ event: WatchEvent) -> ObjectChange<Value>? { specialisedApply(self, event) }
+
+    /// `apply(event)`, and `onChange` with the change when it made one.
+    public func apply(_ event: WatchEvent, then onChange: @Sendable (ObjectChange<Value>) async -> Void) async {
+        await specialisedApplyThen(self, event, onChange)
+    }
 
     /// `apply`'s body, inlined into `init` (and so into `specialisedApply`) where `Value` is concrete.
     @inlinable

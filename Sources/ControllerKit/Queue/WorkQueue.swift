@@ -80,31 +80,6 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         if moved { rescheduleTimer() }
     }
 
-    /// Moves `key`'s pending deadline from `from` to the later `to`, when `from` is exactly what
-    /// it waits for (and it is not queued to run already: a queued key waits for no deadline);
-    /// otherwise does nothing, which leaves the key to run no later than planned. A heartbeat
-    /// that leaves a gateway's verdict as it was moves its staleness check this way
-    /// (`GatewayReconciler.advance`), several times before it comes due. The deadline is lazy:
-    /// only the key's entry in `waiting` changes, and its heap entry is looked at again only
-    /// when its old deadline surfaces (`earliestLiveDeadline`), then moved to the live one in
-    /// place, so the heap keeps one entry per key however often it is postponed and is
-    /// re-ordered at most once per old deadline, not once per heartbeat. A timer set for the
-    /// old deadline wakes, finds nothing due and sleeps until the next live one; a deadline
-    /// only ever moves later this way, so no timer needs an earlier wake. Synchronous, without
-    /// a hop onto the actor (one per heartbeat): one short critical section on `delays`, so it
-    /// takes effect in call order with everything else the queue does.
-    /// Inlinable: the GatewayAgent informer calls it on every quiet heartbeat, and
-    /// unspecialised across the module boundary its dictionary lookup went through the key
-    /// type's generic metadata and witness tables (1.1 % of the operator's samples).
-    @inlinable
-    public nonisolated func postpone(_ key: Key, from: Date, to: Date) {
-        guard to > from else { return }
-        delays.withLock { d in
-            guard let slot = d.waiting.index(forKey: key), d.waiting.values[slot] == from else { return }
-            d.waiting.values[slot] = to
-        }
-    }
-
     public func addAfter(_ key: Key, delay: Duration) {
         addAfter(key, deadline: clock.now().addingTimeInterval(delay.timeInterval))
     }
@@ -253,6 +228,37 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         let due = delays.withLock { $0.popDue(notAfter: now) }
         for key in due { add(key) }
         rescheduleTimer()
+    }
+}
+
+extension WorkQueue {
+    /// Moves `key`'s pending deadline from `from` to the later `to`, when `from` is exactly what
+    /// it waits for (and it is not queued to run already: a queued key waits for no deadline);
+    /// otherwise does nothing, which leaves the key to run no later than planned. A heartbeat
+    /// that leaves a gateway's verdict as it was moves its staleness check this way
+    /// (`GatewayReconciler.advance`), several times before it comes due. The deadline is lazy:
+    /// only the key's entry in `waiting` changes, and its heap entry is looked at again only
+    /// when its old deadline surfaces (`earliestLiveDeadline`), then moved to the live one in
+    /// place, so the heap keeps one entry per key however often it is postponed and is
+    /// re-ordered at most once per old deadline, not once per heartbeat. A timer set for the
+    /// old deadline wakes, finds nothing due and sleeps until the next live one; a deadline
+    /// only ever moves later this way, so no timer needs an earlier wake. Synchronous, without
+    /// a hop onto the actor (one per heartbeat): one short critical section on `delays`, so it
+    /// takes effect in call order with everything else the queue does.
+    /// Inlinable: the GatewayAgent informer calls it on every quiet heartbeat, and
+    /// unspecialised across the module boundary its dictionary lookup went through the key
+    /// type's generic metadata and witness tables (1.1 % of the operator's samples). In an
+    /// extension: a method declared in the actor's body is called through its class's method
+    /// table from another module, so `@inlinable` there was never inlined nor specialised (the
+    /// informer ran the generic copy on every heartbeat, seventeenth round); one declared in an
+    /// extension is called directly.
+    @inlinable
+    public nonisolated func postpone(_ key: Key, from: Date, to: Date) {
+        guard to > from else { return }
+        delays.withLock { d in
+            guard let slot = d.waiting.index(forKey: key), d.waiting.values[slot] == from else { return }
+            d.waiting.values[slot] = to
+        }
     }
 }
 

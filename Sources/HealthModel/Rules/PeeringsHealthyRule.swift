@@ -113,9 +113,90 @@ struct PeeringsHealthyRule: HealthRule {
     /// `deadline`, the advanced assessment's next check (the new heartbeat's staleness), so the
     /// verdict and the next check cannot differ from the evaluation's. A peering without a rise on
     /// record that starts rising, or one whose rise is that old, is left to the evaluation (it
-    /// alone knows which peerings the gateway's groups carry).
-    static func advancedRises(_ agent: GatewayAgentView, memory: HealthMemory, policy: HealthPolicy, now: Date,
-                              deadline: Date) -> SmallMap<Date>? {
+    /// alone knows which peerings the gateway's groups carry). That is `risesAdvance`, which
+    /// says how the remembered rises move (`RisesAdvance`), applied once every check has passed.
+    ///
+    /// What `risesAdvance` makes of the remembered rises: `now` written over those at the places
+    /// `rose` names, in the map's own storage (`inPlace`, the steady case: every remembered rise
+    /// is one of the agent's peerings, found once), or a map made anew (`replaced`).
+    enum RisesAdvance {
+        /// Bit `i`: the rise at place `i` (in key order) moves to `now`; the others stay.
+        case inPlace(rose: UInt64)
+        case replaced(SmallMap<Date>)
+
+        func apply(to rises: inout SmallMap<Date>, now: Date) {
+            switch self {
+            case .inPlace(var rose):
+                while rose != 0 {
+                    rises.setValue(now, at: rose.trailingZeroBitCount)
+                    rose &= rose - 1
+                }
+            case .replaced(let map):
+                rises = map
+            }
+        }
+    }
+
+    /// The rises without building the new map when the remembered one takes the moved
+    /// rises in place: with at most 64 rises on record, every one of them the rise of one of the
+    /// agent's peerings. The same answer (a test compares the two on every case): the refusals
+    /// are the same checks on the same peerings, and a map whose keys are the remembered ones,
+    /// each with the last value the loop gives it, is what the map built from the pairs is (its
+    /// duplicates resolved as the last one). Anything else (more rises on record, a peering
+    /// named twice) is the map built from the pairs, as before.
+    /// The pairs' array and the new map were two allocations and two frees per heartbeat.
+    /// - Parameter countersAtPlaces: the remembered traffic samples' keys are known to name the
+    ///   agent's counters at their places (`TrafficRule.quietCollection` matched them, or knew
+    ///   them): a peering counter's sample is then the one at its place among the peering
+    ///   counters (the map lists them first), not looked up by its key.
+    static func risesAdvance(_ agent: GatewayAgentView, memory: HealthMemory, policy: HealthPolicy, now: Date,
+                             deadline: Date, countersAtPlaces: Bool = false) -> RisesAdvance? {
+        let recorded = memory.peeringRises
+        guard recorded.count <= 64 else {
+            return risesAnew(agent, memory: memory, policy: policy, now: now, deadline: deadline).map { RisesAdvance.replaced($0) }
+        }
+        let stamp = agent.collectionStamp
+        let newCollection = stamp == nil || stamp != memory.trafficStamp
+        let keptFor = min(policy.peeringStoppedAfter + 1, policy.peeringActivityWindow)
+        var rose: UInt64 = 0, covered: UInt64 = 0, found = 0
+        for peering in agent.peerings {
+            var rising = false
+            if newCollection {
+                var place = 0
+                for c in agent.counters where c.kind == .peering {
+                    defer { place += 1 }
+                    guard !rising, peering.isDirection(c.name) else { continue }
+                    let base = countersAtPlaces ? memory.traffic.value(at: place) : memory.traffic.entry(c.kind.rawValue, c.name)?.value
+                    if let p = c.packets.value, let d = c.drops.value, let base, p > base.packets, d >= base.drops { rising = true }
+                }
+            }
+            guard let place = recorded.index(of: peering.name), let rise = recorded.value(at: place) else {
+                if rising { return nil }
+                continue
+            }
+            let bit: UInt64 = 1 << UInt64(place)
+            covered |= bit
+            found += 1
+            if rising {
+                guard now.addingTimeInterval(keptFor) > deadline else { return nil }
+                rose |= bit
+            } else {
+                guard rise.addingTimeInterval(keptFor) > deadline else { return nil }
+                rose &= ~bit
+            }
+        }
+        // A rise on record for a peering the agent no longer lists: the evaluation drops it.
+        guard found == recorded.count else { return nil }
+        // Found once each (else a peering named twice left one out: the map built anew drops it).
+        guard covered == (recorded.count == 64 ? ~0 : (1 << UInt64(recorded.count)) - 1) else {
+            return risesAnew(agent, memory: memory, policy: policy, now: now, deadline: deadline).map { RisesAdvance.replaced($0) }
+        }
+        return .inPlace(rose: rose)
+    }
+
+    /// The rises as a map built from the pairs (the general case, and what the rules did before).
+    static func risesAnew(_ agent: GatewayAgentView, memory: HealthMemory, policy: HealthPolicy, now: Date,
+                          deadline: Date) -> SmallMap<Date>? {
         let stamp = agent.collectionStamp
         let newCollection = stamp == nil || stamp != memory.trafficStamp
         let keptFor = min(policy.peeringStoppedAfter + 1, policy.peeringActivityWindow)

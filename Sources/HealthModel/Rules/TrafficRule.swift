@@ -183,8 +183,11 @@ struct TrafficRule: HealthRule {
     /// above the threshold, and the same DropsBelowThreshold message as `previous` (or the
     /// same collection seen again); anything else — a counter renamed, added, gone, out of
     /// place, a key with the same characters in other bytes — is left to `evaluate`.
+    /// - Parameter keysKnown: the remembered samples' keys are known to name `agent`'s counters
+    ///   at their places (`TrafficKeysWitness`): the values are taken there without matching a
+    ///   key's bytes. The answer is the same as without it whenever that holds (a test says so).
     static func quietCollection(_ agent: GatewayAgentView, memory: HealthMemory, previous: Condition,
-                                policy: HealthPolicy) -> (stamp: String?, movesSamples: Bool)? {
+                                policy: HealthPolicy, keysKnown: Bool = false) -> (stamp: String?, movesSamples: Bool)? {
         guard agent.hasState else { return nil }
         let stamp = agent.collectionStamp
         // The same collection seen again: `evaluate` repeats the previous verdict and samples.
@@ -196,7 +199,7 @@ struct TrafficRule: HealthRule {
                                       compared: counters.count)
         else { return nil }
         let rises = forEachQuietPlace(counters) { index, c in
-            guard let base = memory.traffic.value(at: index, ifKeyIs: c.kind.rawValue, c.name),
+            guard let base = keysKnown ? memory.traffic.value(at: index) : memory.traffic.value(at: index, ifKeyIs: c.kind.rawValue, c.name),
                   let p = c.packets.value, let d = c.drops.value, p >= base.packets, d >= base.drops
             else { return false }
             let dp = p - base.packets

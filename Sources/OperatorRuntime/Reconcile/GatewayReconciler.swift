@@ -116,11 +116,11 @@ public actor GatewayReconciler {
         mutating func advance(from old: GatewayAgentView, to agent: GatewayAgentView, policy: HealthPolicy, rules: HealthRules,
                               now: Date, groupPeers: GroupPeersHeartbeats?) -> (from: Date, to: Date)? {
             guard settled, !inProgress, let from = last?.rest.nextCheck,
-                  Kept.advance(&last, rules: rules, { rest, conditions in
+                  Kept.advance(&last, rules: rules, { rest, trafficKeys, conditions in
                       // Without counter evidence: the kept assessment blanks it (volatile).
                       HealthEvaluator.advance(&rest, conditions: conditions, from: old, to: agent, policy: policy, now: now,
                                               rules: rules, groupPeers: rest.groupPeersCheck == nil ? nil : groupPeers,
-                                              counterEvidence: false, inputsChecked: true)
+                                              counterEvidence: false, inputsChecked: true, trafficKeys: &trafficKeys)
                   }),
                   let to = last?.rest.nextCheck
             else { return nil }

@@ -26,6 +26,9 @@ extension GatewayReconciler {
         /// The assessment without its conditions (and without the volatile status and evidence,
         /// and with the evidence `EvidenceDigest` stands for blanked).
         private(set) var rest: Assessment
+        /// Which counters `rest`'s remembered traffic keys name (`TrafficKeysWitness`), moved
+        /// with it by the heartbeat advance alone; written under the same rule as `rest`.
+        private(set) var trafficKeys = TrafficKeysWitness()
         /// What `quietConditions()` reads of the compact conditions, found once (they do not
         /// change while kept; an advance shares them): every condition True and Heartbeat
         /// `HeartbeatFresh`, and TrafficHealthy's place among the conditions and among the kept
@@ -86,8 +89,9 @@ extension GatewayReconciler {
             } ?? (.max, .max)
         }
 
-        private init(rest: Assessment, sharing kept: Kept) {
+        private init(rest: Assessment, trafficKeys: TrafficKeysWitness, sharing kept: Kept) {
             self.rest = rest
+            self.trafficKeys = trafficKeys
             evidenceDigest = kept.evidenceDigest
             conditions = kept.conditions
             types = kept.types
@@ -125,8 +129,8 @@ extension GatewayReconciler {
         /// changes no condition, message included: it returns nil otherwise, and it moves only
         /// the memory, the heartbeat evidence and the checks, none of them blanked here), kept
         /// with this one's conditions: a quiet heartbeat rebuilds nothing else.
-        func advanced(to next: Assessment) -> Kept {
-            Kept(rest: next, sharing: self)
+        func advanced(to next: Assessment, trafficKeys: TrafficKeysWitness = TrafficKeysWitness()) -> Kept {
+            Kept(rest: next, trafficKeys: trafficKeys, sharing: self)
         }
 
         /// Advances `kept` by `advance` (`HealthEvaluator.advance` in place, given `rest` and
@@ -136,17 +140,19 @@ extension GatewayReconciler {
         /// no copy of the assessment, no new object, the remembered traffic samples written in
         /// their own storage; a shared one is left to its other holders and replaced by a new
         /// object sharing its conditions.
+        /// `trafficKeys` is advanced with `rest`, in place or into the new object alike.
         static func advance(_ kept: inout Kept?, rules: HealthRules = .standard,
-                            _ advance: (inout Assessment, QuietConditions) -> Bool) -> Bool {
+                            _ advance: (inout Assessment, inout TrafficKeysWitness, QuietConditions) -> Bool) -> Bool {
             guard let conditions = kept?.quietConditions(rules: rules) else { return false }
             if isKnownUniquelyReferenced(&kept), let unique = kept {
                 // `unique` is a second reference from here on: `rest` is written through it.
-                return advance(&unique.rest, conditions)
+                return advance(&unique.rest, &unique.trafficKeys, conditions)
             }
             guard let shared = kept else { return false }
             var rest = shared.rest
-            guard advance(&rest, conditions) else { return false }
-            kept = shared.advanced(to: rest)
+            var trafficKeys = shared.trafficKeys
+            guard advance(&rest, &trafficKeys, conditions) else { return false }
+            kept = shared.advanced(to: rest, trafficKeys: trafficKeys)
             return true
         }
 
