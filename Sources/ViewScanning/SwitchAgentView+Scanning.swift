@@ -29,7 +29,7 @@ extension SwitchAgentView: ReadableFromBytes {
         try s.beginObject()
         while let key = try s.nextKey() {
             if key.isEqual(to: "metadata") {
-                try seen.first(0); meta = try ScannedMetadata(&s)
+                try seen.first(0); meta = try ScannedMetadata(&s, keepingUID: false)  // the view keeps no uid
             } else if key.isEqual(to: "status") {
                 try seen.first(1)
                 guard try s.enterObjectUnlessNull() else { continue }
@@ -97,15 +97,61 @@ extension SwitchAgentView: ReadableFromBytes {
                     guard next < known.count, address.isEqual(to: known[next].neighbor),
                           next == first || (known[next].vrf == known[first].vrf && known[next - 1].neighbor < known[next].neighbor)
                     else { return false }
-                    var session = LeafSessionView(vrf: known[next].vrf, neighbor: known[next].neighbor, state: .absent, remoteRouterID: nil)
-                    try readSession(&s, into: &session, like: known[next])
-                    guard session == known[next] else { return false }
+                    guard try sessionIsUnchanged(&s, known[next]) else { return false }
                     next += 1
                 }
                 guard next > first else { return false }
             }
         }
         return next == known.count
+    }
+
+    /// At a session's value: whether `readSession` would read `known`'s fields from it (its VRF
+    /// and address were compared by the caller). Each field is compared as it comes, with no
+    /// session built (a copy of the cached session's strings, retained and released, for every
+    /// session of every leaf heartbeat); it validates as `readSession` does, so it throws only
+    /// where that would, and may stop at the first difference: the caller then reads the whole
+    /// state again with `readState`.
+    private static func sessionIsUnchanged(_ s: inout JSONScanner, _ known: LeafSessionView) throws(Miss) -> Bool {
+        try s.beginObject()
+        var seen = SeenKeys()
+        var state: Reading<LeafSessionState> = .absent
+        var enabled: Bool?
+        var received: Int64?
+        while let key = try s.nextKey() {
+            if key.isEqual(to: "state") {
+                try seen.first(0)
+                if try !s.skipNull() {
+                    guard let read = sessionState(try s.stringBytes()) else { throw Miss() }
+                    state = .value(read)
+                }
+            } else if key.isEqual(to: "remoteRouterID") {
+                try seen.first(1)
+                guard try routerIDIsUnchanged(&s, known.remoteRouterID) else { return false }
+            } else if key.isEqual(to: "enabled") {
+                try seen.first(2); enabled = try s.optionalBool()
+            } else if key.isEqual(to: "prefixes") {
+                try seen.first(3); received = try readReceived(&s)
+            } else {
+                try s.skipValue()
+            }
+        }
+        // A field not written reads as `readSession` leaves it: absent, nil.
+        return state == known.state && enabled == known.enabled && received == known.receivedPrefixes
+            && (seen.contains(1) || known.remoteRouterID == nil)
+    }
+
+    /// At `remoteRouterID`'s value: whether `readRouterID` would read `known`. No string is made
+    /// where the bytes are its own and `bareAddress` would leave them as they are (printable
+    /// ASCII, no `/`: nothing to trim or cut).
+    private static func routerIDIsUnchanged(_ s: inout JSONScanner, _ known: String?) throws(Miss) -> Bool {
+        if try s.skipNull() { return known == nil }
+        let bytes = try s.stringBytes()
+        guard let known else { return false }
+        if JSONScanner.same(bytes, known), bytes.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E && $0 != UInt8(ascii: "/") }) {
+            return true
+        }
+        return bareAddress(String(decoding: bytes, as: UTF8.self)) == known
     }
 
     /// `status.state.bgpNeighbors`: `{vrf: {address: {state, remoteRouterID, enabled, prefixes}}}`,
@@ -130,7 +176,7 @@ extension SwitchAgentView: ReadableFromBytes {
                 guard try s.enterObjectUnlessNull() else { continue }
                 while let address = try s.nextKey() {
                     var session = LeafSessionView(vrf: vrf, neighbor: address.string, state: .absent, remoteRouterID: nil)
-                    try readSession(&s, into: &session, like: nil)
+                    try readSession(&s, into: &session)
                     sessions.append(session)
                 }
             }
@@ -149,9 +195,8 @@ extension SwitchAgentView: ReadableFromBytes {
         return true
     }
 
-    /// One session; `known`: the cached view's session at this address, whose router ID is taken
-    /// where the bytes are its own.
-    private static func readSession(_ s: inout JSONScanner, into session: inout LeafSessionView, like known: LeafSessionView?) throws(Miss) {
+    /// One session (`sessionIsUnchanged` compares one with a cached session as this reads it).
+    private static func readSession(_ s: inout JSONScanner, into session: inout LeafSessionView) throws(Miss) {
         try s.beginObject()  // a null session: the tree reader's paths through it read absent; leave it to it
         var seen = SeenKeys()
         while let key = try s.nextKey() {
@@ -162,7 +207,7 @@ extension SwitchAgentView: ReadableFromBytes {
                     session.state = .value(state)
                 }
             } else if key.isEqual(to: "remoteRouterID") {
-                try seen.first(1); session.remoteRouterID = try readRouterID(&s, like: known?.remoteRouterID)
+                try seen.first(1); session.remoteRouterID = try readRouterID(&s)
             } else if key.isEqual(to: "enabled") {
                 try seen.first(2); session.enabled = try s.optionalBool()
             } else if key.isEqual(to: "prefixes") {
@@ -173,17 +218,9 @@ extension SwitchAgentView: ReadableFromBytes {
         }
     }
 
-    /// `remoteRouterID`, its prefix length dropped (`bareAddress`); `known` where the bytes are
-    /// its own and `bareAddress` would leave them as they are (printable ASCII, no `/`: nothing
-    /// to trim or cut), so no new string is made.
-    private static func readRouterID(_ s: inout JSONScanner, like known: String?) throws(Miss) -> String? {
-        if try s.skipNull() { return nil }
-        let bytes = try s.stringBytes()
-        if let known, JSONScanner.same(bytes, known),
-           bytes.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E && $0 != UInt8(ascii: "/") }) {
-            return known
-        }
-        return bareAddress(String(decoding: bytes, as: UTF8.self))
+    /// `remoteRouterID`, its prefix length dropped (`bareAddress`).
+    private static func readRouterID(_ s: inout JSONScanner) throws(Miss) -> String? {
+        try s.skipNull() ? nil : bareAddress(String(decoding: try s.stringBytes(), as: UTF8.self))
     }
 
     /// `prefixes`: the sum of `<family>.rec` over the address families (nil when none has one),

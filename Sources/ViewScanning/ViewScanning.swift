@@ -100,8 +100,10 @@ struct ScannedMetadata: ObjectMetadata {
     /// when a null name, namespace or resourceVersion would make that scan miss.
     var watchIdentity: WatchObjectReader.Identity?
 
-    /// At the `metadata` member's value.
-    init(_ s: inout JSONScanner) throws(Miss) {
+    /// At the `metadata` member's value. `keepingUID` false: the uid is read (a string or null,
+    /// as always) but not parsed, and `storedUID` stays nil, for a view that does not keep it
+    /// (the switch Agent's: 333 events a second at 10,000 gateways).
+    init(_ s: inout JSONScanner, keepingUID: Bool = true) throws(Miss) {
         var seen = SeenKeys()
         var namespaceRead: String?
         var sawNull = false
@@ -122,7 +124,11 @@ struct ScannedMetadata: ObjectMetadata {
                 resourceVersion = try s.optionalString()
                 sawNull = sawNull || resourceVersion == nil
             } else if key.isEqual(to: "uid") {
-                try seen.first(3); storedUID = try s.skipNull() ? nil : StoredUID(utf8: try s.stringBytes())
+                try seen.first(3)
+                if try !s.skipNull() {
+                    let bytes = try s.stringBytes()
+                    if keepingUID { storedUID = StoredUID(utf8: bytes) }
+                }
             } else if key.isEqual(to: "generation") {
                 try seen.first(4); generation = try s.optionalInt(nonNegative: true)
             } else if key.isEqual(to: "creationTimestamp") {
@@ -160,13 +166,15 @@ struct ScannedMetadata: ObjectMetadata {
         var latest: Date?
         while try s.nextElement() {
             var seen = SeenKeys()
-            var subresource: String?
+            // Whether `subresource` is a non-empty string: all the reader asks of it, so no
+            // string is made of it (every status entry names one).
+            var hasSubresource = false
             var ownsSpec = false
             var time: UnsafeBufferPointer<UInt8>?
             try s.beginObject()
             while let key = try s.nextKey() {
                 if key.isEqual(to: "subresource") {
-                    try seen.first(0); subresource = try s.optionalString()
+                    try seen.first(0); hasSubresource = try s.skipNull() ? false : !(try s.stringBytes()).isEmpty
                 } else if key.isEqual(to: "fieldsV1") {
                     try seen.first(1)
                     if try s.enterObjectUnlessNull() {
@@ -182,7 +190,7 @@ struct ScannedMetadata: ObjectMetadata {
                     try s.skipValue()
                 }
             }
-            if let subresource, !subresource.isEmpty { continue }
+            if hasSubresource { continue }
             guard ownsSpec, let time else { continue }
             guard let date = KubeTime.parse(bytes: time)?.wholeSeconds else { throw Miss() }  // a problem
             if latest.map({ date > $0 }) ?? true { latest = date }

@@ -127,6 +127,29 @@ struct CachedStatusScanningTests {
             ("spec gone", heartbeat.setting(["spec"], nil)),
             ("spec empty", heartbeat.setting(["spec"], [:])),
             ("another gateway", heartbeat.setting(["metadata", "name"], "gw-2")),
+            // The metadata: the uid kept in its parsed form (or as text when not a lowercase
+            // UUID), the last spec change from managedFields, the creation time.
+            ("uid", heartbeat.setting(["metadata", "uid"], "0f3c2a9e-5b1d-4e7a-9c2b-8d4e6f1a3b5c")),
+            ("uid one byte off", heartbeat.setting(["metadata", "uid"], "0f3c2a9e-5b1d-4e7a-9c2b-8d4e6f1a3b5d")),
+            ("uid uppercase", heartbeat.setting(["metadata", "uid"], "0f3c2a9e-5b1d-4e7a-9c2b-8d4e6f1a3b5C")),
+            ("uid a dash moved", heartbeat.setting(["metadata", "uid"], "0f3c2a9e5-b1d-4e7a-9c2b-8d4e6f1a3b5c")),
+            ("uid null", heartbeat.setting(["metadata", "uid"], .null)),
+            ("uid escaped", heartbeat.setting(["metadata", "uid"], "0f3c2a9e\"5b1d")),
+            ("uid not a string", heartbeat.setting(["metadata", "uid"], 7)),
+            ("managed fields", heartbeat.setting(["metadata", "managedFields"], [
+                ["manager": "a", "time": "2030-01-01T00:00:01Z", "fieldsV1": ["f:spec": [:]]],
+                ["manager": "b", "time": "2030-01-01T00:00:09Z", "fieldsV1": ["f:spec": [:], "f:status": [:]], "subresource": "status"],
+                ["manager": "c", "time": "2030-01-01T00:00:05Z", "fieldsV1": ["f:spec": ["f:x": [:]]], "subresource": ""],
+                ["manager": "d", "time": "2030-01-01T00:00:07.5+00:00", "fieldsV1": ["f:spec": [:]], "subresource": .null],
+            ])),
+            ("managed fields, a subresource not a string", heartbeat.setting(["metadata", "managedFields"], [
+                ["manager": "a", "time": "2030-01-01T00:00:01Z", "fieldsV1": ["f:spec": [:]], "subresource": 1],
+            ])),
+            ("managed fields, a bad time", heartbeat.setting(["metadata", "managedFields"], [
+                ["manager": "a", "time": "2030-01-01T00:00:61Z", "fieldsV1": ["f:spec": [:]], "subresource": ""],
+            ])),
+            ("creation time", heartbeat.setting(["metadata", "creationTimestamp"], "2029-12-31T23:59:59Z")),
+            ("creation time not a time", heartbeat.setting(["metadata", "creationTimestamp"], "2029-12-31T23:59:5Z")),
         ]
     }
 

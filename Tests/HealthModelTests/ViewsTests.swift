@@ -149,6 +149,76 @@ struct ViewsTests {
         #expect(PodView(json: Fx.pod("frr")).uid == Fx.pod("frr")[path: "metadata", "uid"]?.stringValue)
     }
 
+    /// The eight-digits-at-a-time UUID parse answers as a byte at a time would (the reference
+    /// below is the parse it replaced): for every byte value at every place of UUIDs of every
+    /// digit, every length from 0 to 40, and two changed places at once.
+    @Test func uidsParseAsAByteAtATime() {
+        func reference(_ bytes: [UInt8]) -> (UInt64, UInt64)? {
+            guard bytes.count == 36 else { return nil }
+            var high: UInt64 = 0, low: UInt64 = 0
+            var digits = 0
+            for (index, byte) in bytes.enumerated() {
+                if index == 8 || index == 13 || index == 18 || index == 23 {
+                    guard byte == UInt8(ascii: "-") else { return nil }
+                    continue
+                }
+                let value: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): value = byte - UInt8(ascii: "a") + 10
+                default: return nil
+                }
+                if digits < 16 { high = high << 4 | UInt64(value) } else { low = low << 4 | UInt64(value) }
+                digits += 1
+            }
+            return (high, low)
+        }
+        func agree(_ text: [UInt8]) -> Bool {
+            let fast = text.withUnsafeBufferPointer { StoredUID.parse($0) }
+            let slow = reference(text)
+            return fast?.0 == slow?.0 && fast?.1 == slow?.1 && (fast == nil) == (slow == nil)
+        }
+        // Each hex digit at every place, so every nibble of both halves is seen with each value.
+        let digits = Array("0123456789abcdef".utf8)
+        var bases: [[UInt8]] = ["0f3c2a9e-5b1d-4e7a-9c2b-8d4e6f1a3b5c", "00000000-0000-0000-0000-000000000000",
+                                "ffffffff-ffff-ffff-ffff-ffffffffffff", "01234567-89ab-cdef-0123-456789abcdef",
+                                "fedcba98-7654-3210-fedc-ba9876543210"].map { Array($0.utf8) }
+        for shift in 0..<16 {
+            var text = Array(bases[3])
+            var k = shift
+            for i in text.indices where text[i] != UInt8(ascii: "-") { text[i] = digits[k % 16]; k += 7 }
+            bases.append(text)
+        }
+        var failures = 0
+        for base in bases {
+            #expect(reference(base) != nil)
+            if !agree(base) { failures += 1 }
+            for at in 0..<36 {
+                for byte in 0...255 {
+                    var text = base
+                    text[at] = UInt8(byte)
+                    if !agree(text) { failures += 1 }
+                }
+            }
+        }
+        // Two places changed at once (one to a non-ASCII byte, whose sums would carry).
+        for at in 0..<36 {
+            for other in 0..<36 where other != at {
+                for (x, y) in [(UInt8(ascii: "A"), UInt8(ascii: "0")), (0xFF, UInt8(ascii: "a")), (UInt8(ascii: "g"), 0x80), (0xB0, 0xB9)] {
+                    var text = bases[0]
+                    text[at] = x
+                    text[other] = y
+                    if !agree(text) { failures += 1 }
+                }
+            }
+        }
+        for count in 0...40 {
+            if !agree(Array(repeating: UInt8(ascii: "a"), count: count)) { failures += 1 }
+            if !agree(Array((bases[0] + bases[0]).prefix(count))) { failures += 1 }
+        }
+        #expect(failures == 0)
+    }
+
     @Test func gatewayAndSwitchViews() {
         let gw = GatewayView(json: Fx.gateway(groups: [("default", 0), ("edge", 10)]))
         #expect(gw.protocolIP == "172.30.8.0" && gw.vtepIP == "172.30.12.0" && gw.asn == 65534)

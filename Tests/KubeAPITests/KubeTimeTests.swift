@@ -76,3 +76,76 @@ import KubeAPI
         }
     }
 }
+
+/// The parse with its digits read inline answers as the parse it replaced (below, as it was):
+/// every byte value at every place of stamps of each form (whole seconds, fractions, offsets),
+/// and every prefix of them.
+@Test func parsingAgreesWithTheDigitByDigitReference() {
+    func reference(_ b: [UInt8]) -> Date? {
+        guard b.count >= 20 else { return nil }
+        func num(_ from: Int, _ len: Int) -> Int? {
+            var v = 0
+            for i in from..<(from + len) {
+                guard i < b.count, b[i] >= 48, b[i] <= 57 else { return nil }
+                v = v * 10 + Int(b[i] - 48)
+            }
+            return v
+        }
+        guard let year = num(0, 4), b[4] == 45, let month = num(5, 2), b[7] == 45, let day = num(8, 2),
+              b[10] == 84 || b[10] == 116 || b[10] == 32,
+              let hour = num(11, 2), b[13] == 58, let minute = num(14, 2), b[16] == 58, let second = num(17, 2),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
+        var i = 19
+        var fraction = 0.0
+        if i < b.count, b[i] == 46 {
+            i += 1
+            var scale = 0.1
+            let start = i
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                fraction += Double(b[i] - 48) * scale
+                scale /= 10
+                i += 1
+            }
+            if i == start { return nil }
+        }
+        guard i < b.count else { return nil }
+        var offset = 0
+        if b[i] == 90 || b[i] == 122 {
+            i += 1
+        } else if b[i] == 43 || b[i] == 45 {
+            guard let oh = num(i + 1, 2), i + 3 < b.count, b[i + 3] == 58, let om = num(i + 4, 2) else { return nil }
+            offset = (oh * 3600 + om * 60) * (b[i] == 43 ? 1 : -1)
+            i += 6
+        } else {
+            return nil
+        }
+        guard i == b.count else { return nil }
+        let (y, m, d) = (month <= 2 ? year - 1 : year, month, day)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1
+        let days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468
+        return Date(timeIntervalSince1970: Double(days * 86400 + hour * 3600 + minute * 60 + second - offset) + fraction)
+    }
+    func agree(_ text: [UInt8]) -> Bool {
+        let fast = text.withUnsafeBufferPointer { KubeTime.parse(bytes: $0) }
+        return fast?.timeIntervalSince1970 == reference(text)?.timeIntervalSince1970
+    }
+    let stamps = ["2026-04-17T16:29:04Z", "1999-12-31t23:59:60z", "2000-02-29 00:00:00Z", "2026-04-17T16:29:04.123456Z",
+                  "2026-04-17T16:29:04.5+01:00", "2026-04-17T16:29:04-09:30", "0000-01-01T00:00:00Z"].map { Array($0.utf8) }
+    var failures = 0
+    for stamp in stamps {
+        #expect(reference(stamp) != nil, "\(String(decoding: stamp, as: UTF8.self))")
+        for at in stamp.indices {
+            for byte in 0...255 {
+                var text = stamp
+                text[at] = UInt8(byte)
+                if !agree(text) { failures += 1 }
+            }
+        }
+        for count in 0...stamp.count where !agree(Array(stamp.prefix(count))) { failures += 1 }
+        if !agree(stamp + [UInt8(ascii: "0")]) { failures += 1 }
+    }
+    #expect(failures == 0)
+}
